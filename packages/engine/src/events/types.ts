@@ -1,0 +1,115 @@
+/**
+ * The engine's typed events: a discriminated union on `type`. The engine emits them; reporters
+ * (human, JSON lines, pino log) subscribe. Every string in an event is redacted before emission.
+ * This is also the `--json` schema: one event per line.
+ */
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
+
+export interface ChangeView {
+  kind: string;
+  target: string;
+  summary: string;
+}
+
+export interface ErrorView {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface HostCounts {
+  ok: number;
+  changed: number;
+  failed: number;
+  skipped: number;
+  unreachable: number;
+  ignored: number;
+  /** SSH round trips this host cost during the run (0 for the local transport). */
+  roundTrips: number;
+}
+
+interface Base {
+  /** Milliseconds since the epoch. */
+  time: number;
+}
+
+export type MeshbookEvent =
+  | (Base & { type: 'run.start'; playbook: string; check: boolean; diff: boolean; hosts: string[] })
+  | (Base & { type: 'play.start'; play: string; hosts: string[]; batch?: { index: number; of: number } })
+  | (Base & { type: 'task.start'; play: string; task: string; handler: boolean })
+  | (Base & {
+      type: 'host.result';
+      play: string;
+      task: string;
+      host: string;
+      status: HostStatus;
+      handler: boolean;
+      /** The loop item's label, when the task loops. */
+      item?: string;
+      changes: ChangeView[];
+      /** Rendered diff when --diff is on and something changed. */
+      diff?: string;
+      /** In check mode, true when the result rests on a value known only after apply. */
+      knownAfterApply?: boolean;
+      /** A failure that ignore_errors turned into ok. */
+      ignored?: boolean;
+      message?: string;
+      error?: ErrorView;
+      durationMs: number;
+    })
+  | (Base & { type: 'host.progress'; play: string; task: string; host: string; line: string })
+  | (Base & { type: 'handler.notified'; play: string; handler: string; host: string; check: boolean })
+  | (Base & { type: 'play.end'; play: string; durationMs: number })
+  | (Base & { type: 'warning'; message: string; host?: string })
+  | (Base & {
+      type: 'recap';
+      hosts: Record<string, HostCounts>;
+      durationMs: number;
+      /** Set when the run stopped early (SIGINT, any_errors_fatal, max_fail_percentage). */
+      interrupted?: string;
+      /** Hosts where a task was stopped midway: their state is unknown. */
+      unknownState?: string[];
+    })
+  | (Base & { type: 'run.end'; exitCode: ExitCode; durationMs: number });
+
+export type MeshbookEventType = MeshbookEvent['type'];
+export type EventOf<T extends MeshbookEventType> = Extract<MeshbookEvent, { type: T }>;
+
+/** Documented exit codes of `meshbook run`. */
+export const EXIT = {
+  /** Every host ok or changed. */
+  OK: 0,
+  /** At least one host failed a task. */
+  HOST_FAILED: 2,
+  /** At least one host unreachable (and none failed). */
+  UNREACHABLE: 4,
+  /** Bad input: inventory, playbook, parameters, CLI usage. Nothing ran on any host. */
+  BAD_INPUT: 5,
+  /** Interrupted (SIGINT/SIGTERM). */
+  INTERRUPTED: 130,
+  /** A bug in meshbook. */
+  INTERNAL: 250,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export type EventListener = (event: MeshbookEvent) => void;
+
+/** Fan-out of events to reporters. Listener errors never break a run. */
+export class EventBus {
+  readonly #listeners = new Set<EventListener>();
+
+  subscribe(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(event: MeshbookEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A reporter's failure must not change the outcome on the hosts.
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+export * from './secret.js';
+export * from './command.js';
+export * from './errors.js';
+export type * from './transport/types.js';
+export * from './module/change.js';
+export * from './module/diff.js';
+export * from './module/facts.js';
+export * from './module/contract.js';
+export * from './module/unknown.js';
+export * from './module/validation.js';
+export * from './events/types.js';
+export * from './runner/types.js';
+export type * from './inventory/types.js';
+export * from './transport/local.js';

@@ -1,0 +1,54 @@
+import type { Secret } from '../secret.js';
+import type { Become } from '../transport/types.js';
+import type { Vars } from '../runner/types.js';
+
+export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
+
+/** How to reach a host, resolved from its merged vars (meshbook names or Ansible's aliases). */
+export interface ConnectionSpec {
+  /** 'ssh' (default) or 'local' (the controller itself). */
+  connection: 'ssh' | 'local';
+  /** Address to connect to (ansible_host); defaults to the inventory name. */
+  address: string;
+  port: number;
+  user: string | undefined;
+  privateKeyFile: string | undefined;
+  password: Secret | undefined;
+  /** Become root (or becomeUser) for every task unless a task says otherwise. */
+  become: Become | undefined;
+  becomePassword: Secret | undefined;
+  hostKeyPolicy: HostKeyPolicy;
+  knownHostsFile: string | undefined;
+  /** Bastion, in ssh's `[user@]host[:port]` form. */
+  proxyJump: string | undefined;
+  connectTimeoutMs: number;
+}
+
+export interface InventoryHost {
+  name: string;
+  /** Groups the host belongs to, parents included, 'all' first. */
+  groups: readonly string[];
+  /** Merged vars, precedence applied (all < parent group < child group < host). */
+  vars: Readonly<Vars>;
+  connection: ConnectionSpec;
+}
+
+export interface InventoryGroup {
+  name: string;
+  /** Direct child groups. */
+  children: readonly string[];
+  /** Hosts listed directly under this group. */
+  hosts: readonly string[];
+  vars: Readonly<Vars>;
+}
+
+export interface Inventory {
+  /** Directory or file the inventory came from. */
+  source: string;
+  hosts: ReadonlyMap<string, InventoryHost>;
+  groups: ReadonlyMap<string, InventoryGroup>;
+  /** Host names matching an Ansible-style pattern, in inventory order. Throws BAD_INPUT on a bad pattern. */
+  select(pattern: string): string[];
+  /** Every host of a group, through child groups, in inventory order. */
+  groupHosts(group: string): string[];
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type { ShellCommand } from '../command.js';
+import { sh } from '../command.js';
+import { MeshbookError } from '../errors.js';
+import type { Become, CommandResult, Transport } from '../transport/types.js';
+
+/**
+ * A fact: a read-only command and a pure parser of its result (pyinfra's facts). Facts are cached
+ * per host for the run, keyed by name and arguments, and dropped by modules that change them.
+ */
+export interface FactDefinition<A, R> {
+  name: string;
+  command(args: A): ShellCommand;
+  parse(result: CommandResult, args: A): R;
+}
+
+export interface FactRequest<R = unknown> {
+  readonly fact: FactDefinition<any, R>;
+  readonly args: unknown;
+}
+
+export function defineFact<A, R>(definition: FactDefinition<A, R>): (args: A) => FactRequest<R> {
+  return (args: A) => ({ fact: definition, args });
+}
+
+type Resolved<T extends Record<string, FactRequest>> = { [K in keyof T]: T[K] extends FactRequest<infer R> ? R : never };
+
+/**
+ * The per-host fact cache. `gather` resolves several facts in one round trip: uncached commands run
+ * in one script, each with its own stdin (/dev/null) and its stdout, stderr and exit code framed
+ * apart (base64, so any bytes survive).
+ */
+export class FactCache {
+  readonly #cache = new Map<string, unknown>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly defaults: { become?: Become; signal?: AbortSignal; timeoutMs?: number } = {},
+  ) {}
+
+  async get<R>(request: FactRequest<R>, become?: Become): Promise<R> {
+    const { value } = await this.gather({ value: request }, become);
+    return value;
+  }
+
+  async gather<T extends Record<string, FactRequest>>(requests: T, become?: Become): Promise<Resolved<T>> {
+    const asUser = become ?? this.defaults.become;
+    const out: Record<string, unknown> = {};
+    const missing: Array<{ key: string; cacheKey: string; request: FactRequest }> = [];
+    for (const [key, request] of Object.entries(requests)) {
+      const cacheKey = cacheKeyOf(request, asUser);
+      if (this.#cache.has(cacheKey)) out[key] = this.#cache.get(cacheKey);
+      else missing.push({ key, cacheKey, request });
+    }
+    if (missing.length > 0) {
+      const results = await this.#runBatch(
+        missing.map((m) => m.request.fact.command(m.request.args)),
+        asUser,
+      );
+      missing.forEach((m, i) => {
+        const value = m.request.fact.parse(results[i]!, m.request.args);
+        this.#cache.set(m.cacheKey, value);
+        out[m.key] = value;
+      });
+    }
+    return out as Resolved<T>;
+  }
+
+  /** Drops cached facts: all of them, or those whose name is listed. */
+  invalidate(names?: readonly string[]): void {
+    if (!names) {
+      this.#cache.clear();
+      return;
+    }
+    for (const key of [...this.#cache.keys()]) {
+      if (names.some((n) => key.startsWith(`${n}\u0000`))) this.#cache.delete(key);
+    }
+  }
+
+  async #runBatch(commands: ShellCommand[], become: Become | undefined): Promise<CommandResult[]> {
+    const options = { become, signal: this.defaults.signal, timeoutMs: this.defaults.timeoutMs };
+    if (commands.length === 1) return [await this.transport.run(commands[0]!, options)];
+    const marker = `MBF${randomBytes(6).toString('hex')}`;
+    const parts = commands.map(
+      (c, i) =>
+        `( ${c.text}\n) </dev/null >"$d/o" 2>"$d/e"; r=$?; printf '%s %d %d\\n' ${marker} ${i} $r; base64 -w0 "$d/o"; echo; base64 -w0 "$d/e"; echo`,
+    );
+    const script = `d=$(mktemp -d) || exit 97\n${parts.join('\n')}\nrm -rf "$d"`;
+    const displayed = commands.map((c) => c.display).join(' ; ');
+    const started = Date.now();
+    const batch = await this.transport.run({ text: script, display: `facts: ${displayed}` }, options);
+    const lines = batch.stdout.split('\n');
+    const results: CommandResult[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const m = lines[i]!.startsWith(marker) ? lines[i]!.split(' ') : null;
+      if (!m) continue;
+      const index = Number(m[1]);
+      results[index] = {
+        exitCode: Number(m[2]),
+        stdout: Buffer.from(lines[i + 1] ?? '', 'base64').toString('utf8'),
+        stderr: Buffer.from(lines[i + 2] ?? '', 'base64').toString('utf8'),
+        durationMs: Date.now() - started,
+      };
+      i += 2;
+    }
+    if (results.length !== commands.length || results.some((r) => r === undefined)) {
+      throw new MeshbookError('COMMAND_FAILED', 'gathering facts failed: the batch ended early', {
+        host: this.transport.host,
+        command: displayed,
+        exitCode: batch.exitCode,
+        stderr: batch.stderr,
+      });
+    }
+    return results;
+  }
+}
+
+function cacheKeyOf(request: FactRequest, become: Become | undefined): string {
+  return `${request.fact.name}\u0000${JSON.stringify(request.args ?? null)}\u0000${JSON.stringify(become ?? false)}`;
+}
+
+/** Convenience for facts: the command's stdout when it exited 0, else null. */
+export function stdoutIfOk(result: CommandResult): string | null {
+  return result.exitCode === 0 ? result.stdout : null;
+}
+
+export { sh as factCommand };

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type { ShellCommand } from '../command.js';
+import { sh } from '../command.js';
+import { MeshbookError } from '../errors.js';
+import { Secret } from '../secret.js';
+import type { CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from './types.js';
+
+/**
+ * The controller itself, for tasks delegated to localhost (`rke up`) and for tests. Commands run
+ * through `sh -c` in their own process group, so a timeout or abort kills everything they started.
+ * Become is not supported here: the controller runs as the user who started meshbook.
+ */
+export class LocalTransport implements Transport {
+  readonly kind = 'local';
+  readonly #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
+
+  constructor(readonly host = 'localhost') {}
+
+  run(command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
+    this.#stats.commands++;
+    const started = Date.now();
+    let text = command.text;
+    if (options.cwd) text = `cd ${sh`${options.cwd}`.text} && ${text}`;
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', text], {
+        detached: true,
+        env: { ...process.env, ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let settled = false;
+      const kill = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const finish = (error: MeshbookError | null, code = -1) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve({ stdout, stderr, exitCode: code, durationMs: Date.now() - started });
+      };
+      const timer = options.timeoutMs
+        ? setTimeout(() => {
+            kill();
+            finish(new MeshbookError('TIMEOUT', `command timed out after ${options.timeoutMs} ms`, { host: this.host, command: command.display, stdout, stderr }));
+          }, options.timeoutMs)
+        : undefined;
+      const onAbort = () => {
+        kill();
+        finish(new MeshbookError('ABORTED', 'command aborted', { host: this.host, command: command.display }));
+      };
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+        options.onOutput?.(d, 'stdout');
+      });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+        options.onOutput?.(d, 'stderr');
+      });
+      child.on('error', (e) => finish(new MeshbookError('COMMAND_FAILED', e.message, { host: this.host, command: command.display, cause: e })));
+      child.on('close', (code, signal) => finish(null, code ?? (signal ? 128 : -1)));
+      const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(stdin ?? '');
+    });
+  }
+
+  async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
+    this.#stats.commands++;
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    const tmp = join(dirname(path), `.${basename(path)}.meshbook-${randomBytes(6).toString('hex')}`);
+    try {
+      await writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
+      if (options.owner || options.group) {
+        const uid = options.owner ? Number(execFileSync('id', ['-u', options.owner]).toString().trim()) : -1;
+        const gid = options.group ? Number(execFileSync('getent', ['group', options.group]).toString().split(':')[2]) : -1;
+        await chown(tmp, uid, gid);
+      }
+      await chmod(tmp, options.mode ?? 0o644);
+      const written = await readFile(tmp);
+      if (createHash('sha256').update(written).digest('hex') !== createHash('sha256').update(data).digest('hex')) {
+        throw new MeshbookError('TRANSFER_FAILED', `checksum mismatch writing ${path}`, { host: this.host });
+      }
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      if (error instanceof MeshbookError) throw error;
+      throw new MeshbookError('TRANSFER_FAILED', `writing ${path} failed: ${(error as Error).message}`, { host: this.host, cause: error });
+    }
+  }
+
+  async get(path: string, _options: GetOptions = {}): Promise<Buffer> {
+    this.#stats.commands++;
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new MeshbookError('TRANSFER_FAILED', `reading ${path} failed: ${(error as Error).message}`, { host: this.host, cause: error });
+    }
+  }
+
+  stats(): TransportStats {
+    return { ...this.#stats };
+  }
+
+  async close(): Promise<void> {}
+}

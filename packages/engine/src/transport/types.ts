@@ -1,0 +1,70 @@
+import type { ShellCommand } from '../command.js';
+import type { Secret } from '../secret.js';
+
+/** Who a command runs as. `true` means root through sudo (or directly when already root). */
+export type Become = boolean | { user: string };
+
+export interface RunOptions {
+  /** Bytes given to the command's stdin; without it the command reads /dev/null, never the session. */
+  stdin?: string | Buffer | Secret;
+  /** Kills the remote process group when exceeded; the result is a TIMEOUT error. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  become?: Become;
+  /** Extra environment, exported for this command only. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Called with output as it arrives (progress lines for long work such as apt installs). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+export interface PutOptions {
+  /** Octal mode such as 0o644; default 0o644. */
+  mode?: number;
+  owner?: string;
+  group?: string;
+  become?: Become;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface GetOptions {
+  become?: Become;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** Counters a transport keeps so the recap and the bench can report round trips per host. */
+export interface TransportStats {
+  commands: number;
+  roundTrips: number;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+/**
+ * How the engine reaches a host. Small on purpose: run a command, put a file atomically, get a
+ * file, close. A non-zero exit code is a result, not an error; errors are for the transport itself
+ * (unreachable, timeout, aborted, become failed), thrown as MeshbookError.
+ */
+export interface Transport {
+  /** Inventory name of the host. */
+  readonly host: string;
+  readonly kind: 'ssh' | 'local' | (string & {});
+  run(command: ShellCommand, options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Writes `content` to `path` atomically: a 0600 temp file in the destination directory, mode and
+   * owner set, sha256 verified, renamed over the destination. The temp file is removed on failure.
+   */
+  put(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
+  get(path: string, options?: GetOptions): Promise<Buffer>;
+  stats(): TransportStats;
+  close(): Promise<void>;
+}

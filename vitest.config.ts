@@ -1,0 +1,33 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+// Tests run against the sources, so no build is needed between an edit and a test run.
+const alias = {
+  '@meshbook/engine/testing': src('./packages/engine/src/testing/index.ts'),
+  '@meshbook/engine': src('./packages/engine/src/index.ts'),
+  '@meshbook/modules': src('./packages/modules/src/index.ts'),
+  '@meshbook/fleet': src('./packages/fleet/src/index.ts'),
+  '@meshbook/playbooks': src('./packages/playbooks/src/index.ts'),
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      { resolve: { alias }, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], testTimeout: 10_000 } },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          // Two cores: files share one image and run a few at a time.
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
