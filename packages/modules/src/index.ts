@@ -1,1 +1,2 @@
 export {};
+export * from './wireguard/index.js';

@@ -1,0 +1,4 @@
+export { wireguardKey } from './key.js';
+export { wireguardInterface } from './interface.js';
+export { wireguardPeers, type MeshMember, type MeshOptions } from './topology.js';
+export { renderWireguardConfig, type WireguardPeer, type WireguardInterfaceSettings } from './config.js';

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { KnownAfterApply, MeshbookError, defineFact, defineModule, isKnownAfterApply, sh } from '@meshbook/engine';
+import { parsePeerDump, peersDiffer, renderWireguardConfig, wgQuickOnlySettings, type LivePeer } from './config.js';
+
+const INTERFACE_NAME = /^[a-zA-Z0-9_=+.-]{1,15}$/;
+const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+const peerSchema = z
+  .object({
+    name: z.string().optional(),
+    publicKey: z.union([z.string().regex(PUBLIC_KEY, 'a WireGuard public key (44 characters of base64)'), z.instanceof(KnownAfterApply)]),
+    endpoint: z.string().regex(/^[^\s]+:\d{1,5}$/, 'host:port').optional(),
+    allowedIps: z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'an address or CIDR')).min(1),
+    persistentKeepalive: z.number().int().min(0).max(65535).optional(),
+  })
+  .strict();
+
+interface InterfaceFacts {
+  config: string | null;
+  configMode: string | null;
+  running: boolean;
+  enabled: boolean;
+  livePeers: LivePeer[];
+}
+
+const interfaceFact = defineFact<{ iface: string; path: string }, InterfaceFacts>({
+  name: 'wireguard.interface',
+  // One round trip. The peer dump's first line holds the private key: it is cut on the host.
+  command: ({ iface, path }) => sh`
+    if test -e ${path}; then echo "mode $(stat -c %a ${path})"; sed 's/^/c /' ${path}; fi
+    for i in $(wg show interfaces 2>/dev/null); do test "$i" = ${iface} && echo running; done
+    test "$(systemctl is-enabled wg-quick@${iface} 2>/dev/null)" = enabled && echo enabled
+    wg show ${iface} dump 2>/dev/null | tail -n +2 | sed 's/^/p /'
+    true`,
+  parse: (result) => {
+    const lines = result.stdout.split('\n');
+    const content = lines.filter((l) => l.startsWith('c ') || l === 'c').map((l) => l.slice(2));
+    const modeLine = lines.find((l) => l.startsWith('mode '));
+    return {
+      config: modeLine ? `${content.join('\n')}\n` : null,
+      configMode: modeLine ? modeLine.slice(5).trim() : null,
+      running: lines.includes('running'),
+      enabled: lines.includes('enabled'),
+      livePeers: parsePeerDump(lines.filter((l) => l.startsWith('p ')).map((l) => l.slice(2)).join('\n')),
+    };
+  },
+});
+
+type InterfaceChange = {
+  kind: 'wireguard.config' | 'wireguard.enable' | 'wireguard.up' | 'wireguard.restart' | 'wireguard.sync';
+  target: string;
+  summary: string;
+  content?: { path: string; before: string | null; after: string };
+  before?: string | null;
+  after?: string | null;
+};
+
+/**
+ * A WireGuard interface managed by wg-quick: /etc/wireguard/IFACE.conf (0600), the
+ * wg-quick@IFACE unit enabled and started, and peer changes applied live with `wg syncconf`
+ * (no restart; removed peers go away). Only a change to Address/MTU restarts the interface.
+ */
+export const wireguardInterface = defineModule({
+  name: 'wireguard',
+  params: z
+    .object({
+      interface: z.string().regex(INTERFACE_NAME, 'an interface name of 1-15 letters, digits or _=+.-').default('wg0'),
+      address: z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'this host\'s tunnel address with prefix, e.g. 10.7.0.2/24'),
+      listenPort: z.number().int().min(1).max(65535).optional(),
+      mtu: z.number().int().min(1280).max(9000).optional(),
+      privateKeyFile: z.string().startsWith('/', 'an absolute path').optional(),
+      peers: z.array(peerSchema),
+    })
+    .strict()
+    .transform((p) => ({ ...p, privateKeyFile: p.privateKeyFile ?? `/etc/wireguard/${p.interface}.key` })),
+  gather: (ctx, params) => ctx.fact(interfaceFact({ iface: params.interface, path: configPath(params.interface) })),
+  plan(facts, params): InterfaceChange[] {
+    const path = configPath(params.interface);
+    const unit = `wg-quick@${params.interface}`;
+    const desired = renderWireguardConfig(params);
+    const changes: InterfaceChange[] = [];
+    const configChanged = facts.config !== desired || facts.configMode !== '600';
+    if (configChanged) {
+      changes.push({
+        kind: 'wireguard.config',
+        target: path,
+        summary: facts.config === null ? 'create (0600)' : facts.config !== desired ? 'update' : `mode ${facts.configMode} → 600`,
+        content: { path, before: facts.config, after: desired },
+      });
+    }
+    if (!facts.enabled) changes.push({ kind: 'wireguard.enable', target: unit, summary: 'enable at boot', before: 'disabled', after: 'enabled' });
+    if (!facts.running) {
+      changes.push({ kind: 'wireguard.up', target: unit, summary: `bring ${params.interface} up`, before: 'down', after: 'up' });
+    } else if (wgQuickOnlySettings(facts.config) !== wgQuickOnlySettings(desired)) {
+      changes.push({ kind: 'wireguard.restart', target: unit, summary: 'address or MTU changed: restart the interface' });
+    } else if (configChanged || peersDiffer(facts.livePeers, params.peers)) {
+      changes.push({ kind: 'wireguard.sync', target: params.interface, summary: 'apply peer changes live (wg syncconf)' });
+    }
+    return changes;
+  },
+  async apply(ctx, changes, params) {
+    const unknown = params.peers.find((p) => isKnownAfterApply(p.publicKey));
+    if (unknown) {
+      throw new MeshbookError('UNKNOWN_AFTER_APPLY', `peer ${unknown.name ?? ''} has no public key yet`, {
+        hint: 'run the wireguard_key task on every peer before the wireguard task',
+      });
+    }
+    const iface = params.interface;
+    const unit = `wg-quick@${iface}`;
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'wireguard.config':
+          await ctx.exec(sh`mkdir -p -m 700 /etc/wireguard`);
+          await ctx.put(configPath(iface), change.content!.after, { mode: 0o600, owner: 'root', group: 'root' });
+          break;
+        case 'wireguard.enable':
+          await ctx.exec(sh`systemctl enable ${unit}`);
+          break;
+        case 'wireguard.up':
+          await ctx.exec(sh`systemctl start ${unit}`);
+          break;
+        case 'wireguard.restart':
+          await ctx.exec(sh`systemctl restart ${unit}`);
+          break;
+        case 'wireguard.sync': {
+          const stripped = `/run/meshbook-wg-${iface}.stripped`;
+          await ctx.exec(sh`umask 077 && wg-quick strip ${iface} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`);
+          break;
+        }
+      }
+    }
+  },
+  invalidates: ['wireguard.interface'],
+});
+
+function configPath(iface: string): string {
+  return `/etc/wireguard/${iface}.conf`;
+}

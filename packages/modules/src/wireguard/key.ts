@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
+
+const INTERFACE_NAME = /^[a-zA-Z0-9_=+.-]{1,15}$/;
+
+const keyFact = defineFact<string, { state: 'missing' } | { state: 'malformed' } | { state: 'present'; publicKey: string; mode: string }>({
+  name: 'wireguard.public-key',
+  // The private key is read by `wg pubkey` on the host; only the public key crosses the wire.
+  command: (file) => sh`if test -e ${file}; then stat -c %a ${file} && wg pubkey <${file} || exit 3; else exit 2; fi`,
+  parse: (result) => {
+    if (result.exitCode === 2) return { state: 'missing' };
+    if (result.exitCode !== 0) return { state: 'malformed' };
+    const [mode = '', publicKey = ''] = result.stdout.trim().split('\n');
+    return { state: 'present', publicKey: publicKey.trim(), mode: mode.trim() };
+  },
+});
+
+interface KeyChange {
+  kind: 'wireguard.key' | 'wireguard.key-mode';
+  target: string;
+  summary: string;
+}
+
+/**
+ * A WireGuard private key generated on the host (0600), where it stays. Output: the public key,
+ * to share with peers as a cross-host value.
+ */
+export const wireguardKey = defineModule({
+  name: 'wireguard_key',
+  params: z
+    .object({
+      interface: z.string().regex(INTERFACE_NAME, 'an interface name of 1-15 letters, digits or _=+.-').default('wg0'),
+      privateKeyFile: z.string().startsWith('/', 'an absolute path').optional(),
+    })
+    .strict()
+    .transform((p) => ({ ...p, privateKeyFile: p.privateKeyFile ?? `/etc/wireguard/${p.interface}.key` })),
+  gather: (ctx, params) => ctx.fact(keyFact(params.privateKeyFile)),
+  plan(facts, params): KeyChange[] {
+    if (facts.state === 'malformed') {
+      throw new MeshbookError('MODULE_FAILED', `${params.privateKeyFile} exists but is not a WireGuard private key`, {
+        hint: `move the file away (it is left untouched) or point privateKeyFile elsewhere`,
+      });
+    }
+    if (facts.state === 'missing') {
+      return [{ kind: 'wireguard.key', target: params.privateKeyFile, summary: 'generate a private key (0600, stays on the host)' }];
+    }
+    if (facts.mode !== '600') {
+      return [{ kind: 'wireguard.key-mode', target: params.privateKeyFile, summary: `mode ${facts.mode} → 600` }];
+    }
+    return [];
+  },
+  async apply(ctx, changes, params) {
+    const file = params.privateKeyFile;
+    for (const change of changes) {
+      if (change.kind === 'wireguard.key') {
+        const tmp = `${file}.meshbook-new`;
+        await ctx.exec(sh`umask 077 && mkdir -p -- "$(dirname -- ${file})" && wg genkey >${tmp} && mv -f -- ${tmp} ${file}`);
+      } else {
+        await ctx.exec(sh`chmod 600 -- ${file}`);
+      }
+    }
+    const publicKey = (await ctx.exec(sh`wg pubkey <${file}`)).stdout.trim();
+    return { publicKey };
+  },
+  output: (facts) => ({ publicKey: facts.state === 'present' ? facts.publicKey : '' }),
+  invalidates: ['wireguard.public-key'],
+});
