@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { MeshbookEvent } from '../events/types.js';
+import { registerSecretText } from '../secret.js';
+import { HumanReporter } from './human.js';
+import { MemoryStream, counts, syntheticRun } from './__fixtures__/synthetic-events.js';
+
+function render(events: MeshbookEvent[], options: { verbosity?: number; tty?: boolean; env?: Record<string, string> } = {}): string {
+  const stream = new MemoryStream(options.tty ?? false);
+  const reporter = new HumanReporter({ stream, verbosity: options.verbosity ?? 0, env: options.env ?? {} });
+  for (const event of events) reporter.handle(event);
+  return stream.text;
+}
+
+const COLOR_CODE = /\u001b\[\d+m/;
+
+describe('HumanReporter', () => {
+  it('prints plays, tasks, every host status, handlers, warnings and the recap without colours off a TTY', () => {
+    const out = render(syntheticRun());
+    expect(out).not.toMatch(COLOR_CODE);
+    expect(out).toBe(
+      [
+        '',
+        'PLAY [base setup] **************************************************************',
+        '',
+        'TASK [sysctl ip_forward] *******************************************************',
+        'ok: [web1]',
+        'changed: [web2]',
+        'failed: [db1] => sysctl: permission denied',
+        '  fix: set become: true on the play',
+        'unreachable: [gone] => connect ECONNREFUSED',
+        '',
+        'TASK [install packages] ********************************************************',
+        'skipping: [web1] => (item=curl)',
+        'changed: [web2] => (item=jq)',
+        '[WARNING]: [db1] host db1 has no python; facts are limited',
+        '',
+        'RUNNING HANDLER [reload sysctl] ************************************************',
+        'changed: [web2]',
+        '',
+        'PLAY RECAP *********************************************************************',
+        'web1 : ok=1  changed=0  unreachable=0  failed=0  skipped=1  ignored=0',
+        'web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  ignored=0',
+        'db1  : ok=0  changed=0  unreachable=0  failed=1  skipped=0  ignored=0',
+        'gone : ok=0  changed=0  unreachable=1  failed=0  skipped=0  ignored=0',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('marks check mode: planned changes, known after apply, handlers that would run', () => {
+    const out = render(syntheticRun({ check: true }));
+    expect(out).toContain('CHECK MODE');
+    expect(out).toContain('changed: [web2] (known after apply)\n  ~ net.ipv4.ip_forward: 0 → 1');
+    expect(out).toContain('RUNNING HANDLER [reload sysctl] ****');
+    expect(out).toContain('would run: [web2]');
+  });
+
+  it('prints the rendered diff when the event carries one', () => {
+    const out = render(syntheticRun({ diff: true }));
+    expect(out).toContain('changed: [web2]\n--- net.ipv4.ip_forward\n+++ net.ipv4.ip_forward\n-0\n+1\nfailed: [db1]');
+  });
+
+  it('adds change summaries and round trips at -v, durations and notifications at -vv, error codes at -vvv', () => {
+    const v = render(syntheticRun(), { verbosity: 1 });
+    expect(v).toContain('changed: [web2]\n  ~ net.ipv4.ip_forward: 0 → 1');
+    expect(v).toContain('web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  ignored=0  round_trips=5');
+    expect(v).toContain('duration: 2.1s');
+    expect(v).not.toContain('(1.5s)');
+    const vv = render(syntheticRun(), { verbosity: 2 });
+    expect(vv).toContain('changed: [web2] (1.5s)');
+    expect(vv).toContain('notified: [web2] -> reload sysctl');
+    const vvv = render(syntheticRun(), { verbosity: 3 });
+    expect(vvv).toContain('failed: [db1] => [COMMAND_FAILED] sysctl: permission denied');
+  });
+
+  it('shows progress off a TTY only at -v', () => {
+    expect(render(syntheticRun())).not.toContain('Unpacking');
+    expect(render(syntheticRun(), { verbosity: 1 })).toContain('  [web1] Unpacking curl (8.5.0) ...\n');
+  });
+
+  it('rewrites one live progress line on a TTY and clears it before the next output', () => {
+    const out = render(syntheticRun(), { tty: true, env: { NO_COLOR: '1' } });
+    expect(out).toContain('\r\u001b[K  [web1] Unpacking curl (8.5.0) ...\r\u001b[Kskipping: [web1]');
+  });
+
+  it('colours on a TTY unless NO_COLOR is set', () => {
+    expect(render(syntheticRun(), { tty: true })).toMatch(COLOR_CODE);
+    expect(render(syntheticRun(), { tty: true, env: { NO_COLOR: '1' } })).not.toMatch(COLOR_CODE);
+  });
+
+  it('reprints the task header when results of different tasks interleave', () => {
+    const play = 'p';
+    const result = (task: string, host: string): MeshbookEvent => ({
+      type: 'host.result', time: 0, play, task, host, status: 'ok', handler: false, changes: [], durationMs: 1,
+    });
+    const out = render([result('one', 'a'), result('two', 'b'), result('one', 'c')]);
+    expect(out.match(/TASK \[one\]/g)).toHaveLength(2);
+  });
+
+  it('reports an interrupted run and the hosts left in an unknown state', () => {
+    const out = render([
+      { type: 'recap', time: 0, durationMs: 10, hosts: { a: counts({ ok: 1 }) }, interrupted: 'SIGINT', unknownState: ['a'] },
+    ]);
+    expect(out).toContain('INTERRUPTED: SIGINT');
+    expect(out).toContain('state unknown on: a');
+  });
+
+  it('never prints a known secret even if an event carried it', () => {
+    const canary = 'canary-human-5f1e2d';
+    registerSecretText(canary);
+    const out = render([
+      { type: 'warning', time: 0, message: `token ${canary} leaked` },
+      { type: 'host.result', time: 0, play: 'p', task: 't', host: 'h', status: 'failed', handler: false, changes: [], error: { code: 'X', message: canary }, durationMs: 1 },
+    ]);
+    expect(out).not.toContain(canary);
+    expect(out).toContain('token *** leaked');
+  });
+});

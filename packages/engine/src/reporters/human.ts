@@ -1,0 +1,184 @@
+import type { EventListener, EventOf, MeshbookEvent } from '../events/types.js';
+import { redact } from '../secret.js';
+import { renderRecap } from './recap.js';
+import { banner, colors, formatDuration, statusColor, wantsColor } from './style.js';
+import type { Colors } from './style.js';
+import type { OutputStream } from './stream.js';
+
+export interface HumanReporterOptions {
+  stream: OutputStream;
+  /** 0 default; 1 (-v) change summaries, progress off a TTY, round trips; 2 (-vv) durations, notifications; 3 (-vvv) error codes and play hosts. */
+  verbosity?: number;
+  /** Overrides the TTY/NO_COLOR decision. */
+  color?: boolean;
+  /** Environment consulted for NO_COLOR/FORCE_COLOR; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+const CLEAR_LINE = '\r\u001b[K';
+
+/**
+ * Ansible-like terminal output: `PLAY [..]`, `TASK [..]`, one line per host result, diffs, warnings
+ * and the `PLAY RECAP`. On a TTY, progress of long work is one line rewritten in place.
+ */
+export class HumanReporter {
+  readonly #stream: OutputStream;
+  readonly #verbosity: number;
+  readonly #c: Colors;
+  readonly #tty: boolean;
+  #check = false;
+  /** The TASK header last printed; results of another task (hosts run in parallel) reprint theirs. */
+  #header: string | undefined;
+  #liveLine = false;
+
+  constructor(options: HumanReporterOptions) {
+    this.#stream = options.stream;
+    this.#verbosity = options.verbosity ?? 0;
+    this.#tty = options.stream.isTTY === true;
+    this.#c = colors(options.color ?? wantsColor(options.stream.isTTY, options.env ?? process.env));
+  }
+
+  readonly listener: EventListener = (event) => this.handle(event);
+
+  handle(event: MeshbookEvent): void {
+    switch (event.type) {
+      case 'run.start':
+        this.#check = event.check;
+        if (event.check) this.#print(this.#c.bold('CHECK MODE: changes are planned and shown, nothing is applied'));
+        return;
+      case 'play.start':
+        return this.#playStart(event);
+      case 'task.start':
+        return this.#taskHeader(event.play, event.task, event.handler);
+      case 'host.result':
+        return this.#hostResult(event);
+      case 'host.progress':
+        return this.#progress(event);
+      case 'handler.notified':
+        if (this.#verbosity >= 2) {
+          const verb = event.check ? 'would notify' : 'notified';
+          this.#print(this.#c.dim(`  ${verb}: [${event.host}] -> ${event.handler}`));
+        }
+        return;
+      case 'play.end':
+        if (this.#verbosity >= 2) this.#print(this.#c.dim(`play [${event.play}] done in ${formatDuration(event.durationMs)}`));
+        this.#header = undefined;
+        return;
+      case 'warning': {
+        const where = event.host ? `[${event.host}] ` : '';
+        this.#print(this.#c.magenta(`[WARNING]: ${where}${indent(event.message)}`));
+        return;
+      }
+      case 'recap':
+        this.#print(...renderRecap(event, this.#c, this.#verbosity));
+        return;
+      case 'run.end':
+        this.#clearLive();
+        if (this.#verbosity >= 1) this.#print(this.#c.dim(`exit code: ${event.exitCode}`));
+        return;
+    }
+  }
+
+  #playStart(event: EventOf<'play.start'>): void {
+    const batch = event.batch ? ` (batch ${event.batch.index}/${event.batch.of})` : '';
+    const lines = ['', this.#c.bold(banner(`PLAY [${event.play}]${batch}`))];
+    if (this.#verbosity >= 3) lines.push(this.#c.dim(`hosts: ${event.hosts.join(', ') || '(none)'}`));
+    this.#header = undefined;
+    this.#print(...lines);
+  }
+
+  #taskHeader(play: string, task: string, handler: boolean): void {
+    const key = `${play}\u0000${task}\u0000${handler}`;
+    if (this.#header === key) return;
+    this.#header = key;
+    this.#print('', this.#c.bold(banner(handler ? `RUNNING HANDLER [${task}]` : `TASK [${task}]`)));
+  }
+
+  #hostResult(event: EventOf<'host.result'>): void {
+    this.#taskHeader(event.play, event.task, event.handler);
+    const c = this.#c;
+    const item = event.item === undefined ? '' : ` => (item=${event.item})`;
+    const timing = this.#verbosity >= 2 ? c.dim(` (${formatDuration(event.durationMs)})`) : '';
+    const lines: string[] = [];
+    switch (event.status) {
+      case 'ok':
+        lines.push(statusColor(c, 'ok')(`ok: [${event.host}]${item}`) + timing);
+        break;
+      case 'changed': {
+        const wouldRun = event.handler && this.#check;
+        const label = wouldRun ? 'would run' : 'changed';
+        const marker = event.knownAfterApply ? c.dim(' (known after apply)') : '';
+        lines.push(statusColor(c, 'changed')(`${label}: [${event.host}]${item}`) + marker + timing);
+        break;
+      }
+      case 'skipped':
+        lines.push(statusColor(c, 'skipped')(`skipping: [${event.host}]${item}`) + timing);
+        break;
+      case 'failed':
+      case 'unreachable': {
+        const label = event.status === 'failed' ? 'failed' : 'unreachable';
+        const message = event.error?.message ?? event.message ?? '';
+        const code = this.#verbosity >= 3 && event.error ? `[${event.error.code}] ` : '';
+        const ignoring = event.ignored ? c.cyan(' ...ignoring') : '';
+        const detail = message ? ` => ${code}${indent(message)}` : '';
+        lines.push(statusColor(c, event.status)(`${label}: [${event.host}]${item}${detail}`) + ignoring + timing);
+        if (event.error?.hint) lines.push(`  fix: ${indent(event.error.hint)}`);
+        break;
+      }
+    }
+    if (event.message && event.status !== 'failed' && event.status !== 'unreachable' && this.#verbosity >= 1) {
+      lines.push(c.dim(`  ${indent(event.message)}`));
+    }
+    // Check mode exists to show the plan, so its change summaries are always printed.
+    if (event.changes.length > 0 && (this.#check || this.#verbosity >= 1)) {
+      for (const change of event.changes) lines.push(`  ${c.yellow('~')} ${change.summary}`);
+    }
+    if (event.diff) lines.push(...colorDiff(event.diff, c));
+    this.#print(...lines);
+  }
+
+  #progress(event: EventOf<'host.progress'>): void {
+    const text = `  [${event.host}] ${event.line.trim().replace(/\s+/g, ' ')}`;
+    if (this.#tty) {
+      const width = Math.max(20, (this.#stream.columns ?? 80) - 1);
+      this.#stream.write(CLEAR_LINE + redact(truncate(text, width)));
+      this.#liveLine = true;
+    } else if (this.#verbosity >= 1) {
+      this.#print(this.#c.dim(text));
+    }
+  }
+
+  #clearLive(): void {
+    if (!this.#liveLine) return;
+    this.#stream.write(CLEAR_LINE);
+    this.#liveLine = false;
+  }
+
+  #print(...lines: string[]): void {
+    this.#clearLive();
+    // Events arrive redacted; scrubbing again keeps the terminal safe from a missed path.
+    this.#stream.write(redact(`${lines.join('\n')}\n`));
+  }
+}
+
+export function createHumanReporter(options: HumanReporterOptions): EventListener {
+  return new HumanReporter(options).listener;
+}
+
+function indent(text: string): string {
+  return text.replace(/\n/g, '\n  ');
+}
+
+function truncate(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+}
+
+function colorDiff(diff: string, c: Colors): string[] {
+  return diff.replace(/\n$/, '').split('\n').map((line) => {
+    if (line.startsWith('+++') || line.startsWith('---')) return c.bold(line);
+    if (line.startsWith('+')) return c.green(line);
+    if (line.startsWith('-')) return c.red(line);
+    if (line.startsWith('@@')) return c.cyan(line);
+    return line;
+  });
+}

@@ -1,0 +1,33 @@
+import type { EventListener, MeshbookEvent } from '../events/types.js';
+import { redactDeep } from '../secret.js';
+import type { OutputStream } from './stream.js';
+
+/**
+ * `--json`: one MeshbookEvent per line, exactly as the engine emitted it (see `MeshbookEvent` in
+ * events/types.ts for the schema). Every line is a JSON object with a `type` discriminator and a
+ * `time` in milliseconds since the epoch:
+ *
+ *   run.start       {playbook, check, diff, hosts}
+ *   play.start      {play, hosts, batch?: {index, of}}
+ *   task.start      {play, task, handler}
+ *   host.result     {play, task, host, status: ok|changed|failed|skipped|unreachable, handler,
+ *                    item?, changes: [{kind, target, summary}], diff?, knownAfterApply?, ignored?,
+ *                    message?, error?: {code, message, hint?}, durationMs}
+ *   host.progress   {play, task, host, line}
+ *   handler.notified {play, handler, host, check}
+ *   play.end        {play, durationMs}
+ *   warning         {message, host?}
+ *   recap           {hosts: {[host]: {ok, changed, failed, skipped, unreachable, ignored, roundTrips}},
+ *                    durationMs, interrupted?, unknownState?}
+ *   run.end         {exitCode, durationMs}
+ *
+ * The engine redacts events before emitting them; they are redacted again here so that no path
+ * to stdout depends on a single check.
+ */
+export function createJsonLinesReporter(stream: OutputStream): EventListener {
+  return (event: MeshbookEvent) => {
+    stream.write(`${JSON.stringify(redactDeep(event))}\n`);
+  };
+}
+
+export type { MeshbookEvent };
