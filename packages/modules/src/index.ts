@@ -1,2 +1,3 @@
 export {};
 export * from './wireguard/index.js';
+export * from './toml-file.js';

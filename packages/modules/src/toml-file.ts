@@ -1,0 +1,128 @@
+import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
+import { z } from 'zod';
+import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+
+type TomlTable = Record<string, unknown>;
+
+interface TomlFacts {
+  /** Current file text, or null when absent. */
+  current: string | null;
+  /** Output of the base command (e.g. `containerd config default`), when one is given. */
+  base: string | null;
+  baseError: string | null;
+}
+
+const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
+  name: 'toml_file.state',
+  // One round trip: the file (framed so an absent file differs from an empty one) and the base.
+  command: ({ path, baseCommand }) => {
+    const base = baseCommand ? sh`echo ===base; ${argv(...baseCommand)} 2>&1 || echo "===base-failed $?"` : sh``;
+    return sh`if test -f ${path}; then echo ===file; cat -- ${path}; echo; fi; ${base}`;
+  },
+  parse: (result) => {
+    const text = result.stdout;
+    const fileAt = text.startsWith('===file\n') ? 8 : -1;
+    const baseAt = text.indexOf('===base\n');
+    const current = fileAt < 0 ? null : text.slice(fileAt, baseAt < 0 ? undefined : baseAt).replace(/\n$/, '');
+    let base: string | null = null;
+    let baseError: string | null = null;
+    if (baseAt >= 0) {
+      const out = text.slice(baseAt + 8);
+      const failed = out.match(/===base-failed (\d+)\n?$/);
+      if (failed) baseError = `exit code ${failed[1]}: ${out.slice(0, failed.index).trim().slice(-500)}`;
+      else base = out;
+    }
+    return { current, base, baseError };
+  },
+});
+
+const keyPath = z.array(z.string().min(1)).min(1);
+const tomlValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean(), z.array(z.any()), z.record(z.string(), z.any())]);
+
+/**
+ * A TOML file edited through a parser, never with sed: the listed keys are set on the base document
+ * (the existing file, or a base command's output such as `containerd config default`), and the file
+ * is written only when the result differs semantically from what is there, so formatting alone
+ * never reports a change.
+ */
+export const tomlFile = defineModule({
+  name: 'toml_file',
+  params: z
+    .object({
+      path: z.string().startsWith('/', 'an absolute path'),
+      /** argv whose stdout is the base document; without it the existing file is the base. */
+      baseCommand: z.array(z.string()).min(1).optional(),
+      /** Keys as path segments, so dotted table names such as "io.containerd.grpc.v1.cri" stay whole. */
+      settings: z.array(z.object({ key: keyPath, value: tomlValue }).strict()).min(1),
+      mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").default('0644'),
+    })
+    .strict(),
+  gather: (ctx, params) => ctx.fact(tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) })),
+  plan(facts, params) {
+    if (facts.baseError) {
+      throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
+    }
+    const baseText = facts.base ?? facts.current ?? '';
+    const desired = applySettings(parseOrThrow(baseText, params.baseCommand ? 'base command output' : params.path), params.settings);
+    const current = facts.current === null ? null : safeParse(facts.current);
+    if (current !== null && canonical(current) === canonical(desired)) return [];
+    const after = stringifyToml(desired) + '\n';
+    return [
+      {
+        kind: 'toml_file.content',
+        target: params.path,
+        summary: facts.current === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
+        content: { path: params.path, before: facts.current, after },
+      },
+    ];
+  },
+  async apply(ctx, changes, params) {
+    for (const change of changes) {
+      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${params.path})"`);
+      await ctx.put(params.path, change.content.after, { mode: parseInt(params.mode, 8) });
+    }
+  },
+  invalidates: ['toml_file.state'],
+});
+
+function parseOrThrow(text: string, what: string): TomlTable {
+  try {
+    return parseToml(text) as TomlTable;
+  } catch (error) {
+    throw new MeshbookError('MODULE_FAILED', `${what} is not valid TOML: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function safeParse(text: string): TomlTable | null {
+  try {
+    return parseToml(text) as TomlTable;
+  } catch {
+    return null; // an unparsable file is simply replaced
+  }
+}
+
+function applySettings(document: TomlTable, settings: ReadonlyArray<{ key: string[]; value: unknown }>): TomlTable {
+  const copy = structuredClone(document);
+  for (const { key, value } of settings) {
+    let table: TomlTable = copy;
+    for (const segment of key.slice(0, -1)) {
+      const next = table[segment];
+      if (next === undefined) table[segment] = {};
+      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw new MeshbookError('BAD_INPUT', `cannot set ${key.join('.')}: ${segment} is not a table`);
+      }
+      table = table[segment] as TomlTable;
+    }
+    table[key.at(-1)!] = value;
+  }
+  return copy;
+}
+
+/** Key-order-independent JSON, so two layouts of the same document compare equal. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
