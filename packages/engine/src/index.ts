@@ -12,3 +12,4 @@ export * from './events/types.js';
 export * from './runner/types.js';
 export type * from './inventory/types.js';
 export * from './transport/local.js';
+export * from './runner/index.js';

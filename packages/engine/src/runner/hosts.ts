@@ -1,0 +1,24 @@
+import type { Inventory } from '../inventory/types.js';
+import type { Play, Vars } from './types.js';
+
+/** A play's hosts: its pattern, intersected with `--limit`, in inventory order. */
+export function selectPlayHosts(play: Pick<Play, 'hosts'>, inventory: Inventory, limit: string | undefined): string[] {
+  const hosts = inventory.select(play.hosts);
+  if (!limit) return hosts;
+  const allowed = new Set(inventory.select(limit));
+  return hosts.filter((h) => allowed.has(h));
+}
+
+/** Inventory vars < play vars < extra vars; each level replaces whole values (no deep merge). */
+export function mergeHostVars(inventory: Inventory, host: string, play: Pick<Play, 'vars'>, extraVars: Vars | undefined): Vars {
+  const inventoryVars = inventory.hosts.get(host)?.vars ?? {};
+  return { ...inventoryVars, ...play.vars, ...extraVars };
+}
+
+/** Group name -> every host in it (through child groups), for HostContext.groups. */
+export function groupMembers(inventory: Inventory): Record<string, string[]> {
+  const groups: Record<string, string[]> = {};
+  for (const name of inventory.groups.keys()) groups[name] = inventory.groupHosts(name);
+  if (!groups.all) groups.all = [...inventory.hosts.keys()];
+  return groups;
+}

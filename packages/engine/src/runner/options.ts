@@ -1,0 +1,47 @@
+import type { EventBus, ExitCode, HostCounts } from '../events/types.js';
+import type { Inventory, InventoryHost } from '../inventory/types.js';
+import type { Transport } from '../transport/types.js';
+import type { Vars } from './types.js';
+
+/** Which hosts and tasks a run (or a listing, or a validation) covers. */
+export interface SelectionOptions {
+  /** Host pattern intersected with each play's hosts (`--limit`). */
+  limit?: string;
+  /** `-e`: highest variable precedence. */
+  extraVars?: Vars;
+  /** Run only tasks with one of these tags ('all', 'tagged', 'untagged' as in Ansible). */
+  tags?: readonly string[];
+  /** Skip tasks with one of these tags. */
+  skipTags?: readonly string[];
+}
+
+export interface RunPlaybookOptions extends SelectionOptions {
+  inventory: Inventory;
+  check?: boolean;
+  diff?: boolean;
+  /** Hosts worked on at the same time; default 16. */
+  forks?: number;
+  /** Opens a host's connection (the CLI passes createTransport; tests pass fakes). */
+  connect: (host: InventoryHost) => Promise<Transport>;
+  events?: EventBus;
+  /** SIGINT: no new task starts; running commands get `graceMs`, then are aborted. */
+  signal?: AbortSignal;
+  /** Default 10000. */
+  graceMs?: number;
+  /** Shown in run.start; defaults to the playbook's name. */
+  playbookName?: string;
+  /** The controller's transport for `delegateTo: 'localhost'`; default a LocalTransport (tests pass a fake). */
+  localTransport?: Transport;
+  /** Validate before anything connects (default true); the CLI may skip it when it already validated. */
+  validate?: boolean;
+}
+
+export interface RunSummary {
+  exitCode: ExitCode;
+  hosts: Record<string, HostCounts>;
+  /** Why the run stopped early: the signal, any_errors_fatal, max_fail_percentage, a whole batch failed. */
+  interrupted?: string;
+  /** Hosts where a task was stopped midway: their state is unknown. */
+  unknownState: string[];
+  durationMs: number;
+}

@@ -1,0 +1,241 @@
+import { MeshbookError, toMeshbookError } from '../errors.js';
+import type { Become } from '../transport/types.js';
+import { runModule } from '../module/contract.js';
+import type { ModuleResult } from '../module/contract.js';
+import { KnownAfterApply, UnknownValueError } from '../module/unknown.js';
+import { aggregateOutcomes, changeView } from './outcome.js';
+import type { Outcome } from './outcome.js';
+import { parseParams, resolveParams } from './params.js';
+import type { HostRuntime, RunState, Target } from './state.js';
+import type { HostContext, Play, Task } from './types.js';
+
+/** A task as one play runs it: the task plus how it is named and where it sits. */
+export interface TaskSpec {
+  readonly task: Task;
+  readonly name: string;
+  /** Path for error messages: `plays[0] "prepare" tasks[3] "sysctl"`. */
+  readonly where: string;
+  readonly handler: boolean;
+}
+
+/** What a task needs from its play. */
+export interface PlayScope {
+  readonly play: Play;
+  hostContext(host: string): HostContext;
+  notify(host: string, handlers: readonly string[]): void;
+}
+
+type Phase = 'prepare' | 'connect' | 'module';
+
+/**
+ * Runs one task on one host: `when`, `loop`, params, the module, changedWhen / failedWhen /
+ * ignoreErrors, and emits a host.result per attempt (per item when it loops). Counting,
+ * registering and notifying are the caller's, because runOnce spreads one outcome over a batch.
+ */
+export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRuntime): Promise<Outcome> {
+  const ctx = scope.hostContext(host.name);
+  const { task } = spec;
+  const started = Date.now();
+  if (task.loop === undefined) {
+    const outcome = await attempt(run, scope, spec, host, ctx, undefined);
+    emitResult(run, scope, spec, host.name, outcome);
+    return outcome;
+  }
+
+  let items: readonly unknown[];
+  try {
+    items = typeof task.loop === 'function' ? task.loop(ctx) : task.loop;
+  } catch (error) {
+    const outcome = fromError(run, spec, ctx, error, 'prepare', started);
+    emitResult(run, scope, spec, host.name, outcome);
+    return outcome;
+  }
+  if (items.length === 0) {
+    const outcome = skipped(started, 'no loop items');
+    emitResult(run, scope, spec, host.name, outcome);
+    return { ...outcome, result: { ...outcome.result, results: [] } };
+  }
+
+  const outcomes: Outcome[] = [];
+  for (const item of items) {
+    if (run.interrupted && outcomes.length > 0) {
+      // Interrupted between items: part of the loop ran, so the host is half-way.
+      outcomes.push(abandoned(started, run.interrupted));
+      break;
+    }
+    const outcome = await attempt(run, scope, spec, host, ctx, item);
+    emitResult(run, scope, spec, host.name, outcome, itemLabel(task, item));
+    outcomes.push(outcome);
+    if (outcome.status === 'unreachable' || outcome.stoppedMidway) break;
+  }
+  return aggregateOutcomes(outcomes, Date.now() - started);
+}
+
+async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRuntime, ctx: HostContext, item: unknown): Promise<Outcome> {
+  const { task } = spec;
+  const started = Date.now();
+  let phase: Phase = 'prepare';
+  try {
+    if (task.when && !task.when(ctx, item)) return skipped(started, 'conditional result was false');
+    const params = parseParams(task.module, resolveParams(task, ctx, item), spec.where);
+    phase = 'connect';
+    const target = await targetOf(run, host, task);
+    phase = 'module';
+    const result = await run.whileRunning(
+      runModule(task.module.definition, target.transport, params, {
+        check: run.check,
+        diff: run.diff,
+        become: becomeOf(run, scope.play, host, task),
+        signal: run.commandSignal,
+        timeoutMs: task.timeoutMs,
+        facts: target.facts,
+        onProgress: (line) => run.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
+      }),
+    );
+    const changed = task.changedWhen ? task.changedWhen(result, ctx) : result.changed;
+    const failed = task.failedWhen ? task.failedWhen(result, ctx) : false;
+    return fromModuleResult(task, result, changed, failed, started);
+  } catch (error) {
+    return fromError(run, spec, ctx, error, phase, started);
+  }
+}
+
+function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target> {
+  if (task.delegateTo === undefined || task.delegateTo === host.name) return run.connection(host);
+  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return run.local();
+  return run.connection(run.host(task.delegateTo));
+}
+
+/** task.become ?? play.become ?? the connection's; the controller (local transport) has no become. */
+function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
+  if (task.become !== undefined) return task.become;
+  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return undefined;
+  const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.host(task.delegateTo) : host;
+  return play.become ?? connectionHost.inventoryHost.connection.become;
+}
+
+function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, failed: boolean, started: number): Outcome {
+  const error = failed ? new MeshbookError('MODULE_FAILED', 'failedWhen matched the result', { hint: 'see the task\'s failedWhen' }) : undefined;
+  const ignored = failed && task.ignoreErrors === true;
+  return {
+    status: failed ? (ignored ? 'ok' : 'failed') : changed ? 'changed' : 'ok',
+    ignored,
+    knownAfterApply: false,
+    changes: module.changes.map(changeView),
+    diff: module.diff,
+    error,
+    result: {
+      status: failed ? 'failed' : changed ? 'changed' : 'ok',
+      changed,
+      failed,
+      skipped: false,
+      output: module.output,
+      module,
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    },
+    stoppedMidway: false,
+    durationMs: Date.now() - started,
+  };
+}
+
+function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unknown, phase: Phase, started: number): Outcome {
+  const durationMs = Date.now() - started;
+  if (thrown instanceof UnknownValueError && run.check) {
+    // A value another task only produces when applied: in check mode that is a planned change.
+    const summary = `known after apply: ${thrown.description}`;
+    return {
+      status: 'changed',
+      ignored: false,
+      knownAfterApply: true,
+      changes: [{ kind: 'known-after-apply', target: spec.name, summary }],
+      message: summary,
+      result: {
+        status: 'changed',
+        changed: true,
+        failed: false,
+        skipped: false,
+        output: new KnownAfterApply(`${spec.name} on ${ctx.name}`),
+      },
+      stoppedMidway: false,
+      durationMs,
+    };
+  }
+  const error =
+    thrown instanceof UnknownValueError
+      ? new MeshbookError('UNKNOWN_AFTER_APPLY', `${thrown.message} outside check mode`, {
+          host: ctx.name,
+          hint: 'a value that only exists after apply was read on a real run: this is a bug in the playbook or a module',
+        })
+      : toMeshbookError(thrown, 'MODULE_FAILED', ctx.name);
+  if (phase === 'connect' || error.code === 'UNREACHABLE') return failure('unreachable', error, durationMs);
+  if (run.interrupted && error.code === 'ABORTED') return { ...failure('failed', error, durationMs), stoppedMidway: true };
+  if (spec.task.failedWhen && error.code !== 'UNKNOWN_AFTER_APPLY') {
+    try {
+      if (!spec.task.failedWhen(undefined, ctx, error)) {
+        const ok = failure('ok', error, durationMs);
+        return { ...ok, error: undefined, result: { ...ok.result, status: 'ok', failed: false } };
+      }
+    } catch (whenError) {
+      return failure('failed', toMeshbookError(whenError, 'BAD_INPUT', ctx.name), durationMs);
+    }
+  }
+  if (spec.task.ignoreErrors) return { ...failure('failed', error, durationMs), status: 'ok', ignored: true };
+  return failure('failed', error, durationMs);
+}
+
+function failure(status: 'failed' | 'unreachable' | 'ok', error: MeshbookError, durationMs: number): Outcome {
+  return {
+    status,
+    ignored: false,
+    knownAfterApply: false,
+    changes: [],
+    error,
+    message: error.describe(),
+    result: { status: 'failed', changed: false, failed: true, skipped: false, output: undefined, error: { code: error.code, message: error.message } },
+    stoppedMidway: false,
+    durationMs,
+  };
+}
+
+function skipped(started: number, message: string): Outcome {
+  return {
+    status: 'skipped',
+    ignored: false,
+    knownAfterApply: false,
+    changes: [],
+    message,
+    result: { status: 'skipped', changed: false, failed: false, skipped: true, output: undefined },
+    stoppedMidway: false,
+    durationMs: Date.now() - started,
+  };
+}
+
+function abandoned(started: number, reason: string): Outcome {
+  const error = new MeshbookError('ABORTED', `${reason}: the loop stopped before its remaining items`);
+  return { ...failure('failed', error, Date.now() - started), stoppedMidway: true };
+}
+
+function itemLabel(task: Task, item: unknown): string {
+  if (task.loopLabel) return task.loopLabel(item);
+  if (typeof item === 'string') return item;
+  return JSON.stringify(item) ?? String(item);
+}
+
+function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: string): void {
+  run.emit({
+    type: 'host.result',
+    play: scope.play.name,
+    task: spec.name,
+    host,
+    status: outcome.status,
+    handler: spec.handler,
+    ...(item !== undefined ? { item } : {}),
+    changes: outcome.changes,
+    ...(run.diff && outcome.diff ? { diff: outcome.diff } : {}),
+    ...(outcome.knownAfterApply ? { knownAfterApply: true } : {}),
+    ...(outcome.ignored ? { ignored: true } : {}),
+    ...(outcome.message ? { message: outcome.message } : {}),
+    ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message, ...(outcome.error.hint ? { hint: outcome.error.hint } : {}) } } : {}),
+    durationMs: outcome.durationMs,
+  });
+}

@@ -1,0 +1,109 @@
+import { computeBatches } from './batches.js';
+import { HandlerQueue } from './handlers.js';
+import { createHostContext } from './host-context.js';
+import { mergeHostVars, selectPlayHosts } from './hosts.js';
+import { taskName, taskPath } from './params.js';
+import type { PlayScope } from './run-host-task.js';
+import { runTaskOnBatch } from './run-task.js';
+import type { HostRuntime, RunState } from './state.js';
+import { selectedByTags } from './tags.js';
+import type { HostContext, Play, Vars } from './types.js';
+
+export interface PlayPosition {
+  index: number;
+  /** True when plays follow this one: a stop then skips them, which the recap should say. */
+  morePlays: boolean;
+}
+
+/** One play: its live hosts in serial batches; each batch runs every task, then its handlers. */
+export async function runPlay(run: RunState, play: Play, position: PlayPosition): Promise<void> {
+  const { inventory, limit, extraVars } = run.options;
+  // Hosts that failed or were unreachable in an earlier play sit this one out.
+  const hosts = selectPlayHosts(play, inventory, limit)
+    .map((name) => run.host(name))
+    .filter((h) => h.state === 'live');
+  if (hosts.length === 0) {
+    const started = Date.now();
+    run.emit({ type: 'play.start', play: play.name, hosts: [] });
+    run.emit({ type: 'warning', message: `play "${play.name}": no hosts left to run on (pattern "${play.hosts}")` });
+    run.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
+    return;
+  }
+
+  const varsCache = new Map<string, Vars>();
+  const varsOf = (host: string): Vars | undefined => {
+    if (!inventory.hosts.has(host)) return undefined;
+    let vars = varsCache.get(host);
+    if (!vars) varsCache.set(host, (vars = mergeHostVars(inventory, host, play, extraVars)));
+    return vars;
+  };
+  const contexts = new Map<string, HostContext>();
+  const hostContext = (name: string): HostContext => {
+    let ctx = contexts.get(name);
+    if (!ctx) {
+      ctx = createHostContext({
+        name,
+        vars: varsOf(name) ?? {},
+        groups: run.groups,
+        groupNames: inventory.hosts.get(name)?.groups ?? [],
+        check: run.check,
+        hostvars: varsOf,
+        lookupResult: (host, ref) => run.hosts.get(host)?.registered.get(ref),
+      });
+      contexts.set(name, ctx);
+    }
+    return ctx;
+  };
+
+  const batches = computeBatches(hosts, play.serial);
+  for (const [index, batch] of batches.entries()) {
+    if (run.stopped) return;
+    await runBatch(run, play, position.index, batch, { index: index + 1, of: batches.length }, hostContext);
+    const moreToDo = index < batches.length - 1 || position.morePlays;
+    // Ansible ends the playbook when a whole batch failed: nothing is left that could succeed as planned.
+    if (!run.stopped && moreToDo && batch.every((h) => h.state !== 'live')) {
+      run.stop(`every host of play "${play.name}"${batches.length > 1 ? ` batch ${index + 1}/${batches.length}` : ''} failed`);
+    }
+  }
+}
+
+async function runBatch(
+  run: RunState,
+  play: Play,
+  playIndex: number,
+  batch: readonly HostRuntime[],
+  position: { index: number; of: number },
+  hostContext: (host: string) => HostContext,
+): Promise<void> {
+  const started = Date.now();
+  run.emit({ type: 'play.start', play: play.name, hosts: batch.map((h) => h.name), batch: position });
+  const handlers = new HandlerQueue(run, play, playIndex);
+  const scope: PlayScope = { play, hostContext, notify: (host, names) => handlers.notify(host, names) };
+  const afterTask = () => checkThresholds(run, play, batch);
+
+  for (const [index, item] of play.tasks.entries()) {
+    if (run.stopped) break;
+    if (item.kind === 'flush_handlers') {
+      await handlers.flush(scope, batch, afterTask);
+      continue;
+    }
+    if (!selectedByTags(item.tags, run.options)) continue;
+    const name = taskName(item);
+    await runTaskOnBatch(run, scope, { task: item, name, where: taskPath(playIndex, play.name, 'tasks', index, name), handler: false }, batch);
+    afterTask();
+  }
+  // Handlers run at the end of a play (each batch), unless the run is stopping.
+  if (!run.stopped) await handlers.flush(scope, batch, afterTask);
+  run.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
+}
+
+/** any_errors_fatal and max_fail_percentage, applied per batch after each task (Ansible semantics). */
+function checkThresholds(run: RunState, play: Play, batch: readonly HostRuntime[]): void {
+  const failed = batch.filter((h) => h.state === 'failed').length;
+  const unreachable = batch.filter((h) => h.state === 'unreachable').length;
+  if (play.anyErrorsFatal && failed + unreachable > 0) {
+    run.stop(`any_errors_fatal: a host failed in play "${play.name}"`);
+  } else if (play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > play.maxFailPercentage) {
+    run.stop(`max_fail_percentage: ${failed} of ${batch.length} hosts failed in play "${play.name}" (more than ${play.maxFailPercentage}%)`);
+  }
+}

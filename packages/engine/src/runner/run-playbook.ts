@@ -1,0 +1,68 @@
+import { EXIT } from '../events/types.js';
+import type { ExitCode, HostCounts } from '../events/types.js';
+import { listHosts } from './list.js';
+import type { RunPlaybookOptions, RunSummary } from './options.js';
+import { runPlay } from './run-play.js';
+import { RunState } from './state.js';
+import type { Playbook } from './types.js';
+import { validatePlaybook } from './validate.js';
+
+/**
+ * Runs a playbook: Ansible's linear strategy with typed tasks. Bad input throws a BAD_INPUT
+ * MeshbookError before anything connects; everything after that is reported through events and
+ * the returned summary, never by writing to the terminal.
+ */
+export async function runPlaybook(playbook: Playbook, options: RunPlaybookOptions): Promise<RunSummary> {
+  if (options.validate !== false) validatePlaybook(playbook, options.inventory, options);
+  const started = Date.now();
+  const run = new RunState(options);
+  const targeted = [...new Set(listHosts(playbook, options.inventory, options).flatMap((p) => p.hosts))];
+  for (const host of targeted) run.host(host);
+  run.emit({
+    type: 'run.start',
+    playbook: options.playbookName ?? playbook.name,
+    check: run.check,
+    diff: run.diff,
+    hosts: targeted,
+  });
+
+  let internalError: unknown;
+  try {
+    for (const [index, play] of playbook.plays.entries()) {
+      if (run.stopped) break;
+      await runPlay(run, play, { index, morePlays: index < playbook.plays.length - 1 });
+    }
+  } catch (error) {
+    internalError = error;
+  } finally {
+    await run.collectRoundTrips();
+    await run.close();
+  }
+
+  const hosts: Record<string, HostCounts> = {};
+  for (const [name, host] of run.hosts) hosts[name] = { ...host.counts };
+  const unknownState = [...run.unknownState];
+  const durationMs = Date.now() - started;
+  const exitCode = internalError !== undefined ? EXIT.INTERNAL : exitCodeOf(run, hosts);
+  if (internalError !== undefined) {
+    run.emit({ type: 'warning', message: `internal error: ${internalError instanceof Error ? internalError.message : String(internalError)}` });
+  }
+  run.emit({
+    type: 'recap',
+    hosts,
+    durationMs,
+    ...(run.stopped ? { interrupted: run.stopped } : {}),
+    ...(unknownState.length > 0 ? { unknownState } : {}),
+  });
+  run.emit({ type: 'run.end', exitCode, durationMs });
+  if (internalError !== undefined) throw internalError;
+  return { exitCode, hosts, ...(run.stopped ? { interrupted: run.stopped } : {}), unknownState, durationMs };
+}
+
+function exitCodeOf(run: RunState, hosts: Record<string, HostCounts>): ExitCode {
+  const counts = Object.values(hosts);
+  if (run.interrupted) return EXIT.INTERRUPTED;
+  if (counts.some((c) => c.failed > 0)) return EXIT.HOST_FAILED;
+  if (counts.some((c) => c.unreachable > 0)) return EXIT.UNREACHABLE;
+  return EXIT.OK;
+}

@@ -1,0 +1,69 @@
+import type { Outcome } from './outcome.js';
+import { runTaskOnHost } from './run-host-task.js';
+import type { PlayScope, TaskSpec } from './run-host-task.js';
+import type { HostRuntime, RunState } from './state.js';
+
+/**
+ * Runs one task on every live host of a batch, in parallel within the forks limit, and waits for
+ * all of them before returning: the linear strategy. task.start precedes every result of the task.
+ */
+export async function runTaskOnBatch(run: RunState, scope: PlayScope, spec: TaskSpec, batch: readonly HostRuntime[]): Promise<void> {
+  const live = batch.filter((h) => h.state === 'live');
+  if (live.length === 0 || run.stopped) return;
+  run.emit({ type: 'task.start', play: scope.play.name, task: spec.name, handler: spec.handler });
+
+  if (spec.task.runOnce) {
+    await runOnce(run, scope, spec, live);
+    return;
+  }
+  await Promise.all(
+    live.map((host) =>
+      run.queue.add(async () => {
+        // Queued behind the forks limit when the interrupt came: it never starts.
+        if (run.interrupted) return;
+        record(run, scope, spec, host, await runTaskOnHost(run, scope, spec, host));
+      }),
+    ),
+  );
+}
+
+/**
+ * Ansible run_once: the first live host runs it, every live host of the batch gets the registered
+ * result; a failure fails the whole batch (as Ansible does), other outcomes count only where it ran.
+ */
+async function runOnce(run: RunState, scope: PlayScope, spec: TaskSpec, live: readonly HostRuntime[]): Promise<void> {
+  const [first, ...others] = live as [HostRuntime, ...HostRuntime[]];
+  const outcome = await run.queue.add(() => runTaskOnHost(run, scope, spec, first));
+  if (!outcome) return;
+  record(run, scope, spec, first, outcome);
+  if (outcome.status === 'unreachable') return;
+  for (const host of others) {
+    if (spec.task.register) host.registered.set(spec.task.register.name, outcome.result);
+    if (outcome.status !== 'failed') continue;
+    host.counts.failed++;
+    host.state = 'failed';
+    run.emit({
+      type: 'host.result',
+      play: scope.play.name,
+      task: spec.name,
+      host: host.name,
+      status: 'failed',
+      handler: spec.handler,
+      changes: [],
+      message: `run_once task failed on ${first.name}`,
+      ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message } } : {}),
+      durationMs: 0,
+    });
+  }
+}
+
+/** Counts, host state, register and notify for one host's outcome of a task. */
+function record(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRuntime, outcome: Outcome): void {
+  host.counts[outcome.status]++;
+  if (outcome.ignored) host.counts.ignored++;
+  if (outcome.status === 'failed') host.state = 'failed';
+  if (outcome.status === 'unreachable') host.state = 'unreachable';
+  if (outcome.stoppedMidway) run.unknownState.add(host.name);
+  if (spec.task.register) host.registered.set(spec.task.register.name, outcome.result);
+  if (outcome.status === 'changed' && spec.task.notify?.length) scope.notify(host.name, spec.task.notify);
+}

@@ -1,0 +1,131 @@
+import { MeshbookError } from '../errors.js';
+import type { Inventory } from '../inventory/types.js';
+import { UnknownValueError } from '../module/unknown.js';
+import { serialProblem } from './batches.js';
+import { RegisteredResultUnavailable, createHostContext } from './host-context.js';
+import { groupMembers, mergeHostVars, selectPlayHosts } from './hosts.js';
+import type { SelectionOptions } from './options.js';
+import { paramIssues, resolveParams, taskName, taskPath } from './params.js';
+import { selectedByTags } from './tags.js';
+import type { HostContext, Play, Playbook, Task } from './types.js';
+
+/**
+ * Checks a playbook against an inventory before anything connects: host patterns, serial and
+ * thresholds, each host's vars against the play's varsSchema, every task's params (static ones
+ * once, dynamic ones per targeted host), notify and delegateTo names. Throws one BAD_INPUT error
+ * listing every problem found.
+ */
+export function validatePlaybook(playbook: Playbook, inventory: Inventory, options: SelectionOptions = {}): void {
+  const problems: string[] = [];
+  const add = (problem: string) => {
+    if (!problems.includes(problem)) problems.push(problem);
+  };
+  const groups = groupMembers(inventory);
+
+  if (options.limit) {
+    try {
+      inventory.select(options.limit);
+    } catch (error) {
+      add(`limit "${options.limit}": ${messageOf(error)}`);
+    }
+  }
+
+  playbook.plays.forEach((play, playIndex) => {
+    const where = `plays[${playIndex}] "${play.name}"`;
+    let hosts: string[] = [];
+    try {
+      hosts = selectPlayHosts(play, inventory, options.limit);
+    } catch (error) {
+      add(`${where}: hosts "${play.hosts}": ${messageOf(error)}`);
+    }
+    const serial = serialProblem(play.serial);
+    if (serial) add(`${where}: ${serial}`);
+    if (play.maxFailPercentage !== undefined && !(play.maxFailPercentage >= 0 && play.maxFailPercentage <= 100)) {
+      add(`${where}: maxFailPercentage: expected a number from 0 to 100, got ${play.maxFailPercentage}`);
+    }
+
+    const contexts = hosts.map((host) =>
+      createHostContext({
+        name: host,
+        vars: mergeHostVars(inventory, host, play, options.extraVars),
+        groups,
+        groupNames: inventory.hosts.get(host)?.groups ?? [],
+        check: false,
+        hostvars: (other) => (inventory.hosts.has(other) ? mergeHostVars(inventory, other, play, options.extraVars) : undefined),
+        lookupResult: (_host, ref) => {
+          throw new RegisteredResultUnavailable(ref);
+        },
+      }),
+    );
+
+    if (play.varsSchema) {
+      for (const ctx of contexts) {
+        const parsed = play.varsSchema.safeParse(ctx.vars);
+        if (parsed.success) continue;
+        for (const issue of parsed.error.issues) {
+          const variable = issue.path.map(String).join('.') || '(vars)';
+          add(`${where}: host "${ctx.name}": variable "${variable}": ${issue.message}`);
+        }
+      }
+    }
+
+    const handlerNames = new Set<string>();
+    for (const handler of play.handlers ?? []) {
+      if (handlerNames.has(handler.name)) add(`${where}: handler "${handler.name}" is defined twice`);
+      handlerNames.add(handler.name);
+    }
+
+    play.tasks.forEach((item, index) => {
+      if (item.kind !== 'task' || !selectedByTags(item.tags, options)) return;
+      checkTask(item, taskPath(playIndex, play.name, 'tasks', index, taskName(item)), play, contexts, inventory, add);
+    });
+    (play.handlers ?? []).forEach((handler, index) => {
+      checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, contexts, inventory, add);
+    });
+  });
+
+  if (problems.length > 0) {
+    throw new MeshbookError(
+      'BAD_INPUT',
+      `playbook "${playbook.name}" has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { hint: 'fix the listed problems; nothing was run on any host' },
+    );
+  }
+}
+
+function checkTask(task: Task, where: string, play: Play, contexts: readonly HostContext[], inventory: Inventory, add: (p: string) => void): void {
+  if (!task.module?.definition) {
+    add(`${where}: not a module (build tasks with task(module, params))`);
+    return;
+  }
+  for (const name of task.notify ?? []) {
+    if (!play.handlers?.some((h) => h.name === name)) add(`${where}: notify: play "${play.name}" has no handler "${name}"`);
+  }
+  if (task.delegateTo !== undefined && task.delegateTo !== 'localhost' && !inventory.hosts.has(task.delegateTo)) {
+    add(`${where}: delegateTo: "${task.delegateTo}" is neither 'localhost' nor an inventory host`);
+  }
+
+  if (typeof task.params !== 'function') {
+    const parsed = paramIssues(task.module, task.params);
+    if (!parsed.ok) for (const issue of parsed.issues) add(`${where}: ${issue}`);
+    return;
+  }
+  // Dynamic params: evaluated per host as the run would, skipping what needs registered results.
+  for (const ctx of contexts) {
+    try {
+      const items = task.loop === undefined ? [undefined] : typeof task.loop === 'function' ? task.loop(ctx) : task.loop;
+      for (const item of items) {
+        if (task.when && !task.when(ctx, item)) continue;
+        const parsed = paramIssues(task.module, resolveParams(task, ctx, item));
+        if (!parsed.ok) for (const issue of parsed.issues) add(`${where} on host "${ctx.name}": ${issue}`);
+      }
+    } catch (error) {
+      if (error instanceof RegisteredResultUnavailable || error instanceof UnknownValueError) continue;
+      add(`${where} on host "${ctx.name}": ${messageOf(error)}`);
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
