@@ -1,1 +1,6 @@
-export {};
+export type { ExecOptions, ExecResult, Fleet, FleetHost, FleetOptions } from './types.js';
+export { startFleet } from './fleet.js';
+export { ensureImage } from './image/build.js';
+export { removeStaleFleets } from './stale.js';
+export { SMALL_DISK_PATH } from './host-container.js';
+export { assertDockerAvailable } from './docker.js';

@@ -1,0 +1,51 @@
+import { hostname } from 'node:os';
+import type Docker from 'dockerode';
+import { docker, ignoreMissing } from './docker.js';
+import { LABEL_CREATED, LABEL_FLEET, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_PURPOSE } from './labels.js';
+
+const DEFAULT_MAX_AGE_MS = 3 * 60 * 60_000;
+
+/**
+ * Removes test fleets left behind by crashed runs: those whose owning process is gone, or that
+ * are older than maxAgeMs. A fleet owned by a live process (another engineer's test run on the
+ * same engine) is left alone. Lab fleets outlive their process on purpose and are never touched.
+ */
+export async function removeStaleFleets(maxAgeMs: number = DEFAULT_MAX_AGE_MS): Promise<void> {
+  const filters = { label: [`${LABEL_PURPOSE}=test`] };
+  const containers = await docker().listContainers({ all: true, filters });
+  const networks = await docker().listNetworks({ filters });
+  const staleFleets = new Set(
+    [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]
+      .filter((labels) => isStale(labels, maxAgeMs))
+      .map((labels) => labels[LABEL_FLEET])
+      .filter((id): id is string => Boolean(id)),
+  );
+  await Promise.all(
+    containers
+      .filter((c) => staleFleets.has(c.Labels[LABEL_FLEET] ?? ''))
+      .map((c) => ignoreMissing(() => docker().getContainer(c.Id).remove({ force: true, v: true }))),
+  );
+  await Promise.all(
+    networks
+      .filter((n: Docker.NetworkInspectInfo) => staleFleets.has(n.Labels?.[LABEL_FLEET] ?? ''))
+      .map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove())),
+  );
+}
+
+function isStale(labels: Record<string, string>, maxAgeMs: number): boolean {
+  const created = Number(labels[LABEL_CREATED] ?? 0);
+  if (Date.now() - created > maxAgeMs) return true;
+  const pid = Number(labels[LABEL_OWNER_PID]);
+  // another machine's process cannot be checked from here (a shared engine): age alone decides
+  if (!pid || labels[LABEL_OWNER_HOST] !== hostname()) return false;
+  return !isProcessAlive(pid);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

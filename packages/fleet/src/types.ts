@@ -1,0 +1,66 @@
+/** One systemd-in-Docker host, reachable over SSH on a loopback port. */
+export interface FleetHost {
+  /** e.g. 'node1' (unique inside the fleet); also the container's hostname. */
+  name: string;
+  containerId: string;
+  containerName: string;
+  address: '127.0.0.1';
+  /** sshd published on 127.0.0.1:<random>; updated in place by `fleet.start()`. */
+  port: number;
+  /** Container IP on the fleet's own bridge, for host-to-host traffic (wireguard etc.). */
+  ip: string;
+  /** "[127.0.0.1]:PORT ssh-ed25519 AAAA..." lines for this host's keys, as the fleet recorded them. */
+  knownHostsLines: string[];
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ExecOptions {
+  stdin?: string;
+  user?: string;
+}
+
+export interface Fleet {
+  /** Unique per fleet; used in container names and labels. */
+  id: string;
+  hosts: FleetHost[];
+  host(name: string): FleetHost;
+  /** ed25519 private key (0600) authorised for root and for the sudo user. */
+  privateKeyPath: string;
+  /** known_hosts with every host's keys. */
+  knownHostsPath: string;
+  /** Non-root user with a sudo password (sudo asks for it). */
+  sudoUser: { name: string; password: string };
+  /** docker exec, for verifying from outside SSH. */
+  exec(host: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  stop(host: string): Promise<void>;
+  /** Starts a stopped host, waits until it is ready, re-reads its port and rewrites known_hosts. */
+  start(host: string): Promise<void>;
+  pause(host: string): Promise<void>;
+  unpause(host: string): Promise<void>;
+  /** Cuts the host's network (host-to-host traffic and the published SSH port). */
+  disconnect(host: string): Promise<void>;
+  reconnect(host: string): Promise<void>;
+  /** New host keys (for host key mismatch tests); does NOT update knownHostsPath. */
+  regenerateHostKeys(host: string): Promise<void>;
+  addHost(name: string): Promise<FleetHost>;
+  removeHost(name: string): Promise<void>;
+  /** Removes every container, network and temp file of this fleet. Idempotent. */
+  destroy(): Promise<void>;
+}
+
+export interface FleetOptions {
+  /** A count (node1..nodeN) or explicit names. */
+  hosts: number | string[];
+  /** Prefix for container names, so the lab and tests are told apart at a glance. */
+  prefix?: string;
+  purpose?: 'test' | 'lab';
+  /** Hosts that get a small tmpfs mounted at /mnt/small (8 MB) for disk-full tests. */
+  smallDiskHost?: string[];
+  /** Progress lines (image build, host readiness). */
+  onLog?: (line: string) => void;
+}
