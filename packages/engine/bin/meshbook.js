@@ -3,4 +3,7 @@
 import { register } from 'tsx/esm/api';
 register();
 const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// 130 after a second Ctrl-C: connections of the abandoned run may still be open; do not wait for them.
+if (code === 130) process.exit(code);

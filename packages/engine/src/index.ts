@@ -13,3 +13,8 @@ export * from './runner/types.js';
 export type * from './inventory/types.js';
 export * from './transport/local.js';
 export * from './runner/index.js';
+export * from './reporters/index.js';
+export { main } from './cli/main.js';
+export { loadPlaybook } from './cli/load-playbook.js';
+export { parseExtraVars } from './cli/extra-vars.js';
+export * from './inventory/index.js';

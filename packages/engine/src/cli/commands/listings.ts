@@ -1,0 +1,36 @@
+import type { Playbook } from '../../runner/types.js';
+import type { ListedHosts, ListedTasks } from '../engine-api.js';
+import { playName } from '../engine-api.js';
+
+/** `--list-hosts`, in Ansible's layout. */
+export function renderHostList(playbookPath: string, playbook: Playbook, listed: readonly ListedHosts[]): string {
+  const lines = ['', `playbook: ${playbookPath}`];
+  listed.forEach((entry, index) => {
+    const pattern = playbook.plays[index]?.hosts ?? '';
+    lines.push('', `  play #${index + 1} (${pattern}): ${playName(entry.play)}`, `    hosts (${entry.hosts.length}):`);
+    for (const host of entry.hosts) lines.push(`      ${host}`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--list-tasks`, in Ansible's layout: the tasks that the tag selection keeps. */
+export function renderTaskList(playbookPath: string, playbook: Playbook, listed: readonly ListedTasks[]): string {
+  const lines = ['', `playbook: ${playbookPath}`];
+  listed.forEach((entry, index) => {
+    const pattern = playbook.plays[index]?.hosts ?? '';
+    lines.push('', `  play #${index + 1} (${pattern}): ${playName(entry.play)}`, '    tasks:');
+    for (const task of entry.tasks) lines.push(`      ${task.name}\tTAGS: [${(task.tags ?? []).join(', ')}]`);
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** The same listings for `--json`: one object, plays in order. */
+export function listingJson(playbookPath: string, playbook: Playbook, hosts?: readonly ListedHosts[], tasks?: readonly ListedTasks[]): string {
+  const plays = playbook.plays.map((play, index) => ({
+    name: play.name,
+    pattern: play.hosts,
+    ...(hosts ? { hosts: hosts[index]?.hosts ?? [] } : {}),
+    ...(tasks ? { tasks: (tasks[index]?.tasks ?? []).map((t) => ({ name: t.name, tags: t.tags ?? [] })) } : {}),
+  }));
+  return `${JSON.stringify({ playbook: playbookPath, plays }, null, 2)}\n`;
+}

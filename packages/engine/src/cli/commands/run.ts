@@ -1,0 +1,120 @@
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import { EventBus } from '../../events/types.js';
+import type { EventListener } from '../../events/types.js';
+import { EXIT } from '../../events/types.js';
+import type { ExitCode } from '../../events/types.js';
+import { HumanReporter } from '../../reporters/human.js';
+import { createJsonLinesReporter } from '../../reporters/json-lines.js';
+import { createPinoLogReporter } from '../../reporters/pino-log.js';
+import type { PinoLogReporter } from '../../reporters/pino-log.js';
+import type { SelectionOptions } from '../../runner/options.js';
+import { engineApi } from '../engine-api.js';
+import { EXIT_CODES_HELP } from '../exit-codes.js';
+import { parseExtraVars } from '../extra-vars.js';
+import { watchInterrupts } from '../interrupt.js';
+import type { CliIo } from '../io.js';
+import { loadPlaybook } from '../load-playbook.js';
+import { collect, commaList, increase, positiveInt } from '../option-parsers.js';
+import type { RegisterCommand } from './context.js';
+import { listingJson, renderHostList, renderTaskList } from './listings.js';
+
+export interface RunCommandOptions {
+  inventory: string;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  extraVars: string[];
+  json?: boolean;
+  logFile?: string;
+  verbose: number;
+  syntaxCheck?: boolean;
+  listHosts?: boolean;
+  listTasks?: boolean;
+}
+
+export const registerRunCommand: RegisterCommand = (program, context) => {
+  program
+    .command('run')
+    .description('run a playbook against an inventory')
+    .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
+    .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
+    .option('-C, --check', 'gather and plan only: report what would change, change nothing')
+    .option('-D, --diff', 'show the diff of every change')
+    .option('-l, --limit <pattern>', 'further limit the hosts with a pattern (group, host, glob, !exclude, &intersect)')
+    .option('-t, --tags <tags>', 'run only tasks with these tags (comma list, repeatable)', commaList)
+    .option('--skip-tags <tags>', 'skip tasks with these tags (comma list, repeatable)', commaList)
+    .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
+    .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect, [])
+    .option('--json', 'print events as JSON lines on stdout instead of the terminal output')
+    .option('--log-file <path>', 'also write every event as a structured (pino) log to this file')
+    .option('-v, --verbose', 'more detail; repeat for more (-vv, -vvv)', increase, 0)
+    .addOption(new Option('--syntax-check', 'load and validate the playbook and inventory, then exit'))
+    .addOption(new Option('--list-hosts', 'print the hosts each play would run on, then exit'))
+    .addOption(new Option('--list-tasks', 'print the tasks each play would run, then exit'))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (playbookPath: string, options: RunCommandOptions) => {
+      context.setExitCode(await runCommand(playbookPath, options, context.io));
+    });
+};
+
+/** load inventory → load playbook → validate → (listings) → run, connecting lazily. */
+export async function runCommand(playbookPath: string, options: RunCommandOptions, io: CliIo): Promise<ExitCode> {
+  const extraVars = await parseExtraVars(options.extraVars, io.cwd);
+  const api = await engineApi();
+  const inventory = await api.loadInventory(resolve(io.cwd, options.inventory), { extraVars });
+  const playbook = await loadPlaybook(playbookPath, io.cwd);
+  const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
+  await api.validatePlaybook(playbook, inventory, selection);
+
+  if (options.syntaxCheck || options.listHosts || options.listTasks) {
+    for (const warning of inventory.warnings ?? []) io.stderr.write(`[WARNING]: ${warning}\n`);
+    const hosts = options.listHosts ? await api.listHosts(playbook, inventory, { limit: options.limit }) : undefined;
+    const tasks = options.listTasks ? await api.listTasks(playbook, { tags: options.tags, skipTags: options.skipTags }) : undefined;
+    if (options.json) io.stdout.write(listingJson(playbookPath, playbook, hosts, tasks));
+    else {
+      if (options.syntaxCheck) io.stdout.write(`\nplaybook: ${playbookPath}\nsyntax ok: ${playbook.plays.length} play(s)\n`);
+      if (hosts) io.stdout.write(renderHostList(playbookPath, playbook, hosts));
+      if (tasks) io.stdout.write(renderTaskList(playbookPath, playbook, tasks));
+    }
+    return EXIT.OK;
+  }
+
+  const events = new EventBus();
+  const listeners: EventListener[] = [];
+  listeners.push(options.json ? createJsonLinesReporter(io.stdout) : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env }).listener);
+  let log: PinoLogReporter | undefined;
+  if (options.logFile) {
+    log = createPinoLogReporter({ path: resolve(io.cwd, options.logFile), verbosity: options.verbose });
+    listeners.push(log.listener);
+  }
+  for (const listener of listeners) events.subscribe(listener);
+  for (const warning of inventory.warnings ?? []) events.emit({ type: 'warning', time: Date.now(), message: warning });
+
+  const interrupts = watchInterrupts(io.signals, io.stderr);
+  try {
+    const run = api.runPlaybook(playbook, {
+      ...selection,
+      inventory,
+      check: options.check === true,
+      diff: options.diff === true,
+      forks: options.forks,
+      connect: (host) => api.createTransport(host.name, host.connection),
+      events,
+      signal: interrupts.signal,
+      playbookName: playbookPath,
+      // Already validated above, before any listing or connection.
+      validate: false,
+    });
+    // A forced stop leaves the run promise behind; its late rejection must not surface as unhandled.
+    run.catch(() => undefined);
+    const exitCode = await Promise.race([run.then((summary) => summary.exitCode), interrupts.forced]);
+    return exitCode;
+  } finally {
+    interrupts.dispose();
+    log?.close();
+  }
+}
