@@ -45,10 +45,14 @@ export interface InventoryGroup {
 export interface Inventory {
   /** Directory or file the inventory came from. */
   source: string;
+  /** Directory that relative key and known_hosts paths resolve against. */
+  baseDir: string;
   hosts: ReadonlyMap<string, InventoryHost>;
   groups: ReadonlyMap<string, InventoryGroup>;
   /** Host names matching an Ansible-style pattern, in inventory order. Throws BAD_INPUT on a bad pattern. */
   select(pattern: string): string[];
   /** Every host of a group, through child groups, in inventory order. */
   groupHosts(group: string): string[];
+  /** Problems that do not stop a run (vars files for unknown hosts, ignored ssh args), one line each. */
+  warnings: readonly string[];
 }
