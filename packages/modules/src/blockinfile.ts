@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { MeshbookError, defineModule } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { applyEdit, planEdit } from './lib/edit-in-place.js';
+import type { InPlaceEdit } from './lib/edit-in-place.js';
+import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
+import { EDIT_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+import { editBlock, regexSource, splitLines } from './lib/text-edit.js';
+
+export const DEFAULT_MARKER = '# {mark} MESHBOOK {name}';
+
+const singleLine = (what: string) => z.string().refine((s) => !s.includes('\n'), `${what} on one line`);
+
+const blockinfileParams = z
+  .strictObject({
+    path: absolutePath,
+    /** Names the block, so several blocks can live in one file and each be updated or removed. */
+    name: singleLine('a block name').pipe(z.string().min(1)),
+    /** The block's text (without markers); a trailing newline is ignored. */
+    block: z.string().default(''),
+    state: z.enum(['present', 'absent']).default('present'),
+    /** Marker line template: {mark} becomes BEGIN/END, {name} the block name. */
+    marker: singleLine('a marker').refine((m) => m.includes('{mark}'), 'a marker containing {mark}').default(DEFAULT_MARKER),
+    insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
+    insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
+    create: z.boolean().default(false),
+    backup: z.boolean().default(false),
+    ...fileAttributesShape,
+  })
+  .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
+    message: 'give at most one of insertafter and insertbefore',
+    path: ['insertbefore'],
+  });
+
+export type BlockinfileParams = z.output<typeof blockinfileParams>;
+
+export interface BlockinfileFacts {
+  file: FileState;
+}
+
+/** A named, marked block of lines in a text file: inserted, replaced in place, or removed. */
+export const blockinfile = defineModule({
+  name: 'blockinfile',
+  params: blockinfileParams,
+  gather: async (ctx, params): Promise<BlockinfileFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
+  plan: (facts, params): Change[] => planEdit(blockEdit(facts, params)),
+  apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, blockEdit(facts, params), params.backup),
+  invalidates: [FILE_STATE_FACT],
+});
+
+export function markerLines(marker: string, name: string): { begin: string; end: string } {
+  const line = (mark: string) => marker.replaceAll('{name}', name).replaceAll('{mark}', mark).trimEnd();
+  return { begin: line('BEGIN'), end: line('END') };
+}
+
+/** Shared with hosts: the in-place edit that puts a named block into (or out of) a file. */
+export function namedBlockEdit(
+  module: string,
+  file: FileState,
+  p: { path: string; name: string; marker: string; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
+    BlockinfileParams,
+    'insertafter' | 'insertbefore' | 'mode' | 'owner' | 'group'
+  >,
+): InPlaceEdit {
+  const { begin, end } = markerLines(p.marker, p.name);
+  return {
+    module,
+    path: p.path,
+    state: file,
+    edit: (lines) => {
+      try {
+        return editBlock(lines, { begin, end, body: p.body, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore });
+      } catch (error) {
+        throw new MeshbookError('MODULE_FAILED', `${p.path}: ${(error as Error).message}`, { hint: 'fix the markers by hand; meshbook will not guess where the block ends' });
+      }
+    },
+    whenAbsent: p.state === 'absent' ? 'skip' : p.create ? 'create' : 'fail',
+    attributes: { mode: p.mode, owner: p.owner, group: p.group },
+  };
+}
+
+function blockEdit(facts: BlockinfileFacts, p: BlockinfileParams): InPlaceEdit {
+  return namedBlockEdit('blockinfile', facts.file, { ...p, body: splitLines(p.block) });
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { MeshbookError, defineModule, joinCommands, sh } from '@meshbook/engine';
+import type { Change, ShellCommand } from '@meshbook/engine';
+import { absolutePath, attributesCommand, attributesToFix, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
+import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+
+const fileParams = z
+  .strictObject({
+    path: absolutePath,
+    /** file: create empty if absent (content untouched); directory: mkdir -p; link: symlink to src; absent: remove. */
+    state: z.enum(['file', 'directory', 'link', 'absent']).default('file'),
+    /** Link target (state link), stored as given: relative targets resolve from the link's directory. */
+    src: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').optional(),
+    /** state link: replace an existing regular file at path (never a directory). */
+    force: z.boolean().default(false),
+    ...fileAttributesShape,
+  })
+  .refine((p) => (p.state === 'link') === (p.src !== undefined), { message: 'src is required with state link, and only there', path: ['src'] })
+  .refine((p) => !(p.state === 'link' || p.state === 'absent') || (p.mode === undefined && p.owner === undefined && p.group === undefined), {
+    message: 'mode/owner/group apply to state file or directory only',
+    path: ['mode'],
+  });
+
+export type FileParams = z.output<typeof fileParams>;
+
+export interface FileFacts {
+  path: FileState;
+}
+
+/** A path's existence and kind (file, directory, symlink, absent) and its mode/owner/group. */
+export const file = defineModule({
+  name: 'file',
+  params: fileParams,
+  // No content is fetched: this module never looks at it.
+  gather: async (ctx, params): Promise<FileFacts> => ({ path: await ctx.fact(fileState(params.path, 0)) }),
+  plan(facts, p): Change[] {
+    const s = facts.path;
+    const attributes = { mode: p.mode, owner: p.owner, group: p.group };
+    const here = s.isLink ? `a symlink to ${s.linkTarget}` : s.exists ? `a ${s.type}` : 'absent';
+    const wrongType = (want: string): never => {
+      throw new MeshbookError('MODULE_FAILED', `${p.path} is ${here}, not ${want}`, { hint: 'remove it first (state: absent) or choose another path' });
+    };
+    switch (p.state) {
+      case 'absent':
+        return s.exists || s.isLink ? [{ kind: 'file.absent', target: p.path, summary: `remove (${here})`, before: here, after: null }] : [];
+      case 'link': {
+        if (s.isLink && s.linkTarget === p.src) return [];
+        if (s.exists && !s.isLink && (s.type !== 'file' || !p.force)) wrongType(`a symlink (set force: true to replace a file)`);
+        return [{ kind: 'file.link', target: p.path, summary: `link → ${p.src}`, before: s.isLink ? s.linkTarget : s.exists ? here : null, after: p.src! }];
+      }
+      case 'directory':
+      case 'file': {
+        if (s.exists && s.type !== p.state) wrongType(`a ${p.state}`);
+        if (!s.exists && s.isLink) wrongType(`a ${p.state} (the symlink is broken)`);
+        const mode = p.mode ? ` mode ${p.mode}` : '';
+        if (!s.exists) return [{ kind: `file.${p.state}`, target: p.path, summary: `create ${p.state}${mode}`, before: null, after: p.state }];
+        return planAttributes('file', p.path, s, attributes);
+      }
+    }
+  },
+  async apply(ctx, changes, p) {
+    const commands: ShellCommand[] = [];
+    const attributes = { mode: p.mode, owner: p.owner, group: p.group };
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'file.absent':
+          commands.push(sh`rm -rf -- ${p.path}`);
+          break;
+        case 'file.link':
+          // -n: an existing link to a directory is replaced, not followed into.
+          commands.push(sh`ln -sfn -- ${p.src!} ${p.path}`);
+          break;
+        case 'file.directory':
+          commands.push(sh`mkdir -p -- ${p.path}`);
+          break;
+        case 'file.file':
+          // Only when still absent: a file that appeared since gather is not truncated.
+          commands.push(sh`{ test -e ${p.path} || : > ${p.path}; }`);
+          break;
+      }
+    }
+    const created = changes.some((c) => c.kind === 'file.directory' || c.kind === 'file.file');
+    const fix = attributesCommand(p.path, created ? attributes : attributesToFix('file', changes, attributes));
+    if (fix && p.state !== 'absent' && p.state !== 'link') commands.push(fix);
+    if (commands.length > 0) await ctx.exec(joinCommands(commands, ' && '));
+  },
+  invalidates: [FILE_STATE_FACT],
+});

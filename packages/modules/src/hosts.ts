@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { defineModule } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { namedBlockEdit } from './blockinfile.js';
+import { applyEdit, planEdit } from './lib/edit-in-place.js';
+import type { InPlaceEdit } from './lib/edit-in-place.js';
+import { absolutePath } from './lib/file-attributes.js';
+import { EDIT_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+
+export const HOSTS_MARKER = '# {mark} MESHBOOK HOSTS {name}';
+
+// RFC 1123 host names (letters, digits, hyphens; dot-separated labels; no leading/trailing hyphen).
+const hostName = z
+  .string()
+  .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name (letters, digits, hyphens, dots)');
+
+const hostsEntry = z.strictObject({
+  ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }),
+  names: z.array(hostName).min(1, 'at least one name'),
+});
+
+const hostsParams = z
+  .strictObject({
+    /** The block's name: one block per purpose (e.g. 'cluster-ens3', 'cluster-wg0'). */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a block name of letters, digits, _ . -'),
+    entries: z.array(hostsEntry).default([]),
+    state: z.enum(['present', 'absent']).default('present'),
+    path: absolutePath.default('/etc/hosts'),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Map<string, number>();
+    p.entries.forEach((entry, i) =>
+      entry.names.forEach((n, j) => {
+        const key = n.toLowerCase();
+        if (seen.has(key)) {
+          ctx.addIssue({ code: 'custom', path: ['entries', i, 'names', j], message: `"${n}" is already in entries[${seen.get(key)}]: a name may map to one address per block` });
+        } else seen.set(key, i);
+      }),
+    );
+  });
+
+export type HostsParams = z.output<typeof hostsParams>;
+
+export interface HostsFacts {
+  file: FileState;
+}
+
+/** A managed block of /etc/hosts entries per name; lines outside the block are left alone. */
+export const hosts = defineModule({
+  name: 'hosts',
+  params: hostsParams,
+  gather: async (ctx, params): Promise<HostsFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
+  plan: (facts, params): Change[] => planEdit(hostsEdit(facts, params)),
+  apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, hostsEdit(facts, params)),
+  invalidates: [FILE_STATE_FACT],
+});
+
+function hostsEdit(facts: HostsFacts, p: HostsParams): InPlaceEdit {
+  return namedBlockEdit('hosts', facts.file, {
+    path: p.path,
+    name: p.name,
+    marker: HOSTS_MARKER,
+    body: p.entries.map((e) => `${e.ip}\t${e.names.join(' ')}`),
+    state: p.state,
+    // /etc/hosts always exists on a real host; a test path may not.
+    create: true,
+  });
+}

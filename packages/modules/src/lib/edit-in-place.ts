@@ -1,0 +1,48 @@
+import { MeshbookError } from '@meshbook/engine';
+import type { Change, ModuleContext } from '@meshbook/engine';
+import type { FileAttributes } from './file-attributes.js';
+import { applyFile, planFile } from './file-content.js';
+import type { DesiredFile, WriteOutput } from './file-content.js';
+import type { FileState } from './file-facts.js';
+import { applyLineEdit } from './text-edit.js';
+
+/** What to do when the file to edit does not exist. */
+export type WhenAbsent = 'create' | 'fail' | 'skip';
+
+export interface InPlaceEdit {
+  module: string;
+  path: string;
+  state: FileState;
+  edit: (lines: string[]) => string[];
+  whenAbsent: WhenAbsent;
+  attributes: FileAttributes;
+}
+
+/** The whole file after the edit, or null when there is nothing to write (absent and skipped). */
+export function editedFile(e: InPlaceEdit): DesiredFile | null {
+  let original = '';
+  if (!e.state.exists) {
+    if (e.whenAbsent === 'skip') return null;
+    if (e.whenAbsent === 'fail') {
+      throw new MeshbookError('MODULE_FAILED', `${e.path} does not exist`, { hint: `set create: true to create it` });
+    }
+  } else {
+    if (e.state.type !== 'file') throw new MeshbookError('MODULE_FAILED', `${e.path} is a ${e.state.type}, not a regular file`);
+    if (e.state.text === null) {
+      throw new MeshbookError('MODULE_FAILED', `${e.path} is not a text file (binary or larger than the edit limit)`);
+    }
+    original = e.state.text;
+  }
+  const text = applyLineEdit(original, e.edit);
+  return { path: e.path, bytes: Buffer.from(text, 'utf8'), sensitive: false, attributes: e.attributes };
+}
+
+export function planEdit(e: InPlaceEdit): Change[] {
+  const desired = editedFile(e);
+  return desired ? planFile(e.module, e.state, desired) : [];
+}
+
+export async function applyEdit(ctx: ModuleContext, changes: readonly Change[], e: InPlaceEdit, backup = false): Promise<WriteOutput | void> {
+  const desired = editedFile(e);
+  if (desired) return applyFile(ctx, e.module, changes, e.state, desired, { backup });
+}

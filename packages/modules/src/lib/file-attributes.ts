@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { joinCommands, sh } from '@meshbook/engine';
+import type { Change, ShellCommand } from '@meshbook/engine';
+import { normalizeMode } from './file-facts.js';
+import type { FileState } from './file-facts.js';
+
+/** An absolute path: relative paths would depend on the remote shell's working directory. */
+export const absolutePath = z
+  .string()
+  .startsWith('/', 'an absolute path (starting with /)')
+  .refine((p) => !p.includes('\0'), 'a path without NUL bytes');
+
+/** '0644' / '644' / '4755' (octal digits) or a number such as 0o644. Normalised to four digits. */
+export const modeSchema = z
+  .union([
+    z.string().regex(/^[0-7]{3,4}$/, "an octal mode such as '0644'"),
+    z.number().int().min(0).max(0o7777, 'a mode no larger than 0o7777'),
+  ])
+  .transform((m) => normalizeMode(m));
+
+/** A user or group name or numeric id; a leading dash could be read as an option. */
+export const accountName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/, 'a user/group name or numeric id');
+
+export const fileAttributesShape = {
+  mode: modeSchema.optional(),
+  owner: accountName.optional(),
+  group: accountName.optional(),
+};
+
+export interface FileAttributes {
+  mode?: string | undefined;
+  owner?: string | undefined;
+  group?: string | undefined;
+}
+
+/** A name compares with the name, a numeric id with the id. */
+function accountMatches(wanted: string, name: string | null, id: number | null): boolean {
+  return /^\d+$/.test(wanted) ? Number(wanted) === id : wanted === name;
+}
+
+export type AttributeChangeKind = 'mode' | 'owner' | 'group';
+
+/** Changes for mode/owner/group of an existing path (`<module>.mode` etc.); none for an absent one. */
+export function planAttributes(module: string, target: string, state: FileState, wanted: FileAttributes): Change[] {
+  if (!state.exists) return [];
+  const changes: Change[] = [];
+  if (wanted.owner !== undefined && !accountMatches(wanted.owner, state.owner, state.uid)) {
+    changes.push({ kind: `${module}.owner`, target, summary: `owner ${state.owner} → ${wanted.owner}`, before: state.owner, after: wanted.owner });
+  }
+  if (wanted.group !== undefined && !accountMatches(wanted.group, state.group, state.gid)) {
+    changes.push({ kind: `${module}.group`, target, summary: `group ${state.group} → ${wanted.group}`, before: state.group, after: wanted.group });
+  }
+  if (wanted.mode !== undefined && wanted.mode !== state.mode) {
+    changes.push({ kind: `${module}.mode`, target, summary: `mode ${state.mode} → ${wanted.mode}`, before: state.mode, after: wanted.mode });
+  }
+  return changes;
+}
+
+/**
+ * chown before chmod: chown clears setuid/setgid bits, so the mode must be set last. Returns null
+ * when nothing is asked for.
+ */
+export function attributesCommand(path: string, wanted: FileAttributes): ShellCommand | null {
+  const commands: ShellCommand[] = [];
+  if (wanted.owner !== undefined || wanted.group !== undefined) {
+    const spec = `${wanted.owner ?? ''}${wanted.group !== undefined ? `:${wanted.group}` : ''}`;
+    commands.push(sh`chown -- ${spec} ${path}`);
+  }
+  if (wanted.mode !== undefined) commands.push(sh`chmod -- ${wanted.mode} ${path}`);
+  return commands.length === 0 ? null : joinCommands(commands, ' && ');
+}
+
+/** Only the attributes that the planned changes say differ (so an unchanged owner is not re-set). */
+export function attributesToFix(module: string, changes: readonly Change[], wanted: FileAttributes): FileAttributes {
+  const kinds = new Set(changes.map((c) => c.kind));
+  return {
+    mode: kinds.has(`${module}.mode`) ? wanted.mode : undefined,
+    owner: kinds.has(`${module}.owner`) ? wanted.owner : undefined,
+    group: kinds.has(`${module}.group`) ? wanted.group : undefined,
+  };
+}

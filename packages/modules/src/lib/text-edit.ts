@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+/**
+ * Pure line-oriented editing shared by lineinfile, blockinfile and hosts. Text is handled as lines
+ * without their '\n'; a file that lacked a final newline gets one only when it is edited.
+ */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+export function joinLines(lines: readonly string[]): string {
+  return lines.map((l) => `${l}\n`).join('');
+}
+
+/** The edited text, or the original text unchanged when the edit changed no line. */
+export function applyLineEdit(original: string, edit: (lines: string[]) => string[]): string {
+  const before = splitLines(original);
+  const after = edit([...before]);
+  return joinLines(after) === joinLines(before) ? original : joinLines(after);
+}
+
+/** A JavaScript regular expression given as a string; checked when params are parsed. */
+export const regexSource = z.string().refine((source) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a valid regular expression');
+
+const withoutCR = (line: string) => line.replace(/\r$/, '');
+
+/** Where new text goes when nothing matches: after a regex match / EOF, or before a match / BOF. */
+export interface InsertAt {
+  insertAfter?: string | undefined;
+  insertBefore?: string | undefined;
+  /** Use the first matching line instead of the last (Ansible's firstmatch). */
+  firstMatch?: boolean | undefined;
+}
+
+/** Index at which to insert; a pattern that matches nothing means end of file (as Ansible). */
+export function insertionIndex(lines: readonly string[], at: InsertAt): number {
+  if (at.insertBefore === 'BOF') return 0;
+  const source = at.insertBefore ?? (at.insertAfter === 'EOF' ? undefined : at.insertAfter);
+  if (source === undefined) return lines.length;
+  const re = new RegExp(source);
+  const matches = lines.flatMap((l, i) => (re.test(withoutCR(l)) ? [i] : []));
+  if (matches.length === 0) return lines.length;
+  const index = at.firstMatch ? matches[0]! : matches[matches.length - 1]!;
+  return at.insertBefore !== undefined ? index : index + 1;
+}
+
+export interface LineSpec extends InsertAt {
+  line?: string | undefined;
+  regexp?: string | undefined;
+  state: 'present' | 'absent';
+}
+
+/**
+ * Ansible's lineinfile: present replaces the last line matching `regexp` (or keeps an identical
+ * line), else inserts `line`; absent removes every line matching `regexp` (or equal to `line`).
+ */
+export function editLine(lines: string[], spec: LineSpec): string[] {
+  const re = spec.regexp !== undefined ? new RegExp(spec.regexp) : null;
+  const matchesLine = (l: string) => (re ? re.test(withoutCR(l)) : withoutCR(l) === spec.line);
+  if (spec.state === 'absent') return lines.filter((l) => !matchesLine(l));
+  const line = spec.line ?? '';
+  if (re) {
+    const matches = lines.flatMap((l, i) => (re.test(withoutCR(l)) ? [i] : []));
+    if (matches.length > 0) {
+      const index = spec.firstMatch ? matches[0]! : matches[matches.length - 1]!;
+      lines[index] = line;
+      return lines;
+    }
+  }
+  if (lines.some((l) => withoutCR(l) === line)) return lines;
+  lines.splice(insertionIndex(lines, spec), 0, line);
+  return lines;
+}
+
+export interface BlockSpec extends InsertAt {
+  begin: string;
+  end: string;
+  /** The block's lines, without markers. */
+  body: readonly string[];
+  state: 'present' | 'absent';
+}
+
+/** Finds the marker pair; a BEGIN without its END (or the reverse) is an error, not a new block. */
+export function findBlock(lines: readonly string[], begin: string, end: string): { start: number; stop: number } | null {
+  const start = lines.findIndex((l) => withoutCR(l).trimEnd() === begin);
+  const stop = start < 0 ? -1 : lines.findIndex((l, i) => i > start && withoutCR(l).trimEnd() === end);
+  if (start < 0 && lines.some((l) => withoutCR(l).trimEnd() === end)) throw new Error(`found "${end}" without "${begin}"`);
+  if (start >= 0 && stop < 0) throw new Error(`found "${begin}" without "${end}"`);
+  return start < 0 ? null : { start, stop };
+}
+
+/** blockinfile: the marked block replaced in place, inserted when absent, or removed. */
+export function editBlock(lines: string[], spec: BlockSpec): string[] {
+  const found = findBlock(lines, spec.begin, spec.end);
+  const block = [spec.begin, ...spec.body, spec.end];
+  if (spec.state === 'absent') {
+    if (found) lines.splice(found.start, found.stop - found.start + 1);
+    return lines;
+  }
+  if (found) lines.splice(found.start, found.stop - found.start + 1, ...block);
+  else lines.splice(insertionIndex(lines, spec), 0, ...block);
+  return lines;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { defineModule } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { applyEdit, planEdit } from './lib/edit-in-place.js';
+import type { InPlaceEdit } from './lib/edit-in-place.js';
+import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
+import { EDIT_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+import { editLine, regexSource } from './lib/text-edit.js';
+
+const lineinfileParams = z
+  .strictObject({
+    path: absolutePath,
+    /** The line to have (present); without regexp, also the line to remove (absent). */
+    line: z.string().refine((l) => !l.includes('\n'), 'a single line (no newline)').optional(),
+    /** Present: replace the last matching line; absent: remove every matching line. */
+    regexp: regexSource.optional(),
+    state: z.enum(['present', 'absent']).default('present'),
+    /** Where to insert when no line matches: after the last line matching this regex, or EOF. */
+    insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
+    /** Before the last line matching this regex, or BOF. */
+    insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
+    /** Use the first match (regexp / insertafter / insertbefore) instead of the last. */
+    firstmatch: z.boolean().default(false),
+    /** Create the file when it is absent (state present). */
+    create: z.boolean().default(false),
+    backup: z.boolean().default(false),
+    ...fileAttributesShape,
+  })
+  .refine((p) => p.state === 'absent' || p.line !== undefined, { message: 'line is required with state present', path: ['line'] })
+  .refine((p) => p.line !== undefined || p.regexp !== undefined, { message: 'give line or regexp', path: ['line'] })
+  .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
+    message: 'give at most one of insertafter and insertbefore',
+    path: ['insertbefore'],
+  });
+
+export type LineinfileParams = z.output<typeof lineinfileParams>;
+
+export interface LineinfileFacts {
+  file: FileState;
+}
+
+/** One line in a text file present (optionally replacing a regex match) or absent. */
+export const lineinfile = defineModule({
+  name: 'lineinfile',
+  params: lineinfileParams,
+  gather: async (ctx, params): Promise<LineinfileFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
+  plan: (facts, params): Change[] => planEdit(lineEdit(facts, params)),
+  apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, lineEdit(facts, params), params.backup),
+  invalidates: [FILE_STATE_FACT],
+});
+
+function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit {
+  return {
+    module: 'lineinfile',
+    path: p.path,
+    state: facts.file,
+    edit: (lines) =>
+      editLine(lines, { line: p.line, regexp: p.regexp, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
+    whenAbsent: p.state === 'absent' ? 'skip' : p.create ? 'create' : 'fail',
+    attributes: { mode: p.mode, owner: p.owner, group: p.group },
+  };
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { MeshbookError, defineFact, defineModule, joinCommands, sh } from '@meshbook/engine';
+import type { Change, ShellCommand } from '@meshbook/engine';
+
+export interface UnitState {
+  /** loaded, not-found, masked, bad-setting, error */
+  loadState: string;
+  /** active, inactive, failed, activating, deactivating, reloading, ... */
+  activeState: string;
+  /** enabled, disabled, static, masked, indirect, generated, ... ('' when not found) */
+  unitFileState: string;
+  needDaemonReload: boolean;
+}
+
+const unitFact = defineFact<string, UnitState>({
+  name: 'systemd.unit',
+  command: (unit) => sh`systemctl show -p ActiveState,UnitFileState,LoadState,NeedDaemonReload -- ${unit}`,
+  parse: (result, unit) => {
+    if (result.exitCode !== 0) {
+      throw new MeshbookError('COMMAND_FAILED', `systemctl show ${unit} failed`, { exitCode: result.exitCode, stderr: result.stderr });
+    }
+    const props = new Map(
+      result.stdout
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()] as const),
+    );
+    return {
+      loadState: props.get('LoadState') ?? '',
+      activeState: props.get('ActiveState') ?? '',
+      unitFileState: props.get('UnitFileState') ?? '',
+      needDaemonReload: props.get('NeedDaemonReload') === 'yes',
+    };
+  },
+});
+
+const RUNNING = new Set(['active', 'activating', 'reloading', 'refreshing']);
+// static/indirect/generated/alias units cannot be enabled further: asking for enabled is satisfied.
+const ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'indirect', 'generated', 'alias']);
+const DISABLEABLE = new Set(['enabled', 'enabled-runtime']);
+
+const systemdParams = z
+  .strictObject({
+    /** Unit name; without a suffix systemctl means NAME.service. */
+    name: z.string().regex(/^[A-Za-z0-9_:.\\@][A-Za-z0-9_:.\\@-]*$/, 'a unit name such as nginx.service or wg-quick@wg0'),
+    /** restarted and reloaded are actions: they always run (use them from handlers). */
+    state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
+    enabled: z.boolean().optional(),
+    masked: z.boolean().optional(),
+    /** true: always daemon-reload; auto: only when systemd says unit files changed; false: never. */
+    daemonReload: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+  })
+  .refine((p) => p.state !== undefined || p.enabled !== undefined || p.masked !== undefined || p.daemonReload === true, {
+    message: 'give at least one of state, enabled, masked or daemonReload: true',
+    path: ['state'],
+  })
+  .refine((p) => p.masked !== true || (p.enabled !== true && (p.state === undefined || p.state === 'stopped')), {
+    message: 'a masked unit cannot be enabled or started',
+    path: ['masked'],
+  });
+
+export type SystemdParams = z.output<typeof systemdParams>;
+
+type SystemdKind =
+  | 'systemd.daemon-reload'
+  | 'systemd.unmask'
+  | 'systemd.enable'
+  | 'systemd.disable'
+  | 'systemd.start'
+  | 'systemd.stop'
+  | 'systemd.restart'
+  | 'systemd.reload'
+  | 'systemd.mask';
+
+/** A systemd unit's run state, enablement and masking; gathered with one systemctl show. */
+export const systemd = defineModule({
+  name: 'systemd',
+  params: systemdParams,
+  gather: (ctx, params): Promise<UnitState> => ctx.fact(unitFact(params.name)),
+  plan(u, p): Change[] {
+    const changes: Change[] = [];
+    const add = (kind: SystemdKind, summary: string, before?: string, after?: string) =>
+      changes.push({ kind, target: p.name, summary, ...(before !== undefined ? { before, after } : {}) });
+    const masked = u.loadState === 'masked' || u.unitFileState === 'masked';
+    const notFound = u.loadState === 'not-found';
+    const acting = p.state !== undefined || p.enabled !== undefined;
+    if (p.daemonReload === true) add('systemd.daemon-reload', 'daemon-reload');
+    else if (p.daemonReload === 'auto' && (u.needDaemonReload || (notFound && acting))) {
+      add('systemd.daemon-reload', u.needDaemonReload ? 'daemon-reload (unit files changed on disk)' : 'daemon-reload (unit not loaded yet)');
+    }
+    if (p.masked === false && masked) add('systemd.unmask', 'unmask', 'masked', 'unmasked');
+    if (p.enabled === true && !ENABLED.has(u.unitFileState)) add('systemd.enable', 'enable', u.unitFileState || 'not found', 'enabled');
+    if (p.enabled === false && DISABLEABLE.has(u.unitFileState)) add('systemd.disable', 'disable', u.unitFileState, 'disabled');
+    const running = RUNNING.has(u.activeState);
+    if (p.state === 'started' && !running) add('systemd.start', 'start', u.activeState, 'active');
+    if (p.state === 'stopped' && running) add('systemd.stop', 'stop', u.activeState, 'inactive');
+    if (p.state === 'restarted') add('systemd.restart', running ? 'restart' : `restart (was ${u.activeState})`);
+    // Reloading a stopped unit fails; like Ansible, reloaded starts it instead.
+    if (p.state === 'reloaded') running ? add('systemd.reload', 'reload') : add('systemd.start', `start (reloaded, was ${u.activeState})`, u.activeState, 'active');
+    if (p.masked === true && !masked) add('systemd.mask', 'mask', u.unitFileState || 'not found', 'masked');
+    return changes;
+  },
+  async apply(ctx, changes, p) {
+    const unit = p.name;
+    const commands: ShellCommand[] = changes.map((c) => {
+      switch (c.kind as SystemdKind) {
+        case 'systemd.daemon-reload':
+          return sh`systemctl daemon-reload`;
+        case 'systemd.unmask':
+          return sh`systemctl unmask -- ${unit}`;
+        case 'systemd.enable':
+          return sh`systemctl enable -- ${unit}`;
+        case 'systemd.disable':
+          return sh`systemctl disable -- ${unit}`;
+        case 'systemd.start':
+          return sh`systemctl start -- ${unit}`;
+        case 'systemd.stop':
+          return sh`systemctl stop -- ${unit}`;
+        case 'systemd.restart':
+          return sh`systemctl restart -- ${unit}`;
+        case 'systemd.reload':
+          return sh`systemctl reload -- ${unit}`;
+        case 'systemd.mask':
+          return sh`systemctl mask -- ${unit}`;
+      }
+    });
+    // One round trip; && stops at the first failure, which exec reports with its stderr.
+    await ctx.exec(joinCommands(commands, ' && '));
+  },
+  invalidates: ['systemd.unit'],
+});

@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import Handlebars from 'handlebars';
+import { z } from 'zod';
+import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
+import { applyFile, planFile } from './lib/file-content.js';
+import type { DesiredFile, WriteOutput } from './lib/file-content.js';
+import { DIFF_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+
+export interface TemplateFacts {
+  dest: FileState;
+  /** The controller template named by `src`, read in gather (so plan stays pure). */
+  source: { path: string; text: string } | null;
+}
+
+const templateParams = z
+  .strictObject({
+    dest: absolutePath,
+    /** A handlebars template file on the controller. */
+    src: z.string().min(1).optional(),
+    /** An inline handlebars template. */
+    template: z.string().optional(),
+    /** Template variables; Secret values are rendered in and make the diff masked. */
+    vars: z.record(z.string(), z.unknown()).default({}),
+    ...fileAttributesShape,
+    backup: z.boolean().default(false),
+    force: z.boolean().default(true),
+  })
+  .refine((p) => (p.template === undefined) !== (p.src === undefined), {
+    message: 'give exactly one of src or template',
+    path: ['src'],
+  });
+
+export type TemplateParams = z.output<typeof templateParams>;
+
+// An isolated instance: helpers registered elsewhere cannot change what templates render.
+const handlebars = Handlebars.create();
+
+/**
+ * A file rendered on the controller from a handlebars template (strict: an undefined variable is an
+ * error naming it, the template and the line; no HTML escaping), then written like copy.
+ */
+export const template = defineModule({
+  name: 'template',
+  params: templateParams,
+  async gather(ctx, params): Promise<TemplateFacts> {
+    const [dest, source] = await Promise.all([ctx.fact(fileState(params.dest, DIFF_CONTENT_LIMIT)), readTemplate(params.src)]);
+    return { dest, source };
+  },
+  plan: (facts, params): Change[] => planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force }),
+  apply: (ctx, changes, params, facts): Promise<WriteOutput> =>
+    applyFile(ctx, 'template', changes, facts.dest, desiredTemplate(facts, params), { backup: params.backup }),
+  output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
+  invalidates: [FILE_STATE_FACT],
+});
+
+async function readTemplate(src: string | undefined): Promise<{ path: string; text: string } | null> {
+  if (src === undefined) return null;
+  try {
+    return { path: src, text: await readFile(src, 'utf8') };
+  } catch (error) {
+    throw new MeshbookError('BAD_INPUT', `cannot read the template ${src}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function desiredTemplate(facts: TemplateFacts, params: TemplateParams): DesiredFile {
+  const name = facts.source?.path ?? 'inline template';
+  const text = facts.source?.text ?? params.template ?? '';
+  const rendered = renderTemplate(name, text, revealSecrets(params.vars));
+  // Rendered again with secrets as ***: if the output differs, a secret is in the file.
+  const sensitive = containsSecret(params.vars) && renderTemplate(name, text, params.vars) !== rendered;
+  return {
+    path: params.dest,
+    bytes: Buffer.from(rendered, 'utf8'),
+    sensitive,
+    attributes: { mode: params.mode, owner: params.owner, group: params.group },
+  };
+}
+
+/** Renders a handlebars template; errors name the template, the line and (when undefined) the variable. */
+export function renderTemplate(name: string, text: string, vars: Record<string, unknown>): string {
+  try {
+    return handlebars.compile(text, { strict: true, noEscape: true })(vars);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    const undefinedVar = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(message);
+    if (undefinedVar) {
+      throw new MeshbookError('BAD_INPUT', `template ${name}: undefined variable "${undefinedVar[1]}" at line ${undefinedVar[2]}, column ${undefinedVar[3]}`, {
+        hint: `add "${undefinedVar[1]}" to the template's vars`,
+        cause: error,
+      });
+    }
+    const line = (error as { lineNumber?: number }).lineNumber;
+    throw new MeshbookError('BAD_INPUT', `template ${name}${line ? ` (line ${line})` : ''}: ${message}`, { cause: error });
+  }
+}
+
+function containsSecret(value: unknown): boolean {
+  if (value instanceof Secret) return true;
+  if (Array.isArray(value)) return value.some(containsSecret);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(containsSecret);
+  return false;
+}
+
+/** Template variables with every Secret replaced by its text (only for rendering the file). */
+function revealSecrets<T>(value: T): T {
+  if (value instanceof Secret) return value.reveal() as T;
+  if (Array.isArray(value)) return value.map(revealSecrets) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)])) as T;
+  }
+  return value;
+}
