@@ -1,3 +1,13 @@
 export {};
 export * from './wireguard/index.js';
 export * from './toml-file.js';
+export { apt } from './apt.js';
+export { aptKey } from './apt-key.js';
+export { aptRepository } from './apt-repository.js';
+export { getUrl } from './get-url.js';
+export { unarchive } from './unarchive.js';
+export { sysctl } from './sysctl.js';
+export { modprobe } from './modprobe.js';
+export { mount } from './mount.js';
+export { user } from './user.js';
+export { group } from './group.js';

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { FILE_STATE_FACT, fileState, sha256 } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+
+export const KEYRINGS_DIR = '/etc/apt/keyrings';
+
+const KEY_SOURCE_FACT = 'apt_key.source';
+
+/** The key as it would be installed: binary OpenPGP bytes, or why it could not be obtained. */
+export type KeySource = { ok: true; bytes: Buffer } | { ok: false; message: string };
+
+// Runs in a temp dir removed on exit, so gathering leaves nothing behind. The host's gpg dearmors
+// (the same bytes `gpg --dearmor` gives by hand); binary keys pass through as they are.
+const SOURCE_SCRIPT = `
+d=$(mktemp -d) || exit 90
+trap 'rm -rf "$d"' EXIT
+if [ -n "$url" ]; then
+  curl -fsSL --proto '=http,https' --max-time 60 -o "$d/key" -- "$url" || { echo "downloading $url failed" >&2; exit 91; }
+else
+  printf '%s' "$data" | base64 -d > "$d/key" || exit 92
+fi
+if grep -q -e '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$d/key"; then
+  mkdir -m 700 "$d/gnupg" && GNUPGHOME="$d/gnupg" gpg --batch --dearmor < "$d/key" > "$d/key.gpg" || { echo 'gpg --dearmor failed' >&2; exit 93; }
+else
+  mv "$d/key" "$d/key.gpg"
+fi
+base64 -w0 < "$d/key.gpg"`;
+
+const keySource = defineFact<{ url: string | null; data: string | null }, KeySource>({
+  name: KEY_SOURCE_FACT,
+  command: ({ url, data }) => sh`url=${url ?? ''}; data=${data ?? ''};${sh.raw(SOURCE_SCRIPT)}`,
+  parse: (result) => {
+    if (result.exitCode !== 0) return { ok: false, message: result.stderr.trim() || `exit code ${result.exitCode}` };
+    return { ok: true, bytes: Buffer.from(result.stdout.trim(), 'base64') };
+  },
+});
+
+/** A binary OpenPGP message starts with a packet tag byte, whose high bit is always set. */
+export function looksLikeOpenPgp(bytes: Buffer): boolean {
+  return bytes.length > 0 && (bytes[0]! & 0x80) === 0x80;
+}
+
+const keyName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, "a keyring name such as 'docker' (no slashes)");
+
+const params = z
+  .object({
+    /** /etc/apt/keyrings/NAME.gpg ('.gpg' is added when missing). */
+    name: keyName.transform((n) => (n.endsWith('.gpg') ? n : `${n}.gpg`)),
+    /** Downloaded on the host with curl. */
+    url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+    /** The key itself: ASCII-armored text, or the binary keyring bytes. */
+    data: z.union([z.string().min(1), z.instanceof(Buffer)]).optional(),
+    state: z.enum(['present', 'absent']).default('present'),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const sources = Number(p.url !== undefined) + Number(p.data !== undefined);
+    if (p.state === 'present' && sources !== 1) ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of url and data' });
+    if (p.state === 'absent' && sources !== 0) ctx.addIssue({ code: 'custom', path: ['url'], message: 'url and data do not go with state absent' });
+  });
+
+export interface AptKeyFacts {
+  keyring: FileState;
+  source: KeySource | null;
+}
+
+export type AptKeyChange = Change & { kind: 'apt_key.keyring' | 'apt_key.remove' };
+
+export function keyringPath(name: string): string {
+  return `${KEYRINGS_DIR}/${name}`;
+}
+
+/**
+ * An apt keyring in /etc/apt/keyrings for `signed-by=`: the key from a URL or given inline,
+ * dearmored when armored, and compared by the sha256 of the installed bytes. The key is fetched
+ * during gather (into a temp dir) so check mode knows whether it changed; apply writes exactly the
+ * bytes the plan compared.
+ */
+export const aptKey = defineModule({
+  name: 'apt_key',
+  params,
+  async gather(ctx, p): Promise<AptKeyFacts> {
+    const path = keyringPath(p.name);
+    if (p.state === 'absent') return { keyring: await ctx.fact(fileState(path, 0)), source: null };
+    const data = p.data === undefined ? null : Buffer.from(p.data).toString('base64');
+    return ctx.facts({ keyring: fileState(path, 0), source: keySource({ url: p.url ?? null, data }) });
+  },
+  plan(facts, p): AptKeyChange[] {
+    const path = keyringPath(p.name);
+    if (p.state === 'absent') {
+      return facts.keyring.exists ? [{ kind: 'apt_key.remove', target: path, summary: `remove ${path}`, before: facts.keyring.sha256, after: null }] : [];
+    }
+    const source = facts.source!;
+    const from = p.url ?? 'the given data';
+    if (!source.ok) throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: could not get the key from ${from}: ${source.message}`);
+    if (!looksLikeOpenPgp(source.bytes)) {
+      throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: ${from} is not an OpenPGP key (neither armored nor binary)`);
+    }
+    const wanted = sha256(source.bytes);
+    if (facts.keyring.exists && facts.keyring.type === 'file' && facts.keyring.sha256 === wanted && facts.keyring.mode === '0644') return [];
+    const before = facts.keyring.exists ? `sha256:${facts.keyring.sha256 ?? '?'}${facts.keyring.mode !== '0644' ? ` mode ${facts.keyring.mode}` : ''}` : null;
+    return [{ kind: 'apt_key.keyring', target: path, summary: `${before === null ? 'install' : 'replace'} ${path} (sha256:${wanted.slice(0, 16)}…)`, before, after: `sha256:${wanted}` }];
+  },
+  async apply(ctx, changes, p, facts) {
+    const path = keyringPath(p.name);
+    if (changes[0]!.kind === 'apt_key.remove') {
+      await ctx.exec(sh`rm -f -- ${path}`);
+      return;
+    }
+    const source = facts.source as { ok: true; bytes: Buffer };
+    await ctx.exec(sh`mkdir -p -m 0755 -- ${KEYRINGS_DIR}`);
+    // apt reads keyrings as the unprivileged _apt user: world-readable.
+    await ctx.put(path, source.bytes, { mode: 0o644 });
+  },
+  invalidates: [FILE_STATE_FACT, KEY_SOURCE_FACT],
+});

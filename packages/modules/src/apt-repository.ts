@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { MeshbookError, defineModule, sh } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
+
+export const SOURCES_DIR = '/etc/apt/sources.list.d';
+
+const word = (what: string) => z.string().regex(/^[^\s\[\]#]+$/, `${what} without blanks, brackets or #`);
+
+const params = z
+  .object({
+    /** /etc/apt/sources.list.d/NAME.list ('.list' is added when missing). */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "a file name such as 'docker' (letters, digits, _ . -)")
+      .transform((n) => (n.endsWith('.list') ? n : `${n}.list`)),
+    type: z.enum(['deb', 'deb-src']).default('deb'),
+    uri: z.url({ protocol: /^(https?|file|ftp)$/, error: 'a repository URL (http, https, file)' }),
+    /** Distribution ('bookworm'), or a path ending in '/' for a flat repository ('/'). */
+    suite: word('suite'),
+    components: z.array(word('component')).default([]),
+    arch: z
+      .union([word('arch'), z.array(word('arch')).min(1)])
+      .transform((a) => (Array.isArray(a) ? a : [a]))
+      .optional(),
+    /** The keyring that signs the repository, e.g. /etc/apt/keyrings/docker.gpg. */
+    signedBy: z.string().regex(/^\/[^\s\]]+$/, 'an absolute keyring path').optional(),
+    state: z.enum(['present', 'absent']).default('present'),
+    /** Refresh the package lists after the file changed. */
+    updateCache: z.boolean().default(true),
+    lockTimeoutSeconds: z.number().int().min(0).default(DEFAULT_LOCK_TIMEOUT_SECONDS),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const flat = p.suite.endsWith('/');
+    if (flat && p.components.length > 0) ctx.addIssue({ code: 'custom', path: ['components'], message: "a flat repository (suite ending in '/') has no components" });
+    if (!flat && p.components.length === 0) ctx.addIssue({ code: 'custom', path: ['components'], message: "at least one component (e.g. 'main'), unless suite ends in '/'" });
+  });
+
+type AptRepositoryParams = z.output<typeof params>;
+
+/** `deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] URI SUITE COMPONENTS…` */
+export function repositoryLine(p: Pick<AptRepositoryParams, 'type' | 'uri' | 'suite' | 'components' | 'arch' | 'signedBy'>): string {
+  const options = [...(p.arch ? [`arch=${p.arch.join(',')}`] : []), ...(p.signedBy ? [`signed-by=${p.signedBy}`] : [])];
+  return [p.type, ...(options.length ? [`[${options.join(' ')}]`] : []), p.uri, p.suite, ...p.components].join(' ');
+}
+
+export type AptRepositoryChange = Change & { kind: 'apt_repository.file' | 'apt_repository.remove' };
+
+export function sourcesPath(name: string): string {
+  return `${SOURCES_DIR}/${name}`;
+}
+
+/**
+ * One apt source as a one-line file in /etc/apt/sources.list.d. The package lists are refreshed
+ * only when the file changed, and then only for this source, so other (maybe slow) mirrors are
+ * not contacted.
+ */
+export const aptRepository = defineModule({
+  name: 'apt_repository',
+  params,
+  gather: (ctx, p): Promise<FileState> => ctx.fact(fileState(sourcesPath(p.name))),
+  plan(file, p): AptRepositoryChange[] {
+    const path = sourcesPath(p.name);
+    if (file.exists && file.type !== 'file') throw new MeshbookError('MODULE_FAILED', `apt_repository: ${path} exists and is not a regular file`);
+    const before = file.exists ? (file.text ?? '') : null;
+    if (p.state === 'absent') {
+      return before === null ? [] : [{ kind: 'apt_repository.remove', target: path, summary: `remove ${path}`, content: { path, before, after: '' } }];
+    }
+    const after = `${repositoryLine(p)}\n`;
+    if (before === after) return [];
+    const refresh = p.updateCache ? ' and refresh its package lists' : '';
+    return [{ kind: 'apt_repository.file', target: path, summary: `${before === null ? 'add' : 'update'} ${path}${refresh}`, content: { path, before, after } }];
+  },
+  async apply(ctx, changes, p) {
+    const change = changes[0]!;
+    const path = sourcesPath(p.name);
+    const options = { lockTimeoutSeconds: p.lockTimeoutSeconds };
+    if (change.kind === 'apt_repository.remove') {
+      await ctx.exec(sh`rm -f -- ${path}`);
+      // A full refresh drops the removed source's lists, so its packages stop being candidates.
+      if (p.updateCache) await runAptGet(ctx, ['update'], options);
+      return;
+    }
+    await ctx.exec(sh`mkdir -p -- ${SOURCES_DIR}`);
+    await ctx.put(path, change.content!.after, { mode: 0o644 });
+    if (!p.updateCache) return;
+    try {
+      await runAptGet(ctx, ['update', '-o', `Dir::Etc::sourcelist=${path}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0'], options);
+    } catch (error) {
+      // Put the old file back: a source apt cannot read breaks every later apt-get update, and the
+      // next run must see the change again (the refresh happens only when the file changes).
+      const before = change.content!.before;
+      if (before === null) await ctx.run(sh`rm -f -- ${path}`);
+      else await ctx.put(path, before, { mode: 0o644 });
+      throw error;
+    }
+  },
+  invalidates: [FILE_STATE_FACT],
+});

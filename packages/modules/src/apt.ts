@@ -1,0 +1,290 @@
+import { z } from 'zod';
+import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
+import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
+
+/** One package as dpkg knows it; `status` is the third word of `${Status}`. */
+export interface DpkgPackage {
+  want: string;
+  status: string;
+  version: string;
+}
+
+const PACKAGES_FACT = 'apt.packages';
+const HOLDS_FACT = 'apt.holds';
+const CANDIDATES_FACT = 'apt.candidates';
+const CACHE_AGE_FACT = 'apt.cache_age';
+const UPGRADES_FACT = 'apt.upgrades';
+
+/** After a successful `apt-get update` apply touches this (Debian's update-notifier hook does too). */
+export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
+
+const dpkgPackages = defineFact<string[], Record<string, DpkgPackage>>({
+  name: PACKAGES_FACT,
+  command: (names) => sh`dpkg-query -W -f=${'${Package} ${Status} ${Version}\n'} -- ${names}`,
+  parse: (result) => {
+    // Exit 1 only means some names are unknown to dpkg ("no packages found matching"): not installed.
+    if (result.exitCode !== 0 && result.exitCode !== 1) {
+      throw new MeshbookError('COMMAND_FAILED', 'dpkg-query failed', { exitCode: result.exitCode, stderr: result.stderr });
+    }
+    return parseDpkgQuery(result.stdout);
+  },
+});
+
+export function parseDpkgQuery(stdout: string): Record<string, DpkgPackage> {
+  const packages: Record<string, DpkgPackage> = {};
+  for (const line of stdout.split('\n')) {
+    const [name, want, , status, version = ''] = line.trim().split(/\s+/);
+    if (!name || !want || !status) continue;
+    // A multi-arch name can print once per architecture: an installed line wins.
+    if (packages[name]?.status === 'installed') continue;
+    packages[name] = { want, status, version };
+  }
+  return packages;
+}
+
+const holds = defineFact<null, string[]>({
+  name: HOLDS_FACT,
+  command: () => sh`apt-mark showhold`,
+  parse: (result) => {
+    if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'apt-mark showhold failed', { exitCode: result.exitCode, stderr: result.stderr });
+    return result.stdout.split('\n').map((l) => l.trim().replace(/:[a-z0-9]+$/, '')).filter(Boolean);
+  },
+});
+
+const candidates = defineFact<string[], Record<string, string | null>>({
+  name: CANDIDATES_FACT,
+  command: (names) => sh`apt-cache policy -- ${names}`,
+  parse: (result) => parseAptCachePolicy(result.stdout),
+});
+
+/** `apt-cache policy` blocks: `NAME:` then `  Candidate: VERSION` ("(none)" when nothing installable). */
+export function parseAptCachePolicy(stdout: string): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  let current: string | null = null;
+  for (const line of stdout.split('\n')) {
+    const header = line.match(/^(\S+):$/);
+    if (header) current = header[1]!.replace(/:[a-z0-9]+$/, '');
+    const candidate = line.match(/^\s+Candidate:\s*(\S+)/);
+    if (candidate && current) out[current] = candidate[1] === '(none)' ? null : candidate[1]!;
+  }
+  return out;
+}
+
+/** Seconds since the last successful `apt-get update`; null when the host has no record of one. */
+const cacheAge = defineFact<null, number | null>({
+  name: CACHE_AGE_FACT,
+  command: () => sh`echo "$(date +%s) $(stat -c %Y -- ${UPDATE_STAMP} 2>/dev/null || echo none)"`,
+  parse: (result) => {
+    const [now, stamp] = result.stdout.trim().split(' ');
+    return stamp === undefined || stamp === 'none' ? null : Math.max(0, Number(now) - Number(stamp));
+  },
+});
+
+/** Packages a (dist-)upgrade would change, from apt-get's simulation (no lock, no root needed). */
+const pendingUpgrades = defineFact<'safe' | 'full', string[]>({
+  name: UPGRADES_FACT,
+  command: (kind) => sh`apt-get -s -q -o Debug::NoLocking=1 ${kind === 'full' ? 'dist-upgrade' : 'upgrade'}`,
+  parse: (result) => {
+    if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'simulating the upgrade failed', { exitCode: result.exitCode, stderr: result.stderr });
+    return parseSimulatedUpgrade(result.stdout);
+  },
+});
+
+export function parseSimulatedUpgrade(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .map((l) => l.match(/^Inst (\S+)/)?.[1])
+    .filter((n): n is string => Boolean(n));
+}
+
+/** `name`, `name:arch`, optionally `=version` (Debian policy names; versions as dpkg allows). */
+const packageSpec = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:-]+)?$/, "a package name, optionally pinned: 'jq' or 'kubelet=1.30.2-1.1'");
+
+export interface PackageSpec {
+  /** As apt-get takes it: with the architecture, without the version. */
+  name: string;
+  /** As dpkg-query prints ${Package}: without the architecture. */
+  base: string;
+  version: string | null;
+}
+
+export function parsePackageSpec(spec: string): PackageSpec {
+  const [name = '', version] = spec.split('=', 2);
+  return { name, base: name.replace(/:.*$/, ''), version: version ?? null };
+}
+
+const params = z
+  .object({
+    name: z
+      .union([packageSpec, z.array(packageSpec)])
+      .transform((n) => (Array.isArray(n) ? n : [n]).map(parsePackageSpec))
+      .default([]),
+    /** present: installed (at the pinned version when `pkg=version`); latest: at the candidate version. */
+    state: z.enum(['present', 'absent', 'latest']).default('present'),
+    /** With state absent: remove configuration files too. */
+    purge: z.boolean().default(false),
+    /** Refresh the package lists first, when the last refresh is older than cacheValidTime. */
+    updateCache: z.boolean().default(false),
+    /** Seconds a refresh stays valid; 0 refreshes on every run (and so always reports a change). */
+    cacheValidTime: z.number().int().min(0).default(3600),
+    upgrade: z.enum(['none', 'safe', 'full']).default('none'),
+    /** true: the named packages are held (apt-mark hold); false: not held; absent: left as they are. */
+    hold: z.boolean().optional(),
+    installRecommends: z.boolean().default(false),
+    allowDowngrades: z.boolean().default(false),
+    /** How long to wait for another apt/dpkg to release its lock before failing. */
+    lockTimeoutSeconds: z.number().int().min(0).default(DEFAULT_LOCK_TIMEOUT_SECONDS),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.state !== 'present' && p.name.some((s) => s.version !== null)) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: `a pinned version (pkg=version) only goes with state present, not ${p.state}` });
+    }
+    if (p.hold !== undefined && p.name.length === 0) ctx.addIssue({ code: 'custom', path: ['hold'], message: 'needs package names' });
+    if (p.name.length === 0 && !p.updateCache && p.upgrade === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'give package names, updateCache or upgrade' });
+    }
+  });
+
+type AptParams = z.output<typeof params>;
+
+export interface AptFacts {
+  packages: Record<string, DpkgPackage>;
+  holds: string[];
+  candidates: Record<string, string | null>;
+  /** Seconds since the last refresh; null when unknown (never refreshed). Only gathered with updateCache. */
+  cacheAge: number | null;
+  /** Packages an upgrade would change; only gathered with upgrade. */
+  upgrades: string[];
+}
+
+export type AptChange = Change & {
+  kind: 'apt.update' | 'apt.install' | 'apt.remove' | 'apt.upgrade' | 'apt.hold' | 'apt.unhold';
+};
+
+/**
+ * Debian packages: installed (optionally pinned, or the newest candidate), removed or purged,
+ * held or unheld, plus a package-list refresh and a system upgrade. All missing packages go in one
+ * apt-get install; a held package counts as installed.
+ */
+export const apt = defineModule({
+  name: 'apt',
+  params,
+  async gather(ctx, p): Promise<AptFacts> {
+    const names = p.name.map((s) => s.name);
+    const facts = await ctx.facts({
+      ...(names.length > 0 ? { packages: dpkgPackages(names), holds: holds(null) } : {}),
+      ...(p.state === 'latest' && names.length > 0 ? { candidates: candidates(names) } : {}),
+      ...(p.updateCache ? { cacheAge: cacheAge(null) } : {}),
+      ...(p.upgrade !== 'none' ? { upgrades: pendingUpgrades(p.upgrade) } : {}),
+    });
+    const f = facts as Partial<AptFacts>;
+    return { packages: f.packages ?? {}, holds: f.holds ?? [], candidates: f.candidates ?? {}, cacheAge: f.cacheAge ?? null, upgrades: f.upgrades ?? [] };
+  },
+  plan(facts, p): AptChange[] {
+    const changes: AptChange[] = [];
+    const refresh = p.updateCache && (facts.cacheAge === null || facts.cacheAge >= p.cacheValidTime);
+    if (refresh) {
+      const age = facts.cacheAge === null ? 'never refreshed' : `refreshed ${facts.cacheAge} s ago`;
+      changes.push({ kind: 'apt.update', target: 'apt cache', summary: `apt-get update (${age}; valid for ${p.cacheValidTime} s)` });
+    }
+    for (const spec of p.name) {
+      const change = planPackage(spec, facts, p, refresh);
+      if (change) changes.push(change);
+    }
+    if (p.upgrade !== 'none') {
+      // After a refresh the pending set can only be known then; the upgrade runs and apt decides.
+      if (refresh) {
+        changes.push({ kind: 'apt.upgrade', target: 'packages', summary: `${p.upgrade} upgrade after the cache refresh (${facts.upgrades.length} pending before it)` });
+      } else if (facts.upgrades.length > 0) {
+        const list = facts.upgrades.join(', ');
+        changes.push({ kind: 'apt.upgrade', target: 'packages', summary: `${p.upgrade} upgrade of ${facts.upgrades.length} package(s): ${truncate(list)}`, after: list });
+      }
+    }
+    if (p.hold !== undefined) {
+      for (const spec of p.name) {
+        const held = facts.holds.includes(spec.base);
+        if (p.hold && !held) changes.push({ kind: 'apt.hold', target: spec.base, summary: `hold ${spec.base}`, before: 'not held', after: 'held' });
+        if (!p.hold && held) changes.push({ kind: 'apt.unhold', target: spec.base, summary: `unhold ${spec.base}`, before: 'held', after: 'not held' });
+      }
+    }
+    return changes;
+  },
+  async apply(ctx, changes, p, facts) {
+    const options = { lockTimeoutSeconds: p.lockTimeoutSeconds };
+    const targets = (kind: AptChange['kind']) => changes.filter((c) => c.kind === kind).map((c) => c.target);
+    const dpkgOptions = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
+    if (changes.some((c) => c.kind === 'apt.update')) {
+      await runAptGet(ctx, ['update'], options);
+      await ctx.exec(sh`mkdir -p -- /var/lib/apt/periodic && touch -- ${UPDATE_STAMP}`);
+    }
+    const unhold = targets('apt.unhold');
+    if (unhold.length > 0) await ctx.exec(sh`apt-mark unhold -- ${unhold}`);
+    const remove = changes.filter((c) => c.kind === 'apt.remove').map((c) => c.target);
+    if (remove.length > 0) await runAptGet(ctx, ['-y', ...dpkgOptions, p.purge ? 'purge' : 'remove', '--', ...remove], options);
+    const install = changes.filter((c) => c.kind === 'apt.install').map((c) => c.after!);
+    if (install.length > 0) {
+      // The user named these packages, so changing a held one is intended.
+      const held = p.name.some((s) => facts.holds.includes(s.base));
+      await runAptGet(
+        ctx,
+        [
+          '-y',
+          ...dpkgOptions,
+          '-o',
+          `APT::Install-Recommends=${p.installRecommends}`,
+          ...(p.allowDowngrades ? ['--allow-downgrades'] : []),
+          ...(held ? ['--allow-change-held-packages'] : []),
+          'install',
+          '--',
+          ...install,
+        ],
+        options,
+      );
+    }
+    if (changes.some((c) => c.kind === 'apt.upgrade')) {
+      await runAptGet(ctx, ['-y', ...dpkgOptions, p.upgrade === 'full' ? 'dist-upgrade' : 'upgrade'], options);
+    }
+    const hold = targets('apt.hold');
+    if (hold.length > 0) await ctx.exec(sh`apt-mark hold -- ${hold}`);
+  },
+  invalidates: [PACKAGES_FACT, HOLDS_FACT, CANDIDATES_FACT, CACHE_AGE_FACT, UPGRADES_FACT],
+});
+
+/** One package's change; `after` of an install is the word apt-get install takes (`pkg` or `pkg=version`). */
+function planPackage(spec: PackageSpec, facts: AptFacts, p: AptParams, refresh: boolean): AptChange | null {
+  const current = facts.packages[spec.base];
+  const installed = current?.status === 'installed';
+  if (p.state === 'absent') {
+    // Anything dpkg still has files for is removed; a purge also clears leftover configuration.
+    const present = current !== undefined && current.status !== 'not-installed' && (p.purge || current.status !== 'config-files');
+    if (!present) return null;
+    const verb = p.purge ? 'purge' : 'remove';
+    return { kind: 'apt.remove', target: spec.name, summary: `${verb} ${spec.name} ${current.version}`.trim(), before: current.version || current.status, after: null };
+  }
+  if (!installed) {
+    const word = spec.version ? `${spec.name}=${spec.version}` : spec.name;
+    const what = spec.version ? `${spec.name} ${spec.version}` : p.state === 'latest' && facts.candidates[spec.base] ? `${spec.name} ${facts.candidates[spec.base]}` : spec.name;
+    return { kind: 'apt.install', target: spec.name, summary: `install ${what}`, before: null, after: word };
+  }
+  if (spec.version && current.version !== spec.version) {
+    return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → ${spec.version}`, before: current.version, after: `${spec.name}=${spec.version}` };
+  }
+  if (p.state === 'latest') {
+    if (refresh) {
+      return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → newest candidate after the cache refresh`, before: current.version, after: spec.name };
+    }
+    const candidate = facts.candidates[spec.base];
+    if (candidate && candidate !== current.version) {
+      return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → ${candidate}`, before: current.version, after: spec.name };
+    }
+  }
+  return null;
+}
+
+function truncate(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

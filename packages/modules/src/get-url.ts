@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { MeshbookError, defineModule, sh } from '@meshbook/engine';
+import type { Change, CommandResult } from '@meshbook/engine';
+import { FILE_STATE_FACT, fileState, normalizeMode } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+
+/** Exit codes of the download script, so apply can tell the user which step failed. */
+const EXIT = { noDir: 64, checksum: 65, download: 66 } as const;
+
+// Download next to dest (same filesystem, so the rename is atomic), verify, then rename over dest.
+// The trap removes the temp file on every path, so a failed download or checksum leaves dest as it was.
+const DOWNLOAD_SCRIPT = `
+dir=$(dirname -- "$dest")
+[ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit ${EXIT.noDir}; }
+tmp=$(mktemp "$dir/.meshbook-get_url.XXXXXX") || exit 1
+trap 'rm -f -- "$tmp"' EXIT
+curl -fsSL --proto '=http,https' --max-time "$timeout" -o "$tmp" -- "$url" || exit ${EXIT.download}
+actual=$(sha256sum < "$tmp") || exit 1
+actual=\${actual%% *}
+[ "$actual" = "$sum" ] || { echo "sha256:$actual" >&2; exit ${EXIT.checksum}; }
+chmod "$mode" "$tmp" || exit 1
+if [ -n "$owner" ]; then chown -- "$owner" "$tmp" || exit 1; fi
+mv -f -- "$tmp" "$dest"`;
+
+export const modeSchema = z
+  .union([z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0755'"), z.number().int().min(0).max(0o7777)])
+  .transform((m) => normalizeMode(m));
+
+const params = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+    /** The file to create; its directory must exist. */
+    dest: z.string().regex(/^\/.*[^/]$/, 'an absolute file path (not a directory)'),
+    /** Required: the download is verified, and a dest with this checksum is never downloaded again. */
+    checksum: z
+      .string()
+      .regex(/^sha256:[0-9a-fA-F]{64}$/, "'sha256:' followed by 64 hex digits")
+      .transform((c) => c.toLowerCase()),
+    mode: modeSchema.optional(),
+    owner: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$|^\d+$/, 'a user name or uid').optional(),
+    group: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$|^\d+$/, 'a group name or gid').optional(),
+    timeoutSeconds: z.number().int().min(1).default(600),
+  })
+  .strict();
+
+type GetUrlParams = z.output<typeof params>;
+
+export type GetUrlChange = Change & { kind: 'get_url.download' | 'get_url.mode' | 'get_url.owner' };
+
+/**
+ * A file downloaded on the host (curl) and verified by sha256 before it replaces dest. Idempotent
+ * by dest's checksum: a dest that already matches is never downloaded again.
+ */
+export const getUrl = defineModule({
+  name: 'get_url',
+  params,
+  gather: (ctx, p): Promise<FileState> => ctx.fact(fileState(p.dest, 0)),
+  plan(dest, p): GetUrlChange[] {
+    if (dest.exists && dest.type !== 'file') throw new MeshbookError('MODULE_FAILED', `get_url: ${p.dest} exists and is not a regular file`);
+    const wanted = p.checksum.slice('sha256:'.length);
+    if (!dest.exists || dest.sha256 !== wanted) {
+      return [
+        {
+          kind: 'get_url.download',
+          target: p.dest,
+          summary: `download ${p.url} to ${p.dest}`,
+          before: dest.exists ? `sha256:${dest.sha256}` : null,
+          after: p.checksum,
+        },
+      ];
+    }
+    const changes: GetUrlChange[] = [];
+    if (p.mode && dest.mode !== p.mode) changes.push({ kind: 'get_url.mode', target: p.dest, summary: `${p.dest}: mode ${dest.mode} → ${p.mode}`, before: dest.mode, after: p.mode });
+    const owner = ownerChange(dest, p);
+    if (owner) changes.push(owner);
+    return changes;
+  },
+  async apply(ctx, changes, p, dest) {
+    if (changes.some((c) => c.kind === 'get_url.download')) {
+      const mode = p.mode ?? dest.mode ?? '0644';
+      const owner = p.owner || p.group ? `${p.owner ?? ''}${p.group ? `:${p.group}` : ''}` : '';
+      const command = sh`url=${p.url}; dest=${p.dest}; sum=${p.checksum.slice(7)}; mode=${mode}; owner=${owner}; timeout=${String(p.timeoutSeconds)};${sh.raw(DOWNLOAD_SCRIPT)}`;
+      const result = await ctx.run(command);
+      if (result.exitCode !== 0) throw downloadFailure(ctx.host, command.display, result, p);
+      return;
+    }
+    for (const change of changes) {
+      if (change.kind === 'get_url.mode') await ctx.exec(sh`chmod ${p.mode!} -- ${p.dest}`);
+      if (change.kind === 'get_url.owner') await ctx.exec(sh`chown ${change.after!} -- ${p.dest}`);
+    }
+  },
+  invalidates: [FILE_STATE_FACT],
+});
+
+function ownerChange(dest: FileState, p: GetUrlParams): GetUrlChange | null {
+  const ownerDiffers = p.owner !== undefined && p.owner !== dest.owner && p.owner !== String(dest.uid);
+  const groupDiffers = p.group !== undefined && p.group !== dest.group && p.group !== String(dest.gid);
+  if (!ownerDiffers && !groupDiffers) return null;
+  const after = `${p.owner ?? dest.owner}:${p.group ?? dest.group}`;
+  const before = `${dest.owner}:${dest.group}`;
+  return { kind: 'get_url.owner', target: p.dest, summary: `${p.dest}: owner ${before} → ${after}`, before, after };
+}
+
+function downloadFailure(host: string, command: string, result: CommandResult, p: GetUrlParams): MeshbookError {
+  const details = { host, command, exitCode: result.exitCode, stderr: result.stderr };
+  if (result.exitCode === EXIT.checksum) {
+    return new MeshbookError(
+      'MODULE_FAILED',
+      `get_url: checksum mismatch for ${p.url}: expected ${p.checksum}, got ${result.stderr.trim()}; ${p.dest} left untouched`,
+      { ...details, hint: 'check the checksum, or whether the file at the URL changed' },
+    );
+  }
+  if (result.exitCode === EXIT.download) return new MeshbookError('MODULE_FAILED', `get_url: downloading ${p.url} failed`, details);
+  if (result.exitCode === EXIT.noDir) return new MeshbookError('MODULE_FAILED', `get_url: ${result.stderr.trim()}`, details);
+  return new MeshbookError('COMMAND_FAILED', `get_url: installing ${p.dest} failed`, details);
+}

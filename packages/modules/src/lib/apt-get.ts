@@ -1,0 +1,61 @@
+import { MeshbookError, sh } from '@meshbook/engine';
+import type { CommandResult, ModuleContext, ShellCommand, ShellValue } from '@meshbook/engine';
+
+/** Shared by apt and apt_repository: apt-get with the lock wait, progress lines and clear lock errors. */
+export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
+
+export interface AptGetOptions {
+  lockTimeoutSeconds: number;
+}
+
+/**
+ * `apt-get ARGS` non-interactively. dpkg's lock is waited for (DPkg::Lock::Timeout) up to the
+ * given time; a lock still held then fails naming the lock and its holder.
+ */
+export function aptGetCommand(args: ShellValue[], options: AptGetOptions): ShellCommand {
+  // Set inline rather than via RunOptions.env: sudo would drop an exported variable.
+  return sh`DEBIAN_FRONTEND=noninteractive apt-get -q -o ${`DPkg::Lock::Timeout=${options.lockTimeoutSeconds}`} ${args}`;
+}
+
+export async function runAptGet(ctx: ModuleContext, args: ShellValue[], options: AptGetOptions): Promise<CommandResult> {
+  const command = aptGetCommand(args, options);
+  const result = await runWithProgress(ctx, command);
+  if (result.exitCode !== 0) throw aptFailure(ctx.host, command, result, options.lockTimeoutSeconds);
+  return result;
+}
+
+/** Runs a command, passing each complete output line to ctx.progress as it arrives. */
+export async function runWithProgress(ctx: ModuleContext, command: ShellCommand): Promise<CommandResult> {
+  const pending = { stdout: '', stderr: '' };
+  const result = await ctx.run(command, {
+    onOutput: (chunk, stream) => {
+      const lines = (pending[stream] + chunk).split('\n');
+      pending[stream] = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) ctx.progress(line.trimEnd());
+    },
+  });
+  for (const rest of [pending.stdout, pending.stderr]) if (rest.trim()) ctx.progress(rest.trimEnd());
+  return result;
+}
+
+/** apt's lock messages: `Could not get lock PATH. It is held by process PID (NAME)`. */
+export function parseAptLockError(stderr: string): { lock: string; holder: string | null } | null {
+  const held = stderr.match(/Could not get lock (\S+?)\.? It is held by process (\d+)(?: \(([^)]*)\))?/);
+  if (held) return { lock: held[1]!, holder: `process ${held[2]}${held[3] ? ` (${held[3]})` : ''}` };
+  const plain = stderr.match(/Could not get lock (\S+?)(?:\.|\s|$)/) ?? stderr.match(/Unable to lock directory (\S+)/);
+  if (plain) return { lock: plain[1]!, holder: null };
+  return null;
+}
+
+export function aptFailure(host: string, command: ShellCommand, result: CommandResult, lockTimeoutSeconds: number): MeshbookError {
+  const details = { host, command: command.display, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  const lock = parseAptLockError(result.stderr);
+  if (lock) {
+    return new MeshbookError(
+      'HOST_LOCKED',
+      `the apt/dpkg lock ${lock.lock} is held by ${lock.holder ?? 'another process'}; gave up after waiting ${lockTimeoutSeconds} s`,
+      { ...details, hint: 'wait for the other package operation (unattended-upgrades, another apt) to finish, or raise lockTimeoutSeconds' },
+    );
+  }
+  return new MeshbookError('COMMAND_FAILED', `apt failed with exit code ${result.exitCode}`, details);
+}

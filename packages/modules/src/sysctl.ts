@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
+import type { Change, FactRequest } from '@meshbook/engine';
+import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import type { FileState } from './lib/file-facts.js';
+
+/** A key's runtime value as `sysctl -n` reads it, or why it could not be read. */
+export type SysctlValue =
+  | { status: 'ok'; value: string }
+  | { status: 'unknown' }
+  | { status: 'error'; message: string };
+
+const SYSCTL_VALUE_FACT = 'sysctl.value';
+
+const sysctlValue = defineFact<string, SysctlValue>({
+  name: SYSCTL_VALUE_FACT,
+  command: (key) => sh`sysctl -n -- ${key}`,
+  parse: (result) => parseSysctlRead(result.exitCode, result.stdout, result.stderr),
+});
+
+/**
+ * procps prints `cannot stat /proc/sys/...` for a key the kernel does not have (exit 1 in 4.x,
+ * 255 in 3.3.x); any other failure (a write-only key, permission denied) is kept as an error.
+ */
+export function parseSysctlRead(exitCode: number, stdout: string, stderr: string): SysctlValue {
+  if (exitCode === 0) return { status: 'ok', value: stdout.replace(/\n$/, '') };
+  if (/cannot stat|No such file or directory|is an unknown key/i.test(stderr)) return { status: 'unknown' };
+  return { status: 'error', message: stderr.trim() || `sysctl exited with ${exitCode}` };
+}
+
+/** Multi-field values ("32768 60999") compare equal to the kernel's tab-separated form. */
+export function normalizeSysctlValue(value: string): string {
+  return value.trim().split(/\s+/).join(' ');
+}
+
+const SYSCTL_D = '/etc/sysctl.d';
+
+const keySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/, 'a sysctl key such as net.ipv4.ip_forward (letters, digits, _ . / -)');
+const valueSchema = z
+  .union([z.string(), z.number()])
+  .transform((v) => normalizeSysctlValue(String(v)))
+  .refine((v) => v.length > 0 && !/[\n\r]/.test(v), 'a non-empty single-line value');
+
+const params = z
+  .object({
+    /** Keys and the values they must have at runtime (and in `file`, when given). */
+    values: z.record(keySchema, valueSchema).refine((v) => Object.keys(v).length > 0, 'at least one key'),
+    /** File name under /etc/sysctl.d ('k8s.conf'; '.conf' is added when missing) that persists the values. */
+    file: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, "a file name under /etc/sysctl.d such as 'k8s.conf' (no slashes)")
+      .transform((f) => (f.endsWith('.conf') ? f : `${f}.conf`))
+      .optional(),
+  })
+  .strict();
+
+type SysctlParams = z.output<typeof params>;
+
+export interface SysctlFacts {
+  runtime: Record<string, SysctlValue>;
+  file: FileState | null;
+}
+
+/** The persisted file: one `key = value` line per key, in the order given. */
+export function sysctlFileContent(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key} = ${value}\n`)
+    .join('');
+}
+
+export function sysctlFilePath(file: string): string {
+  return `${SYSCTL_D}/${file}`;
+}
+
+export type SysctlChange = Change & { kind: 'sysctl.runtime' | 'sysctl.file' };
+
+/**
+ * Kernel parameters: the runtime value of several keys (`sysctl -w` only for the keys that differ)
+ * and, optionally, a file in /etc/sysctl.d that persists them across reboots. The file is owned by
+ * this task: its content is exactly the given keys.
+ */
+export const sysctl = defineModule({
+  name: 'sysctl',
+  params,
+  async gather(ctx, p): Promise<SysctlFacts> {
+    // One round trip for every key and the file.
+    const requests: Record<string, FactRequest> = {};
+    Object.keys(p.values).forEach((key, i) => (requests[`k${i}`] = sysctlValue(key)));
+    if (p.file) requests['file'] = fileState(sysctlFilePath(p.file));
+    const gathered: Record<string, unknown> = await ctx.facts(requests);
+    const runtime: Record<string, SysctlValue> = {};
+    Object.keys(p.values).forEach((key, i) => (runtime[key] = gathered[`k${i}`] as SysctlValue));
+    return { runtime, file: p.file ? (gathered['file'] as FileState) : null };
+  },
+  plan(facts, p): SysctlChange[] {
+    const changes: SysctlChange[] = [];
+    for (const [key, wanted] of Object.entries(p.values)) {
+      const current = facts.runtime[key];
+      if (!current || current.status === 'unknown') {
+        throw new MeshbookError('BAD_INPUT', `sysctl: unknown key "${key}": the kernel has no /proc/sys/${key.replace(/\./g, '/')}`, {
+          hint: 'check the key name, or load the kernel module that provides it first (modprobe)',
+        });
+      }
+      if (current.status === 'error') {
+        throw new MeshbookError('MODULE_FAILED', `sysctl: reading "${key}" failed: ${current.message}`);
+      }
+      const before = normalizeSysctlValue(current.value);
+      if (before !== wanted) {
+        changes.push({ kind: 'sysctl.runtime', target: key, summary: `${key}: ${before} → ${wanted}`, before, after: wanted });
+      }
+    }
+    if (p.file) {
+      const path = sysctlFilePath(p.file);
+      const after = sysctlFileContent(p.values);
+      const before = facts.file?.exists ? (facts.file.text ?? '') : null;
+      if (facts.file?.exists && facts.file.type !== 'file') {
+        throw new MeshbookError('MODULE_FAILED', `sysctl: ${path} exists and is not a regular file`);
+      }
+      if (before !== after) {
+        changes.push({
+          kind: 'sysctl.file',
+          target: path,
+          summary: before === null ? `create ${path}` : `update ${path}`,
+          content: { path, before, after },
+        });
+      }
+    }
+    return changes;
+  },
+  async apply(ctx, changes, p) {
+    for (const change of changes) {
+      if (change.kind === 'sysctl.file' && change.content) {
+        await ctx.exec(sh`mkdir -p -- ${SYSCTL_D}`);
+        await ctx.put(change.content.path, change.content.after, { mode: 0o644 });
+      }
+    }
+    // Only the keys that differ at runtime are written; a file-only change needs no reload.
+    const writes = changes.filter((c) => c.kind === 'sysctl.runtime').map((c) => `${c.target}=${p.values[c.target]}`);
+    if (writes.length > 0) await ctx.exec(sh`sysctl -q -w -- ${writes}`);
+  },
+  invalidates: [SYSCTL_VALUE_FACT, FILE_STATE_FACT],
+});
