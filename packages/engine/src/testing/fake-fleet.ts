@@ -26,7 +26,9 @@ export class FakeFleet {
     if (this.options.unreachable?.includes(host.name)) {
       throw new MeshbookError('UNREACHABLE', `connect to ${host.connection.address}:${host.connection.port} failed: connection refused`, { host: host.name });
     }
-    return this.transport(host.name);
+    const transport = this.transport(host.name);
+    if (transport.closed) transport.reopen();
+    return transport;
   };
 
   /** The host's transport (created on first use, so a test can script it before the run). */

@@ -52,7 +52,7 @@ export class FakeTransport implements Transport {
   closed = false;
   /** When set, every operation throws this (e.g. an UNREACHABLE error: the connection dropped). */
   failure: MeshbookError | undefined;
-  readonly #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
+  #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
 
   constructor(
     readonly host = 'fake',
@@ -127,6 +127,13 @@ export class FakeTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** A new connection to the same host: files and the operation log stay, stats start again. */
+  reopen(): void {
+    this.closed = false;
+    this.failure = undefined;
+    this.#stats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
   }
 
   async #begin(signal: AbortSignal | undefined, timeoutMs: number | undefined, what: string): Promise<void> {
