@@ -97,6 +97,12 @@ describe('HumanReporter', () => {
     expect(out.match(/TASK \[one\]/g)).toHaveLength(2);
   });
 
+  it('names the batch only when the play runs in several', () => {
+    const start = (index: number, of: number): MeshbookEvent => ({ type: 'play.start', time: 0, play: 'p', hosts: [], batch: { index, of } });
+    expect(render([start(1, 1)])).not.toContain('batch');
+    expect(render([start(2, 3)])).toContain('PLAY [p] (batch 2/3) ***');
+  });
+
   it('reports an interrupted run and the hosts left in an unknown state', () => {
     const out = render([
       { type: 'recap', time: 0, durationMs: 10, hosts: { a: counts({ ok: 1 }) }, interrupted: 'SIGINT', unknownState: ['a'] },

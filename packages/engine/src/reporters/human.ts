@@ -80,7 +80,8 @@ export class HumanReporter {
   }
 
   #playStart(event: EventOf<'play.start'>): void {
-    const batch = event.batch ? ` (batch ${event.batch.index}/${event.batch.of})` : '';
+    // A single batch (no serial) is the normal case and not worth a mention.
+    const batch = event.batch && event.batch.of > 1 ? ` (batch ${event.batch.index}/${event.batch.of})` : '';
     const lines = ['', this.#c.bold(banner(`PLAY [${event.play}]${batch}`))];
     if (this.#verbosity >= 3) lines.push(this.#c.dim(`hosts: ${event.hosts.join(', ') || '(none)'}`));
     this.#header = undefined;

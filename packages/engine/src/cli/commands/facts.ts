@@ -4,7 +4,8 @@ import type { ExitCode } from '../../events/types.js';
 import { toMeshbookError } from '../../errors.js';
 import { redactDeep } from '../../secret.js';
 import type { Transport } from '../../transport/types.js';
-import { engineApi } from '../engine-api.js';
+import { loadInventory } from '../../inventory/index.js';
+import { connectHost } from '../connect-host.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './context.js';
 import { factsProbe, parseFactsProbe } from './facts-probe.js';
@@ -30,8 +31,7 @@ export const registerFactsCommand: RegisterCommand = (program, context) => {
 
 /** Exit code: OK, or UNREACHABLE when any host could not be reached or probed. */
 export async function factsCommand(options: FactsCommandOptions, io: CliIo): Promise<ExitCode> {
-  const api = await engineApi();
-  const inventory = await api.loadInventory(resolve(io.cwd, options.inventory));
+  const inventory = await loadInventory(resolve(io.cwd, options.inventory));
   const names = inventory.select(options.limit ?? 'all');
   const results = await Promise.all(
     names.map(async (name): Promise<[string, HostFacts]> => {
@@ -39,7 +39,7 @@ export async function factsCommand(options: FactsCommandOptions, io: CliIo): Pro
       let transport: Transport | undefined;
       try {
         if (!host) throw new Error(`host ${name} is not in the inventory`);
-        transport = await api.createTransport(name, host.connection);
+        transport = await connectHost(host);
         const result = await transport.run(factsProbe, { timeoutMs: 30_000 });
         return [name, parseFactsProbe(result.stdout)];
       } catch (error) {

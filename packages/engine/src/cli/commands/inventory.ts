@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { EXIT } from '../../events/types.js';
 import type { ExitCode } from '../../events/types.js';
 import { MeshbookError } from '../../errors.js';
-import { engineApi } from '../engine-api.js';
+import { loadInventory, renderInventoryGraph, renderInventoryList } from '../../inventory/index.js';
 import { parseExtraVars } from '../extra-vars.js';
 import type { CliIo } from '../io.js';
 import { collect } from '../option-parsers.js';
@@ -33,10 +33,14 @@ export async function inventoryCommand(options: InventoryCommandOptions, io: Cli
     throw new MeshbookError('BAD_INPUT', 'give exactly one of --list or --graph', { hint: 'meshbook inventory -i inventories/lab --graph' });
   }
   const extraVars = await parseExtraVars(options.extraVars, io.cwd);
-  const api = await engineApi();
-  const inventory = await api.loadInventory(resolve(io.cwd, options.inventory), { extraVars });
-  for (const warning of inventory.warnings ?? []) io.stderr.write(`[WARNING]: ${warning}\n`);
-  if (options.list) io.stdout.write(`${JSON.stringify(api.renderInventoryList(inventory), null, 2)}\n`);
-  else io.stdout.write(`${api.renderInventoryGraph(inventory).replace(/\n?$/, '\n')}`);
+  const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
+  for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
+  const text = options.list ? asJson(renderInventoryList(inventory)) : renderInventoryGraph(inventory);
+  io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return EXIT.OK;
+}
+
+/** The listing as `ansible-inventory --list` prints it (4-space JSON), whether given as data or text. */
+function asJson(listing: unknown): string {
+  return typeof listing === 'string' ? listing : JSON.stringify(listing, null, 4);
 }

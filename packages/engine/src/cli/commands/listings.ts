@@ -1,13 +1,15 @@
 import type { Playbook } from '../../runner/types.js';
-import type { ListedHosts, ListedTasks } from '../engine-api.js';
-import { playName } from '../engine-api.js';
+import type { listHosts, listTasks } from '../../runner/index.js';
+
+type ListedHosts = ReturnType<typeof listHosts>[number];
+type ListedTasks = ReturnType<typeof listTasks>[number];
 
 /** `--list-hosts`, in Ansible's layout. */
 export function renderHostList(playbookPath: string, playbook: Playbook, listed: readonly ListedHosts[]): string {
   const lines = ['', `playbook: ${playbookPath}`];
   listed.forEach((entry, index) => {
     const pattern = playbook.plays[index]?.hosts ?? '';
-    lines.push('', `  play #${index + 1} (${pattern}): ${playName(entry.play)}`, `    hosts (${entry.hosts.length}):`);
+    lines.push('', `  play #${index + 1} (${pattern}): ${entry.play}`, `    hosts (${entry.hosts.length}):`);
     for (const host of entry.hosts) lines.push(`      ${host}`);
   });
   return `${lines.join('\n')}\n`;
@@ -18,8 +20,8 @@ export function renderTaskList(playbookPath: string, playbook: Playbook, listed:
   const lines = ['', `playbook: ${playbookPath}`];
   listed.forEach((entry, index) => {
     const pattern = playbook.plays[index]?.hosts ?? '';
-    lines.push('', `  play #${index + 1} (${pattern}): ${playName(entry.play)}`, '    tasks:');
-    for (const task of entry.tasks) lines.push(`      ${task.name}\tTAGS: [${(task.tags ?? []).join(', ')}]`);
+    lines.push('', `  play #${index + 1} (${pattern}): ${entry.play}`, '    tasks:');
+    for (const task of entry.tasks) lines.push(`      ${task.name}\tTAGS: [${task.tags.join(', ')}]`);
   });
   return `${lines.join('\n')}\n`;
 }
@@ -30,7 +32,7 @@ export function listingJson(playbookPath: string, playbook: Playbook, hosts?: re
     name: play.name,
     pattern: play.hosts,
     ...(hosts ? { hosts: hosts[index]?.hosts ?? [] } : {}),
-    ...(tasks ? { tasks: (tasks[index]?.tasks ?? []).map((t) => ({ name: t.name, tags: t.tags ?? [] })) } : {}),
+    ...(tasks ? { tasks: (tasks[index]?.tasks ?? []).map((t) => ({ name: t.name, tags: t.tags })) } : {}),
   }));
   return `${JSON.stringify({ playbook: playbookPath, plays }, null, 2)}\n`;
 }

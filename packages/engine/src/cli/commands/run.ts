@@ -9,7 +9,9 @@ import { createJsonLinesReporter } from '../../reporters/json-lines.js';
 import { createPinoLogReporter } from '../../reporters/pino-log.js';
 import type { PinoLogReporter } from '../../reporters/pino-log.js';
 import type { SelectionOptions } from '../../runner/options.js';
-import { engineApi } from '../engine-api.js';
+import { loadInventory } from '../../inventory/index.js';
+import { listHosts, listTasks, runPlaybook, validatePlaybook } from '../../runner/index.js';
+import { connectHost } from '../connect-host.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { watchInterrupts } from '../interrupt.js';
@@ -64,16 +66,15 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
 /** load inventory → load playbook → validate → (listings) → run, connecting lazily. */
 export async function runCommand(playbookPath: string, options: RunCommandOptions, io: CliIo): Promise<ExitCode> {
   const extraVars = await parseExtraVars(options.extraVars, io.cwd);
-  const api = await engineApi();
-  const inventory = await api.loadInventory(resolve(io.cwd, options.inventory), { extraVars });
+  const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
   const playbook = await loadPlaybook(playbookPath, io.cwd);
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
-  await api.validatePlaybook(playbook, inventory, selection);
+  validatePlaybook(playbook, inventory, selection);
 
   if (options.syntaxCheck || options.listHosts || options.listTasks) {
-    for (const warning of inventory.warnings ?? []) io.stderr.write(`[WARNING]: ${warning}\n`);
-    const hosts = options.listHosts ? await api.listHosts(playbook, inventory, { limit: options.limit }) : undefined;
-    const tasks = options.listTasks ? await api.listTasks(playbook, { tags: options.tags, skipTags: options.skipTags }) : undefined;
+    for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
+    const hosts = options.listHosts ? listHosts(playbook, inventory, { limit: options.limit }) : undefined;
+    const tasks = options.listTasks ? listTasks(playbook, { tags: options.tags, skipTags: options.skipTags }) : undefined;
     if (options.json) io.stdout.write(listingJson(playbookPath, playbook, hosts, tasks));
     else {
       if (options.syntaxCheck) io.stdout.write(`\nplaybook: ${playbookPath}\nsyntax ok: ${playbook.plays.length} play(s)\n`);
@@ -92,17 +93,17 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     listeners.push(log.listener);
   }
   for (const listener of listeners) events.subscribe(listener);
-  for (const warning of inventory.warnings ?? []) events.emit({ type: 'warning', time: Date.now(), message: warning });
+  for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });
 
   const interrupts = watchInterrupts(io.signals, io.stderr);
   try {
-    const run = api.runPlaybook(playbook, {
+    const run = runPlaybook(playbook, {
       ...selection,
       inventory,
       check: options.check === true,
       diff: options.diff === true,
       forks: options.forks,
-      connect: (host) => api.createTransport(host.name, host.connection),
+      connect: connectHost,
       events,
       signal: interrupts.signal,
       playbookName: playbookPath,
