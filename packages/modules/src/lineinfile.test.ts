@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { lineinfile } from './lineinfile.js';
+import { absentFile, directory, largeFile, textFile } from './lib/file-state-fixtures.js';
+import { describePlanFixtures } from './testing/plan-fixtures.js';
+
+const P = '/etc/ssh/sshd_config';
+const f = (content: string) => ({ file: textFile(P, content) });
+const edit = (before: string | null, after: string) => [{ kind: 'lineinfile.content', target: P, content: { path: P, before, after } }];
+
+describePlanFixtures(
+  lineinfile,
+  [
+    { name: 'line already there → nothing', params: { path: P, line: 'PermitRootLogin no' }, facts: f('a\nPermitRootLogin no\nb\n'), changes: [] },
+    { name: 'appended at EOF by default', params: { path: P, line: 'X 1' }, facts: f('a\nb\n'), changes: edit('a\nb\n', 'a\nb\nX 1\n') },
+    { name: 'appended to a file without a final newline', params: { path: P, line: 'X 1' }, facts: f('a\nb'), changes: edit('a\nb', 'a\nb\nX 1\n') },
+    { name: 'a file without a final newline is left alone when the line is there', params: { path: P, line: 'b' }, facts: f('a\nb'), changes: [] },
+    { name: 'regexp: last match replaced', params: { path: P, regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no' }, facts: f('#PermitRootLogin yes\nx\nPermitRootLogin yes\n'), changes: edit('#PermitRootLogin yes\nx\nPermitRootLogin yes\n', '#PermitRootLogin yes\nx\nPermitRootLogin no\n') },
+    { name: 'regexp with firstmatch: first match replaced', params: { path: P, regexp: '^#?PermitRootLogin', line: 'PermitRootLogin no', firstmatch: true }, facts: f('#PermitRootLogin yes\nPermitRootLogin yes\n'), changes: edit('#PermitRootLogin yes\nPermitRootLogin yes\n', 'PermitRootLogin no\nPermitRootLogin yes\n') },
+    { name: 'regexp matches the wanted line → nothing', params: { path: P, regexp: '^PermitRootLogin', line: 'PermitRootLogin no' }, facts: f('PermitRootLogin no\n'), changes: [] },
+    { name: 'regexp no match, line present elsewhere → nothing', params: { path: P, regexp: '^Nope', line: 'b' }, facts: f('a\nb\n'), changes: [] },
+    { name: 'regexp no match → inserted', params: { path: P, regexp: '^Port ', line: 'Port 2222' }, facts: f('a\n'), changes: edit('a\n', 'a\nPort 2222\n') },
+    { name: 'insertafter: after the last match', params: { path: P, line: 'new', insertafter: '^\\[main\\]' }, facts: f('[main]\na\n[main]\nb\n'), changes: edit('[main]\na\n[main]\nb\n', '[main]\na\n[main]\nnew\nb\n') },
+    { name: 'insertafter: no match → EOF', params: { path: P, line: 'new', insertafter: '^nomatch' }, facts: f('a\n'), changes: edit('a\n', 'a\nnew\n') },
+    { name: 'insertbefore: before the last match', params: { path: P, line: 'new', insertbefore: '^b' }, facts: f('a\nb\n'), changes: edit('a\nb\n', 'a\nnew\nb\n') },
+    { name: 'insertbefore: BOF', params: { path: P, line: '# managed', insertbefore: 'BOF' }, facts: f('a\n'), changes: edit('a\n', '# managed\na\n') },
+    { name: 'absent: every equal line removed', params: { path: P, line: 'x', state: 'absent' }, facts: f('x\na\nx\n'), changes: edit('x\na\nx\n', 'a\n') },
+    { name: 'absent: every regexp match removed', params: { path: P, regexp: '^#', state: 'absent' }, facts: f('#1\na\n# 2\n'), changes: edit('#1\na\n# 2\n', 'a\n') },
+    { name: 'absent: nothing matching → nothing', params: { path: P, line: 'x', state: 'absent' }, facts: f('a\n'), changes: [] },
+    { name: 'absent on an absent file → nothing', params: { path: P, line: 'x', state: 'absent' }, facts: { file: absentFile(P) }, changes: [] },
+    { name: 'create: absent file created with the line', params: { path: P, line: 'x', create: true, mode: '0600' }, facts: { file: absentFile(P) }, changes: [{ kind: 'lineinfile.content', target: P, content: { path: P, before: null, after: 'x\n' } }] },
+    { name: 'line there, mode differs', params: { path: P, line: 'x', mode: '0600' }, facts: f('x\n'), changes: [{ kind: 'lineinfile.mode', target: P, before: '0644', after: '0600' }] },
+    { name: 'CRLF line endings: an equal line matches', params: { path: P, line: 'a' }, facts: f('a\r\nb\r\n'), changes: [] },
+    { name: "metacharacters in line and regexp", params: { path: P, line: "x='$(id)' `uname`; echo \"hi\" ünï", regexp: '^x=' }, facts: f('x=1\n'), changes: edit('x=1\n', "x='$(id)' `uname`; echo \"hi\" ünï\n") },
+    { name: 'a line starting with a dash', params: { path: P, line: '-n -e' }, facts: f(''), changes: edit('', '-n -e\n') },
+  ],
+  [
+    { name: 'present without line', params: { path: P, regexp: '^x' }, error: /lineinfile\.line: line is required/ },
+    { name: 'neither line nor regexp', params: { path: P, state: 'absent' }, error: /give line or regexp/ },
+    { name: 'a line with a newline', params: { path: P, line: 'a\nb' }, error: /a single line/ },
+    { name: 'an invalid regexp', params: { path: P, line: 'a', regexp: '(' }, error: /lineinfile\.regexp: a valid regular expression/ },
+    { name: 'both insertafter and insertbefore', params: { path: P, line: 'a', insertafter: 'EOF', insertbefore: 'BOF' }, error: /at most one of insertafter/ },
+    { name: 'an unknown key', params: { path: P, line: 'a', backrefs: true }, error: /backrefs/ },
+  ],
+);
+
+describe('lineinfile plan failures', () => {
+  const plan = (params: unknown, file: unknown) => () => lineinfile.definition.plan({ file } as never, lineinfile.parse(params));
+  it('an absent file without create', () => expect(plan({ path: P, line: 'x' }, absentFile(P))).toThrow(/does not exist.*/));
+  it('a directory', () => expect(plan({ path: P, line: 'x' }, directory(P))).toThrow(/is a directory/));
+  it('a file too large or binary to edit', () => expect(plan({ path: P, line: 'x' }, largeFile(P, 'x'))).toThrow(/not a text file/));
+});
