@@ -10,5 +10,5 @@ export {
 } from './connection.js';
 export { CONNECTION_VAR_NAMES, SSH_ARGS_VAR_NAMES, type ConnectionField } from './connection-vars.js';
 export { selectHosts, splitPattern, type PatternScope } from './patterns.js';
-export { renderInventoryList, renderInventoryGraph, inventoryListing, type InventoryListing } from './render.js';
+export { renderInventoryList, renderInventoryGraph, type InventoryListing } from './render.js';
 export type { InventoryIssue } from './issues.js';

@@ -8,11 +8,11 @@ export interface InventoryListing {
 }
 
 /**
- * The data of `ansible-inventory --list`: group entries reached from `all` (hosts as written, child
- * groups), groups with neither left out as Ansible does, and every host's merged vars under
- * `_meta.hostvars` with Secrets shown as ***.
+ * The data of `ansible-inventory --list`, keys sorted as Ansible prints them (JSON.stringify it):
+ * group entries reached from `all` (hosts as written, child groups), groups with neither left out
+ * as Ansible does, and every host's merged vars under `_meta.hostvars` with Secrets shown as ***.
  */
-export function inventoryListing(inventory: Inventory): InventoryListing {
+export function renderInventoryList(inventory: Inventory): InventoryListing {
   const listing: InventoryListing = { _meta: { hostvars: {} } };
   const seen = new Set<string>();
   const visit = (name: string): void => {
@@ -29,12 +29,7 @@ export function inventoryListing(inventory: Inventory): InventoryListing {
   };
   visit('all');
   for (const [name, host] of inventory.hosts) listing._meta.hostvars[name] = redactDeep(host.vars) as Record<string, unknown>;
-  return listing;
-}
-
-/** `ansible-inventory --list` output: JSON with sorted keys and 4-space indent, like Ansible's. */
-export function renderInventoryList(inventory: Inventory): string {
-  return JSON.stringify(sortKeys(inventoryListing(inventory)), null, 4);
+  return sortKeys(listing) as InventoryListing;
 }
 
 /**

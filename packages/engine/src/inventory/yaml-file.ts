@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Tags } from 'yaml';
 import type { InventoryIssue } from './issues.js';
 
 export interface YamlFileResult {
@@ -18,8 +18,22 @@ export async function readYamlFile(absolutePath: string, displayPath: string): P
   return parseYamlText(text, displayPath);
 }
 
+/**
+ * PyYAML's YAML 1.1 booleans (what Ansible sees): the yaml package's 1.1 schema also reads `y`/`n`
+ * as booleans, which would turn a var named `y` into `true`.
+ */
+const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+function ansibleBooleans(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag !== 'object' || !('test' in tag) || tag.tag !== 'tag:yaml.org,2002:bool') return tag;
+    return { ...tag, test: tag.test?.test('true') ? PYYAML_TRUE : PYYAML_FALSE };
+  });
+}
+
 export function parseYamlText(text: string, displayPath: string): YamlFileResult {
-  const document = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true });
+  const document = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, customTags: ansibleBooleans });
   const issues: InventoryIssue[] = document.errors.map((error) => {
     const position = error.linePos?.[0];
     const where = position ? `${displayPath}:${position.line}:${position.col}` : displayPath;
