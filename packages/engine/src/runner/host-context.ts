@@ -39,8 +39,8 @@ export function createHostContext(source: HostContextSource): HostContext {
     var<S extends z.ZodType>(variable: string, schema: S): z.output<S> {
       const parsed = schema.safeParse(source.vars[variable]);
       if (parsed.success) return parsed.data;
-      const issues = parsed.error.issues.map((i) => `${[variable, ...i.path.map(String)].join('.')}: ${i.message}`);
-      throw new MeshbookError('BAD_INPUT', `host "${name}": variable ${issues.join('; ')}`, {
+      const issues = parsed.error.issues.map((i) => `variable "${[variable, ...i.path.map(String)].join('.')}": ${i.message}`);
+      throw new MeshbookError('BAD_INPUT', `host "${name}": ${issues.join('; ')}`, {
         host: name,
         hint: `set "${variable}" in the inventory (host_vars, group_vars), the play's vars, or with -e`,
       });

@@ -235,7 +235,7 @@ describe('runPlaybook: task options', () => {
     const failure = ofType(h.events, 'host.result').find((e) => e.host === 'b');
     expect(failure?.status).toBe('failed');
     expect(failure?.error?.code).toBe('BAD_INPUT');
-    expect(failure?.error?.message).toMatch(/host "b": variable port: .*expected number/);
+    expect(failure?.error?.message).toMatch(/host "b": variable "port": .*expected number/);
     expect(summary.exitCode).toBe(EXIT.HOST_FAILED);
   });
 });

@@ -121,7 +121,9 @@ function checkTask(task: Task, where: string, play: Play, contexts: readonly Hos
       }
     } catch (error) {
       if (error instanceof RegisteredResultUnavailable || error instanceof UnknownValueError) continue;
-      add(`${where} on host "${ctx.name}": ${messageOf(error)}`);
+      const message = messageOf(error);
+      // host.var() errors already name the host.
+      add(message.startsWith(`host "${ctx.name}"`) ? `${where}: ${message}` : `${where} on host "${ctx.name}": ${message}`);
     }
   }
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../events/types.js';
+import { harness, ofType, probe, results } from './__fixtures__/harness.js';
+import { task } from './types.js';
+import type { Play } from './types.js';
+
+const play: Play = {
+  name: 'p',
+  hosts: 'all',
+  handlers: [],
+  tasks: [task(probe, { waitMs: 300 }, { name: 'slow' }), task(probe, {}, { name: 'next' })],
+};
+
+describe('interruption (SIGINT)', () => {
+  it('stops scheduling; a command still running after the grace period is aborted and its host is in unknownState', async () => {
+    const h = harness({ a: {}, b: {}, c: {} });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGINT'), 50);
+    const started = Date.now();
+    // forks 2: a and b start, c waits behind them and must never start.
+    const summary = await h.run({ name: 'pb', plays: [play, { ...play, name: 'later' }] }, { signal: controller.signal, graceMs: 30, forks: 2 });
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(summary.exitCode).toBe(EXIT.INTERRUPTED);
+    expect(summary.interrupted).toBe('SIGINT');
+    expect(summary.unknownState.sort()).toEqual(['a', 'b']);
+    expect(results(h.events).sort()).toEqual(['slow@a=failed', 'slow@b=failed']);
+    expect(ofType(h.events, 'host.result')[0]?.error?.code).toBe('ABORTED');
+    const recap = ofType(h.events, 'recap')[0]!;
+    expect(recap.unknownState?.sort()).toEqual(['a', 'b']);
+    expect(recap.interrupted).toBe('SIGINT');
+    expect(h.events.at(-1)).toMatchObject({ type: 'run.end', exitCode: EXIT.INTERRUPTED });
+  });
+
+  it('a command that finishes within the grace period completes normally; nothing new starts', async () => {
+    const h = harness({ a: {} });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const summary = await h.run({ name: 'pb', plays: [play] }, { signal: controller.signal, graceMs: 2_000 });
+    expect(results(h.events)).toEqual(['slow@a=ok']);
+    expect(summary.unknownState).toEqual([]);
+    expect(summary.exitCode).toBe(EXIT.INTERRUPTED);
+    expect(summary.interrupted).toBe('interrupted');
+  });
+
+  it('an already aborted signal runs nothing but still reports a recap', async () => {
+    const h = harness({ a: {} });
+    const summary = await h.run({ name: 'pb', plays: [play] }, { signal: AbortSignal.abort('SIGTERM') });
+    expect(results(h.events)).toEqual([]);
+    expect(h.fleet.connects).toEqual([]);
+    expect(summary).toMatchObject({ exitCode: EXIT.INTERRUPTED, interrupted: 'SIGTERM' });
+  });
+});
