@@ -97,6 +97,31 @@ describe('HumanReporter', () => {
     expect(out.match(/TASK \[one\]/g)).toHaveLength(2);
   });
 
+  it('shows what describe() adds to a failure (command, exit code, stderr, fix) and marks ignored failures', () => {
+    const base = { type: 'host.result', time: 0, play: 'p', task: 't', host: 'h1', handler: false, changes: [], durationMs: 1 } as const;
+    const out = render([
+      {
+        ...base,
+        status: 'failed',
+        error: { code: 'COMMAND_FAILED', message: 'command failed with exit code 100', hint: 'check the apt sources' },
+        message: 'command failed with exit code 100\n  host: h1\n  command: apt-get install -y jq\n  exit code: 100\n  stderr: E: Unable to locate package jq\n  fix: check the apt sources',
+      },
+      { ...base, host: 'h2', status: 'ok', ignored: true, error: { code: 'MODULE_FAILED', message: 'gate closed' }, message: 'gate closed\n  host: h2' },
+    ]);
+    expect(out).toContain(
+      [
+        'failed: [h1] => command failed with exit code 100',
+        '  command: apt-get install -y jq',
+        '  exit code: 100',
+        '  stderr: E: Unable to locate package jq',
+        '  fix: check the apt sources',
+        'failed: [h2] => gate closed ...ignoring',
+        '',
+      ].join('\n'),
+    );
+    expect(out).not.toContain('host: h1');
+  });
+
   it('names the batch only when the play runs in several', () => {
     const start = (index: number, of: number): MeshbookEvent => ({ type: 'play.start', time: 0, play: 'p', hosts: [], batch: { index, of } });
     expect(render([start(1, 1)])).not.toContain('batch');

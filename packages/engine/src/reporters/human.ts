@@ -101,33 +101,19 @@ export class HumanReporter {
     const item = event.item === undefined ? '' : ` => (item=${event.item})`;
     const timing = this.#verbosity >= 2 ? c.dim(` (${formatDuration(event.durationMs)})`) : '';
     const lines: string[] = [];
-    switch (event.status) {
-      case 'ok':
-        lines.push(statusColor(c, 'ok')(`ok: [${event.host}]${item}`) + timing);
-        break;
-      case 'changed': {
-        const wouldRun = event.handler && this.#check;
-        const label = wouldRun ? 'would run' : 'changed';
-        const marker = event.knownAfterApply ? c.dim(' (known after apply)') : '';
-        lines.push(statusColor(c, 'changed')(`${label}: [${event.host}]${item}`) + marker + timing);
-        break;
-      }
-      case 'skipped':
-        lines.push(statusColor(c, 'skipped')(`skipping: [${event.host}]${item}`) + timing);
-        break;
-      case 'failed':
-      case 'unreachable': {
-        const label = event.status === 'failed' ? 'failed' : 'unreachable';
-        const message = event.error?.message ?? event.message ?? '';
-        const code = this.#verbosity >= 3 && event.error ? `[${event.error.code}] ` : '';
-        const ignoring = event.ignored ? c.cyan(' ...ignoring') : '';
-        const detail = message ? ` => ${code}${indent(message)}` : '';
-        lines.push(statusColor(c, event.status)(`${label}: [${event.host}]${item}${detail}`) + ignoring + timing);
-        if (event.error?.hint) lines.push(`  fix: ${indent(event.error.hint)}`);
-        break;
-      }
+    if (event.status === 'failed' || event.status === 'unreachable' || event.ignored) {
+      lines.push(...this.#failureLines(event, item, timing));
+    } else if (event.status === 'ok') {
+      lines.push(statusColor(c, 'ok')(`ok: [${event.host}]${item}`) + timing);
+    } else if (event.status === 'changed') {
+      const label = event.handler && this.#check ? 'would run' : 'changed';
+      const marker = event.knownAfterApply ? c.dim(' (known after apply)') : '';
+      lines.push(statusColor(c, 'changed')(`${label}: [${event.host}]${item}`) + marker + timing);
+    } else {
+      lines.push(statusColor(c, 'skipped')(`skipping: [${event.host}]${item}`) + timing);
     }
-    if (event.message && event.status !== 'failed' && event.status !== 'unreachable' && this.#verbosity >= 1) {
+    const isSummary = event.changes.some((change) => change.summary === event.message);
+    if (event.message && !event.error && !isSummary && this.#verbosity >= 1) {
       lines.push(c.dim(`  ${indent(event.message)}`));
     }
     // Check mode exists to show the plan, so its change summaries are always printed.
@@ -136,6 +122,26 @@ export class HumanReporter {
     }
     if (event.diff) lines.push(...colorDiff(event.diff, c));
     this.#print(...lines);
+  }
+
+  /**
+   * `failed: [host] => message`, then what the error's describe() adds (command, exit code, stderr,
+   * fix) minus the host, which the line already names. An ignored failure ends in `...ignoring`.
+   */
+  #failureLines(event: EventOf<'host.result'>, item: string, timing: string): string[] {
+    const c = this.#c;
+    const label = event.status === 'unreachable' ? 'unreachable' : 'failed';
+    const headline = event.error?.message ?? event.message?.split('\n')[0] ?? '';
+    const code = this.#verbosity >= 3 && event.error ? `[${event.error.code}] ` : '';
+    const detail = headline ? ` => ${code}${indent(headline)}` : '';
+    const ignoring = event.ignored ? c.cyan(' ...ignoring') : '';
+    const color = statusColor(c, event.status === 'unreachable' ? 'unreachable' : 'failed');
+    const lines = [color(`${label}: [${event.host}]${item}${detail}`) + ignoring + timing];
+    const described = event.message?.startsWith(headline) ? event.message.slice(headline.length) : '';
+    const extra = described.split('\n').filter((line) => line.trim() !== '' && !/^\s*host: /.test(line));
+    lines.push(...extra);
+    if (event.error?.hint && !extra.some((line) => line.trimStart().startsWith('fix:'))) lines.push(`  fix: ${indent(event.error.hint)}`);
+    return lines;
   }
 
   #progress(event: EventOf<'host.progress'>): void {
