@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument, type Tags } from 'yaml';
+import { parseDocument, type ScalarTag, type Tags } from 'yaml';
 import type { InventoryIssue } from './issues.js';
 
 export interface YamlFileResult {
@@ -27,8 +27,9 @@ const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
 
 function ansibleBooleans(tags: Tags): Tags {
   return tags.map((tag) => {
-    if (typeof tag !== 'object' || !('test' in tag) || tag.tag !== 'tag:yaml.org,2002:bool') return tag;
-    return { ...tag, test: tag.test?.test('true') ? PYYAML_TRUE : PYYAML_FALSE };
+    if (typeof tag !== 'object' || tag.tag !== 'tag:yaml.org,2002:bool' || 'collection' in tag) return tag;
+    const scalar: ScalarTag = tag;
+    return { ...scalar, test: scalar.test?.test('true') ? PYYAML_TRUE : PYYAML_FALSE };
   });
 }
 
