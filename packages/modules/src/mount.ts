@@ -73,8 +73,8 @@ function sameEntry(line: string, wanted: string): boolean {
   return fields(line) === fields(wanted);
 }
 
-const absolutePath = z.string().regex(/^\/\S*$/, 'an absolute path without blanks').refine((p) => p === '/' || !p.endsWith('/'), 'no trailing slash');
-const field = (what: string) => z.string().min(1).refine((v) => !/\s/.test(v) || what === 'src', `${what} without blanks`);
+const absolutePath = z.string().regex(/^\/[^\n]*$/, 'an absolute path').refine((p) => p === '/' || !p.endsWith('/'), 'no trailing slash');
+const field = (what: string) => z.string().min(1).refine((v) => !/\s/.test(v), `${what} without blanks`);
 
 const params = z
   .object({

@@ -40,8 +40,8 @@ const keySchema = z
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/, 'a sysctl key such as net.ipv4.ip_forward (letters, digits, _ . / -)');
 const valueSchema = z
   .union([z.string(), z.number()])
-  .transform((v) => normalizeSysctlValue(String(v)))
-  .refine((v) => v.length > 0 && !/[\n\r]/.test(v), 'a non-empty single-line value');
+  .refine((v) => String(v).trim().length > 0 && !/[\n\r]/.test(String(v)), 'a non-empty single-line value')
+  .transform((v) => normalizeSysctlValue(String(v)));
 
 const params = z
   .object({

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { describePlanFixtures } from './testing/plan-fixtures.js';
+import { apt, parseAptCachePolicy, parseDpkgQuery, parsePackageSpec, parseSimulatedUpgrade } from './apt.js';
+import type { AptFacts } from './apt.js';
+import { parseAptLockError } from './lib/apt-get.js';
+
+const facts = (over: Partial<AptFacts> = {}): AptFacts => ({ packages: {}, holds: [], candidates: {}, cacheAge: null, upgrades: [], ...over });
+const installed = (version: string, want = 'install') => ({ want, status: 'installed', version });
+
+describePlanFixtures(
+  apt,
+  [
+    {
+      name: 'missing packages: one install change each (applied as one apt-get install)',
+      params: { name: ['jq', 'curl'] },
+      facts: facts({ packages: { curl: installed('7.88.1') } }),
+      changes: [{ kind: 'apt.install', target: 'jq', summary: 'install jq', before: null, after: 'jq' }],
+    },
+    { name: 'installed: nothing', params: { name: 'jq' }, facts: facts({ packages: { jq: installed('1.6') } }), changes: [] },
+    { name: 'a held package counts as installed', params: { name: 'kubelet' }, facts: facts({ packages: { kubelet: installed('1.30.2-1.1', 'hold') }, holds: ['kubelet'] }), changes: [] },
+    {
+      name: 'removed with config files left is not installed',
+      params: { name: 'jq' },
+      facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6' } } }),
+      changes: [{ kind: 'apt.install', target: 'jq' }],
+    },
+    {
+      name: 'pinned version differs: install pkg=version',
+      params: { name: 'kubelet=1.30.3-1.1' },
+      facts: facts({ packages: { kubelet: installed('1.30.2-1.1') } }),
+      changes: [{ kind: 'apt.install', target: 'kubelet', summary: 'kubelet: 1.30.2-1.1 → 1.30.3-1.1', after: 'kubelet=1.30.3-1.1' }],
+    },
+    { name: 'pinned version installed: nothing', params: { name: 'kubelet=1.30.2-1.1' }, facts: facts({ packages: { kubelet: installed('1.30.2-1.1') } }), changes: [] },
+    {
+      name: 'latest: candidate newer',
+      params: { name: 'jq', state: 'latest' },
+      facts: facts({ packages: { jq: installed('1.6-2.1+deb12u1') }, candidates: { jq: '1.6-2.1+deb12u3' } }),
+      changes: [{ kind: 'apt.install', target: 'jq', summary: 'jq: 1.6-2.1+deb12u1 → 1.6-2.1+deb12u3' }],
+    },
+    { name: 'latest: at the candidate', params: { name: 'jq', state: 'latest' }, facts: facts({ packages: { jq: installed('1.6') }, candidates: { jq: '1.6' } }), changes: [] },
+    {
+      name: 'latest after a cache refresh: decided by apt after the refresh',
+      params: { name: 'jq', state: 'latest', updateCache: true },
+      facts: facts({ packages: { jq: installed('1.6') }, candidates: { jq: '1.6' }, cacheAge: null }),
+      changes: [{ kind: 'apt.update', target: 'apt cache' }, { kind: 'apt.install', target: 'jq', summary: 'jq: 1.6 → newest candidate after the cache refresh' }],
+    },
+    {
+      name: 'updateCache: never refreshed',
+      params: { name: 'jq', updateCache: true },
+      facts: facts({ packages: { jq: installed('1.6') }, cacheAge: null }),
+      changes: [{ kind: 'apt.update', target: 'apt cache', summary: 'apt-get update (never refreshed; valid for 3600 s)' }],
+    },
+    { name: 'updateCache: refreshed recently', params: { name: 'jq', updateCache: true, cacheValidTime: 600 }, facts: facts({ packages: { jq: installed('1.6') }, cacheAge: 30 }), changes: [] },
+    { name: 'updateCache: too old', params: { updateCache: true, cacheValidTime: 600 }, facts: facts({ cacheAge: 601 }), changes: [{ kind: 'apt.update', target: 'apt cache' }] },
+    { name: 'absent: installed is removed', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: installed('1.6') } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'remove jq 1.6' }] },
+    { name: 'absent: config files only, no purge: nothing', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6' } } }), changes: [] },
+    { name: 'absent + purge: config files are purged', params: { name: 'jq', state: 'absent', purge: true }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6' } } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'purge jq 1.6' }] },
+    { name: 'absent: unknown to dpkg: nothing', params: { name: 'jq', state: 'absent' }, facts: facts(), changes: [] },
+    {
+      name: 'hold: installed, not held',
+      params: { name: ['kubelet', 'kubeadm'], hold: true },
+      facts: facts({ packages: { kubelet: installed('1.30.2'), kubeadm: installed('1.30.2', 'hold') }, holds: ['kubeadm'] }),
+      changes: [{ kind: 'apt.hold', target: 'kubelet', before: 'not held', after: 'held' }],
+    },
+    {
+      name: 'hold: missing package is installed, then held',
+      params: { name: 'kubelet', hold: true },
+      facts: facts(),
+      changes: [{ kind: 'apt.install', target: 'kubelet' }, { kind: 'apt.hold', target: 'kubelet' }],
+    },
+    { name: 'hold false: held package is unheld', params: { name: 'jq', hold: false }, facts: facts({ packages: { jq: installed('1.6', 'hold') }, holds: ['jq'] }), changes: [{ kind: 'apt.unhold', target: 'jq' }] },
+    {
+      name: 'upgrade safe: pending upgrades',
+      params: { upgrade: 'safe' },
+      facts: facts({ upgrades: ['curl', 'libcurl4'] }),
+      changes: [{ kind: 'apt.upgrade', target: 'packages', summary: 'safe upgrade of 2 package(s): curl, libcurl4' }],
+    },
+    { name: 'upgrade full: nothing pending', params: { upgrade: 'full' }, facts: facts(), changes: [] },
+    {
+      name: 'upgrade after a refresh is decided after it',
+      params: { upgrade: 'safe', updateCache: true },
+      facts: facts({ cacheAge: null }),
+      changes: [{ kind: 'apt.update', target: 'apt cache' }, { kind: 'apt.upgrade', target: 'packages', summary: 'safe upgrade after the cache refresh (0 pending before it)' }],
+    },
+    { name: 'name:arch matches dpkg by base name', params: { name: 'libc6:amd64' }, facts: facts({ packages: { libc6: installed('2.36') } }), changes: [] },
+  ],
+  [
+    { name: 'nothing to do', params: {}, error: /apt\.name: give package names, updateCache or upgrade/ },
+    { name: 'a pin with latest', params: { name: 'jq=1.6', state: 'latest' }, error: /apt\.name: a pinned version/ },
+    { name: 'a package name with a blank', params: { name: 'jq curl' }, error: /apt\.name/ },
+    { name: 'shell metacharacters', params: { name: ['jq;reboot'] }, error: /apt\.name\[0\]/ },
+    { name: 'a negative cacheValidTime', params: { updateCache: true, cacheValidTime: -1 }, error: /apt\.cacheValidTime/ },
+    { name: 'hold without names', params: { updateCache: true, hold: true }, error: /apt\.hold: needs package names/ },
+    { name: 'a bad upgrade kind', params: { upgrade: 'dist' }, error: /apt\.upgrade/ },
+  ],
+);
+
+describe('apt parsing', () => {
+  it('dpkg-query: known lines, held, config-files; unknown names print nothing', () => {
+    const out = 'jq install ok installed 1.6-2.1+deb12u1\nkubelet hold ok installed 1.30.2-1.1\nsl deinstall ok config-files 5.02-1\nfoo unknown ok not-installed \n';
+    expect(parseDpkgQuery(out)).toEqual({
+      jq: { want: 'install', status: 'installed', version: '1.6-2.1+deb12u1' },
+      kubelet: { want: 'hold', status: 'installed', version: '1.30.2-1.1' },
+      sl: { want: 'deinstall', status: 'config-files', version: '5.02-1' },
+      foo: { want: 'unknown', status: 'not-installed', version: '' },
+    });
+  });
+  it('apt-cache policy candidates', () => {
+    const out = 'curl:\n  Installed: 7.88.1-10+deb12u14\n  Candidate: 7.88.1-10+deb12u15\n  Version table:\nnope:\n  Installed: (none)\n  Candidate: (none)\n';
+    expect(parseAptCachePolicy(out)).toEqual({ curl: '7.88.1-10+deb12u15', nope: null });
+  });
+  it('simulated upgrade Inst lines', () => {
+    expect(parseSimulatedUpgrade('Reading...\nInst curl [7.88.1-10+deb12u14] (7.88.1-10+deb12u15 Debian:12.12/stable [amd64])\nConf curl (7.88.1)\n')).toEqual(['curl']);
+  });
+  it('package specs', () => {
+    expect(parsePackageSpec('kubelet=1.30.2-1.1')).toEqual({ name: 'kubelet', base: 'kubelet', version: '1.30.2-1.1' });
+    expect(parsePackageSpec('libc6:amd64')).toEqual({ name: 'libc6:amd64', base: 'libc6', version: null });
+  });
+  it('lock errors name the lock and its holder', () => {
+    expect(parseAptLockError('E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (apt-get)\nN: Be aware')).toEqual({
+      lock: '/var/lib/dpkg/lock-frontend',
+      holder: 'process 1234 (apt-get)',
+    });
+    expect(parseAptLockError('E: Could not get lock /var/lib/apt/lists/lock - open (11: Resource temporarily unavailable)')).toEqual({ lock: '/var/lib/apt/lists/lock', holder: null });
+    expect(parseAptLockError('E: Unable to locate package nope')).toBeNull();
+  });
+});
