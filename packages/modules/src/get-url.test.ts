@@ -36,3 +36,61 @@ describe('get_url plan errors', () => {
     expect(() => getUrl.definition.plan(facts, getUrl.parse(base))).toThrow('exists and is not a regular file');
   });
 });
+
+// The download script, run for real on the controller against a local HTTP server (no host needed).
+describe('get_url on the controller', async () => {
+  const { createServer } = await import('node:http');
+  const { mkdtemp, readFile, rm, writeFile, stat } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { LocalTransport } = await import('@meshbook/engine');
+  const { sha256 } = await import('./lib/file-facts.js');
+  const { afterAll, beforeAll } = await import('vitest');
+
+  const body = Buffer.from('#!/bin/sh\necho cilium\n');
+  let url = '';
+  let dir = '';
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    if (req.url === '/cilium') res.end(body);
+    else res.writeHead(404).end();
+  });
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    dir = await mkdtemp(join(tmpdir(), 'mb-get-url-'));
+  });
+  afterAll(async () => {
+    server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('downloads, verifies, sets the mode; a second run does not download', async () => {
+    const t = new LocalTransport();
+    const params = { url: `${url}/cilium`, dest: join(dir, 'cilium'), checksum: `sha256:${sha256(body)}`, mode: '0755' };
+    const first = await getUrl.run(t, params);
+    expect(first.changed).toBe(true);
+    expect(await readFile(params.dest)).toEqual(body);
+    expect((await stat(params.dest)).mode & 0o777).toBe(0o755);
+    const before = requests;
+    const second = await getUrl.run(t, params);
+    expect(second.changed).toBe(false);
+    expect(requests).toBe(before);
+  });
+
+  it('a checksum mismatch fails and leaves dest untouched (no temp file left)', async () => {
+    const dest = join(dir, 'kept');
+    await writeFile(dest, 'old');
+    const params = { url: `${url}/cilium`, dest, checksum: `sha256:${'0'.repeat(64)}` };
+    await expect(getUrl.run(new LocalTransport(), params)).rejects.toThrow(/checksum mismatch .* expected sha256:0{64}, got sha256:[0-9a-f]{64}; .* left untouched/);
+    expect(await readFile(dest, 'utf8')).toBe('old');
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(dir)).filter((f) => f.includes('meshbook'))).toEqual([]);
+  });
+
+  it('a 404 fails naming the URL', async () => {
+    const params = { url: `${url}/missing`, dest: join(dir, 'missing'), checksum: `sha256:${'0'.repeat(64)}` };
+    await expect(getUrl.run(new LocalTransport(), params)).rejects.toThrow(`downloading ${url}/missing failed`);
+  });
+});

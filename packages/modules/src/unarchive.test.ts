@@ -39,3 +39,43 @@ describe('unarchive plan errors and parsing', () => {
     expect(parseTarDiff(stdout, stderr)).toEqual(['a', 'c', 'f']);
   });
 });
+
+// tar --diff and extraction, run for real on the controller in a temp dir.
+describe('unarchive on the controller', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtemp, mkdir, readFile, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { LocalTransport } = await import('@meshbook/engine');
+  const { afterAll, beforeAll } = await import('vitest');
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mb-unarchive-'));
+    await mkdir(join(dir, 'content'));
+    await writeFile(join(dir, 'content', 'cilium'), 'v1\n');
+    await writeFile(join(dir, 'content', 'README'), 'readme\n');
+    execFileSync('tar', ['-czf', join(dir, 'a.tar.gz'), '-C', join(dir, 'content'), 'cilium', 'README']);
+    execFileSync('tar', ['-cJf', join(dir, 'a.tar.xz'), '-C', join(dir, 'content'), 'cilium']);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('extracts into a missing dest, then nothing; a changed file is extracted again', async () => {
+    const t = new LocalTransport();
+    const params = { src: join(dir, 'a.tar.gz'), dest: join(dir, 'bin'), include: ['cilium'] };
+    expect((await unarchive.run(t, params)).changed).toBe(true);
+    expect(await readFile(join(dir, 'bin', 'cilium'), 'utf8')).toBe('v1\n');
+    await expect(readFile(join(dir, 'bin', 'README'))).rejects.toThrow();
+    expect((await unarchive.run(t, params)).changed).toBe(false);
+    await writeFile(join(dir, 'bin', 'cilium'), 'tampered\n');
+    const again = await unarchive.run(t, params, { check: true });
+    expect(again.changes[0]?.summary).toContain('1 entry differs (cilium)');
+    expect((await unarchive.run(t, params)).changed).toBe(true);
+    expect(await readFile(join(dir, 'bin', 'cilium'), 'utf8')).toBe('v1\n');
+  });
+
+  it('reads .tar.xz too', async () => {
+    const params = { src: join(dir, 'a.tar.xz'), dest: join(dir, 'xz') };
+    expect((await unarchive.run(new LocalTransport(), params)).changed).toBe(true);
+    expect((await unarchive.run(new LocalTransport(), params)).changed).toBe(false);
+  });
+});
