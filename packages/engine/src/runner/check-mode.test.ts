@@ -93,7 +93,7 @@ describe('check mode', () => {
 
   it('outside check mode an unknown value is a failure (a bug), not a planned change', async () => {
     const h2 = harness({ a: {} });
-    const ref = resultRef<string>('k');
+    const ref = resultRef<{ written: string }>('k');
     const summary2 = await h2.run({
       name: 'pb',
       plays: [
@@ -103,7 +103,7 @@ describe('check mode', () => {
           tasks: [
             // changedWhen smuggles a KnownAfterApply into the registered output of a real run.
             task(setting, { path: '/k', value: 'v' }, { register: ref, changedWhen: (r) => ((r as { output: unknown }).output = new KnownAfterApply('forced'), true) }),
-            task(setting, (host) => ({ path: '/use', value: host.output(ref) }), { name: 'use' }),
+            task(setting, (host) => ({ path: '/use', value: host.output(ref).written }), { name: 'use' }),
           ],
         },
       ],

@@ -122,7 +122,9 @@ export interface Playbook {
   plays: readonly Play[];
 }
 
-export function task<M extends AnyModule, Item = never>(
+// Item defaults to unknown, not never: a Task<M, never> held in a variable is not assignable to
+// PlayItem (its callbacks would refuse the `any` item), so `const t = task(m, {}); tasks: [t]` failed.
+export function task<M extends AnyModule, Item = unknown>(
   module: M,
   params: Dynamic<ModuleParamsInput<M>, Item>,
   options: TaskOptions<ModuleOutput<M>, Item> = {},

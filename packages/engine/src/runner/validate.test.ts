@@ -41,7 +41,7 @@ describe('validatePlaybook', () => {
             task(setting, { path: '/etc/x', value: 1 as unknown as string }, { name: 'sysctl' }),
             task(setting, (host) => ({ path: '/p', value: host.name === 'w2' ? (2 as unknown as string) : 'ok' }), { name: 'per-host' }),
             task(command, (host) => ({ cmd: host.output(join, 'm1').stdout }), { name: 'uses register' }),
-            task(command, () => ({ cmd: known(new KnownAfterApply('later')) }), { name: 'unknown value' }),
+            task(command, () => ({ cmd: known<string>(new KnownAfterApply('later')) }), { name: 'unknown value' }),
             task(probe, {}, { notify: ['restart', 'reboot'], delegateTo: 'nowhere' }),
             task(probe, (host) => ({ waitMs: host.var('port', z.number()) }), { name: 'needs port' }),
             task(setting, (_h, item: number) => ({ path: '/i', value: item as unknown as string }), { name: 'loop', loop: [1], when: (host) => host.name === 'm1' }),
