@@ -22,8 +22,9 @@ export function formatIssue(issue: InventoryIssue): string {
 export function inventoryError(source: string, issues: readonly InventoryIssue[]): MeshbookError {
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
   const lines = issues.map((issue) => `  - ${formatIssue(issue)}`);
+  // Each fix is already in the message under its problem; the hint adds only what is not said there.
   return new MeshbookError('BAD_INPUT', `inventory ${source} is invalid (${count}):\n${lines.join('\n')}`, {
-    hint: issues.length === 1 ? issues[0]?.fix : 'fix each problem listed above; no host was contacted',
+    hint: issues.length > 1 ? 'fix each problem listed above; no host was contacted' : undefined,
   });
 }
 

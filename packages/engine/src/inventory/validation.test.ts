@@ -18,7 +18,7 @@ describe('inventory validation', () => {
     const file = relative(process.cwd(), join(fixture, 'hosts.yaml'));
     expect(error.message).toContain(`${file}: all.children.masters.hosts.m1.ansible_port: expected a port number 1-65535, got "abc"`);
     expect(error.message).toContain('fix: write the SSH port as a whole number, e.g. ansible_port: 22');
-    expect(error.hint).toBe('write the SSH port as a whole number, e.g. ansible_port: 22');
+    expect(error.message).toMatch(/1 problem/);
   });
 
   it('reports YAML syntax errors with line and column', async () => {
@@ -116,6 +116,7 @@ describe('inventory validation', () => {
       'hosts.yaml': 'all:\n  hosts:\n    a: { ansible_port: 0 }\n    b: { ansible_become: perhaps }\n    c: { meshbook_proxy_jump: "a,b" }\n',
     });
     expect(error.message).toMatch(/3 problems/);
+    expect(error.hint).toBe('fix each problem listed above; no host was contacted');
     expect(error.message).toContain('all.hosts.a.ansible_port: expected a port number 1-65535, got 0');
     expect(error.message).toContain('all.hosts.b.ansible_become: expected true or false, got "perhaps"');
     expect(error.message).toContain('all.hosts.c.meshbook_proxy_jump: expected one bastion as [user@]host[:port], got "a,b"');
