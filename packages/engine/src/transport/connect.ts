@@ -1,0 +1,27 @@
+import type { ConnectionSpec } from '../inventory/types.js';
+import { LocalTransport } from './local.js';
+import { connectSsh, type SshTransportOptions } from './ssh/index.js';
+import type { Transport } from './types.js';
+
+/**
+ * The transport an inventory host asks for. SSH connects eagerly, so an unreachable host fails
+ * here (UNREACHABLE, AUTH_FAILED, HOST_KEY_*) before any task runs on it.
+ */
+export async function createTransport(name: string, spec: ConnectionSpec): Promise<Transport> {
+  if (spec.connection === 'local') return new LocalTransport(name);
+  const options: SshTransportOptions = {
+    host: name,
+    address: spec.address,
+    hostKeyPolicy: spec.hostKeyPolicy,
+    connectTimeoutMs: spec.connectTimeoutMs,
+  };
+  // 22 is the inventory's default, so it must not hide a Port from ~/.ssh/config.
+  if (spec.port !== 22) options.port = spec.port;
+  if (spec.user !== undefined) options.user = spec.user;
+  if (spec.privateKeyFile !== undefined) options.privateKeyFile = spec.privateKeyFile;
+  if (spec.password !== undefined) options.password = spec.password;
+  if (spec.becomePassword !== undefined) options.becomePassword = spec.becomePassword;
+  if (spec.knownHostsFile !== undefined) options.knownHostsFile = spec.knownHostsFile;
+  if (spec.proxyJump !== undefined) options.proxyJump = spec.proxyJump;
+  return connectSsh(options);
+}

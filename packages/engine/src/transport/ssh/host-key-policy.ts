@@ -1,0 +1,87 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { quote } from '../../command.js';
+import { MeshbookError } from '../../errors.js';
+import { keyTypeOf, knownHostsName, sha256Fingerprint } from './host-key.js';
+import { checkKnownHost, formatKnownHostsLine, knownKeyTypes, parseKnownHosts } from './known-hosts.js';
+
+export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
+
+export interface HostKeyCheck {
+  /** Inventory name, for messages. */
+  host: string;
+  address: string;
+  port: number;
+  policy: HostKeyPolicy;
+  knownHostsFile: string;
+  notice: (message: string) => void;
+}
+
+async function readKnownHosts(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+/** Key types known_hosts holds for the host, so the handshake asks for those first (as OpenSSH does). */
+export async function knownKeyTypesFor(check: HostKeyCheck): Promise<string[]> {
+  if (check.policy === 'off') return [];
+  return knownKeyTypes(parseKnownHosts(await readKnownHosts(check.knownHostsFile)), knownHostsName(check.address, check.port));
+}
+
+// accept-new appends from many connections at once; one chain per process keeps lines whole.
+let appendChain: Promise<unknown> = Promise.resolve();
+
+/**
+ * Decides about the key a server presented. Returns undefined when the connection may proceed,
+ * or the error that refuses it. Nothing is accepted silently: accept-new reports what it added.
+ */
+export async function verifyHostKey(check: HostKeyCheck, keyBlob: Buffer): Promise<MeshbookError | undefined> {
+  if (check.policy === 'off') return undefined;
+  const name = knownHostsName(check.address, check.port);
+  const keyType = keyTypeOf(keyBlob);
+  const fingerprint = sha256Fingerprint(keyBlob);
+  const file = check.knownHostsFile;
+  const verdict = checkKnownHost(parseKnownHosts(await readKnownHosts(file)), name, keyType, keyBlob);
+  const removeHint = `ssh-keygen -R ${quote(name)} -f ${quote(file)}`;
+  switch (verdict.status) {
+    case 'match':
+      return undefined;
+    case 'revoked':
+      return new MeshbookError('HOST_KEY_MISMATCH', `${check.host} (${name}) presented a REVOKED ${keyType} host key ${fingerprint} (${file}:${verdict.line})`, {
+        host: check.host,
+        hint: 'the key is marked @revoked: do not connect until the host has a new key',
+      });
+    case 'mismatch':
+      return new MeshbookError(
+        'HOST_KEY_MISMATCH',
+        `HOST KEY MISMATCH for ${check.host} (${name}): it presented ${keyType} ${fingerprint}, which differs from ${file}:${verdict.lines.join(',')}. Someone may be intercepting the connection, or the host was reinstalled.`,
+        { host: check.host, hint: `if the host's key really changed, remove the old entry with: ${removeHint}` },
+      );
+    case 'unknown': {
+      if (check.policy === 'accept-new' && verdict.otherKeyTypes.length === 0) {
+        const line = formatKnownHostsLine(name, keyType, keyBlob);
+        const append = appendChain.then(async () => {
+          await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+          const current = await readKnownHosts(file);
+          const prefix = current.length > 0 && !current.endsWith('\n') ? '\n' : '';
+          await appendFile(file, `${prefix}${line}\n`, { mode: 0o600 });
+        });
+        appendChain = append.catch(() => undefined);
+        await append;
+        check.notice(`accepted new host key for ${check.host} (${name}): ${keyType} ${fingerprint}, added to ${file}`);
+        return undefined;
+      }
+      const others = verdict.otherKeyTypes.length
+        ? ` ${file} knows other key types for it (${verdict.otherKeyTypes.join(', ')}), so accept-new does not add this one.`
+        : '';
+      return new MeshbookError('HOST_KEY_UNKNOWN', `host key of ${check.host} (${name}) is not known: it presented ${keyType} ${fingerprint}.${others}`, {
+        host: check.host,
+        hint: `check the fingerprint out of band, then add it (ssh-keyscan -p ${check.port} -t ${keyType} ${check.address} >> ${quote(file)}), or use hostKeyPolicy accept-new`,
+      });
+    }
+  }
+}

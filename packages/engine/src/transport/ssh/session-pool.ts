@@ -1,0 +1,176 @@
+import type { ShellSession } from './shell-session.js';
+
+interface Waiter {
+  key: string;
+  resolve: (session: ShellSession) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Kept shell sessions of one connection, by key ('plain', 'sudo:root', ...), under one channel
+ * budget (OpenSSH's MaxSessions counts every channel of a connection). A caller gets an
+ * idle session of its key, or a new one while the budget allows, or waits. An idle session of
+ * another key is closed to make room, so a host full of plain sessions can still become root.
+ *
+ * The first session of a key opens alone: when it fails (a wrong sudo password), every waiter gets
+ * that error and no second attempt is made, so sudo sees one try, not one per parallel command.
+ */
+export class SessionPool {
+  readonly #idle = new Map<string, ShellSession[]>();
+  readonly #waiters: Waiter[] = [];
+  readonly #counted = new WeakSet<ShellSession>();
+  readonly #failed = new Map<string, unknown>();
+  readonly #verified = new Set<string>();
+  readonly #probing = new Set<string>();
+  #used = 0;
+  #closed = false;
+
+  constructor(
+    readonly maxChannels: number,
+    private readonly open: (key: string) => Promise<ShellSession>,
+  ) {}
+
+  get channelsInUse(): number {
+    return this.#used;
+  }
+
+  acquire(key: string): Promise<ShellSession> {
+    if (this.#closed) return Promise.reject(new Error('transport closed'));
+    if (this.#failed.has(key)) return Promise.reject(this.#failed.get(key));
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ key, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  /** Gives a session back after its command: reused while alive, otherwise its channel is already gone. */
+  release(session: ShellSession): void {
+    if (this.#closed || !session.alive) {
+      session.close();
+    } else {
+      const list = this.#idle.get(session.key) ?? [];
+      list.push(session);
+      this.#idle.set(session.key, list);
+    }
+    this.#pump();
+  }
+
+  /** An idle session of `key` right now, without waiting, or undefined. */
+  takeIdle(key: string): ShellSession | undefined {
+    const list = this.#idle.get(key);
+    while (list?.length) {
+      const session = list.pop()!;
+      if (session.alive) return session;
+    }
+    return undefined;
+  }
+
+  /**
+   * Opens a session outside the budget. Only for killing a hung command: waiting for a channel
+   * there could wait forever when every session is hung. The session then joins the pool.
+   */
+  async openExtra(key: string): Promise<ShellSession> {
+    this.#used++;
+    try {
+      const session = await this.open(key);
+      this.#track(session);
+      return session;
+    } catch (error) {
+      this.#used--;
+      throw error;
+    }
+  }
+
+  closeAll(error: unknown): void {
+    this.#closed = true;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    for (const list of this.#idle.values()) for (const session of list) session.close();
+    this.#idle.clear();
+  }
+
+  #track(session: ShellSession): void {
+    this.#counted.add(session);
+    session.onClose(() => {
+      this.#uncount(session);
+      this.#pump();
+    });
+  }
+
+  #uncount(session: ShellSession): void {
+    if (this.#counted.has(session)) {
+      this.#counted.delete(session);
+      this.#used--;
+    }
+  }
+
+  #evictIdle(exceptKey: string): boolean {
+    for (const [key, list] of this.#idle) {
+      if (key === exceptKey || list.length === 0) continue;
+      const session = list.shift()!;
+      // Freed now rather than when the close completes, so the waiter can take the slot at once.
+      this.#uncount(session);
+      session.close();
+      return true;
+    }
+    return false;
+  }
+
+  #pump(): void {
+    for (let i = 0; i < this.#waiters.length; ) {
+      const waiter = this.#waiters[i]!;
+      const failure = this.#failed.get(waiter.key);
+      if (failure !== undefined) {
+        this.#waiters.splice(i, 1);
+        waiter.reject(failure);
+        continue;
+      }
+      const idle = this.takeIdle(waiter.key);
+      if (idle) {
+        this.#waiters.splice(i, 1);
+        waiter.resolve(idle);
+        continue;
+      }
+      if (!this.#verified.has(waiter.key) && this.#probing.has(waiter.key)) {
+        i++;
+        continue;
+      }
+      if (this.#used >= this.maxChannels && !this.#evictIdle(waiter.key)) {
+        i++;
+        continue;
+      }
+      this.#waiters.splice(i, 1);
+      this.#used++;
+      this.#start(waiter);
+    }
+  }
+
+  #start(waiter: Waiter): void {
+    const probe = !this.#verified.has(waiter.key);
+    if (probe) this.#probing.add(waiter.key);
+    this.open(waiter.key).then(
+      (session) => {
+        if (probe) {
+          this.#probing.delete(waiter.key);
+          this.#verified.add(waiter.key);
+        }
+        this.#track(session);
+        if (this.#closed) {
+          session.close();
+          waiter.reject(new Error('transport closed'));
+        } else {
+          waiter.resolve(session);
+        }
+        this.#pump();
+      },
+      (error: unknown) => {
+        this.#used--;
+        if (probe) {
+          this.#probing.delete(waiter.key);
+          this.#failed.set(waiter.key, error);
+        }
+        waiter.reject(error);
+        this.#pump();
+      },
+    );
+  }
+}

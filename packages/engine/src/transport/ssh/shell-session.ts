@@ -1,0 +1,243 @@
+import type { Client, ClientChannel } from 'ssh2';
+import { quote } from '../../command.js';
+import type { Secret } from '../../secret.js';
+import { FrameParser, newMarker, type FrameResult, type FramedCommand } from './framing.js';
+
+/** Byte and round-trip accounting, kept by the transport. */
+export interface SessionCounters {
+  roundTrip(): void;
+  bytesUp(count: number): void;
+  bytesDown(count: number): void;
+}
+
+/** The shell ended (exit, exec, a signal, a dropped connection) while a command was running. */
+export class SessionEndedError extends Error {
+  constructor(
+    readonly partial: FrameResult,
+    readonly exitCode: number | undefined,
+    readonly signal: string | undefined,
+  ) {
+    super(`the remote shell ended${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}${signal ? ` by signal ${signal}` : ''}`);
+  }
+}
+
+/** Why a session could not start; sudo.ts turns these into BECOME_FAILED messages. */
+export class SessionStartError extends Error {
+  constructor(
+    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel',
+    readonly stderr: string,
+    readonly exitCode: number | undefined,
+    cause?: unknown,
+  ) {
+    super(`shell session did not start (${reason})${stderr.trim() ? `: ${stderr.trim()}` : ''}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+export interface SessionStart {
+  /** Pool key: 'plain' or 'sudo:<user>'. */
+  key: string;
+  /**
+   * Command that ends up running `/bin/sh`, given as a prefix the bootstrap is appended to
+   * (`sudo -S -p ... -u root --`), or '' for the login user's own shell.
+   */
+  prefix: string;
+  /** A prompt to answer once on stdin (sudo's random password prompt). */
+  prompt?: { text: string; answer: Secret | undefined };
+  counters: SessionCounters;
+}
+
+/**
+ * One kept `/bin/sh` on its own exec channel, no pty. It runs one framed command at a time; the
+ * pool hands it to one caller at a time. It reports its process group so that a timeout can kill
+ * the command together with the shell (the shell is replaced afterwards).
+ */
+export class ShellSession {
+  #current: { parser: FrameParser; resolve: (r: FrameResult) => void; reject: (e: Error) => void } | undefined;
+  #exitCode: number | undefined;
+  #signal: string | undefined;
+  #alive = true;
+  readonly #closeListeners: Array<() => void> = [];
+
+  private constructor(
+    readonly key: string,
+    readonly pid: number | undefined,
+    /** Process group of the shell: killing it kills the shell and whatever the command started. */
+    readonly processGroup: number | undefined,
+    private readonly channel: ClientChannel,
+    private readonly counters: SessionCounters,
+  ) {
+    channel.on('data', (chunk: Buffer) => {
+      counters.bytesDown(chunk.length);
+      this.#current?.parser.pushStdout(chunk);
+      this.#settleIfDone();
+    });
+    channel.stderr.on('data', (chunk: Buffer) => {
+      counters.bytesDown(chunk.length);
+      this.#current?.parser.pushStderr(chunk);
+      this.#settleIfDone();
+    });
+    channel.on('exit', (code: number | null, signal?: string) => {
+      if (typeof code === 'number') this.#exitCode = code;
+      if (signal) this.#signal = signal;
+    });
+    channel.on('close', () => this.#ended());
+    channel.on('error', () => this.#ended());
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  get busy(): boolean {
+    return this.#current !== undefined;
+  }
+
+  onClose(listener: () => void): void {
+    if (!this.#alive) listener();
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Runs one framed command; rejects with SessionEndedError when the shell goes away meanwhile. */
+  run(framed: FramedCommand, onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void): Promise<FrameResult> {
+    if (!this.#alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1 }, this.#exitCode, this.#signal));
+    if (this.#current) return Promise.reject(new Error('internal: session already running a command'));
+    return new Promise((resolve, reject) => {
+      this.#current = { parser: new FrameParser(framed.marker, onOutput), resolve, reject };
+      this.counters.roundTrip();
+      this.counters.bytesUp(Buffer.byteLength(framed.script));
+      this.channel.write(framed.script);
+    });
+  }
+
+  /** What the running command printed so far (for TIMEOUT and ABORTED reports). */
+  partial(): FrameResult | undefined {
+    return this.#current?.parser.partial();
+  }
+
+  /** Ends the shell: EOF on its stdin, then the channel. */
+  close(): void {
+    if (!this.#alive) return;
+    try {
+      this.channel.end();
+      this.channel.close();
+    } catch {
+      // the connection is already gone
+    }
+  }
+
+  /** Resolves once the channel has closed, or after `ms` (then closes it from this side). */
+  closed(ms: number): Promise<void> {
+    if (!this.#alive) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.close();
+        resolve();
+      }, ms);
+      this.onClose(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #settleIfDone(): void {
+    const current = this.#current;
+    if (!current || !current.parser.done) return;
+    this.#current = undefined;
+    current.resolve(current.parser.result());
+  }
+
+  #ended(): void {
+    if (!this.#alive) return;
+    this.#alive = false;
+    const current = this.#current;
+    this.#current = undefined;
+    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal));
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+
+  /**
+   * Opens the channel and waits for the bootstrap's ready line, answering a prompt once if one is
+   * configured. A second prompt means the answer was rejected: the channel is closed at once so
+   * that sudo never gets a second guess.
+   */
+  static open(client: Client, start: SessionStart): Promise<ShellSession> {
+    const ready = newMarker('MBREADY');
+    // The bootstrap reports the shell's pid and /proc stat line (for its process group), then
+    // becomes the kept shell. Everything here is a builtin: no extra process.
+    const bootstrap = `read -r s </proc/$$/stat 2>/dev/null; printf '%s %s %s\\n' ${ready} "$$" "$s"; exec /bin/sh`;
+    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(bootstrap)}`;
+    const { counters } = start;
+    return new Promise((resolve, reject) => {
+      counters.roundTrip();
+      client.exec(command, (error, channel) => {
+        if (error) return reject(new SessionStartError('channel', '', undefined, error));
+        let stdout = Buffer.alloc(0);
+        let stderr = '';
+        let prompts = 0;
+        let exitCode: number | undefined;
+        let settled = false;
+        const fail = (err: SessionStartError) => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          try {
+            channel.close();
+          } catch {
+            // already closed
+          }
+          reject(err);
+        };
+        const onData = (chunk: Buffer) => {
+          counters.bytesDown(chunk.length);
+          stdout = Buffer.concat([stdout, chunk]);
+          const at = stdout.indexOf(ready);
+          if (at < 0) return;
+          const lineEnd = stdout.indexOf(0x0a, at);
+          if (lineEnd < 0) return;
+          const fields = stdout.subarray(at + ready.length, lineEnd).toString('latin1').trim();
+          settled = true;
+          cleanup();
+          const [pidText, ...stat] = fields.split(' ');
+          const pid = Number(pidText);
+          // /proc/<pid>/stat: "pid (comm) state ppid pgrp ...": comm may hold spaces, so count from ')'.
+          const statText = stat.join(' ');
+          const afterComm = statText.slice(statText.lastIndexOf(')') + 1).trim().split(' ');
+          const pgrp = Number(afterComm[2]);
+          resolve(new ShellSession(start.key, Number.isFinite(pid) ? pid : undefined, Number.isFinite(pgrp) && pgrp > 0 ? pgrp : Number.isFinite(pid) ? pid : undefined, channel, counters));
+        };
+        const onStderr = (chunk: Buffer) => {
+          counters.bytesDown(chunk.length);
+          stderr += chunk.toString('utf8');
+          const prompt = start.prompt;
+          if (!prompt) return;
+          const seen = stderr.split(prompt.text).length - 1;
+          if (seen <= prompts) return;
+          prompts = seen;
+          if (prompts === 1 && prompt.answer) {
+            counters.roundTrip();
+            const answer = `${prompt.answer.reveal()}\n`;
+            counters.bytesUp(answer.length);
+            channel.write(answer);
+          } else {
+            fail(new SessionStartError(prompt.answer ? 'password-rejected' : 'password-required', stderr.split(prompt.text).join(''), undefined));
+          }
+        };
+        const onExit = (code: number | null) => {
+          if (typeof code === 'number') exitCode = code;
+        };
+        const onClose = () => fail(new SessionStartError('exited', stderr.split(start.prompt?.text ?? '\u0000').join(''), exitCode));
+        const cleanup = () => {
+          channel.off('data', onData);
+          channel.stderr.off('data', onStderr);
+          channel.off('exit', onExit);
+          channel.off('close', onClose);
+        };
+        channel.on('data', onData);
+        channel.stderr.on('data', onStderr);
+        channel.on('exit', onExit);
+        channel.on('close', onClose);
+      });
+    });
+  }
+}
