@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { file } from '@meshbook/modules';
+import { proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, applyWithDiff, useHosts } from '../support/prove.js';
+
+const hosts = useHosts(1);
+const H = 'node1';
+const t = () => hosts.transport(H);
+const stat = (path: string) => hosts.sh(H, `stat -c '%F %a %U:%G' -- '${path}' 2>&1 || true`);
+
+describe('file on a real host', () => {
+  it('directory: created with mode and owner, then unchanged; gather is one round trip', async () => {
+    const params = { path: '/srv/app/data', state: 'directory' as const, mode: '0750', owner: 'nobody', group: 'nogroup' };
+    await proveIdempotent(file, t(), params, async () => {
+      expect(await stat('/srv/app/data')).toBe('directory 750 nobody:nogroup\n');
+    });
+    await proveOneRoundTrip(file, t(), params);
+  });
+
+  it('file: touched when absent, content never changed', async () => {
+    await hosts.sh(H, "printf 'keep me' > /srv/existing");
+    const none = await file.run(t(), { path: '/srv/existing', mode: '0600' });
+    expect(none.changes.map((c) => c.kind)).toEqual(['file.mode']);
+    expect(await hosts.sh(H, 'cat /srv/existing; stat -c %a /srv/existing')).toBe('keep me600\n');
+    await proveIdempotent(file, t(), { path: '/srv/empty', state: 'file' }, async () => {
+      expect(await stat('/srv/empty')).toBe('regular empty file 644 root:root\n');
+    });
+  });
+
+  it('link: created, retargeted, and a file replaced only with force', async () => {
+    await proveIdempotent(file, t(), { path: '/srv/current', state: 'link', src: '/srv/app' }, async () => {
+      expect(await hosts.sh(H, 'readlink /srv/current')).toBe('/srv/app\n');
+    });
+    const diff = await applyWithDiff(file, t(), { path: '/srv/current', state: 'link', src: 'app/data' });
+    expect(diff).toContain('- /srv/app\n+ app/data');
+    expect(await hosts.sh(H, 'readlink /srv/current; ls -d /srv/current/')).toBe('app/data\n/srv/current/\n');
+    await expect(file.run(t(), { path: '/srv/existing', state: 'link', src: '/srv/app' })).rejects.toThrow(/force: true/);
+    await proveIdempotent(file, t(), { path: '/srv/existing', state: 'link', src: '/srv/app', force: true });
+  });
+
+  it('absent: removes a directory tree, then nothing', async () => {
+    await hosts.sh(H, 'mkdir -p /srv/gone/a/b && touch /srv/gone/a/b/c');
+    await proveIdempotent(file, t(), { path: '/srv/gone', state: 'absent' }, async () => {
+      expect(await hosts.sh(H, 'test -e /srv/gone && echo present || echo absent')).toBe('absent\n');
+    });
+  });
+
+  it('check mode reports and changes nothing', async () => {
+    const snapshot = () => hosts.sh(H, 'ls -la /srv; test -e /srv/fresh && echo present || echo absent');
+    const r = await proveCheckMode(file, t(), { path: '/srv/fresh', state: 'directory', mode: '0700' }, snapshot);
+    expect(r.diff).toContain('+ directory');
+    await proveCheckMode(file, t(), { path: '/srv/app', state: 'absent' }, snapshot);
+  });
+
+  it('shell metacharacters in a path are literal', async () => {
+    const odd = "/srv/odd $(touch /tmp/pwned) `id`; 'q\" ünï\nline";
+    await proveIdempotent(file, t(), { path: odd, state: 'directory' }, async () => {
+      expect(await hosts.sh(H, 'ls /srv | grep -c odd; test -e /tmp/pwned && echo pwned || echo safe')).toBe('1\nsafe\n');
+    });
+    await proveIdempotent(file, t(), { path: '/srv/-n', state: 'file' }, async () => {
+      expect(await hosts.sh(H, "test -f '/srv/-n' && echo yes")).toBe('yes\n');
+    });
+  });
+
+  it('bad params fail before the host is touched', async () => {
+    await proveBadParams(file, t(), { path: 'relative/path' }, /file\.path: an absolute path/);
+    await proveBadParams(file, t(), { path: '/x', mode: 'rwx' }, /file\.mode/);
+  });
+});
