@@ -173,7 +173,7 @@ function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unkn
     try {
       if (!spec.task.failedWhen(undefined, ctx, error)) {
         const ok = failure('ok', error, durationMs);
-        return { ...ok, error: undefined, result: { ...ok.result, status: 'ok', failed: false } };
+        return { ...ok, error: undefined, message: `failure tolerated by failedWhen: ${error.message}`, result: { ...ok.result, status: 'ok', failed: false } };
       }
     } catch (whenError) {
       return failure('failed', toMeshbookError(whenError, 'BAD_INPUT', ctx.name), durationMs);
