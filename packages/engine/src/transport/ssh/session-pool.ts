@@ -24,6 +24,8 @@ export class SessionPool {
   readonly #probing = new Set<string>();
   #used = 0;
   #closed = false;
+  #pumping = false;
+  #pumpAgain = false;
 
   constructor(
     readonly maxChannels: number,
@@ -115,7 +117,24 @@ export class SessionPool {
     return false;
   }
 
+  /** Re-entrant calls (a close listener firing inside a pump) run once more after the current one. */
   #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#pumpOnce();
+      } while (this.#pumpAgain);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pumpOnce(): void {
     for (let i = 0; i < this.#waiters.length; ) {
       const waiter = this.#waiters[i]!;
       const failure = this.#failed.get(waiter.key);

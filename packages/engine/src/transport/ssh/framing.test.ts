@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { sh } from '../../command.js';
+import { FrameParser, frameCommand, type FrameInput, type FrameResult } from './framing.js';
+
+const M = '__MB_0123456789abcdef01234567__';
+
+describe('FrameParser', () => {
+  it('splits output from the markers, whole or byte by byte', () => {
+    const stdout = Buffer.from(`hello\nworld\n${M} 3\n`);
+    const stderr = Buffer.from(`oops\n${M}\n`);
+    for (const size of [1, 3, 7, 1000]) {
+      const parser = new FrameParser(M);
+      for (let i = 0; i < stdout.length; i += size) parser.pushStdout(stdout.subarray(i, i + size));
+      expect(parser.done).toBe(false);
+      for (let i = 0; i < stderr.length; i += size) parser.pushStderr(stderr.subarray(i, i + size));
+      expect(parser.done).toBe(true);
+      const result = parser.result();
+      expect(result.stdout.toString()).toBe('hello\nworld');
+      expect(result.stderr.toString()).toBe('oops');
+      expect(result.exitCode).toBe(3);
+    }
+  });
+
+  it('keeps output without a final newline exactly', () => {
+    const parser = new FrameParser(M);
+    parser.pushStdout(Buffer.from(`no newline\n${M} 0\n`));
+    parser.pushStderr(Buffer.from(`\n${M}\n`));
+    expect(parser.result()).toMatchObject({ exitCode: 0 });
+    expect(parser.result().stdout.toString()).toBe('no newline');
+    expect(parser.result().stderr.toString()).toBe('');
+  });
+
+  it('is not fooled by text that only looks like a marker', () => {
+    const parser = new FrameParser(M);
+    parser.pushStdout(Buffer.from(`__MB_ffffffffffffffffffffffff__ 0\n${M.slice(0, 10)}\n${M} 1\n`));
+    parser.pushStderr(Buffer.from(`\n${M}\n`));
+    expect(parser.result().stdout.toString()).toBe(`__MB_ffffffffffffffffffffffff__ 0\n${M.slice(0, 10)}`);
+    expect(parser.result().exitCode).toBe(1);
+  });
+
+  it('streams output as it arrives, holding back only a possible marker start', () => {
+    const seen: string[] = [];
+    const parser = new FrameParser(M, (chunk, stream) => seen.push(`${stream}:${chunk}`));
+    parser.pushStdout(Buffer.from('progress 10%\n'.padEnd(80, '.')));
+    expect(seen.join('')).toContain('progress 10%');
+    parser.pushStdout(Buffer.from(`\n${M} 0\n`));
+    parser.pushStderr(Buffer.from(`warn\n${M}\n`));
+    expect(seen.filter((s) => s.startsWith('stdout:')).map((s) => s.slice(7)).join('')).toBe('progress 10%\n'.padEnd(80, '.'));
+    expect(seen).toContain('stderr:warn');
+  });
+
+  it('gives what arrived so far when the shell dies', () => {
+    const parser = new FrameParser(M);
+    parser.pushStdout(Buffer.from('partial'));
+    parser.pushStderr(Buffer.from('err'));
+    expect(parser.done).toBe(false);
+    expect(parser.partial().stdout.toString()).toBe('partial');
+    expect(parser.partial().stderr.toString()).toBe('err');
+  });
+});
+
+/** Feeds framed commands to one real local /bin/sh, as the SSH session does. */
+async function runInOneShell(inputs: FrameInput[]): Promise<FrameResult[]> {
+  const shell = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const results: FrameResult[] = [];
+  try {
+    for (const input of inputs) {
+      const framed = frameCommand(input);
+      const parser = new FrameParser(framed.marker);
+      const done = new Promise<void>((resolve, reject) => {
+        const check = () => parser.done && resolve();
+        shell.stdout.on('data', (d: Buffer) => (parser.pushStdout(d), check()));
+        shell.stderr.on('data', (d: Buffer) => (parser.pushStderr(d), check()));
+        shell.once('close', () => reject(new Error(`shell ended: ${parser.partial().stderr.toString()}`)));
+      });
+      shell.stdin.write(framed.script);
+      await done;
+      shell.stdout.removeAllListeners('data');
+      shell.stderr.removeAllListeners('data');
+      shell.removeAllListeners('close');
+      results.push(parser.result());
+    }
+  } finally {
+    shell.stdin.end();
+  }
+  return results;
+}
+
+describe('frameCommand in a real sh', () => {
+  it('runs commands one after another in one shell, each with its own exit code and streams', async () => {
+    const [a, b, c] = await runInOneShell([
+      { command: sh`echo out; echo err >&2; exit 3`.text },
+      { command: 'printf "no newline"' },
+      { command: sh`echo ${"it's $HOME `quoted`"}`.text },
+    ]);
+    expect(a).toMatchObject({ exitCode: 3 });
+    expect(a!.stdout.toString()).toBe('out\n');
+    expect(a!.stderr.toString()).toBe('err\n');
+    expect(b!.stdout.toString()).toBe('no newline');
+    expect(c!.stdout.toString()).toBe("it's $HOME `quoted`\n");
+  });
+
+  it('keeps exit, exec and cd inside the command', async () => {
+    const results = await runInOneShell([{ command: 'cd /; exit 7' }, { command: 'exec true' }, { command: 'pwd' }]);
+    expect(results.map((r) => r.exitCode)).toEqual([7, 0, 0]);
+    expect(results[2]!.stdout.toString()).not.toBe('/\n');
+  });
+
+  it('gives a command /dev/null as stdin, so cat cannot eat the protocol', async () => {
+    const [cat, after] = await runInOneShell([{ command: 'cat; echo cat-done' }, { command: 'echo still-here' }]);
+    expect(cat!.stdout.toString()).toBe('cat-done\n');
+    expect(after!.stdout.toString()).toBe('still-here\n');
+  });
+
+  it('feeds given stdin bytes exactly, binary included', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255, 10, 39, 34, 36]);
+    const [r, after] = await runInOneShell([{ command: 'od -An -tu1', stdin: bytes }, { command: 'echo ok' }]);
+    expect(r!.stdout.toString().trim().split(/\s+/).map(Number)).toEqual([...bytes]);
+    expect(after!.stdout.toString()).toBe('ok\n');
+  });
+
+  it('applies cwd and env per command, quoted', async () => {
+    const [r, after] = await runInOneShell([
+      { command: 'pwd; printf "%s|" "$A" "$B"', cwd: '/tmp', env: { A: "x y'z", B: '$(id)' } },
+      { command: 'printf "%s" "${A-unset}"' },
+    ]);
+    expect(r!.stdout.toString()).toBe("/tmp\nx y'z|$(id)|");
+    expect(after!.stdout.toString()).toBe('unset');
+  });
+
+  it('runs multi-line commands with heredocs and trailing comments', async () => {
+    const [r] = await runInOneShell([{ command: 'cat <<EOF\nline one\nEOF\necho two # comment' }]);
+    expect(r!.stdout.toString()).toBe('line one\ntwo\n');
+  });
+
+  it('refuses invalid environment names', () => {
+    expect(() => frameCommand({ command: 'true', env: { 'A;rm': 'x' } })).toThrow(/invalid environment variable name/);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { SessionPool } from './session-pool.js';
+import type { ShellSession } from './shell-session.js';
+
+/** Stands in for a ShellSession: the pool only uses key, alive, close and onClose. */
+class FakeSession {
+  alive = true;
+  #listeners: Array<() => void> = [];
+  constructor(readonly key: string) {}
+  onClose(listener: () => void) {
+    this.#listeners.push(listener);
+  }
+  close() {
+    if (!this.alive) return;
+    this.alive = false;
+    for (const l of this.#listeners) l();
+  }
+}
+
+function pool(max: number, open: (key: string) => Promise<FakeSession> = async (key) => new FakeSession(key)) {
+  const opened: string[] = [];
+  const p = new SessionPool(max, async (key) => {
+    opened.push(key);
+    return (await open(key)) as unknown as ShellSession;
+  });
+  return { p, opened };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('SessionPool', () => {
+  it('reuses an idle session instead of opening another', async () => {
+    const { p, opened } = pool(4);
+    const a = await p.acquire('plain');
+    p.release(a);
+    expect(await p.acquire('plain')).toBe(a);
+    expect(opened).toEqual(['plain']);
+  });
+
+  it('never holds more channels than allowed, and queues the rest', async () => {
+    const { p, opened } = pool(2);
+    const first = await p.acquire('plain');
+    const [b, c] = [p.acquire('plain'), p.acquire('plain')];
+    const second = await b;
+    let thirdDone = false;
+    void c.then(() => (thirdDone = true));
+    await tick();
+    expect(thirdDone).toBe(false);
+    expect(p.channelsInUse).toBe(2);
+    p.release(first);
+    expect(await c).toBe(first);
+    p.release(second);
+    expect(opened).toHaveLength(2);
+  });
+
+  it('closes an idle session of another user to make room', async () => {
+    const { p } = pool(1);
+    const plain = await p.acquire('plain');
+    p.release(plain);
+    const sudo = await p.acquire('sudo:root');
+    expect(sudo.key).toBe('sudo:root');
+    expect(plain.alive).toBe(false);
+    expect(p.channelsInUse).toBe(1);
+  });
+
+  it('replaces a session that died', async () => {
+    const { p, opened } = pool(1);
+    const a = await p.acquire('plain');
+    (a as unknown as FakeSession).close();
+    p.release(a);
+    const b = await p.acquire('plain');
+    expect(b).not.toBe(a);
+    expect(opened).toHaveLength(2);
+  });
+
+  it('tries the first session of a key alone, and fails every waiter with its error', async () => {
+    let attempts = 0;
+    const { p } = pool(8, async (key) => {
+      if (key.startsWith('sudo')) {
+        attempts++;
+        await tick();
+        throw new Error('incorrect password');
+      }
+      return new FakeSession(key);
+    });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => p.acquire('sudo:root')));
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'incorrect password')).toBe(true);
+    await expect(p.acquire('sudo:root')).rejects.toThrow('incorrect password');
+    expect(attempts).toBe(1);
+    expect(p.channelsInUse).toBe(0);
+  });
+});
