@@ -37,7 +37,12 @@ export function knownHostsLines(port: number, hostKeys: string[]): string[] {
   return hostKeys.map((key) => `[127.0.0.1]:${port} ${key}`);
 }
 
-export const REGENERATE_HOST_KEYS = ['sh', '-c', 'rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh'];
+/** The boot-time key unit runs only when keys are missing: delete them and run it again. */
+export const REGENERATE_HOST_KEYS = [
+  'sh',
+  '-c',
+  'rm -f /etc/ssh/ssh_host_* && systemctl restart meshbook-host-keys.service && systemctl restart ssh.service',
+];
 
 /** The interface holding the fleet bridge IP ($1); other links (wg0 in a test) are left alone. */
 const FIND_BRIDGE_LINK = `dev=$(ip -o -4 addr show | awk -v ip="$1" '{ split($4, a, "/"); if (a[1] == ip) print $2 }')
