@@ -38,18 +38,25 @@ export async function runWithProgress(ctx: ModuleContext, command: ShellCommand)
   return result;
 }
 
-/** apt's lock messages: `Could not get lock PATH. It is held by process PID (NAME)`. */
-export function parseAptLockError(stderr: string): { lock: string; holder: string | null } | null {
-  const held = stderr.match(/Could not get lock (\S+?)\.? It is held by process (\d+)(?: \(([^)]*)\))?/);
+/**
+ * apt's lock messages. While it waits (DPkg::Lock::Timeout) it prints `Waiting for cache lock: Could
+ * not get lock PATH. It is held by process PID (NAME)` on stdout; when it gives up, stderr says
+ * `Unable to acquire the dpkg frontend lock (PATH)`; without a timeout stderr has the "held by" line.
+ */
+export function parseAptLockError(output: string): { lock: string; holder: string | null } | null {
+  const held = [...output.matchAll(/Could not get lock (\S+?)\.? It is held by process (\d+)(?: \(([^)]*)\))?/g)].at(-1);
   if (held) return { lock: held[1]!, holder: `process ${held[2]}${held[3] ? ` (${held[3]})` : ''}` };
-  const plain = stderr.match(/Could not get lock (\S+?)(?:\.|\s|$)/) ?? stderr.match(/Unable to lock directory (\S+)/);
+  const plain =
+    output.match(/Unable to acquire the dpkg frontend lock \((\S+)\)/) ??
+    output.match(/Could not get lock (\S+?)(?:\.|\s|$)/) ??
+    output.match(/Unable to lock directory (\S+)/);
   if (plain) return { lock: plain[1]!, holder: null };
   return null;
 }
 
 export function aptFailure(host: string, command: ShellCommand, result: CommandResult, lockTimeoutSeconds: number): MeshbookError {
   const details = { host, command: command.display, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-  const lock = parseAptLockError(result.stderr);
+  const lock = parseAptLockError(`${result.stderr}\n${result.stdout}`);
   if (lock) {
     return new MeshbookError(
       'HOST_LOCKED',
