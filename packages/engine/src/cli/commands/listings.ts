@@ -1,8 +1,31 @@
 import type { Playbook } from '../../runner/types.js';
-import type { listHosts, listTasks } from '../../runner/index.js';
+import type { Inventory } from '../../inventory/types.js';
+import { listHosts, listTasks } from '../../runner/index.js';
 
 type ListedHosts = ReturnType<typeof listHosts>[number];
 type ListedTasks = ReturnType<typeof listTasks>[number];
+
+export interface ListingOptions {
+  syntaxCheck?: boolean;
+  listHosts?: boolean;
+  listTasks?: boolean;
+  json?: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+}
+
+/** `--syntax-check`, `--list-hosts`, `--list-tasks` (any combination), as text or one JSON document. */
+export function renderListings(playbookPath: string, playbook: Playbook, inventory: Inventory, options: ListingOptions): string {
+  const hosts = options.listHosts ? listHosts(playbook, inventory, { limit: options.limit }) : undefined;
+  const tasks = options.listTasks ? listTasks(playbook, { tags: options.tags, skipTags: options.skipTags }) : undefined;
+  if (options.json) return listingJson(playbookPath, playbook, hosts, tasks);
+  let text = '';
+  if (options.syntaxCheck) text += `\nplaybook: ${playbookPath}\nsyntax ok: ${playbook.plays.length} play(s)\n`;
+  if (hosts) text += renderHostList(playbookPath, playbook, hosts);
+  if (tasks) text += renderTaskList(playbookPath, playbook, tasks);
+  return text;
+}
 
 /** `--list-hosts`, in Ansible's layout. */
 export function renderHostList(playbookPath: string, playbook: Playbook, listed: readonly ListedHosts[]): string {

@@ -1,25 +1,21 @@
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { EventBus } from '../../events/types.js';
-import type { EventListener } from '../../events/types.js';
 import { EXIT } from '../../events/types.js';
 import type { ExitCode } from '../../events/types.js';
-import { HumanReporter } from '../../reporters/human.js';
-import { createJsonLinesReporter } from '../../reporters/json-lines.js';
-import { createPinoLogReporter } from '../../reporters/pino-log.js';
-import type { PinoLogReporter } from '../../reporters/pino-log.js';
 import type { SelectionOptions } from '../../runner/options.js';
+import type { Transport } from '../../transport/types.js';
 import { loadInventory } from '../../inventory/index.js';
-import { listHosts, listTasks, runPlaybook, validatePlaybook } from '../../runner/index.js';
+import { runPlaybook, validatePlaybook } from '../../runner/index.js';
 import { connectHost } from '../connect-host.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { watchInterrupts } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { loadPlaybook } from '../load-playbook.js';
+import { startReporting } from '../reporting.js';
 import { collect, commaList, increase, positiveInt } from '../option-parsers.js';
 import type { RegisterCommand } from './context.js';
-import { listingJson, renderHostList, renderTaskList } from './listings.js';
+import { renderListings } from './listings.js';
 
 export interface RunCommandOptions {
   inventory: string;
@@ -73,29 +69,16 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
 
   if (options.syntaxCheck || options.listHosts || options.listTasks) {
     for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
-    const hosts = options.listHosts ? listHosts(playbook, inventory, { limit: options.limit }) : undefined;
-    const tasks = options.listTasks ? listTasks(playbook, { tags: options.tags, skipTags: options.skipTags }) : undefined;
-    if (options.json) io.stdout.write(listingJson(playbookPath, playbook, hosts, tasks));
-    else {
-      if (options.syntaxCheck) io.stdout.write(`\nplaybook: ${playbookPath}\nsyntax ok: ${playbook.plays.length} play(s)\n`);
-      if (hosts) io.stdout.write(renderHostList(playbookPath, playbook, hosts));
-      if (tasks) io.stdout.write(renderTaskList(playbookPath, playbook, tasks));
-    }
+    io.stdout.write(renderListings(playbookPath, playbook, inventory, options));
     return EXIT.OK;
   }
 
-  const events = new EventBus();
-  const listeners: EventListener[] = [];
-  listeners.push(options.json ? createJsonLinesReporter(io.stdout) : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env }).listener);
-  let log: PinoLogReporter | undefined;
-  if (options.logFile) {
-    log = createPinoLogReporter({ path: resolve(io.cwd, options.logFile), verbosity: options.verbose });
-    listeners.push(log.listener);
-  }
-  for (const listener of listeners) events.subscribe(listener);
+  const reporting = startReporting(options, io);
+  const { events } = reporting;
   for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });
 
   const interrupts = watchInterrupts(io.signals, io.stderr);
+  const opened: Transport[] = [];
   try {
     const run = runPlaybook(playbook, {
       ...selection,
@@ -103,7 +86,11 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
       check: options.check === true,
       diff: options.diff === true,
       forks: options.forks,
-      connect: connectHost,
+      connect: async (host) => {
+        const transport = await connectHost(host);
+        opened.push(transport);
+        return transport;
+      },
       events,
       signal: interrupts.signal,
       playbookName: playbookPath,
@@ -112,10 +99,22 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
     // A forced stop leaves the run promise behind; its late rejection must not surface as unhandled.
     run.catch(() => undefined);
-    const exitCode = await Promise.race([run.then((summary) => summary.exitCode), interrupts.forced]);
-    return exitCode;
+    const exitCode = await Promise.race([run.then((summary) => summary.exitCode), interrupts.forced.then(() => undefined)]);
+    if (exitCode !== undefined) return exitCode;
+    // Forced stop: the run is abandoned; closing its connections ends what it left running remotely.
+    await closeWithin(opened, 2000);
+    return EXIT.INTERRUPTED;
   } finally {
     interrupts.dispose();
-    log?.close();
+    reporting.close();
   }
+}
+
+async function closeWithin(transports: readonly Transport[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(transports.map((t) => t.close())), deadline]);
+  clearTimeout(timer);
 }
