@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { blockinfile } from '@meshbook/modules';
+import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
+
+const hosts = useHosts(1);
+const H = 'node1';
+const t = () => hosts.transport(H);
+const P = '/etc/profile.d/meshbook.sh';
+const read = () => hosts.fleet().exec(H, ['cat', P]).then((r) => r.stdout);
+
+describe('blockinfile on a real host', () => {
+  it('inserted, unchanged on re-apply, updated in place, removed', async () => {
+    await hosts.sh(H, `printf 'head\\ntail\\n' > ${P}`);
+    const params = { path: P, name: 'proxy', block: 'export http_proxy=http://10.0.0.1:3128\nexport no_proxy=localhost\n', insertafter: '^head$' };
+    await proveIdempotent(blockinfile, t(), params, async () => {
+      expect(await read()).toBe('head\n# BEGIN MESHBOOK proxy\nexport http_proxy=http://10.0.0.1:3128\nexport no_proxy=localhost\n# END MESHBOOK proxy\ntail\n');
+    });
+    await proveOneRoundTrip(blockinfile, t(), params);
+    const diff = await applyWithDiff(blockinfile, t(), { ...params, block: 'export http_proxy=http://10.0.0.2:3128\n' });
+    expect(diff).toContain('-export http_proxy=http://10.0.0.1:3128\n-export no_proxy=localhost\n+export http_proxy=http://10.0.0.2:3128');
+    await proveIdempotent(blockinfile, t(), { path: P, name: 'other', block: 'x=1' });
+    await proveIdempotent(blockinfile, t(), { path: P, name: 'proxy', state: 'absent' }, async () => {
+      expect(await read()).toBe('head\ntail\n# BEGIN MESHBOOK other\nx=1\n# END MESHBOOK other\n');
+    });
+  });
+
+  it('check mode reports and leaves the file alone; create on a fresh path', async () => {
+    await proveCheckMode(blockinfile, t(), { path: P, name: 'new', block: 'y' }, () => hosts.sh(H, `md5sum ${P}`));
+    await proveCheckMode(blockinfile, t(), { path: '/etc/fresh-block', name: 'b', block: 'y', create: true }, () =>
+      hosts.sh(H, 'test -e /etc/fresh-block && echo present || echo absent'),
+    );
+    await proveIdempotent(blockinfile, t(), { path: '/etc/fresh-block', name: 'b', block: "$(id) `x` 'q' ;", create: true, mode: '0640' }, async () => {
+      expect(await hosts.sh(H, 'cat /etc/fresh-block; stat -c %a /etc/fresh-block')).toBe("# BEGIN MESHBOOK b\n$(id) `x` 'q' ;\n# END MESHBOOK b\n640\n");
+    });
+  });
+
+  it('bad params fail before the host is touched', async () => {
+    await proveBadParams(blockinfile, t(), { path: P, name: 'x', marker: '# no mark' }, /blockinfile\.marker/);
+    await proveBadParams(blockinfile, t(), { path: P, block: 'x' }, /blockinfile\.name/);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { lineinfile } from '@meshbook/modules';
+import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
+
+const hosts = useHosts(1);
+const H = 'node1';
+const t = () => hosts.transport(H);
+const P = '/etc/ssh/sshd_config.d/meshbook.conf';
+const read = (path = P) => hosts.fleet().exec(H, ['cat', path]).then((r) => r.stdout);
+
+describe('lineinfile on a real host', () => {
+  it('regexp replaces the last match; re-apply changes nothing; one round trip', async () => {
+    await hosts.sh(H, `printf '#PermitRootLogin yes\\nPort 22\\nPermitRootLogin yes\\n' > ${P}`);
+    const params = { path: P, regexp: '^#?PermitRootLogin', line: 'PermitRootLogin prohibit-password' };
+    await proveIdempotent(lineinfile, t(), params, async () => {
+      expect(await read()).toBe('#PermitRootLogin yes\nPort 22\nPermitRootLogin prohibit-password\n');
+    });
+    await proveOneRoundTrip(lineinfile, t(), params);
+  });
+
+  it('insertafter, insertbefore BOF, absent, with a diff', async () => {
+    await proveIdempotent(lineinfile, t(), { path: P, line: 'Port 2222', insertafter: '^Port 22$' }, async () => {
+      expect(await read()).toBe('#PermitRootLogin yes\nPort 22\nPort 2222\nPermitRootLogin prohibit-password\n');
+    });
+    await proveIdempotent(lineinfile, t(), { path: P, line: '# managed by meshbook', insertbefore: 'BOF' });
+    const diff = await applyWithDiff(lineinfile, t(), { path: P, regexp: '^Port ', state: 'absent' });
+    expect(diff).toContain('-Port 22\n-Port 2222');
+    expect(await read()).toBe('# managed by meshbook\n#PermitRootLogin yes\nPermitRootLogin prohibit-password\n');
+  });
+
+  it('create with mode; a missing file without create fails', async () => {
+    await proveIdempotent(lineinfile, t(), { path: '/etc/created.conf', line: 'x=1', create: true, mode: '0600' }, async () => {
+      expect(await hosts.sh(H, 'cat /etc/created.conf; stat -c %a /etc/created.conf')).toBe('x=1\n600\n');
+    });
+    await expect(lineinfile.run(t(), { path: '/etc/missing.conf', line: 'x' })).rejects.toThrow(/\/etc\/missing\.conf does not exist/);
+  });
+
+  it('check mode reports the edit and leaves the file alone', async () => {
+    const r = await proveCheckMode(lineinfile, t(), { path: P, line: 'MaxAuthTries 3' }, () => hosts.sh(H, `md5sum ${P}; stat -c %Y ${P}`));
+    expect(r.diff).toContain('+MaxAuthTries 3');
+  });
+
+  it('shell metacharacters in line and path are literal', async () => {
+    const path = "/srv/li $(id) `x`; 'q'";
+    await hosts.sh(H, 'mkdir -p /srv');
+    const line = "export X='$(touch /tmp/pwned)' Y=\"`id`\" Z=a;b ünï \\n";
+    await proveIdempotent(lineinfile, t(), { path, line, create: true }, async () => {
+      expect(await read(path)).toBe(`${line}\n`);
+      expect(await hosts.sh(H, 'test -e /tmp/pwned && echo pwned || echo safe')).toBe('safe\n');
+    });
+    await proveIdempotent(lineinfile, t(), { path, line: '-e -n --' }, async () => {
+      expect(await read(path)).toBe(`${line}\n-e -n --\n`);
+    });
+  });
+
+  it('bad params fail before the host is touched', async () => {
+    await proveBadParams(lineinfile, t(), { path: P, line: 'x', regexp: '([' }, /lineinfile\.regexp: a valid regular expression/);
+    await proveBadParams(lineinfile, t(), { path: P, line: 'a\nb' }, /lineinfile\.line/);
+  });
+});
