@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { startFleet } from '@meshbook/fleet';
+import { hostname } from 'node:os';
+import { ensureImage, removeStaleFleets, startFleet } from '@meshbook/fleet';
 import { useFleet } from './support/fleet.js';
 import { sshRun } from './support/ssh.js';
 
@@ -147,5 +148,37 @@ describe('destroying a fleet', () => {
     await fleet.destroy();
     expect(await docker.listContainers({ all: true, ...byLabel })).toHaveLength(0);
     expect(await docker.listNetworks(byLabel)).toHaveLength(0);
+  });
+});
+
+describe('removeStaleFleets', () => {
+  it('removes test fleets whose process is gone, and nothing else', async () => {
+    const docker = new Docker();
+    const image = await ensureImage();
+    const deadPid = '4194305'; // above Linux's pid_max: no process has it
+    const fleetId = `stale-check-${process.pid}`;
+    const make = (name: string, purpose: string, pid: string) =>
+      docker.createContainer({
+        Image: image,
+        name: `meshbook-${name}-${process.pid}`,
+        Labels: {
+          'meshbook.fleet': `${fleetId}-${name}`,
+          'meshbook.purpose': purpose,
+          'meshbook.created': String(Date.now()),
+          'meshbook.owner-pid': pid,
+          'meshbook.owner-host': hostname(),
+        },
+      });
+    const crashed = await make('crashed', 'test', deadPid);
+    const live = await make('live', 'test', String(process.pid));
+    const lab = await make('lab', 'lab', deadPid);
+    try {
+      await removeStaleFleets();
+      await expect(crashed.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      await expect(live.inspect()).resolves.toBeDefined();
+      await expect(lab.inspect()).resolves.toBeDefined();
+    } finally {
+      await Promise.all([crashed, live, lab].map((c) => c.remove({ force: true }).catch(() => {})));
+    }
   });
 });

@@ -36,7 +36,7 @@ function aptSourceTexts(): string[] {
 }
 
 /** The main archive, not -security or a third-party repo: a URI whose path ends in /debian. */
-function findMainArchive(text: string): string | undefined {
+export function findMainArchive(text: string): string | undefined {
   const uris = [
     ...[...text.matchAll(/^\s*URIs:\s*(.+)$/gm)].flatMap((m) => (m[1] ?? '').trim().split(/\s+/)),
     ...[...text.matchAll(/^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)/gm)].map((m) => m[1] ?? ''),
