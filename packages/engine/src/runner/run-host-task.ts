@@ -171,10 +171,7 @@ function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unkn
   if (run.interrupted && error.code === 'ABORTED') return { ...failure('failed', error, durationMs), stoppedMidway: true };
   if (spec.task.failedWhen && error.code !== 'UNKNOWN_AFTER_APPLY') {
     try {
-      if (!spec.task.failedWhen(undefined, ctx, error)) {
-        const ok = failure('ok', error, durationMs);
-        return { ...ok, error: undefined, message: `failure tolerated by failedWhen: ${error.message}`, result: { ...ok.result, status: 'ok', failed: false } };
-      }
+      if (!spec.task.failedWhen(undefined, ctx, error)) return tolerated(error, durationMs);
     } catch (whenError) {
       return failure('failed', toMeshbookError(whenError, 'BAD_INPUT', ctx.name), durationMs);
     }
@@ -183,7 +180,21 @@ function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unkn
   return failure('failed', error, durationMs);
 }
 
-function failure(status: 'failed' | 'unreachable' | 'ok', error: MeshbookError, durationMs: number): Outcome {
+/** failedWhen said an error is no failure: ok, and registered as not failed. */
+function tolerated(error: MeshbookError, durationMs: number): Outcome {
+  return {
+    status: 'ok',
+    ignored: false,
+    knownAfterApply: false,
+    changes: [],
+    message: `failure tolerated by failedWhen: ${error.message}`,
+    result: { status: 'ok', changed: false, failed: false, skipped: false, output: undefined, error: { code: error.code, message: error.message } },
+    stoppedMidway: false,
+    durationMs,
+  };
+}
+
+function failure(status: 'failed' | 'unreachable', error: MeshbookError, durationMs: number): Outcome {
   return {
     status,
     ignored: false,
