@@ -87,7 +87,9 @@ export function renderTemplate(name: string, text: string, vars: Record<string, 
     const message = (error as Error).message ?? String(error);
     const undefinedVar = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(message);
     if (undefinedVar) {
-      throw new MeshbookError('BAD_INPUT', `template ${name}: undefined variable "${undefinedVar[1]}" at line ${undefinedVar[2]}, column ${undefinedVar[3]}`, {
+      // handlebars counts columns from 0; editors count from 1.
+      const column = Number(undefinedVar[3]) + 1;
+      throw new MeshbookError('BAD_INPUT', `template ${name}: undefined variable "${undefinedVar[1]}" at line ${undefinedVar[2]}, column ${column}`, {
         hint: `add "${undefinedVar[1]}" to the template's vars`,
         cause: error,
       });
