@@ -13,7 +13,9 @@ export async function waitForSystemd(containerId: string, hostName: string): Pro
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let lastState = '';
   while (Date.now() < deadline) {
-    const result = await execInContainer(containerId, ['systemctl', 'is-system-running', '--wait']);
+    // `timeout`: a unit that never finishes starting would otherwise hold --wait (and us) forever
+    const secondsLeft = String(Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
+    const result = await execInContainer(containerId, ['timeout', secondsLeft, 'systemctl', 'is-system-running', '--wait']);
     lastState = (result.stdout.trim() || result.stderr.trim()).split('\n').pop() ?? '';
     if (lastState === 'running') return [];
     if (lastState === 'degraded') {
