@@ -94,3 +94,11 @@ describe('mount helpers', () => {
     expect(sourceIsComparable('nfs:/export')).toBe(true);
   });
 });
+
+describe('mount: bind mounts', () => {
+  it('a bind mount that is there counts as right, whatever findmnt calls its type', () => {
+    const p = mount.parse({ src: '/dev/shm', path: '/mnt/scratch', fstype: 'none', opts: 'bind' });
+    const facts = { fstab: file(FSTAB, '/dev/shm /mnt/scratch none bind 0 0\n'), mounted: { source: 'tmpfs[/]', fstype: 'tmpfs', options: 'rw' } };
+    expect(mount.definition.plan(facts, p)).toEqual([]);
+  });
+});

@@ -126,7 +126,7 @@ export const mount = defineModule({
     if (p.state === 'mounted') {
       if (!now) {
         changes.push({ kind: 'mount.mount', target: p.path, summary: `mount ${p.src} (${p.fstype}) at ${p.path}`, before: 'not mounted', after: `${p.src} ${p.fstype}` });
-      } else if (now.fstype !== p.fstype || (sourceIsComparable(p.src!) && now.source !== p.src)) {
+      } else if (!isBindMount(p.opts) && (now.fstype !== p.fstype || (sourceIsComparable(p.src!) && now.source !== p.src))) {
         changes.push({
           kind: 'mount.remount',
           target: p.path,
@@ -154,6 +154,14 @@ export const mount = defineModule({
   },
   invalidates: [MOUNTED_FACT, FILE_STATE_FACT],
 });
+
+/**
+ * findmnt shows a bind mount by the filesystem it exposes (`tmpfs`, source `/dev/sda1[/srv]`), never
+ * as `none`/bind, so a bind mount that is there counts as right.
+ */
+export function isBindMount(opts: string): boolean {
+  return opts.split(',').some((o) => o === 'bind' || o === 'rbind');
+}
 
 /**
  * Whether findmnt's source can be compared with the wanted one. A pseudo filesystem's source is a
