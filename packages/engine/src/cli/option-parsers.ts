@@ -6,8 +6,8 @@ export function increase(_value: string, previous: number): number {
 }
 
 /** Repeatable options (`-e a=1 -e b=2`) collect in order. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** `--tags a,b --tags c` → ['a', 'b', 'c']. */

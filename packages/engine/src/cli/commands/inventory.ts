@@ -12,7 +12,7 @@ export interface InventoryCommandOptions {
   inventory: string;
   list?: boolean;
   graph?: boolean;
-  extraVars: string[];
+  extraVars?: string[];
 }
 
 export const registerInventoryCommand: RegisterCommand = (program, context) => {
@@ -22,7 +22,7 @@ export const registerInventoryCommand: RegisterCommand = (program, context) => {
     .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
     .option('--list', 'print hosts, groups and merged vars as JSON (ansible-inventory --list shape)')
     .option('--graph', 'print the group tree')
-    .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable)', collect, [])
+    .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable)', collect)
     .action(async (options: InventoryCommandOptions) => {
       context.setExitCode(await inventoryCommand(options, context.io));
     });
@@ -32,7 +32,7 @@ export async function inventoryCommand(options: InventoryCommandOptions, io: Cli
   if (options.list === options.graph) {
     throw new MeshbookError('BAD_INPUT', 'give exactly one of --list or --graph', { hint: 'meshbook inventory -i inventories/lab --graph' });
   }
-  const extraVars = await parseExtraVars(options.extraVars, io.cwd);
+  const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
   for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
   const text = options.list ? asJson(renderInventoryList(inventory)) : renderInventoryGraph(inventory);

@@ -25,7 +25,7 @@ export interface RunCommandOptions {
   tags?: string[];
   skipTags?: string[];
   forks?: number;
-  extraVars: string[];
+  extraVars?: string[];
   json?: boolean;
   logFile?: string;
   verbose: number;
@@ -46,7 +46,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('-t, --tags <tags>', 'run only tasks with these tags (comma list, repeatable)', commaList)
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma list, repeatable)', commaList)
     .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
-    .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect, [])
+    .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect)
     .option('--json', 'print events as JSON lines on stdout instead of the terminal output')
     .option('--log-file <path>', 'also write every event as a structured (pino) log to this file')
     .option('-v, --verbose', 'more detail; repeat for more (-vv, -vvv)', increase, 0)
@@ -61,7 +61,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
 
 /** load inventory → load playbook → validate → (listings) → run, connecting lazily. */
 export async function runCommand(playbookPath: string, options: RunCommandOptions, io: CliIo): Promise<ExitCode> {
-  const extraVars = await parseExtraVars(options.extraVars, io.cwd);
+  const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
   const playbook = await loadPlaybook(playbookPath, io.cwd);
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
