@@ -17,6 +17,8 @@ import type { CommandResult, GetOptions, PutOptions, RunOptions, Transport, Tran
 export class LocalTransport implements Transport {
   readonly kind = 'local';
   readonly #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
+  /** Process groups still running, killed on close so an interrupted run leaves nothing behind. */
+  readonly #running = new Set<number>();
 
   constructor(readonly host = 'localhost') {}
 
@@ -34,6 +36,7 @@ export class LocalTransport implements Transport {
       let stdout = '';
       let stderr = '';
       let settled = false;
+      if (child.pid) this.#running.add(child.pid);
       const kill = () => {
         try {
           if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -44,6 +47,7 @@ export class LocalTransport implements Transport {
       const finish = (error: MeshbookError | null, code = -1) => {
         if (settled) return;
         settled = true;
+        if (child.pid) this.#running.delete(child.pid);
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
@@ -114,5 +118,14 @@ export class LocalTransport implements Transport {
     return { ...this.#stats };
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const pid of this.#running) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.#running.clear();
+  }
 }
