@@ -122,6 +122,16 @@ describe('apt parsing', () => {
       holder: 'process 1234 (apt-get)',
     });
     expect(parseAptLockError('E: Could not get lock /var/lib/apt/lists/lock - open (11: Resource temporarily unavailable)')).toEqual({ lock: '/var/lib/apt/lists/lock', holder: null });
+    // With DPkg::Lock::Timeout the holder is only on apt's waiting lines (stdout); stderr names the lock.
+    expect(
+      parseAptLockError(
+        'E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?\nWaiting for cache lock: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 249 (python3)...',
+      ),
+    ).toEqual({ lock: '/var/lib/dpkg/lock-frontend', holder: 'process 249 (python3)' });
+    expect(parseAptLockError('E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?')).toEqual({
+      lock: '/var/lib/dpkg/lock-frontend',
+      holder: null,
+    });
     expect(parseAptLockError('E: Unable to locate package nope')).toBeNull();
   });
 });
