@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
+import { KnownAfterApply, MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { applyFile, planFile } from './lib/file-content.js';
@@ -17,8 +17,8 @@ export interface CopyFacts {
 const copyParams = z
   .strictObject({
     dest: absolutePath,
-    /** Literal content; a Secret masks the diff. */
-    content: z.union([z.string(), z.instanceof(Secret)]).optional(),
+    /** Literal content; a Secret masks the diff; KnownAfterApply (check mode) is reported as a change. */
+    content: z.union([z.string(), z.instanceof(Secret), z.instanceof(KnownAfterApply)]).optional(),
     /** A file on the controller. */
     src: z.string().min(1).optional(),
     ...fileAttributesShape,
@@ -46,7 +46,14 @@ export const copy = defineModule({
     const [dest, source] = await Promise.all([ctx.fact(fileState(params.dest, limit)), readSource(params.src)]);
     return { dest, source };
   },
-  plan: (facts, params): Change[] => planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force }),
+  plan(facts, params): Change[] {
+    if (params.content instanceof KnownAfterApply) {
+      // Check mode before the value exists (e.g. a kubeconfig minted on another host): cannot compare.
+      const { dest } = facts;
+      return [{ kind: 'copy.content', target: params.dest, summary: `write ${params.content}`, before: dest.exists ? `sha256:${dest.sha256?.slice(0, 16)}…` : null, after: String(params.content) }];
+    }
+    return planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force });
+  },
   apply: (ctx, changes, params, facts): Promise<WriteOutput> =>
     applyFile(ctx, 'copy', changes, facts.dest, desiredCopy(facts, params), { backup: params.backup }),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
@@ -67,6 +74,9 @@ export async function readSource(src: string | undefined): Promise<{ path: strin
 
 function desiredCopy(facts: CopyFacts, params: CopyParams): DesiredFile {
   const { content } = params;
+  if (content instanceof KnownAfterApply) {
+    throw new MeshbookError('UNKNOWN_AFTER_APPLY', `copy ${params.dest}: the content is not known yet (${content.description})`);
+  }
   let bytes: Buffer;
   if (content instanceof Secret) bytes = Buffer.from(content.reveal(), 'utf8');
   else if (content !== undefined) bytes = Buffer.from(content, 'utf8');

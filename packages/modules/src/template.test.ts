@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalTransport, MeshbookError, Secret, renderDiff } from '@meshbook/engine';
+import { KnownAfterApply, LocalTransport, MeshbookError, Secret, renderDiff } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { absentFile, textFile } from './lib/file-state-fixtures.js';
 import { renderTemplate, template } from './template.js';
@@ -20,6 +20,7 @@ describePlanFixtures(
     { name: 'each over a list', params: { dest: D, template: '{{#each peers}}{{name}} {{ip}}\n{{/each}}', vars: { peers: [{ name: 'a', ip: '10.0.0.1' }, { name: 'b', ip: '10.0.0.2' }] } }, facts: inline(textFile(D, 'a 10.0.0.1\n')), changes: [{ kind: 'template.content', target: D, content: { path: D, before: 'a 10.0.0.1\n', after: 'a 10.0.0.1\nb 10.0.0.2\n' } }] },
     { name: 'src template read in gather', params: { dest: D, src: 'templates/app.hbs', vars: { x: 1 } }, facts: { dest: absentFile(D), source: { path: 'templates/app.hbs', text: 'x={{x}}\n' } }, changes: [{ kind: 'template.content', target: D, content: { path: D, before: null, after: 'x=1\n' } }] },
     { name: 'mode differs only', params: { dest: D, template: 'a\n', mode: '0640' }, facts: inline(textFile(D, 'a\n')), changes: [{ kind: 'template.mode', target: D, after: '0640' }] },
+    { name: 'a KnownAfterApply var renders as its description (check mode)', params: { dest: D, template: 'join: {{cmd}}\n', vars: { cmd: new KnownAfterApply('join command') } }, facts: inline(), changes: [{ kind: 'template.content', target: D, content: { path: D, before: null, after: 'join: (known after apply: join command)\n' } }] },
     { name: 'a Secret in vars that is used → sensitive', params: { dest: D, template: 'key={{key}}\n', vars: { key: new Secret('wg-private-key-xyz') } }, facts: inline(textFile(D, 'key=old\n')), changes: [{ kind: 'template.content', target: D, sensitive: true }] },
     { name: 'a Secret in vars that is not used → plain diff', params: { dest: D, template: 'port={{port}}\n', vars: { port: 1, key: new Secret('unused-secret') } }, facts: inline(), changes: [{ kind: 'template.content', target: D, content: { path: D, before: null, after: 'port=1\n' } }] },
   ],
@@ -60,5 +61,8 @@ describe('template rendering', () => {
     const result = await template.run(new LocalTransport(), { dest: join(dir, 'out'), src: join(dir, 't.hbs'), vars: { v: 'x' } }, { check: true });
     expect(result.changes[0]).toMatchObject({ kind: 'template.content', content: { after: 'v=x\n' } });
     await expect(template.run(new LocalTransport(), { dest: join(dir, 'out'), src: join(dir, 'missing.hbs') }, { check: true })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+  it('applying with a KnownAfterApply var is an UNKNOWN_AFTER_APPLY error', async () => {
+    await expect(template.run(new LocalTransport(), { dest: '/nonexistent-meshbook/x', template: '{{a}}', vars: { a: new KnownAfterApply('a') } })).rejects.toMatchObject({ code: 'UNKNOWN_AFTER_APPLY' });
   });
 });

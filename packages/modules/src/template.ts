@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
-import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
+import { KnownAfterApply, MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { applyFile, planFile } from './lib/file-content.js';
@@ -50,8 +50,12 @@ export const template = defineModule({
     return { dest, source };
   },
   plan: (facts, params): Change[] => planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force }),
-  apply: (ctx, changes, params, facts): Promise<WriteOutput> =>
-    applyFile(ctx, 'template', changes, facts.dest, desiredTemplate(facts, params), { backup: params.backup }),
+  apply(ctx, changes, params, facts): Promise<WriteOutput> {
+    // In check mode a KnownAfterApply var renders as its description; applying that would write it.
+    const unknown = findDeep(params.vars, (v): v is KnownAfterApply => v instanceof KnownAfterApply);
+    if (unknown) throw new MeshbookError('UNKNOWN_AFTER_APPLY', `template ${params.dest}: a variable is not known yet (${unknown.description})`);
+    return applyFile(ctx, 'template', changes, facts.dest, desiredTemplate(facts, params), { backup: params.backup });
+  },
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
   invalidates: [FILE_STATE_FACT],
 });
@@ -99,11 +103,18 @@ export function renderTemplate(name: string, text: string, vars: Record<string, 
   }
 }
 
+function findDeep<T>(value: unknown, match: (v: unknown) => v is T): T | undefined {
+  if (match(value)) return value;
+  const children = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : [];
+  for (const child of children) {
+    const found = findDeep(child, match);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
 function containsSecret(value: unknown): boolean {
-  if (value instanceof Secret) return true;
-  if (Array.isArray(value)) return value.some(containsSecret);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(containsSecret);
-  return false;
+  return findDeep(value, (v): v is Secret => v instanceof Secret) !== undefined;
 }
 
 /** Template variables with every Secret replaced by its text (only for rendering the file). */
