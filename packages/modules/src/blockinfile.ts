@@ -4,7 +4,7 @@ import type { Change } from '@meshbook/engine';
 import { applyEdit, planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
-import { EDIT_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 import { editBlock, regexSource, splitLines } from './lib/text-edit.js';
 
@@ -46,7 +46,8 @@ export const blockinfile = defineModule({
   gather: async (ctx, params): Promise<BlockinfileFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
   plan: (facts, params): Change[] => planEdit(blockEdit(facts, params)),
   apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, blockEdit(facts, params), params.backup),
-  invalidates: [FILE_STATE_FACT],
+  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
+  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
 });
 
 export function markerLines(marker: string, name: string): { begin: string; end: string } {

@@ -5,7 +5,7 @@ import type { Change } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { applyFile, planFile } from './lib/file-content.js';
 import type { DesiredFile, WriteOutput } from './lib/file-content.js';
-import { DIFF_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 export interface CopyFacts {
@@ -57,7 +57,8 @@ export const copy = defineModule({
   apply: (ctx, changes, params, facts): Promise<WriteOutput> =>
     applyFile(ctx, 'copy', changes, facts.dest, desiredCopy(facts, params), { backup: params.backup }),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
-  invalidates: [FILE_STATE_FACT],
+  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
+  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
 });
 
 export async function readSource(src: string | undefined): Promise<{ path: string; bytes: Buffer } | null> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, joinCommands, sh } from '@meshbook/engine';
 import type { Change, ShellCommand } from '@meshbook/engine';
 import { absolutePath, attributesCommand, attributesToFix, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
-import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 const fileParams = z
@@ -85,5 +85,6 @@ export const file = defineModule({
     if (fix && p.state !== 'absent' && p.state !== 'link') commands.push(fix);
     if (commands.length > 0) await ctx.exec(joinCommands(commands, ' && '));
   },
-  invalidates: [FILE_STATE_FACT],
+  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
+  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
 });

@@ -5,7 +5,7 @@ import { namedBlockEdit } from './blockinfile.js';
 import { applyEdit, planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
 import { absolutePath } from './lib/file-attributes.js';
-import { EDIT_CONTENT_LIMIT, FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 export const HOSTS_MARKER = '# {mark} MESHBOOK HOSTS {name}';
@@ -53,7 +53,8 @@ export const hosts = defineModule({
   gather: async (ctx, params): Promise<HostsFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
   plan: (facts, params): Change[] => planEdit(hostsEdit(facts, params)),
   apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, hostsEdit(facts, params)),
-  invalidates: [FILE_STATE_FACT],
+  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
+  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
 });
 
 function hostsEdit(facts: HostsFacts, p: HostsParams): InPlaceEdit {

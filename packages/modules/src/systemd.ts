@@ -127,5 +127,5 @@ export const systemd = defineModule({
     // One round trip; && stops at the first failure, which exec reports with its stderr.
     await ctx.exec(joinCommands(commands, ' && '));
   },
-  invalidates: ['systemd.unit'],
+  // No `invalidates`: starting or stopping a unit changes what other facts see (interfaces, files).
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FactCache } from '@meshbook/engine';
 import { copy, systemd } from '@meshbook/modules';
 import { proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
@@ -39,6 +40,14 @@ describe('systemd on a real host', () => {
     expect(await show()).toContain('NeedDaemonReload=no');
     expect(await mainPid()).not.toBe(pid);
     expect(await hosts.sh(H, `systemctl show -p Description --value ${UNIT}`)).toBe('meshbook demo v2\n');
+  });
+
+  it('in one run (shared fact cache), a unit file written after a systemd task is seen by the next one', async () => {
+    const facts = new FactCache(t());
+    expect((await systemd.run(t(), { name: UNIT, state: 'started' }, { facts })).changed).toBe(false);
+    await copy.run(t(), { dest: `/usr/lib/systemd/system/${UNIT}`, content: unitFile('meshbook demo v3') }, { facts });
+    const r = await systemd.run(t(), { name: UNIT, state: 'restarted' }, { facts });
+    expect(r.changes.map((c) => c.kind)).toEqual(['systemd.daemon-reload', 'systemd.restart']);
   });
 
   it('restarted and reloaded always act', async () => {
