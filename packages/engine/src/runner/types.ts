@@ -115,6 +115,11 @@ export interface Play {
   handlers?: readonly Handler[];
   /** Validates each host's merged vars before anything connects. */
   varsSchema?: z.ZodType;
+  /**
+   * Checks across the play's hosts before anything connects (e.g. pod CIDRs of two clusters must
+   * not overlap). Returns problems, each naming the hosts or values involved; none means valid.
+   */
+  validateHosts?: (hosts: readonly HostContext[]) => readonly string[];
 }
 
 export interface Playbook {

@@ -121,3 +121,24 @@ describe('listHosts / listTasks', () => {
     expect(listTasks(playbook, { tags: ['debug'] })[1]!.tasks).toEqual([{ name: 'c', tags: ['never', 'debug'] }]);
   });
 });
+
+describe('validatePlaybook: checks across hosts', () => {
+  it('reports what validateHosts finds, naming the hosts, before anything connects', () => {
+    const message = problemsOf({
+      name: 'site',
+      plays: [
+        {
+          name: 'ports',
+          hosts: 'all',
+          validateHosts: (hosts) => {
+            const m1 = hosts.find((h) => h.name === 'm1')!;
+            return hosts.filter((h) => h.name !== 'm1' && h.vars.port === m1.vars.port).map((h) => `${h.name} and m1 share port ${String(h.vars.port)}`);
+          },
+          tasks: [],
+        },
+      ],
+    }, { extraVars: { port: 1 } });
+    expect(message).toContain('plays[0] "ports": w1 and m1 share port 1');
+    expect(message).toContain('plays[0] "ports": w2 and m1 share port 1');
+  });
+});

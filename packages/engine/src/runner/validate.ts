@@ -69,6 +69,14 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
       }
     }
 
+    if (play.validateHosts && contexts.length > 0) {
+      try {
+        for (const problem of play.validateHosts(contexts)) add(`${where}: ${problem}`);
+      } catch (error) {
+        add(`${where}: ${messageOf(error)}`);
+      }
+    }
+
     const handlerNames = new Set<string>();
     for (const handler of play.handlers ?? []) {
       if (handlerNames.has(handler.name)) add(`${where}: handler "${handler.name}" is defined twice`);
