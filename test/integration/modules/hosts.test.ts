@@ -5,7 +5,7 @@ import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOn
 const hosts = useHosts(1);
 const H = 'node1';
 const t = () => hosts.transport(H);
-// Docker bind-mounts /etc/hosts into containers (a rename over it fails): test on a copy.
+// Most tests edit a copy; one edits the real /etc/hosts, which Docker bind-mounts (no rename over it).
 const P = '/etc/hosts.meshbook-test';
 const read = () => hosts.fleet().exec(H, ['cat', P]).then((r) => r.stdout);
 
@@ -26,6 +26,19 @@ describe('hosts on a real host', () => {
     expect(diff).toContain('-10.0.0.11\tm1 m1.c1.lan\n-10.0.0.12\tw1\n+10.0.0.21\tm1');
     await proveIdempotent(hostsModule, t(), { path: P, name: 'cluster-ens3', state: 'absent' }, async () => {
       expect(await read()).toBe(`${original}# BEGIN MESHBOOK HOSTS cluster-wg0\n10.7.0.1\tm1-wg\nfd00::2\tw1-wg\n# END MESHBOOK HOSTS cluster-wg0\n`);
+    });
+  });
+
+  it('the real /etc/hosts, a bind mount in a container, is rewritten in place and resolves', async () => {
+    expect(await hosts.sh(H, 'findmnt -n -o TARGET /etc/hosts')).toBe('/etc/hosts\n');
+    const original = await hosts.sh(H, 'cat /etc/hosts');
+    const params = { name: 'cluster-ens3', entries: [{ ip: '10.0.0.11', names: ['m1', 'm1.c1.lan'] }] };
+    await proveIdempotent(hostsModule, t(), params, async () => {
+      expect(await hosts.sh(H, 'getent hosts m1.c1.lan')).toBe('10.0.0.11       m1 m1.c1.lan\n');
+      expect(await hosts.sh(H, 'cat /etc/hosts')).toBe(`${original}# BEGIN MESHBOOK HOSTS cluster-ens3\n10.0.0.11\tm1 m1.c1.lan\n# END MESHBOOK HOSTS cluster-ens3\n`);
+    });
+    await proveIdempotent(hostsModule, t(), { name: 'cluster-ens3', state: 'absent' }, async () => {
+      expect(await hosts.sh(H, 'cat /etc/hosts')).toBe(original);
     });
   });
 

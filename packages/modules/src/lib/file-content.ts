@@ -76,18 +76,33 @@ export async function applyFile(
       output.backupFile = `${target}.${timestamp()}~`;
       await ctx.exec(sh`cp -p -- ${target} ${output.backupFile}`);
     }
-    const { mode, owner, group } = desired.attributes;
-    // Unset attributes keep the existing file's (by id, which survives a missing name).
-    await ctx.put(target, desired.bytes, {
-      mode: parseInt(mode ?? state.mode ?? '0644', 8),
-      owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
-      group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
-    });
-    return output;
+    if (state.mountPoint) {
+      await rewriteInPlace(ctx, target, desired.bytes, output.sha256);
+    } else {
+      const { mode, owner, group } = desired.attributes;
+      // Unset attributes keep the existing file's (by id, which survives a missing name).
+      await ctx.put(target, desired.bytes, {
+        mode: parseInt(mode ?? state.mode ?? '0644', 8),
+        owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
+        group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
+      });
+      return output;
+    }
   }
   const command = attributesCommand(target, attributesToFix(module, changes, desired.attributes));
   if (command) await ctx.exec(command);
   return output;
+}
+
+/**
+ * A bind-mounted file (Docker's /etc/hosts) cannot be renamed over: rewrite its bytes in place
+ * (not atomic: the only way there is, as Ansible's unsafe_writes) and check the result's sha256.
+ */
+async function rewriteInPlace(ctx: ModuleContext, path: string, bytes: Buffer, wantedSha: string): Promise<void> {
+  const result = await ctx.exec(sh`cat > ${path} && sha256sum < ${path}`, { stdin: bytes });
+  if (!result.stdout.startsWith(wantedSha)) {
+    throw new MeshbookError('TRANSFER_FAILED', `rewriting ${path} in place: checksum mismatch`, { host: ctx.host });
+  }
 }
 
 /** Local time, sortable, no characters a shell or a filesystem minds: 2024-05-01@13:02:03 like Ansible. */

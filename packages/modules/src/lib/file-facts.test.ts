@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FactCache, LocalTransport } from '@meshbook/engine';
-import { fileState, sha256 } from './file-facts.js';
+import { fileState, parseFileState, sha256 } from './file-facts.js';
 
 // The fact's shell script, run for real on the controller (no host needed).
 describe('fileState fact', () => {
@@ -54,5 +54,10 @@ describe('fileState fact', () => {
     expect(all.broken).toMatchObject({ exists: false, isLink: true, linkTarget: 'missing', realPath: join(dir, 'missing') });
     expect(all.absent).toMatchObject({ exists: false, isLink: false, type: null, mode: null });
     expect(all.odd).toMatchObject({ exists: true, text: 'ok' });
+  });
+
+  it('parses a bind-mounted file (mountpoint) and leaves others unmarked', () => {
+    expect(parseFileState('/etc/hosts', 'stat regular file|644|root|root|10|0|0\nmountpoint\ncontent eA==\n')).toMatchObject({ exists: true, mountPoint: true, text: 'x' });
+    expect(parseFileState('/etc/x', 'stat regular file|644|root|root|10|0|0\n').mountPoint).toBe(false);
   });
 });

@@ -21,6 +21,11 @@ export interface FileState {
   linkTarget: string | null;
   /** The path content modules write to: the link resolved (readlink -f), else `path`. */
   realPath: string;
+  /**
+   * The file is itself a mount point (a bind-mounted file, as Docker does with /etc/hosts): it
+   * cannot be replaced by a rename, only rewritten in place.
+   */
+  mountPoint: boolean;
   /** Four octal digits, '0644'; null when absent. */
   mode: string | null;
   owner: string | null;
@@ -55,6 +60,7 @@ if [ -e "$p" ]; then
   s=$(stat -L -c '%F|%a|%U|%G|%s|%u|%g' -- "$p") || exit 3
   printf 'stat %s\\n' "$s"
   if [ -f "$p" ]; then
+    mountpoint -q -- "$p" 2>/dev/null && echo mountpoint
     if [ "$(stat -L -c %s -- "$p")" -le "$m" ]; then printf 'content '; base64 -w0 < "$p" || exit 3; echo
     else h=$(sha256sum < "$p") || exit 3; printf 'sha256 %s\\n' "\${h%% *}"; fi
   fi
@@ -90,6 +96,7 @@ export function parseFileState(path: string, stdout: string): FileState {
     isLink: false,
     linkTarget: null,
     realPath: path,
+    mountPoint: false,
     mode: null,
     owner: null,
     group: null,
@@ -135,6 +142,9 @@ export function parseFileState(path: string, stdout: string): FileState {
       }
       case 'sha256':
         state.sha256 = value.trim();
+        break;
+      case 'mountpoint':
+        state.mountPoint = true;
         break;
     }
   }

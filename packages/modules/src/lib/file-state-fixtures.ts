@@ -10,6 +10,7 @@ export function absentFile(path: string, extra: Partial<FileState> = {}): FileSt
     isLink: false,
     linkTarget: null,
     realPath: path,
+    mountPoint: false,
     mode: null,
     owner: null,
     group: null,
