@@ -75,9 +75,25 @@ export function isMeshbookError(error: unknown): error is MeshbookError {
   return error instanceof MeshbookError;
 }
 
+/**
+ * The message of anything thrown. A zod error (a schema parsed inside a playbook callback) becomes
+ * one `path: message` line per issue instead of zod's JSON dump.
+ */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error && 'issues' in error && Array.isArray(error.issues)) {
+    return (error.issues as Array<{ path?: PropertyKey[]; message?: string }>)
+      .map((issue) => {
+        const path = (issue.path ?? []).map(String).join('.');
+        return path ? `variable "${path}": ${issue.message}` : String(issue.message);
+      })
+      .join('; ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Wraps anything thrown into a MeshbookError (redacted), keeping codes that are already there. */
 export function toMeshbookError(error: unknown, fallback: ErrorCode = 'INTERNAL', host?: string): MeshbookError {
   if (error instanceof MeshbookError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new MeshbookError(fallback, message, { host, cause: error });
+  const isZod = error instanceof Error && 'issues' in error;
+  return new MeshbookError(isZod ? 'BAD_INPUT' : fallback, messageOf(error), { host, cause: error });
 }

@@ -1,4 +1,4 @@
-import { MeshbookError } from '../errors.js';
+import { MeshbookError, messageOf } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { UnknownValueError } from '../module/unknown.js';
 import { serialProblem } from './batches.js';
@@ -58,10 +58,13 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
       }),
     );
 
+    // Hosts whose vars break the schema: their tasks would only repeat the same problem.
+    const badVars = new Set<string>();
     if (play.varsSchema) {
       for (const ctx of contexts) {
         const parsed = play.varsSchema.safeParse(ctx.vars);
         if (parsed.success) continue;
+        badVars.add(ctx.name);
         for (const issue of parsed.error.issues) {
           const variable = issue.path.map(String).join('.') || '(vars)';
           add(`${where}: host "${ctx.name}": variable "${variable}": ${issue.message}`);
@@ -83,12 +86,13 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
       handlerNames.add(handler.name);
     }
 
+    const validHosts = contexts.filter((ctx) => !badVars.has(ctx.name));
     play.tasks.forEach((item, index) => {
       if (item.kind !== 'task' || !selectedByTags(item.tags, options)) return;
-      checkTask(item, taskPath(playIndex, play.name, 'tasks', index, taskName(item)), play, contexts, inventory, add);
+      checkTask(item, taskPath(playIndex, play.name, 'tasks', index, taskName(item)), play, validHosts, inventory, add);
     });
     (play.handlers ?? []).forEach((handler, index) => {
-      checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, contexts, inventory, add);
+      checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add);
     });
   });
 
@@ -136,6 +140,4 @@ function checkTask(task: Task, where: string, play: Play, contexts: readonly Hos
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+

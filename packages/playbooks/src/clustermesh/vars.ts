@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { HostContext } from '@meshbook/engine';
+
+const ipv4 = z.ipv4({ error: 'an IPv4 address such as 10.7.0.2' });
+const cidr = z.cidrv4({ error: 'an IPv4 network such as 10.244.0.0/16' });
+
+/** What every WireGuard member needs (hosts of the `wireguard` group). */
+export const wireguardMemberVars = z.object({
+  wg_address: ipv4,
+  wireguard_interface: z.string().regex(/^[a-zA-Z0-9_=+.-]{1,15}$/, 'an interface name such as wg0').default('wg0'),
+  wireguard_network: cidr,
+  wireguard_prefix: z.coerce.number().int().min(8).max(30),
+  wireguard_port: z.coerce.number().int().min(1).max(65535).default(51820),
+  wireguard_endpoint: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port of the WireGuard server, e.g. 194.35.12.114:51820'),
+  wireguard_keepalive: z.coerce.number().int().min(0).max(65535).default(25),
+});
+
+/** What every Kubernetes node needs (hosts of the `k8s_nodes` group). */
+export const clusterNodeVars = z.object({
+  upstream_ip: ipv4,
+  wg_address: ipv4,
+  cluster_name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS label such as cluster-kzh').refine((n) => n !== 'default', 'anything but "default" (ClusterMesh needs unique names)'),
+  cluster_id: z.coerce.number().int().min(1, 'from 1 to 255 (ClusterMesh: 0 is the default and not allowed)').max(255, 'from 1 to 255'),
+  cluster_short: z.string().regex(/^[a-z0-9]+$/, 'a short lowercase name such as kzh'),
+  pod_cidr: cidr,
+  service_cidr: cidr,
+  containerd_source: z.enum(['debian', 'docker']).default('docker'),
+});
+
+export type ClusterNodeVars = z.output<typeof clusterNodeVars>;
+
+/** A node's vars, parsed (defaults applied). */
+export function nodeVars(host: HostContext, name = host.name): ClusterNodeVars {
+  return clusterNodeVars.parse(name === host.name ? host.vars : host.hostvars(name));
+}
+
+function toRange(network: string): [number, number] {
+  const [address = '', bits = '32'] = network.split('/');
+  const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const start = value - (value % size);
+  return [start, start + size - 1];
+}
+
+export function overlaps(a: string, b: string): boolean {
+  const [a0, a1] = toRange(a);
+  const [b0, b1] = toRange(b);
+  return a0 <= b1 && b0 <= a1;
+}
+
+/**
+ * ClusterMesh needs distinct cluster names and ids and pod networks that overlap nowhere; service
+ * networks must not collide with another cluster's pods either. One problem per pair, naming both.
+ */
+export function clusterProblems(hosts: readonly HostContext[]): string[] {
+  const clusters = new Map<string, { name: string; id: number; pod: string; service: string; host: string }>();
+  for (const host of hosts) {
+    const parsed = clusterNodeVars.safeParse(host.vars);
+    if (!parsed.success) continue; // the per-host schema reports it
+    const v = parsed.data;
+    const seen = clusters.get(v.cluster_name);
+    if (!seen) clusters.set(v.cluster_name, { name: v.cluster_name, id: v.cluster_id, pod: v.pod_cidr, service: v.service_cidr, host: host.name });
+    else if (seen.pod !== v.pod_cidr || seen.service !== v.service_cidr || seen.id !== v.cluster_id) {
+      return [`hosts "${seen.host}" and "${host.name}" are both in ${v.cluster_name} but disagree on cluster_id, pod_cidr or service_cidr`];
+    }
+  }
+  const list = [...clusters.values()];
+  const problems: string[] = [];
+  list.forEach((a, i) =>
+    list.slice(i + 1).forEach((b) => {
+      if (a.id === b.id) problems.push(`clusters ${a.name} and ${b.name} share cluster_id ${a.id}: ClusterMesh needs a unique id per cluster`);
+      const pairs: Array<[string, string, string, string]> = [
+        ['pod_cidr', a.pod, 'pod_cidr', b.pod],
+        ['service_cidr', a.service, 'service_cidr', b.service],
+        ['pod_cidr', a.pod, 'service_cidr', b.service],
+        ['service_cidr', a.service, 'pod_cidr', b.pod],
+      ];
+      for (const [ka, va, kb, vb] of pairs) {
+        if (overlaps(va, vb)) problems.push(`${a.name} ${ka} ${va} overlaps ${b.name} ${kb} ${vb}: give each cluster its own range`);
+      }
+    }),
+  );
+  return problems;
+}
