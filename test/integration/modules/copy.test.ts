@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secret, redactDeep } from '@meshbook/engine';
+import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { copy } from '@meshbook/modules';
 import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
@@ -69,6 +70,30 @@ describe('copy on a real host', () => {
       expect(r.stdout).toBe(content);
       expect(await hosts.sh(H, 'test -e /tmp/pwned && echo pwned || echo safe')).toBe('safe\n');
     });
+  });
+
+  it('as a sudo user with become: root-owned files written, then unchanged', async () => {
+    const fleet = hosts.fleet();
+    const host = fleet.host(H);
+    const user = await connectSsh({
+      host: H,
+      address: host.address,
+      port: host.port,
+      user: fleet.sudoUser.name,
+      privateKeyFile: fleet.privateKeyPath,
+      knownHostsFile: fleet.knownHostsPath,
+      sshConfigFile: false,
+      becomePassword: new Secret(fleet.sudoUser.password),
+    });
+    try {
+      await proveIdempotent(copy, user, { dest: '/etc/become-test.conf', content: 'root only\n', mode: '0600' }, async () => {
+        expect(await hosts.sh(H, "cat /etc/become-test.conf; stat -c '%a %U:%G' /etc/become-test.conf")).toBe('root only\n600 root:root\n');
+      }, { become: true });
+      // Without become the 0600 file cannot even be read: the gather fails, nothing is written.
+      await expect(copy.run(user, { dest: '/etc/become-test.conf', content: 'no become\n' })).rejects.toMatchObject({ code: 'COMMAND_FAILED', message: expect.stringMatching(/reading the state of \/etc\/become-test.conf failed/) });
+    } finally {
+      await user.close();
+    }
   });
 
   it('bad params fail before the host is touched', async () => {
