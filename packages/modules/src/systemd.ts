@@ -96,7 +96,10 @@ export const systemd = defineModule({
     if (p.state === 'stopped' && running) add('systemd.stop', 'stop', u.activeState, 'inactive');
     if (p.state === 'restarted') add('systemd.restart', running ? 'restart' : `restart (was ${u.activeState})`);
     // Reloading a stopped unit fails; like Ansible, reloaded starts it instead.
-    if (p.state === 'reloaded') running ? add('systemd.reload', 'reload') : add('systemd.start', `start (reloaded, was ${u.activeState})`, u.activeState, 'active');
+    if (p.state === 'reloaded') {
+      if (running) add('systemd.reload', 'reload');
+      else add('systemd.start', `start (reloaded, was ${u.activeState})`, u.activeState, 'active');
+    }
     if (p.masked === true && !masked) add('systemd.mask', 'mask', u.unitFileState || 'not found', 'masked');
     return changes;
   },
