@@ -138,6 +138,13 @@ describe('a fleet of systemd hosts', () => {
   });
 });
 
+describe('starting a fleet', () => {
+  it('refuses bad or duplicate host names before creating anything', async () => {
+    await expect(startFleet({ hosts: ['Node 1'] })).rejects.toThrow(/invalid host name/);
+    await expect(startFleet({ hosts: ['a', 'a'] })).rejects.toThrow(/duplicate host names/);
+  });
+});
+
 describe('destroying a fleet', () => {
   it('removes its containers and network, and can be called twice', async () => {
     const fleet = await startFleet({ hosts: 1 });

@@ -33,6 +33,7 @@ interface HostRecord {
 /** Starts a fleet of systemd hosts in parallel; on any failure, removes what it created and rethrows. */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const log = options.onLog ?? (() => {});
+  const names = hostNames(options.hosts);
   const image = await ensureImage(log);
   const purpose = options.purpose ?? 'test';
   const id = randomBytes(4).toString('hex');
@@ -60,7 +61,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   try {
     const started = Date.now();
     await docker().createNetwork({ Name: networkName, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
-    await Promise.all(hostNames(options.hosts).map((name) => fleet.addHost(name)));
+    // allSettled: cleaning up while another host is still being created would leak that host
+    const results = await Promise.allSettled(names.map((name) => fleet.addHost(name)));
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
     log(`fleet ${id}: ${fleet.hosts.length} host(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return fleet;
   } catch (error) {

@@ -5,6 +5,8 @@ export const LABEL_FLEET = 'meshbook.fleet';
 export const LABEL_PURPOSE = 'meshbook.purpose';
 export const LABEL_CREATED = 'meshbook.created';
 export const LABEL_HOST = 'meshbook.host';
+/** On the short-lived container that runs the image setup script. */
+export const LABEL_BUILD = 'meshbook.build';
 
 export function fleetLabels(fleetId: string, purpose: string): Record<string, string> {
   return { [LABEL_FLEET]: fleetId, [LABEL_PURPOSE]: purpose, [LABEL_CREATED]: String(Date.now()) };

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { docker, ignoreMissing } from './docker.js';
-import { LABEL_CREATED, LABEL_FLEET, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_PURPOSE } from './labels.js';
+import { LABEL_BUILD, LABEL_CREATED, LABEL_FLEET, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_PURPOSE } from './labels.js';
 
 const DEFAULT_MAX_AGE_MS = 3 * 60 * 60_000;
+/** A setup container lives for seconds; one this old belongs to a build that died. */
+const BUILD_ABANDONED_AFTER_MS = 30 * 60_000;
 
 /**
  * Removes test fleets left behind by crashed runs: those whose owning process is gone, or that
@@ -30,6 +32,14 @@ export async function removeStaleFleets(maxAgeMs: number = DEFAULT_MAX_AGE_MS): 
       .filter((n: Docker.NetworkInspectInfo) => staleFleets.has(n.Labels?.[LABEL_FLEET] ?? ''))
       .map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove())),
   );
+  await removeAbandonedBuildContainers();
+}
+
+/** A build that crashed between running the setup script and committing leaves its container. */
+async function removeAbandonedBuildContainers(): Promise<void> {
+  const builds = await docker().listContainers({ all: true, filters: { label: [LABEL_BUILD] } });
+  const abandoned = builds.filter((c) => Date.now() - c.Created * 1000 > BUILD_ABANDONED_AFTER_MS);
+  await Promise.all(abandoned.map((c) => ignoreMissing(() => docker().getContainer(c.Id).remove({ force: true }))));
 }
 
 function isStale(labels: Record<string, string>, maxAgeMs: number): boolean {

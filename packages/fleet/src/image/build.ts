@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { docker, statusCodeOf } from '../docker.js';
+import { LABEL_BUILD } from '../labels.js';
 import { cacheDir } from './cache.js';
 import { withLock } from './lock.js';
 import { ensureRootfsTarball } from './rootfs.js';
@@ -51,7 +52,7 @@ async function commitSetup(base: string, tag: string): Promise<void> {
   const container = await docker().createContainer({
     Image: base,
     Cmd: ['/bin/sh', '-c', SETUP_SCRIPT],
-    Labels: { 'meshbook.build': recipeHash() },
+    Labels: { [LABEL_BUILD]: recipeHash() },
     NetworkDisabled: true,
   });
   try {
