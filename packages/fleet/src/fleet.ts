@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, ignoreMissing } from './docker.js';
@@ -38,7 +38,9 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const purpose = options.purpose ?? 'test';
   const id = randomBytes(4).toString('hex');
   const prefix = options.prefix ?? `meshbook-${purpose}`;
-  const workDir = await mkdtemp(join(tmpdir(), `meshbook-fleet-${id}-`));
+  const ownsWorkDir = !options.workDir;
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), `meshbook-fleet-${id}-`)));
+  await mkdir(workDir, { recursive: true, mode: 0o700 });
   const keyPair = generateEd25519KeyPair(`meshbook-fleet-${id}`);
   const privateKeyPath = join(workDir, 'id_ed25519');
   await writeFile(privateKeyPath, keyPair.privateKey, { mode: 0o600 });
@@ -52,6 +54,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     networkName,
     labels,
     workDir,
+    ownsWorkDir,
     privateKeyPath,
     publicKey: keyPair.publicKey,
     sudoPassword: `sudo-${randomBytes(9).toString('base64url')}`,
@@ -92,6 +95,8 @@ interface FleetConfig {
   networkName: string;
   labels: Record<string, string>;
   workDir: string;
+  /** A temp dir of our own is removed on destroy; a caller's dir keeps everything but our two files. */
+  ownsWorkDir: boolean;
   privateKeyPath: string;
   publicKey: string;
   sudoPassword: string;
@@ -233,7 +238,8 @@ class DockerFleet implements Fleet {
     const networks = await docker().listNetworks({ filters: { label: [`${LABEL_FLEET}=${this.id}`] } });
     await Promise.all(networks.map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove())));
     this.records.clear();
-    await rm(this.config.workDir, { recursive: true, force: true });
+    if (this.config.ownsWorkDir) await rm(this.config.workDir, { recursive: true, force: true });
+    else await Promise.all([this.privateKeyPath, this.knownHostsPath].map((path) => rm(path, { force: true })));
   }
 
   private record(name: string): HostRecord {

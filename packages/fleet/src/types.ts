@@ -61,6 +61,11 @@ export interface FleetOptions {
   purpose?: 'test' | 'lab';
   /** Hosts that get a small tmpfs mounted at /mnt/small (8 MB) for disk-full tests. */
   smallDiskHost?: string[];
+  /**
+   * Where the private key and known_hosts go (the lab keeps them in a known place). Default: a
+   * fresh temp dir, removed by destroy(); a given dir keeps everything but those two files.
+   */
+  workDir?: string;
   /** Progress lines (image build, host readiness). */
   onLog?: (line: string) => void;
 }
