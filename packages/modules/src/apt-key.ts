@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState, sha256 } from './lib/file-facts.js';
+import { fileState, sha256 } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 export const KEYRINGS_DIR = '/etc/apt/keyrings';
@@ -114,5 +114,7 @@ export const aptKey = defineModule({
     // apt reads keyrings as the unprivileged _apt user: world-readable.
     await ctx.put(path, source.bytes, { mode: 0o644 });
   },
-  invalidates: [FILE_STATE_FACT, KEY_SOURCE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });

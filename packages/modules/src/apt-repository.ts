@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
 
@@ -98,5 +98,7 @@ export const aptRepository = defineModule({
       throw error;
     }
   },
-  invalidates: [FILE_STATE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });

@@ -251,7 +251,9 @@ export const apt = defineModule({
     const hold = targets('apt.hold');
     if (hold.length > 0) await ctx.exec(sh`apt-mark hold -- ${hold}`);
   },
-  invalidates: [PACKAGES_FACT, HOLDS_FACT, CANDIDATES_FACT, CACHE_AGE_FACT, UPGRADES_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });
 
 /** One package's change; `after` of an install is the word apt-get install takes (`pkg` or `pkg=version`). */

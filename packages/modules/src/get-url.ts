@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, CommandResult } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState, normalizeMode } from './lib/file-facts.js';
+import { fileState, normalizeMode } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 /** Exit codes of the download script, so apply can tell the user which step failed. */
@@ -89,7 +89,9 @@ export const getUrl = defineModule({
       if (change.kind === 'get_url.owner') await ctx.exec(sh`chown ${change.after!} -- ${p.dest}`);
     }
   },
-  invalidates: [FILE_STATE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });
 
 function ownerChange(dest: FileState, p: GetUrlParams): GetUrlChange | null {

@@ -75,5 +75,7 @@ export const group = defineModule({
       }
     }
   },
-  invalidates: [GROUP_FACT, 'user.account'],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });

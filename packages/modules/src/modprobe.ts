@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change, FactRequest } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 /**
@@ -147,5 +147,7 @@ export const modprobe = defineModule({
       }
     }
   },
-  invalidates: [MODULE_STATUS_FACT, FILE_STATE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });

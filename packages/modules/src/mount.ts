@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState, EDIT_CONTENT_LIMIT } from './lib/file-facts.js';
+import { fileState, EDIT_CONTENT_LIMIT } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 /** What is mounted at a path now (the topmost mount when several are stacked), or null. */
@@ -152,7 +152,9 @@ export const mount = defineModule({
       await ctx.exec(sh`mkdir -p -- ${p.path} && mount -t ${p.fstype!} -o ${p.opts} -- ${p.src!} ${p.path}`);
     }
   },
-  invalidates: [MOUNTED_FACT, FILE_STATE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change, FactRequest } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 /** A key's runtime value as `sysctl -n` reads it, or why it could not be read. */
@@ -55,8 +55,6 @@ const params = z
       .optional(),
   })
   .strict();
-
-type SysctlParams = z.output<typeof params>;
 
 export interface SysctlFacts {
   runtime: Record<string, SysctlValue>;
@@ -140,5 +138,7 @@ export const sysctl = defineModule({
     const writes = changes.filter((c) => c.kind === 'sysctl.runtime').map((c) => `${c.target}=${p.values[c.target]}`);
     if (writes.length > 0) await ctx.exec(sh`sysctl -q -w -- ${writes}`);
   },
-  invalidates: [SYSCTL_VALUE_FACT, FILE_STATE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { FILE_STATE_FACT, fileState } from './lib/file-facts.js';
+import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
 /** How the files in dest compare with the archive's entries (`tar --diff`). */
@@ -119,7 +119,9 @@ export const unarchive = defineModule({
       sh`mkdir -p -- ${p.dest} && tar -x --no-same-owner -f ${p.src} -C ${p.dest} --strip-components=${String(p.stripComponents)} -- ${p.include}`,
     );
   },
-  invalidates: [FILE_STATE_FACT, COMPARE_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });
 
 function listed(entries: readonly string[], max = 5): string {

@@ -119,7 +119,9 @@ export const user = defineModule({
     }
     await ctx.exec(sh`usermod ${modifyOptions(changes, p)} -- ${p.name}`);
   },
-  invalidates: [USER_FACT],
+  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
+  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
+  // fact cache is dropped after apply.
 });
 
 /** The supplementary groups the user ends up with: exactly `groups`, or the union with `append`. */
