@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { docker, ignoreMissing } from './docker.js';
+import { BASE_IMAGE_REPOSITORY } from './image/recipe.js';
 import { LABEL_BUILD, LABEL_CREATED, LABEL_FLEET, LABEL_OWNER_HOST, LABEL_OWNER_PID, LABEL_PURPOSE } from './labels.js';
 
 const DEFAULT_MAX_AGE_MS = 3 * 60 * 60_000;
@@ -38,7 +39,11 @@ export async function removeStaleFleets(maxAgeMs: number = DEFAULT_MAX_AGE_MS): 
 /** A build that crashed between running the setup script and committing leaves its container. */
 async function removeAbandonedBuildContainers(): Promise<void> {
   const builds = await docker().listContainers({ all: true, filters: { label: [LABEL_BUILD] } });
-  const abandoned = builds.filter((c) => Date.now() - c.Created * 1000 > BUILD_ABANDONED_AFTER_MS);
+  // Host images inherit the setup container's labels through `commit`, so the label alone also
+  // matches every host: a setup container is the one running the *base* image.
+  const abandoned = builds.filter(
+    (c) => c.Image.startsWith(`${BASE_IMAGE_REPOSITORY}:`) && Date.now() - c.Created * 1000 > BUILD_ABANDONED_AFTER_MS,
+  );
   await Promise.all(abandoned.map((c) => ignoreMissing(() => docker().getContainer(c.Id).remove({ force: true }))));
 }
 
