@@ -24,8 +24,8 @@ export const UNKNOWN_KEY_PLACEHOLDER = '(known after apply)';
 
 /**
  * The wg-quick config. It names no private key: PostUp loads the key from its 0600 file on the
- * host, so the key never leaves the host and this text is safe to diff and log. `wg syncconf`
- * leaves the interface's key alone when the stripped config has no PrivateKey line.
+ * host, so the key never leaves the host and this text is safe to diff and log. (`wg syncconf`
+ * gets the key added on the host, see interface.ts.)
  */
 export function renderWireguardConfig(settings: WireguardInterfaceSettings): string {
   const lines = [

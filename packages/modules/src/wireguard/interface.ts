@@ -123,8 +123,13 @@ export const wireguardInterface = defineModule({
           await ctx.exec(sh`systemctl restart ${unit}`);
           break;
         case 'wireguard.sync': {
-          const stripped = `/run/meshbook-wg-${iface}.stripped`;
-          await ctx.exec(sh`umask 077 && wg-quick strip ${iface} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`);
+          // syncconf makes the interface match the file exactly: a file without PrivateKey would
+          // clear the key. awk reads the key file itself, so the key is never on a command line.
+          const stripped = `/run/meshbook-wg-${iface}.conf`;
+          const withKey = sh.raw(String.raw`'{ print } /^\[Interface\]/ { getline key < keyfile; print "PrivateKey = " key }'`);
+          await ctx.exec(
+            sh`umask 077 && wg-quick strip ${iface} | awk -v keyfile=${params.privateKeyFile} ${withKey} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`,
+          );
           break;
         }
       }
