@@ -58,7 +58,7 @@ export class FactCache {
         asUser,
       );
       missing.forEach((m, i) => {
-        const value = m.request.fact.parse(results[i]!, m.request.args);
+        const value = this.#parse(m.request, results[i]!);
         this.#cache.set(m.cacheKey, value);
         out[m.key] = value;
       });
@@ -74,6 +74,24 @@ export class FactCache {
     }
     for (const key of [...this.#cache.keys()]) {
       if (names.some((n) => key.startsWith(`${n}\u0000`))) this.#cache.delete(key);
+    }
+  }
+
+  /** A parser's failure names the host and the fact, so the user knows where to look. */
+  #parse(request: FactRequest, result: CommandResult): unknown {
+    try {
+      return request.fact.parse(result, request.args);
+    } catch (error) {
+      if (error instanceof MeshbookError) {
+        if (error.host) throw error;
+        throw new MeshbookError(error.code, error.message, { host: this.transport.host, hint: error.hint, cause: error });
+      }
+      throw new MeshbookError('MODULE_FAILED', `fact ${request.fact.name}: ${(error as Error).message}`, {
+        host: this.transport.host,
+        stderr: result.stderr,
+        exitCode: result.exitCode,
+        cause: error,
+      });
     }
   }
 
