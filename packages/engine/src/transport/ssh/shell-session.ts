@@ -56,6 +56,7 @@ export class ShellSession {
   #exitCode: number | undefined;
   #signal: string | undefined;
   #alive = true;
+  #closing = false;
   readonly #closeListeners: Array<() => void> = [];
 
   private constructor(
@@ -84,8 +85,9 @@ export class ShellSession {
     channel.on('error', () => this.#ended());
   }
 
+  /** False once the channel closed, or once this side asked it to close: never reused after that. */
   get alive(): boolean {
-    return this.#alive;
+    return this.#alive && !this.#closing;
   }
 
   get busy(): boolean {
@@ -117,6 +119,7 @@ export class ShellSession {
   /** Ends the shell: EOF on its stdin, then the channel. */
   close(): void {
     if (!this.#alive) return;
+    this.#closing = true;
     try {
       this.channel.end();
       this.channel.close();

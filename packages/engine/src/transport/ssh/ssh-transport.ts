@@ -151,24 +151,31 @@ export class SshTransport implements Transport {
     const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
     let interrupted: ErrorCode | undefined;
     let interruption: Promise<void> | undefined;
+    let settleInterrupted: (() => void) | undefined;
+    // Settles once a kill has gone out and the session closed (or its grace ran out): the command's
+    // own promise may never settle when the shell could not be killed.
+    const killed = new Promise<never>((_, reject) => (settleInterrupted = () => reject(new Error('interrupted'))));
+    killed.catch(() => undefined);
     const interrupt = (code: ErrorCode) => {
       if (interrupted) return;
       interrupted = code;
-      interruption = this.#killSession(session);
+      interruption = this.#killSession(session).then(settleInterrupted);
     };
     const timer = deadline === undefined ? undefined : setTimeout(() => interrupt('TIMEOUT'), Math.max(0, deadline - Date.now()));
     const onAbort = () => interrupt('ABORTED');
     signal?.addEventListener('abort', onAbort, { once: true });
+    const running = session.run(framed, options.onOutput);
+    running.catch(() => undefined);
     try {
-      const result = await session.run(framed, options.onOutput);
+      const result = await Promise.race([running, killed]);
       // Finished just as the timer fired: the kill already went out, so let it land before the
       // session goes back (dead) to the pool; the command itself completed.
       if (interruption) await interruption;
       return result;
     } catch (error) {
       if (interrupted) {
+        const partial = error instanceof SessionEndedError ? error.partial : session.partial();
         await interruption;
-        const partial = error instanceof SessionEndedError ? error.partial : undefined;
         const message = interrupted === 'TIMEOUT' ? `command timed out after ${timeoutMs} ms; its processes were killed` : 'command aborted; its processes were killed';
         throw new MeshbookError(interrupted, message, { host: this.host, command: display, stdout: partial?.stdout.toString('utf8'), stderr: partial?.stderr.toString('utf8') });
       }
@@ -225,7 +232,8 @@ export class SshTransport implements Transport {
       try {
         const killer = this.#pool.takeIdle(session.key) ?? (await this.#pool.openExtra(session.key));
         try {
-          await killer.run(frameCommand({ command: sh`kill -KILL -- ${`-${group}`}`.text }));
+          // `kill -9 -PGID`: the one spelling dash's builtin kill and bash's both take for a group.
+          await killer.run(frameCommand({ command: sh`kill -9 ${`-${group}`}`.text }));
         } finally {
           this.#pool.release(killer);
         }

@@ -1,0 +1,300 @@
+import { createServer } from 'node:net';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MeshbookError, secret, sh } from '@meshbook/engine';
+import type { Fleet } from '@meshbook/fleet';
+import { connectSsh, type SshTransport, type SshTransportOptions } from '../../../packages/engine/src/transport/ssh/index.js';
+import { useFleet } from '../support/fleet.js';
+
+/** Options for reaching a fleet host as root (or `user`), strict host keys against the fleet's file. */
+function optionsFor(fleet: Fleet, name: string, extra: Partial<SshTransportOptions> = {}): SshTransportOptions {
+  const host = fleet.host(name);
+  return {
+    host: name,
+    address: host.address,
+    port: host.port,
+    user: 'root',
+    privateKeyFile: fleet.privateKeyPath,
+    knownHostsFile: fleet.knownHostsPath,
+    agent: false,
+    sshConfigFile: false,
+    ...extra,
+  };
+}
+
+async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof MeshbookError) return error;
+    throw error;
+  }
+  throw new Error('expected a MeshbookError');
+}
+
+/** A loopback port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('SSH transport on real hosts', () => {
+  const fleet = useFleet({ hosts: 2 });
+  let root: SshTransport;
+
+  beforeAll(async () => {
+    root = await connectSsh(optionsFor(fleet(), 'node1'));
+  });
+  afterAll(async () => {
+    await root?.close();
+  });
+
+  it('runs commands with stdout, stderr and exit codes kept apart, and survives exit 3', async () => {
+    const result = await root.run(sh`echo out; echo err >&2; exit 3`);
+    expect(result).toMatchObject({ stdout: 'out\n', stderr: 'err\n', exitCode: 3 });
+    expect((await root.run(sh`hostname`)).stdout).toBe('node1\n');
+    expect((await root.run(sh`printf %s ${"quote ' $(id) `x`"}`)).stdout).toBe("quote ' $(id) `x`");
+  });
+
+  it('gives each command its own stdin, so a command that reads stdin does not eat the protocol', async () => {
+    const cat = await root.run(sh`cat; echo cat-done`);
+    expect(cat.stdout).toBe('cat-done\n');
+    const fed = await root.run(sh`cat; echo; wc -c`, { stdin: 'line one\nline two' });
+    expect(fed.stdout).toBe('line one\nline two\n0\n');
+    const withSecret = await root.run(sh`cat`, { stdin: secret('stdin-canary-7f3a') });
+    expect(withSecret.stdout).toBe('stdin-canary-7f3a');
+    expect((await root.run(sh`echo next`)).stdout).toBe('next\n');
+  });
+
+  it('applies cwd and env per command and streams output', async () => {
+    const chunks: string[] = [];
+    const result = await root.run(sh`pwd; echo "$GREETING"`, { cwd: '/etc', env: { GREETING: 'hi there' }, onOutput: (c) => chunks.push(c) });
+    expect(result.stdout).toBe('/etc\nhi there\n');
+    expect(chunks.join('')).toBe(result.stdout);
+    expect((await root.run(sh`echo "\${GREETING-unset}"`)).stdout).toBe('unset\n');
+  });
+
+  it('reports a command that kills its own shell, and carries on with a fresh session', async () => {
+    const error = await caught(root.run(sh`echo before; kill -9 $$`));
+    expect(error.code).toBe('COMMAND_FAILED');
+    expect(error.stdout).toBe('before\n');
+    expect((await root.run(sh`echo after`)).stdout).toBe('after\n');
+  });
+
+  it('puts files atomically with mode and owner, and gets them back', async () => {
+    const content = Buffer.concat([Buffer.from('binary:'), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+    await root.put('/etc/meshbook-test.bin', content, { mode: 0o640, owner: 'root', group: 'adm' });
+    expect((await fleet().exec('node1', ['stat', '-c', '%a %U %G %s', '/etc/meshbook-test.bin'])).stdout.trim()).toBe(`640 root adm ${content.length}`);
+    expect((await root.get('/etc/meshbook-test.bin')).equals(content)).toBe(true);
+    const large = Buffer.alloc(2 * 1024 * 1024, 'meshbook ');
+    const started = Date.now();
+    await root.put('/tmp/large.txt', large);
+    const back = await root.get('/tmp/large.txt');
+    console.log(`[ssh] put+get of 2 MiB through the session: ${Date.now() - started} ms`);
+    expect(back.equals(large)).toBe(true);
+    const leftovers = await fleet().exec('node1', ['sh', '-c', 'ls -a /etc /tmp | grep -F .meshbook- || true']);
+    expect(leftovers.stdout).toBe('');
+  });
+
+  it('fails put and get with TRANSFER_FAILED, leaving no temp file behind', async () => {
+    const put = await caught(root.put('/no/such/dir/file', 'x'));
+    expect(put.code).toBe('TRANSFER_FAILED');
+    const ownerError = await caught(root.put('/tmp/bad-owner', 'x', { owner: 'no-such-user' }));
+    expect(ownerError.code).toBe('TRANSFER_FAILED');
+    expect((await fleet().exec('node1', ['sh', '-c', 'ls -a /tmp | grep -F .meshbook- || true'])).stdout).toBe('');
+    const get = await caught(root.get('/no/such/file'));
+    expect(get.code).toBe('TRANSFER_FAILED');
+  });
+
+  it('runs 50 concurrent commands on one host, all succeeding', async () => {
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => root.run(sh`sleep 0.2; echo ${i}`)));
+    console.log(`[ssh] 50 concurrent 0.2 s commands: ${Date.now() - started} ms`);
+    results.forEach((result, i) => expect(result).toMatchObject({ exitCode: 0, stdout: `${i}\n` }));
+  });
+
+  it('feeds commands through a kept session in about a millisecond or two', async () => {
+    for (let i = 0; i < 20; i++) await root.run(sh`true`);
+    const measure = async (command: ReturnType<typeof sh>, n: number) => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const started = process.hrtime.bigint();
+        await root.run(command);
+        times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+      times.sort((a, b) => a - b);
+      return { median: times[n >> 1]!, p90: times[Math.floor(n * 0.9)]! };
+    };
+    const builtin = await measure(sh`true`, 300);
+    const forked = await measure(sh`/bin/true`, 300);
+    const before = root.stats();
+    await root.run(sh`true`);
+    const after = root.stats();
+    console.log(`[ssh] per command, builtin: median ${builtin.median.toFixed(2)} ms, p90 ${builtin.p90.toFixed(2)} ms; forked: median ${forked.median.toFixed(2)} ms, p90 ${forked.p90.toFixed(2)} ms`);
+    expect(after.roundTrips - before.roundTrips).toBe(1);
+    expect(after.commands - before.commands).toBe(1);
+    // Loose bound: a new exec channel costs ~50 ms; the shared 2-core machine adds noise.
+    expect(forked.median).toBeLessThan(15);
+  });
+
+  it('kills the whole process group of a command past its timeout, leaving nothing behind', async () => {
+    const error = await caught(root.run(sh`echo started; sleep 1001 & sleep 1002; echo never`, { timeoutMs: 700 }));
+    expect(error.code).toBe('TIMEOUT');
+    expect(error.stdout).toBe('started\n');
+    const ps = await fleet().exec('node1', ['ps', '-eo', 'pid,args']);
+    expect(ps.stdout).not.toMatch(/sleep 100[12]/);
+    expect((await root.run(sh`echo alive`)).stdout).toBe('alive\n');
+  });
+
+  it('aborts a running command on its signal', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const error = await caught(root.run(sh`sleep 1003`, { signal: controller.signal }));
+    expect(error.code).toBe('ABORTED');
+    expect((await fleet().exec('node1', ['ps', '-eo', 'args'])).stdout).not.toContain('sleep 1003');
+  });
+
+  it('needs no sudo to become root when the login user is root', async () => {
+    const result = await root.run(sh`id -u`, { become: true });
+    expect(result.stdout).toBe('0\n');
+    expect((await root.run(sh`id -un`, { become: { user: 'nobody' } })).stdout).toBe('nobody\n');
+  });
+
+  describe('become with the sudo user', () => {
+    let deploy: SshTransport;
+    beforeAll(async () => {
+      const { name, password } = fleet().sudoUser;
+      deploy = await connectSsh(optionsFor(fleet(), 'node1', { user: name, becomePassword: secret(password) }));
+    });
+    afterAll(async () => {
+      await deploy?.close();
+    });
+
+    it('runs as root through one kept sudo shell, in parallel too', async () => {
+      expect((await deploy.run(sh`id -un`)).stdout).toBe(`${fleet().sudoUser.name}\n`);
+      const results = await Promise.all(Array.from({ length: 12 }, () => deploy.run(sh`id -u`, { become: true })));
+      for (const result of results) expect(result.stdout).toBe('0\n');
+    });
+
+    it('puts and gets root-owned files with become', async () => {
+      await deploy.put('/root/meshbook-secret.conf', 'token=abc\n', { become: true, mode: 0o600 });
+      expect((await fleet().exec('node1', ['stat', '-c', '%a %U', '/root/meshbook-secret.conf'])).stdout.trim()).toBe('600 root');
+      expect((await deploy.get('/root/meshbook-secret.conf', { become: true })).toString()).toBe('token=abc\n');
+      expect((await caught(deploy.get('/root/meshbook-secret.conf'))).code).toBe('TRANSFER_FAILED');
+    });
+
+    it('kills a timed-out command run as root', async () => {
+      const error = await caught(deploy.run(sh`sleep 1004`, { become: true, timeoutMs: 700 }));
+      expect(error.code).toBe('TIMEOUT');
+      expect((await fleet().exec('node1', ['ps', '-eo', 'args'])).stdout).not.toContain('sleep 1004');
+      expect((await deploy.run(sh`id -u`, { become: true })).stdout).toBe('0\n');
+    });
+
+    it('refuses a wrong sudo password with one attempt and never shows it', async () => {
+      const wrong = await connectSsh(optionsFor(fleet(), 'node1', { user: fleet().sudoUser.name, becomePassword: secret('wrong-password-canary') }));
+      try {
+        const errors = await Promise.all(Array.from({ length: 4 }, () => caught(wrong.run(sh`id -u`, { become: true }))));
+        for (const error of errors) {
+          expect(error.code).toBe('BECOME_FAILED');
+          expect(error.message).toContain('incorrect password');
+          expect(error.describe()).not.toContain('wrong-password-canary');
+        }
+        // The failed attempt does not break the connection for plain commands.
+        expect((await wrong.run(sh`echo plain`)).stdout).toBe('plain\n');
+      } finally {
+        await wrong.close();
+      }
+      const log = await fleet().exec('node1', ['sh', '-c', 'journalctl -q --no-pager _COMM=sudo 2>/dev/null | grep -c "incorrect password" || true']);
+      console.log(`[ssh] sudo journal lines with "incorrect password": ${log.stdout.trim()}`);
+    });
+
+    it('says when sudo needs a password that was not given', async () => {
+      const none = await connectSsh(optionsFor(fleet(), 'node1', { user: fleet().sudoUser.name }));
+      try {
+        const error = await caught(none.run(sh`id -u`, { become: true }));
+        expect(error.code).toBe('BECOME_FAILED');
+        expect(error.message).toContain('needs a password');
+      } finally {
+        await none.close();
+      }
+    });
+  });
+
+  describe('connection failures', () => {
+    it('reports a closed port as UNREACHABLE', async () => {
+      const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { port: await closedPort() })));
+      expect(error.code).toBe('UNREACHABLE');
+      expect(error.message).toContain('ECONNREFUSED');
+    });
+
+    it('reports a wrong key as AUTH_FAILED', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
+      const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { user: 'nobody-here' })));
+      expect(error.code).toBe('AUTH_FAILED');
+      expect(dir).toBeTruthy();
+    });
+
+    it('refuses an unknown host under strict and adds it under accept-new, saying so', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
+      const knownHostsFile = join(dir, 'known_hosts');
+      const unknown = await caught(connectSsh(optionsFor(fleet(), 'node1', { knownHostsFile })));
+      expect(unknown.code).toBe('HOST_KEY_UNKNOWN');
+      expect(unknown.message).toMatch(/SHA256:[A-Za-z0-9+/]{43}\b/);
+      const notices: string[] = [];
+      const accepted = await connectSsh(optionsFor(fleet(), 'node1', { knownHostsFile, hostKeyPolicy: 'accept-new', onNotice: (m) => notices.push(m) }));
+      await accepted.close();
+      expect(notices).toHaveLength(1);
+      expect(accepted.notices).toEqual(notices);
+      expect(await readFile(knownHostsFile, 'utf8')).toContain(`[127.0.0.1]:${fleet().host('node1').port} ssh-ed25519 `);
+      const again = await connectSsh(optionsFor(fleet(), 'node1', { knownHostsFile }));
+      await again.close();
+    });
+
+    it('reaches a host through a bastion (ProxyJump)', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
+      const knownHostsFile = join(dir, 'known_hosts');
+      await copyFile(fleet().knownHostsPath, knownHostsFile);
+      const node2 = fleet().host('node2');
+      const through = await connectSsh({
+        ...optionsFor(fleet(), 'node2', { knownHostsFile, hostKeyPolicy: 'accept-new' }),
+        address: node2.ip,
+        port: 22,
+        proxyJump: `root@127.0.0.1:${fleet().host('node1').port}`,
+      });
+      try {
+        expect((await through.run(sh`hostname`)).stdout).toBe('node2\n');
+      } finally {
+        await through.close();
+      }
+    });
+
+    it('refuses a changed host key with the fingerprint and the fix', async () => {
+      await fleet().regenerateHostKeys('node2');
+      const error = await caught(connectSsh(optionsFor(fleet(), 'node2', { hostKeyPolicy: 'accept-new' })));
+      expect(error.code).toBe('HOST_KEY_MISMATCH');
+      expect(error.message).toMatch(/SHA256:[A-Za-z0-9+/]{43}\b/);
+      expect(error.hint).toContain(`ssh-keygen -R '[127.0.0.1]:${fleet().host('node2').port}' -f ${fleet().knownHostsPath}`);
+    });
+
+    it('reports a host that goes away as UNREACHABLE, for a running command and for a new connection', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
+      const knownHostsFile = join(dir, 'known_hosts');
+      await writeFile(knownHostsFile, '');
+      const node2 = await connectSsh(optionsFor(fleet(), 'node2', { knownHostsFile, hostKeyPolicy: 'accept-new', keepaliveIntervalMs: 1000 }));
+      const running = caught(node2.run(sh`sleep 60`));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await fleet().stop('node2');
+      const during = await running;
+      expect(during.code).toBe('UNREACHABLE');
+      expect((await caught(node2.run(sh`true`))).code).toBe('UNREACHABLE');
+      await node2.close();
+      const error = await caught(connectSsh(optionsFor(fleet(), 'node2', { knownHostsFile, connectTimeoutMs: 3000 })));
+      expect(error.code).toBe('UNREACHABLE');
+    });
+  });
+});
