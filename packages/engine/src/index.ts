@@ -18,3 +18,5 @@ export { main } from './cli/main.js';
 export { loadPlaybook } from './cli/load-playbook.js';
 export { parseExtraVars } from './cli/extra-vars.js';
 export * from './inventory/index.js';
+export type { SshTransport, SshTransportOptions } from './transport/ssh/index.js';
+export { createTransport, connectSsh } from './transport/connect.js';

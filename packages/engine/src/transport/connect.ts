@@ -1,7 +1,16 @@
 import type { ConnectionSpec } from '../inventory/types.js';
 import { LocalTransport } from './local.js';
-import { connectSsh, type SshTransportOptions } from './ssh/index.js';
+import type { SshTransport, SshTransportOptions } from './ssh/index.js';
 import type { Transport } from './types.js';
+
+/**
+ * Connects over SSH. ssh2 is loaded on first use (~75 ms to import), so importing the engine
+ * stays cheap for programs that never open a connection.
+ */
+export async function connectSsh(options: SshTransportOptions): Promise<SshTransport> {
+  const ssh = await import('./ssh/index.js');
+  return ssh.connectSsh(options);
+}
 
 /**
  * The transport an inventory host asks for. SSH connects eagerly, so an unreachable host fails
