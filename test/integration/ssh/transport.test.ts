@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeshbookError, secret, sh } from '@meshbook/engine';
+import { createTransport, MeshbookError, secret, sh } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
 import { connectSsh, type SshTransport, type SshTransportOptions } from '../../../packages/engine/src/transport/ssh/index.js';
 import { useFleet } from '../support/fleet.js';
@@ -181,6 +181,20 @@ describe('SSH transport on real hosts', () => {
       for (const result of results) expect(result.stdout).toBe('0\n');
     });
 
+    it('shares a small channel budget between plain and sudo sessions', async () => {
+      const { name, password } = fleet().sudoUser;
+      const tight = await connectSsh(optionsFor(fleet(), 'node1', { user: name, becomePassword: secret(password), maxChannels: 2 }));
+      try {
+        // Alternating users force the pool to close an idle session of one user to open one for
+        // the other; with only two channels, a wrong budget would deadlock or exceed the limit.
+        const uid = (await tight.run(sh`id -u`)).stdout;
+        const results = await Promise.all(Array.from({ length: 16 }, (_, i) => tight.run(sh`sleep 0.05; id -u`, { become: i % 2 === 0 })));
+        results.forEach((result, i) => expect(result.stdout).toBe(i % 2 === 0 ? '0\n' : uid));
+      } finally {
+        await tight.close();
+      }
+    });
+
     it('puts and gets root-owned files with become', async () => {
       await deploy.put('/root/meshbook-secret.conf', 'token=abc\n', { become: true, mode: 0o600 });
       expect((await fleet().exec('node1', ['stat', '-c', '%a %U', '/root/meshbook-secret.conf'])).stdout.trim()).toBe('600 root');
@@ -232,11 +246,64 @@ describe('SSH transport on real hosts', () => {
       expect(error.message).toContain('ECONNREFUSED');
     });
 
-    it('reports a wrong key as AUTH_FAILED', async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
+    it('reports a user the key does not open as AUTH_FAILED', async () => {
       const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { user: 'nobody-here' })));
       expect(error.code).toBe('AUTH_FAILED');
-      expect(dir).toBeTruthy();
+      expect(error.message).toContain('publickey');
+    });
+
+    it('authenticates with a password, and refuses a wrong one as AUTH_FAILED without showing it', async () => {
+      const { name, password } = fleet().sudoUser;
+      // The fleet's image turns password logins off; sshd takes the first value it reads, so an
+      // earlier drop-in turns them back on for this host.
+      const enable = await fleet().exec('node1', ['sh', '-c', 'echo "PasswordAuthentication yes" > /etc/ssh/sshd_config.d/05-password.conf && systemctl reload ssh']);
+      expect(enable.exitCode, enable.stderr).toBe(0);
+      const withPassword = await connectSsh(optionsFor(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret(password) }));
+      try {
+        expect((await withPassword.run(sh`id -un`)).stdout).toBe(`${name}\n`);
+      } finally {
+        await withPassword.close();
+      }
+      const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret('wrong-login-canary') })));
+      expect(error.code).toBe('AUTH_FAILED');
+      expect(error.describe()).not.toContain('wrong-login-canary');
+    });
+
+    it('resolves a Host alias through an ssh config file (HostName, Port, User, IdentityFile)', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
+      const sshConfigFile = join(dir, 'config');
+      const node1 = fleet().host('node1');
+      await writeFile(sshConfigFile, `Host fleet-node1\n  HostName 127.0.0.1\n  Port ${node1.port}\n  User root\n  IdentityFile ${fleet().privateKeyPath}\n`);
+      const viaConfig = await connectSsh({ host: 'node1', address: 'fleet-node1', sshConfigFile, knownHostsFile: fleet().knownHostsPath, agent: false });
+      try {
+        expect((await viaConfig.run(sh`hostname`)).stdout).toBe('node1\n');
+      } finally {
+        await viaConfig.close();
+      }
+    });
+
+    it('opens a host through createTransport from an inventory connection spec', async () => {
+      const node1 = fleet().host('node1');
+      const transport = await createTransport('node1', {
+        connection: 'ssh',
+        address: node1.address,
+        port: node1.port,
+        user: 'root',
+        privateKeyFile: fleet().privateKeyPath,
+        password: undefined,
+        become: undefined,
+        becomePassword: undefined,
+        hostKeyPolicy: 'strict',
+        knownHostsFile: fleet().knownHostsPath,
+        proxyJump: undefined,
+        connectTimeoutMs: 5000,
+      });
+      try {
+        expect(transport.kind).toBe('ssh');
+        expect((await transport.run(sh`hostname`)).stdout).toBe('node1\n');
+      } finally {
+        await transport.close();
+      }
     });
 
     it('refuses an unknown host under strict and adds it under accept-new, saying so', async () => {

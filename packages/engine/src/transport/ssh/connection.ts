@@ -180,7 +180,8 @@ export async function openConnection(target: ConnectionTarget): Promise<ClientTy
       },
       debug: (line: string) => {
         // Only the offers: they explain a failed negotiation, and they hold no secrets.
-        if (line.startsWith('Handshake: (local)') || line.startsWith('Handshake: (remote)')) handshakeOffers.push(line.slice('Handshake: '.length));
+        if (line.startsWith('Handshake: (local) ')) handshakeOffers.push(`meshbook ${line.slice('Handshake: (local) '.length)}`);
+        else if (line.startsWith('Handshake: (remote) ')) handshakeOffers.push(`server   ${line.slice('Handshake: (remote) '.length)}`);
       },
     } as ConnectConfig;
     if (target.sock) config.sock = target.sock;
