@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, ignoreMissing } from './docker.js';
@@ -18,7 +18,7 @@ import {
 } from './provision.js';
 import { waitForSshBanner, waitForSystemd } from './readiness.js';
 import { generateEd25519KeyPair } from './ssh-keys.js';
-import type { ExecOptions, ExecResult, Fleet, FleetHost, FleetOptions } from './types.js';
+import type { ExecOptions, ExecResult, Fleet, FleetHost, FleetHostSpec, FleetOptions } from './types.js';
 
 /** What the fleet keeps per host beyond the public FleetHost. */
 interface HostRecord {
@@ -33,18 +33,19 @@ interface HostRecord {
 /** Starts a fleet of systemd hosts in parallel; on any failure, removes what it created and rethrows. */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const log = options.onLog ?? (() => {});
-  const names = hostNames(options.hosts);
+  const specs = hostSpecs(options.hosts);
   const image = await ensureImage(log);
   const purpose = options.purpose ?? 'test';
-  const id = randomBytes(4).toString('hex');
+  const id = options.id ?? randomBytes(4).toString('hex');
   const prefix = options.prefix ?? `meshbook-${purpose}`;
   const ownsWorkDir = !options.workDir;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), `meshbook-fleet-${id}-`)));
   await mkdir(workDir, { recursive: true, mode: 0o700 });
-  const keyPair = generateEd25519KeyPair(`meshbook-fleet-${id}`);
   const privateKeyPath = join(workDir, 'id_ed25519');
+  const keyPair = (await readKeyPair(privateKeyPath)) ?? generateEd25519KeyPair(`meshbook-fleet-${id}`);
   await writeFile(privateKeyPath, keyPair.privateKey, { mode: 0o600 });
   await chmod(privateKeyPath, 0o600);
+  await writeFile(`${privateKeyPath}.pub`, `${keyPair.publicKey}\n`, { mode: 0o644 });
   const networkName = `${prefix}-${id}`;
   const labels = { ...fleetLabels(id, purpose), ...ownerLabels() };
   const fleet = new DockerFleet({
@@ -59,13 +60,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     publicKey: keyPair.publicKey,
     sudoPassword: `sudo-${randomBytes(9).toString('base64url')}`,
     smallDiskHosts: new Set(options.smallDiskHost ?? []),
+    fixedAddresses: new Map(specs.map((spec) => [spec.name, spec])),
     log,
   });
   try {
     const started = Date.now();
-    await docker().createNetwork({ Name: networkName, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
+    await docker().createNetwork({
+      Name: networkName,
+      Driver: 'bridge',
+      Labels: labels,
+      CheckDuplicate: true,
+      ...(options.network ? { IPAM: { Driver: 'default', Config: [{ Subnet: options.network.subnet }] } } : {}),
+    });
     // allSettled: cleaning up while another host is still being created would leak that host
-    const results = await Promise.allSettled(names.map((name) => fleet.addHost(name)));
+    const results = await Promise.allSettled(specs.map((spec) => fleet.addHost(spec.name)));
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     log(`fleet ${id}: ${fleet.hosts.length} host(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -76,11 +84,25 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
 }
 
-function hostNames(hosts: number | string[]): string[] {
-  const names = typeof hosts === 'number' ? Array.from({ length: hosts }, (_, i) => `node${i + 1}`) : hosts;
+function hostSpecs(hosts: FleetOptions['hosts']): FleetHostSpec[] {
+  const specs =
+    typeof hosts === 'number'
+      ? Array.from({ length: hosts }, (_, i) => ({ name: `node${i + 1}` }))
+      : hosts.map((h) => (typeof h === 'string' ? { name: h } : h));
+  const names = specs.map((s) => s.name);
   if (new Set(names).size !== names.length) throw new Error(`duplicate host names: ${names.join(', ')}`);
   for (const name of names) assertValidHostName(name);
-  return names;
+  return specs;
+}
+
+/** A key pair left in the work dir by an earlier run (the lab), so its authorised key stays valid. */
+async function readKeyPair(privateKeyPath: string): Promise<{ privateKey: string; publicKey: string } | null> {
+  try {
+    const [privateKey, publicKey] = await Promise.all([readFile(privateKeyPath, 'utf8'), readFile(`${privateKeyPath}.pub`, 'utf8')]);
+    return { privateKey, publicKey: publicKey.trim() };
+  } catch {
+    return null;
+  }
 }
 
 function assertValidHostName(name: string): void {
@@ -101,6 +123,8 @@ interface FleetConfig {
   publicKey: string;
   sudoPassword: string;
   smallDiskHosts: Set<string>;
+  /** Static IPs and SSH ports by host name (hosts added later without one get docker's choice). */
+  fixedAddresses: Map<string, FleetHostSpec>;
   log: (line: string) => void;
 }
 
@@ -152,6 +176,8 @@ class DockerFleet implements Fleet {
         networkName: config.networkName,
         labels: { ...config.labels, [LABEL_HOST]: name },
         smallDisk: config.smallDiskHosts.has(name),
+        ...(config.fixedAddresses.get(name)?.ip ? { ip: config.fixedAddresses.get(name)!.ip } : {}),
+        ...(config.fixedAddresses.get(name)?.sshPort ? { sshPort: config.fixedAddresses.get(name)!.sshPort } : {}),
       });
       await container.start();
       // access is set up while systemd boots: neither step needs the other
@@ -231,15 +257,10 @@ class DockerFleet implements Fleet {
 
   async destroy(): Promise<void> {
     this.destroyed = true;
-    const containers = await docker().listContainers({ all: true, filters: { label: [`${LABEL_FLEET}=${this.id}`] } });
-    await Promise.all(
-      containers.map((c) => ignoreMissing(() => docker().getContainer(c.Id).remove({ force: true, v: true }))),
-    );
-    const networks = await docker().listNetworks({ filters: { label: [`${LABEL_FLEET}=${this.id}`] } });
-    await Promise.all(networks.map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove())));
+    await removeFleetContainers(this.id);
     this.records.clear();
     if (this.config.ownsWorkDir) await rm(this.config.workDir, { recursive: true, force: true });
-    else await Promise.all([this.privateKeyPath, this.knownHostsPath].map((path) => rm(path, { force: true })));
+    else await Promise.all([this.privateKeyPath, `${this.privateKeyPath}.pub`, this.knownHostsPath].map((path) => rm(path, { force: true })));
   }
 
   private record(name: string): HostRecord {
@@ -256,4 +277,12 @@ class DockerFleet implements Fleet {
     this.knownHostsWrite = this.knownHostsWrite.then(write, write);
     return this.knownHostsWrite;
   }
+}
+
+/** Removes every container and network labelled with the fleet id; for fleets of another process (the lab). */
+export async function removeFleetContainers(id: string): Promise<void> {
+  const containers = await docker().listContainers({ all: true, filters: { label: [`${LABEL_FLEET}=${id}`] } });
+  await Promise.all(containers.map((c) => ignoreMissing(() => docker().getContainer(c.Id).remove({ force: true, v: true }))));
+  const networks = await docker().listNetworks({ filters: { label: [`${LABEL_FLEET}=${id}`] } });
+  await Promise.all(networks.map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove())));
 }

@@ -9,6 +9,10 @@ export interface HostContainerSpec {
   labels: Record<string, string>;
   /** Mount a small tmpfs at /mnt/small for disk-full tests. */
   smallDisk: boolean;
+  /** Static IP on the network; default: docker picks. */
+  ip?: string;
+  /** Fixed loopback port for sshd; default: docker picks. */
+  sshPort?: number;
 }
 
 export const SMALL_DISK_PATH = '/mnt/small';
@@ -33,7 +37,7 @@ export async function createHostContainer(spec: HostContainerSpec): Promise<Dock
     Tmpfs: tmpfs,
     Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
     // loopback only, random port: tests reach sshd at 127.0.0.1:<port> and nowhere else
-    PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '0' }] },
+    PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(spec.sshPort ?? 0) }] },
     NetworkMode: spec.networkName,
   } satisfies Docker.HostConfig & { CgroupnsMode: string };
   return docker().createContainer({
@@ -48,7 +52,7 @@ export async function createHostContainer(spec: HostContainerSpec): Promise<Dock
     StopTimeout: 15,
     ExposedPorts: { '22/tcp': {} },
     HostConfig: hostConfig,
-    NetworkingConfig: { EndpointsConfig: { [spec.networkName]: {} } },
+    NetworkingConfig: { EndpointsConfig: { [spec.networkName]: spec.ip ? { IPAMConfig: { IPv4Address: spec.ip } } : {} } },
   });
 }
 

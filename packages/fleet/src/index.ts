@@ -4,3 +4,6 @@ export { ensureImage } from './image/build.js';
 export { removeStaleFleets } from './stale.js';
 export { SMALL_DISK_PATH } from './host-container.js';
 export { assertDockerAvailable } from './docker.js';
+export type { FleetHostSpec } from './types.js';
+export { removeFleetContainers } from './fleet.js';
+export { labUp, labDown, labStatus, type LabSpec, type LabHostStatus } from './lab.js';

@@ -53,9 +53,22 @@ export interface Fleet {
   destroy(): Promise<void>;
 }
 
+/** A host with a fixed address: the lab's inventory names its IP and its SSH port. */
+export interface FleetHostSpec {
+  name: string;
+  /** Static IP on the fleet's network (needs `network.subnet`). */
+  ip?: string;
+  /** Fixed port for sshd on 127.0.0.1; default: one docker picks. */
+  sshPort?: number;
+}
+
 export interface FleetOptions {
-  /** A count (node1..nodeN) or explicit names. */
-  hosts: number | string[];
+  /** A count (node1..nodeN), explicit names, or hosts with fixed addresses. */
+  hosts: number | Array<string | FleetHostSpec>;
+  /** A fixed fleet id, so a later process finds it (the lab); default: random. */
+  id?: string;
+  /** The fleet network's subnet, for static host IPs; default: docker picks one. */
+  network?: { subnet: string };
   /** Prefix for container names, so the lab and tests are told apart at a glance. */
   prefix?: string;
   purpose?: 'test' | 'lab';

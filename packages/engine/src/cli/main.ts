@@ -4,6 +4,7 @@ import { EXIT } from '../events/types.js';
 import { redact } from '../secret.js';
 import { registerFactsCommand } from './commands/facts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
+import { registerLabCommand } from './commands/lab.js';
 import { registerRunCommand } from './commands/run.js';
 import type { RegisterCommand } from './commands/context.js';
 import { reportFatalError } from './errors.js';
@@ -12,7 +13,7 @@ import { resolveIo } from './io.js';
 import type { CliIo } from './io.js';
 
 /** Subcommands, one file each under cli/commands/. */
-const COMMANDS: readonly RegisterCommand[] = [registerRunCommand, registerInventoryCommand, registerFactsCommand];
+const COMMANDS: readonly RegisterCommand[] = [registerRunCommand, registerInventoryCommand, registerFactsCommand, registerLabCommand];
 
 
 /**
