@@ -78,9 +78,9 @@ export function defaultUser(): string {
  * Auth methods in ssh's order: agent, keys, password. A key that cannot be decrypted is an error
  * when the user named it, and skipped when it is only a default location.
  */
-function authMethods(target: ConnectionTarget): AnyAuthMethod[] {
-  const methods: AnyAuthMethod[] = [];
-  if (target.agent) methods.push({ type: 'agent', username: target.user, agent: target.agent });
+function authMethods(target: ConnectionTarget): Array<{ method: AnyAuthMethod; label: string }> {
+  const methods: Array<{ method: AnyAuthMethod; label: string }> = [];
+  if (target.agent) methods.push({ method: { type: 'agent', username: target.user, agent: target.agent }, label: 'ssh-agent' });
   for (const key of target.keys) {
     if (key.data.length === 0) continue;
     const parsed = utils.parseKey(key.data, target.passphrase?.reveal());
@@ -94,21 +94,10 @@ function authMethods(target: ConnectionTarget): AnyAuthMethod[] {
       }
       continue;
     }
-    methods.push({ type: 'publickey', username: target.user, key: Array.isArray(parsed) ? parsed[0]! : parsed });
+    methods.push({ method: { type: 'publickey', username: target.user, key: Array.isArray(parsed) ? parsed[0]! : parsed }, label: `publickey (${key.source})` });
   }
-  if (target.password) methods.push({ type: 'password', username: target.user, password: target.password.reveal() });
+  if (target.password) methods.push({ method: { type: 'password', username: target.user, password: target.password.reveal() }, label: 'password' });
   return methods;
-}
-
-function describeMethod(method: AnyAuthMethod, target: ConnectionTarget): string {
-  if (method.type === 'publickey') {
-    const key = target.keys.find((k) => {
-      const parsed = utils.parseKey(k.data, target.passphrase?.reveal());
-      return !(parsed instanceof Error) && (Array.isArray(parsed) ? parsed[0] : parsed)?.getPublicSSH().equals((method.key as { getPublicSSH(): Buffer }).getPublicSSH());
-    });
-    return `publickey (${key?.source ?? 'key'})`;
-  }
-  return method.type;
 }
 
 /**
@@ -169,11 +158,11 @@ export async function openConnection(target: ConnectionTarget): Promise<ClientTy
       },
       authHandler: (authsLeft: AuthenticationType[], _partial: boolean, callback: (next: AnyAuthMethod | false) => void) => {
         while (next < methods.length) {
-          const method = methods[next++]!;
+          const { method, label } = methods[next++]!;
           const wire = method.type === 'agent' ? 'publickey' : method.type;
           // The first call has no list yet; later calls name what the server still accepts.
           if (authsLeft && authsLeft.length > 0 && !authsLeft.includes(wire as AuthenticationType)) continue;
-          tried.push(describeMethod(method, target));
+          tried.push(label);
           return callback(method);
         }
         callback(false);

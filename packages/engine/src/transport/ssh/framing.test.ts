@@ -134,6 +134,23 @@ describe('frameCommand in a real sh', () => {
     expect(r!.stdout.toString()).toBe('line one\ntwo\n');
   });
 
+  it('runs nothing when the connection drops before a command with input is complete', async () => {
+    const framed = frameCommand({ command: 'cat > "$MB_TARGET"; touch "$MB_TARGET.ran"', env: { MB_TARGET: `/tmp/meshbook-trunc-${process.pid}` }, stdin: Buffer.alloc(4096, 'x') });
+    // Cut inside the input, and inside the command's group: the shell must see a syntax error.
+    for (const cut of [40, framed.script.length >> 1, framed.script.indexOf('\n} )') + 1]) {
+      const shell = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+      shell.stdin.end(framed.script.slice(0, cut));
+      await new Promise((resolve) => shell.on('close', resolve));
+      const check = spawn('/bin/sh', ['-c', `ls /tmp/meshbook-trunc-${process.pid}* 2>/dev/null | wc -l`]);
+      const count = await new Promise<string>((resolve) => {
+        let out = '';
+        check.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        check.on('close', () => resolve(out.trim()));
+      });
+      expect(count, `cut at ${cut}`).toBe('0');
+    }
+  });
+
   it('refuses invalid environment names', () => {
     expect(() => frameCommand({ command: 'true', env: { 'A;rm': 'x' } })).toThrow(/invalid environment variable name/);
   });

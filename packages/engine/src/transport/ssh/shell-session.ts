@@ -101,7 +101,7 @@ export class ShellSession {
 
   /** Runs one framed command; rejects with SessionEndedError when the shell goes away meanwhile. */
   run(framed: FramedCommand, onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void): Promise<FrameResult> {
-    if (!this.#alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1 }, this.#exitCode, this.#signal));
+    if (!this.alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1 }, this.#exitCode, this.#signal));
     if (this.#current) return Promise.reject(new Error('internal: session already running a command'));
     return new Promise((resolve, reject) => {
       this.#current = { parser: new FrameParser(framed.marker, onOutput), resolve, reject };
@@ -173,6 +173,7 @@ export class ShellSession {
     const { counters } = start;
     return new Promise((resolve, reject) => {
       counters.roundTrip();
+      counters.bytesUp(Buffer.byteLength(command));
       client.exec(command, (error, channel) => {
         if (error) return reject(new SessionStartError('channel', '', undefined, error));
         let stdout = Buffer.alloc(0);
