@@ -90,3 +90,29 @@ describe('SessionPool', () => {
     expect(p.channelsInUse).toBe(0);
   });
 });
+
+describe('SessionPool against a server with a lower MaxSessions', () => {
+  it('learns the limit from a refused channel and queues instead of failing', async () => {
+    class Refused extends Error {}
+    let open = 0;
+    const p = new SessionPool(
+      8,
+      async (key) => {
+        if (open >= 3) throw new Refused('open failed');
+        open++;
+        const session = new FakeSession(key);
+        session.onClose(() => open--);
+        return session as unknown as ShellSession;
+      },
+      (error) => error instanceof Refused,
+    );
+    const first = await p.acquire('plain');
+    // Each command gives its session back when done, as the transport does.
+    const rest = Array.from({ length: 6 }, () => p.acquire('plain').then((s) => (p.release(s), s)));
+    await tick();
+    expect(p.channelLimit).toBe(3);
+    p.release(first);
+    expect(await Promise.all(rest)).toHaveLength(6);
+    expect(p.channelsInUse).toBe(3);
+  });
+});

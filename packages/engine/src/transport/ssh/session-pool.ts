@@ -23,14 +23,22 @@ export class SessionPool {
   readonly #verified = new Set<string>();
   readonly #probing = new Set<string>();
   #used = 0;
+  /** Opens in flight (counted in #used too). */
+  #opening = 0;
   #closed = false;
   #pumping = false;
   #pumpAgain = false;
 
   constructor(
-    readonly maxChannels: number,
+    private maxChannels: number,
     private readonly open: (key: string) => Promise<ShellSession>,
+    /** Whether an open failed because the server refused another channel (a MaxSessions below ours). */
+    private readonly isChannelRefusal: (error: unknown) => boolean = () => false,
   ) {}
+
+  get channelLimit(): number {
+    return this.maxChannels;
+  }
 
   get channelsInUse(): number {
     return this.#used;
@@ -166,8 +174,10 @@ export class SessionPool {
   #start(waiter: Waiter): void {
     const probe = !this.#verified.has(waiter.key);
     if (probe) this.#probing.add(waiter.key);
+    this.#opening++;
     this.open(waiter.key).then(
       (session) => {
+        this.#opening--;
         if (probe) {
           this.#probing.delete(waiter.key);
           this.#verified.add(waiter.key);
@@ -183,6 +193,17 @@ export class SessionPool {
       },
       (error: unknown) => {
         this.#used--;
+        this.#opening--;
+        const established = this.#used - this.#opening;
+        if (established > 0 && this.isChannelRefusal(error)) {
+          // The server allows fewer channels than we assumed: learn its limit and let the waiter
+          // queue for a channel that is already open instead of failing its command.
+          this.maxChannels = Math.min(this.maxChannels, established);
+          if (probe) this.#probing.delete(waiter.key);
+          this.#waiters.unshift(waiter);
+          this.#pump();
+          return;
+        }
         if (probe) {
           this.#probing.delete(waiter.key);
           this.#failed.set(waiter.key, error);

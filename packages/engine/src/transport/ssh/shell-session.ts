@@ -21,7 +21,7 @@ export class SessionEndedError extends Error {
   }
 }
 
-/** Why a session could not start; sudo.ts turns these into BECOME_FAILED messages. */
+/** Why a session could not start; sudo.ts turns these into BECOME_FAILED messages. 'channel': the server refused the channel. */
 export class SessionStartError extends Error {
   constructor(
     readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel',

@@ -6,7 +6,7 @@ import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transpo
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { frameCommand, type FrameResult } from './framing.js';
 import { SessionPool } from './session-pool.js';
-import { SessionEndedError, ShellSession, type SessionCounters } from './shell-session.js';
+import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
 import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
 
 export interface SshTransportInit {
@@ -56,7 +56,7 @@ export class SshTransport implements Transport {
       bytesUp: (n) => void (stats.bytesUp += n),
       bytesDown: (n) => void (stats.bytesDown += n),
     };
-    this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key));
+    this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
@@ -148,7 +148,10 @@ export class SshTransport implements Transport {
     if (signal?.aborted) throw new MeshbookError('ABORTED', 'command aborted before it started', { host: this.host, command: display });
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const key = await this.#sessionKey(options.become);
-    const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
+    const session = await this.#acquire(key, display, signal, deadline, timeoutMs).catch((error: unknown) => {
+      if (error instanceof MeshbookError) throw error;
+      throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot open a shell session on ${this.host}: ${(error as Error).message}`, { host: this.host, command: display, cause: error });
+    });
     let interrupted: ErrorCode | undefined;
     let interruption: Promise<void> | undefined;
     let settleInterrupted: (() => void) | undefined;
@@ -246,6 +249,7 @@ export class SshTransport implements Transport {
 
   async #sessionFailure(error: unknown, display: string): Promise<MeshbookError> {
     if (error instanceof MeshbookError) return error;
+    if (this.#closing && !this.#lost) return new MeshbookError('ABORTED', `transport to ${this.host} closed during the command`, { host: this.host, command: display, cause: error });
     if (error instanceof SessionEndedError) {
       // A dropped connection closes every channel first; give the client's close a moment to
       // arrive so that the host is reported unreachable, not the command as failed.
@@ -284,6 +288,7 @@ export class SshTransport implements Transport {
       try {
         return await ShellSession.open(this.#client, { key, prefix: '', counters: this.#counters });
       } catch (error) {
+        if (isChannelRefusal(error)) throw error;
         throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot start a shell on ${this.host}: ${(error as Error).message}`, { host: this.host, cause: error });
       }
     }
@@ -292,9 +297,14 @@ export class SshTransport implements Transport {
       return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters));
     } catch (error) {
       if (this.#lost) throw this.#lost;
+      if (isChannelRefusal(error)) throw error;
       throw becomeError(this.host, user, error);
     }
   }
+}
+
+function isChannelRefusal(error: unknown): boolean {
+  return error instanceof SessionStartError && error.reason === 'channel';
 }
 
 function transferError(host: string, what: string, error: unknown): MeshbookError {
