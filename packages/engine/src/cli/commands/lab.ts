@@ -39,7 +39,7 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
       await fleet.assertDockerAvailable();
       await mkdir(plan.workDir, { recursive: true, mode: 0o700 });
       const how = await fleet.labUp({ id: plan.id, subnet: plan.subnet, workDir: plan.workDir, hosts: plan.hosts }, log);
-      io.stdout.write(`lab ${how}: ${plan.hosts.length} hosts (${plan.hosts.map((h) => `${h.name} 127.0.0.1:${h.sshPort}`).join(', ')})\n`);
+      io.stdout.write(`lab ${plan.id} ${how}: ${plan.hosts.length} hosts (${plan.hosts.map((h) => `${h.name} 127.0.0.1:${h.sshPort}`).join(', ')})\n`);
       io.stdout.write(`next: npx meshbook run playbooks/clustermesh.ts -i ${options.inventory}\n`);
       return EXIT.OK;
     }
