@@ -1,35 +1,46 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine (as root) for meshbook: the Docker engine and debootstrap (the test
-# hosts and the lab are built from Debian packages, no registry), pnpm, dependencies, and a build.
-# Safe to run again: every step checks first.
+# Sets up a fresh Debian 12 machine (as root) for meshbook: the Docker engine and debootstrap (the
+# test hosts and the lab are built from Debian packages, no registry), pnpm, the dependencies and
+# a build. Every step checks first, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\n== %s\n' "$*"; }
+say() { printf '\n=== %s (at %ss)\n' "$*" "$SECONDS"; }
 
-need_apt=()
-command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
-command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
-if [ "${#need_apt[@]}" -gt 0 ]; then
-  log "installing ${need_apt[*]} from Debian's packages"
-  apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}"
+command -v node >/dev/null || { echo "node (>= 20) is required and missing" >&2; exit 1; }
+[ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ] || { echo "node >= 20 is required, found $(node --version)" >&2; exit 1; }
+
+missing_packages=()
+command -v dockerd >/dev/null || missing_packages+=(docker.io)
+command -v debootstrap >/dev/null || missing_packages+=(debootstrap)
+if [ ${#missing_packages[@]} -gt 0 ]; then
+  say "installing ${missing_packages[*]} from Debian's packages"
+  apt-get update # a new machine's package lists are empty or stale
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing_packages[@]}"
+fi
+
+if ! command -v pnpm >/dev/null; then
+  say "installing pnpm"
+  # corepack cannot verify the registry's signatures on these machines; npm can install pnpm
+  npm i -g pnpm@10
+fi
+
+# The hosts need /dev/net/tun (wireguard-go); a minimal machine may not have the node.
+if [ ! -e /dev/net/tun ]; then
+  mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 666 /dev/net/tun
 fi
 
 if ! docker info >/dev/null 2>&1; then
-  # No systemd on the machine itself: start the daemon binary and wait for it.
-  log "starting dockerd"
-  nohup dockerd >/var/log/meshbook-dockerd.log 2>&1 &
-  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
-  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/meshbook-dockerd.log" >&2; exit 1; }
+  say "starting dockerd"
+  # no systemd on the machine itself: run the daemon in the background
+  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not come up in 60 s:" >&2; tail -50 /var/log/dockerd.log >&2; exit 1; }
 fi
 
-if ! command -v pnpm >/dev/null 2>&1; then
-  # corepack cannot verify the registry's signatures here; npm installs pnpm fine.
-  log "installing pnpm"
-  npm install -g pnpm@10 >/dev/null
-fi
-
-log "installing dependencies and building"
+say "pnpm install and build"
 if [ "${CI:-}" = "true" ]; then pnpm install --frozen-lockfile; else pnpm install; fi
 pnpm build
