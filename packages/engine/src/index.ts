@@ -20,3 +20,4 @@ export { parseExtraVars } from './cli/extra-vars.js';
 export * from './inventory/index.js';
 export type { SshTransport, SshTransportOptions } from './transport/ssh/index.js';
 export { createTransport, connectSsh } from './transport/connect.js';
+export type * from './transport/host-lock.js';

@@ -32,6 +32,12 @@ export interface RunPlaybookOptions extends SelectionOptions {
   playbookName?: string;
   /** The controller's transport for `delegateTo: 'localhost'`; default a LocalTransport (tests pass a fake). */
   localTransport?: Transport;
+  /**
+   * Each host is locked for the run (runner/host-lock.ts) unless false. A host another run holds
+   * is waited for up to `hostLockWaitMs` (default 30000), then reported HOST_LOCKED.
+   */
+  hostLock?: boolean;
+  hostLockWaitMs?: number;
   /** Validate before anything connects (default true); the CLI may skip it when it already validated. */
   validate?: boolean;
 }

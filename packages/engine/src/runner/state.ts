@@ -5,7 +5,9 @@ import type { InventoryHost } from '../inventory/types.js';
 import { FactCache } from '../module/facts.js';
 import { redactDeep } from '../secret.js';
 import { LocalTransport } from '../transport/local.js';
+import type { HostLockRequest } from '../transport/host-lock.js';
 import type { Transport } from '../transport/types.js';
+import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
 import { groupMembers } from './hosts.js';
 import type { RunPlaybookOptions } from './options.js';
 import type { TaskResult } from './types.js';
@@ -51,6 +53,7 @@ export class RunState {
   #graceTimer: NodeJS.Timeout | undefined;
   #local: Promise<Target> | undefined;
   readonly #onSignal = () => this.#interrupt();
+  readonly #lockRequest: HostLockRequest | undefined;
 
   constructor(readonly options: RunPlaybookOptions) {
     this.queue = new PQueue({ concurrency: Math.max(1, options.forks ?? 16) });
@@ -58,6 +61,7 @@ export class RunState {
     this.check = options.check === true;
     this.diff = options.diff === true;
     this.graceMs = options.graceMs ?? 10_000;
+    this.#lockRequest = options.hostLock === false ? undefined : runLockIdentity(options.hostLockWaitMs ?? DEFAULT_HOST_LOCK_WAIT_MS);
     if (options.signal?.aborted) this.#interrupt();
     else options.signal?.addEventListener('abort', this.#onSignal, { once: true });
   }
@@ -83,12 +87,23 @@ export class RunState {
     return runtime;
   }
 
-  /** The host's connection, opened once at its first use; a failure rejects with the connect error. */
+  /**
+   * The host's connection, opened once at its first use and locked against other runs before
+   * anything runs on it; a failure rejects with the connect (or HOST_LOCKED) error.
+   */
   connection(host: HostRuntime): Promise<Target> {
-    host.connection ??= this.options.connect(host.inventoryHost).then((transport) => ({
-      transport,
-      facts: new FactCache(transport, { signal: this.commandSignal }),
-    }));
+    host.connection ??= this.options.connect(host.inventoryHost).then(async (transport) => {
+      if (this.#lockRequest) {
+        try {
+          const warning = await lockHost(transport, this.#lockRequest);
+          if (warning) this.emit({ type: 'warning', message: warning });
+        } catch (error) {
+          await transport.close().catch(() => undefined);
+          throw error;
+        }
+      }
+      return { transport, facts: new FactCache(transport, { signal: this.commandSignal }) };
+    });
     return host.connection;
   }
 

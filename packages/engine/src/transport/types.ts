@@ -1,5 +1,6 @@
 import type { ShellCommand } from '../command.js';
 import type { Secret } from '../secret.js';
+import type { HostLockRequest, HostLockState } from './host-lock.js';
 
 /** Who a command runs as. `true` means root through sudo (or directly when already root). */
 export type Become = boolean | { user: string };
@@ -67,4 +68,9 @@ export interface Transport {
   get(path: string, options?: GetOptions): Promise<Buffer>;
   stats(): TransportStats;
   close(): Promise<void>;
+  /**
+   * Takes the host's run lock (host-lock.ts) for as long as the transport stays open. Transports
+   * without it (the controller's local one, test fakes) are never locked.
+   */
+  lockHost?(request: HostLockRequest): Promise<HostLockState>;
 }

@@ -13,7 +13,7 @@ import { watchInterrupts } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { loadPlaybook } from '../load-playbook.js';
 import { startReporting } from '../reporting.js';
-import { collect, commaList, increase, positiveInt } from '../option-parsers.js';
+import { collect, commaList, increase, nonNegativeSeconds, positiveInt } from '../option-parsers.js';
 import type { RegisterCommand } from './context.js';
 import { renderListings } from './listings.js';
 
@@ -32,6 +32,7 @@ export interface RunCommandOptions {
   syntaxCheck?: boolean;
   listHosts?: boolean;
   listTasks?: boolean;
+  lockTimeout?: number;
 }
 
 export const registerRunCommand: RegisterCommand = (program, context) => {
@@ -47,6 +48,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma list, repeatable)', commaList)
     .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
     .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect)
+    .option('--lock-timeout <seconds>', 'wait this long for a host another meshbook run holds, then report it HOST_LOCKED (default 30)', nonNegativeSeconds)
     .option('--json', 'print events as JSON lines on stdout instead of the terminal output')
     .option('--log-file <path>', 'also write every event as a structured (pino) log to this file')
     .option('-v, --verbose', 'more detail; repeat for more (-vv, -vvv)', increase, 0)
@@ -86,6 +88,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
       check: options.check === true,
       diff: options.diff === true,
       forks: options.forks,
+      ...(options.lockTimeout !== undefined ? { hostLockWaitMs: options.lockTimeout * 1000 } : {}),
       connect: async (host) => {
         const transport = await connectHost(host);
         opened.push(transport);

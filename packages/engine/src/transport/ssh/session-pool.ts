@@ -75,6 +75,11 @@ export class SessionPool {
     return undefined;
   }
 
+  /** Counts a channel opened outside the pool (the host lock's) against the budget, for good. */
+  reserveChannel(): void {
+    this.#used++;
+  }
+
   /**
    * Opens a session outside the budget. Only for killing a hung command: waiting for a channel
    * there could wait forever when every session is hung. The session then joins the pool.

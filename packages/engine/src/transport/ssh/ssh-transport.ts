@@ -3,6 +3,8 @@ import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { Secret } from '../../secret.js';
 import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { HostLockRequest, HostLockState } from '../host-lock.js';
+import { openHostLockChannel } from './host-lock-channel.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { frameCommand, type FrameResult } from './framing.js';
 import { SessionPool } from './session-pool.js';
@@ -118,6 +120,15 @@ export class SshTransport implements Transport {
       });
     }
     return Buffer.from(result.stdout.toString('latin1'), 'base64');
+  }
+
+  /** The host lock on an exec channel of its own, held until this transport closes (host-lock.ts). */
+  async lockHost(request: HostLockRequest): Promise<HostLockState> {
+    if (this.#lost) throw this.#lost;
+    const { state, channel } = await openHostLockChannel(this.#client, this.host, request, this.#counters);
+    // The holding channel counts against MaxSessions like any session, for the whole run.
+    if (channel) this.#pool.reserveChannel();
+    return state;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { MeshbookError } from '../errors.js';
+import type { HostLockRequest } from '../transport/host-lock.js';
+import type { Transport } from '../transport/types.js';
+
+export const DEFAULT_HOST_LOCK_WAIT_MS = 30_000;
+
+/** Who this run is, as the lock file records it for a run that has to wait. */
+export function runLockIdentity(waitMs: number, now = new Date()): HostLockRequest {
+  return {
+    runId: randomBytes(8).toString('hex'),
+    holder: `controller=${hostname()} pid=${process.pid} started=${now.toISOString()}`,
+    waitMs,
+  };
+}
+
+/**
+ * Takes the host's lock before any task touches it (check mode too: it must not read a host
+ * another run is half-way through). Returns a warning to show, if any; throws HOST_LOCKED when
+ * another run held the lock for the whole wait.
+ */
+export async function lockHost(transport: Transport, request: HostLockRequest): Promise<string | undefined> {
+  if (!transport.lockHost) return undefined;
+  const lock = await transport.lockHost(request);
+  if (lock.state === 'unsupported') return `${transport.host}: flock(1) is not installed, so this run does not lock the host against other runs`;
+  if (lock.state === 'busy') {
+    throw new MeshbookError('HOST_LOCKED', `${transport.host} is locked by another meshbook run (${lock.holder}); gave up after waiting ${Math.round(request.waitMs / 1000)} s`, {
+      host: transport.host,
+      hint: 'let that run finish, then run again (or raise --lock-timeout); the lock ends with that run\'s SSH connection, so it cannot outlive a crashed controller',
+    });
+  }
+  return undefined;
+}
