@@ -88,8 +88,9 @@ export function fileState(path: string, maxContentBytes: number = DIFF_CONTENT_L
 /** Fact name, for a module's `invalidates` list. */
 export const FILE_STATE_FACT = 'file.state';
 
-export function parseFileState(path: string, stdout: string): FileState {
-  const state: FileState = {
+/** The state of a path that does not exist: where parsing starts, and what plan fixtures build on. */
+export function absentFileState(path: string): FileState {
+  return {
     path,
     exists: false,
     type: null,
@@ -107,6 +108,10 @@ export function parseFileState(path: string, stdout: string): FileState {
     bytes: null,
     text: null,
   };
+}
+
+export function parseFileState(path: string, stdout: string): FileState {
+  const state = absentFileState(path);
   for (const line of stdout.split('\n')) {
     const space = line.indexOf(' ');
     const key = space < 0 ? line : line.slice(0, space);

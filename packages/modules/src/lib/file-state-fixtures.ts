@@ -1,27 +1,9 @@
-import { sha256, textOf } from './file-facts.js';
+import { absentFileState, sha256, textOf } from './file-facts.js';
 import type { FileState } from './file-facts.js';
 
 /** A FileState for plan fixtures: absentFile('/x'), textFile('/x', 'a\n', { mode: '0600' }), ... */
 export function absentFile(path: string, extra: Partial<FileState> = {}): FileState {
-  return {
-    path,
-    exists: false,
-    type: null,
-    isLink: false,
-    linkTarget: null,
-    realPath: path,
-    mountPoint: false,
-    mode: null,
-    owner: null,
-    group: null,
-    uid: null,
-    gid: null,
-    size: null,
-    sha256: null,
-    bytes: null,
-    text: null,
-    ...extra,
-  };
+  return { ...absentFileState(path), ...extra };
 }
 
 export function textFile(path: string, content: string | Buffer, extra: Partial<FileState> = {}): FileState {
