@@ -1,0 +1,47 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import type { Fleet } from '../../packages/fleet/src/index.ts';
+import { ansibleSetup } from './ansible.js';
+import type { Scenario, Tool } from './args.js';
+import { writeInventory } from './inventory.js';
+import { measure } from './measure.js';
+import { ansibleSessions, meshbookRoundTrips } from './round-trips.js';
+import { ansibleChanged, meshbookChanged, type Sample } from './samples.js';
+
+/** Both tools get as many forks as the issue's Ansible baseline (>= every N benchmarked). */
+export const FORKS = 32;
+
+export interface RunContext {
+  repoRoot: string;
+  fleet: Fleet;
+  /** This sample's raw directory (inventory, output, Ansible config). */
+  dir: string;
+  run: number;
+}
+
+/**
+ * One playbook run of `tool` against the fleet, measured. meshbook is started as its bin script
+ * with node (what `npx meshbook` ends up executing, without npx's own start-up).
+ */
+export async function runTool(tool: Tool, scenario: Scenario, ctx: RunContext): Promise<Sample> {
+  const dir = join(ctx.dir, `${tool}-${scenario}`);
+  await mkdir(dir, { recursive: true });
+  const inventory = join(dir, 'inventory.yaml');
+  await writeInventory(ctx.fleet, tool, inventory);
+  const stdoutPath = join(dir, 'stdout.txt');
+  const stderrPath = join(dir, 'stderr.txt');
+  const loadAverage1m = loadavg()[0]!;
+  const base = { tool, hosts: ctx.fleet.hosts.length, scenario, run: ctx.run, loadAverage1m };
+
+  if (tool === 'meshbook') {
+    const argv = [process.execPath, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', String(FORKS)];
+    const m = await measure(argv, { cwd: ctx.repoRoot, env: process.env, stdoutPath, stderrPath });
+    return { ...base, ...m, roundTripsPerHost: await meshbookRoundTrips(stdoutPath), changedTasks: await meshbookChanged(stdoutPath) };
+  }
+  const setup = await ansibleSetup(join(dir, 'ansible'), FORKS);
+  const argv = ['ansible-playbook', '-i', inventory, 'bench/workload/ansible.yaml'];
+  const m = await measure(argv, { cwd: ctx.repoRoot, env: setup.env, stdoutPath, stderrPath, detachedHelperMarker: setup.controlPathDir });
+  await rm(setup.controlPathDir, { recursive: true, force: true });
+  return { ...base, ...m, roundTripsPerHost: await ansibleSessions(setup.sessionLogPath, ctx.fleet), changedTasks: await ansibleChanged(stdoutPath) };
+}
