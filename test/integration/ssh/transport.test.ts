@@ -263,7 +263,10 @@ describe('SSH transport on real hosts', () => {
       // earlier drop-in turns them back on for this host.
       const enable = await fleet().exec('node1', ['sh', '-c', 'echo "PasswordAuthentication yes" > /etc/ssh/sshd_config.d/05-password.conf && systemctl reload ssh']);
       expect(enable.exitCode, enable.stderr).toBe(0);
-      const withPassword = await connectSsh(optionsFor(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret(password) }));
+      // sshd re-executes itself on reload and resets connections that arrive meanwhile.
+      const withPassword = await retryWhileUnreachable(() =>
+        connectSsh(optionsFor(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret(password) })),
+      );
       try {
         expect((await withPassword.run(sh`id -un`)).stdout).toBe(`${name}\n`);
       } finally {
@@ -370,3 +373,15 @@ describe('SSH transport on real hosts', () => {
     });
   });
 });
+
+/** Retries while the host is briefly unreachable (sshd restarting), for up to ~5 s. */
+async function retryWhileUnreachable<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 25 || (error as { code?: string }).code !== 'UNREACHABLE') throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
