@@ -107,6 +107,14 @@ describe('clustermesh.ts on the lab', () => {
     expect(sysctl.stdout).toBe('1\n1\noverlay\nbr_netfilter\n');
   });
 
+  it('meshbook facts reads every lab host over SSH', async () => {
+    const run = await meshbook(['facts', '-i', inventoryDir]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const facts = JSON.parse(run.stdout) as Record<string, { hostname: string; os: { id: string } }>;
+    expect(Object.keys(facts).sort()).toEqual([...HOSTS].sort());
+    for (const host of HOSTS) expect(facts[host]).toMatchObject({ hostname: host, os: { id: 'debian' } });
+  });
+
   it('a second run reports no change on any host', async () => {
     const run = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
