@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { MeshbookError } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 
@@ -53,7 +53,8 @@ export function labPlanFrom(inventory: Inventory): LabPlan {
       hint: 'see inventories/lab/hosts.yaml for the shape meshbook lab expects',
     });
   }
-  // Stable per inventory directory, so `status` and `down` find what `up` started.
-  const id = `lab-${createHash('sha256').update(inventory.source).digest('hex').slice(0, 8)}`;
+  // Stable per inventory directory (absolute), so `status` and `down` find what `up` started, and
+  // two clones never mistake each other's lab (whose key they do not have) for their own.
+  const id = `lab-${createHash('sha256').update(resolve(inventory.baseDir)).digest('hex').slice(0, 8)}`;
   return { id, subnet: [...subnets][0]!, workDir, hosts };
 }
