@@ -43,6 +43,9 @@ export class SshTransport implements Transport {
   readonly #counters: SessionCounters;
   #lost: MeshbookError | undefined;
   #closing = false;
+  #closed: Promise<void> | undefined;
+  /** Sessions with a command under way: close() kills them first (see #killRunning). */
+  readonly #running = new Set<ShellSession>();
   #loginIsRoot: Promise<boolean> | undefined;
 
   constructor(init: SshTransportInit) {
@@ -131,8 +134,13 @@ export class SshTransport implements Transport {
     return state;
   }
 
-  async close(): Promise<void> {
-    if (this.#closing) return;
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    await this.#killRunning();
     this.#closing = true;
     this.#pool.closeAll(new MeshbookError('ABORTED', `transport to ${this.host} closed`, { host: this.host }));
     await new Promise<void>((resolve) => {
@@ -144,6 +152,17 @@ export class SshTransport implements Transport {
       this.#client.end();
     });
     for (const jump of this.#jumpClients) jump.end();
+  }
+
+  /**
+   * A kept shell has no pty, so nothing signals its command when the channel closes: a command
+   * still running at close (an interrupted run, a forced stop) would go on on the host. Its process
+   * group is killed first, within the kill grace.
+   */
+  async #killRunning(): Promise<void> {
+    const running = [...this.#running].filter((s) => s.alive && s.processGroup !== undefined);
+    if (running.length === 0 || this.#lost) return;
+    await settledWithin(Promise.all(running.map((s) => this.#sendKill(s.key, s.processGroup!))).then(() => undefined), KILL_GRACE_MS);
   }
 
   /** Opens the first session and checks the shell answers: the end of an eager connect. */
@@ -163,6 +182,7 @@ export class SshTransport implements Transport {
       if (error instanceof MeshbookError) throw error;
       throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot open a shell session on ${this.host}: ${(error as Error).message}`, { host: this.host, command: display, cause: error });
     });
+    this.#running.add(session);
     let interrupted: ErrorCode | undefined;
     let interruption: Promise<void> | undefined;
     let settleInterrupted: (() => void) | undefined;
@@ -197,6 +217,7 @@ export class SshTransport implements Transport {
     } finally {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      this.#running.delete(session);
       this.#pool.release(session);
     }
   }
@@ -243,19 +264,26 @@ export class SshTransport implements Transport {
   async #killSession(session: ShellSession): Promise<void> {
     const group = session.processGroup;
     if (group !== undefined && !this.#lost) {
-      try {
-        const killer = this.#pool.takeIdle(session.key) ?? (await this.#pool.openExtra(session.key));
-        try {
-          // `kill -9 -PGID`: the one spelling dash's builtin kill and bash's both take for a group.
-          await killer.run(frameCommand({ command: sh`kill -9 ${`-${group}`}`.text }));
-        } finally {
-          this.#pool.release(killer);
-        }
-      } catch {
-        // Fall through: closing the channel at least stops the wait here.
-      }
+      // Bounded: on a host that stopped answering (paused, cut off) opening the killer session or
+      // running kill would wait for the keepalive to drop the connection (~30 s). The kill stays
+      // queued on the connection and lands if the host comes back.
+      await settledWithin(this.#sendKill(session.key, group), KILL_GRACE_MS);
     }
     await session.closed(KILL_GRACE_MS);
+  }
+
+  async #sendKill(key: string, group: number): Promise<void> {
+    try {
+      const killer = this.#pool.takeIdle(key) ?? (await this.#pool.openExtra(key));
+      try {
+        // `kill -9 -PGID`: the one spelling dash's builtin kill and bash's both take for a group.
+        await killer.run(frameCommand({ command: sh`kill -9 ${`-${group}`}`.text }));
+      } finally {
+        this.#pool.release(killer);
+      }
+    } catch {
+      // Fall through: closing the channel at least stops the wait here.
+    }
   }
 
   async #sessionFailure(error: unknown, display: string): Promise<MeshbookError> {
@@ -312,6 +340,13 @@ export class SshTransport implements Transport {
       throw becomeError(this.host, user, error);
     }
   }
+}
+
+/** Waits for `work` (which never rejects) at most `ms`. */
+function settledWithin(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 function isChannelRefusal(error: unknown): boolean {

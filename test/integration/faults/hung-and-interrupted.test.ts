@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { recapOf } from '../support/cli.js';
+import { useFleet } from '../support/fleet.js';
+import { expectExit, onHost, processesMatching, resultsOf, runPlaybook, sleep, startPlaybook, useWorkDir, writeInventory } from './harness.js';
+
+/**
+ * Issue 8, cases 3 and 9: a command that never returns times out and leaves no process behind;
+ * Ctrl-C starts no new task, lets running commands finish (or stops them after the grace period),
+ * lists the hosts left half-way, exits 130 and leaves no stray remote process.
+ */
+const fleet = useFleet({ hosts: 2 });
+const workDir = useWorkDir();
+const HOSTS = ['node1', 'node2'];
+const newMarker = (what: string) => `meshbook-${what}-${randomBytes(4).toString('hex')}`;
+
+async function strays(marker: string): Promise<string[]> {
+  return (await Promise.all(HOSTS.map((h) => processesMatching(fleet(), h, marker)))).flat();
+}
+
+describe('hung commands', () => {
+  it('3. a command that never returns times out, and no process of it is left on the host', async () => {
+    const marker = newMarker('hung');
+    const run = await runPlaybook('hung.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`]);
+    expectExit(run, 2);
+    for (const host of HOSTS) {
+      const hung = resultsOf(run, 'hangs')[host]!;
+      expect(hung.status).toBe('failed');
+      expect(hung.error?.code).toBe('TIMEOUT');
+      expect(hung.error?.message).toMatch(/timed out after 3000 ms; its processes were killed/);
+      expect(resultsOf(run, 'after the hang')[host]).toBeUndefined();
+    }
+    expect(await strays(marker)).toEqual([]);
+  });
+
+  it('3. a host that freezes mid-command (docker pause): the task times out, the others finish, nothing is left once it thaws', async () => {
+    const marker = newMarker('paused');
+    const inventory = await writeInventory(fleet(), workDir());
+    const live = startPlaybook('hung.ts', inventory, ['-e', `marker=${marker}`, '-e', 'sleep=2']);
+    await live.waitFor((e) => e.type === 'task.start' && e.task === 'hangs');
+    // Freeze node2 once its command runs (connections open lazily, after task.start).
+    while ((await processesMatching(fleet(), 'node2', marker)).length === 0) await sleep(50);
+    await fleet().pause('node2');
+    let run;
+    try {
+      const started = Date.now();
+      run = await live.done;
+      // 3 s timeout + at most 3 s to send the kill + 3 s for the channel to close, not the ~30 s keepalive.
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await fleet().unpause('node2');
+    }
+    expectExit(run, 2);
+    expect(resultsOf(run, 'hangs')['node2']).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } });
+    expect(resultsOf(run, 'after the hang')['node1']?.status).toMatch(/ok|changed/);
+    await sleep(3000);
+    expect(await strays(marker)).toEqual([]);
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('9. SIGINT mid-command: the running command finishes within the grace period, no new task or play starts, exit 130', async () => {
+    const marker = newMarker('int-finish');
+    const live = startPlaybook('interrupted.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '-e', 'sleep=3']);
+    await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
+    await sleep(1000);
+    live.child.kill('SIGINT');
+    const run = await live.done;
+    expectExit(run, 130);
+    expect(run.stderr).toMatch(/SIGINT: stopping; running tasks get a grace period/);
+    const recap = run.events.find((e) => e.type === 'recap');
+    expect(recap).toMatchObject({ type: 'recap', interrupted: 'SIGINT' });
+    expect(recap?.type === 'recap' && recap.unknownState).toBeFalsy();
+    for (const host of HOSTS) expect(resultsOf(run, 'long command')[host]?.status).toBe('changed');
+    expect(run.events.filter((e) => e.type === 'task.start').map((e) => e.type === 'task.start' && e.task)).toEqual(['long command']);
+    expect(await onHost(fleet(), 'node1', `ls /root/${marker}.* 2>&1 | head -1`)).toMatch(/No such file/);
+    expect(await strays(marker)).toEqual([]);
+  });
+
+  it('9. SIGINT on a command that outlasts the grace period: it is stopped, its hosts are listed as unknown, nothing is left running', async () => {
+    const marker = newMarker('int-kill');
+    const live = startPlaybook('interrupted.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '-e', 'sleep=600']);
+    await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
+    await sleep(1000);
+    expect((await strays(marker)).length).toBeGreaterThan(0);
+    live.child.kill('SIGINT');
+    const started = Date.now();
+    const run = await live.done;
+    const took = Date.now() - started;
+    expectExit(run, 130);
+    // The default grace period is 10 s.
+    expect(took).toBeGreaterThan(9_000);
+    expect(took).toBeLessThan(25_000);
+    const recap = run.events.find((e) => e.type === 'recap');
+    expect(recap?.type === 'recap' && [...(recap.unknownState ?? [])].sort()).toEqual(HOSTS);
+    for (const host of HOSTS) {
+      expect(resultsOf(run, 'long command')[host]).toMatchObject({ status: 'failed', error: { code: 'ABORTED' } });
+      expect(recapOf(run)[host]!.failed).toBe(1);
+    }
+    expect(run.stdout + run.stderr).not.toMatch(/next task|later task/);
+    expect(await strays(marker)).toEqual([]);
+  });
+});
