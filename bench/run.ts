@@ -77,5 +77,5 @@ try {
 
 const facts = await machineFacts(repoRoot, ansibleVersion);
 await writeFile(join(rawDir, 'samples.json'), JSON.stringify({ facts, samples, digests }, null, 2));
-const outputs = await writeReport({ samples, digests, facts, runs: args.runs, rawDir, dir: args.dryReport ? rawDir : resultsDir });
+const outputs = await writeReport({ samples, digests, facts, runs: args.runs, rawDir, dir: args.dryReport ? rawDir : resultsDir, ...(args.dryReport ? {} : { readmePath: join(repoRoot, 'bench/README.md') }) });
 log(`wrote ${outputs.join(', ')}`);

@@ -21,7 +21,7 @@ export function renderChart(samples: readonly Sample[], hostCounts: readonly num
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(0.1, ...walls))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(1, ...walls))));
   const plotWidth = WIDTH - LEFT - 90;
-  const x = (v: number) => LEFT + (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) * plotWidth;
+  const x = (v: number) => Math.round((LEFT + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotWidth) * 10) / 10;
   const height = TOP + groups.length * (2 * BAR + GROUP_GAP) + 40;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { SCENARIOS, type Scenario, type Tool } from './args.js';
 import { renderChart } from './chart.js';
@@ -14,6 +14,8 @@ export interface ReportInput {
   rawDir: string;
   /** Where latest.md / latest.svg go. */
   dir: string;
+  /** bench/README.md, whose latest-results section gets the table (absent on a dry report). */
+  readmePath?: string;
 }
 
 const f1 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -127,5 +129,16 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
   const svgPath = join(input.dir, 'latest.svg');
   await writeFile(mdPath, md);
   await writeFile(svgPath, renderChart(samples, hostCounts));
+  if (input.readmePath) {
+    await updateReadme(input.readmePath, [...table(samples, hostCounts), '', `Targets, method and machine: [results/latest.md](results/latest.md).`].join('\n'));
+    return [mdPath, svgPath, input.readmePath];
+  }
   return [mdPath, svgPath];
+}
+
+/** Replaces the README's table between its latest:start / latest:end markers. */
+async function updateReadme(path: string, body: string): Promise<void> {
+  const text = await readFile(path, 'utf8');
+  const updated = text.replace(/(<!-- latest:start -->\n)[\s\S]*?(\n<!-- latest:end -->)/, `$1${body}$2`);
+  await writeFile(path, updated);
 }
