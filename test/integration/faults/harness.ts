@@ -25,6 +25,8 @@ export interface InventoryOptions {
   hostVars?: Record<string, Record<string, unknown>>;
   /** Only these hosts (default every fleet host). */
   hosts?: string[];
+  /** More inventory names for fleet hosts: alias -> fleet host name. */
+  aliases?: Record<string, string>;
 }
 
 /** A temp dir per test file, removed afterwards; inventories are written into it. */
@@ -56,6 +58,9 @@ export async function writeInventory(fleet: Fleet, dir: string, options: Invento
   for (const name of names) {
     const host = fleet.host(name);
     hosts[name] = { ansible_host: host.address, ansible_port: host.port, ...options.hostVars?.[name] };
+  }
+  for (const [alias, name] of Object.entries(options.aliases ?? {})) {
+    hosts[alias] = { ansible_host: fleet.host(name).address, ansible_port: fleet.host(name).port };
   }
   const path = join(dir, `hosts-${++inventoryCount}.yaml`);
   // JSON is YAML: no quoting surprises for odd values.

@@ -144,7 +144,12 @@ export class SshTransport implements Transport {
     this.#closing = true;
     this.#pool.closeAll(new MeshbookError('ABORTED', `transport to ${this.host} closed`, { host: this.host }));
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 2000);
+      const timer = setTimeout(() => {
+        // A host that stopped answering (frozen, cut off) never completes the disconnect, and its
+        // open socket would keep the controller process alive: drop it.
+        dropSocket(this.#client);
+        resolve();
+      }, 2000);
       this.#client.once('close', () => {
         clearTimeout(timer);
         resolve();
@@ -340,6 +345,16 @@ export class SshTransport implements Transport {
       throw becomeError(this.host, user, error);
     }
   }
+}
+
+/**
+ * Destroys the client's TCP socket. ssh2's own destroy() does nothing once end() has half-closed
+ * the socket (it checks `writable`), which is exactly the case of a host that never answers the
+ * disconnect, so the socket is reached directly.
+ */
+function dropSocket(client: Client): void {
+  const socket = (client as unknown as { _sock?: { destroy(): void } })._sock;
+  socket?.destroy();
 }
 
 /** Waits for `work` (which never rejects) at most `ms`. */

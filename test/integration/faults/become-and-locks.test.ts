@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { useFleet } from '../support/fleet.js';
+import { expectExit, onHost, resultsOf, runPlaybook, sleep, startPlaybook, useWorkDir, writeInventory } from './harness.js';
+
+/**
+ * Issue 8, cases 5 and 8, and "secrets never on a remote command line": a wrong sudo password is
+ * tried once and reported; the sudo password is on no process's command line and in no log while
+ * a become run is under way; a held dpkg lock is waited for, then reported with its holder.
+ */
+const fleet = useFleet({ hosts: 2 });
+const workDir = useWorkDir();
+const HOSTS = ['node1', 'node2'];
+
+async function sudoFailures(host: string): Promise<number> {
+  const out = await onHost(fleet(), host, `journalctl -q --no-pager _COMM=sudo 2>/dev/null | grep -c 'incorrect password attempt' || true`);
+  return Number(out.trim());
+}
+
+describe('become', () => {
+  it('5. a wrong sudo password: one attempt per host, a clear error, no retry, the password shown nowhere', async () => {
+    const wrong = 'Wrong-Sudo-Canary-4d2f';
+    const before = await Promise.all(HOSTS.map(sudoFailures));
+    const started = Date.now();
+    const run = await runPlaybook('steps.ts', await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: wrong } }), ['-e', 'tag=wrongsudo', '-vvv']);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expectExit(run, 2);
+    for (const host of HOSTS) {
+      const result = resultsOf(run, 'step 1')[host]!;
+      expect(result.error).toMatchObject({ code: 'BECOME_FAILED', message: 'sudo to root: incorrect password' });
+      expect(result.error?.hint).toMatch(/exactly one attempt/);
+      expect(resultsOf(run, 'step 2')[host]).toBeUndefined();
+    }
+    // sudo's log: exactly one more failed attempt per host.
+    let after: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      after = await Promise.all(HOSTS.map(sudoFailures));
+      if (after.every((n, i) => n === before[i]! + 1)) break;
+      await sleep(100);
+    }
+    expect(after).toEqual(before.map((n) => n + 1));
+    expect(run.stdout + run.stderr).not.toContain(wrong);
+  });
+
+  it('the sudo password is on no remote command line and in no host log while a become run is in flight', async () => {
+    const password = fleet().sudoUser.password;
+    const live = startPlaybook('steps.ts', await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: password } }), ['-e', 'tag=goodsudo', '-e', 'pause=3']);
+    await live.waitFor((e) => e.type === 'task.start' && e.task === 'pause');
+    await sleep(1000);
+    for (const host of HOSTS) {
+      const processes = await onHost(fleet(), host, 'ps -eo user,args');
+      // The kept root shell runs under sudo with a random prompt and reads the password on stdin.
+      expect(processes).toMatch(/sudo -S -H -p '?\[meshbook-sudo-[0-9a-f]{16}\]'? -u root --/);
+      expect(processes).toMatch(/^root\s+sleep 3$/m);
+      expect(processes).not.toContain(password);
+      expect(await onHost(fleet(), host, `cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -cF -- ${JSON.stringify(password)} || true`)).toBe('0\n');
+    }
+    const run = await live.done;
+    expectExit(run, 0);
+    for (const host of HOSTS) {
+      expect(await onHost(fleet(), host, `journalctl -q --no-pager | grep -cF -- ${JSON.stringify(password)} || true`)).toBe('0\n');
+      expect(await onHost(fleet(), host, 'cat /root/goodsudo.step3')).toBe(`step 3 on ${host}\n`);
+    }
+    expect(run.stdout + run.stderr).not.toContain(password);
+  });
+});
+
+describe('the dpkg lock', () => {
+  it('8. held by another process: apt waits the configured time, then a clear error naming the lock and its holder; nothing removed', async () => {
+    // apt takes lock-frontend with fcntl (lockf); flock(1) would not block it.
+    await fleet().exec('node2', [
+      'sh',
+      '-c',
+      `nohup python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); open("/tmp/dpkg-held","w").close(); time.sleep(120)' >/dev/null 2>&1 &`,
+    ]);
+    while ((await onHost(fleet(), 'node2', 'ls /tmp/dpkg-held 2>/dev/null')) === '') await sleep(100);
+    try {
+      const run = await runPlaybook('apt-remove.ts', await writeInventory(fleet(), workDir(), { hosts: ['node2'] }), ['-e', 'package=less']);
+      expectExit(run, 2);
+      const result = resultsOf(run, 'remove package')['node2']!;
+      expect(result.error?.code).toBe('HOST_LOCKED');
+      expect(result.error?.message).toMatch(/^the apt\/dpkg lock \/var\/lib\/dpkg\/lock-frontend is held by process \d+ \(python3\); gave up after waiting 3 s$/);
+      expect(result.durationMs).toBeGreaterThanOrEqual(3000);
+      expect(await onHost(fleet(), 'node2', `dpkg-query -W -f '\${Status}' less`)).toBe('install ok installed');
+    } finally {
+      await onHost(fleet(), 'node2', 'pkill -f "lock-frontend" || true; rm -f /tmp/dpkg-held');
+    }
+  });
+});
