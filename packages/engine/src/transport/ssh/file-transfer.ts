@@ -15,6 +15,8 @@ export function sha256Hex(data: Buffer): string {
  * The remote half of put, in one round trip: the content arrives on stdin, goes to a 0600 temp
  * file created exclusively (set -C), gets owner and mode, is checked against the sha256 computed
  * here, and is renamed over the destination. Any failing step removes the temp file.
+ * sha256sum reads stdin: given a name holding a backslash or a newline, it would escape the name
+ * and prefix its line with '\\', and the hash would never match.
  */
 export function putScript(path: string, tmp: string, sha256: string, mode: number, owner?: string, group?: string): ShellCommand {
   const modeText = (mode & 0o7777).toString(8).padStart(4, '0');
@@ -30,7 +32,7 @@ umask 077
 (set -C; cat > "$t") || fail 'cannot create the temporary file'
 ${ownership}
 chmod ${modeText} "$t" || fail 'chmod failed'
-s=$(sha256sum -- "$t") || fail 'sha256sum failed'
+s=$(sha256sum < "$t") || fail 'sha256sum failed'
 [ "\${s%% *}" = ${sha256} ] || fail 'checksum mismatch after writing'
 mv -f -- "$t" "$p" || fail 'rename failed'`;
 }

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { useFleet } from '../support/fleet.js';
+import { CANARY, DIR, NAME, SYSCTL_VALUE, TEXT, at } from './fixtures/metachar-values.js';
+import { acceptedLogins, expectExit, runPlaybook, useWorkDir, writeInventory } from './harness.js';
+
+/**
+ * Issue 8, case 13: `;`, `$(...)`, backticks, both quotes, newlines, a leading dash and non-ASCII
+ * in every string parameter: applied literally (read back byte for byte, outside SSH), nothing
+ * injected; where a parameter's syntax cannot hold them, a clear validation error instead.
+ */
+const fleet = useFleet({ hosts: 1 });
+const workDir = useWorkDir();
+
+/** A file's bytes, read with docker exec argv (no shell on our side either). */
+async function read(path: string): Promise<string> {
+  const result = await fleet().exec('node1', ['cat', '--', path]);
+  expect(result.exitCode, `cat ${JSON.stringify(path)}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+async function exec(argv: string[]): Promise<string> {
+  const result = await fleet().exec('node1', argv);
+  expect(result.exitCode, `${argv.join(' ')}: ${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+/** Any file named pwned anywhere on the host's root filesystem (the relative canaries land in a cwd). */
+async function canaryOnHost(): Promise<boolean> {
+  const found = await fleet().exec('node1', ['find', '/', '-xdev', '-name', 'pwned']);
+  return found.stdout.trim() !== '' || (await fleet().exec('node1', ['test', '-e', CANARY])).exitCode === 0;
+}
+
+describe('shell metacharacters in parameters', () => {
+  it('13. every string parameter that accepts them applies them literally, twice (idempotent), and nothing runs', async () => {
+    const inventory = await writeInventory(fleet(), workDir());
+    const first = await runPlaybook('metachar-values.ts', inventory);
+    expectExit(first, 0);
+    expect(await canaryOnHost()).toBe(false);
+    expect(existsSync(CANARY) || existsSync('pwned'), 'nothing ran on the controller either (templates render there)').toBe(false);
+
+    expect(await read(at(''))).toBe(TEXT);
+    expect(await exec(['readlink', '--', at('.link')])).toBe(`${NAME}\n`);
+    expect(await exec(['stat', '-c', '%F %a', '--', at('.dir')])).toBe('directory 750\n');
+    expect(await read(at('.tpl'))).toBe(`${TEXT}|$(touch ${CANARY})|${NAME}\n`);
+    expect(await read(at('.lines'))).toBe(`${NAME}\n`);
+    expect(await read(at('.block'))).toBe(`# BEGIN MESHBOOK ${NAME}\n${TEXT}# END MESHBOOK ${NAME}\n`);
+    expect(await read(at('.argv'))).toBe(TEXT);
+    expect(await read(at('.env'))).toBe(TEXT);
+    expect(await read(at('.stdin'))).toBe(TEXT);
+    expect(await read(at('.cwd'))).toBe(`${at('.dir')}\n`);
+    expect(await exec(['ls', '-A', '--', DIR])).toContain(`${NAME}.leading-dash-arg`);
+    expect(await read(`${DIR}/shell-env`)).toBe(TEXT);
+    expect(await exec(['sysctl', '-n', 'kernel.domainname'])).toBe(`${SYSCTL_VALUE}\n`);
+    expect((await exec(['getent', 'passwd', 'metauser'])).split(':')[4]).toBe(NAME);
+
+    // The second run finds everything in place: the values were compared literally too.
+    const second = await runPlaybook('metachar-values.ts', inventory);
+    expectExit(second, 0);
+    const changed = second.events.filter((e) => e.type === 'host.result' && e.status === 'changed').map((e) => e.type === 'host.result' && e.task);
+    // Commands always report a change (creates was never made, so it ran again).
+    expect(changed).toEqual(['command argv, env, stdin, chdir, creates', 'command with a leading-dash path', 'shell env']);
+    expect(await canaryOnHost()).toBe(false);
+  });
+
+  it('13. parameters whose syntax cannot hold them (host names, user/group/unit/module/package names, sysctl keys, multi-line values) are refused by validation, each named', async () => {
+    const inventory = await writeInventory(fleet(), workDir());
+    const logins = await acceptedLogins(fleet(), 'node1');
+    const run = await runPlaybook('metachar-rejected.ts', inventory);
+    expectExit(run, 5);
+    expect(run.stderr).toContain('playbook "metachar-rejected" has 8 problems');
+    for (const [task, field] of [
+      ['hosts name', 'entries[0].names[0]'],
+      ['user name', 'name'],
+      ['group name', 'name'],
+      ['unit name', 'name'],
+      ['sysctl key', 'values'],
+      ['sysctl value with a newline', 'values.kernel.domainname'],
+      ['apt package', 'name'],
+      ['kernel module', 'name'],
+    ] as const) {
+      expect(run.stderr, task).toContain(`"${task}": ${field}`);
+    }
+    expect(await acceptedLogins(fleet(), 'node1')).toBe(logins);
+    expect(await canaryOnHost()).toBe(false);
+  });
+});
