@@ -20,7 +20,9 @@ try {
   await writeInventory(fleet, 'meshbook', inventory);
   const meshbook = (extra: string[]) =>
     capture([process.execPath, ...extra, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'], { cwd: repoRoot });
-  await meshbook([]);
+  const firstRun = await meshbook([]);
+  console.log('first run, slowest tasks (task.start to the next task.start, all hosts):');
+  console.log(slowestTasks(firstRun.stdout, 8).join('\n'));
   const t0 = Date.now();
   const run = await meshbook([`--cpu-prof`, `--cpu-prof-dir=${outDir}`]);
   console.log(`idempotent run under the profiler: ${Date.now() - t0} ms, exit ${run.exitCode}`);
@@ -61,4 +63,15 @@ try {
   console.log('\nself time by function:\n' + top(byFunction, 20).join('\n'));
 } finally {
   await fleet.destroy();
+}
+
+/** Tasks (and handlers) by the time from their task.start to the next task.start or the recap. */
+function slowestTasks(jsonLines: string, n: number): string[] {
+  const starts = jsonLines
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { type: string; time: number; task?: string; handler?: boolean })
+    .filter((e) => e.type === 'task.start' || e.type === 'recap');
+  const spans = starts.slice(0, -1).map((e, i) => ({ name: `${e.handler ? 'handler ' : ''}${e.task}`, ms: starts[i + 1]!.time - e.time }));
+  return spans.sort((a, b) => b.ms - a.ms).slice(0, n).map((s) => `${String(s.ms).padStart(6)} ms  ${s.name}`);
 }

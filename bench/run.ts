@@ -21,9 +21,15 @@ const args = parseArgs(process.argv.slice(2), process.env);
 const rawDir = join(resultsDir, 'raw', new Date().toISOString().replaceAll(':', '-').slice(0, 19));
 await mkdir(rawDir, { recursive: true });
 
-// Fleets are destroyed on every path out, Ctrl-C included.
+// Fleets are destroyed on every path out, Ctrl-C included; one destroy per fleet even when the
+// signal handler and a finally block ask at the same time (concurrent destroys race in Docker).
 const liveFleets = new Set<Fleet>();
-const destroyAll = () => Promise.allSettled([...liveFleets].map((f) => f.destroy()));
+const destroying = new Map<Fleet, Promise<void>>();
+const destroyOnce = (fleet: Fleet) => {
+  if (!destroying.has(fleet)) destroying.set(fleet, fleet.destroy().finally(() => liveFleets.delete(fleet)));
+  return destroying.get(fleet)!;
+};
+const destroyAll = () => Promise.allSettled([...liveFleets].map(destroyOnce));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: destroying ${liveFleets.size} fleet(s)`);
@@ -59,8 +65,7 @@ async function benchOneFleet(tool: Tool, hosts: number, run: number): Promise<vo
       }
     }
   } finally {
-    liveFleets.delete(fleet);
-    await fleet.destroy();
+    await destroyOnce(fleet);
   }
 }
 

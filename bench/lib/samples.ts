@@ -12,6 +12,8 @@ export interface Sample {
   cpuSeconds: number;
   maxRssMb: number;
   peakTreePssMb: number;
+  /** The harness's own CPU during the run (sampler): shared cores, so it is reported. */
+  harnessCpuSeconds: number;
   /** meshbook: transport round trips; Ansible: SSH sessions opened. Per host. */
   roundTripsPerHost: Record<string, number>;
   /** Sum over hosts of changed tasks, from the tool's own recap (a sanity check on the scenario). */
