@@ -31,9 +31,19 @@ export async function removeStaleFleets(maxAgeMs: number = DEFAULT_MAX_AGE_MS): 
   await Promise.all(
     networks
       .filter((n: Docker.NetworkInspectInfo) => staleFleets.has(n.Labels?.[LABEL_FLEET] ?? ''))
-      .map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove())),
+      .map((n) => ignoreMissing(() => docker().getNetwork(n.Id).remove()).catch((error: unknown) => warnKeptNetwork(n.Name, error))),
   );
   await removeAbandonedBuildContainers();
+}
+
+/**
+ * Docker sometimes keeps an endpoint of a removed container on a network ("has active endpoints",
+ * 403) until the daemon restarts. Such a network holds no host and costs only a subnet: keep it
+ * and say so, rather than fail every test run's setup on it.
+ */
+function warnKeptNetwork(name: string, error: unknown): void {
+  if ((error as { statusCode?: number }).statusCode !== 403) throw error;
+  console.warn(`[fleet] kept stale network ${name}: ${(error as Error).message}`);
 }
 
 /** A build that crashed between running the setup script and committing leaves its container. */
