@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,5 +99,25 @@ describe('connection faults, as a user meets them', () => {
     );
     expectExit(acceptNew, 0);
     expect(await markers('node2', 'acceptnew')).toBe('acceptnew.step1 acceptnew.step2 acceptnew.step3 ');
+  });
+
+  it('no agent forwarding: with the key only in the controller\'s ssh-agent, the run logs in through it, and the host gets no agent socket', async () => {
+    const agent = execFileSync('ssh-agent', ['-s'], { encoding: 'utf8' });
+    const socket = /SSH_AUTH_SOCK=([^;]+);/.exec(agent)![1]!;
+    const pid = /SSH_AGENT_PID=(\d+);/.exec(agent)![1]!;
+    const saved = process.env['SSH_AUTH_SOCK'];
+    try {
+      execFileSync('ssh-add', [fleet().privateKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      process.env['SSH_AUTH_SOCK'] = socket;
+      // No key file in the inventory: the agent is the only way in.
+      const inventory = await writeInventory(fleet(), workDir(), { hosts: ['node3'], vars: { ansible_ssh_private_key_file: undefined } });
+      const run = await runPlaybook('agent-probe.ts', inventory);
+      expectExit(run, 0);
+      expect(await onHost(fleet(), 'node3', 'cat /root/agent-sock')).toBe('none');
+    } finally {
+      if (saved === undefined) delete process.env['SSH_AUTH_SOCK'];
+      else process.env['SSH_AUTH_SOCK'] = saved;
+      process.kill(Number(pid));
+    }
   });
 });
