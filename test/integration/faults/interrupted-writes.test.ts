@@ -57,7 +57,10 @@ describe('writes that cannot complete', () => {
     await onHost(fleet(), 'node2', `printf 'original\\n' > /root/dropped.conf`);
     const live = startPlaybook('write-file.ts', await writeInventory(fleet(), workDir(), { hosts: ['node2'] }), ['-e', `src=${bigFile}`, '-e', 'dest=/root/dropped.conf']);
     await live.waitFor((e) => e.type === 'task.start' && e.task === 'write');
-    await sleep(150);
+    // Cut the link once the upload is well under way: 8 MB of it received by the host.
+    const received = async () => Number(await onHost(fleet(), 'node2', `sed -n 's/^ *eth0: *\\([0-9]*\\).*/\\1/p' /proc/net/dev`));
+    const start = await received();
+    while ((await received()) - start < 8 * 1024 * 1024) await sleep(20);
     await fleet().disconnect('node2');
     try {
       // While the controller still waits: nothing of the upload has been written yet.
@@ -70,6 +73,7 @@ describe('writes that cannot complete', () => {
       const write = resultsOf(run, 'write')['node2']!;
       expect(write.status).toBe('unreachable');
       expect(write.error?.code).toBe('UNREACHABLE');
+      expect(write.error?.message).toMatch(/connection to node2 lost/);
       expect(resultsOf(run, 'after write')['node2']).toBeUndefined();
     } finally {
       await fleet().reconnect('node2');
