@@ -38,7 +38,9 @@ describe('lockHost', () => {
     await expect(lockHost(held, request)).resolves.toBeUndefined();
     expect(held.asked).toEqual([request]);
     await expect(lockHost(transportAnswering({ state: 'shared' }), request)).resolves.toBeUndefined();
-    await expect(lockHost(transportAnswering({ state: 'unsupported' }), request)).resolves.toMatch(/node1: flock\(1\) is not installed/);
+    await expect(lockHost(transportAnswering({ state: 'unsupported', reason: 'flock(1) is not installed' }), request)).resolves.toBe(
+      'node1: flock(1) is not installed, so this run does not lock the host against other runs',
+    );
   });
 
   it('refuses a host another run holds with HOST_LOCKED naming the host and the holder', async () => {

@@ -23,7 +23,7 @@ export function runLockIdentity(waitMs: number, now = new Date()): HostLockReque
 export async function lockHost(transport: Transport, request: HostLockRequest): Promise<string | undefined> {
   if (!transport.lockHost) return undefined;
   const lock = await transport.lockHost(request);
-  if (lock.state === 'unsupported') return `${transport.host}: flock(1) is not installed, so this run does not lock the host against other runs`;
+  if (lock.state === 'unsupported') return `${transport.host}: ${lock.reason}, so this run does not lock the host against other runs`;
   if (lock.state === 'busy') {
     throw new MeshbookError('HOST_LOCKED', `${transport.host} is locked by another meshbook run (${lock.holder}); gave up after waiting ${Math.round(request.waitMs / 1000)} s`, {
       host: transport.host,

@@ -68,7 +68,18 @@ describe('host lock script', () => {
     expect(same.reply).toEqual({ state: 'shared' });
   });
 
+  it('goes on unlocked, saying why, when the lock file cannot be opened', async () => {
+    // The directory exists, but nothing can be created in it.
+    const child = spawn('/bin/sh', ['-c', hostLockScript(request('gggg'), '/proc/1/meshbook.lock')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    expect(await exited(child)).toBe(0);
+    expect(parseHostLockReply(out)).toEqual({ state: 'unsupported', reason: 'cannot open /proc/1/meshbook.lock' });
+  });
+
   it('parses replies only once the line is complete', () => {
+    expect(parseHostLockReply('MBLOCK unsupported cannot open /x\n')).toEqual({ state: 'unsupported', reason: 'cannot open /x' });
     expect(parseHostLockReply('MBLOCK he')).toBeUndefined();
     expect(parseHostLockReply('MBLOCK held\n')).toEqual({ state: 'held' });
     expect(parseHostLockReply('MBLOCK busy \n')).toEqual({ state: 'busy', holder: 'unknown (the lock file names no holder)' });

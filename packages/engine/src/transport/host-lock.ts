@@ -22,8 +22,8 @@ export type HostLockState =
   | { state: 'held' }
   /** Another connection of the same run holds it. */
   | { state: 'shared' }
-  /** flock(1) is missing on the host: the run goes on unlocked (said in a warning). */
-  | { state: 'unsupported' }
+  /** No lock can be taken (flock(1) missing, the lock file not openable): the run goes on unlocked, with a warning. */
+  | { state: 'unsupported'; reason: string }
   /** Another run held it for the whole wait. */
   | { state: 'busy'; holder: string };
 
@@ -41,9 +41,13 @@ export function hostLockScript(request: HostLockRequest, path = HOST_LOCK_PATH):
   const holderLine = `run=${request.runId} ${request.holder}`;
   return [
     `f=${quote(path)}; run=${quote(`run=${request.runId}`)}`,
-    `command -v flock >/dev/null 2>&1 || { echo '${REPLY} unsupported'; exit 0; }`,
+    // Hosts without /run/lock (older or minimal systems) lock in /tmp instead.
+    `[ -d "\${f%/*}" ] || f=/tmp/\${f##*/}`,
+    `command -v flock >/dev/null 2>&1 || { echo '${REPLY} unsupported flock(1) is not installed'; exit 0; }`,
     `[ -e "$f" ] || (umask 022; : >>"$f") 2>/dev/null`,
-    `exec 9<"$f" || { echo "${REPLY} error cannot open $f"; exit 1; }`,
+    // Tried in a subshell first: a failed `exec` redirection ends a POSIX shell outright.
+    `(exec 9<"$f") 2>/dev/null || { echo "${REPLY} unsupported cannot open $f"; exit 0; }`,
+    `exec 9<"$f"`,
     `end=$(( $(date +%s) + ${waitSeconds} ))`,
     `while ! flock -n 9; do`,
     `  grep -qsF -- "$run" "$f" && { echo '${REPLY} shared'; exit 0; }`,
@@ -64,7 +68,8 @@ export function parseHostLockReply(output: string): HostLockState | { state: 'er
   if (line === undefined) return undefined;
   const [, state = '', ...rest] = line.split(' ');
   const detail = rest.join(' ').trim();
-  if (state === 'held' || state === 'shared' || state === 'unsupported') return { state };
+  if (state === 'held' || state === 'shared') return { state };
+  if (state === 'unsupported') return { state, reason: detail || 'no reason given' };
   if (state === 'busy') return { state: 'busy', holder: detail.replace(/^run=\S+\s*/, '') || 'unknown (the lock file names no holder)' };
   return { state: 'error', message: detail || line };
 }
