@@ -1,20 +1,32 @@
-// `node --import tsx bench/report-from-raw.ts bench/results/raw/<run>/samples.json [--dry-report]`:
-// re-renders results/latest.md, latest.svg and the README table from a run's raw samples.
+// `node --import tsx bench/report-from-raw.ts RUN/samples.json [LATER/samples.json ...] [--dry-report]`
+// re-renders results/latest.md, latest.svg and the README table from raw samples. With several
+// files, a tool's samples come from the last file that has any (e.g. Ansible from a full run,
+// meshbook re-run alone after an engine change); machine facts come from the last file.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TOOLS } from './lib/args.js';
 import { writeReport, type ReportInput } from './lib/report.js';
 
-const [samplesPath, flag] = process.argv.slice(2);
-if (!samplesPath) throw new Error('usage: report-from-raw.ts <samples.json> [--dry-report]');
+const args = process.argv.slice(2);
+const dry = args.includes('--dry-report');
+const files = args.filter((a) => a !== '--dry-report');
+if (files.length === 0) throw new Error('usage: report-from-raw.ts <samples.json>... [--dry-report]');
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const raw = JSON.parse(await readFile(samplesPath, 'utf8')) as Pick<ReportInput, 'samples' | 'digests' | 'facts'>;
-const rawDir = dirname(samplesPath);
-const runs = Math.max(...raw.samples.map((s) => s.run)) + 1;
-const dry = flag === '--dry-report';
+
+type Raw = Pick<ReportInput, 'samples' | 'digests' | 'facts'>;
+const raws = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Raw));
+const merged: Raw = { samples: [], digests: [], facts: raws.at(-1)!.facts };
+for (const tool of TOOLS) {
+  const source = raws.findLast((r) => r.samples.some((s) => s.tool === tool));
+  if (!source) continue;
+  merged.samples.push(...source.samples.filter((s) => s.tool === tool));
+  merged.digests.push(...source.digests.filter((d) => d.tool === tool));
+}
+const rawDir = dirname(files.at(-1)!);
 const outputs = await writeReport({
-  ...raw,
-  runs,
+  ...merged,
+  runs: Math.max(...merged.samples.map((s) => s.run)) + 1,
   rawDir,
   dir: dry ? rawDir : join(repoRoot, 'bench/results'),
   ...(dry ? {} : { readmePath: join(repoRoot, 'bench/README.md') }),

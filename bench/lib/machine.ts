@@ -9,12 +9,15 @@ export interface MachineFacts {
   node: string;
   ansible: string;
   gitCommit: string;
+  /** Engine/modules files changed but not committed when the run ended (others work in this tree). */
+  uncommittedEngineFiles: number;
   loadAverageAtEnd: number[];
   date: string;
 }
 
 export async function machineFacts(repoRoot: string, ansibleVersion: string): Promise<MachineFacts> {
   const commit = await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot });
+  const dirty = await capture(['git', 'status', '--porcelain', 'packages/engine/src', 'packages/modules/src'], { cwd: repoRoot });
   return {
     cores: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -23,6 +26,7 @@ export async function machineFacts(repoRoot: string, ansibleVersion: string): Pr
     node: process.version,
     ansible: ansibleVersion,
     gitCommit: commit.stdout.trim(),
+    uncommittedEngineFiles: dirty.stdout.split('\n').filter(Boolean).length,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     date: new Date().toISOString(),
   };

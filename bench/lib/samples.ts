@@ -19,6 +19,8 @@ export interface Sample {
   /** Sum over hosts of changed tasks, from the tool's own recap (a sanity check on the scenario). */
   changedTasks: number;
   loadAverage1m: number;
+  /** engineBuild() when the sample ran (meshbook's dist; Ansible samples carry it too). */
+  engineBuild?: string;
 }
 
 /** meshbook's --json recap: changed tasks summed over hosts. */

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Fleet } from '../../packages/fleet/src/index.ts';
 import { ansibleSetup } from './ansible.js';
+import { engineBuild } from './engine-build.js';
 import type { Scenario, Tool } from './args.js';
 import { writeInventory } from './inventory.js';
 import { measure } from './measure.js';
@@ -32,7 +33,7 @@ export async function runTool(tool: Tool, scenario: Scenario, ctx: RunContext): 
   const stdoutPath = join(dir, 'stdout.txt');
   const stderrPath = join(dir, 'stderr.txt');
   const loadAverage1m = loadavg()[0]!;
-  const base = { tool, hosts: ctx.fleet.hosts.length, scenario, run: ctx.run, loadAverage1m };
+  const base = { tool, hosts: ctx.fleet.hosts.length, scenario, run: ctx.run, loadAverage1m, engineBuild: await engineBuild(ctx.repoRoot) };
 
   if (tool === 'meshbook') {
     const argv = [process.execPath, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', String(FORKS)];
