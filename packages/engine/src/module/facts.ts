@@ -66,6 +66,35 @@ export class FactCache {
     return out as Resolved<T>;
   }
 
+  /**
+   * Resolves many facts (of several tasks) in one round trip per become user, ahead of the tasks
+   * that will ask for them. Best effort: a fact whose parser fails is left uncached, so the task's
+   * own gather runs it again and reports the failure where it belongs.
+   */
+  async prefetch(requests: ReadonlyArray<{ request: FactRequest; become: Become | undefined }>): Promise<void> {
+    const groups = new Map<string, { become: Become | undefined; pending: Map<string, FactRequest> }>();
+    for (const { request, become } of requests) {
+      const asUser = become ?? this.defaults.become;
+      const cacheKey = cacheKeyOf(request, asUser);
+      if (this.#cache.has(cacheKey)) continue;
+      const groupKey = JSON.stringify(asUser ?? false);
+      let group = groups.get(groupKey);
+      if (!group) groups.set(groupKey, (group = { become: asUser, pending: new Map() }));
+      group.pending.set(cacheKey, request);
+    }
+    for (const { become, pending } of groups.values()) {
+      const entries = [...pending.entries()];
+      const results = await this.#runBatch(entries.map(([, r]) => r.fact.command(r.args)), become);
+      entries.forEach(([cacheKey, request], i) => {
+        try {
+          this.#cache.set(cacheKey, request.fact.parse(results[i]!, request.args));
+        } catch {
+          // left for the task's own gather, which reports it with its context
+        }
+      });
+    }
+  }
+
   /** Drops cached facts: all of them, or those whose name is listed. */
   invalidate(names?: readonly string[]): void {
     if (!names) {

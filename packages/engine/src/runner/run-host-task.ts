@@ -107,7 +107,7 @@ function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target>
 }
 
 /** task.become ?? play.become ?? the connection's; the controller (local transport) has no become. */
-function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
+export function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
   if (task.become !== undefined) return task.become;
   if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return undefined;
   const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.host(task.delegateTo) : host;

@@ -1,5 +1,6 @@
 import { computeBatches } from './batches.js';
 import { HandlerQueue } from './handlers.js';
+import { FactPrefetcher } from './prefetch.js';
 import { createHostContext } from './host-context.js';
 import { mergeHostVars, selectPlayHosts } from './hosts.js';
 import { taskName, taskPath } from './params.js';
@@ -80,6 +81,7 @@ async function runBatch(
   const handlers = new HandlerQueue(run, play, playIndex);
   const scope: PlayScope = { play, hostContext, notify: (host, names) => handlers.notify(host, names) };
   const afterTask = () => checkThresholds(run, play, batch);
+  const prefetcher = new FactPrefetcher(run, scope, play.tasks);
 
   for (const [index, item] of play.tasks.entries()) {
     if (run.stopped) break;
@@ -88,6 +90,7 @@ async function runBatch(
       continue;
     }
     if (!selectedByTags(item.tags, run.options)) continue;
+    await prefetcher.before(index, batch);
     const name = taskName(item);
     await runTaskOnBatch(run, scope, { task: item, name, where: taskPath(playIndex, play.name, 'tasks', index, name), handler: false }, batch);
     afterTask();

@@ -54,6 +54,10 @@ export interface HostContext {
   output<O>(ref: ResultRef<O>, host?: string): O;
 }
 
+/**
+ * A value, or a function of the host computing it. Such functions may be called more than once
+ * (validation before connecting, fact prefetching, the task itself): keep them free of side effects.
+ */
 export type Dynamic<T, Item = unknown> = T | ((host: HostContext, item: Item) => T);
 
 export interface TaskOptions<O = unknown, Item = unknown> {

@@ -38,7 +38,13 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
     case 'up': {
       await fleet.assertDockerAvailable();
       await mkdir(plan.workDir, { recursive: true, mode: 0o700 });
-      const how = await fleet.labUp({ id: plan.id, subnet: plan.subnet, workDir: plan.workDir, hosts: plan.hosts }, log);
+      const how = await fleet.labUp({ id: plan.id, subnet: plan.subnet, workDir: plan.workDir, hosts: plan.hosts }, log).catch((error: unknown) => {
+        // Docker or host trouble, not a bug: say what failed and how to start over.
+        throw new MeshbookError('COMMAND_FAILED', `lab up failed: ${error instanceof Error ? error.message : String(error)}`, {
+          hint: `check \`docker ps -a\` (a busy machine slows the hosts' boot), then \`meshbook lab down -i ${options.inventory}\` and \`meshbook lab up\` again`,
+          cause: error,
+        });
+      });
       io.stdout.write(`lab ${plan.id} ${how}: ${plan.hosts.length} hosts (${plan.hosts.map((h) => `${h.name} 127.0.0.1:${h.sshPort}`).join(', ')})\n`);
       io.stdout.write(`next: npx meshbook run playbooks/clustermesh.ts -i ${options.inventory}\n`);
       return EXIT.OK;
