@@ -2,15 +2,17 @@
 // re-renders results/latest.md, latest.svg and the README table from raw samples. With several
 // files, a tool's samples come from the last file that has any (e.g. Ansible from a full run,
 // meshbook re-run alone after an engine change); machine facts come from the last file.
+// --note=TEXT adds a line under the heading (why the runs were merged).
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOOLS } from './lib/args.js';
 import { writeReport, type ReportInput } from './lib/report.js';
 
 const args = process.argv.slice(2);
 const dry = args.includes('--dry-report');
-const files = args.filter((a) => a !== '--dry-report');
+const extraNote = args.find((a) => a.startsWith('--note='))?.slice('--note='.length);
+const files = args.filter((a) => !a.startsWith('--'));
 if (files.length === 0) throw new Error('usage: report-from-raw.ts <samples.json>... [--dry-report]');
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,11 +25,20 @@ for (const tool of TOOLS) {
   merged.samples.push(...source.samples.filter((s) => s.tool === tool));
   merged.digests.push(...source.digests.filter((d) => d.tool === tool));
 }
+// The Ansible version is that of the run Ansible's samples come from.
+const ansibleRaw = raws.findLast((r) => r.samples.some((s) => s.tool === 'ansible'));
+if (ansibleRaw) merged.facts = { ...merged.facts, ansible: ansibleRaw.facts.ansible };
 const rawDir = dirname(files.at(-1)!);
+const sources = TOOLS.map((tool) => ({ tool, file: files[raws.findLastIndex((r) => r.samples.some((s) => s.tool === tool))] })).filter((s) => s.file);
+const note =
+  new Set(sources.map((s) => s.file)).size > 1
+    ? [`Merged from separate runs (not alternated with each other): ${sources.map((s) => `${s.tool} from ${relative(repoRoot, dirname(s.file!))}`).join(', ')}.`, extraNote].filter(Boolean).join(' ')
+    : extraNote;
 const outputs = await writeReport({
   ...merged,
   runs: Math.max(...merged.samples.map((s) => s.run)) + 1,
   rawDir,
+  ...(note ? { note } : {}),
   dir: dry ? rawDir : join(repoRoot, 'bench/results'),
   ...(dry ? {} : { readmePath: join(repoRoot, 'bench/README.md') }),
 });

@@ -13,7 +13,7 @@ export interface Sample {
   maxRssMb: number;
   peakTreePssMb: number;
   /** The harness's own CPU during the run (sampler): shared cores, so it is reported. */
-  harnessCpuSeconds: number;
+  harnessCpuSeconds?: number;
   /** meshbook: transport round trips; Ansible: SSH sessions opened. Per host. */
   roundTripsPerHost: Record<string, number>;
   /** Sum over hosts of changed tasks, from the tool's own recap (a sanity check on the scenario). */
