@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Playbooks are TypeScript files the user never builds: tsx's loader compiles them on import.
-import { register } from 'tsx/esm/api';
-register();
+// The CLI is plain JavaScript; tsx is registered only when a TypeScript playbook is loaded.
 const { main } = await import('../dist/cli/main.js');
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
