@@ -48,6 +48,15 @@ function members(names: string[], keys: Record<string, string | KnownAfterApply>
 }
 
 async function applyMesh(names: string[], options: { check?: boolean; diff?: boolean } = {}) {
+  try {
+    return await applyMeshOnce(names, options);
+  } catch (error) {
+    // The whole account (host, command, stderr with wg-quick's journal), not just the message.
+    throw new Error((error as { describe?: () => string }).describe?.() ?? String(error));
+  }
+}
+
+async function applyMeshOnce(names: string[], options: { check?: boolean; diff?: boolean }) {
   const keys = await publicKeys(names, options.check);
   const mesh = members(names, keys);
   const results = await Promise.all(

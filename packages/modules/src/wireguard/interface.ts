@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KnownAfterApply, MeshbookError, defineFact, defineModule, isKnownAfterApply, sh } from '@meshbook/engine';
+import { KnownAfterApply, MeshbookError, defineFact, defineModule, isKnownAfterApply, sh, type ModuleContext } from '@meshbook/engine';
 import { parsePeerDump, peersDiffer, renderWireguardConfig, wgQuickOnlySettings, type LivePeer } from './config.js';
 
 const INTERFACE_NAME = /^[a-zA-Z0-9_=+.-]{1,15}$/;
@@ -117,10 +117,10 @@ export const wireguardInterface = defineModule({
           await ctx.exec(sh`systemctl enable ${unit}`);
           break;
         case 'wireguard.up':
-          await ctx.exec(sh`systemctl start ${unit}`);
+          await controlUnit(ctx, 'start', unit);
           break;
         case 'wireguard.restart':
-          await ctx.exec(sh`systemctl restart ${unit}`);
+          await controlUnit(ctx, 'restart', unit);
           break;
         case 'wireguard.sync': {
           // syncconf makes the interface match the file exactly: a file without PrivateKey would
@@ -137,6 +137,32 @@ export const wireguardInterface = defineModule({
   },
   invalidates: ['wireguard.interface'],
 });
+
+/**
+ * systemctl start/restart; a failure carries wg-quick's own account from the journal. One retry:
+ * on a heavily loaded machine wg-quick with wireguard-go was seen failing once and succeeding
+ * right after (wg-quick removes what it set up when it fails, so a second try starts clean). The
+ * first failure is reported as a progress line, never swallowed silently.
+ */
+async function controlUnit(ctx: ModuleContext, verb: 'start' | 'restart', unit: string): Promise<void> {
+  let failure = '';
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const result = await ctx.run(sh`systemctl ${verb} ${unit}`);
+    if (result.exitCode === 0) return;
+    const journal = await ctx.run(sh`journalctl -u ${unit} -n 25 --no-pager -o cat`);
+    failure = `${result.stderr.trim()}\n--- journalctl -u ${unit}\n${journal.stdout.trim()}`;
+    if (attempt === 1) {
+      ctx.progress(`systemctl ${verb} ${unit} failed, trying once more: ${failure.split('\n').slice(-3).join(' | ')}`);
+      await ctx.run(sh`systemctl reset-failed ${unit}`);
+    }
+  }
+  throw new MeshbookError('COMMAND_FAILED', `systemctl ${verb} ${unit} failed twice`, {
+    host: ctx.host,
+    command: `systemctl ${verb} ${unit}`,
+    stderr: failure,
+    hint: `see \`systemctl status ${unit}\` on the host`,
+  });
+}
 
 function configPath(iface: string): string {
   return `/etc/wireguard/${iface}.conf`;
