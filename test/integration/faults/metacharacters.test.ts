@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useFleet } from '../support/fleet.js';
+import { parse as parseToml } from 'smol-toml';
+import { ARCHIVE, TOML_KEY } from './fixtures/metachar-files.js';
 import { CANARY, DIR, NAME, SYSCTL_VALUE, TEXT, at } from './fixtures/metachar-values.js';
 import { acceptedLogins, expectExit, runPlaybook, useWorkDir, writeInventory } from './harness.js';
 
@@ -63,12 +65,32 @@ describe('shell metacharacters in parameters', () => {
     expect(await canaryOnHost()).toBe(false);
   });
 
+  it('13. get_url, unarchive, toml_file and mount take hostile paths, keys and values literally, twice', async () => {
+    // The archive and the served file are made outside SSH, hostile names passed as argv.
+    await exec(['sh', '-c', 'mkdir -p /root/serve /root/build && printf "%s" "$1" > /root/serve/payload.txt && cd /root/build && printf "%s" "$1" > "./$2" && tar czf "$3" -- "./$2"', 'sh', TEXT, NAME, ARCHIVE]);
+    await exec(['sh', '-c', 'nohup python3 -m http.server 8123 --bind 127.0.0.1 --directory /root/serve >/dev/null 2>&1 & sleep 1']);
+    const inventory = await writeInventory(fleet(), workDir());
+    const first = await runPlaybook('metachar-files.ts', inventory);
+    expectExit(first, 0);
+    expect(await read(at('.download'))).toBe(TEXT);
+    expect(await read(`${at('.unpacked')}/${NAME}`)).toBe(TEXT);
+    const toml = parseToml(await read(at('.toml'))) as Record<string, Record<string, string>>;
+    expect(toml[TOML_KEY[0]!]![TOML_KEY[1]!]).toBe(TEXT);
+    expect(await exec(['findmnt', '-n', '-o', 'FSTYPE', '--mountpoint', at('.mnt')])).toBe('tmpfs\n');
+    expect(await exec(['cat', '/etc/fstab'])).toContain(`tmpfs ${at('.mnt').replace(/\\/g, '\\134').replace(/ /g, '\\040')} tmpfs size=1m 0 0`);
+    const second = await runPlaybook('metachar-files.ts', inventory);
+    expectExit(second, 0);
+    expect(second.events.filter((e) => e.type === 'host.result' && e.status === 'changed')).toEqual([]);
+    expect(await canaryOnHost()).toBe(false);
+    await exec(['umount', at('.mnt')]);
+  });
+
   it('13. parameters whose syntax cannot hold them (host names, user/group/unit/module/package names, sysctl keys, multi-line values) are refused by validation, each named', async () => {
     const inventory = await writeInventory(fleet(), workDir());
     const logins = await acceptedLogins(fleet(), 'node1');
     const run = await runPlaybook('metachar-rejected.ts', inventory);
     expectExit(run, 5);
-    expect(run.stderr).toContain('playbook "metachar-rejected" has 8 problems');
+    expect(run.stderr).toContain('playbook "metachar-rejected" has 10 problems');
     for (const [task, field] of [
       ['hosts name', 'entries[0].names[0]'],
       ['user name', 'name'],
@@ -78,6 +100,8 @@ describe('shell metacharacters in parameters', () => {
       ['sysctl value with a newline', 'values.kernel.domainname'],
       ['apt package', 'name'],
       ['kernel module', 'name'],
+      ['apt repository suite', 'suite'],
+      ['wireguard interface name', 'interface'],
     ] as const) {
       expect(run.stderr, task).toContain(`"${task}": ${field}`);
     }
