@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { interfaceParam, privateKeyFileParam, withDefaultKeyFile } from './params.js';
 import { KnownAfterApply, MeshbookError, defineFact, defineModule, isKnownAfterApply, sh, type ModuleContext } from '@meshbook/engine';
 import { parsePeerDump, peersDiffer, renderWireguardConfig, wgQuickOnlySettings, type LivePeer } from './config.js';
 
-const INTERFACE_NAME = /^[a-zA-Z0-9_=+.-]{1,15}$/;
 const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const peerSchema = z
@@ -64,15 +64,15 @@ export const wireguardInterface = defineModule({
   name: 'wireguard',
   params: z
     .object({
-      interface: z.string().regex(INTERFACE_NAME, 'an interface name of 1-15 letters, digits or _=+.-').default('wg0'),
+      interface: interfaceParam,
       address: z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'this host\'s tunnel address with prefix, e.g. 10.7.0.2/24'),
       listenPort: z.number().int().min(1).max(65535).optional(),
       mtu: z.number().int().min(1280).max(9000).optional(),
-      privateKeyFile: z.string().startsWith('/', 'an absolute path').optional(),
+      privateKeyFile: privateKeyFileParam,
       peers: z.array(peerSchema),
     })
     .strict()
-    .transform((p) => ({ ...p, privateKeyFile: p.privateKeyFile ?? `/etc/wireguard/${p.interface}.key` })),
+    .transform(withDefaultKeyFile),
   gather: (ctx, params) => ctx.fact(interfaceFact({ iface: params.interface, path: configPath(params.interface) })),
   plan(facts, params): InterfaceChange[] {
     const path = configPath(params.interface);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { interfaceParam, privateKeyFileParam, withDefaultKeyFile } from './params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 
-const INTERFACE_NAME = /^[a-zA-Z0-9_=+.-]{1,15}$/;
 
 const keyFact = defineFact<string, { state: 'missing' } | { state: 'malformed' } | { state: 'present'; publicKey: string; mode: string }>({
   name: 'wireguard.public-key',
@@ -29,11 +29,11 @@ export const wireguardKey = defineModule({
   name: 'wireguard_key',
   params: z
     .object({
-      interface: z.string().regex(INTERFACE_NAME, 'an interface name of 1-15 letters, digits or _=+.-').default('wg0'),
-      privateKeyFile: z.string().startsWith('/', 'an absolute path').optional(),
+      interface: interfaceParam,
+      privateKeyFile: privateKeyFileParam,
     })
     .strict()
-    .transform((p) => ({ ...p, privateKeyFile: p.privateKeyFile ?? `/etc/wireguard/${p.interface}.key` })),
+    .transform(withDefaultKeyFile),
   gather: (ctx, params) => ctx.fact(keyFact(params.privateKeyFile)),
   plan(facts, params): KeyChange[] {
     if (facts.state === 'malformed') {
