@@ -7,3 +7,4 @@ export { assertDockerAvailable } from './docker.js';
 export type { FleetHostSpec } from './types.js';
 export { removeFleetContainers } from './fleet.js';
 export { labUp, labDown, labStatus, type LabSpec, type LabHostStatus } from './lab.js';
+export { execInContainer } from './exec.js';

@@ -23,6 +23,7 @@ export interface LabSpec {
 
 export interface LabHostStatus {
   name: string;
+  containerId: string;
   state: string;
   sshPort: number | null;
   ip: string | null;
@@ -33,6 +34,7 @@ export async function labStatus(id: string): Promise<LabHostStatus[]> {
   return containers
     .map((c) => ({
       name: c.Labels[LABEL_HOST] ?? c.Names[0] ?? c.Id,
+      containerId: c.Id,
       state: c.State,
       sshPort: c.Ports.find((p) => p.PrivatePort === 22 && p.PublicPort)?.PublicPort ?? null,
       ip: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress ?? null,
@@ -59,18 +61,17 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
         'Run `meshbook lab down` first, then `meshbook lab up`.',
     );
   }
-  const containers = await docker().listContainers({ all: true, filters: { label: [`${LABEL_FLEET}=${spec.id}`] } });
   const lines: string[] = [];
   for (const host of spec.hosts) {
-    const container = containers.find((c) => c.Labels[LABEL_HOST] === host.name);
+    const container = existing.find((c) => c.name === host.name);
     if (!container) throw new Error(`lab host ${host.name} is missing: run \`meshbook lab down\`, then \`meshbook lab up\``);
-    if (container.State !== 'running') {
+    if (container.state !== 'running') {
       log(`starting ${host.name}`);
-      await docker().getContainer(container.Id).start();
-      await waitForSystemd(container.Id, host.name);
+      await docker().getContainer(container.containerId).start();
+      await waitForSystemd(container.containerId, host.name);
     }
     await waitForSshBanner(host.sshPort, host.name);
-    lines.push(...knownHostsLines(host.sshPort, await readHostKeys(container.Id)));
+    lines.push(...knownHostsLines(host.sshPort, await readHostKeys(container.containerId)));
   }
   await writeFile(join(spec.workDir, 'known_hosts'), `${lines.join('\n')}\n`);
   return 'resumed';

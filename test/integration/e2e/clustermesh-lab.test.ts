@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import { execInContainer, labStatus } from '@meshbook/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshbook, recapOf, REPO_ROOT } from '../support/cli.js';
 
@@ -10,7 +10,6 @@ import { meshbook, recapOf, REPO_ROOT } from '../support/cli.js';
  * ports and subnet, so a developer's lab is left alone), `--check` on fresh hosts, the real run,
  * every node pinging every wg0 address, and a second run that changes nothing.
  */
-const docker = new Docker();
 const WG_ADDRESSES = ['10.7.0.1', '10.7.0.2', '10.7.0.3', '10.7.0.4', '10.7.0.5'];
 const NODES = ['jin-kazuha-master-1', 'jin-kazuha-worker-1', 'jin-ayaka-master-1', 'jin-ayaka-worker-1'];
 const HOSTS = ['wg-server', ...NODES];
@@ -18,24 +17,11 @@ let inventoryDir: string;
 
 let labId = '';
 
-async function labContainer(host: string): Promise<Docker.Container> {
-  const found = await docker.listContainers({ filters: { label: [`meshbook.fleet=${labId}`, `meshbook.host=${host}`] } });
-  if (found.length !== 1) throw new Error(`expected one container for ${host} in lab ${labId}, found ${found.length}`);
-  return docker.getContainer(found[0]!.Id);
-}
-
+/** docker exec on a lab host, from outside SSH (the fleet's own exec). */
 async function sh(host: string, script: string): Promise<{ exitCode: number; stdout: string }> {
-  const exec = await (await labContainer(host)).exec({ Cmd: ['sh', '-c', script], AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const out = { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream;
-    docker.modem.demuxStream(stream, out, { write: () => true } as unknown as NodeJS.WritableStream);
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  const { ExitCode } = await exec.inspect();
-  return { exitCode: ExitCode ?? -1, stdout: Buffer.concat(chunks).toString() };
+  const found = (await labStatus(labId)).filter((h) => h.name === host);
+  if (found.length !== 1) throw new Error(`expected one container for ${host} in lab ${labId}, found ${found.length}`);
+  return execInContainer(found[0]!.containerId, ['sh', '-c', script]);
 }
 
 /** What the playbook would change, read from outside SSH: nothing of it exists on a fresh host. */
@@ -62,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const down = await meshbook(['lab', 'down', '-i', inventoryDir]);
   expect(down.exitCode, down.stderr).toBe(0);
-  expect(await docker.listContainers({ all: true, filters: { label: [`meshbook.fleet=${labId}`] } })).toEqual([]);
+  expect(await labStatus(labId)).toEqual([]);
   await rm(inventoryDir, { recursive: true, force: true });
 });
 
