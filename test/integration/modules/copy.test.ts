@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Secret, redactDeep } from '@meshbook/engine';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
+import { fleetSshOptions } from '../support/fleet.js';
 import { copy } from '@meshbook/modules';
 import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
@@ -74,17 +75,7 @@ describe('copy on a real host', () => {
 
   it('as a sudo user with become: root-owned files written, then unchanged', async () => {
     const fleet = hosts.fleet();
-    const host = fleet.host(H);
-    const user = await connectSsh({
-      host: H,
-      address: host.address,
-      port: host.port,
-      user: fleet.sudoUser.name,
-      privateKeyFile: fleet.privateKeyPath,
-      knownHostsFile: fleet.knownHostsPath,
-      sshConfigFile: false,
-      becomePassword: new Secret(fleet.sudoUser.password),
-    });
+    const user = await connectSsh(fleetSshOptions(fleet, H, { user: fleet.sudoUser.name, becomePassword: new Secret(fleet.sudoUser.password) }));
     try {
       await proveIdempotent(copy, user, { dest: '/etc/become-test.conf', content: 'root only\n', mode: '0600' }, async () => {
         expect(await hosts.sh(H, "cat /etc/become-test.conf; stat -c '%a %U:%G' /etc/become-test.conf")).toBe('root only\n600 root:root\n');

@@ -5,24 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, MeshbookError, secret, sh } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
-import { connectSsh, type SshTransport, type SshTransportOptions } from '../../../packages/engine/src/transport/ssh/index.js';
-import { useFleet } from '../support/fleet.js';
-
-/** Options for reaching a fleet host as root (or `user`), strict host keys against the fleet's file. */
-function optionsFor(fleet: Fleet, name: string, extra: Partial<SshTransportOptions> = {}): SshTransportOptions {
-  const host = fleet.host(name);
-  return {
-    host: name,
-    address: host.address,
-    port: host.port,
-    user: 'root',
-    privateKeyFile: fleet.privateKeyPath,
-    knownHostsFile: fleet.knownHostsPath,
-    agent: false,
-    sshConfigFile: false,
-    ...extra,
-  };
-}
+import { connectSsh, type SshTransport } from '../../../packages/engine/src/transport/ssh/index.js';
+import { fleetSshOptions, useFleet } from '../support/fleet.js';
 
 async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
   try {
@@ -48,7 +32,7 @@ describe('SSH transport on real hosts', () => {
   let root: SshTransport;
 
   beforeAll(async () => {
-    root = await connectSsh(optionsFor(fleet(), 'node1'));
+    root = await connectSsh(fleetSshOptions(fleet(), 'node1'));
   });
   afterAll(async () => {
     await root?.close();
@@ -169,7 +153,7 @@ describe('SSH transport on real hosts', () => {
     let deploy: SshTransport;
     beforeAll(async () => {
       const { name, password } = fleet().sudoUser;
-      deploy = await connectSsh(optionsFor(fleet(), 'node1', { user: name, becomePassword: secret(password) }));
+      deploy = await connectSsh(fleetSshOptions(fleet(), 'node1', { user: name, becomePassword: secret(password) }));
     });
     afterAll(async () => {
       await deploy?.close();
@@ -183,7 +167,7 @@ describe('SSH transport on real hosts', () => {
 
     it('shares a small channel budget between plain and sudo sessions', async () => {
       const { name, password } = fleet().sudoUser;
-      const tight = await connectSsh(optionsFor(fleet(), 'node1', { user: name, becomePassword: secret(password), maxChannels: 2 }));
+      const tight = await connectSsh(fleetSshOptions(fleet(), 'node1', { user: name, becomePassword: secret(password), maxChannels: 2 }));
       try {
         // Alternating users force the pool to close an idle session of one user to open one for
         // the other; with only two channels, a wrong budget would deadlock or exceed the limit.
@@ -210,7 +194,7 @@ describe('SSH transport on real hosts', () => {
     });
 
     it('refuses a wrong sudo password with one attempt and never shows it', async () => {
-      const wrong = await connectSsh(optionsFor(fleet(), 'node1', { user: fleet().sudoUser.name, becomePassword: secret('wrong-password-canary') }));
+      const wrong = await connectSsh(fleetSshOptions(fleet(), 'node1', { user: fleet().sudoUser.name, becomePassword: secret('wrong-password-canary') }));
       try {
         const errors = await Promise.all(Array.from({ length: 4 }, () => caught(wrong.run(sh`id -u`, { become: true }))));
         for (const error of errors) {
@@ -233,7 +217,7 @@ describe('SSH transport on real hosts', () => {
     });
 
     it('says when sudo needs a password that was not given', async () => {
-      const none = await connectSsh(optionsFor(fleet(), 'node1', { user: fleet().sudoUser.name }));
+      const none = await connectSsh(fleetSshOptions(fleet(), 'node1', { user: fleet().sudoUser.name }));
       try {
         const error = await caught(none.run(sh`id -u`, { become: true }));
         expect(error.code).toBe('BECOME_FAILED');
@@ -246,13 +230,13 @@ describe('SSH transport on real hosts', () => {
 
   describe('connection failures', () => {
     it('reports a closed port as UNREACHABLE', async () => {
-      const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { port: await closedPort() })));
+      const error = await caught(connectSsh(fleetSshOptions(fleet(), 'node1', { port: await closedPort() })));
       expect(error.code).toBe('UNREACHABLE');
       expect(error.message).toContain('ECONNREFUSED');
     });
 
     it('reports a user the key does not open as AUTH_FAILED', async () => {
-      const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { user: 'nobody-here' })));
+      const error = await caught(connectSsh(fleetSshOptions(fleet(), 'node1', { user: 'nobody-here' })));
       expect(error.code).toBe('AUTH_FAILED');
       expect(error.message).toContain('publickey');
     });
@@ -265,14 +249,14 @@ describe('SSH transport on real hosts', () => {
       expect(enable.exitCode, enable.stderr).toBe(0);
       // sshd re-executes itself on reload and resets connections that arrive meanwhile.
       const withPassword = await retryWhileUnreachable(() =>
-        connectSsh(optionsFor(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret(password) })),
+        connectSsh(fleetSshOptions(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret(password) })),
       );
       try {
         expect((await withPassword.run(sh`id -un`)).stdout).toBe(`${name}\n`);
       } finally {
         await withPassword.close();
       }
-      const error = await caught(connectSsh(optionsFor(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret('wrong-login-canary') })));
+      const error = await caught(connectSsh(fleetSshOptions(fleet(), 'node1', { user: name, privateKeyFile: undefined, password: secret('wrong-login-canary') })));
       expect(error.code).toBe('AUTH_FAILED');
       expect(error.describe()).not.toContain('wrong-login-canary');
     });
@@ -317,16 +301,16 @@ describe('SSH transport on real hosts', () => {
     it('refuses an unknown host under strict and adds it under accept-new, saying so', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
       const knownHostsFile = join(dir, 'known_hosts');
-      const unknown = await caught(connectSsh(optionsFor(fleet(), 'node1', { knownHostsFile })));
+      const unknown = await caught(connectSsh(fleetSshOptions(fleet(), 'node1', { knownHostsFile })));
       expect(unknown.code).toBe('HOST_KEY_UNKNOWN');
       expect(unknown.message).toMatch(/SHA256:[A-Za-z0-9+/]{43}\b/);
       const notices: string[] = [];
-      const accepted = await connectSsh(optionsFor(fleet(), 'node1', { knownHostsFile, hostKeyPolicy: 'accept-new', onNotice: (m) => notices.push(m) }));
+      const accepted = await connectSsh(fleetSshOptions(fleet(), 'node1', { knownHostsFile, hostKeyPolicy: 'accept-new', onNotice: (m) => notices.push(m) }));
       await accepted.close();
       expect(notices).toHaveLength(1);
       expect(accepted.notices).toEqual(notices);
       expect(await readFile(knownHostsFile, 'utf8')).toContain(`[127.0.0.1]:${fleet().host('node1').port} ssh-ed25519 `);
-      const again = await connectSsh(optionsFor(fleet(), 'node1', { knownHostsFile }));
+      const again = await connectSsh(fleetSshOptions(fleet(), 'node1', { knownHostsFile }));
       await again.close();
     });
 
@@ -336,7 +320,7 @@ describe('SSH transport on real hosts', () => {
       await copyFile(fleet().knownHostsPath, knownHostsFile);
       const node2 = fleet().host('node2');
       const through = await connectSsh({
-        ...optionsFor(fleet(), 'node2', { knownHostsFile, hostKeyPolicy: 'accept-new' }),
+        ...fleetSshOptions(fleet(), 'node2', { knownHostsFile, hostKeyPolicy: 'accept-new' }),
         address: node2.ip,
         port: 22,
         proxyJump: `root@127.0.0.1:${fleet().host('node1').port}`,
@@ -350,7 +334,7 @@ describe('SSH transport on real hosts', () => {
 
     it('refuses a changed host key with the fingerprint and the fix', async () => {
       await fleet().regenerateHostKeys('node2');
-      const error = await caught(connectSsh(optionsFor(fleet(), 'node2', { hostKeyPolicy: 'accept-new' })));
+      const error = await caught(connectSsh(fleetSshOptions(fleet(), 'node2', { hostKeyPolicy: 'accept-new' })));
       expect(error.code).toBe('HOST_KEY_MISMATCH');
       expect(error.message).toMatch(/SHA256:[A-Za-z0-9+/]{43}\b/);
       expect(error.hint).toContain(`ssh-keygen -R '[127.0.0.1]:${fleet().host('node2').port}' -f ${fleet().knownHostsPath}`);
@@ -360,7 +344,7 @@ describe('SSH transport on real hosts', () => {
       const dir = await mkdtemp(join(tmpdir(), 'meshbook-ssh-'));
       const knownHostsFile = join(dir, 'known_hosts');
       await writeFile(knownHostsFile, '');
-      const node2 = await connectSsh(optionsFor(fleet(), 'node2', { knownHostsFile, hostKeyPolicy: 'accept-new', keepaliveIntervalMs: 1000 }));
+      const node2 = await connectSsh(fleetSshOptions(fleet(), 'node2', { knownHostsFile, hostKeyPolicy: 'accept-new', keepaliveIntervalMs: 1000 }));
       const running = caught(node2.run(sh`sleep 60`));
       await new Promise((resolve) => setTimeout(resolve, 300));
       await fleet().stop('node2');
@@ -368,7 +352,7 @@ describe('SSH transport on real hosts', () => {
       expect(during.code).toBe('UNREACHABLE');
       expect((await caught(node2.run(sh`true`))).code).toBe('UNREACHABLE');
       await node2.close();
-      const error = await caught(connectSsh(optionsFor(fleet(), 'node2', { knownHostsFile, connectTimeoutMs: 3000 })));
+      const error = await caught(connectSsh(fleetSshOptions(fleet(), 'node2', { knownHostsFile, connectTimeoutMs: 3000 })));
       expect(error.code).toBe('UNREACHABLE');
     });
   });

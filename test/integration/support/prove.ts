@@ -3,7 +3,7 @@ import { MeshbookError } from '@meshbook/engine';
 import type { AnyModule, ModuleParamsInput, ModuleResult, ModuleRunOptions, Transport } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
-import { useFleet } from './fleet.js';
+import { fleetSshOptions, useFleet } from './fleet.js';
 
 /**
  * Shared proofs for module integration tests (architecture.md, "Tests"): apply then re-apply with
@@ -27,15 +27,7 @@ export function useHosts(count: number): Hosts {
     for (const host of fleet().hosts) {
       transports.set(
         host.name,
-        await connectSsh({
-          host: host.name,
-          address: host.address,
-          port: host.port,
-          user: 'root',
-          privateKeyFile: fleet().privateKeyPath,
-          knownHostsFile: fleet().knownHostsPath,
-          sshConfigFile: false,
-        }),
+        await connectSsh(fleetSshOptions(fleet(), host.name)),
       );
     }
   });

@@ -3,6 +3,7 @@ import { KnownAfterApply, sh, type Transport } from '@meshbook/engine';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { wireguardInterface, wireguardKey, wireguardPeers, type MeshMember } from '@meshbook/modules';
 import { startFleet, type Fleet } from '@meshbook/fleet';
+import { fleetSshOptions } from '../support/fleet.js';
 
 /**
  * Issue 5's proof on real tunnels (wireguard-go in the test hosts): a hub and four spokes, then a
@@ -17,16 +18,7 @@ let fleet: Fleet;
 const transports = new Map<string, Transport>();
 
 async function connect(name: string): Promise<Transport> {
-  const host = fleet.host(name);
-  const transport = await connectSsh({
-    host: name,
-    address: host.address,
-    port: host.port,
-    user: 'root',
-    privateKeyFile: fleet.privateKeyPath,
-    knownHostsFile: fleet.knownHostsPath,
-    sshConfigFile: false,
-  });
+  const transport = await connectSsh(fleetSshOptions(fleet, name));
   transports.set(name, transport);
   return transport;
 }
