@@ -2,3 +2,4 @@ export { wireguardKey } from './key.js';
 export { wireguardInterface } from './interface.js';
 export { wireguardPeers, type MeshMember, type MeshOptions } from './topology.js';
 export { renderWireguardConfig, type WireguardPeer, type WireguardInterfaceSettings } from './config.js';
+export { interfaceParam as wireguardInterfaceName } from './params.js';

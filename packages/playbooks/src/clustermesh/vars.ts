@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HostContext } from '@meshbook/engine';
+import { wireguardInterfaceName } from '@meshbook/modules';
 
 const ipv4 = z.ipv4({ error: 'an IPv4 address such as 10.7.0.2' });
 const cidr = z.cidrv4({ error: 'an IPv4 network such as 10.244.0.0/16' });
@@ -7,7 +8,7 @@ const cidr = z.cidrv4({ error: 'an IPv4 network such as 10.244.0.0/16' });
 /** What every WireGuard member needs (hosts of the `wireguard` group). */
 export const wireguardMemberVars = z.object({
   wg_address: ipv4,
-  wireguard_interface: z.string().regex(/^[a-zA-Z0-9_=+.-]{1,15}$/, 'an interface name such as wg0').default('wg0'),
+  wireguard_interface: wireguardInterfaceName,
   wireguard_network: cidr,
   wireguard_prefix: z.coerce.number().int().min(8).max(30),
   wireguard_port: z.coerce.number().int().min(1).max(65535).default(51820),
