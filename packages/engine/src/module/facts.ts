@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { ShellCommand } from '../command.js';
-import { sh } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import type { Become, CommandResult, Transport } from '../transport/types.js';
 
@@ -165,10 +164,3 @@ export class FactCache {
 function cacheKeyOf(request: FactRequest, become: Become | undefined): string {
   return `${request.fact.name}\u0000${JSON.stringify(request.args ?? null)}\u0000${JSON.stringify(become ?? false)}`;
 }
-
-/** Convenience for facts: the command's stdout when it exited 0, else null. */
-export function stdoutIfOk(result: CommandResult): string | null {
-  return result.exitCode === 0 ? result.stdout : null;
-}
-
-export { sh as factCommand };
