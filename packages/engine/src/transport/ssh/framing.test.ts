@@ -61,8 +61,10 @@ describe('FrameParser', () => {
 });
 
 /** Feeds framed commands to one real local /bin/sh, as the SSH session does. */
-async function runInOneShell(inputs: FrameInput[]): Promise<FrameResult[]> {
-  const shell = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function runInOneShell(inputs: FrameInput[], options: { fd9?: boolean } = {}): Promise<FrameResult[]> {
+  // fd 9 open in the shell stands in for the host lock a kept shell may hold.
+  const stdio = options.fd9 ? ['pipe', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'ignore', 'pipe'] : ['pipe', 'pipe', 'pipe'];
+  const shell = spawn('/bin/sh', [], { stdio: stdio as ['pipe', 'pipe', 'pipe'] });
   const results: FrameResult[] = [];
   try {
     for (const input of inputs) {
@@ -149,6 +151,14 @@ describe('frameCommand in a real sh', () => {
       });
       expect(count, `cut at ${cut}`).toBe('0');
     }
+  });
+
+  it('closes fd 9 (the host lock) for every command, with or without stdin, so nothing it starts keeps the lock', async () => {
+    expect(frameCommand({ command: 'true' }).script).toContain(') 9<&- </dev/null;');
+    const fds = 'if [ -e /proc/$$/fd/9 ]; then echo shell:9; fi; ls /proc/self/fd | grep -qx 9 && echo command:9 || echo command:none';
+    const [plain, fed] = await runInOneShell([{ command: fds }, { command: `cat >/dev/null; ${fds}`, stdin: Buffer.from('x') }], { fd9: true });
+    expect(plain!.stdout.toString()).toBe('shell:9\ncommand:none\n');
+    expect(fed!.stdout.toString()).toBe('shell:9\ncommand:none\n');
   });
 
   it('refuses invalid environment names', () => {

@@ -42,7 +42,9 @@ export function frameCommand(input: FrameInput): FramedCommand {
   // an extra fork for every forked command: ~1 ms measured.) A syntax error in it ends the session
   // shell, which the session reports like any shell that went away.
   steps.push(`{\n${input.command}\n}`);
-  const body = `( ${steps.join(' && ')} )`;
+  // `9<&-`: the host lock is the kept shell's fd 9 (host-lock.ts); nothing a command starts (a
+  // daemon, a stray `sleep &`) may hold it past the run.
+  const body = `( ${steps.join(' && ')} ) 9<&-`;
   const end = `__mb_rc=$?; printf '\\n%s %d\\n' ${marker} "$__mb_rc"; printf '\\n%s\\n' ${marker} >&2`;
   let script: string;
   if (input.stdin === undefined) {
