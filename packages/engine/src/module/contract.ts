@@ -21,7 +21,7 @@ export interface ModuleContext {
   exec(command: ShellCommand, options?: RunOptions): Promise<CommandResult>;
   put(path: string, content: string | Buffer, options?: PutOptions): Promise<void>;
   get(path: string, options?: GetOptions): Promise<Buffer>;
-  /** One fact, cached for the run. */
+  /** One fact, cached for the run (a single-use fact: this read's own value, never shared). */
   fact<R>(request: FactRequest<R>): Promise<R>;
   /** Several facts in one round trip. */
   facts<T extends Record<string, FactRequest>>(requests: T): Promise<{ [K in keyof T]: T[K] extends FactRequest<infer R> ? R : never }>;
@@ -114,6 +114,7 @@ export function createModuleContext(transport: Transport, options: ModuleRunOpti
     timeoutMs: options.timeoutMs,
     ...o,
   });
+  const factReadOptions = { become: options.become, signal: options.signal, timeoutMs: options.timeoutMs };
   const ctx: ModuleContext = {
     host: transport.host,
     transport,
@@ -135,8 +136,9 @@ export function createModuleContext(transport: Transport, options: ModuleRunOpti
     },
     put: (path, content, o) => transport.put(path, content, { become: options.become, signal: options.signal, ...o }),
     get: (path, o) => transport.get(path, { become: options.become, signal: options.signal, ...o }),
-    fact: (request) => facts.get(request, options.become),
-    facts: (requests) => facts.gather(requests, options.become),
+    // The task's timeout bounds the fact commands its gather runs itself, as it bounds `run`.
+    fact: (request) => facts.get(request, factReadOptions),
+    facts: (requests) => facts.gather(requests, factReadOptions),
     progress: (line) => options.onProgress?.(line),
   };
   return ctx;

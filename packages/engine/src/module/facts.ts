@@ -11,6 +11,14 @@ export interface FactDefinition<A, R> {
   name: string;
   command(args: A): ShellCommand;
   parse(result: CommandResult, args: A): R;
+  /**
+   * The result is an observation at one moment, not a state to share: a user's read-only command
+   * (`date`, a uuid, a cluster's node list) may answer differently on every run, and what it reads
+   * is unknown. Such a fact may be fetched ahead (prefetch), but each value is handed to exactly
+   * one read and then dropped: two reads never share one result, a read with nothing fetched ahead
+   * runs the command itself, and any change on the host drops what is waiting.
+   */
+  singleUse?: boolean;
 }
 
 export interface FactRequest<R = unknown> {
@@ -24,41 +32,58 @@ export function defineFact<A, R>(definition: FactDefinition<A, R>): (args: A) =>
 
 type Resolved<T extends Record<string, FactRequest>> = { [K in keyof T]: T[K] extends FactRequest<infer R> ? R : never };
 
+/** How a task reads facts: as whom, and within the task's limits for what it runs itself. */
+export interface FactReadOptions {
+  become?: Become;
+  /** Bounds the commands this read runs (not what was fetched ahead); default the cache's. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
 /**
  * The per-host fact cache. `gather` resolves several facts in one round trip: uncached commands run
  * in one script, each with its own stdin (/dev/null) and its stdout, stderr and exit code framed
- * apart (base64, so any bytes survive).
+ * apart (base64, so any bytes survive). Single-use facts are never cached, only held from a
+ * prefetch until their one reader takes them.
  */
 export class FactCache {
   readonly #cache = new Map<string, unknown>();
+  /** Prefetched single-use values, each waiting for its one reader. */
+  readonly #unread = new Map<string, unknown>();
 
   constructor(
     private readonly transport: Transport,
     private readonly defaults: { become?: Become; signal?: AbortSignal; timeoutMs?: number } = {},
   ) {}
 
-  async get<R>(request: FactRequest<R>, become?: Become): Promise<R> {
-    const { value } = await this.gather({ value: request }, become);
+  async get<R>(request: FactRequest<R>, options: FactReadOptions = {}): Promise<R> {
+    const { value } = await this.gather({ value: request }, options);
     return value;
   }
 
-  async gather<T extends Record<string, FactRequest>>(requests: T, become?: Become): Promise<Resolved<T>> {
-    const asUser = become ?? this.defaults.become;
+  async gather<T extends Record<string, FactRequest>>(requests: T, options: FactReadOptions = {}): Promise<Resolved<T>> {
+    const asUser = options.become ?? this.defaults.become;
     const out: Record<string, unknown> = {};
     const missing: Array<{ key: string; cacheKey: string; request: FactRequest }> = [];
     for (const [key, request] of Object.entries(requests)) {
       const cacheKey = cacheKeyOf(request, asUser);
-      if (this.#cache.has(cacheKey)) out[key] = this.#cache.get(cacheKey);
+      if (request.fact.singleUse) {
+        if (this.#unread.has(cacheKey)) {
+          out[key] = this.#unread.get(cacheKey);
+          this.#unread.delete(cacheKey);
+        } else missing.push({ key, cacheKey, request });
+      } else if (this.#cache.has(cacheKey)) out[key] = this.#cache.get(cacheKey);
       else missing.push({ key, cacheKey, request });
     }
     if (missing.length > 0) {
       const results = await this.#runBatch(
         missing.map((m) => m.request.fact.command(m.request.args)),
         asUser,
+        { signal: options.signal ?? this.defaults.signal, timeoutMs: options.timeoutMs ?? this.defaults.timeoutMs },
       );
       missing.forEach((m, i) => {
         const value = this.#parse(m.request, results[i]!);
-        this.#cache.set(m.cacheKey, value);
+        if (!m.request.fact.singleUse) this.#cache.set(m.cacheKey, value);
         out[m.key] = value;
       });
     }
@@ -69,13 +94,17 @@ export class FactCache {
    * Resolves many facts (of several tasks) in one round trip per become user, ahead of the tasks
    * that will ask for them. Best effort: a fact whose parser fails is left uncached, so the task's
    * own gather runs it again and reports the failure where it belongs.
+   *
+   * Requests with the same key are fetched once. For a single-use fact that one value goes to the
+   * first task that reads it; a second task asking the same runs its own command when it gets there.
    */
   async prefetch(requests: ReadonlyArray<{ request: FactRequest; become: Become | undefined }>): Promise<void> {
     const groups = new Map<string, { become: Become | undefined; pending: Map<string, FactRequest> }>();
     for (const { request, become } of requests) {
       const asUser = become ?? this.defaults.become;
       const cacheKey = cacheKeyOf(request, asUser);
-      if (this.#cache.has(cacheKey)) continue;
+      // A single-use value still unread is replaced by this batch's.
+      if (!request.fact.singleUse && this.#cache.has(cacheKey)) continue;
       const groupKey = JSON.stringify(asUser ?? false);
       let group = groups.get(groupKey);
       if (!group) groups.set(groupKey, (group = { become: asUser, pending: new Map() }));
@@ -83,10 +112,10 @@ export class FactCache {
     }
     for (const { become, pending } of groups.values()) {
       const entries = [...pending.entries()];
-      const results = await this.#runBatch(entries.map(([, r]) => r.fact.command(r.args)), become);
+      const results = await this.#runBatch(entries.map(([, r]) => r.fact.command(r.args)), become, this.defaults);
       entries.forEach(([cacheKey, request], i) => {
         try {
-          this.#cache.set(cacheKey, request.fact.parse(results[i]!, request.args));
+          (request.fact.singleUse ? this.#unread : this.#cache).set(cacheKey, request.fact.parse(results[i]!, request.args));
         } catch {
           // left for the task's own gather, which reports it with its context
         }
@@ -94,8 +123,12 @@ export class FactCache {
     }
   }
 
-  /** Drops cached facts: all of them, or those whose name is listed. */
+  /**
+   * Drops cached facts: all of them, or those whose name is listed. Single-use values waiting for
+   * their reader go either way: what such a command reads is unknown, so any change may touch it.
+   */
   invalidate(names?: readonly string[]): void {
+    this.#unread.clear();
     if (!names) {
       this.#cache.clear();
       return;
@@ -103,6 +136,11 @@ export class FactCache {
     for (const key of [...this.#cache.keys()]) {
       if (names.some((n) => key.startsWith(`${n}\u0000`))) this.#cache.delete(key);
     }
+  }
+
+  /** Drops the single-use values fetched ahead that no task has read (the cache stays). */
+  dropUnread(): void {
+    this.#unread.clear();
   }
 
   /** A parser's failure names the host and the fact, so the user knows where to look. */
@@ -123,8 +161,12 @@ export class FactCache {
     }
   }
 
-  async #runBatch(commands: ShellCommand[], become: Become | undefined): Promise<CommandResult[]> {
-    const options = { become, signal: this.defaults.signal, timeoutMs: this.defaults.timeoutMs };
+  async #runBatch(
+    commands: ShellCommand[],
+    become: Become | undefined,
+    limits: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<CommandResult[]> {
+    const options = { become, signal: limits.signal, timeoutMs: limits.timeoutMs };
     if (commands.length === 1) return [await this.transport.run(commands[0]!, options)];
     const marker = `MBF${randomBytes(6).toString('hex')}`;
     const parts = commands.map(

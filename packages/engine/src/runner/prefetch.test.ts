@@ -1,13 +1,14 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sh } from '../command.js';
+import { sh, type ShellCommand } from '../command.js';
 import { defineModule } from '../module/contract.js';
 import { defineFact } from '../module/facts.js';
 import { fakeInventory } from '../testing/index.js';
 import { LocalTransport } from '../transport/local.js';
+import type { RunOptions } from '../transport/types.js';
 import { runPlaybook } from './run-playbook.js';
 import { task, type Playbook } from './types.js';
 
@@ -78,5 +79,103 @@ describe('fact prefetching', () => {
     const summary = await run();
     expect(summary.hosts.h).toMatchObject({ changed: 0, ok: 4 });
     expect(transport.stats().commands - before).toBe(1);
+  });
+});
+
+/** A read-only check whose answer is single-use (a command's output): what each task was handed. */
+const readOnce = defineFact<string, string>({
+  name: 'test.read-once',
+  singleUse: true,
+  command: (path) => sh`cat -- ${path}`,
+  parse: (result) => result.stdout,
+});
+let handed: string[] = [];
+const reading = defineModule({
+  name: 'reading',
+  params: z.object({ path: z.string() }),
+  async gather(ctx, params) {
+    const value = await ctx.fact(readOnce(params.path));
+    handed.push(value);
+    return value;
+  },
+  plan: () => [],
+  apply: async () => undefined,
+});
+const UUID = '/proc/sys/kernel/random/uuid';
+
+/** Records the options of every command, to see which ran under a task's timeout. */
+class RecordingTransport extends LocalTransport {
+  readonly runs: RunOptions[] = [];
+  override run(command: ShellCommand, options: RunOptions = {}) {
+    this.runs.push(options);
+    return super.run(command, options);
+  }
+}
+
+describe('fact prefetching: single-use facts', () => {
+  beforeEach(() => {
+    handed = [];
+  });
+  const play = (tasks: Playbook['plays'][number]['tasks'], name = 'reads') => ({ name, hosts: 'all', tasks });
+  const runOn = (plays: Playbook['plays'], t: LocalTransport = transport, check = false) =>
+    runPlaybook({ name: 'pb', plays }, { inventory: fakeInventory({ h: {} }), connect: async () => t, check, hostLock: false });
+
+  it('a play of reads and file checks with nothing to change is one command; each read gets its own run', async () => {
+    await writeFile(join(dir, 'a'), 'one');
+    const plays = [play([task(reading, { path: UUID }), task(content, { path: join(dir, 'a'), text: 'one' }), task(reading, { path: join(dir, 'a') })])];
+    for (const check of [false, true]) {
+      handed = [];
+      const before = transport.stats().commands;
+      const summary = await runOn(plays, transport, check);
+      expect(summary.hosts.h).toMatchObject({ ok: 3, changed: 0, failed: 0 });
+      expect(transport.stats().commands - before).toBe(1);
+      expect(handed[1]).toBe('one');
+    }
+  });
+
+  it('two tasks reading the same one never share a result: the second runs its own', async () => {
+    await runOn([play([task(reading, { path: UUID }), task(reading, { path: UUID })])]);
+    expect(handed).toHaveLength(2);
+    expect(handed[0]).not.toBe(handed[1]);
+    expect(transport.stats().commands).toBe(2);
+  });
+
+  it('a read after a change on the host runs again and sees it', async () => {
+    await writeFile(join(dir, 'a'), 'old');
+    await runOn([play([task(reading, { path: join(dir, 'a') }), task(content, { path: join(dir, 'a'), text: 'new' }), task(reading, { path: join(dir, 'a') })])]);
+    expect(handed).toEqual(['old', 'new']);
+  });
+
+  it('a change on another host of the batch drops what is unread here', async () => {
+    const other = new LocalTransport('g');
+    const plays = [
+      play([
+        task(content, (host) => ({ path: join(dir, host.name), text: 'x' }), { when: (host) => host.name === 'g' }),
+        task(reading, { path: UUID }, { when: (host) => host.name === 'h' }),
+      ]),
+    ];
+    await runPlaybook({ name: 'pb', plays }, { inventory: fakeInventory({ h: {}, g: {} }), connect: async (host) => (host.name === 'h' ? transport : other), hostLock: false });
+    // h: the play's batch, then its read again after g changed.
+    expect(transport.stats().commands).toBe(2);
+  });
+
+  it('a task with its own timeout is not prefetched: its read runs under that timeout', async () => {
+    const recording = new RecordingTransport('h');
+    await runOn([play([task(reading, { path: UUID }), task(reading, { path: join(dir, 'none') }, { timeoutMs: 4321 })])], recording);
+    expect(recording.runs.map((o) => o.timeoutMs)).toEqual([undefined, 4321]);
+  });
+
+  it('a play never reads what an earlier play fetched and left unread', async () => {
+    let probed = 0;
+    let asked = 0;
+    const plays = [
+      // The probe sees `when` true, the task itself false: its prefetched read stays unread.
+      play([task(reading, { path: UUID }, { when: () => probed++ === 0 })], 'first'),
+      // The probe sees `when` false: nothing prefetched, the task reads for itself.
+      play([task(reading, { path: UUID }, { when: () => asked++ > 0 })], 'second'),
+    ];
+    await runOn(plays);
+    expect(handed).toHaveLength(1);
+    expect(transport.stats().commands).toBe(2);
   });
 });

@@ -18,10 +18,16 @@ import type { PlayItem } from './types.js';
  *
  * Probing is best effort: tasks whose `when` or params need values not known yet, loops, run_once
  * and delegated tasks are left to fetch their own facts, exactly as without prefetching.
+ *
+ * Single-use facts (a read-only command's result) are stricter: what one reads is unknown, so a
+ * change on any host of the batch (a worker joining the cluster a master's command lists) drops
+ * those still unread everywhere, and a play starts without any an earlier play left unread.
  */
 export class FactPrefetcher {
   /** Per host: its `changed` count when its facts were prefetched or last dropped. */
   readonly #seenChanges = new Map<string, number>();
+  /** The batch's total `changed` count at the last look. */
+  #seenBatchChanges: number | undefined;
 
   constructor(
     private readonly run: RunState,
@@ -29,19 +35,26 @@ export class FactPrefetcher {
     private readonly items: readonly PlayItem[],
   ) {}
 
-  /** Before the task at `index`: the first prefetch on each live host, or a stale cache dropped. */
+  /** Before the task at `index`: the first prefetch on each live host, or what went stale dropped. */
   async before(index: number, hosts: readonly HostRuntime[]): Promise<void> {
     const live = hosts.filter((host) => host.state === 'live');
+    const batchChanges = hosts.reduce((sum, host) => sum + host.counts.changed, 0);
+    const changedInBatch = !this.run.check && this.#seenBatchChanges !== undefined && batchChanges !== this.#seenBatchChanges;
+    this.#seenBatchChanges = batchChanges;
     await Promise.all(
       live.map(async (host) => {
         const seen = this.#seenChanges.get(host.name);
         if (seen === undefined) {
           this.#seenChanges.set(host.name, host.counts.changed);
+          // Left unread by an earlier play (its task did not run after all): not this play's to read.
+          (await host.connection?.catch(() => undefined))?.facts.dropUnread();
           await this.run.queue.add(() => this.#prefetch(index, host));
         } else if (!this.run.check && seen !== host.counts.changed) {
           // Whatever the module declared: a prefetched fact of a later task may read what it wrote.
           this.#seenChanges.set(host.name, host.counts.changed);
           (await this.run.connection(host).catch(() => undefined))?.facts.invalidate();
+        } else if (changedInBatch) {
+          (await host.connection?.catch(() => undefined))?.facts.dropUnread();
         }
       }),
     );
@@ -73,7 +86,11 @@ export class FactPrefetcher {
         continue; // needs a value known later, or is invalid: the task itself will say so
       }
       const become = becomeOf(this.run, this.scope.play, host, item);
-      for (const request of await factsRequestedBy(item.module.definition, host.name, params, become)) out.push({ request, become });
+      for (const request of await factsRequestedBy(item.module.definition, host.name, params, become)) {
+        // The batch runs under no task's timeout: a command the task bounds runs in the task.
+        if (request.fact.singleUse && item.timeoutMs !== undefined) continue;
+        out.push({ request, become });
+      }
     }
     return out;
   }

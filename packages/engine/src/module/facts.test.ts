@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sh } from '../command.js';
+import { FakeTransport } from '../testing/fake-transport.js';
+import { LocalTransport } from '../transport/local.js';
+import { FactCache, defineFact } from './facts.js';
+
+// Each run of a tick appends a line to its counter file and prints the count: which run answered.
+const tickCommand = (counter: string) => sh`echo x >> ${counter} && wc -l < ${counter}`;
+const parseCount = (result: { stdout: string }) => Number(result.stdout.trim());
+const tick = defineFact<string, number>({ name: 'test.tick', singleUse: true, command: tickCommand, parse: parseCount });
+const lastingTick = defineFact<string, number>({ name: 'test.lasting-tick', command: tickCommand, parse: parseCount });
+
+let dir: string;
+let transport: LocalTransport;
+let facts: FactCache;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'meshbook-facts-'));
+  transport = new LocalTransport('h');
+  facts = new FactCache(transport);
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const counter = (name = 'n') => join(dir, name);
+const commands = () => transport.stats().commands;
+
+describe('FactCache: lasting facts', () => {
+  it('are fetched once and then served from the cache', async () => {
+    expect(await facts.get(lastingTick(counter()))).toBe(1);
+    expect(await facts.get(lastingTick(counter()))).toBe(1);
+    expect(commands()).toBe(1);
+  });
+});
+
+describe('FactCache: single-use facts', () => {
+  it('are never cached: every read runs the command', async () => {
+    expect(await facts.get(tick(counter()))).toBe(1);
+    expect(await facts.get(tick(counter()))).toBe(2);
+    expect(commands()).toBe(2);
+  });
+
+  it('two reads of the same one in one gather are two runs', async () => {
+    const both = await facts.gather({ a: tick(counter()), b: tick(counter()) });
+    expect([both.a, both.b].sort()).toEqual([1, 2]);
+    expect(commands()).toBe(1);
+  });
+
+  it('a prefetched value is taken by the first read and deleted: the second read runs its own', async () => {
+    await facts.prefetch([{ request: tick(counter()), become: undefined }]);
+    expect(commands()).toBe(1);
+    expect(await facts.get(tick(counter()))).toBe(1);
+    expect(commands()).toBe(1);
+    expect(await facts.get(tick(counter()))).toBe(2);
+    expect(commands()).toBe(2);
+  });
+
+  it('prefetch runs two requests with the same key once; the second reader fetches its own', async () => {
+    await facts.prefetch([
+      { request: tick(counter()), become: undefined },
+      { request: tick(counter()), become: undefined },
+      { request: tick(counter('other')), become: undefined },
+    ]);
+    expect(commands()).toBe(1);
+    expect(await facts.get(tick(counter('other')))).toBe(1);
+    expect(await facts.get(tick(counter()))).toBe(1);
+    expect(await facts.get(tick(counter()))).toBe(2);
+    expect(commands()).toBe(2);
+  });
+
+  it('a new prefetch replaces an unread value with a fresh one', async () => {
+    await facts.prefetch([{ request: tick(counter()), become: undefined }]);
+    await facts.prefetch([{ request: tick(counter()), become: undefined }]);
+    expect(await facts.get(tick(counter()))).toBe(2);
+  });
+
+  it('any invalidation, even of other names, drops unread values; lasting facts stay unless named', async () => {
+    await facts.prefetch([
+      { request: tick(counter()), become: undefined },
+      { request: lastingTick(counter('lasting')), become: undefined },
+    ]);
+    facts.invalidate(['some.other.fact']);
+    expect(await facts.get(tick(counter()))).toBe(2);
+    expect(await facts.get(lastingTick(counter('lasting')))).toBe(1);
+  });
+
+  it('dropUnread drops unread values only', async () => {
+    await facts.prefetch([
+      { request: tick(counter()), become: undefined },
+      { request: lastingTick(counter('lasting')), become: undefined },
+    ]);
+    facts.dropUnread();
+    expect(await facts.get(tick(counter()))).toBe(2);
+    expect(await facts.get(lastingTick(counter('lasting')))).toBe(1);
+    expect(commands()).toBe(2);
+  });
+});
+
+describe('FactCache: limits of a read', () => {
+  it("a read's own commands run under its timeout and signal, the prefetch batch under the cache's", async () => {
+    const fake = new FakeTransport('h', { handler: () => ({ stdout: '1\n' }) });
+    const signal = new AbortController().signal;
+    const cache = new FactCache(fake, { timeoutMs: 60_000 });
+    await cache.get(tick('/n'), { timeoutMs: 1234, signal });
+    await cache.prefetch([{ request: tick('/n'), become: undefined }]);
+    const runs = fake.operations.flatMap((op) => (op.kind === 'run' ? [op.options] : []));
+    expect(runs.map((o) => o.timeoutMs)).toEqual([1234, 60_000]);
+    expect(runs[0]!.signal).toBe(signal);
+  });
+});
