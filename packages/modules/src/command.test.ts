@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LocalTransport, Secret } from '@meshbook/engine';
+import { LocalTransport, Secret, runPlaybook, task } from '@meshbook/engine';
+import type { PlayItem, RunOptions, ShellCommand } from '@meshbook/engine';
+import { fakeInventory } from '@meshbook/engine/testing';
 import { command, shell } from './command.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 
@@ -79,5 +81,56 @@ describe('command and shell on the local transport', () => {
   it('check mode does not run a normal command', async () => {
     const r = await shell.run(local, { cmd: 'exit 5' }, { check: true });
     expect(r.changed).toBe(true);
+  });
+});
+
+/** Records every command's display, to see what ran in the play's batch and what on its own. */
+class RecordingTransport extends LocalTransport {
+  readonly displays: string[] = [];
+  override run(command: ShellCommand, options?: RunOptions) {
+    this.displays.push(command.display);
+    return super.run(command, options);
+  }
+}
+
+// readOnly results are single-use facts: fetched in the play's batch, each handed to one task.
+describe('readOnly commands in a play', () => {
+  const play = (transport: LocalTransport, tasks: PlayItem[], check = false) =>
+    runPlaybook({ name: 'pb', plays: [{ name: 'reads', hosts: 'all', tasks }] }, { inventory: fakeInventory({ h: {} }), connect: async () => transport, check, hostLock: false });
+
+  it('all of a play\'s read-only commands run in one batch, also in check mode', async () => {
+    for (const check of [false, true]) {
+      const local = new RecordingTransport('h');
+      const summary = await play(local, [task(command, { argv: ['true'], readOnly: true }), task(shell, { cmd: 'echo two', readOnly: true }), task(command, { argv: ['id', '-u'], readOnly: true })], check);
+      expect(summary.hosts.h).toMatchObject({ ok: 3, changed: 0, failed: 0 });
+      expect(local.displays).toHaveLength(1);
+    }
+  });
+
+  it('env and chdir apply inside the batched command, quoted', async () => {
+    const local = new RecordingTransport('h');
+    const r = await shell.run(local, { cmd: 'echo "$GREETING $(pwd)"', env: { GREETING: "it's $(x) `y`" }, chdir: '/tmp', readOnly: true });
+    expect(r.output).toMatchObject({ stdout: "it's $(x) `y` /tmp\n", exitCode: 0 });
+  });
+
+  it('a failing one is COMMAND_FAILED with its exit code, stderr and masked command, in check mode too', async () => {
+    for (const check of [false, true]) {
+      const error = await shell.run(new LocalTransport('h'), { cmd: 'echo bad >&2; exit 3', readOnly: true }, { check }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'COMMAND_FAILED', exitCode: 3, stderr: 'bad\n', host: 'h', command: "sh -c 'echo bad >&2; exit 3'" });
+    }
+    const local = new RecordingTransport('h');
+    const summary = await play(local, [task(command, { argv: ['sh', '-c', 'exit 4'], readOnly: true, okExitCodes: [4] }), task(command, { argv: ['sh', '-c', 'exit 3'], readOnly: true })]);
+    expect(summary.hosts.h).toMatchObject({ ok: 1, failed: 1 });
+    expect(local.displays).toHaveLength(1);
+  });
+
+  it('with a Secret in argv or with stdin it runs at its task, not in the batch', async () => {
+    const local = new RecordingTransport('h');
+    await play(local, [
+      task(command, { argv: ['true'], readOnly: true }),
+      task(command, { argv: ['echo', new Secret('ro-secret-5d1e')], readOnly: true }),
+      task(command, { argv: ['cat'], stdin: 'in', readOnly: true }),
+    ]);
+    expect(local.displays).toEqual(['true', 'echo ***', 'cat']);
   });
 });

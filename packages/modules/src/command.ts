@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { MeshbookError, Secret, argv as argvCommand, defineModule, sh } from '@meshbook/engine';
+import { MeshbookError, Secret, argv as argvCommand, defineModule } from '@meshbook/engine';
 import type { Change, CommandResult, ModuleContext, ShellCommand } from '@meshbook/engine';
+import { commandResult } from './lib/command-result.js';
 import { absolutePath } from './lib/file-attributes.js';
 import { fileState } from './lib/file-facts.js';
 
@@ -29,7 +30,14 @@ const runShape = {
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
   /** Given on stdin, never on the command line; a Secret stays masked everywhere. */
   stdin: z.union([z.string(), z.instanceof(Secret)]).optional(),
-  /** A read-only check: runs in gather (also in check mode) and never reports a change. */
+  /**
+   * A read-only check: runs in gather (also in check mode) and never reports a change. Its result
+   * is a single-use fact: the play may run it ahead with the other checks, in one round trip, but
+   * each task gets a run of its own (two identical commands are two runs), and after a change on
+   * the host (or any host of the batch) the command runs again at its task. It runs at its task
+   * anyway with `creates`/`removes` (asked only after that check), a task `timeoutMs`, stdin, or
+   * a Secret in argv.
+   */
   readOnly: z.boolean().default(false),
   /** Exit codes that count as success. */
   okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).default([0]),
@@ -53,7 +61,7 @@ type RunParams = z.output<z.ZodObject<typeof runShape>>;
 export const command = defineModule({
   name: 'command',
   params: commandParams,
-  gather: (ctx, params) => gatherRun(ctx, params, argvCommand(...params.argv)),
+  gather: (ctx, params) => gatherRun(ctx, params, params.argv),
   plan: (facts, params): Change[] => planRun('command', facts, params, argvCommand(...params.argv)),
   apply: (ctx, _changes, params) => execute(ctx, params, argvCommand(...params.argv)),
   output: (facts) => outputOf(facts),
@@ -63,29 +71,55 @@ export const command = defineModule({
 export const shell = defineModule({
   name: 'shell',
   params: shellParams,
-  gather: (ctx, params) => gatherRun(ctx, params, shellCommand(params.cmd)),
+  gather: (ctx, params) => gatherRun(ctx, params, shellArgv(params.cmd)),
   plan: (facts, params): Change[] => planRun('shell', facts, params, shellCommand(params.cmd)),
   apply: (ctx, _changes, params) => execute(ctx, params, shellCommand(params.cmd)),
   output: (facts) => outputOf(facts),
 });
 
+type Words = ReadonlyArray<string | Secret>;
+
 // Its own sh process: `exit`, `cd` or `set` in the text cannot touch the transport's kept session.
-function shellCommand(cmd: string): ShellCommand {
-  return sh`sh -c ${cmd}`;
+function shellArgv(cmd: string): Words {
+  return ['sh', '-c', cmd];
 }
 
-async function gatherRun(ctx: ModuleContext, params: RunParams, cmd: ShellCommand): Promise<CommandFacts> {
+function shellCommand(cmd: string): ShellCommand {
+  return argvCommand(...shellArgv(cmd));
+}
+
+async function gatherRun(ctx: ModuleContext, params: RunParams, words: Words): Promise<CommandFacts> {
+  const done = await doneReason(ctx, params);
+  const result = params.readOnly && done === null ? await readOnlyRun(ctx, params, words) : null;
+  return { done, result };
+}
+
+/** Why the command need not run (creates/removes), or null; asks the host only when one is set. */
+async function doneReason(ctx: ModuleContext, params: RunParams): Promise<string | null> {
+  // Nothing to ask: no empty request, which would also end the runner's probe of this gather early.
+  if (params.creates === undefined && params.removes === undefined) return null;
   // One round trip for both conditions (file-state facts, dropped when a file module changes them).
   const paths = await ctx.facts({
     ...(params.creates !== undefined ? { creates: fileState(params.creates, 0) } : {}),
     ...(params.removes !== undefined ? { removes: fileState(params.removes, 0) } : {}),
   });
   const present = (s: { exists: boolean; isLink: boolean } | undefined) => s !== undefined && (s.exists || s.isLink);
-  let done: string | null = null;
-  if (params.creates !== undefined && present(paths.creates)) done = `${params.creates} exists`;
-  else if (params.removes !== undefined && !present(paths.removes)) done = `${params.removes} does not exist`;
-  const result = params.readOnly && done === null ? await execute(ctx, params, cmd) : null;
-  return { done, result };
+  if (params.creates !== undefined && present(paths.creates)) return `${params.creates} exists`;
+  if (params.removes !== undefined && !present(paths.removes)) return `${params.removes} does not exist`;
+  return null;
+}
+
+/**
+ * A read-only command, asked as a single-use fact so the play's prefetch can batch it. Not so with
+ * a Secret in argv (the fact's cache key and the batch's display would hold or hide it) or with
+ * stdin (a batch gives each command /dev/null): those run here, at their task's time.
+ */
+async function readOnlyRun(ctx: ModuleContext, params: RunParams, words: Words): Promise<CommandOutput> {
+  const cmd = argvCommand(...words);
+  const plain = words.filter((w): w is string => typeof w === 'string');
+  if (plain.length < words.length || params.stdin !== undefined) return execute(ctx, params, cmd);
+  const result = await ctx.fact(commandResult({ argv: plain, chdir: params.chdir, env: params.env }));
+  return checked(ctx, params, cmd, result);
 }
 
 function planRun(module: string, facts: CommandFacts, params: RunParams, cmd: ShellCommand): Change[] {
@@ -95,7 +129,11 @@ function planRun(module: string, facts: CommandFacts, params: RunParams, cmd: Sh
 }
 
 async function execute(ctx: ModuleContext, params: RunParams, cmd: ShellCommand): Promise<CommandOutput> {
-  const result: CommandResult = await ctx.run(cmd, { stdin: params.stdin, env: params.env, cwd: params.chdir });
+  return checked(ctx, params, cmd, await ctx.run(cmd, { stdin: params.stdin, env: params.env, cwd: params.chdir }));
+}
+
+/** The output, or COMMAND_FAILED (host, masked command, exit code, output) for an exit code not in okExitCodes. */
+function checked(ctx: ModuleContext, params: RunParams, cmd: ShellCommand, result: CommandResult): CommandOutput {
   if (!params.okExitCodes.includes(result.exitCode)) {
     throw new MeshbookError('COMMAND_FAILED', `command failed with exit code ${result.exitCode}`, {
       host: ctx.host,
