@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type HandlebarsModule from 'handlebars';
 import { z } from 'zod';
 import { KnownAfterApply, MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
@@ -35,8 +36,10 @@ const templateParams = z
 
 export type TemplateParams = z.output<typeof templateParams>;
 
-// An isolated instance: helpers registered elsewhere cannot change what templates render.
-const handlebars = Handlebars.create();
+// An isolated instance: helpers registered elsewhere cannot change what templates render. Made on
+// first use: loading handlebars costs ~60 ms CPU, which a run without templates should not pay.
+let isolated: typeof HandlebarsModule | undefined;
+const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(import.meta.url)('handlebars') as typeof HandlebarsModule).create());
 
 /**
  * A file rendered on the controller from a handlebars template (strict: an undefined variable is an
@@ -87,7 +90,7 @@ function desiredTemplate(facts: TemplateFacts, params: TemplateParams): DesiredF
 /** Renders a handlebars template; errors name the template, the line and (when undefined) the variable. */
 export function renderTemplate(name: string, text: string, vars: Record<string, unknown>): string {
   try {
-    return handlebars.compile(text, { strict: true, noEscape: true })(vars);
+    return handlebars().compile(text, { strict: true, noEscape: true })(vars);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     const undefinedVar = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(message);

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import SSHConfig from 'ssh-config';
+import { createRequire } from 'node:module';
+import type SSHConfig from 'ssh-config';
 
 /** What ~/.ssh/config says about one host, for the keywords meshbook honours. */
 export interface SshConfigHost {
@@ -23,7 +24,9 @@ export function loadSshConfig(file: string | false | undefined): SSHConfig | und
   if (file === false) return undefined;
   const path = file ?? defaultSshConfigFile();
   if (file === undefined && !existsSync(path)) return undefined;
-  return SSHConfig.parse(readFileSync(path, 'utf8'));
+  // Loaded only when there is a config to parse: ~15 ms of every run's start otherwise.
+  const parser = createRequire(import.meta.url)('ssh-config') as { default: typeof SSHConfig };
+  return parser.default.parse(readFileSync(path, 'utf8'));
 }
 
 function first(value: string | string[] | undefined): string | undefined {
