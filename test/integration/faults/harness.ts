@@ -166,6 +166,14 @@ export function resultsOf(run: CliRun, task: string): Record<string, Extract<Mes
   return out;
 }
 
+/** `secret` appears nowhere in `text`: neither as it is nor as the base64 the wire carries. */
+export function expectNoSecretIn(where: string, text: string, secret: string): void {
+  expect(text.length, `${where} is empty: the check would prove nothing`).toBeGreaterThan(0);
+  for (const form of [secret, Buffer.from(secret).toString('base64').replace(/=+$/, ''), Buffer.from(`${secret}\n`).toString('base64').replace(/=+$/, '')]) {
+    expect(text.includes(form), `${where} contains the secret (${form})`).toBe(false);
+  }
+}
+
 export function expectExit(run: CliRun, code: number): void {
   expect(run.exitCode, `exit code; stderr:\n${run.stderr}\nstdout tail:\n${run.stdout.slice(-3000)}`).toBe(code);
 }
