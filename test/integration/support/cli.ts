@@ -5,7 +5,7 @@ import type { MeshbookEvent } from '@meshbook/engine';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = `${REPO_ROOT}packages/engine/bin/meshbook.js`;
-const BUILT_CLI = `${REPO_ROOT}packages/engine/dist/cli/main.js`;
+const BUILT_CLI = `${REPO_ROOT}packages/engine/dist/bundle/cli.js`;
 
 export interface CliRun {
   exitCode: number;
@@ -16,8 +16,8 @@ export interface CliRun {
 }
 
 /**
- * Runs the real `meshbook` bin as a user would (a child process, built packages, playbooks loaded
- * by tsx), from the repository root.
+ * Runs the real `meshbook` bin as a user would (a child process, the built bundles, TypeScript
+ * playbooks compiled by the CLI), from the repository root.
  */
 export function meshbook(args: string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
   if (!existsSync(BUILT_CLI) || statSync(BUILT_CLI).mtimeMs < statSync(`${REPO_ROOT}packages/engine/src/cli/main.ts`).mtimeMs) {
