@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTransport, MeshbookError, secret, sh } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
-import { connectSsh, type SshTransport } from '../../../packages/engine/src/transport/ssh/index.js';
+import type { HostLockRequest } from '../../../packages/engine/src/transport/host-lock.js';
+import { connectSsh, type SshTransport, type SshTransportOptions } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
 
 async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
@@ -224,6 +225,135 @@ describe('SSH transport on real hosts', () => {
         expect(error.message).toContain('needs a password');
       } finally {
         await none.close();
+      }
+    });
+  });
+
+  describe('the host lock, held by the first kept shell', () => {
+    const request = (runId: string, waitMs = 0): HostLockRequest => ({ runId, holder: `controller=test pid=${runId} started=now`, waitMs });
+    const lockedConnect = (runId: string, waitMs = 0, extra: Partial<SshTransportOptions> = {}) =>
+      connectSsh(fleetSshOptions(fleet(), 'node1', { hostLock: request(runId, waitMs), ...extra }));
+    /** Pids of the processes on node1 with the lock file open (the holding shell). */
+    const lockHolders = async () =>
+      (await fleet().exec('node1', ['sh', '-c', 'find /proc/[0-9]*/fd -lname /run/lock/meshbook.lock 2>/dev/null | cut -d/ -f3 | sort -u'])).stdout.split('\n').filter(Boolean);
+    /** Another run asking for the lock: it must be refused while this one holds it. */
+    const intruder = () => caught(lockedConnect('intruder'));
+
+    it('costs one round trip to connect and lock, none more for lockHost of the same run', async () => {
+      const locked = await lockedConnect('rt');
+      try {
+        expect(await locked.lockHost(request('rt'))).toEqual({ state: 'held' });
+        expect(locked.stats().roundTrips).toBe(1);
+        const refused = await intruder();
+        expect(refused.code).toBe('HOST_LOCKED');
+        expect(refused.message).toBe('node1 is locked by another meshbook run (controller=test pid=rt started=now); gave up after waiting 0 s');
+        expect((await locked.run(sh`echo on the holder`)).stdout).toBe('on the holder\n');
+      } finally {
+        await locked.close();
+      }
+      // Connected without it, lockHost takes it on a new kept shell: one round trip.
+      const late = await connectSsh(fleetSshOptions(fleet(), 'node1'));
+      try {
+        expect(await late.lockHost(request('late', 5000))).toEqual({ state: 'held' });
+        expect(late.stats().roundTrips).toBe(2);
+        expect((await intruder()).code).toBe('HOST_LOCKED');
+      } finally {
+        await late.close();
+      }
+    });
+
+    it('lets no process a command started keep the lock after the transport closes', async () => {
+      const locked = await lockedConnect('background');
+      await locked.run(sh`sleep 60 &`);
+      await locked.close();
+      const started = Date.now();
+      const next = await lockedConnect('after-background', 10_000);
+      try {
+        expect(await next.lockHost(request('after-background', 10_000))).toEqual({ state: 'held' });
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect((await fleet().exec('node1', ['pgrep', '-xf', 'sleep 60'])).stdout).not.toBe('');
+      } finally {
+        await next.close();
+        await fleet().exec('node1', ['pkill', '-xf', 'sleep 60']);
+      }
+    });
+
+    it('takes the lock back when a timeout kills the shell holding it, before the next command runs', async () => {
+      const locked = await lockedConnect('timeout');
+      try {
+        const [holder] = await lockHolders();
+        // The connection's only session is the holder: the timeout kills its process group.
+        expect((await caught(locked.run(sh`sleep 1005`, { timeoutMs: 700 }))).code).toBe('TIMEOUT');
+        expect(await lockHolders()).toEqual([]);
+        const before = locked.stats().roundTrips;
+        expect((await locked.run(sh`echo after`)).stdout).toBe('after\n');
+        expect(locked.stats().roundTrips - before).toBe(2); // the new holder, then the command
+        const now = await lockHolders();
+        expect(now).toHaveLength(1);
+        expect(now).not.toEqual([holder]);
+        expect((await intruder()).code).toBe('HOST_LOCKED');
+      } finally {
+        await locked.close();
+      }
+    });
+
+    it('fails every later command with HOST_LOCKED when another run took the lock after its holder died', async () => {
+      const locked = await lockedConnect('lost');
+      try {
+        const waiting = lockedConnect('patient', 20_000);
+        waiting.catch(() => undefined);
+        expect((await caught(locked.run(sh`sleep 1007`, { timeoutMs: 700 }))).code).toBe('TIMEOUT');
+        const patient = await waiting;
+        try {
+          for (const command of [sh`echo one`, sh`echo two`]) {
+            const error = await caught(locked.run(command));
+            expect(error.code).toBe('HOST_LOCKED');
+            expect(error.message).toContain('(controller=test pid=patient started=now)');
+          }
+          expect((await patient.run(sh`echo mine`)).stdout).toBe('mine\n');
+        } finally {
+          await patient.close();
+        }
+      } finally {
+        await locked.close();
+      }
+    });
+
+    it('keeps the holder on a connection full of sessions of other users', async () => {
+      const locked = await lockedConnect('full', 0, { maxChannels: 2 });
+      try {
+        const holders = await lockHolders();
+        expect(holders).toHaveLength(1);
+        const users = [undefined, 'nobody', 'daemon'] as const;
+        const results = await Promise.all(
+          Array.from({ length: 18 }, (_, i) => locked.run(sh`sleep 0.05; id -un`, users[i % 3] ? { become: { user: users[i % 3]! } } : {})),
+        );
+        results.forEach((result, i) => expect(result.stdout).toBe(`${users[i % 3] ?? 'root'}\n`));
+        expect(await lockHolders()).toEqual(holders);
+        expect((await intruder()).code).toBe('HOST_LOCKED');
+      } finally {
+        await locked.close();
+      }
+    });
+
+    it('frees the lock when the connection dies while the holder runs a command (a crashed controller)', async () => {
+      const locked = await lockedConnect('crash');
+      try {
+        // $PPID of the kept shell: the sshd process serving this connection.
+        const sshd = (await locked.run(sh`echo $PPID`)).stdout.trim();
+        const running = caught(locked.run(sh`sleep 1008`));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await fleet().exec('node1', ['kill', '-9', sshd]);
+        expect((await running).code).toBe('UNREACHABLE');
+        const started = Date.now();
+        const next = await lockedConnect('after-crash', 10_000);
+        await next.close();
+        expect(Date.now() - started).toBeLessThan(3000);
+        // The command itself outlives its connection, as any command of a crashed controller.
+        expect((await fleet().exec('node1', ['pgrep', '-xf', 'sleep 1008'])).stdout).not.toBe('');
+      } finally {
+        await locked.close();
+        await fleet().exec('node1', ['pkill', '-xf', 'sleep 1008']);
       }
     });
   });

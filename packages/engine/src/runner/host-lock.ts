@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MeshbookError } from '../errors.js';
-import type { HostLockRequest } from '../transport/host-lock.js';
+import { hostLockedError, type HostLockRequest } from '../transport/host-lock.js';
 import type { Transport } from '../transport/types.js';
 
 export const DEFAULT_HOST_LOCK_WAIT_MS = 30_000;
@@ -24,11 +23,6 @@ export async function lockHost(transport: Transport, request: HostLockRequest): 
   if (!transport.lockHost) return undefined;
   const lock = await transport.lockHost(request);
   if (lock.state === 'unsupported') return `${transport.host}: ${lock.reason}, so this run does not lock the host against other runs`;
-  if (lock.state === 'busy') {
-    throw new MeshbookError('HOST_LOCKED', `${transport.host} is locked by another meshbook run (${lock.holder}); gave up after waiting ${Math.round(request.waitMs / 1000)} s`, {
-      host: transport.host,
-      hint: 'let that run finish, then run again (or raise --lock-timeout); the lock ends with that run\'s SSH connection, so it cannot outlive a crashed controller',
-    });
-  }
+  if (lock.state === 'busy') throw hostLockedError(transport.host, lock.holder, request.waitMs);
   return undefined;
 }

@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostLockScript, parseHostLockReply, type HostLockRequest } from './host-lock.js';
+import { hostLockPrelude, parseHostLockReply, type HostLockRequest } from './host-lock.js';
+import { frameCommand, newMarker } from './ssh/framing.js';
+import { sessionBootstrap } from './ssh/shell-session.js';
 
 /**
- * The lock script run by the local /bin/sh against a temp lock file: the same script the SSH
- * transport sends, with the process's stdin standing in for the SSH channel.
+ * The lock prelude run by the local /bin/sh against a temp lock file, inside the same bootstrap a
+ * kept SSH session runs: the process's stdin stands in for the SSH channel, and the shell it
+ * becomes reads framed commands from it.
  */
 const dir = mkdtempSync(join(tmpdir(), 'meshbook-lock-'));
 const path = join(dir, 'meshbook.lock');
@@ -17,29 +20,41 @@ function request(runId: string, waitMs = 0): HostLockRequest {
   return { runId, holder: `controller=test pid=${runId} started=now`, waitMs };
 }
 
-/** Starts the script; resolves with its reply once the MBLOCK line is in. */
-function lock(req: HostLockRequest): Promise<{ reply: ReturnType<typeof parseHostLockReply>; child: ChildProcess }> {
-  const child = spawn('/bin/sh', ['-c', hostLockScript(req, path)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** `/bin/sh -c BOOTSTRAP`, or `/bin/sh -c 'sh -c BOOTSTRAP; :'` so that the kept shell has a parent of its own to lose. */
+function spawnSession(req: HostLockRequest, options: { lockPath?: string; parent?: boolean } = {}) {
+  const ready = newMarker('MBREADY');
+  const bootstrap = sessionBootstrap(ready, hostLockPrelude(req, options.lockPath ?? path));
+  const args = options.parent ? ['-c', '/bin/sh -c "$1"; :', 'parent', bootstrap] : ['-c', bootstrap];
+  const child = spawn('/bin/sh', args, { stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
+  return { child, ready };
+}
+
+/** Starts a session; resolves with the lock's reply once the ready line is in (the shell is kept). */
+function lock(req: HostLockRequest, options: { lockPath?: string; parent?: boolean } = {}): Promise<{ reply: ReturnType<typeof parseHostLockReply>; child: ChildProcess }> {
+  const { child, ready } = spawnSession(req, options);
   let out = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const reply = parseHostLockReply(out);
-      if (reply) resolve({ reply, child });
+      const at = out.indexOf(ready);
+      if (at >= 0 && out.indexOf('\n', at) > 0) resolve({ reply: parseHostLockReply(out.slice(0, at)), child });
     });
-    child.on('exit', () => setTimeout(() => reject(new Error(`exited without a reply: ${out}`)), 50));
+    child.on('exit', () => setTimeout(() => reject(new Error(`exited before the ready line: ${out}`)), 50));
   });
 }
 
-const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
+/** Kills a test's own stray by its exact, unlikely command line (no other process's). */
+const killStray = (args: string) => new Promise<void>((resolve) => spawn('pkill', ['-xf', args]).on('exit', () => resolve()));
+
+const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
 
 afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-describe('host lock script', () => {
-  it('holds the lock while its stdin is open, records the holder, and frees it at EOF', async () => {
+describe('host lock prelude in a kept shell', () => {
+  it('holds the lock while the shell lives, records the holder, and frees it at EOF', async () => {
     const first = await lock(request('aaaa'));
     expect(first.reply).toEqual({ state: 'held' });
     expect(readFileSync(path, 'utf8')).toBe('run=aaaa controller=test pid=aaaa started=now\n');
@@ -68,14 +83,35 @@ describe('host lock script', () => {
     expect(same.reply).toEqual({ state: 'shared' });
   });
 
-  it('goes on unlocked, saying why, when the lock file cannot be opened', async () => {
+  it('goes on unlocked, saying why, when the lock file cannot be opened; the shell is kept all the same', async () => {
     // The directory exists, but nothing can be created in it.
-    const child = spawn('/bin/sh', ['-c', hostLockScript(request('gggg'), '/proc/1/meshbook.lock')], { stdio: ['pipe', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    expect(await exited(child)).toBe(0);
-    expect(parseHostLockReply(out)).toEqual({ state: 'unsupported', reason: 'cannot open /proc/1/meshbook.lock' });
+    const unlocked = await lock(request('gggg'), { lockPath: '/proc/1/meshbook.lock' });
+    expect(unlocked.reply).toEqual({ state: 'unsupported', reason: 'cannot open /proc/1/meshbook.lock' });
+    expect(unlocked.child.exitCode).toBeNull();
+  });
+
+  it('lets nothing a command started keep the lock once the shell is gone', async () => {
+    const holder = await lock(request('hhhh'));
+    holder.child.stdin!.write(frameCommand({ command: 'sleep 86.417 >/dev/null 2>&1 &' }).script);
+    holder.child.stdin!.end();
+    await exited(holder.child);
+    try {
+      expect((await lock(request('iiii', 0))).reply).toEqual({ state: 'held' });
+    } finally {
+      await killStray('sleep 86.417');
+    }
+  });
+
+  it('frees the lock when the shell loses its parent (sshd gone) even while a command keeps it from reading EOF', async () => {
+    const holder = await lock(request('jjjj'), { parent: true });
+    holder.child.stdin!.write(frameCommand({ command: 'sleep 86.419' }).script);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    holder.child.kill('SIGKILL'); // the parent: setpriv's parent-death signal kills the kept shell
+    try {
+      expect((await lock(request('kkkk', 3000))).reply).toEqual({ state: 'held' });
+    } finally {
+      await killStray('sleep 86.419'); // the command itself outlives its shell, as on a real host
+    }
   });
 
   it('parses replies only once the line is complete', () => {

@@ -1,12 +1,14 @@
 import { quote } from '../command.js';
+import { MeshbookError } from '../errors.js';
 
 /**
  * The per-host lock a run holds on each host it works on, so two runs never interleave their
  * changes on one host (and a check-mode run never reads a half-applied one).
  *
- * It is an flock(1) held by a process on the host whose stdin is an SSH channel of the run's own
- * connection: when the connection goes (the run ends, the controller crashes, the network drops),
- * the process reads EOF and exits, and the kernel drops the lock. No lock file can go stale.
+ * It is an flock(1) on fd 9 of the run's first kept shell on the host, taken in that shell's
+ * bootstrap (no round trip of its own). The shell lives as long as its SSH channel: when the
+ * connection goes (the run ends, the controller crashes, the network drops), the shell ends and
+ * the kernel drops the lock. No lock file can go stale.
  */
 export interface HostLockRequest {
   /** Random per run: a second connection of the same run (two inventory names, one machine) shares the lock. */
@@ -31,38 +33,51 @@ export const HOST_LOCK_PATH = '/run/lock/meshbook.lock';
 const REPLY = 'MBLOCK';
 
 /**
- * The remote side, one `sh -c` on its own exec channel (one round trip). It replies with one
- * `MBLOCK <state> [holder]` line; when it holds the lock it then blocks reading the channel.
+ * Shell text run by a kept shell's bootstrap, in the shell itself, before it becomes the kept
+ * shell: it takes the lock on the shell's fd 9 (waiting up to `waitMs` for another run) and prints
+ * one `MBLOCK <state> [detail]` line. Only a shell that holds the lock keeps fd 9; framed commands
+ * close it in their subshell (framing.ts), so nothing they start can keep the lock after the run.
+ *
+ * A shell busy with a long command reads no EOF when the connection drops, so a held lock also
+ * ties the shell to its sshd process: `__mb_exec` (which the bootstrap execs the kept shell
+ * through) becomes `setpriv --pdeathsig KILL` where util-linux has it, and the kernel kills the
+ * shell, and so drops the lock, when sshd goes.
+ *
  * The file is opened read-only (no O_CREAT): flock needs no write access, so runs as root and as
  * a sudo user share one lock whoever created the file.
  */
-export function hostLockScript(request: HostLockRequest, path = HOST_LOCK_PATH): string {
+export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH): string {
   const waitSeconds = Math.max(0, Math.ceil(request.waitMs / 1000));
   const holderLine = `run=${request.runId} ${request.holder}`;
   return [
-    `f=${quote(path)}; run=${quote(`run=${request.runId}`)}`,
+    `lock_file=${quote(path)}; run=${quote(`run=${request.runId}`)}`,
     // Hosts without /run/lock (older or minimal systems) lock in /tmp instead.
-    `[ -d "\${f%/*}" ] || f=/tmp/\${f##*/}`,
-    `command -v flock >/dev/null 2>&1 || { echo '${REPLY} unsupported flock(1) is not installed'; exit 0; }`,
-    `[ -e "$f" ] || (umask 022; : >>"$f") 2>/dev/null`,
+    `[ -d "\${lock_file%/*}" ] || lock_file=/tmp/\${lock_file##*/}`,
+    `if ! command -v flock >/dev/null 2>&1; then reply='unsupported flock(1) is not installed'`,
     // Tried in a subshell first: a failed `exec` redirection ends a POSIX shell outright.
-    `(exec 9<"$f") 2>/dev/null || { echo "${REPLY} unsupported cannot open $f"; exit 0; }`,
-    `exec 9<"$f"`,
-    `end=$(( $(date +%s) + ${waitSeconds} ))`,
-    `while ! flock -n 9; do`,
-    `  grep -qsF -- "$run" "$f" && { echo '${REPLY} shared'; exit 0; }`,
-    `  [ "$(date +%s)" -ge "$end" ] && { printf '${REPLY} busy %s\\n' "$(head -c 400 "$f" | tr '\\n' ' ')"; exit 0; }`,
-    `  sleep 0.2`,
-    `done`,
+    `elif ! { [ -e "$lock_file" ] || (umask 022; : >>"$lock_file") 2>/dev/null; (exec 9<"$lock_file") 2>/dev/null; }; then reply="unsupported cannot open $lock_file"`,
+    `else`,
+    `  exec 9<"$lock_file"`,
+    `  reply=held; end=$(( $(date +%s) + ${waitSeconds} ))`,
+    `  while ! flock -n 9; do`,
+    `    if grep -qsF -- "$run" "$lock_file"; then reply=shared; break; fi`,
+    `    if [ "$(date +%s)" -ge "$end" ]; then reply="busy $(head -c 400 "$lock_file" | tr '\\n' ' ')"; break; fi`,
+    `    sleep 0.2`,
+    `  done`,
+    `  if [ "$reply" = held ]; then`,
     // Best effort: a file created by another user in sticky /run/lock may refuse the write.
-    `(printf '%s\\n' ${quote(holderLine)} >"$f") 2>/dev/null`,
-    `echo '${REPLY} held'`,
-    // cat inherits fd 9 and reads the channel: EOF (connection gone) ends it and frees the lock.
-    `exec cat >/dev/null`,
+    `    (printf '%s\\n' ${quote(holderLine)} >"$lock_file") 2>/dev/null`,
+    // Tried first: an older setpriv without --pdeathsig would end the shell at exec.
+    `    command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig KILL true 2>/dev/null && __mb_exec='setpriv --pdeathsig KILL'`,
+    `  else`,
+    `    exec 9<&-`,
+    `  fi`,
+    `fi`,
+    `printf '${REPLY} %s\\n' "$reply"`,
   ].join('\n');
 }
 
-/** The state from the script's output so far, or undefined while its reply line is incomplete. */
+/** The state from the prelude's output so far, or undefined while its reply line is incomplete. */
 export function parseHostLockReply(output: string): HostLockState | { state: 'error'; message: string } | undefined {
   const line = output.split('\n').find((l, i, all) => l.startsWith(`${REPLY} `) && i < all.length - 1);
   if (line === undefined) return undefined;
@@ -72,4 +87,12 @@ export function parseHostLockReply(output: string): HostLockState | { state: 'er
   if (state === 'unsupported') return { state, reason: detail || 'no reason given' };
   if (state === 'busy') return { state: 'busy', holder: detail.replace(/^run=\S+\s*/, '') || 'unknown (the lock file names no holder)' };
   return { state: 'error', message: detail || line };
+}
+
+/** A host another run held for the whole wait: the run stops there (HOST_LOCKED). */
+export function hostLockedError(host: string, holder: string, waitMs: number): MeshbookError {
+  return new MeshbookError('HOST_LOCKED', `${host} is locked by another meshbook run (${holder}); gave up after waiting ${Math.round(waitMs / 1000)} s`, {
+    host,
+    hint: "let that run finish, then run again (or raise --lock-timeout); the lock ends with that run's SSH connection, so it cannot outlive a crashed controller",
+  });
 }

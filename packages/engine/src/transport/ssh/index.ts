@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Client } from 'ssh2';
 import { MeshbookError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
+import type { HostLockRequest } from '../host-lock.js';
 import { defaultIdentityFiles, defaultUser, openConnection, readKeyFiles, type ConnectionTarget } from './connection.js';
 import { loadSshConfig, parseJumpHop, resolveSshConfig } from './ssh-config.js';
 import { SshTransport } from './ssh-transport.js';
@@ -43,13 +44,19 @@ export interface SshTransportOptions {
   maxChannels?: number;
   /** Receives notices such as a host key added by accept-new (they are also on transport.notices). */
   onNotice?: (message: string) => void;
+  /**
+   * Takes the host lock (host-lock.ts) in the first kept shell's bootstrap: no extra round trip.
+   * Another run holding it for the whole wait fails the connect with HOST_LOCKED; lockHost with
+   * the same request then answers what was found.
+   */
+  hostLock?: HostLockRequest;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 10_000;
 const DEFAULT_MAX_CHANNELS = 8;
 
-/** Connects now (handshake, host key, auth, first shell session) and returns the transport. */
+/** Connects now (handshake, host key, auth, first shell session, host lock if asked) and returns the transport. */
 export async function connectSsh(options: SshTransportOptions): Promise<SshTransport> {
   const notices: string[] = [];
   const notice = (message: string) => {
@@ -69,7 +76,7 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       notices,
     });
     try {
-      await transport.warmUp();
+      await transport.warmUp(options.hostLock);
     } catch (error) {
       await transport.close();
       throw error;

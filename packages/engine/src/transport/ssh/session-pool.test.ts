@@ -91,6 +91,64 @@ describe('SessionPool', () => {
   });
 });
 
+describe('SessionPool with the host lock holder pinned', () => {
+  it('never closes the pinned holder to make room, but evicts other idle sessions', async () => {
+    const { p } = pool(2);
+    const holder = await p.acquireNew('plain', async (key) => new FakeSession(key) as unknown as ShellSession);
+    p.pin(holder);
+    p.release(holder);
+    const other = await p.acquire('sudo:root');
+    p.release(other);
+    // A third key: only the sudo session may go.
+    const nobody = await p.acquire('sudo:nobody');
+    expect(holder.alive).toBe(true);
+    expect(other.alive).toBe(false);
+    p.release(nobody);
+    // A burst of alternating keys keeps churning the unpinned channel, never the holder.
+    const burst = Array.from({ length: 12 }, (_, i) => p.acquire(i % 2 ? 'sudo:root' : 'sudo:nobody').then((s) => (p.release(s), s)));
+    await Promise.all(burst);
+    expect(holder.alive).toBe(true);
+    expect(p.channelsInUse).toBe(2);
+  });
+
+  it('still runs commands on the pinned holder', async () => {
+    const { p, opened } = pool(2);
+    const holder = await p.acquireNew('plain', async (key) => new FakeSession(key) as unknown as ShellSession);
+    p.pin(holder);
+    p.release(holder);
+    expect(await p.acquire('plain')).toBe(holder);
+    expect(opened).toEqual([]);
+  });
+
+  it('opens a new session for acquireNew even when one of its key is idle', async () => {
+    const { p, opened } = pool(4);
+    const idle = await p.acquire('plain');
+    p.release(idle);
+    let ran = 0;
+    const fresh = await p.acquireNew('plain', async (key) => (ran++, new FakeSession(key) as unknown as ShellSession));
+    expect(fresh).not.toBe(idle);
+    expect([ran, opened.length, p.channelsInUse]).toEqual([1, 1, 2]);
+  });
+
+  it('refuses, instead of waiting forever, a key no channel can ever serve beside the holder', async () => {
+    const { p } = pool(1);
+    const holder = await p.acquireNew('plain', async (key) => new FakeSession(key) as unknown as ShellSession);
+    p.pin(holder);
+    p.release(holder);
+    await expect(p.acquire('sudo:root')).rejects.toThrow('no channel left for a sudo:root session: the 1 allowed hold the host lock');
+    expect(await p.acquire('plain')).toBe(holder);
+  });
+
+  it('unpins a holder that died, so its channel is free again', async () => {
+    const { p } = pool(1);
+    const holder = await p.acquireNew('plain', async (key) => new FakeSession(key) as unknown as ShellSession);
+    p.pin(holder);
+    (holder as unknown as FakeSession).close();
+    p.release(holder);
+    expect((await p.acquire('sudo:root')).key).toBe('sudo:root');
+  });
+});
+
 describe('SessionPool against a server with a lower MaxSessions', () => {
   it('learns the limit from a refused channel and queues instead of failing', async () => {
     class Refused extends Error {}

@@ -2,6 +2,8 @@ import type { ShellSession } from './shell-session.js';
 
 interface Waiter {
   key: string;
+  /** Set for acquireNew: a session of its own, opened this way, never an idle one. */
+  open?: (key: string) => Promise<ShellSession>;
   resolve: (session: ShellSession) => void;
   reject: (error: unknown) => void;
 }
@@ -14,6 +16,9 @@ interface Waiter {
  *
  * The first session of a key opens alone: when it fails (a wrong sudo password), every waiter gets
  * that error and no second attempt is made, so sudo sees one try, not one per parallel command.
+ *
+ * A pinned session (the one holding the host lock) is never closed to make room while the pool
+ * lives; it still runs commands like any session of its key.
  */
 export class SessionPool {
   readonly #idle = new Map<string, ShellSession[]>();
@@ -22,6 +27,7 @@ export class SessionPool {
   readonly #failed = new Map<string, unknown>();
   readonly #verified = new Set<string>();
   readonly #probing = new Set<string>();
+  readonly #pinned = new Set<ShellSession>();
   #used = 0;
   /** Opens in flight (counted in #used too). */
   #opening = 0;
@@ -45,10 +51,29 @@ export class SessionPool {
   }
 
   acquire(key: string): Promise<ShellSession> {
+    return this.#enqueue({ key });
+  }
+
+  /**
+   * A new session of `key` opened by `open` (a bootstrap with a prelude: the host lock), under the
+   * same budget; it joins the pool when released.
+   */
+  acquireNew(key: string, open: (key: string) => Promise<ShellSession>): Promise<ShellSession> {
+    return this.#enqueue({ key, open });
+  }
+
+  /** Never evicted while the pool lives (it holds the host lock); unpinned when it closes. */
+  pin(session: ShellSession): void {
+    if (!session.alive) return;
+    this.#pinned.add(session);
+    session.onClose(() => this.#pinned.delete(session));
+  }
+
+  #enqueue(request: Pick<Waiter, 'key' | 'open'>): Promise<ShellSession> {
     if (this.#closed) return Promise.reject(new Error('transport closed'));
-    if (this.#failed.has(key)) return Promise.reject(this.#failed.get(key));
+    if (this.#failed.has(request.key)) return Promise.reject(this.#failed.get(request.key));
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ key, resolve, reject });
+      this.#waiters.push({ ...request, resolve, reject });
       this.#pump();
     });
   }
@@ -73,11 +98,6 @@ export class SessionPool {
       if (session.alive) return session;
     }
     return undefined;
-  }
-
-  /** Counts a channel opened outside the pool (the host lock's) against the budget, for good. */
-  reserveChannel(): void {
-    this.#used++;
   }
 
   /**
@@ -120,8 +140,10 @@ export class SessionPool {
 
   #evictIdle(exceptKey: string): boolean {
     for (const [key, list] of this.#idle) {
-      if (key === exceptKey || list.length === 0) continue;
-      const session = list.shift()!;
+      if (key === exceptKey) continue;
+      const at = list.findIndex((s) => !this.#pinned.has(s));
+      if (at < 0) continue;
+      const [session] = list.splice(at, 1) as [ShellSession];
       // Freed now rather than when the close completes, so the waiter can take the slot at once.
       this.#uncount(session);
       session.close();
@@ -156,7 +178,7 @@ export class SessionPool {
         waiter.reject(failure);
         continue;
       }
-      const idle = this.takeIdle(waiter.key);
+      const idle = waiter.open ? undefined : this.takeIdle(waiter.key);
       if (idle) {
         this.#waiters.splice(i, 1);
         waiter.resolve(idle);
@@ -167,6 +189,12 @@ export class SessionPool {
         continue;
       }
       if (this.#used >= this.maxChannels && !this.#evictIdle(waiter.key)) {
+        if (this.#onlyPinnedOfOtherKeys(waiter.key)) {
+          // Nothing will ever free a channel: say so rather than wait forever.
+          this.#waiters.splice(i, 1);
+          waiter.reject(new Error(`no channel left for a ${waiter.key} session: the ${this.maxChannels} allowed hold the host lock`));
+          continue;
+        }
         i++;
         continue;
       }
@@ -176,11 +204,16 @@ export class SessionPool {
     }
   }
 
+  /** Every channel is a pinned session another key cannot use (a budget of one, say). */
+  #onlyPinnedOfOtherKeys(key: string): boolean {
+    return this.#opening === 0 && this.#used === this.#pinned.size && [...this.#pinned].every((s) => s.key !== key);
+  }
+
   #start(waiter: Waiter): void {
     const probe = !this.#verified.has(waiter.key);
     if (probe) this.#probing.add(waiter.key);
     this.#opening++;
-    this.open(waiter.key).then(
+    (waiter.open ?? this.open)(waiter.key).then(
       (session) => {
         this.#opening--;
         if (probe) {

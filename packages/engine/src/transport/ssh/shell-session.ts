@@ -43,7 +43,20 @@ export interface SessionStart {
   prefix: string;
   /** A prompt to answer once on stdin (sudo's random password prompt). */
   prompt?: { text: string; answer: Secret | undefined };
+  /** Shell text the bootstrap runs first, in the kept shell itself (the host lock); its output is the session's `preamble`. */
+  prelude?: string;
   counters: SessionCounters;
+}
+
+/**
+ * What a session's channel runs: the prelude if any, a ready line with the shell's pid and /proc
+ * stat line (for its process group), then the kept shell, exec'd through the prefix the prelude
+ * may leave in `__mb_exec`. Without a prelude, everything is a builtin: no extra process.
+ */
+export function sessionBootstrap(ready: string, prelude?: string): string {
+  const readyLine = `read -r s </proc/$$/stat 2>/dev/null; printf '%s %s %s\\n' ${ready} "$$" "$s"`;
+  if (prelude === undefined) return `${readyLine}; exec /bin/sh`;
+  return `__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec /bin/sh`;
 }
 
 /**
@@ -64,6 +77,8 @@ export class ShellSession {
     readonly pid: number | undefined,
     /** Process group of the shell: killing it kills the shell and whatever the command started. */
     readonly processGroup: number | undefined,
+    /** What the bootstrap's prelude printed before the ready line ('' without a prelude). */
+    readonly preamble: string,
     private readonly channel: ClientChannel,
     private readonly counters: SessionCounters,
   ) {
@@ -166,10 +181,7 @@ export class ShellSession {
    */
   static open(client: Client, start: SessionStart): Promise<ShellSession> {
     const ready = newMarker('MBREADY');
-    // The bootstrap reports the shell's pid and /proc stat line (for its process group), then
-    // becomes the kept shell. Everything here is a builtin: no extra process.
-    const bootstrap = `read -r s </proc/$$/stat 2>/dev/null; printf '%s %s %s\\n' ${ready} "$$" "$s"; exec /bin/sh`;
-    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(bootstrap)}`;
+    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude))}`;
     const { counters } = start;
     return new Promise((resolve, reject) => {
       counters.roundTrip();
@@ -200,6 +212,7 @@ export class ShellSession {
           const lineEnd = stdout.indexOf(0x0a, at);
           if (lineEnd < 0) return;
           const fields = stdout.subarray(at + ready.length, lineEnd).toString('latin1').trim();
+          const preamble = stdout.subarray(0, at).toString('utf8');
           settled = true;
           cleanup();
           const [pidText, ...stat] = fields.split(' ');
@@ -208,7 +221,8 @@ export class ShellSession {
           const statText = stat.join(' ');
           const afterComm = statText.slice(statText.lastIndexOf(')') + 1).trim().split(' ');
           const pgrp = Number(afterComm[2]);
-          resolve(new ShellSession(start.key, Number.isFinite(pid) ? pid : undefined, Number.isFinite(pgrp) && pgrp > 0 ? pgrp : Number.isFinite(pid) ? pid : undefined, channel, counters));
+          const group = Number.isFinite(pgrp) && pgrp > 0 ? pgrp : Number.isFinite(pid) ? pid : undefined;
+          resolve(new ShellSession(start.key, Number.isFinite(pid) ? pid : undefined, group, preamble, channel, counters));
         };
         const onStderr = (chunk: Buffer) => {
           counters.bytesDown(chunk.length);

@@ -3,8 +3,8 @@ import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { Secret } from '../../secret.js';
 import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
-import type { HostLockRequest, HostLockState } from '../host-lock.js';
-import { openHostLockChannel } from './host-lock-channel.js';
+import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
+import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { frameCommand, type FrameResult } from './framing.js';
 import { SessionPool } from './session-pool.js';
@@ -39,6 +39,7 @@ export class SshTransport implements Transport {
   readonly #jumpClients: Client[];
   readonly #becomePassword: Secret | undefined;
   readonly #pool: SessionPool;
+  readonly #lock: HostLockKeeper;
   readonly #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
   readonly #counters: SessionCounters;
   #lost: MeshbookError | undefined;
@@ -62,6 +63,7 @@ export class SshTransport implements Transport {
       bytesDown: (n) => void (stats.bytesDown += n),
     };
     this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
+    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude) => this.#openSession('plain', prelude), () => this.#closed !== undefined || this.#lost !== undefined);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
@@ -125,13 +127,13 @@ export class SshTransport implements Transport {
     return Buffer.from(result.stdout.toString('latin1'), 'base64');
   }
 
-  /** The host lock on an exec channel of its own, held until this transport closes (host-lock.ts). */
+  /**
+   * The host lock, held until this transport closes (host-lock.ts): what connecting with the same
+   * request found (no round trip), or taken now on a new kept shell (one round trip).
+   */
   async lockHost(request: HostLockRequest): Promise<HostLockState> {
     if (this.#lost) throw this.#lost;
-    const { state, channel } = await openHostLockChannel(this.#client, this.host, request, this.#counters);
-    // The holding channel counts against MaxSessions like any session, for the whole run.
-    if (channel) this.#pool.reserveChannel();
-    return state;
+    return this.#lock.lock(request);
   }
 
   close(): Promise<void> {
@@ -170,8 +172,17 @@ export class SshTransport implements Transport {
     await settledWithin(Promise.all(running.map((s) => this.#sendKill(s.key, s.processGroup!))).then(() => undefined), KILL_GRACE_MS);
   }
 
-  /** Opens the first session and checks the shell answers: the end of an eager connect. */
-  async warmUp(): Promise<void> {
+  /**
+   * Opens the first session and checks the shell answers: the end of an eager connect. With a
+   * host lock, that session's bootstrap takes it (no extra round trip); another run holding it for
+   * the whole wait fails the connect with HOST_LOCKED.
+   */
+  async warmUp(hostLock?: HostLockRequest): Promise<void> {
+    if (hostLock) {
+      const lock = await this.#lock.lock(hostLock);
+      if (lock.state === 'busy') throw hostLockedError(this.host, lock.holder, hostLock.waitMs);
+      return;
+    }
     const session = await this.#pool.acquire('plain');
     this.#pool.release(session);
   }
@@ -183,7 +194,7 @@ export class SshTransport implements Transport {
     if (signal?.aborted) throw new MeshbookError('ABORTED', 'command aborted before it started', { host: this.host, command: display });
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const key = await this.#sessionKey(options.become);
-    const session = await this.#acquire(key, display, signal, deadline, timeoutMs).catch((error: unknown) => {
+    const session = await this.#acquireUnderLock(key, display, signal, deadline, timeoutMs).catch((error: unknown) => {
       if (error instanceof MeshbookError) throw error;
       throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot open a shell session on ${this.host}: ${(error as Error).message}`, { host: this.host, command: display, cause: error });
     });
@@ -223,6 +234,17 @@ export class SshTransport implements Transport {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       this.#running.delete(session);
+      this.#pool.release(session);
+    }
+  }
+
+  /** A session for the command once the host lock is held again, if its holder died (host-lock-keeper.ts). */
+  async #acquireUnderLock(key: string, display: string, signal: AbortSignal | undefined, deadline: number | undefined, timeoutMs: number | undefined): Promise<ShellSession> {
+    for (;;) {
+      await this.#lock.ensure();
+      const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
+      // The holder died while this command waited for a session: no command runs unlocked.
+      if (!this.#lock.holderLost) return session;
       this.#pool.release(session);
     }
   }
@@ -326,11 +348,12 @@ export class SshTransport implements Transport {
     return this.#loginIsRoot;
   }
 
-  async #openSession(key: string): Promise<ShellSession> {
+  /** `prelude`: shell text the bootstrap runs first (the host lock's), plain sessions only. */
+  async #openSession(key: string, prelude?: string): Promise<ShellSession> {
     if (this.#lost) throw this.#lost;
     if (key === 'plain') {
       try {
-        return await ShellSession.open(this.#client, { key, prefix: '', counters: this.#counters });
+        return await ShellSession.open(this.#client, { key, prefix: '', counters: this.#counters, ...(prelude === undefined ? {} : { prelude }) });
       } catch (error) {
         if (isChannelRefusal(error)) throw error;
         throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot start a shell on ${this.host}: ${(error as Error).message}`, { host: this.host, cause: error });
