@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MeshbookError } from '../errors.js';
+import { FakeTransport, fakeInventory } from '../testing/index.js';
 import type { HostLockRequest, HostLockState } from '../transport/host-lock.js';
-import type { Transport } from '../transport/types.js';
+import type { ConnectOptions, Transport } from '../transport/types.js';
+import { setting } from './__fixtures__/harness.js';
 import { lockHost, runLockIdentity } from './host-lock.js';
+import { runPlaybook } from './run-playbook.js';
+import { definePlaybook, task } from './types.js';
 
 function transportAnswering(state: HostLockState | undefined): Transport & { asked: HostLockRequest[] } {
   const asked: HostLockRequest[] = [];
@@ -48,5 +52,40 @@ describe('lockHost', () => {
     expect(error).toBeInstanceOf(MeshbookError);
     expect(error).toMatchObject({ code: 'HOST_LOCKED', host: 'node1' });
     expect((error as MeshbookError).message).toBe('node1 is locked by another meshbook run (controller=ci pid=42 started=x); gave up after waiting 5 s');
+  });
+});
+
+describe('the runner and the host lock', () => {
+  const playbook = definePlaybook({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: [task(setting, { path: '/x', value: '1' })] }] });
+
+  /** A connect that records what it was asked, on fakes whose lockHost records its requests. */
+  function recordingConnect() {
+    const connects: Array<{ host: string; options: ConnectOptions }> = [];
+    const locks: HostLockRequest[] = [];
+    const connect = async (host: { name: string }, options: ConnectOptions) => {
+      connects.push({ host: host.name, options });
+      const transport = new FakeTransport(host.name) as FakeTransport & Transport;
+      transport.lockHost = (request) => (locks.push(request), Promise.resolve({ state: 'held' }));
+      return transport;
+    };
+    return { connect, connects, locks };
+  }
+
+  it("passes the run's lock to every connect (to take while connecting), then asks lockHost for the same run", async () => {
+    const { connect, connects, locks } = recordingConnect();
+    const summary = await runPlaybook(playbook, { inventory: fakeInventory({ a: {}, b: {} }), connect, hostLockWaitMs: 7000 });
+    expect(summary.exitCode).toBe(0);
+    expect(connects.map((c) => c.host).sort()).toEqual(['a', 'b']);
+    const [first, second] = connects.map((c) => c.options.hostLock!);
+    expect(first).toMatchObject({ runId: expect.stringMatching(/^[0-9a-f]{16}$/), waitMs: 7000 });
+    expect(second).toBe(first);
+    expect(locks).toEqual([first, first]);
+  });
+
+  it('asks for no lock when the run is unlocked', async () => {
+    const { connect, connects, locks } = recordingConnect();
+    await runPlaybook(playbook, { inventory: fakeInventory({ a: {} }), connect, hostLock: false });
+    expect(connects).toEqual([{ host: 'a', options: {} }]);
+    expect(locks).toEqual([]);
   });
 });

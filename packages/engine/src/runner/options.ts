@@ -1,6 +1,6 @@
 import type { EventBus, ExitCode, HostCounts } from '../events/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
-import type { Transport } from '../transport/types.js';
+import type { ConnectOptions, Transport } from '../transport/types.js';
 import type { Vars } from './types.js';
 
 /** Which hosts and tasks a run (or a listing, or a validation) covers. */
@@ -21,8 +21,11 @@ export interface RunPlaybookOptions extends SelectionOptions {
   diff?: boolean;
   /** Hosts worked on at the same time; default 16. */
   forks?: number;
-  /** Opens a host's connection (the CLI passes createTransport; tests pass fakes). */
-  connect: (host: InventoryHost) => Promise<Transport>;
+  /**
+   * Opens a host's connection (the CLI passes createTransport; tests pass fakes). `options.hostLock`
+   * is the run's lock, to take while connecting; the runner then calls `transport.lockHost` with it.
+   */
+  connect: (host: InventoryHost, options: ConnectOptions) => Promise<Transport>;
   events?: EventBus;
   /** SIGINT: no new task starts; running commands get `graceMs`, then are aborted. */
   signal?: AbortSignal;

@@ -89,10 +89,12 @@ export class RunState {
 
   /**
    * The host's connection, opened once at its first use and locked against other runs before
-   * anything runs on it; a failure rejects with the connect (or HOST_LOCKED) error.
+   * anything runs on it (SSH takes the lock while connecting; lockHost then reports what it found);
+   * a failure rejects with the connect (or HOST_LOCKED) error.
    */
   connection(host: HostRuntime): Promise<Target> {
-    host.connection ??= this.options.connect(host.inventoryHost).then(async (transport) => {
+    const connectOptions = this.#lockRequest ? { hostLock: this.#lockRequest } : {};
+    host.connection ??= this.options.connect(host.inventoryHost, connectOptions).then(async (transport) => {
       if (this.#lockRequest) {
         try {
           const warning = await lockHost(transport, this.#lockRequest);

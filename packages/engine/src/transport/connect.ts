@@ -1,7 +1,7 @@
 import type { ConnectionSpec } from '../inventory/types.js';
 import { LocalTransport } from './local.js';
 import type { SshTransport, SshTransportOptions } from './ssh/index.js';
-import type { Transport } from './types.js';
+import type { ConnectOptions, Transport } from './types.js';
 
 /**
  * Connects over SSH. ssh2 is loaded on first use (~75 ms to import), so importing the engine
@@ -14,9 +14,10 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
 
 /**
  * The transport an inventory host asks for. SSH connects eagerly, so an unreachable host fails
- * here (UNREACHABLE, AUTH_FAILED, HOST_KEY_*) before any task runs on it.
+ * here (UNREACHABLE, AUTH_FAILED, HOST_KEY_*, or HOST_LOCKED when asked for the host lock) before
+ * any task runs on it. The local transport has no lock.
  */
-export async function createTransport(name: string, spec: ConnectionSpec): Promise<Transport> {
+export async function createTransport(name: string, spec: ConnectionSpec, connect: ConnectOptions = {}): Promise<Transport> {
   if (spec.connection === 'local') return new LocalTransport(name);
   const options: SshTransportOptions = {
     host: name,
@@ -24,6 +25,7 @@ export async function createTransport(name: string, spec: ConnectionSpec): Promi
     hostKeyPolicy: spec.hostKeyPolicy,
     connectTimeoutMs: spec.connectTimeoutMs,
   };
+  if (connect.hostLock !== undefined) options.hostLock = connect.hostLock;
   // 22 is the inventory's default, so it must not hide a Port from ~/.ssh/config.
   if (spec.port !== 22) options.port = spec.port;
   if (spec.user !== undefined) options.user = spec.user;

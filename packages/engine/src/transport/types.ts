@@ -42,6 +42,12 @@ export interface GetOptions {
   timeoutMs?: number;
 }
 
+/** What a host's connection is opened with, besides the inventory's settings for it. */
+export interface ConnectOptions {
+  /** The run's host lock, taken while connecting (SSH: in the first kept shell, no round trip of its own). */
+  hostLock?: HostLockRequest;
+}
+
 /** Counters a transport keeps so the recap and the bench can report round trips per host. */
 export interface TransportStats {
   commands: number;

@@ -89,8 +89,8 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
       diff: options.diff === true,
       forks: options.forks,
       ...(options.lockTimeout !== undefined ? { hostLockWaitMs: options.lockTimeout * 1000 } : {}),
-      connect: async (host) => {
-        const transport = await connectHost(host);
+      connect: async (host, connectOptions) => {
+        const transport = await connectHost(host, connectOptions);
         opened.push(transport);
         return transport;
       },
