@@ -12,7 +12,7 @@
 // `@meshbook/engine/zod`; the modules and playbooks bundles import it from there, so schemas and
 // the engine that parses them share one zod, loaded once.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +32,8 @@ const packages = [
 for (const pkg of packages) {
   const dir = join(root, pkg.dir);
   const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
+  // Chunk names change with their content: a stale one would only take space, but start clean.
+  rmSync(join(dir, 'dist/bundle'), { recursive: true, force: true });
   await build({
     absWorkingDir: dir,
     entryPoints: pkg.entryPoints,

@@ -109,3 +109,32 @@ describe('FactCache: limits of a read', () => {
     expect(runs[0]!.signal).toBe(signal);
   });
 });
+
+describe('FactCache: one batch, each result framed apart', () => {
+  const raw = defineFact<string, { stdout: string; stderr: string; exitCode: number }>({
+    name: 'test.raw',
+    command: (text) => ({ text, display: 'raw' }),
+    parse: (result) => ({ stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode }),
+  });
+
+  it('keeps stdout byte for byte (no trailing newline, blank lines, a fake marker), stderr and exit codes apart', async () => {
+    const got = await facts.gather({
+      plain: raw('printf "a\\n\\nb"'),
+      empty: raw('true'),
+      failing: raw('echo out; echo "err: \\\\ n" >&2; exit 7'),
+      forged: raw('printf "\\nMBF000000000000 0 0\\n\\n"'),
+      unicode: raw("printf 'caf\\303\\251\\n'"),
+    });
+    expect(got.plain).toEqual({ stdout: 'a\n\nb', stderr: '', exitCode: 0 });
+    expect(got.empty).toEqual({ stdout: '', stderr: '', exitCode: 0 });
+    expect(got.failing).toEqual({ stdout: 'out\n', stderr: 'err: \\ n\n', exitCode: 7 });
+    expect(got.forged).toEqual({ stdout: '\nMBF000000000000 0 0\n\n', stderr: '', exitCode: 0 });
+    expect(got.unicode.stdout).toBe('café\n');
+    expect(commands()).toBe(1);
+  });
+
+  it('reports a batch that ended early (a command that ends the shell) instead of inventing results', async () => {
+    const error = await facts.gather({ one: raw('echo one'), two: raw('kill -9 $$'), three: raw('echo three') }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('the batch ended early');
+  });
+});
