@@ -9,6 +9,7 @@ import { ensureAnsible } from './lib/ansible.js';
 import { parseArgs, type Tool } from './lib/args.js';
 import { driftEveryHost, installPythonApt, workloadDigest } from './lib/hosts.js';
 import { machineFacts } from './lib/machine.js';
+import { measurePlaybookCompile, type PlaybookCompile } from './lib/playbook-compile.js';
 import { writeReport } from './lib/report.js';
 import type { Sample } from './lib/samples.js';
 import { runTool } from './lib/tools.js';
@@ -39,6 +40,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const ansibleVersion = args.tools.includes('ansible') ? await ensureAnsible(log) : 'not run';
 const samples: Sample[] = [];
+const compile: PlaybookCompile | undefined = args.tools.includes('meshbook') ? await measurePlaybookCompile(repoRoot, rawDir) : undefined;
+if (compile) log(`meshbook playbook compile: cold ${compile.coldCpuSeconds.toFixed(2)} CPU-s, warm --syntax-check ${compile.warmCpuSeconds.toFixed(2)} CPU-s`);
 const digests: Array<{ tool: Tool; hosts: number; run: number; digest: string }> = [];
 
 async function benchOneFleet(tool: Tool, hosts: number, run: number): Promise<void> {
@@ -81,6 +84,6 @@ try {
 }
 
 const facts = await machineFacts(repoRoot, ansibleVersion);
-await writeFile(join(rawDir, 'samples.json'), JSON.stringify({ facts, samples, digests }, null, 2));
-const outputs = await writeReport({ samples, digests, facts, runs: args.runs, rawDir, dir: args.dryReport ? rawDir : resultsDir, ...(args.dryReport ? {} : { readmePath: join(repoRoot, 'bench/README.md') }) });
+await writeFile(join(rawDir, 'samples.json'), JSON.stringify({ facts, compile, samples, digests }, null, 2));
+const outputs = await writeReport({ samples, digests, facts, compile, runs: args.runs, rawDir, dir: args.dryReport ? rawDir : resultsDir, ...(args.dryReport ? {} : { readmePath: join(repoRoot, 'bench/README.md') }) });
 log(`wrote ${outputs.join(', ')}`);

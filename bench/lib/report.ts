@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { SCENARIOS, type Scenario, type Tool } from './args.js';
 import { renderChart } from './chart.js';
 import type { MachineFacts } from './machine.js';
+import type { PlaybookCompile } from './playbook-compile.js';
 import type { Sample } from './samples.js';
 import { cellOf, type Cell } from './cells.js';
 import { median } from './stats.js';
@@ -15,6 +16,8 @@ export interface ReportInput {
   rawDir: string;
   /** Where latest.md / latest.svg go. */
   dir: string;
+  /** What compiling the TypeScript playbook costs once per edit (measured runs start with it cached). */
+  compile?: PlaybookCompile | undefined;
   /** Said under the heading, e.g. when the tools' samples come from different raw runs. */
   note?: string;
   /** bench/README.md, whose latest-results section gets the table (absent on a dry report). */
@@ -122,6 +125,12 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
     '  both tools before timing, from .debs downloaded once.',
     `- meshbook: \`node packages/engine/bin/meshbook.js run bench/workload/meshbook.ts -i INV --json -f 32\` (the bin \`npx meshbook\` runs),`,
     '  host keys checked strictly against the fleet\'s known_hosts.',
+    ...(input.compile
+      ? [
+          `- meshbook compiles a TypeScript playbook once per edit and caches it (node_modules/.cache/meshbook, like Python's __pycache__); runs start with`,
+          `  it cached. The first run after an edit adds the compile: \`--syntax-check\` cold ${input.compile.coldCpuSeconds.toFixed(2)} CPU-s (${input.compile.coldWallSeconds.toFixed(2)} s wall), warm ${input.compile.warmCpuSeconds.toFixed(2)} CPU-s.`,
+        ]
+      : []),
     `- Ansible: ${facts.ansible}, Debian's package; pipelining on, forks 32, host_key_checking off, interpreter given (no discovery),`,
     '  `gather_facts: false`, default ssh_args (ControlMaster auto, ControlPersist 60s) with a ControlPath dir private to each run',
     '  (no run reuses the previous run\'s masters).',

@@ -87,10 +87,24 @@ function desiredTemplate(facts: TemplateFacts, params: TemplateParams): DesiredF
   };
 }
 
+// Compiled templates by their text: a task renders its template in plan and again in apply (and
+// twice more when vars hold secrets), and compiling is most of a render's cost. Bounded: cleared
+// when full, for programs that render many different templates.
+const compiled = new Map<string, HandlebarsModule.TemplateDelegate>();
+function compiledTemplate(text: string): HandlebarsModule.TemplateDelegate {
+  let template = compiled.get(text);
+  if (!template) {
+    if (compiled.size >= 64) compiled.clear();
+    template = handlebars().compile(text, { strict: true, noEscape: true });
+    compiled.set(text, template);
+  }
+  return template;
+}
+
 /** Renders a handlebars template; errors name the template, the line and (when undefined) the variable. */
 export function renderTemplate(name: string, text: string, vars: Record<string, unknown>): string {
   try {
-    return handlebars().compile(text, { strict: true, noEscape: true })(vars);
+    return compiledTemplate(text)(vars);
   } catch (error) {
     const message = (error as Error).message ?? String(error);
     const undefinedVar = /^"(.+)" not defined in .* - (\d+):(\d+)$/s.exec(message);
