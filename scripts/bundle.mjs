@@ -12,12 +12,15 @@
 // `@meshbook/engine/zod`; the modules and playbooks bundles import it from there, so schemas and
 // the engine that parses them share one zod, loaded once.
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLE_MARKER } from '../packages/engine/dist/cli/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const LOADED_FROM_NODE_MODULES = ['@meshbook/*', 'ssh2', 'cpu-features', 'esbuild', 'pino', 'handlebars', 'ssh-config', 'dockerode'];
+const BUNDLE = 'package.cjs';
+const LOADED_FROM_NODE_MODULES = ['@meshbook/*', '*.node', 'cpu-features', 'esbuild', 'pino', 'handlebars', 'ssh-config', 'dockerode'];
 
 const packages = [
   {
@@ -32,28 +35,64 @@ const packages = [
 for (const pkg of packages) {
   const dir = join(root, pkg.dir);
   const name = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name;
-  // Chunk names change with their content: a stale one would only take space, but start clean.
   rmSync(join(dir, 'dist/bundle'), { recursive: true, force: true });
+  // One module graph per package, so one instance of every module: all entry points go into one
+  // CommonJS file as namespaces, and each entry point is a small file re-exporting its namespace.
+  // CommonJS, not ES modules: Node 20 can keep V8's compiled code of a CommonJS file between runs
+  // (cli/code-cache.ts), which roughly halves loading it; it has no such hook for ES modules.
   await build({
     absWorkingDir: dir,
-    entryPoints: pkg.entryPoints,
-    outdir: 'dist/bundle',
+    stdin: {
+      contents: Object.entries(pkg.entryPoints).map(([entry, file]) => `export * as ${entry} from './${file}';`).join('\n'),
+      resolveDir: dir,
+      sourcefile: `${name}/bundle-entry.js`,
+    },
+    outfile: `dist/bundle/${BUNDLE}`,
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     // As Node resolves ES modules: no "module" condition, no "module" field.
     conditions: [],
     mainFields: ['main'],
     external: LOADED_FROM_NODE_MODULES,
-    // Inlined CommonJS dependencies call require() for Node builtins.
-    banner: { js: "import { createRequire as __meshbookCreateRequire } from 'node:module'; const require = __meshbookCreateRequire(import.meta.url);" },
+    // The sources are ES modules: import.meta.url means this file's URL.
+    define: { 'import.meta.url': '__meshbookModuleUrl' },
+    banner: { js: `${BUNDLE_MARKER}\nvar __meshbookModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [zodBinding(pkg.zodFromEngine)],
+    plugins: [zodBinding(pkg.zodFromEngine), importModuleOutside()],
   });
+  assertNoDynamicImport(join(dir, 'dist/bundle', BUNDLE));
+  const bundle = createRequire(join(dir, 'package.json'))(join(dir, 'dist/bundle', BUNDLE));
+  for (const entry of Object.keys(pkg.entryPoints)) {
+    // `exports.x = ...` lines: the form Node's ES module loader reads CommonJS export names from.
+    const lines = Object.keys(bundle[entry]).map((key) => `exports.${key} = ${entry}.${key};`);
+    writeFileSync(join(dir, 'dist/bundle', `${entry}.cjs`), `'use strict';\nconst { ${entry} } = require('./${BUNDLE}');\n${lines.join('\n')}\n`);
+  }
   console.log(`bundled ${name}: ${Object.keys(pkg.entryPoints).join(', ')}`);
+}
+
+/**
+ * cli/import-module.ts does the CLI's `import()`s (of esbuild, @meshbook/fleet and the playbook). It
+ * stays an ES module of its own next to the bundle, required by it: the bundle runs from V8's code
+ * cache, where Node 20 cannot run `import()`.
+ */
+function importModuleOutside() {
+  return {
+    name: 'import-module-outside',
+    setup(b) {
+      b.onResolve({ filter: /\/import-module\.js$/ }, () => ({ path: '../cli/import-module.js', external: true }));
+    },
+  };
+}
+
+/** What the code cache relies on (see importModuleOutside): no `import(` outside comments. */
+function assertNoDynamicImport(file) {
+  const offending = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => /\bimport\s*\(/.test(line) && !line.trim().startsWith('//'));
+  if (offending.length > 0) throw new Error(`${file} contains import() (use cli/import-module.ts):\n${offending.join('\n')}`);
 }
 
 /**

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, Plugin, PluginBuild } from 'esbuild';
 import { MeshbookError } from '../errors.js';
+import { importModule } from './import-module.js';
 import { cachedOutput, playbookCacheDir, sha256, storeOutput } from './playbook-cache.js';
 
 /** Bump when the build below changes what it emits: every cached playbook is then rebuilt. */
@@ -39,7 +40,7 @@ export async function compiledPlaybook(file: string): Promise<string> {
 }
 
 async function build(file: string): Promise<{ code: string; inputs: Record<string, string> }> {
-  const esbuild = await import('esbuild');
+  const esbuild = await importModule<typeof import('esbuild')>('esbuild');
   const sources = new Map<string, string>();
   let result;
   try {

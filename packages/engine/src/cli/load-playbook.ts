@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { MeshbookError, isMeshbookError } from '../errors.js';
 import type { Playbook } from '../runner/types.js';
 import { compiledPlaybook, isTypeScript } from './compile-playbook.js';
+import { importModule } from './import-module.js';
 
 const EXPECTED = 'export default definePlaybook({ name, plays: [...] })';
 
@@ -30,7 +31,7 @@ export async function loadPlaybook(path: string, cwd = process.cwd()): Promise<P
 async function importFile(file: string): Promise<Record<string, unknown>> {
   const module = isTypeScript(file) ? await compiledPlaybook(file) : file;
   try {
-    return (await import(pathToFileURL(module).href)) as Record<string, unknown>;
+    return await importModule(pathToFileURL(module).href);
   } catch (error) {
     if (isMeshbookError(error)) throw error;
     // Errors while loading are the playbook's: a missing import, a throw at top level.

@@ -6,6 +6,7 @@ import { loadInventory } from '../../inventory/index.js';
 import { labPlanFrom } from '../../lab/lab-spec.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './context.js';
+import { importModule } from '../import-module.js';
 
 export interface LabCommandOptions {
   inventory: string;
@@ -32,7 +33,7 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
   const inventory = await loadInventory(resolve(io.cwd, options.inventory));
   const plan = labPlanFrom(inventory);
   // Loaded only here: the Docker client is for the lab, not for every run.
-  const fleet = await import('@meshbook/fleet');
+  const fleet = await importModule<typeof import('@meshbook/fleet')>('@meshbook/fleet');
   const log = (line: string) => io.stderr.write(`${line}\n`);
   switch (action as LabAction) {
     case 'up': {

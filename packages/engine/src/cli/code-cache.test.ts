@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BUNDLE_MARKER } from './code-cache.js';
+
+// Each load runs in a node of its own: the cache hooks Module.prototype._compile for the process.
+const codeCache = fileURLToPath(new URL('./code-cache.ts', import.meta.url));
+
+function load(dir: string, module: string, env: NodeJS.ProcessEnv = {}): string {
+  const script = `
+    const { installCodeCache } = await import(${JSON.stringify(codeCache)});
+    installCodeCache(${JSON.stringify(join(dir, 'cache'))});
+    const { createRequire } = await import('node:module');
+    console.log(JSON.stringify(createRequire(${JSON.stringify(join(dir, 'x.js'))})(${JSON.stringify(module)})));`;
+  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
+}
+
+const entries = (dir: string) => readdirSync(join(dir, 'cache')).filter((f) => f.endsWith('.v8'));
+
+describe('installCodeCache', () => {
+  it('compiles a bundle once, then loads it from the cache; an edit makes a new entry and drops the old', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshbook-code-cache-'));
+    const bundle = join(dir, 'bundle.cjs');
+    writeFileSync(bundle, `${BUNDLE_MARKER}\nexports.answer = (() => 40 + 2)();\nexports.file = __filename;\n`);
+    expect(JSON.parse(load(dir, bundle))).toEqual({ answer: 42, file: bundle });
+    const [first] = entries(dir);
+    expect(first).toMatch(/^bundle\.cjs-[0-9a-f]{8}\.[0-9a-f]{20}\.v8$/);
+    const written = statSync(join(dir, 'cache', first!)).mtimeMs;
+    expect(JSON.parse(load(dir, bundle))).toEqual({ answer: 42, file: bundle });
+    // Not written again: V8 accepted the cached code (a rejected cache is rewritten at exit).
+    expect(entries(dir)).toEqual([first]);
+    expect(statSync(join(dir, 'cache', first!)).mtimeMs).toBe(written);
+
+    writeFileSync(bundle, `${BUNDLE_MARKER}\nexports.answer = 43;\n`);
+    expect(JSON.parse(load(dir, bundle))).toEqual({ answer: 43 });
+    expect(entries(dir)).toHaveLength(1);
+    expect(entries(dir)[0]).not.toBe(first);
+  });
+
+  it('leaves other CommonJS files (no bundle marker) and MESHBOOK_NO_CODE_CACHE runs alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshbook-code-cache-'));
+    writeFileSync(join(dir, 'plain.cjs'), 'exports.ok = true;\n');
+    expect(load(dir, join(dir, 'plain.cjs'))).toBe('{"ok":true}');
+    writeFileSync(join(dir, 'bundle.cjs'), `${BUNDLE_MARKER}\nexports.ok = 1;\n`);
+    expect(load(dir, join(dir, 'bundle.cjs'), { MESHBOOK_NO_CODE_CACHE: '1' })).toBe('{"ok":1}');
+    expect(() => entries(dir)).toThrow(); // no cache dir was ever made
+  });
+});
