@@ -5,7 +5,7 @@ import type { MeshbookEvent } from '@meshbook/engine';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = `${REPO_ROOT}packages/engine/bin/meshbook.js`;
-const BUILT_CLI = `${REPO_ROOT}packages/engine/dist/bundle/cli.js`;
+const BUILT_CLI = `${REPO_ROOT}packages/engine/dist/bundle/cli.cjs`;
 
 export interface CliRun {
   exitCode: number;
