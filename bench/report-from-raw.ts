@@ -16,9 +16,9 @@ const files = args.filter((a) => !a.startsWith('--'));
 if (files.length === 0) throw new Error('usage: report-from-raw.ts <samples.json>... [--dry-report]');
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-type Raw = Pick<ReportInput, 'samples' | 'digests' | 'facts'>;
+type Raw = Pick<ReportInput, 'samples' | 'digests' | 'facts' | 'compile'>;
 const raws = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Raw));
-const merged: Raw = { samples: [], digests: [], facts: raws.at(-1)!.facts };
+const merged: Raw = { samples: [], digests: [], facts: raws.at(-1)!.facts, compile: raws.findLast((r) => r.compile)?.compile };
 for (const tool of TOOLS) {
   const source = raws.findLast((r) => r.samples.some((s) => s.tool === tool));
   if (!source) continue;
@@ -40,6 +40,6 @@ const outputs = await writeReport({
   rawDir,
   ...(note ? { note } : {}),
   dir: dry ? rawDir : join(repoRoot, 'bench/results'),
-  ...(dry ? {} : { readmePath: join(repoRoot, 'bench/README.md') }),
+  ...(dry ? {} : { readmePath: join(repoRoot, 'bench/README.md'), projectReadmePath: join(repoRoot, 'README.md') }),
 });
 console.log(`wrote ${outputs.join(', ')}`);

@@ -85,5 +85,5 @@ try {
 
 const facts = await machineFacts(repoRoot, ansibleVersion);
 await writeFile(join(rawDir, 'samples.json'), JSON.stringify({ facts, compile, samples, digests }, null, 2));
-const outputs = await writeReport({ samples, digests, facts, compile, runs: args.runs, rawDir, dir: args.dryReport ? rawDir : resultsDir, ...(args.dryReport ? {} : { readmePath: join(repoRoot, 'bench/README.md') }) });
+const outputs = await writeReport({ samples, digests, facts, compile, runs: args.runs, rawDir, dir: args.dryReport ? rawDir : resultsDir, ...(args.dryReport ? {} : { readmePath: join(repoRoot, 'bench/README.md'), projectReadmePath: join(repoRoot, 'README.md') }) });
 log(`wrote ${outputs.join(', ')}`);

@@ -22,6 +22,8 @@ export interface ReportInput {
   note?: string;
   /** bench/README.md, whose latest-results section gets the table (absent on a dry report). */
   readmePath?: string;
+  /** The project README, whose Speed section gets the table and the targets (absent on a dry report). */
+  projectReadmePath?: string;
 }
 
 const f1 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -107,9 +109,7 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
     '',
     '## Targets (issue 7)',
     '',
-    '| target | measured | met |',
-    '|---|---|---|',
-    ...targets(samples).map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**no**'} |`),
+    ...targetsTable(samples),
     '',
     '## How it was measured',
     '',
@@ -154,9 +154,22 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
   await writeFile(svgPath, renderChart(samples, hostCounts));
   if (input.readmePath) {
     await updateReadme(input.readmePath, [...table(samples, hostCounts), '', `Targets, method and machine: [results/latest.md](results/latest.md).`].join('\n'));
-    return [mdPath, svgPath, input.readmePath];
+    const written = [mdPath, svgPath, input.readmePath];
+    if (input.projectReadmePath) {
+      await updateReadme(input.projectReadmePath, [...table(samples, hostCounts), '', "Issue 7's targets, honestly:", '', ...targetsTable(samples)].join('\n'));
+      written.push(input.projectReadmePath);
+    }
+    return written;
   }
   return [mdPath, svgPath];
+}
+
+function targetsTable(samples: readonly Sample[]): string[] {
+  return [
+    '| target | measured | met |',
+    '|---|---|---|',
+    ...targets(samples).map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**no**'} |`),
+  ];
 }
 
 /** Replaces the README's table between its latest:start / latest:end markers. */
