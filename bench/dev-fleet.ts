@@ -1,0 +1,16 @@
+// Dev helper (not part of the bench): keeps an N-host fleet up with python3-apt and an inventory
+// at /tmp/dev/inventory-N.json until killed, for iterating on meshbook run times by hand.
+import { join } from 'node:path';
+import { startFleet } from '../packages/fleet/src/index.ts';
+import { installPythonApt } from './lib/hosts.js';
+import { writeInventory } from './lib/inventory.js';
+
+const hosts = Number(process.argv[2] ?? 1);
+const fleet = await startFleet({ hosts, prefix: `bench-dev${hosts}`, purpose: 'test' });
+await installPythonApt(fleet, join(process.cwd(), 'bench/results/raw/debs'));
+await writeInventory(fleet, 'meshbook', `/tmp/dev/inventory-${hosts}.json`);
+console.log('ready');
+const stop = () => void fleet.destroy().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+setInterval(() => undefined, 1 << 30);
