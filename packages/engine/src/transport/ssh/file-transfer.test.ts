@@ -9,10 +9,10 @@ import { putScript, sha256Hex, tempPathFor } from './file-transfer.js';
 const dir = mkdtempSync(join(tmpdir(), 'meshbook-put-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function put(name: string, data: Buffer, sha = sha256Hex(data)) {
+function put(name: string, data: Buffer, mode = 0o640, sha = sha256Hex(data)) {
   const path = join(dir, name);
-  const script = putScript(path, tempPathFor(path), sha, 0o640);
-  return { path, result: spawnSync('/bin/sh', ['-c', script.text], { input: data, encoding: 'utf8' }) };
+  const script = putScript(path, tempPathFor(path), data, sha, mode);
+  return { path, script, result: spawnSync('/bin/sh', ['-c', script.text], { encoding: 'utf8' }) };
 }
 
 describe('putScript', () => {
@@ -27,8 +27,40 @@ describe('putScript', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.meshbook-') || f === 'pwned')).toEqual([]);
   });
 
+  it('keeps binary content byte for byte, gives execute and special bits by chmod, and never displays the content', () => {
+    const data = Buffer.from([0, 1, 2, 255, 10, 39, 92]);
+    const { path, script, result } = put('binary', data, 0o4755);
+    expect(result.status).toBe(0);
+    expect(readFileSync(path)).toEqual(data);
+    expect(statSync(path).mode & 0o7777).toBe(0o4755);
+    expect(script.display).toContain('<7 bytes>');
+    expect(script.display).not.toContain(data.toString('base64'));
+  });
+
+  it('runs nothing when the script is cut short (a dropped connection): no destination, no temp file', () => {
+    const path = join(dir, 'cut');
+    const data = Buffer.from('x'.repeat(300));
+    const script = putScript(path, tempPathFor(path), data, sha256Hex(data), 0o644);
+    const cut = script.text.slice(0, script.text.indexOf("d='") + 50);
+    const result = spawnSync('/bin/sh', ['-c', cut], { encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+    expect(() => statSync(path)).toThrow();
+    expect(readdirSync(dir).filter((f) => f.includes('.meshbook-'))).toEqual([]);
+  });
+
+  it('refuses content that does not decode and leaves neither the destination nor a temp file', () => {
+    const path = join(dir, 'corrupt');
+    const script = putScript(path, tempPathFor(path), Buffer.from('data'), sha256Hex(Buffer.from('data')), 0o644);
+    const corrupt = script.text.replace(/d='[^']*'/, "d='!!not base64!!'");
+    const result = spawnSync('/bin/sh', ['-c', corrupt], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('meshbook put: cannot write the temporary file');
+    expect(() => statSync(path)).toThrow();
+    expect(readdirSync(dir).filter((f) => f.includes('.meshbook-'))).toEqual([]);
+  });
+
   it('refuses a checksum mismatch and leaves neither the destination nor a temp file', () => {
-    const { path, result } = put('mismatch', Buffer.from('data'), '0'.repeat(64));
+    const { path, result } = put('mismatch', Buffer.from('data'), 0o644, '0'.repeat(64));
     expect(result.status).toBe(1);
     expect(result.stderr).toBe('meshbook put: checksum mismatch after writing\n');
     expect(() => statSync(path)).toThrow();

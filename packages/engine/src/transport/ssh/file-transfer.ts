@@ -7,34 +7,47 @@ export function tempPathFor(path: string): string {
   return posix.join(posix.dirname(path), `.${posix.basename(path)}.meshbook-${randomBytes(6).toString('hex')}`);
 }
 
+/**
+ * The remote half of put, in one round trip: the content comes in the script itself as one
+ * single-quoted base64 word (so a script cut short by a dropped connection is an unterminated
+ * quote and runs nothing) and is decoded into a 0600 temp file created exclusively (set -C); the
+ * file gets owner and mode, is checked against the sha256 computed here, and is renamed over the
+ * destination. Any failing step removes the temp file. Decoding straight into the file saves the
+ * `cat` and the pipe into a subshell that content on stdin needed, and a 0600 file needs no
+ * chmod: every exec costs milliseconds on a small host, and a first run writes a dozen files per host.
+ * sha256sum reads stdin: given a name holding a backslash or a newline, it would escape the name
+ * and prefix its line with '\\', and the hash would never match.
+ */
 export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/**
- * The remote half of put, in one round trip: the content arrives on stdin, goes to a 0600 temp
- * file created exclusively (set -C), gets owner and mode, is checked against the sha256 computed
- * here, and is renamed over the destination. Any failing step removes the temp file.
- * sha256sum reads stdin: given a name holding a backslash or a newline, it would escape the name
- * and prefix its line with '\\', and the hash would never match.
- */
-export function putScript(path: string, tmp: string, sha256: string, mode: number, owner?: string, group?: string): ShellCommand {
-  const modeText = (mode & 0o7777).toString(8).padStart(4, '0');
+export function putScript(path: string, tmp: string, data: Buffer, sha256: string, mode: number, owner?: string, group?: string): ShellCommand {
+  const bits = mode & 0o7777;
   let ownership = sh``;
   if (owner && group) ownership = sh`chown -- ${`${owner}:${group}`} "$t" || fail 'chown failed'`;
   else if (owner) ownership = sh`chown -- ${owner} "$t" || fail 'chown failed'`;
   else if (group) ownership = sh`chgrp -- ${group} "$t" || fail 'chgrp failed'`;
+  const chmod = bits === 0o600 ? sh`` : sh`chmod ${bits.toString(8).padStart(4, '0')} "$t" || fail 'chmod failed'`;
   return sh`t=${tmp}; p=${path}
 fail() { rm -f -- "$t" 2>/dev/null; printf 'meshbook put: %s\\n' "$1" >&2; exit 1; }
 trap 'rm -f -- "$t"' HUP TERM INT
 [ -d "$p" ] && fail 'the destination is a directory'
+d=${contentWord(data)}
 umask 077
-(set -C; cat > "$t") || fail 'cannot create the temporary file'
+set -C
+printf %s "$d" | base64 -d > "$t" || fail 'cannot write the temporary file'
+set +C
 ${ownership}
-chmod ${modeText} "$t" || fail 'chmod failed'
+${chmod}
 s=$(sha256sum < "$t") || fail 'sha256sum failed'
 [ "\${s%% *}" = ${sha256} ] || fail 'checksum mismatch after writing'
 mv -f -- "$t" "$p" || fail 'rename failed'`;
+}
+
+/** Always quoted (base64 would pass unquoted: the quote is what makes a cut-short script inert); never displayed. */
+function contentWord(data: Buffer): ShellCommand {
+  return { text: `'${data.toString('base64')}'`, display: `<${data.length} bytes>` };
 }
 
 export function getScript(path: string): ShellCommand {

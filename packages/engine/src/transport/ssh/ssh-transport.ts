@@ -90,10 +90,10 @@ export class SshTransport implements Transport {
     this.#stats.commands++;
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const tmp = tempPathFor(path);
-    const script = putScript(path, tmp, sha256Hex(data), options.mode ?? 0o644, options.owner, options.group);
+    const script = putScript(path, tmp, data, sha256Hex(data), options.mode ?? 0o644, options.owner, options.group);
     let result: FrameResult;
     try {
-      result = await this.#runFramed(`put ${path}`, frameCommand({ command: script.text, stdin: data }), options);
+      result = await this.#runFramed(`put ${path}`, frameCommand({ command: script.text }), options);
     } catch (error) {
       // The script removes its temp file when a step fails; when the shell itself went away
       // (timeout, dropped session) it could not, so try once more from a fresh session.
