@@ -66,6 +66,9 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
       hint: 'fix the TypeScript at that place',
       cause: error,
     });
+  } finally {
+    // esbuild's service is a child process: ended now, not left idle for the rest of the run.
+    await esbuild.stop();
   }
   const inputs: Record<string, string> = {};
   for (const [path, source] of sources) inputs[path] = sha256(source);
