@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, Plugin, PluginBuild } from 'esbuild';
 import { MeshbookError } from '../errors.js';
@@ -45,6 +45,8 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
   let result;
   try {
     result = await esbuild.build({
+      // Locations in errors are relative to this: made absolute again below.
+      absWorkingDir: dirname(file),
       entryPoints: [file],
       bundle: true,
       write: false,
@@ -61,7 +63,7 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
   } catch (error) {
     const failure = error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> };
     const first = failure.errors?.[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+    const where = first?.location ? `${resolve(dirname(file), first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : '';
     throw new MeshbookError('BAD_INPUT', `cannot compile playbook ${file}: ${where}${first?.text ?? (error as Error).message}`, {
       hint: 'fix the TypeScript at that place',
       cause: error,
