@@ -21,7 +21,7 @@ export async function measurePlaybookCompile(repoRoot: string, dir: string): Pro
   await writeFile(inventory, JSON.stringify({ all: { children: { bench_nodes: { hosts: { n1: { ansible_host: '127.0.0.1', bench_node_ip: '10.0.0.1', bench_node_name: 'n1' } } } } } }));
   const argv = [process.execPath, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--syntax-check'];
   const io = (name: string) => ({ cwd: repoRoot, env: process.env, stdoutPath: join(dir, `${name}.out`), stderrPath: join(dir, `${name}.err`) });
-  await rm(join(repoRoot, 'node_modules/.cache/meshbook'), { recursive: true, force: true });
+  await rm(join(repoRoot, 'node_modules/.cache/meshbook/playbooks'), { recursive: true, force: true });
   const cold = await measure(argv, io('compile-cold'));
   const warm = await measure(argv, io('compile-warm'));
   if (cold.exitCode !== 0 || warm.exitCode !== 0) throw new Error(`meshbook --syntax-check failed: see ${dir}/compile-*.err`);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import vm from 'node:vm';
+
+export { nearestCacheDir } from './cache-dir.js';
 
 /**
  * V8's compiled code of the CLI's CommonJS files, kept between runs: loading meshbook is mostly
@@ -45,14 +47,6 @@ export function installCodeCache(cacheDir: string): void {
 
 /** The first line of every meshbook bundle (scripts/bundle.mjs), whose build checks it holds no `import()`. */
 export const BUNDLE_MARKER = '// meshbook bundle: no import() inside (cli/code-cache.ts)';
-
-/** The nearest `node_modules/.cache/meshbook/<name>` above `from`, or one in the temp dir. */
-export function nearestCacheDir(from: string, name: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (statSync(join(dir, 'node_modules'), { throwIfNoEntry: false })?.isDirectory()) return join(dir, 'node_modules', '.cache', 'meshbook', name);
-    if (dirname(dir) === dir) return undefined;
-  }
-}
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 

@@ -28,7 +28,7 @@ function project(): { root: string; playbook: string; cacheDir: string } {
       "export default { name: 'site', plays };",
     ].join('\n'),
   );
-  return { root, playbook, cacheDir: join(root, 'node_modules', '.cache', 'meshbook') };
+  return { root, playbook, cacheDir: join(root, 'node_modules', '.cache', 'meshbook', 'playbooks') };
 }
 
 const importOf = async (path: string) => (await import(pathToFileURL(path).href)) as { facts: Record<string, string> };

@@ -1,21 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { nearestCacheDir } from './cache-dir.js';
 
 /**
  * Where a playbook's compiled module is kept between runs, like Python's __pycache__: a re-run of
- * an unchanged playbook loads plain JavaScript and starts no compiler. The place is the
- * `node_modules/.cache/meshbook` of the nearest directory above the playbook that has a
- * node_modules (the convention of babel-loader and eslint): Node then resolves the module's package
- * imports exactly as from the playbook's own directory, since no directory in between has one.
- * Undefined when there is none: the playbook can then import no packages, and is compiled per run.
+ * an unchanged playbook loads plain JavaScript and starts no compiler. The nearest node_modules
+ * above the playbook holds it: Node then resolves the module's package imports exactly as from
+ * the playbook's own directory, since no directory in between has one. Undefined when there is
+ * none: the playbook can then import no packages, and is compiled per run.
  */
 export function playbookCacheDir(playbookFile: string): string | undefined {
-  for (let dir = dirname(playbookFile); ; dir = dirname(dir)) {
-    if (isDirectory(join(dir, 'node_modules'))) return join(dir, 'node_modules', '.cache', 'meshbook');
-    if (dirname(dir) === dir) return undefined;
-  }
+  return nearestCacheDir(dirname(playbookFile), 'playbooks');
 }
 
 /** What a compiled playbook was built from: every local source file and its content hash. */
@@ -78,8 +74,4 @@ async function atomicWrite(path: string, content: string): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(tmp, content);
   await rename(tmp, path);
-}
-
-function isDirectory(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }

@@ -202,7 +202,7 @@ function cacheKeyOf(request: FactRequest, become: Become | undefined): string {
  * then its stderr in base64 (possibly empty) and a newline. The marker is random per batch, so no
  * command's output can fake a boundary. A result missing at the end means the batch ended early.
  */
-export function splitBatchOutput(stdout: string, marker: string, durationMs: number): CommandResult[] {
+function splitBatchOutput(stdout: string, marker: string, durationMs: number): CommandResult[] {
   const results: CommandResult[] = [];
   const boundary = `\n${marker} `;
   let from = 0;
