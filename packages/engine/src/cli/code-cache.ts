@@ -50,7 +50,7 @@ export const BUNDLE_MARKER = '// meshbook bundle: no import() inside (cli/code-c
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
-/** What Node gives a CommonJS module as `require`, built from public pieces. */
+/** What Node gives a CommonJS module as `require`, built the way v8-compile-cache does (Module internals Node has kept stable for years). */
 function requireFor(module: Module): NodeJS.Require {
   const resolve = (request: string, options?: { paths?: string[] }) =>
     (Module as unknown as { _resolveFilename(r: string, m: Module, isMain: boolean, o?: unknown): string })._resolveFilename(request, module, false, options);
