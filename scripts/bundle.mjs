@@ -1,13 +1,15 @@
-// `pnpm build` step 2 (after tsc -b): each package's published entry points as one bundled ES
-// module set, in <package>/dist/bundle/. Why: Node 20 loads ES modules file by file, and a run
-// loaded ~300 of them (the engine, the modules, zod, yaml, ...): ~0.2 CPU-s of every run's
-// ~0.5 went into finding, reading and compiling files. Bundled and tree-shaken, the same code
-// loads in about a third of that (measured in bench/README.md).
+// `pnpm build` step 2 (after tsc -b): each package's published entry points as one CommonJS
+// bundle, in <package>/dist/bundle/. Why: Node 20 loads modules file by file, and a run loaded
+// ~300 of them (the engine, the modules, zod, yaml, ...): ~0.2 CPU-s of every run's ~0.5 went
+// into finding, reading and compiling files. Bundled, the same code loads in about a third of
+// that, and the CLI keeps V8's compiled code of a CommonJS bundle between runs (measured in
+// bench/README.md).
 //
 // What stays a package import, loaded from node_modules as usual:
 // - the other @meshbook packages (each package keeps its boundary; one instance of each);
-// - ssh2 (native bindings found relative to its own files), esbuild (a binary), and what is only
-//   loaded on demand (pino, handlebars, ssh-config, dockerode).
+// - esbuild (a binary), native addons (*.node: ssh2, inlined, then uses node:crypto, which serves
+//   the AES-GCM ciphers it prefers), and what is only loaded on demand (pino, handlebars,
+//   ssh-config, dockerode).
 // Every other dependency is inlined. zod is inlined once, in the engine, and exported as
 // `@meshbook/engine/zod`; the modules and playbooks bundles import it from there, so schemas and
 // the engine that parses them share one zod, loaded once.

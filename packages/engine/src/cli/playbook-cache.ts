@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { nearestCacheDir } from './cache-dir.js';
 
@@ -47,14 +47,15 @@ export async function cachedOutput(cacheDir: string, playbookFile: string, compi
   );
   if (!unchanged.every(Boolean)) return undefined;
   const output = join(cacheDir, manifest.output);
-  return (await readFile(output).then(() => true, () => false)) ? output : undefined;
+  // Only whether it is there: Node reads it when the playbook is imported.
+  return (await access(output).then(() => true, () => false)) ? output : undefined;
 }
 
 /**
  * Stores a build: the module under a name from its content, then the manifest pointing at it, each
  * written to a temp name and renamed, so a concurrent run reads either the old entry or the new
- * one, never half a file. Returns the module's path. A cache that cannot be written is not an
- * error for the run: the caller falls back to the temp dir.
+ * one, never half a file. Returns the module's path; a directory that cannot be written rejects
+ * (compiledPlaybook reports it as BAD_INPUT naming the directory).
  */
 export async function storeOutput(cacheDir: string, playbookFile: string, compiler: string, code: string, inputs: Record<string, string>): Promise<string> {
   await mkdir(cacheDir, { recursive: true });

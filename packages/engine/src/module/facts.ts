@@ -43,7 +43,7 @@ export interface FactReadOptions {
 /**
  * The per-host fact cache. `gather` resolves several facts in one round trip: uncached commands run
  * in one script, each with its own stdin (/dev/null) and its stdout, stderr and exit code framed
- * apart (base64, so any bytes survive). Single-use facts are never cached, only held from a
+ * apart (splitBatchOutput). Single-use facts are never cached, only held from a
  * prefetch until their one reader takes them.
  */
 export class FactCache {
