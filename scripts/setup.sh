@@ -13,6 +13,7 @@ command -v node >/dev/null || { echo "node (>= 20) is required and missing" >&2;
 missing_packages=()
 command -v dockerd >/dev/null || missing_packages+=(docker.io)
 command -v debootstrap >/dev/null || missing_packages+=(debootstrap)
+command -v unzip >/dev/null || missing_packages+=(unzip)
 if [ ${#missing_packages[@]} -gt 0 ]; then
   say "installing ${missing_packages[*]} from Debian's packages"
   apt-get update # a new machine's package lists are empty or stale
