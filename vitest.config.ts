@@ -9,6 +9,7 @@ const alias = {
   '@meshbook/modules': src('./packages/modules/src/index.ts'),
   '@meshbook/fleet': src('./packages/fleet/src/index.ts'),
   '@meshbook/playbooks': src('./packages/playbooks/src/index.ts'),
+  '@meshbook/doubles': src('./packages/doubles/src/index.ts'),
 };
 
 export default defineConfig({
