@@ -1,7 +1,7 @@
 import { toMeshbookError } from '@meshbook/engine';
 import type { ErrorCode } from '@meshbook/engine';
-import { EXIT } from '@meshbook/engine';
-import type { ExitCode } from '@meshbook/engine';
+import { EXIT } from './exit-codes.js';
+import type { ExitCode } from './exit-codes.js';
 import { redact } from '@meshbook/engine';
 import type { OutputStream } from '@meshbook/engine';
 

@@ -1,4 +1,4 @@
-import { EXIT } from '@meshbook/engine';
+import { EXIT } from './exit-codes.js';
 import type { InterruptSignal, SignalSource } from './io.js';
 import type { OutputStream } from '@meshbook/engine';
 

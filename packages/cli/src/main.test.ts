@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '@meshbook/engine';
+import { EXIT } from './exit-codes.js';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { EXIT } from '@meshbook/engine';
+import { EXIT } from './exit-codes.js';
 import { redact } from '@meshbook/engine';
 import { registerFactsCommand } from './commands/facts.js';
 import { registerInventoryCommand } from './commands/inventory.js';

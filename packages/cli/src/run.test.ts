@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '@meshbook/engine';
+import { EXIT } from './exit-codes.js';
 import type { MeshbookEvent } from '@meshbook/engine';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
@@ -127,7 +127,7 @@ describe('meshbook run on local hosts', () => {
     expect(code).toBe(EXIT.OK);
     const events = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as MeshbookEvent);
     expect(events[0]?.type).toBe('run.start');
-    expect(events.at(-1)).toMatchObject({ type: 'run.end', exitCode: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', outcome: 'ok' });
     expect(events.filter((e) => e.type === 'host.result').length).toBeGreaterThanOrEqual(5);
     const logged = readFileSync(logFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string });
     expect(logged.map((l) => l.msg)).toContain('recap');

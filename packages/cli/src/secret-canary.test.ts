@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '@meshbook/engine';
+import { EXIT } from './exit-codes.js';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import PQueue from 'p-queue';
-import { EXIT } from '@meshbook/engine';
-import type { ExitCode } from '@meshbook/engine';
+import { EXIT } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
 import { toMeshbookError } from '@meshbook/engine';
 import { redactDeep } from '@meshbook/engine';
 import type { InventoryHost } from '@meshbook/engine';

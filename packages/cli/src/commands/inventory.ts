@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { EXIT } from '@meshbook/engine';
-import type { ExitCode } from '@meshbook/engine';
+import { EXIT } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
 import { MeshbookError } from '@meshbook/engine';
 import { loadInventory, renderInventoryGraph, renderInventoryList } from '@meshbook/engine';
 import { parseExtraVars } from '../extra-vars.js';

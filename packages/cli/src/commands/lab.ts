@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EXIT, type ExitCode } from '@meshbook/engine';
+import { EXIT, type ExitCode } from '../exit-codes.js';
 import { MeshbookError } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
 import type { CliIo } from '../io.js';

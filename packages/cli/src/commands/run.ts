@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { Option } from 'commander';
-import { EXIT } from '@meshbook/engine';
-import type { ExitCode } from '@meshbook/engine';
+import { EXIT } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
 import type { SelectionOptions } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
 import { runPlaybook, validatePlaybook } from '@meshbook/engine';
 import { connectHost } from '../connect-host.js';
-import { EXIT_CODES_HELP } from '../exit-codes.js';
+import { EXIT_CODES_HELP, exitCodeOf } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
 import { watchInterrupts } from '../interrupt.js';
 import type { CliIo } from '../io.js';
@@ -102,7 +102,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
     // A forced stop leaves the run promise behind; its late rejection must not surface as unhandled.
     run.catch(() => undefined);
-    const exitCode = await Promise.race([run.then((summary) => summary.exitCode), interrupts.forced.then(() => undefined)]);
+    const exitCode = await Promise.race([run.then((summary) => exitCodeOf(summary.outcome)), interrupts.forced.then(() => undefined)]);
     if (exitCode !== undefined) return exitCode;
     // Forced stop: the run is abandoned; closing its connections ends what it left running remotely.
     await closeWithin(opened, 2000);

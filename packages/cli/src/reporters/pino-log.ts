@@ -31,7 +31,7 @@ export function levelOf(event: MeshbookEvent): Level {
     case 'task.start':
       return 'debug';
     case 'run.end':
-      return event.exitCode === 0 ? 'info' : 'error';
+      return event.outcome === 'ok' ? 'info' : 'error';
     default:
       return 'info';
   }

@@ -58,6 +58,6 @@ export function syntheticRun(options: { check?: boolean; diff?: boolean } = {}):
         gone: counts({ unreachable: 1 }),
       },
     },
-    { type: 'run.end', time: T, exitCode: 2, durationMs: 2100 },
+    { type: 'run.end', time: T, outcome: 'host-failed', durationMs: 2100 },
   ];
 }

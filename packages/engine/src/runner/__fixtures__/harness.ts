@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { sh } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
-import { EventBus } from '../../events/types.js';
+import { EventBus } from '../../events/bus.js';
 import type { MeshbookEvent } from '../../events/types.js';
 import { defineModule } from '../../module/contract.js';
-import type { Vars } from '../types.js';
+import type { Vars } from '../../inventory/types.js';
 import type { Playbook } from '../types.js';
 import { runPlaybook } from '../run-playbook.js';
 import type { RunPlaybookOptions } from '../options.js';
