@@ -10,7 +10,7 @@ export const EXIT = {
   UNREACHABLE: 4,
   /** Bad input: inventory, playbook, parameters, CLI usage. Nothing ran on any host. */
   BAD_INPUT: 5,
-  /** Interrupted (SIGINT/SIGTERM). */
+  /** Interrupted: SIGINT, SIGTERM, SIGHUP, or stdout closed (EPIPE). */
   INTERRUPTED: 130,
   /** A bug in meshbook. */
   INTERNAL: 250,
@@ -37,5 +37,5 @@ Exit codes:
   ${EXIT.HOST_FAILED}    at least one host failed a task
   ${EXIT.UNREACHABLE}    at least one host unreachable (and none failed)
   ${EXIT.BAD_INPUT}    bad input (inventory, playbook, parameters, CLI usage): nothing ran
-  ${EXIT.INTERRUPTED}  interrupted (SIGINT/SIGTERM)
+  ${EXIT.INTERRUPTED}  interrupted (SIGINT, SIGTERM, SIGHUP, or stdout closed)
   ${EXIT.INTERNAL}  a bug in meshbook`;

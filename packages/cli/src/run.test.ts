@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,6 +147,32 @@ describe('meshbook run on local hosts', () => {
     expect(io.signals.listenerCount('SIGINT')).toBe(0);
   });
 
+  it('a closed stdout (EPIPE) is an interrupt: no next task, the recap on stderr, exit INTERRUPTED', async () => {
+    const dir = outDir();
+    const io = testIo(fixtures);
+    const stdout = new ClosingStdout();
+    const running = main([...base, '--json', '-e', `out_dir=${dir}`, '-e', 'sleep_seconds=1'], { ...io, stdout });
+    await waitFor(() => stdout.text.includes('"task":"gate"'));
+    stdout.close();
+    expect(await running).toBe(EXIT.INTERRUPTED);
+    expect(io.stderr.text).toContain('stdout closed: stopping');
+    expect(io.stderr.text).toContain('PLAY RECAP');
+    expect(io.stderr.text).toContain('INTERRUPTED: stdout closed');
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+  });
+
+  it('SIGHUP (the terminal closed) is an interrupt', async () => {
+    const dir = outDir();
+    const io = testIo(fixtures);
+    const running = main([...base, '-e', `out_dir=${dir}`, '-e', 'sleep_seconds=1'], io);
+    await waitFor(() => io.stdout.text.includes('TASK [gate]'));
+    io.signals.emit('SIGHUP');
+    expect(await running).toBe(EXIT.INTERRUPTED);
+    expect(io.stdout.text).toContain('INTERRUPTED: SIGHUP');
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+    expect(io.signals.listenerCount('SIGHUP')).toBe(0);
+  });
+
   it('a second Ctrl-C returns INTERRUPTED at once', async () => {
     const io = testIo(fixtures);
     const started = Date.now();
@@ -158,6 +185,23 @@ describe('meshbook run on local hosts', () => {
     expect(io.stderr.text).toContain('stopping now');
   });
 });
+
+/** stdout whose reader goes away on close(): the next write fails with EPIPE, as Node reports it. */
+class ClosingStdout extends EventEmitter {
+  text = '';
+  #closed = false;
+  close(): void {
+    this.#closed = true;
+  }
+  write(chunk: string): boolean {
+    if (!this.#closed) {
+      this.text += chunk;
+      return true;
+    }
+    process.nextTick(() => this.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+    return false;
+  }
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

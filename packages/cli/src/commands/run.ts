@@ -80,6 +80,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
   for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });
 
   const interrupts = watchInterrupts(io.signals, io.stderr);
+  const stopWatchingStdout = io.stdout.onClosed(() => interrupts.interrupt('stdout closed'));
   const opened: Transport[] = [];
   try {
     const run = runPlaybook(playbook, {
@@ -108,6 +109,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     await closeWithin(opened, 2000);
     return EXIT.INTERRUPTED;
   } finally {
+    stopWatchingStdout();
     interrupts.dispose();
     reporting.close();
   }
