@@ -114,6 +114,25 @@ describe('meshbook run on local hosts', () => {
     expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
   });
 
+  it('--check --detailed-exitcode exits CHANGES_PENDING while changes are pending, 0 once converged', async () => {
+    const dir = outDir();
+    const drift = await cli([...base, '--check', '--detailed-exitcode', '-e', `out_dir=${dir}`]);
+    expect(drift.stderr).toBe('');
+    expect(drift.code).toBe(EXIT.CHANGES_PENDING);
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+    expect((await cli([...base, '-e', `out_dir=${dir}`])).code).toBe(EXIT.OK);
+    expect((await cli([...base, '--check', '--detailed-exitcode', '-e', `out_dir=${dir}`])).code).toBe(EXIT.OK);
+    // A failure still says failure.
+    const failed = await cli([...base, '--check', '--detailed-exitcode', '-e', `out_dir=${outDir()}`, '-e', 'fail_on=web2']);
+    expect(failed.code).toBe(EXIT.HOST_FAILED);
+  });
+
+  it('--detailed-exitcode without --check is bad input', async () => {
+    const { code, stderr } = await cli([...base, '--detailed-exitcode', '-e', `out_dir=${outDir()}`]);
+    expect(code).toBe(EXIT.BAD_INPUT);
+    expect(stderr).toContain('needs --check');
+  });
+
   it('a failed host exits HOST_FAILED with the message', async () => {
     const { code, stdout } = await cli([...base, '-e', `out_dir=${outDir()}`, '-e', 'fail_on=web2']);
     expect(code).toBe(EXIT.HOST_FAILED);
