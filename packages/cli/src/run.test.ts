@@ -9,6 +9,9 @@ import type { MeshbookEvent } from '@meshbook/engine';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
 
+// A fixture's first load after an edit (or in a fresh clone) type-checks it: seconds on a busy machine.
+const FIRST_LOAD = { timeout: 60_000 };
+
 // cwd is the fixture directory, so the playbook and inventory are given as relative paths.
 const fixtures = fileURLToPath(new URL('./__fixtures__/tiny/', import.meta.url));
 
@@ -20,7 +23,7 @@ async function cli(argv: string[], io = testIo(fixtures)) {
 const outDir = () => mkdtempSync(join(tmpdir(), 'meshbook-cli-run-'));
 const base = ['run', 'playbook.ts', '-i', 'hosts.yaml'];
 
-describe('meshbook run: listings and validation (never connect)', () => {
+describe('meshbook run: listings and validation (never connect)', FIRST_LOAD, () => {
   it('--syntax-check loads and validates, then exits 0', async () => {
     const { code, stdout, stderr } = await cli([...base, '--syntax-check', '-e', 'out_dir=/nonexistent']);
     expect(stderr).toBe('');
@@ -69,6 +72,15 @@ describe('meshbook run: listings and validation (never connect)', () => {
     expect(stdout).toBe('');
   });
 
+  it('a type error in the playbook is BAD_INPUT with file, line and column, also for --syntax-check', async () => {
+    for (const extra of [['--syntax-check'], []]) {
+      const { code, stderr, stdout } = await cli(['run', 'type-error.ts', '-i', 'hosts.yaml', ...extra]);
+      expect(code).toBe(EXIT.BAD_INPUT);
+      expect(stderr).toContain(`${join(fixtures, 'type-error.ts')}:4:7: error TS2322: Type 'string' is not assignable to type 'number'.`);
+      expect(stdout).toBe('');
+    }
+  });
+
   it('a missing variable, a bad --limit and a missing inventory are BAD_INPUT', async () => {
     expect((await cli([...base, '--syntax-check'])).code).toBe(EXIT.BAD_INPUT); // out_dir missing
     const limit = await cli([...base, '--list-hosts', '--limit', 'nosuchhost', '-e', 'out_dir=/x']);
@@ -85,7 +97,7 @@ describe('meshbook run: listings and validation (never connect)', () => {
   });
 });
 
-describe('meshbook run on local hosts', () => {
+describe('meshbook run on local hosts', FIRST_LOAD, () => {
   it('applies, reports changes and handlers, then converges on a second run', async () => {
     const dir = outDir();
     const first = await cli([...base, '-e', `out_dir=${dir}`]);

@@ -73,7 +73,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
-  const playbook = await loadPlaybook(playbookPath, io.cwd);
+  const playbook = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
   validatePlaybook(playbook, inventory, selection);
 
