@@ -7,5 +7,7 @@ export { assertDockerAvailable } from './docker.js';
 export type { FleetHostSpec } from './types.js';
 export { removeFleetContainers } from './fleet.js';
 export { labUp, labDown, labStatus, type LabSpec, type LabHostStatus } from './lab.js';
+export type { LabTopology, LabTopologyHost, LabNetwork, LabRoute, LabHostAddress } from './topology/types.js';
+export { ensureLabImage, PLAYBOOK_PACKAGES } from './image/lab-image.js';
 export { execInContainer } from './exec.js';
 export { kubeClients, KUBECTL_VERSION, HELM_VERSION, type KubeClients } from './kube-clients.js';
