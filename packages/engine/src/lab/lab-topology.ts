@@ -62,6 +62,19 @@ export function labTopologyFrom(hosts: readonly InventoryHost[]): { plan: LabTop
   const ports = planned.map((h) => h.sshPort).filter((p): p is number => p !== null);
   const clash = ports.find((p, i) => ports.indexOf(p) !== i);
   if (clash !== undefined) problems.push(`two hosts use SSH port ${clash}: give each published lab host its own ansible_port`);
+
+  const router = readRouter(hosts, byName, problems);
+  if (router) {
+    for (const host of planned) {
+      const leg = router.addresses.find((a) => host.addresses.some((h) => h.network === a.network));
+      if (!leg) continue;
+      for (const other of router.addresses) {
+        if (other.network === PUBLIC_NETWORK || host.addresses.some((h) => h.network === other.network)) continue;
+        host.routes.push({ to: byName.get(other.network)!.subnet, via: leg.ip });
+      }
+    }
+    planned.push(router);
+  }
   const ips = planned.flatMap((h) => h.addresses.map((a) => a.ip));
   const taken = ips.find((ip, i) => ips.indexOf(ip) !== i);
   if (taken) problems.push(`two hosts use the address ${taken}`);
@@ -70,8 +83,8 @@ export function labTopologyFrom(hosts: readonly InventoryHost[]): { plan: LabTop
   if (publicNet) {
     for (const host of planned) {
       if (host.addresses.some((a) => a.network === PUBLIC_NETWORK)) continue;
-      const router = planned.find((r) => r.addresses.some((a) => a.network === PUBLIC_NETWORK) && r.addresses.some((a) => host.addresses.some((h) => h.network === a.network)));
-      const leg = router?.addresses.find((a) => host.addresses.some((h) => h.network === a.network));
+      const gateway = planned.find((r) => r.addresses.some((a) => a.network === PUBLIC_NETWORK) && r.addresses.some((a) => host.addresses.some((h) => h.network === a.network)));
+      const leg = gateway?.addresses.find((a) => host.addresses.some((h) => h.network === a.network));
       if (leg) host.routes.push({ to: publicNet.subnet, via: leg.ip });
     }
   }
@@ -105,6 +118,34 @@ function readNetworks(hosts: readonly InventoryHost[], problems: string[]): Arra
   }
   return networks;
 }
+
+/**
+ * `lab_router` (all.vars): network name → address. A lab host that is no inventory host and routes
+ * between the networks it sits on, for a seed whose networks route to each other (seed 004's
+ * clusters on OpenStack); every host gets routes to the router's other networks.
+ */
+function readRouter(hosts: readonly InventoryHost[], networks: Map<string, { range: Ipv4Network }>, problems: string[]): LabTopologyPlan['hosts'][number] | null {
+  const value = hosts[0]?.vars['lab_router'];
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push('lab_router must map lab network names to the router\'s address on each, e.g. cluster1: 10.197.1.254');
+    return null;
+  }
+  if (hosts.some((h) => h.name === LAB_ROUTER)) problems.push(`lab_router: the inventory already has a host named ${LAB_ROUTER}`);
+  const addresses: Array<{ network: string; ip: string }> = [];
+  for (const [network, ip] of Object.entries(value)) {
+    const range = networks.get(network)?.range;
+    const address = typeof ip === 'string' ? parseIpv4(ip) : null;
+    if (!range) problems.push(`lab_router.${network}: no such lab network`);
+    else if (address === null || !contains(range, address)) problems.push(`lab_router.${network}: ${JSON.stringify(ip)} is not an address on ${network}`);
+    else addresses.push({ network, ip: ip as string });
+  }
+  if (addresses.length < 2) problems.push('lab_router needs an address on two lab networks or more');
+  return { name: LAB_ROUTER, addresses, sshPort: null, routes: [] };
+}
+
+/** The container lab_router starts. */
+export const LAB_ROUTER = 'lab-router';
 
 function hostAddresses(host: InventoryHost, problems: string[]): Array<[string, string]> {
   const found: Array<[string, string]> = [];

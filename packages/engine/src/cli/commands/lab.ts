@@ -4,6 +4,7 @@ import { EXIT, type ExitCode } from '../../events/types.js';
 import { MeshbookError } from '../../errors.js';
 import { loadInventory } from '../../inventory/index.js';
 import { labPlanFrom } from '../../lab/lab-spec.js';
+import { LAB_ROUTER } from '../../lab/lab-topology.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './context.js';
 import { importModule } from '../import-module.js';
@@ -47,9 +48,11 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
         });
       });
       const { hosts, networks } = plan.topology;
-      const reach = (h: (typeof hosts)[number]) => (h.sshPort === null ? `${h.addresses[0]?.ip} via bastion` : `127.0.0.1:${h.sshPort}`);
+      const reach = (h: (typeof hosts)[number]) =>
+        h.name === LAB_ROUTER ? `routes ${h.addresses.map((a) => a.network).join(' <-> ')}` : h.sshPort === null ? `${h.addresses[0]?.ip} via bastion` : `127.0.0.1:${h.sshPort}`;
       io.stdout.write(`lab ${plan.id} ${how}: ${hosts.length} hosts on ${networks.length} networks (${hosts.map((h) => `${h.name} ${reach(h)}`).join(', ')})\n`);
-      io.stdout.write(`next: npx meshbook run playbooks/clustermesh.ts -i ${options.inventory}\n`);
+      const playbook = inventory.groups.has('wireguard_server') ? 'playbooks/clustermesh.ts' : "the seed's playbook";
+      io.stdout.write(`next: npx meshbook run ${playbook} -i ${options.inventory}\n`);
       return EXIT.OK;
     }
     case 'down':
@@ -59,7 +62,7 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
     case 'status': {
       const hosts = await fleet.labStatus(plan.id);
       if (hosts.length === 0) io.stdout.write(`lab ${plan.id}: not running (meshbook lab up -i ${options.inventory})\n`);
-      for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t${h.sshPort === null ? 'via bastion' : `127.0.0.1:${h.sshPort}`}\t${h.ips.join(',') || '-'}\n`);
+      for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t${h.name === LAB_ROUTER ? 'router' : h.sshPort === null ? 'via bastion' : `127.0.0.1:${h.sshPort}`}\t${h.ips.join(',') || '-'}\n`);
       return EXIT.OK;
     }
   }
