@@ -11,3 +11,5 @@ export type { LabTopology, LabTopologyHost, LabNetwork, LabRoute, LabHostAddress
 export { ensureLabImage, PLAYBOOK_PACKAGES } from './image/lab-image.js';
 export { execInContainer } from './exec.js';
 export { kubeClients, KUBECTL_VERSION, HELM_VERSION, type KubeClients } from './kube-clients.js';
+export { labPlanFrom, type LabPlan } from './lab-spec.js';
+export { LAB_ROUTER, PUBLIC_NETWORK } from './topology/from-inventory.js';
