@@ -23,6 +23,8 @@ const AYAKA = `10.120.${octet}.`;
 const PUBLIC = `198.18.${octet}.`;
 let inventoryDir: string;
 let labId = '';
+/** The package the containerd role installs, by the lab inventory's containerd_source. */
+let containerdPackage = '';
 
 /** docker exec on a lab host, from outside SSH (the fleet's own exec). */
 async function sh(host: string, script: string): Promise<{ exitCode: number; stdout: string }> {
@@ -41,6 +43,7 @@ beforeAll(async () => {
   inventoryDir = await mkdtemp(join(tmpdir(), 'meshbook-e2e-lab-'));
   const portBase = 23000 + Math.floor(Math.random() * 400) * 10;
   const lab = await readFile(join(REPO_ROOT, 'inventories/lab/hosts.yaml'), 'utf8');
+  containerdPackage = /^\s*containerd_source: docker\b/m.test(lab) ? 'containerd.io' : 'containerd';
   await writeFile(
     join(inventoryDir, 'hosts.yaml'),
     lab
@@ -96,7 +99,7 @@ describe('clustermesh.ts on the lab', () => {
     const installs = (task: string) =>
       run.events.flatMap((e) => (e.type === 'host.result' && e.task === task ? e.changes.filter((c) => c.kind === 'apt.install').map((c) => `${e.host} ${c.target}`) : []));
     expect(installs('WireGuard tools installed').sort()).toEqual(HOSTS.flatMap((h) => [`${h} wireguard-go`, `${h} wireguard-tools`]).sort());
-    expect(installs('containerd installed').sort()).toEqual(NODES.map((h) => `${h} containerd`).sort());
+    expect(installs('containerd installed').sort()).toEqual(NODES.map((h) => `${h} ${containerdPackage}`).sort());
     const wireguard = run.events.filter((e) => e.type === 'host.result' && e.task === 'WireGuard interface up with its peers');
     expect(wireguard).toHaveLength(HOSTS.length);
     for (const result of wireguard) {
