@@ -145,4 +145,16 @@ describe('clustermesh.ts on the lab', () => {
     const recap = recapOf(run);
     for (const host of HOSTS) expect({ host, changed: recap[host]!.changed, failed: recap[host]!.failed }).toEqual({ host, changed: 0, failed: 0 });
   });
+
+  it("a node's changed host key is refused through the bastion; lab up records the new one", async () => {
+    await sh('jin-ayaka-worker-1', 'rm -f /etc/ssh/ssh_host_* && systemctl restart meshbook-host-keys.service ssh.service');
+    const refused = await meshbook(['facts', '-i', inventoryDir, '--limit', 'jin-ayaka-worker-1']);
+    expect(refused.exitCode).toBe(4);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ 'jin-ayaka-worker-1': { error: { code: 'HOST_KEY_MISMATCH' } } });
+    const up = await meshbook(['lab', 'up', '-i', inventoryDir]);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(new RegExp(`^lab ${labId} resumed`, 'm'));
+    const accepted = await meshbook(['facts', '-i', inventoryDir, '--limit', 'jin-ayaka-worker-1']);
+    expect(accepted.exitCode, accepted.stderr).toBe(0);
+  });
 });
