@@ -74,7 +74,7 @@ describe('labPlanFrom', () => {
     expect(nodes.map((h) => h.sshPort)).toEqual([22301, 22302, 22303, 22304, 22305, 22306]);
     expect(nodes[0]!.routes).toEqual([{ to: '10.197.2.0/24', via: '10.197.1.254' }]);
     expect(nodes[5]!.routes).toEqual([{ to: '10.197.1.0/24', via: '10.197.2.254' }]);
-    expect(plan.topology.hosts.find((h) => h.name === 'lab-router')?.addresses.map((a) => a.ip)).toEqual(['10.197.1.254', '10.197.2.254']);
+    expect(plan.topology.hosts.find((h) => h.name === 'lab-router')).toMatchObject({ addresses: [{ ip: '10.197.1.254' }, { ip: '10.197.2.254' }], sshPort: null, forwards: true });
     expect(plan.workDir).toMatch(/\/\.lab\/rke$/);
   });
 

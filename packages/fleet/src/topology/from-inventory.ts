@@ -133,7 +133,7 @@ function readRouter(hosts: readonly InventoryHost[], networks: Map<string, { ran
     else addresses.push({ network, ip: ip as string });
   }
   if (addresses.length < 2) problems.push('lab_router needs an address on two lab networks or more');
-  return { name: LAB_ROUTER, addresses, sshPort: null, routes: [] };
+  return { name: LAB_ROUTER, addresses, sshPort: null, routes: [], forwards: true };
 }
 
 /** The container lab_router starts. */

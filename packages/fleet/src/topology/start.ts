@@ -14,7 +14,7 @@ import { waitForSshBanner, waitForSystemd } from '../readiness.js';
 import { generateEd25519KeyPair } from '../ssh-keys.js';
 import { labKnownHostsLines } from './known-hosts.js';
 import { createLabNetworks, dockerNetworkName } from './networks.js';
-import { applyRoutes } from './routes.js';
+import { applyRouting } from './routes.js';
 import type { LabTopology, LabTopologyHost } from './types.js';
 
 type Log = (line: string) => void;
@@ -84,7 +84,7 @@ async function startHost(
 
 /** Routes set, sshd answering; returns the host's known_hosts lines. */
 export async function readyHost(containerId: string, host: LabTopologyHost): Promise<string[]> {
-  await applyRoutes(containerId, host.routes);
+  await applyRouting(containerId, host.routes, host.forwards);
   if (host.sshPort !== null) await waitForSshBanner(host.sshPort, host.name);
   else await waitForSshdInside(containerId, host.name);
   return labKnownHostsLines(host, await readHostKeys(containerId));

@@ -29,6 +29,8 @@ export interface LabTopologyHost {
   /** sshd published on 127.0.0.1:sshPort; null: reached only through a bastion. */
   sshPort: number | null;
   routes: LabRoute[];
+  /** Forwards between its networks (the lab's router); other hosts keep the kernel's setting. */
+  forwards?: boolean;
 }
 
 export interface LabTopology {
