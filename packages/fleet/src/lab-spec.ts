@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MeshbookError, type Inventory } from '@meshbook/engine';
-import { labTopologyFrom, type LabTopologyPlan } from './topology/from-inventory.js';
+import { labTopologyFrom } from './topology/from-inventory.js';
+import type { LabTopology } from './topology/types.js';
 
 /** What `meshbook lab` needs to start an inventory's hosts as local systemd-in-Docker hosts. */
 export interface LabPlan {
   id: string;
   workDir: string;
-  topology: LabTopologyPlan;
+  topology: LabTopology;
 }
 
 /**

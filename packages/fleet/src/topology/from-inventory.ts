@@ -2,9 +2,6 @@ import type { InventoryHost } from '@meshbook/engine';
 import { contains, overlap, parseCidr, parseIpv4, type Ipv4Network } from './ipv4.js';
 import type { LabTopology } from './types.js';
 
-/** The lab's networks and hosts as `meshbook lab up` builds them. */
-export type LabTopologyPlan = LabTopology;
-
 /** The network standing in for the Internet: hosts off it reach it through a host on it. */
 export const PUBLIC_NETWORK = 'public';
 
@@ -23,16 +20,18 @@ const JUMP = /^(?:[^@\s]+@)?(127\.0\.0\.1|localhost):(\d{1,5})$/;
  *   - a host with ansible_host 127.0.0.1 gets sshd published on its ansible_port; any other host
  *     is reached, as in production, at one of its addresses through a ProxyJump to such a host;
  *   - a host off the `public` network reaches it through a host on both (the WireGuard server's
- *     public address is reachable from anywhere in production).
+ *     public address is reachable from anywhere in production);
+ *   - `lab_router` (optional) adds a router on the networks it names, for seeds whose networks
+ *     route to each other; no other route crosses networks.
  * Returns the plan, or problems naming the host and field.
  */
-export function labTopologyFrom(hosts: readonly InventoryHost[]): { plan: LabTopologyPlan; problems: string[] } {
+export function labTopologyFrom(hosts: readonly InventoryHost[]): { plan: LabTopology; problems: string[] } {
   const problems: string[] = [];
   const networks = readNetworks(hosts, problems);
   const byName = new Map(networks.map((n) => [n.name, n]));
   const networkOf = (ip: string) => networks.find((n) => contains(n.range, parseIpv4(ip)!));
 
-  const planned: LabTopologyPlan['hosts'] = [];
+  const planned: LabTopology['hosts'] = [];
   for (const host of hosts) {
     const addresses: Array<{ network: string; ip: string }> = [];
     for (const [field, ip] of hostAddresses(host, problems)) {
@@ -116,7 +115,7 @@ function readNetworks(hosts: readonly InventoryHost[], problems: string[]): Arra
  * between the networks it sits on, for a seed whose networks route to each other (seed 004's
  * clusters on OpenStack); every host gets routes to the router's other networks.
  */
-function readRouter(hosts: readonly InventoryHost[], networks: Map<string, { range: Ipv4Network }>, problems: string[]): LabTopologyPlan['hosts'][number] | null {
+function readRouter(hosts: readonly InventoryHost[], networks: Map<string, { range: Ipv4Network }>, problems: string[]): LabTopology['hosts'][number] | null {
   const value = hosts[0]?.vars['lab_router'];
   if (value === undefined) return null;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -159,7 +158,7 @@ function hostAddresses(host: InventoryHost, problems: string[]): Array<[string, 
 }
 
 /** A host not published on 127.0.0.1 is reached through a published lab host on one of its networks. */
-function checkReach(hosts: readonly InventoryHost[], planned: LabTopologyPlan['hosts'], problems: string[]): void {
+function checkReach(hosts: readonly InventoryHost[], planned: LabTopology['hosts'], problems: string[]): void {
   hosts.forEach((host, index) => {
     const plan = planned[index]!;
     const { connection } = host;
