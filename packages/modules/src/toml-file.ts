@@ -1,6 +1,7 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
 import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
 
 type TomlTable = Record<string, unknown>;
 
@@ -11,6 +12,9 @@ interface TomlFacts {
   base: string | null;
   baseError: string | null;
 }
+
+/** The whole file, written; mode as a number. */
+type TomlChange = Change<'toml_file.content', { path: string; content: string; mode: number }>;
 
 const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
   name: 'toml_file.state',
@@ -57,8 +61,8 @@ export const tomlFile = defineModule({
       mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").default('0644'),
     })
     .strict(),
-  gather: (ctx, params) => ctx.fact(tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) })),
-  plan(facts, params) {
+  facts: (params) => tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) }),
+  plan(facts, params): TomlChange[] {
     if (facts.baseError) {
       throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
     }
@@ -73,16 +77,17 @@ export const tomlFile = defineModule({
         target: params.path,
         summary: facts.current === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
         content: { path: params.path, before: facts.current, after },
+        payload: { path: params.path, content: after, mode: parseInt(params.mode, 8) },
       },
     ];
   },
-  async apply(ctx, changes, params) {
-    for (const change of changes) {
-      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${params.path})"`);
-      await ctx.put(params.path, change.content.after, { mode: parseInt(params.mode, 8) });
+  async apply(ctx, changes) {
+    for (const { payload } of changes) {
+      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${payload.path})"`);
+      await ctx.put(payload.path, payload.content, { mode: payload.mode });
     }
   },
-  invalidates: ['toml_file.state'],
+  invalidates: [tomlFact],
 });
 
 function parseOrThrow(text: string, what: string): TomlTable {
