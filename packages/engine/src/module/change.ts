@@ -21,7 +21,7 @@ export interface ChangeDisplay {
  * needs to carry the change out, typed per kind. Apply switches on the kind and reads the payload
  * only: never the display fields, never params again.
  */
-export type Change<K extends string = string, D = never> = ChangeDisplay & { kind: K } & ([D] extends [never] ? { payload?: unknown } : { payload: D });
+export type Change<K extends string = string, D = unknown> = ChangeDisplay & { kind: K; payload: D };
 
 /** Any change (what the engine handles without knowing the module). */
-export type AnyChange = ChangeDisplay & { kind: string; payload?: unknown };
+export type AnyChange = Change<string, unknown>;

@@ -57,7 +57,7 @@ export interface ModuleDefinition<P, D extends DeclaredFacts, F, C extends AnyCh
   /** Pure and synchronous: the changes that bring the host from `facts` to `params`. */
   plan(facts: F, params: P): C[];
   /** Carries out the planned changes from their payloads. Returns the module's output, if it has one. */
-  apply(ctx: ModuleContext, changes: C[], params: P, facts: F): Promise<O | void>;
+  apply(ctx: ModuleContext, changes: C[], params: P): Promise<O | void>;
   /** The module's output when nothing was applied (no change, or read-only work done in gather). */
   output?(facts: F, params: P): O;
   /**
@@ -233,7 +233,7 @@ export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChan
       });
     }
     if (boundary.params === undefined) {
-      const change = { kind: 'known-after-apply', target: def.name, summary: `known after apply: ${what}` } as AnyChange as C;
+      const change = { kind: 'known-after-apply', target: def.name, summary: `known after apply: ${what}`, payload: null } as AnyChange as C;
       return result([change], new KnownAfterApply(`${def.name} output on ${transport.host}`));
     }
   }
@@ -245,12 +245,12 @@ export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChan
   let changes = def.plan(gathered, params);
   if (changes.length === 0 && unknown.length > 0) {
     // Planned with a value's text in place of the value: the real value may well differ.
-    changes = [{ kind: 'known-after-apply', target: def.name, summary: `known after apply: ${unknown.map((u) => u.description).join(', ')}` } as AnyChange as C];
+    changes = [{ kind: 'known-after-apply', target: def.name, summary: `known after apply: ${unknown.map((u) => u.description).join(', ')}`, payload: null } as AnyChange as C];
   }
   if (changes.length === 0) return result(changes, def.output?.(gathered, params));
   if (check) return result(changes, new KnownAfterApply(`${def.name} output on ${transport.host}`));
   try {
-    const applied = await def.apply(ctx, changes, params, gathered);
+    const applied = await def.apply(ctx, changes, params);
     return result(changes, applied === undefined ? def.output?.(gathered, params) : applied);
   } finally {
     facts.invalidate(def.invalidates);
