@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { MeshbookError } from '../errors.js';
 import type { HostFacts } from '../module/host-facts.js';
 import { KnownAfterApply } from '../module/unknown.js';
-import type { HostContext, ResultRef, TaskResult, Vars } from './types.js';
+import type { HostContext, ResultRef, TaskResult } from './types.js';
+import type { Vars } from '../inventory/types.js';
 
 export interface HostContextSource {
   name: string;
