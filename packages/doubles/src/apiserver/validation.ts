@@ -1,0 +1,82 @@
+// What the server checks in an object before storing it: names, the fields it knows (for
+// `fieldValidation=Strict|Warn`), and pruning of custom resources to their CRD's schema.
+import type { ResourceKind } from './kinds.js';
+import { isObject } from './patch.js';
+import type { KubeObject } from './store.js';
+
+const METADATA_FIELDS = new Set(['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields']);
+const SPEC_STATUS = ['spec', 'status'];
+/** Top-level fields per built-in kind (beyond apiVersion, kind, metadata); kinds absent are not checked. */
+const TOP_FIELDS: Record<string, string[]> = {
+  ConfigMap: ['data', 'binaryData', 'immutable'],
+  Secret: ['data', 'stringData', 'type', 'immutable'],
+  ServiceAccount: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
+  Role: ['rules'], ClusterRole: ['rules', 'aggregationRule'],
+  RoleBinding: ['subjects', 'roleRef'], ClusterRoleBinding: ['subjects', 'roleRef'],
+  Endpoints: ['subsets'],
+  StorageClass: ['provisioner', 'parameters', 'reclaimPolicy', 'mountOptions', 'allowVolumeExpansion', 'volumeBindingMode', 'allowedTopologies'],
+  PriorityClass: ['value', 'globalDefault', 'description', 'preemptionPolicy'],
+  ValidatingWebhookConfiguration: ['webhooks'], MutatingWebhookConfiguration: ['webhooks'],
+  ControllerRevision: ['data', 'revision'],
+  EndpointSlice: ['addressType', 'endpoints', 'ports'],
+};
+for (const kind of ['Namespace', 'Node', 'Service', 'Pod', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'PersistentVolume', 'NetworkPolicy', 'Ingress', 'IngressClass', 'PodDisruptionBudget', 'ResourceQuota', 'LimitRange', 'Lease', 'CertificateSigningRequest', 'CustomResourceDefinition']) {
+  TOP_FIELDS[kind] = SPEC_STATUS;
+}
+
+/** Unknown fields, as dotted paths ("spec.foo"); pruned from custom resources when `prune`. */
+export function unknownFields(kind: ResourceKind, object: KubeObject, prune: boolean): string[] {
+  const unknown: string[] = [];
+  for (const key of Object.keys(object.metadata ?? {})) if (!METADATA_FIELDS.has(key)) unknown.push(`metadata.${key}`);
+  if (kind.custom) {
+    if (kind.schema) walkSchema(kind.schema, object, '', unknown, prune, true);
+    return unknown;
+  }
+  const allowed = TOP_FIELDS[kind.kind];
+  if (!allowed) return unknown;
+  for (const key of Object.keys(object)) {
+    if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata' && !allowed.includes(key)) unknown.push(key);
+  }
+  return unknown;
+}
+
+function walkSchema(schema: any, value: any, path: string, unknown: string[], prune: boolean, root = false): void {
+  if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => walkSchema(schema.items, item, `${path}[${i}]`, unknown, prune));
+    return;
+  }
+  if (!isObject(value)) return;
+  if (schema.additionalProperties) {
+    if (isObject(schema.additionalProperties)) for (const [k, v] of Object.entries(value)) walkSchema(schema.additionalProperties, v, `${path}.${k}`, unknown, prune);
+    return;
+  }
+  const properties = schema.properties ?? {};
+  for (const key of Object.keys(value)) {
+    if (root && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) continue;
+    if (key in properties) walkSchema(properties[key], value[key], path ? `${path}.${key}` : key, unknown, prune);
+    else {
+      unknown.push(path ? `${path}.${key}` : key);
+      if (prune) delete value[key];
+    }
+  }
+}
+
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A name the real server refuses, with its wording; undefined when the name is fine. */
+export function invalidName(kind: ResourceKind, name: string): string | undefined {
+  if (kind.group === 'rbac.authorization.k8s.io') return name.includes('/') || name.includes('%') || name === '.' || name === '..' ? `may not contain '/' or '%'` : undefined;
+  if (kind.kind === 'Namespace') {
+    if (!LABEL.test(name) || name.length > 63) return `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`;
+    return undefined;
+  }
+  if (kind.kind === 'Service') {
+    if (!DNS1035.test(name) || name.length > 63) return `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`;
+    return undefined;
+  }
+  if (!SUBDOMAIN.test(name) || name.length > 253) return `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
+  return undefined;
+}
