@@ -15,6 +15,8 @@ export interface KeyPair {
 
 export interface LeafSpec {
   commonName: string;
+  /** Subject O (a Kubernetes client certificate's group, e.g. system:masters). */
+  organization?: string;
   dnsNames?: string[];
   ips?: string[];
   usage: 'server' | 'client' | 'server+client';
@@ -63,6 +65,8 @@ export function generateCa(commonName = 'Cilium CA', days = 1095): KeyPair {
 /** A leaf certificate signed by `ca`, with the given names and usage. */
 export function issueCertificate(ca: KeyPair, spec: LeafSpec): KeyPair {
   checkSubject(spec.commonName, 'common name');
+  if (spec.organization !== undefined) checkSubject(spec.organization, 'organization');
+  const subject = `${spec.organization !== undefined ? `/O=${spec.organization}` : ''}/CN=${spec.commonName}`;
   const sans: string[] = [];
   for (const name of spec.dnsNames ?? []) {
     if (!dnsName.test(name)) throw new Error(`DNS name ${JSON.stringify(name)} is not a valid certificate name`);
@@ -83,7 +87,7 @@ export function issueCertificate(ca: KeyPair, spec: LeafSpec): KeyPair {
     writeFileSync(join(dir, 'ca.crt'), ca.certPem);
     writeFileSync(join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
     writeFileSync(join(dir, 'ext.cnf'), ext + '\n');
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${spec.commonName}`, '-keyout', 'leaf.key', '-out', 'leaf.csr'], dir);
+    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', subject, '-keyout', 'leaf.key', '-out', 'leaf.csr'], dir);
     openssl(['x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', `0x${randomSerial()}`, '-days', String(spec.days ?? 1095), '-extfile', 'ext.cnf', '-out', 'leaf.crt'], dir);
     return { certPem: readFileSync(join(dir, 'leaf.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'leaf.key'), 'utf8') };
   });
