@@ -40,7 +40,7 @@ beforeAll(async () => {
     ],
   };
   for (const c of lab.clusters) {
-    const r = await lab.kubectl(c.context, ['create', '--validate=false', '-f', '-'], ciliumInstalledManifest(c, nodes[c.name]!));
+    const r = await lab.kubectl(c.context, ['create', '-f', '-'], ciliumInstalledManifest(c, nodes[c.name]!));
     expect(r.stderr).toBe('');
   }
 }, 120_000);
@@ -100,7 +100,7 @@ describe('cilium double against two API server doubles', () => {
     const ca = json((await lab.kubectl(ayk.context, ['-n', 'kube-system', 'get', 'secret', 'cilium-ca', '-o', 'json'])).stdout);
     const copy = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cilium-ca', namespace: 'kube-system' }, type: ca.type, data: ca.data };
     expect((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'delete', 'secret', 'cilium-ca'])).code).toBe(0);
-    expect((await lab.kubectl(kzh.context, ['create', '--validate=false', '-f', '-'], JSON.stringify(copy))).code).toBe(0);
+    expect((await lab.kubectl(kzh.context, ['create', '-f', '-'], JSON.stringify(copy))).code).toBe(0);
     const connect = await lab.cilium(['clustermesh', 'connect', '--context', ayk.context, '--destination-context', kzh.context]);
     expect(connect.stderr).toBe('');
     expect(connect.stdout).toContain(`✅ Connected cluster ${ayk.name} <=> ${kzh.name}!`);
@@ -144,7 +144,7 @@ describe('cilium double against two API server doubles', () => {
   });
 
   it('a global service lists backends of both clusters, and only the other after scaling to 0', async () => {
-    for (const c of lab.clusters) expect((await lab.kubectl(c.context, ['apply', '--validate=false', '-f', '-'], rebelBaseManifest(2))).code).toBe(0);
+    for (const c of lab.clusters) expect((await lab.kubectl(c.context, ['apply', '-f', '-'], rebelBaseManifest(2))).code).toBe(0);
     const backends = async (c: typeof ayk) => {
       const r = await lab.kubectl(c.context, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=rebel-base', '-o', 'json']);
       const out: Record<string, number> = {};

@@ -182,15 +182,17 @@ export function ciliumInstalledManifest(c: LoopbackCluster, nodes: { name: strin
     },
     ...nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } }, spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR] }, status: { addresses: [{ type: 'InternalIP', address: n.ip }, { type: 'Hostname', address: n.name }] } })),
   ];
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs });
+  return stream(docs);
+}
+
+/** Documents as a JSON stream (objects one after another), as `kubectl create -f -` reads them. */
+function stream(docs: unknown[]): string {
+  return docs.map((d) => JSON.stringify(d)).join('\n') + '\n';
 }
 
 /** The seed's global-service example (rebel-base), reduced to the Deployment and the Service. */
 export function rebelBaseManifest(replicas: number): string {
-  return JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
+  return stream([
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -203,8 +205,7 @@ export function rebelBaseManifest(replicas: number): string {
         metadata: { name: 'rebel-base', namespace: 'default', annotations: { 'service.cilium.io/global': 'true' } },
         spec: { type: 'ClusterIP', ports: [{ port: 80 }], selector: { name: 'rebel-base' } },
       },
-    ],
-  });
+  ]);
 }
 
 export { run };
