@@ -40,6 +40,7 @@ async function run(argv: string[], io: Output, layout: Layout): Promise<void> {
     case 'reset': return runReset(rest, io, layout);
     case 'certs': return runCerts(rest, io);
     case 'version': return runVersion(rest, io);
+    case 'config': return runConfig(rest, io);
     case undefined: case '-h': case '--help': case 'help':
       io.out('Usage:\n  kubeadm [command]\n\nAvailable Commands:\n  certs       Commands related to handling kubernetes certificates\n  init        Run this command in order to set up the Kubernetes control plane\n  join        Run this on any machine you wish to join an existing cluster\n  kubeconfig  Kubeconfig file utilities\n  reset       Performs a best effort revert of changes made to this host by \'kubeadm init\' or \'kubeadm join\'\n  token       Manage bootstrap tokens\n  version     Print the version of kubeadm');
       return;
@@ -185,6 +186,17 @@ async function runCerts(argv: string[], io: Output): Promise<void> {
   if (sub !== 'certificate-key') throw new KubeadmError(sub ? `unknown command "${sub}" for "kubeadm certs"` : 'missing subcommand; "certs" is not meant to be run on its own');
   parseFlags(argv.slice(1), {});
   io.out(newCertificateKey());
+}
+
+/** `kubeadm config validate --config FILE`: the strict check init only warns about. */
+async function runConfig(argv: string[], io: Output): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'validate') throw new KubeadmError(sub ? `unknown command "${sub}" for "kubeadm config"` : 'missing subcommand; "config" is not meant to be run on its own');
+  const flags = parseFlags(rest, { values: ['config'], bools: ['allow-experimental-api'] });
+  const path = lastValue(flags, 'config');
+  if (!path) throw new KubeadmError('the --config flag is mandatory');
+  loadInitConfigFile(path, hostFacts(), true);
+  io.out('ok');
 }
 
 async function runVersion(argv: string[], io: Output): Promise<void> {

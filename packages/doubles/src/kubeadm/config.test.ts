@@ -88,6 +88,11 @@ networking:
     expect(config.certSANs).toEqual([]);
   });
 
+  it('makes unknown fields errors when asked to be strict (kubeadm config validate)', () => {
+    expect(() => parseInitConfig('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworkin: {}\n', host, true))
+      .toThrow('error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta4", Kind:"ClusterConfiguration"}: strict decoding error: unknown field "networkin"');
+  });
+
   it('refuses a bad CIDR with the validation error and exit code 3', () => {
     const error = failure('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n  podSubnet: 10.244.0.0/33\n');
     expect(error.message).toBe('networking.podSubnet: Invalid value: "10.244.0.0/33": couldn\'t parse subnet');

@@ -60,7 +60,11 @@ export interface LoadResult {
   warnings: Array<{ source: string; message: string }>;
 }
 
-export function loadInitConfigFile(path: string, host: HostFacts): LoadResult {
+/**
+ * `strict`: unknown fields are errors (`kubeadm config validate`); otherwise warnings (`kubeadm init`),
+ * as kubeadm's documentMapToInitConfiguration does with its strictErrors argument.
+ */
+export function loadInitConfigFile(path: string, host: HostFacts, strict = false): LoadResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -69,11 +73,11 @@ export function loadInitConfigFile(path: string, host: HostFacts): LoadResult {
     const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : String(code);
     throw new KubeadmError(`unable to read config from "${path}" : open ${path}: ${reason}`);
   }
-  return parseInitConfig(text, host);
+  return parseInitConfig(text, host, strict);
 }
 
 /** Parses, strictly checks (warnings, as kubeadm v1.31), defaults and validates init config documents. */
-export function parseInitConfig(text: string, host: HostFacts): LoadResult {
+export function parseInitConfig(text: string, host: HostFacts, strict = false): LoadResult {
   const warnings: LoadResult['warnings'] = [];
   const docs = decodeDocuments(text);
   let init: Record<string, unknown> | undefined;
@@ -102,10 +106,9 @@ export function parseInitConfig(text: string, host: HostFacts): LoadResult {
       if (mismatch) throw new KubeadmError(`error unmarshaling JSON: while decoding JSON: ${mismatch.replace('field .', 'field ')}`);
       const unknown = unknownFields(doc, schema);
       if (unknown.length > 0) {
-        warnings.push({
-          source: 'initconfiguration.go:332',
-          message: `error unmarshaling configuration schema.GroupVersionKind{Group:"${group}", Version:"${version}", Kind:"${kind}"}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
-        });
+        const message = `error unmarshaling configuration schema.GroupVersionKind{Group:"${group}", Version:"${version}", Kind:"${kind}"}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`;
+        if (strict) throw new KubeadmError(message);
+        warnings.push({ source: 'initconfiguration.go:332', message });
       }
       if (kind === 'InitConfiguration') init = doc;
       else if (kind === 'ClusterConfiguration') cluster = doc;
