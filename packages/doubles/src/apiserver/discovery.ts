@@ -141,3 +141,18 @@ export function openApiV3Documents(registry: Registry): Map<string, { document: 
 export function openApiV3Root(documents: Map<string, { hash: string }>) {
   return { paths: Object.fromEntries([...documents].map(([path, { hash }]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` }])) };
 }
+
+/**
+ * /openapi/v2: kubectl reads it (as protobuf) only to validate what fieldValidation cannot cover
+ * server-side, such as a v1 List; a document without definitions tells it to skip that
+ * validation, leaving it to the server, which checks each item with fieldValidation.
+ */
+export function openApiV2(accept: string | undefined): { contentType: string; body: Buffer } {
+  if (accept?.includes('application/com.github.proto-openapi.spec.v2')) {
+    const string = (field: number, value: string) => Buffer.concat([Buffer.from([(field << 3) | 2, Buffer.byteLength(value)]), Buffer.from(value)]);
+    const message = (field: number, body: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2, body.length]), body]);
+    const document = Buffer.concat([string(1, '2.0'), message(2, Buffer.concat([string(1, 'Kubernetes'), string(2, 'v1.31.9')]))]);
+    return { contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', body: document };
+  }
+  return { contentType: 'application/json', body: Buffer.from(JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.31.9' }, paths: {}, definitions: {} })) };
+}

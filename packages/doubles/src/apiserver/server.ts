@@ -6,10 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type User, authenticate, authorize } from './auth.js';
 import {
   aggregatedContentType, aggregatedDiscovery, aggregatedVersionWanted, legacyCoreVersions, legacyGroup, legacyGroupList,
-  legacyResourceList, openApiV3Documents, openApiV3Root,
+  legacyResourceList, openApiV2, openApiV3Documents, openApiV3Root,
 } from './discovery.js';
 import type { ResourceKind } from './kinds.js';
 import { type Context, type Reply, type ResourceRequest, create, get, list, patch, remove, removeCollection, update } from './rest.js';
+import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { ApiError, forbidden, methodNotAllowed } from './status.js';
 import { watch } from './watch.js';
 
@@ -58,7 +59,7 @@ function sendText(response: ServerResponse, status: number, text: string): void 
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
+async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -66,7 +67,25 @@ async function readBody(request: IncomingMessage): Promise<string> {
     if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** The body as a JSON value: JSON as sent, or decoded from protobuf; undefined when empty. */
+async function readObject(request: IncomingMessage, contentType: string): Promise<unknown> {
+  const body = await readBody(request);
+  if (!body.length) return undefined;
+  if (isProtobuf(contentType)) return decodeProtobuf(body);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new ApiError(400, 'BadRequest', `the request body is not JSON (the double reads JSON, and protobuf for the kinds typed clients send): ${(error as Error).message}`);
+  }
+}
+
+async function requiredObject(request: IncomingMessage, contentType: string): Promise<unknown> {
+  const body = await readObject(request, contentType);
+  if (body === undefined) throw new ApiError(400, 'BadRequest', 'the request body is empty: send the object');
+  return body;
 }
 
 async function handle(ctx: Context, options: ServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -134,27 +153,13 @@ async function dispatch(ctx: Context, r: ResourceRequest, verb: string, request:
       return undefined;
     case 'get': return get(ctx, r);
     case 'list': return list(ctx, r);
-    case 'create': return create(ctx, r, JSON.parse(await nonEmpty(request)));
-    case 'update': return update(ctx, r, JSON.parse(await nonEmpty(request)));
-    case 'patch': return patch(ctx, r, await readBody(request));
-    case 'delete': {
-      const body = await readBody(request);
-      return remove(ctx, r, body.trim() ? JSON.parse(body) : undefined);
-    }
+    case 'create': return create(ctx, r, await requiredObject(request, r.contentType));
+    case 'update': return update(ctx, r, await requiredObject(request, r.contentType));
+    case 'patch': return patch(ctx, r, (await readBody(request)).toString('utf8'));
+    case 'delete': return remove(ctx, r, await readObject(request, r.contentType));
     case 'deletecollection': return removeCollection(ctx, r);
     default: throw methodNotAllowed();
   }
-}
-
-async function nonEmpty(request: IncomingMessage): Promise<string> {
-  const body = await readBody(request);
-  if (!body.trim()) throw new ApiError(400, 'BadRequest', 'the request body is empty: send a JSON object');
-  try {
-    JSON.parse(body);
-  } catch (error) {
-    throw new ApiError(400, 'BadRequest', `the request body is not JSON (the double reads JSON only): ${(error as Error).message}`);
-  }
-  return body;
 }
 
 function nonResource(ctx: Context, options: ServerOptions, request: IncomingMessage, response: ServerResponse, path: string, segments: string[], url: URL): void {
@@ -192,6 +197,11 @@ function nonResource(ctx: Context, options: ServerOptions, request: IncomingMess
   if (segments[0] === 'apis' && segments.length === 3) {
     const resources = legacyResourceList(ctx.registry, segments[1]!, segments[2]!);
     if (resources) return sendJson(response, 200, resources);
+  }
+  if (path === '/openapi/v2') {
+    const document = openApiV2(request.headers.accept);
+    response.writeHead(200, { 'Content-Type': document.contentType, 'Content-Length': String(document.body.length) });
+    return void response.end(document.body);
   }
   if (path === '/openapi/v3') return sendJson(response, 200, openApiV3Root(openApiV3Documents(ctx.registry)));
   if (path.startsWith('/openapi/v3/')) {

@@ -43,7 +43,7 @@ const count = (v: unknown) => Number(v ?? 0);
 
 function nodeStatus(o: KubeObject): string {
   const ready = (o.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
-  const status = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown';
+  const status = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady';
   return o.spec?.unschedulable ? `${status},SchedulingDisabled` : status;
 }
 
