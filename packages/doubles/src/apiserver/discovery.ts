@@ -9,7 +9,7 @@ import type { Registry } from './registry.js';
 const SUBRESOURCE_VERBS: Record<string, string[]> = { status: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], approval: ['get', 'patch', 'update'], finalize: ['update'] };
 
 function verbsOf(kind: ResourceKind): string[] {
-  return kind.resource === 'events' ? ALL_VERBS : ALL_VERBS;
+  return kind.review ? ['create'] : ALL_VERBS;
 }
 
 function subresourceKind(kind: ResourceKind, sub: string): { group: string; version: string; kind: string } {
@@ -113,7 +113,7 @@ export function openApiV3Documents(registry: Registry): Map<string, { document: 
     for (const version of versions) {
       const paths: Record<string, unknown> = {};
       const schemas: Record<string, unknown> = {};
-      for (const kind of registry.all().filter((k) => k.group === group && k.version === version)) {
+      for (const kind of registry.all().filter((k) => k.group === group && k.version === version && !k.review)) {
         const gvk = { group: kind.group, version: kind.version, kind: kind.kind };
         const schemaName = `${kind.group || 'core'}.${kind.version}.${kind.kind}`;
         schemas[schemaName] = { ...(kind.schema ?? { type: 'object', description: `${kind.kind} (served by the API server double)` }), 'x-kubernetes-group-version-kind': [gvk] };

@@ -20,6 +20,8 @@ export interface ResourceKind {
   printerColumns?: PrinterColumn[];
   /** a custom resource kind (JSON merge patch only, no strategic merge) */
   custom?: boolean;
+  /** create-only kinds answered and not stored (the self reviews) */
+  review?: boolean;
 }
 
 export interface PrinterColumn {
@@ -74,6 +76,8 @@ export const BUILTIN_KINDS: ResourceKind[] = [
   k('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false),
   k('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false),
   k('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  k('authentication.k8s.io', 'v1', 'selfsubjectreviews', 'SelfSubjectReview', false, { review: true }),
+  k('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { review: true }),
 ];
 
 /** The kinds a stored CRD makes servable: one per served version. */

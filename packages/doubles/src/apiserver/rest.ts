@@ -14,7 +14,7 @@ import { AllocationError, type ServiceAllocator } from './service-allocation.js'
 import { ApiError, alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
 import { type KubeObject, type Store, listPrefix, objectKey } from './store.js';
 import { toTable, wantsTable, withTypeMeta } from './tables.js';
-import { invalidName, unknownFields } from './validation.js';
+import { immutableChanges, invalidName, invalidObject, unknownFields } from './validation.js';
 
 export interface Context {
   store: Store;
@@ -108,6 +108,10 @@ function commit(ctx: Context, r: ResourceRequest, before: KubeObject | undefined
       if (error instanceof AllocationError) throw invalid({ ...target(r, object.metadata.name), kind: kind.kind }, [{ field: error.field, message: `Invalid value: ${JSON.stringify(error.value)}: ${error.message}` }]);
       throw error;
     }
+  }
+  if (r.subresource !== 'status') {
+    const causes = [...invalidObject(kind, object), ...(before ? immutableChanges(kind, before, object) : [])];
+    if (causes.length) throw invalid({ ...target(r, object.metadata.name), kind: kind.kind }, causes);
   }
   if (kind.hasGeneration) {
     const generation = Number(before?.metadata?.generation ?? 0);
@@ -352,6 +356,8 @@ export function remove(ctx: Context, r: ResourceRequest, body: unknown): Reply {
     live.metadata.deletionGracePeriodSeconds = 0;
     return { status: 200, body: output(r, ctx.store.put(key, live)) };
   }
+  const propagation = (isObject(body) && body.propagationPolicy) || r.query.get('propagationPolicy') || (isObject(body) && body.orphanDependents === true ? 'Orphan' : undefined);
+  if (propagation === 'Orphan') orphanDependents(ctx, live.metadata.uid);
   if (r.kind.group === '' && r.kind.kind === 'Namespace') {
     for (const kind of ctx.registry.all().filter((k) => k.namespaced)) {
       for (const child of ctx.store.keys(listPrefix(kind.group, kind.resource, r.name))) ctx.store.delete(child);
@@ -371,4 +377,17 @@ export function removeCollection(ctx: Context, r: ResourceRequest): Reply {
     }
   }
   return { status: 200, body: { kind: `${r.kind.kind}List`, apiVersion: apiVersionOf(r.kind), metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items: listed.items } };
+}
+
+/** `--cascade=orphan`: dependents lose their owner reference instead of following it. */
+function orphanDependents(ctx: Context, uid: string): void {
+  for (const key of ctx.store.keys('')) {
+    const object = ctx.store.get(key);
+    const references: any[] = object?.metadata?.ownerReferences ?? [];
+    if (!object || !references.some((ref) => ref.uid === uid)) continue;
+    const kept = references.filter((ref) => ref.uid !== uid);
+    if (kept.length) object.metadata.ownerReferences = kept;
+    else delete object.metadata.ownerReferences;
+    ctx.store.put(key, object);
+  }
 }

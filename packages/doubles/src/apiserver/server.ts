@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type User, authenticate, authorize } from './auth.js';
+import { review } from './authn-reviews.js';
 import {
   aggregatedContentType, aggregatedDiscovery, aggregatedVersionWanted, legacyCoreVersions, legacyGroup, legacyGroupList,
   legacyResourceList, openApiV2, openApiV3Documents, openApiV3Root,
@@ -119,6 +120,12 @@ async function handle(ctx: Context, options: ServerOptions, request: IncomingMes
   const [, name, subresource] = rest;
   if (subresource && !(kind.subresources ?? []).includes(subresource)) throw NOT_FOUND;
   if (kind.namespaced && !namespace && name) throw NOT_FOUND;
+  if (kind.review) {
+    if (request.method !== 'POST' || name) throw methodNotAllowed();
+    if (!user.groups.includes('system:authenticated')) throw forbidden(user.name, 'create', { group, resource: kind.resource }, undefined);
+    const reply = review(kind.resource, await readObject(request, String(request.headers['content-type'] ?? '').split(';')[0]!.trim()), user, ctx.store);
+    return sendJson(response, reply.status, reply.body);
+  }
   const isWatch = watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
   const verb = verbOf(request.method ?? 'GET', !!name, isWatch);
   const resourceAttributes = { group, resource: kind.resource, subresource, namespace, name };

@@ -80,3 +80,56 @@ export function invalidName(kind: ResourceKind, name: string): string | undefine
   if (!SUBDOMAIN.test(name) || name.length > 253) return `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`;
   return undefined;
 }
+
+export interface Cause {
+  field: string;
+  message: string;
+  type?: string;
+}
+
+const goMap = (labels: Record<string, string>) => `map[string]string{${Object.entries(labels).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
+const WORKLOADS = new Set(['apps/Deployment', 'apps/DaemonSet', 'apps/ReplicaSet', 'apps/StatefulSet']);
+
+/** The checks of the real validation the clients run into: workload selectors, Service ports. */
+export function invalidObject(kind: ResourceKind, object: KubeObject): Cause[] {
+  const causes: Cause[] = [];
+  const id = `${kind.group}/${kind.kind}`;
+  if (WORKLOADS.has(id)) {
+    const selector = object.spec?.selector;
+    if (!isObject(selector) || (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length)) {
+      causes.push({ field: 'spec.selector', message: 'Required value', type: 'FieldValueRequired' });
+    } else {
+      const labels: Record<string, string> = object.spec?.template?.metadata?.labels ?? {};
+      if (Object.entries(selector.matchLabels ?? {}).some(([k, v]) => labels[k] !== v)) {
+        causes.push({ field: 'spec.template.metadata.labels', message: `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\`` });
+      }
+    }
+    if (!(object.spec?.template?.spec?.containers ?? []).length) causes.push({ field: 'spec.template.spec.containers', message: 'Required value', type: 'FieldValueRequired' });
+  }
+  if (id === '/Service') {
+    const spec = object.spec ?? {};
+    if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && !(spec.ports ?? []).length) causes.push({ field: 'spec.ports', message: 'Required value', type: 'FieldValueRequired' });
+  }
+  return causes;
+}
+
+/** Fields the real server refuses to change once set. */
+export function immutableChanges(kind: ResourceKind, before: KubeObject, after: KubeObject): Cause[] {
+  const causes: Cause[] = [];
+  const id = `${kind.group}/${kind.kind}`;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (WORKLOADS.has(id) && id !== 'apps/ReplicaSet' && !same(before.spec?.selector, after.spec?.selector)) {
+    causes.push({ field: 'spec.selector', message: `Invalid value: v1.LabelSelector{MatchLabels:${goMap(after.spec?.selector?.matchLabels ?? {})}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable` });
+  }
+  if (id === '/Service' && before.spec?.clusterIP && after.spec?.clusterIP && before.spec.clusterIP !== after.spec.clusterIP && after.spec.type !== 'ExternalName') {
+    causes.push({ field: 'spec.clusterIPs[0]', message: `Invalid value: []string{${JSON.stringify(after.spec.clusterIP)}}: may not change once set` });
+  }
+  if ((id === '/ConfigMap' || id === '/Secret') && before.immutable === true) {
+    if (!same(before.data, after.data) || !same(before.binaryData, after.binaryData)) causes.push({ field: 'data', message: 'Forbidden: field is immutable when `immutable` is set', type: 'FieldValueForbidden' });
+    if (after.immutable !== true) causes.push({ field: 'immutable', message: 'Forbidden: field is immutable when `immutable` is set', type: 'FieldValueForbidden' });
+  }
+  if (id === '/Secret' && (before.type ?? 'Opaque') !== (after.type ?? 'Opaque')) {
+    causes.push({ field: 'type', message: `Invalid value: ${JSON.stringify(after.type)}: field is immutable`, type: 'FieldValueInvalid' });
+  }
+  return causes;
+}

@@ -6,6 +6,7 @@ import type { Controller } from './run.js';
 export const garbageCollector: Controller = {
   name: 'garbage-collector',
   watches: [''],
+  events: ['DELETED'],
   reconcile(ctx: Context) {
     const all = ctx.store.keys('');
     const uids = new Set<string>();

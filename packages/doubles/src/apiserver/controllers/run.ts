@@ -6,6 +6,8 @@ export interface Controller {
   name: string;
   /** store key prefixes whose changes trigger a reconcile */
   watches: string[];
+  /** only these event types trigger it (all when absent) */
+  events?: Array<'ADDED' | 'MODIFIED' | 'DELETED'>;
   reconcile(ctx: Context): void | Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export function runControllers(ctx: Context, controllers: Controller[]): () => v
       setTimeout(run, 20);
     };
     unsubscribers.push(ctx.store.subscribe((event) => {
+      if (controller.events && !controller.events.includes(event.type)) return;
       if (controller.watches.some((prefix) => event.key.startsWith(prefix))) schedule();
     }));
     timers.push(setInterval(schedule, RESYNC_MS));
