@@ -9,7 +9,8 @@ import type { ClusterAccess } from '../cilium/kubeconfig.js';
 import { readAgentClientMaterial, readCaPem, readClusterIdentity, readPeers, readSecret, requestPeer } from './cluster-state.js';
 import { listGlobalServices, listMeshNodes, type MeshNode, type MeshService } from './local-state.js';
 import { startMtlsServer, type MtlsServer, type TlsMaterial } from './mtls.js';
-import { clusterMeshSecret, serverCertSecret } from './names.js';
+import { serverCertSecret, serviceName } from './names.js';
+import { Announcer } from './announce.js';
 import { desiredCiliumNodes, desiredSlices, ensureCiliumNodeCrd, reconcile } from './remote-import.js';
 
 export interface DaemonConfig {
@@ -18,6 +19,8 @@ export interface DaemonConfig {
   listenHost: string;
   listenPort: number;
   syncIntervalMs: number;
+  /** Add the Service's LoadBalancer address to this host (the lab has no MetalLB speaker). */
+  announceLoadBalancer?: boolean;
   kube: ClusterAccess;
 }
 
@@ -78,6 +81,8 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   log(`clustermesh-apiserver for cluster ${self} listening on ${config.listenHost}:${server.port} (mutual TLS)`);
 
   let lastMaterial = JSON.stringify(material);
+  const announcer = new Announcer(log);
+  let unplacedLogged = '';
   const peerErrors = new Map<string, string>();
   let crdReady = false;
   let slicesServed = true;
@@ -89,6 +94,14 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       server.reload(next);
       lastMaterial = text;
       log('reloaded the server certificate and trusted CAs from the cluster');
+    }
+
+    if (config.announceLoadBalancer) {
+      const svc = await client.getOrUndefined<{ metadata: { name: string }; spec?: { type?: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }>(resources.services, ns, serviceName);
+      const ips = svc?.spec?.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])) : [];
+      const unplaced = announcer.announce(ips).join(', ');
+      if (unplaced && unplaced !== unplacedLogged) log(`LoadBalancer address ${unplaced} is on no network of this host: peers must reach it some other way`);
+      unplacedLogged = unplaced;
     }
 
     const peers = await readPeers(client, ns, self);
@@ -158,6 +171,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
+      announcer.withdrawAll();
       await server.close();
     },
   };

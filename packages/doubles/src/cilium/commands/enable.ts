@@ -150,6 +150,7 @@ export async function clustermeshEnable(ctx: CommandContext): Promise<void> {
     listenHost: ctx.io.env.CLUSTERMESH_APISERVER_LISTEN_HOST || '0.0.0.0',
     listenPort: port,
     syncIntervalMs: 3000,
+    announceLoadBalancer: type === 'LoadBalancer',
     kube: client.access,
   });
   ctx.log('✅ ClusterMesh enabled!');
