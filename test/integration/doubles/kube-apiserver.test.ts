@@ -141,6 +141,25 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect(byField.stdout).toBe('configmap/twice\n');
   });
 
+  it('refuses what the real server refuses, in its words: immutable selectors, bad labels, bad base64', async () => {
+    const deployment = (app: string) => JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fixed', namespace: 'default' },
+      spec: { selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } } },
+    });
+    expect((await api.kubectl(['apply', '-f', '-'], { input: deployment('one') })).code).toBe(0);
+    const moved = await api.kubectl(['apply', '-f', '-'], { input: deployment('two') });
+    expect(moved.code).toBe(1);
+    expect(moved.stderr).toContain('The Deployment "fixed" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"two"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable');
+    const label = await api.kubectl(['patch', 'cm', 'twice', '--type=merge', '-p', '{"metadata":{"labels":{"bad":"-x-"}}}']);
+    expect(label.code).toBe(1);
+    expect(label.stderr).toContain('The ConfigMap "twice" is invalid: metadata.labels: Invalid value: "-x-": a valid label must be an empty string');
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad', namespace: 'default' }, data: { key: 'not base64!' } };
+    const decoded = await api.kubectl(['create', '-f', '-'], { input: JSON.stringify(secret) });
+    expect(decoded.code).toBe(1);
+    expect(decoded.stderr).toContain('illegal base64 data');
+    expect((await api.kubectl(['delete', 'deployment', 'fixed'])).code).toBe(0);
+  });
+
   it('a CRD makes its kind servable: an object of it is applied, listed, and validated by its schema', async () => {
     const crd = {
       apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
@@ -162,6 +181,9 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const unknown = await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ ...widget, spec: { size: 3, colour: 'red' } }) });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('strict decoding error: unknown field "spec.colour"');
+    const patched = await api.kubectl(['patch', 'wd', 'w1', '--type=strategic', '-p', '{"spec":{"size":4}}']);
+    expect(patched.stderr).toContain('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    expect((await api.kubectl(['patch', 'wd', 'w1', '--type=merge', '-p', '{"spec":{"size":4}}'])).stdout).toBe('widget.example.com/w1 patched\n');
   });
 
   it('LoadBalancer Services stay pending until a MetalLB IPAddressPool exists, then get an address from it', async () => {
@@ -231,6 +253,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const list = await api.kubectl(['get', 'secrets', '-n', 'kube-system'], { kubeconfig: token });
     expect(list.stderr).toBe('Error from server (Forbidden): secrets is forbidden: User "system:bootstrap:abcdef" cannot list resource "secrets" in API group "" in the namespace "kube-system"\n');
 
+    expect((await api.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: token })).stdout).toBe('system:bootstrap:abcdef');
+    expect(await api.kubectl(['auth', 'can-i', 'create', 'certificatesigningrequests'], { kubeconfig: token })).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(await api.kubectl(['auth', 'can-i', 'delete', 'nodes'], { kubeconfig: token })).toMatchObject({ code: 1, stdout: 'no\n' });
+
     const pki = join(api.dir, 'pki');
     await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'kubelet.key', '-out', 'kubelet.csr', '-subj', '/O=system:nodes/CN=system:node:worker-3'], { cwd: pki });
     const csr = {
@@ -249,6 +275,17 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const nodeConfig = api.kubeconfig('worker-3', { 'client-certificate': join(pki, 'kubelet.crt'), 'client-key': join(pki, 'kubelet.key') });
     const whoCanCreate = await api.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-3' } }), kubeconfig: nodeConfig });
     expect(whoCanCreate).toMatchObject({ code: 0, stdout: 'node/worker-3 created\n' });
+  });
+
+  it('deleting a CRD deletes its objects; deleting a Deployment its ReplicaSets', async () => {
+    expect((await api.kubectl(['get', 'rs', '-n', 'shop', '-o', 'name'])).stdout).not.toBe('');
+    expect((await api.kubectl(['delete', 'deployment', '-n', 'shop', 'web'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'rs', '-n', 'shop', '-o', 'name'])).stdout).toBe('');
+    await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'gone', namespace: 'default' }, spec: { size: 1 } }) });
+    expect((await api.kubectl(['delete', 'crd', 'widgets.example.com'])).code).toBe(0);
+    await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' }, spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget', shortNames: ['wd'] }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] } }) });
+    expect((await api.kubectl(['get', 'widgets', '-o', 'name'])).stdout).toBe('');
+    await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: 'default' }, spec: { size: 3 } }) });
   });
 
   it('keeps its state across a restart, resourceVersions moving on', async () => {

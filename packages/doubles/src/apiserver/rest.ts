@@ -14,7 +14,7 @@ import { AllocationError, type ServiceAllocator } from './service-allocation.js'
 import { ApiError, alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
 import { type KubeObject, type Store, listPrefix, objectKey } from './store.js';
 import { toTable, wantsTable, withTypeMeta } from './tables.js';
-import { immutableChanges, invalidName, invalidObject, unknownFields } from './validation.js';
+import { immutableChanges, invalidName, invalidObject, undecodable, unknownFields } from './validation.js';
 
 export interface Context {
   store: Store;
@@ -39,6 +39,8 @@ export interface Reply {
   body: unknown;
   warnings?: string[];
 }
+
+const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export const timestamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -77,6 +79,8 @@ function checkTypeMeta(r: ResourceRequest, object: KubeObject, required: boolean
 }
 
 function checkFields(r: ResourceRequest, object: KubeObject): string[] {
+  const undecodableData = undecodable(r.kind, object);
+  if (undecodableData) throw badRequest(undecodableData);
   const directive = r.query.get('fieldValidation') ?? 'Warn';
   const unknown = unknownFields(r.kind, object, !!r.kind.custom);
   if (!unknown.length || directive === 'Ignore') return [];
@@ -137,7 +141,7 @@ function commit(ctx: Context, r: ResourceRequest, before: KubeObject | undefined
 
 function newObjectMetadata(ctx: Context, r: ResourceRequest, object: KubeObject): void {
   const metadata = (object.metadata ??= {});
-  if (!metadata.name && metadata.generateName) metadata.name = `${metadata.generateName}${randomBytes(4).toString('hex').replace(/[^a-z0-9]/g, '').slice(0, 5)}`;
+  if (!metadata.name && metadata.generateName) metadata.name = `${metadata.generateName}${[...randomBytes(5)].map((b) => NAME_SUFFIX_ALPHABET[b % NAME_SUFFIX_ALPHABET.length]).join('')}`;
   if (!metadata.name) throw invalid({ ...target(r, ''), kind: r.kind.kind }, [{ field: 'metadata.name', message: 'Required value: name or generateName is required', type: 'FieldValueRequired' }]);
   const badName = invalidName(r.kind, metadata.name);
   if (badName) throw invalid({ ...target(r, metadata.name), kind: r.kind.kind }, [{ field: 'metadata.name', message: `Invalid value: "${metadata.name}": ${badName}` }]);
@@ -257,9 +261,9 @@ export function patch(ctx: Context, r: ResourceRequest, raw: string): Reply {
     if (type === 'application/merge-patch+json') patched = jsonMergePatch(start, body);
     else if (type === 'application/json-patch+json') patched = jsonPatch(start, body);
     else if (type === 'application/strategic-merge-patch+json') {
-      if (r.kind.custom) throw unsupportedMediaType(type);
+      if (r.kind.custom) throw unsupportedMediaType(false);
       patched = strategicMergePatch(start, body);
-    } else throw unsupportedMediaType(type);
+    } else throw unsupportedMediaType(!r.kind.custom);
   } catch (error) {
     if (error instanceof PatchError) throw new ApiError(422, 'Invalid', error.message);
     throw error;
@@ -358,6 +362,10 @@ export function remove(ctx: Context, r: ResourceRequest, body: unknown): Reply {
   }
   const propagation = (isObject(body) && body.propagationPolicy) || r.query.get('propagationPolicy') || (isObject(body) && body.orphanDependents === true ? 'Orphan' : undefined);
   if (propagation === 'Orphan') orphanDependents(ctx, live.metadata.uid);
+  if (r.kind.group === 'apiextensions.k8s.io' && r.kind.kind === 'CustomResourceDefinition') {
+    // the CRD's customresourcecleanup finalizer: its objects go with it
+    for (const child of ctx.store.keys(listPrefix(live.spec?.group ?? '', live.spec?.names?.plural ?? ''))) ctx.store.delete(child);
+  }
   if (r.kind.group === '' && r.kind.kind === 'Namespace') {
     for (const kind of ctx.registry.all().filter((k) => k.namespaced)) {
       for (const child of ctx.store.keys(listPrefix(kind.group, kind.resource, r.name))) ctx.store.delete(child);

@@ -45,7 +45,7 @@ export const invalid = (t: Target & { kind: string }, causes: Array<{ field: str
     causes: causes.map((c) => ({ reason: c.type ?? 'FieldValueInvalid', message: c.message, field: c.field })),
   });
 export const methodNotAllowed = (message = 'the server does not allow this method on the requested resource') => new ApiError(405, 'MethodNotAllowed', message);
-export const unsupportedMediaType = (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml; got ${type}`);
+export const unsupportedMediaType = (strategic: boolean) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml${strategic ? ', application/strategic-merge-patch+json' : ''}`);
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 

@@ -90,9 +90,44 @@ export interface Cause {
 const goMap = (labels: Record<string, string>) => `map[string]string{${Object.entries(labels).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
 const WORKLOADS = new Set(['apps/Deployment', 'apps/DaemonSet', 'apps/ReplicaSet', 'apps/StatefulSet']);
 
-/** The checks of the real validation the clients run into: workload selectors, Service ports. */
-export function invalidObject(kind: ResourceKind, object: KubeObject): Cause[] {
+const QUALIFIED_NAME = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function metadataCauses(object: KubeObject): Cause[] {
   const causes: Cause[] = [];
+  const labels: Record<string, unknown> = object.metadata?.labels ?? {};
+  for (const [key, value] of Object.entries(labels)) {
+    const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
+    if (!QUALIFIED_NAME.test(key) || name.length > 63 || key.length - name.length > 254) {
+      causes.push({ field: 'metadata.labels', message: `Invalid value: ${JSON.stringify(key)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')` });
+    }
+    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
+      causes.push({ field: 'metadata.labels', message: `Invalid value: ${JSON.stringify(value)}: ${typeof value === 'string' && value.length > 63 ? 'must be no more than 63 characters' : "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"}` });
+    }
+  }
+  const annotations: Record<string, unknown> = object.metadata?.annotations ?? {};
+  const size = Object.entries(annotations).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+  if (size > MAX_ANNOTATIONS_BYTES) causes.push({ field: 'metadata.annotations', message: `Too long: must have at most ${MAX_ANNOTATIONS_BYTES} bytes`, type: 'FieldValueTooLong' });
+  return causes;
+}
+
+/** Values the real decoder refuses before validation: non-base64 Secret data and binaryData. */
+export function undecodable(kind: ResourceKind, object: KubeObject): string | undefined {
+  const field = kind.kind === 'Secret' && kind.group === '' ? 'data' : kind.kind === 'ConfigMap' && kind.group === '' ? 'binaryData' : undefined;
+  if (!field || !isObject(object[field])) return undefined;
+  for (const [key, value] of Object.entries(object[field])) {
+    if (typeof value !== 'string' || value.length % 4 !== 0 || !BASE64.test(value)) {
+      return `${kind.kind} in version "v1" cannot be handled as a ${kind.kind}: illegal base64 data at input byte ${Math.max(0, String(value).search(/[^A-Za-z0-9+/=]/))} (${field}.${key})`;
+    }
+  }
+  return undefined;
+}
+
+/** The checks of the real validation the clients run into: labels, annotation size, workload selectors, Service ports. */
+export function invalidObject(kind: ResourceKind, object: KubeObject): Cause[] {
+  const causes: Cause[] = metadataCauses(object);
   const id = `${kind.group}/${kind.kind}`;
   if (WORKLOADS.has(id)) {
     const selector = object.spec?.selector;
