@@ -13,10 +13,13 @@ const sh = (host: string, script: string, stdin?: string): Promise<ExecResult> =
 const kubectl = (host: string, args: string) => sh(host, `kubectl --kubeconfig /etc/kubernetes/admin.conf ${args}`);
 
 function initConfig(apiVersion: 'v1beta3' | 'v1beta4', address: string): string {
+  const nodeIp = apiVersion === 'v1beta4' ? `\n  - name: node-ip\n    value: ${address}` : `\n    node-ip: ${address}`;
   return `apiVersion: kubeadm.k8s.io/${apiVersion}
 kind: InitConfiguration
 localAPIEndpoint:
   advertiseAddress: ${address}
+nodeRegistration:
+  kubeletExtraArgs:${nodeIp}
 ---
 apiVersion: kubeadm.k8s.io/${apiVersion}
 kind: ClusterConfiguration
@@ -74,6 +77,10 @@ describe('kubeadm and kubelet doubles', () => {
     for (const san of ['DNS:m1', 'DNS:kubernetes.default.svc.cluster.local', 'DNS:api.cluster.lab', 'IP Address:10.96.0.1', `IP Address:${m1}`, 'IP Address:10.255.0.1']) expect(sans.stdout).toContain(san);
     expect((await sh('m1', 'systemctl is-active kube-apiserver kubelet')).stdout.split('\n').slice(0, 2)).toEqual(['active', 'active']);
     expect((await sh('m1', 'grep -c -- "--service-cluster-ip-range=10.96.0.0/12" /etc/kubernetes/manifests/kube-apiserver.yaml')).stdout.trim()).toBe('1');
+    // kubelet-finalize: kubelet.conf names the rotatable client certificate; extra args reach the kubelet's flags
+    expect((await sh('m1', 'grep client-certificate: /etc/kubernetes/kubelet.conf')).stdout.trim()).toBe('client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem');
+    expect((await sh('m1', 'cat /var/lib/kubelet/kubeadm-flags.env')).stdout.trim())
+      .toBe(`KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --node-ip=${m1} --pod-infra-container-image=registry.k8s.io/pause:3.10"`);
   });
 
   it('the real kubectl sees the control-plane node Ready, labelled and tainted, with admin.conf', async () => {
@@ -133,7 +140,20 @@ describe('kubeadm and kubelet doubles', () => {
     joinCommand = printed.stdout.replace(/\n$/, '');
     expect(joinCommand).toMatch(/^kubeadm join \S+:6443 --token [a-z0-9]{6}\.[a-z0-9]{16} --discovery-token-ca-cert-hash sha256:[0-9a-f]{64} $/);
     expect(joinCommand).toContain(hash.m1);
-    const join = await sh('w1', joinCommand);
+    // joined with a JoinConfiguration carrying what the flags carry, plus kubelet extra args
+    const [, endpoint, token] = /^kubeadm join (\S+) --token (\S+) /.exec(joinCommand)!;
+    const join = await sh('w1', 'cat > /root/join.yaml && kubeadm join --config /root/join.yaml', `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: ${endpoint}
+    token: ${token}
+    caCertHashes: [${hash.m1}]
+nodeRegistration:
+  kubeletExtraArgs:
+  - name: node-labels
+    value: lab.meshbook.io/role=worker
+`);
     expect(join.exitCode, join.stderr).toBe(0);
     expect(join.stdout).toContain('This node has joined the cluster:');
     expect((await sh('w1', 'ls /etc/kubernetes /var/lib/kubelet/pki')).stdout).toContain('kubelet-client-current.pem');
@@ -145,6 +165,10 @@ describe('kubeadm and kubelet doubles', () => {
     const rows = nodes.stdout.trim().split('\n').map((l) => l.split(/\s+/));
     expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([['m1', 'Ready', 'control-plane'], ['w1', 'Ready', '<none>']]);
     expect(rows[0]![4]).toBe('v1.31.9');
+    expect((await kubectl('m1', 'get nodes -l lab.meshbook.io/role=worker -o name')).stdout.trim()).toBe('node/w1');
+    // the heartbeat: a Lease per node, renewed
+    expect((await kubectl('m1', 'get lease -n kube-node-lease -o name')).stdout.trim().split('\n').sort()).toEqual(['lease.coordination.k8s.io/m1', 'lease.coordination.k8s.io/w1']);
+    expect((await sh('w1', 'journalctl -u kubelet --no-pager -o cat | grep -c "Error updating node status"; true')).stdout.trim()).toBe('0');
     // the worker's kubelet is a node identity, not an admin
     const csr = await kubectl('m1', 'get csr -o jsonpath={.items[*].spec.username}');
     expect(csr.stdout).toMatch(/system:bootstrap:[a-z0-9]{6}/);
@@ -185,6 +209,22 @@ describe('kubeadm and kubelet doubles', () => {
     const ready = await kubectl('m1', 'wait --for=condition=Ready node/w1 --timeout=60s');
     expect(ready.stdout.trim(), ready.stderr).toBe('node/w1 condition met');
   }, 240_000);
+
+  it('init phase upload-certs re-uploads the certificates with a new key', async () => {
+    const upload = await sh('m1', 'kubeadm init phase upload-certs --upload-certs');
+    expect(upload.exitCode, upload.stderr).toBe(0);
+    expect(upload.stdout).toMatch(/^\[upload-certs\] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace\n\[upload-certs\] Using certificate key:\n[0-9a-f]{64}\n$/);
+  });
+
+  it('kubeadm reset -f on a control plane stops its API server, and init works again after it', async () => {
+    const reset = await sh('m2', 'kubeadm reset -f');
+    expect(reset.exitCode, reset.stderr).toBe(0);
+    expect(reset.stdout).toContain('[reset] Deleted contents of the etcd data directory: /var/lib/etcd');
+    expect((await sh('m2', 'systemctl is-active kube-apiserver; ls /etc/kubernetes/manifests | wc -l')).stdout.trim().split('\n')).toEqual(['inactive', '0']);
+    const again = await sh('m2', 'kubeadm init --config /root/kubeadm.yaml');
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(/--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})/.exec(again.stdout)![1]).not.toBe(hash.m2);
+  });
 
   it('kubeadm reset -f undoes the join', async () => {
     const reset = await sh('w1', 'kubeadm reset -f');

@@ -5,11 +5,14 @@ import { lastValue, listValue, parseFlags } from './flags.js';
 import { hostFacts } from './host.js';
 import { init, INIT_PHASES, type Output } from './init.js';
 import { joinNode } from './join.js';
+import { loadJoinConfigFile } from './join-config.js';
 import { kubeconfigUser } from './kubeconfig-user.js';
 import { hostLayout, type Layout } from './layout.js';
 import { reset } from './reset.js';
 import { tokenCreate } from './token-create.js';
-import { newCertificateKey } from './upload-certs.js';
+import { newCertificateKey, uploadCerts } from './upload-certs.js';
+import { ApiClient } from './api-client.js';
+import { readKubeconfig } from '../pki/kubeconfig.js';
 
 const VERSION_INFO = {
   major: '1', minor: '31', gitVersion: KUBERNETES_VERSION, gitCommit: '5e8fab6aac6bf3e1da7b26cfa8e3ea5e2fcd1c3c',
@@ -50,6 +53,7 @@ async function run(argv: string[], io: Output, layout: Layout): Promise<void> {
 }
 
 async function runInit(argv: string[], io: Output, layout: Layout): Promise<void> {
+  if (argv[0] === 'phase') return runInitPhase(argv.slice(1), io, layout);
   const flags = parseFlags(argv, {
     values: ['config', 'skip-phases', 'ignore-preflight-errors', 'certificate-key', ...INIT_CONFIG_FLAGS],
     bools: ['upload-certs', 'skip-token-print', 'skip-certificate-key-print', 'dry-run'],
@@ -76,6 +80,25 @@ async function runInit(argv: string[], io: Output, layout: Layout): Promise<void
     ignorePreflightErrors: listValue(flags, 'ignore-preflight-errors'),
     host,
   }, layoutForConfig, io);
+}
+
+/** `kubeadm init phase upload-certs --upload-certs`: re-uploads the shared certificates with a (new) key. */
+async function runInitPhase(argv: string[], io: Output, layout: Layout): Promise<void> {
+  const [phase, ...rest] = argv;
+  if (phase !== 'upload-certs') throw new KubeadmError(phase ? `the lab's kubeadm double runs only the upload-certs phase on its own, not "${phase}"` : 'missing phase name');
+  const flags = parseFlags(rest, { values: ['config', 'certificate-key'], bools: ['upload-certs', 'skip-certificate-key-print', 'dry-run'] });
+  if (!flags.bools.has('upload-certs')) {
+    io.out('[upload-certs] Skipping phase. Please see --upload-certs');
+    return;
+  }
+  const configPath = lastValue(flags, 'config');
+  const loaded = configPath ? loadInitConfigFile(configPath, hostFacts()) : undefined;
+  for (const w of loaded?.warnings ?? []) io.err(klogWarning(w.source, w.message));
+  const certificateKey = lastValue(flags, 'certificate-key') ?? loaded?.config.certificateKey ?? newCertificateKey();
+  if (!/^[0-9a-f]{64}$/.test(certificateKey)) throw new KubeadmError('error execution phase upload-certs: certificate-key must be a 64 characters long hexadecimal string');
+  const pkiDir = loaded ? hostLayout(layout.root, loaded.config.certificatesDir).pkiDir : layout.pkiDir;
+  const admin = new ApiClient(readKubeconfig(readFileSync(layout.adminConf, 'utf8')));
+  await uploadCerts(admin, pkiDir, certificateKey, io.out).catch((e: Error) => { throw new KubeadmError(`error execution phase upload-certs: error uploading certs: ${e.message}`); });
 }
 
 /** The flag form of init, as the documents kubeadm builds from it. */
@@ -109,8 +132,16 @@ async function runJoin(argv: string[], io: Output, layout: Layout): Promise<void
     values: ['token', 'discovery-token', 'tls-bootstrap-token', 'discovery-token-ca-cert-hash', 'node-name', 'cri-socket', 'ignore-preflight-errors', 'certificate-key', 'config', 'apiserver-advertise-address', 'apiserver-bind-port'],
     bools: ['discovery-token-unsafe-skip-ca-verification', 'control-plane', 'dry-run'],
   });
-  if (lastValue(flags, 'config')) throw new KubeadmError('the lab\'s kubeadm double joins with flags only (--token, --discovery-token-ca-cert-hash); --config is not supported');
   const host = hostFacts();
+  const configPath = lastValue(flags, 'config');
+  if (configPath) {
+    const mixed = [...flags.values.keys(), ...flags.bools].filter((f) => !['config', 'ignore-preflight-errors', 'dry-run', 'v'].includes(f));
+    if (mixed.length > 0 || flags.args.length > 0) throw new KubeadmError(`can not mix '--config' with arguments [${[...flags.args, ...mixed].join(' ')}]`);
+    const config = loadJoinConfigFile(configPath, host);
+    for (const w of config.warnings) io.err(klogWarning(w.source, w.message));
+    await joinNode({ ...config, hostname: host.hostname, ignorePreflightErrors: [...config.ignorePreflightErrors, ...listValue(flags, 'ignore-preflight-errors')] }, layout, io);
+    return;
+  }
   const token = lastValue(flags, 'discovery-token') ?? lastValue(flags, 'token') ?? '';
   await joinNode({
     endpoint: flags.args[0] ?? '',
@@ -120,6 +151,7 @@ async function runJoin(argv: string[], io: Output, layout: Layout): Promise<void
     nodeName: (lastValue(flags, 'node-name') ?? host.hostname).toLowerCase(),
     hostname: host.hostname,
     criSocket: lastValue(flags, 'cri-socket') ?? 'unix:///var/run/containerd/containerd.sock',
+    kubeletExtraArgs: [],
     ignorePreflightErrors: listValue(flags, 'ignore-preflight-errors'),
     controlPlane: flags.bools.has('control-plane'),
   }, layout, io);

@@ -29,6 +29,8 @@ export interface InitConfig {
   advertiseAddress: string;
   bindPort: number;
   criSocket: string;
+  /** nodeRegistration.kubeletExtraArgs (a map in v1beta3, a list in v1beta4), in order */
+  kubeletExtraArgs: Array<{ name: string; value: string }>;
   taints: Array<{ key: string; value?: string; effect: string }>;
   bootstrapTokens: BootstrapTokenSpec[];
   certificateKey?: string;
@@ -124,7 +126,7 @@ export function parseInitConfig(text: string, host: HostFacts, strict = false): 
   return { config, warnings };
 }
 
-function decodeDocuments(text: string): Array<Record<string, unknown>> {
+export function decodeDocuments(text: string): Array<Record<string, unknown>> {
   const docs = parseAllDocuments(text);
   const out: Array<Record<string, unknown>> = [];
   for (const doc of docs) {
@@ -143,7 +145,7 @@ function decodeDocuments(text: string): Array<Record<string, unknown>> {
   return out;
 }
 
-function splitApiVersion(apiVersion: string): [string, string] {
+export function splitApiVersion(apiVersion: string): [string, string] {
   const slash = apiVersion.lastIndexOf('/');
   return slash < 0 ? ['', apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }
@@ -195,6 +197,7 @@ function defaulted(
     advertiseAddress: String(endpoint.advertiseAddress ?? host.defaultAddress),
     bindPort: endpoint.bindPort === undefined ? 6443 : Number(endpoint.bindPort),
     criSocket: String(nodeReg.criSocket ?? DEFAULT_CRI_SOCKET),
+    kubeletExtraArgs: extraArgs(nodeReg.kubeletExtraArgs),
     taints,
     bootstrapTokens: tokens,
     certificateKey: init.certificateKey === undefined ? undefined : String(init.certificateKey),
@@ -211,6 +214,13 @@ function defaulted(
     clusterConfiguration,
     componentConfigs,
   };
+}
+
+/** v1beta3's `{name: value}` map or v1beta4's `[{name, value}]` list, as one list. */
+export function extraArgs(value: unknown): Array<{ name: string; value: string }> {
+  if (Array.isArray(value)) return value.map((a: { name?: unknown; value?: unknown }) => ({ name: String(a.name ?? ''), value: String(a.value ?? '') }));
+  if (isPlainObject(value)) return Object.entries(value).map(([name, v]) => ({ name, value: String(v) }));
+  return [];
 }
 
 /** kubeadm's ValidateInitConfiguration, for the fields the double uses. */
@@ -237,6 +247,9 @@ export function validate(config: InitConfig): FieldError[] {
   if (!Number.isInteger(config.bindPort) || config.bindPort < 1 || config.bindPort > 65535) {
     errors.push({ path: 'localAPIEndpoint.bindPort', value: config.bindPort, detail: 'port number is not valid' });
   }
+  config.kubeletExtraArgs.forEach((arg, i) => {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(arg.name)) errors.push({ path: `nodeRegistration.kubeletExtraArgs[${i}].name`, value: arg.name, detail: 'argument name must be a flag name without leading dashes' });
+  });
   if (!DNS1123_SUBDOMAIN.test(config.nodeName)) errors.push({ path: 'nodeRegistration.name', value: config.nodeName, detail: DNS1123_MESSAGE });
   config.bootstrapTokens.forEach((t, i) => {
     if (t.token !== '' && !BOOTSTRAP_TOKEN_RE.test(t.token)) {

@@ -10,7 +10,7 @@ import type { HostFacts, InitConfig } from './config.js';
 import { APISERVER_UNIT, apiServerUnit, writeManifests } from './control-plane.js';
 import { KubeadmError, klogWarning, phaseError } from './errors.js';
 import { initDoneText } from './join-command.js';
-import { kubeletConfiguration, kubeletFlags, writeKubeletFiles } from './kubelet-files.js';
+import { finalizeKubeletConf, kubeletConfiguration, kubeletFlags, writeKubeletFiles } from './kubelet-files.js';
 import { controlPlaneUrl, kubeconfigPhase } from './kubeconfig-phase.js';
 import type { Layout } from './layout.js';
 import { initChecks, runChecks } from './preflight.js';
@@ -64,7 +64,7 @@ export async function init(options: InitOptions, layout: Layout, io: Output): Pr
 
   const kubeletConfig = kubeletConfiguration(config.serviceSubnet, config.dnsDomain, config.componentConfigs.KubeletConfiguration);
   if (!skipped('kubelet-start')) {
-    writeKubeletFiles(layout, kubeletConfig, kubeletFlags(config.criSocket, config.nodeName, options.host.hostname), io.out);
+    writeKubeletFiles(layout, kubeletConfig, kubeletFlags(config.criSocket, config.nodeName, options.host.hostname, config.kubeletExtraArgs), io.out);
     io.out('[kubelet-start] Starting the kubelet');
     systemctl('restart', 'kubelet');
   }
@@ -95,7 +95,7 @@ export async function init(options: InitOptions, layout: Layout, io: Output): Pr
   });
   await phase('mark-control-plane', () => markControlPlane(admin, config, io.out));
   await phase('bootstrap-token', () => bootstrapTokenPhase(admin, config, ca.cert, controlPlaneUrl(config), io.out));
-  await phase('kubelet-finalize', async () => io.out('[kubelet-finalize] Updating "/etc/kubernetes/kubelet.conf" to point to a rotatable kubelet client certificate and key'));
+  await phase('kubelet-finalize', async () => finalizeKubeletConf(layout, config.clusterName, io.out));
   await phase('addon/coredns', () => coreDnsAddon(admin, config, io.out));
   await phase('addon/kube-proxy', () => kubeProxyAddon(admin, config, controlPlaneUrl(config), io.out));
   if (skipped('show-join-command')) return;

@@ -22,6 +22,7 @@ export interface JoinOptions {
   nodeName: string;
   hostname: string;
   criSocket: string;
+  kubeletExtraArgs: Array<{ name: string; value: string }>;
   ignorePreflightErrors: string[];
   controlPlane: boolean;
   discoveryTimeoutMs?: number;
@@ -124,7 +125,7 @@ export async function joinNode(options: JoinOptions, layout: Layout, io: Output)
   writeFileSync(layout.bootstrapKubeletConf, renderKubeconfig({
     clusterName: 'kubernetes', server: info.server, caCert: info.caCert, userName: 'tls-bootstrap-token-user', token: options.token,
   }), { mode: 0o600 });
-  writeKubeletFiles(layout, kubeletConfig, kubeletFlags(options.criSocket, options.nodeName, options.hostname), io.out);
+  writeKubeletFiles(layout, kubeletConfig, kubeletFlags(options.criSocket, options.nodeName, options.hostname, options.kubeletExtraArgs), io.out);
   io.out('[kubelet-start] Starting the kubelet');
   systemctl('restart', 'kubelet');
   await waitForKubelet(io.out).catch((e: Error) => { throw phaseError('kubelet-start', e.message); });

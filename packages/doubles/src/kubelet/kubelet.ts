@@ -13,27 +13,41 @@ export interface KubeletFlags {
   config?: string;
   hostnameOverride?: string;
   nodeIp?: string;
+  nodeLabels?: string;
   certDir: string;
+  /** real kubelet flags this double takes but has no use for (cgroup driver, eviction, …) */
+  ignored: string[];
 }
 
-/** The kubelet flags kubeadm's drop-in and flags file pass; anything else is refused as kubelet does. */
-const KNOWN_FLAGS: Record<string, keyof KubeletFlags | null> = {
+/** The kubelet flags the double acts on; other well-formed flags (kubeletExtraArgs) are logged and ignored. */
+const USED_FLAGS: Record<string, keyof KubeletFlags> = {
   kubeconfig: 'kubeconfig', 'bootstrap-kubeconfig': 'bootstrapKubeconfig', config: 'config',
-  'hostname-override': 'hostnameOverride', 'node-ip': 'nodeIp', 'cert-dir': 'certDir',
-  'container-runtime-endpoint': null, 'pod-infra-container-image': null, 'node-labels': null, v: null,
+  'hostname-override': 'hostnameOverride', 'node-ip': 'nodeIp', 'node-labels': 'nodeLabels', 'cert-dir': 'certDir',
 };
 
 export function parseKubeletFlags(argv: string[]): KubeletFlags {
-  const flags: KubeletFlags = { certDir: '/var/lib/kubelet/pki' };
+  const flags: KubeletFlags = { certDir: '/var/lib/kubelet/pki', ignored: [] };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--?([a-z0-9-]+)(?:=(.*))?$/.exec(argv[i]!);
-    if (!m || !(m[1]! in KNOWN_FLAGS)) throw new Error(`unknown flag: ${argv[i]}`);
+    if (!m) throw new Error(`unknown command "${argv[i]}" for "kubelet": the kubelet takes flags only`);
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new Error(`flag needs an argument: ${argv[i - 1]}`);
-    const key = KNOWN_FLAGS[m[1]!];
+    const key = USED_FLAGS[m[1]!];
     if (key) (flags as unknown as Record<string, string>)[key] = value;
+    else flags.ignored.push(m[1]!);
   }
   return flags;
+}
+
+/** `--node-labels=k=v,k2=v2`, refused when a pair is not `key=value` as the kubelet refuses it. */
+export function parseNodeLabels(text: string | undefined): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid argument "${text}" for "--node-labels" flag: ${pair} must be formatted as key=value`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
 }
 
 /** klog's line format for the journal: `I1201 08:41:23.123456    1234 kubelet.go:1] message`. */
@@ -74,6 +88,8 @@ export const HEARTBEAT_MS = 10_000;
  */
 export async function runKubelet(argv: string[]): Promise<never> {
   const flags = parseKubeletFlags(argv);
+  const labels = parseNodeLabels(flags.nodeLabels);
+  if (flags.ignored.length > 0) klog('I', `"Flags the kubelet double takes and ignores" flags="${flags.ignored.join(',')}"`);
   const configPath = flags.config ?? '/var/lib/kubelet/config.yaml';
   if (!existsSync(configPath)) {
     throw new Error(`failed to load kubelet config file, path: ${configPath}, error: failed to load Kubelet config file ${configPath}, error failed to read kubelet config file "${configPath}", error: open ${configPath}: no such file or directory`);
@@ -94,7 +110,7 @@ export async function runKubelet(argv: string[]): Promise<never> {
   }
   const client = new ApiClient(readKubeconfig(readFileSync(kubeconfig, 'utf8')));
   const address = nodeAddress(flags.nodeIp);
-  await registerNode(client, nodeName, address);
+  await registerNode(client, nodeName, address, labels);
   const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   for (;;) {
     await heartbeat(client, nodeName, since).catch((error: Error) => klog('E', `"Error updating node status, will retry" err="${error.message}"`));
@@ -102,11 +118,13 @@ export async function runKubelet(argv: string[]): Promise<never> {
   }
 }
 
-async function registerNode(client: ApiClient, name: string, address: string): Promise<void> {
+async function registerNode(client: ApiClient, name: string, address: string, labels: Record<string, string>): Promise<void> {
   klog('I', `"Attempting to register node" node="${name}"`);
   for (;;) {
     try {
-      await client.create('/api/v1/nodes', initialNode(name, address, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')));
+      const node = initialNode(name, address, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')) as { metadata: { labels: Record<string, string> } };
+      Object.assign(node.metadata.labels, labels);
+      await client.create('/api/v1/nodes', node);
       klog('I', `"Successfully registered node" node="${name}"`);
       return;
     } catch (error) {

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { storeClientCertificate } from './cert-store.js';
 import { newCsr, newPrivateKey } from '../pki/certs.js';
 import { readKubeconfig, renderKubeconfig } from '../pki/kubeconfig.js';
 import { ApiClient } from '../kubeadm/api-client.js';
@@ -47,15 +47,7 @@ export async function tlsBootstrap(opts: {
     else if (Date.now() > deadline) throw new Error(`timed out waiting for the certificate of ${name} to be issued`);
     else await new Promise((r) => setTimeout(r, 500));
   }
-  mkdirSync(opts.certDir, { recursive: true, mode: 0o755 });
-  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14).replace(/^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/, '$1-$2-$3-$4-$5-$6');
-  const pemFile = join(opts.certDir, `kubelet-client-${stamp}.pem`);
-  writeFileSync(pemFile, `${certificate.trimEnd()}\n${key}`, { mode: 0o600 });
-  const current = join(opts.certDir, 'kubelet-client-current.pem');
-  const staging = `${current}.tmp`;
-  rmSync(staging, { force: true });
-  symlinkSync(pemFile, staging);
-  renameSync(staging, current);
+  const current = storeClientCertificate(opts.certDir, certificate, key);
   const kubeconfig = renderKubeconfig({
     clusterName: 'default-cluster', server: credentials.server, caCert: credentials.caCert, userName: 'default-auth',
     clientCertFile: current, clientKeyFile: current,
