@@ -14,7 +14,8 @@ export interface StoreEvent {
 }
 
 const HISTORY_LIMIT = 5000;
-const COMPACT_AFTER_LINES = 20000;
+/** the log is rewritten once this much has been appended beyond the live objects' size */
+const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 
 /** `<group>/<resource>/<namespace>/<name>`; the namespace is empty for cluster-scoped kinds. */
 export function objectKey(group: string, resource: string, namespace: string | undefined, name: string): string {
@@ -30,7 +31,8 @@ export class Store {
   private readonly history: StoreEvent[] = [];
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private readonly logFile: string;
-  private linesSinceCompaction = 0;
+  private bytesSinceCompaction = 0;
+  private liveBytes = 0;
   private revision = 0;
 
   constructor(dataDir: string) {
@@ -109,8 +111,10 @@ export class Store {
   }
 
   private append(entry: { rv: number; key: string; object?: KubeObject; deleted?: boolean }): void {
-    appendFileSync(this.logFile, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-    if (++this.linesSinceCompaction > COMPACT_AFTER_LINES) this.compact();
+    const line = `${JSON.stringify(entry)}\n`;
+    appendFileSync(this.logFile, line, { mode: 0o600 });
+    this.bytesSinceCompaction += line.length;
+    if (this.bytesSinceCompaction > COMPACT_AFTER_BYTES + this.liveBytes) this.compact();
   }
 
   private load(): void {
@@ -134,8 +138,10 @@ export class Store {
     const lines = [`${JSON.stringify({ rv: this.revision, key: '', deleted: true })}\n`];
     for (const [key, object] of this.objects) lines.push(`${JSON.stringify({ rv: Number(object.metadata.resourceVersion), key, object })}\n`);
     const temporary = `${this.logFile}.tmp`;
-    writeFileSync(temporary, lines.join(''), { mode: 0o600 });
+    const text = lines.join('');
+    writeFileSync(temporary, text, { mode: 0o600 });
     renameSync(temporary, this.logFile);
-    this.linesSinceCompaction = 0;
+    this.bytesSinceCompaction = 0;
+    this.liveBytes = text.length;
   }
 }
