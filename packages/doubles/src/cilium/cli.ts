@@ -19,14 +19,15 @@ interface Command {
   run: (ctx: CommandContext) => Promise<void>;
 }
 
-const waitFlags = (duration: string): FlagSpec[] => [
+// The default wait durations (status 5m, clustermesh status 15m) are applied by the commands.
+const waitFlags: FlagSpec[] = [
   { name: 'wait', type: 'bool', default: false },
-  { name: 'wait-duration', type: 'duration', default: 0, ...(duration ? {} : {}) },
+  { name: 'wait-duration', type: 'duration', default: 0 },
 ];
 
 const commands: Command[] = [
   { path: ['version'], short: 'Display detailed version information', flags: [{ name: 'client', type: 'bool', default: false }], run: version },
-  { path: ['status'], short: 'Display status', flags: [...waitFlags('5m'), { name: 'output', short: 'o', type: 'string', default: '' }], run: ciliumStatus },
+  { path: ['status'], short: 'Display status', flags: waitFlags, run: ciliumStatus },
   {
     path: ['clustermesh', 'enable'],
     short: 'Enable ClusterMesh ability in a cluster',
@@ -58,7 +59,7 @@ const commands: Command[] = [
   {
     path: ['clustermesh', 'status'],
     short: 'Show status of ClusterMesh',
-    flags: [...waitFlags('15m'), { name: 'output', short: 'o', type: 'string', default: '' }],
+    flags: [...waitFlags, { name: 'output', short: 'o', type: 'string', default: '' }],
     run: clustermeshStatus,
   },
   {

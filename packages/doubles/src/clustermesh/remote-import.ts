@@ -48,10 +48,24 @@ export function desiredSlices(services: MeshService[]): KubeObject[] {
   }));
 }
 
+/** Keys sorted; empty lists, empty maps and nulls dropped: the API server may store `[]` as absent. */
+function normalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(normalize);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value).sort(([a], [b]) => a.localeCompare(b))) {
+      const n = normalize(v);
+      if (n !== undefined && n !== null) out[k] = n;
+    }
+    return Object.keys(out).length === 0 ? undefined : out;
+  }
+  return value;
+}
+
 /** The part of an object the double owns, for deciding whether a write is needed. */
-function content(o: KubeObject): string {
-  const { metadata, apiVersion: _a, kind: _k, ...rest } = o;
-  return JSON.stringify({ labels: metadata.labels ?? {}, ...rest, status: undefined });
+export function content(o: KubeObject): string {
+  const { metadata, apiVersion: _a, kind: _k, status: _s, ...rest } = o;
+  return JSON.stringify(normalize({ labels: metadata.labels ?? {}, ...rest }));
 }
 
 type Res = (typeof resources)[keyof typeof resources];
@@ -73,7 +87,7 @@ export async function reconcile(client: KubeClient, res: Res, clusters: string[]
     if (!have) {
       await client.create(res, want.metadata.namespace, want);
       writes++;
-    } else if (content(have) !== content({ ...want, metadata: { ...want.metadata } })) {
+    } else if (content(have) !== content(want)) {
       await client.replace(res, want.metadata.namespace, { ...want, metadata: { ...want.metadata, resourceVersion: have.metadata.resourceVersion } });
       writes++;
     }
