@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseInitConfig, loadInitConfigFile, KUBERNETES_VERSION, type HostFacts, type InitConfig } from './config.js';
+import { parseInitConfig, loadInitConfigFile, KUBERNETES_VERSION, type InitConfig } from './config.js';
 import { KubeadmError, klogWarning, STACK_TRACE_HINT, EXIT_DEFAULT } from './errors.js';
 import { lastValue, listValue, parseFlags } from './flags.js';
 import { hostFacts } from './host.js';
-import { init, INIT_PHASES, type Output } from './init.js';
+import { init, type Output } from './init.js';
 import { joinNode } from './join.js';
 import { loadJoinConfigFile } from './join-config.js';
 import { kubeconfigUser } from './kubeconfig-user.js';
@@ -246,5 +246,3 @@ async function runVersion(argv: string[], io: Output): Promise<void> {
   }
 }
 
-export { INIT_PHASES };
-export type { HostFacts };
