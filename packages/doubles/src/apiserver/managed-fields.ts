@@ -13,7 +13,7 @@ type FieldPath = string;
 const APPLY_MERGE_KEYS: Record<string, string | ((items: Json[]) => string)> = {
   containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', volumes: 'name',
   volumeMounts: 'mountPath', volumeDevices: 'devicePath', imagePullSecrets: 'name', hostAliases: 'ip',
-  conditions: 'type', ownerReferences: 'uid', topologySpreadConstraints: 'topologyKey', taints: 'key',
+  conditions: 'type', ownerReferences: 'uid', topologySpreadConstraints: 'topologyKey',
   addresses: 'type', secrets: 'name',
   ports: (items) => (items.some((i) => isObject(i) && 'containerPort' in i) ? 'containerPort' : 'port'),
 };
@@ -239,7 +239,9 @@ export function recordUpdate(before: KubeObject | undefined, after: KubeObject, 
     if (subresource === 'status' && !path.startsWith('f:status')) continue;
     if (!before || JSON.stringify(valueAt(before, path)) !== JSON.stringify(valueAt(after, path))) changed.add(path);
   }
-  const entries: ManagedFieldsEntry[] = structuredClone(before?.metadata?.managedFields ?? []);
+  // the entries as the request left them: a client may replace managedFields (kubectl does when
+  // it moves an object from client-side to server-side apply)
+  const entries: ManagedFieldsEntry[] = structuredClone(after.metadata?.managedFields ?? before?.metadata?.managedFields ?? []);
   const next: ManagedFieldsEntry[] = [];
   let mine: ManagedFieldsEntry | undefined;
   for (const entry of entries) {

@@ -93,7 +93,7 @@ const MERGE_KEYS: Record<string, string | ((items: Json[]) => string)> = {
   ownerReferences: 'uid',
   topologySpreadConstraints: 'topologyKey',
   resourceClaims: 'name',
-  taints: 'key',
+  schedulingGates: 'name',
   addresses: 'type',
   secrets: 'name',
   ports: (items) => (items.some((i) => isObject(i) && 'containerPort' in i) ? 'containerPort' : 'port'),

@@ -214,7 +214,7 @@ function merged(r: ResourceRequest, live: KubeObject, incoming: KubeObject): Kub
     uid: live.metadata.uid,
     creationTimestamp: live.metadata.creationTimestamp,
     resourceVersion: live.metadata.resourceVersion,
-    managedFields: live.metadata.managedFields,
+    managedFields: managedFieldsAfter(live, object),
     ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}),
     ...(live.metadata.generation !== undefined ? { generation: live.metadata.generation } : {}),
     ...(live.metadata.deletionTimestamp ? { deletionTimestamp: live.metadata.deletionTimestamp } : {}),
@@ -398,4 +398,15 @@ function orphanDependents(ctx: Context, uid: string): void {
     else delete object.metadata.ownerReferences;
     ctx.store.put(key, object);
   }
+}
+
+/**
+ * managedFields a write sets: unchanged when the request leaves them out or sends them back as
+ * read; replaced when the request changes them; cleared by `[{}]`, as the real server does.
+ */
+function managedFieldsAfter(live: KubeObject, incoming: KubeObject): unknown[] | undefined {
+  const given = incoming.metadata?.managedFields;
+  if (!Array.isArray(given)) return live.metadata.managedFields;
+  if (given.length === 1 && isObject(given[0]) && !Object.keys(given[0]).length) return [];
+  return given;
 }
