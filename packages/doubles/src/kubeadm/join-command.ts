@@ -47,7 +47,7 @@ export function initDoneText(worker: JoinCommand, options: { controlPlaneEndpoin
     const cp = joinCommandLines({ ...worker, controlPlane: true, certificateKey: options.certificateKey }).map((l, i) => (i === 0 ? `  ${l}` : l));
     if (options.certificateKey) {
       text.push(
-        'You can now join any number of control-plane nodes running the following command on each as root:',
+        'You can now join any number of the control-plane node running the following command on each as root:',
         '',
         ...cp,
         '',
