@@ -42,6 +42,7 @@ describe('kubeadm CLI', () => {
     const noHash = await kubeadm('join', '10.0.0.1:6443', '--token', 'abcdef.0123456789abcdef');
     expect(noHash.code).toBe(3);
     expect(noHash.err).toContain('using token-based discovery without caCertHashes can be unsafe');
+    expect(await kubeadm('init', '--pod-network-cidr', '10.0.0.0/33', '--service-cidr=10.96.0.0/12')).toMatchObject({ code: 3, err: expect.stringMatching(/^networking.podSubnet: Invalid value: "10.0.0.0\/33": couldn't parse subnet\n/) });
     const mixed = await kubeadm('init', '--config', '/x.yaml', '--pod-network-cidr', '10.244.0.0/16');
     expect(mixed).toMatchObject({ code: 1, err: expect.stringMatching(/^can not mix '--config' with arguments \[pod-network-cidr\]/) });
     writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworkin: {}\n');
