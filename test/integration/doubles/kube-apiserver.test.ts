@@ -1,13 +1,23 @@
 // The kube-apiserver double, judged by the real kubectl (v1.31.9) and helm (v3.17.3): what they
 // print and exit with against it is what they print and exit with against a real API server.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeClients } from '@meshbook/fleet';
 import { type ApiServerFixture, startApiServer } from './apiserver-fixture.js';
 
 const run = promisify(execFile);
+const kubectlPath = (await kubeClients()).kubectl;
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const GRACE_SECONDS = 4;
 
 let api: ApiServerFixture;
@@ -91,6 +101,33 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const forced = await api.kubectl(['apply', '--server-side', '--field-manager=other', '--force-conflicts', '-f', '-'], { input: JSON.stringify({ ...cm, data: { a: '2' } }) });
     expect(forced.code).toBe(0);
     expect((await api.kubectl(['get', 'cm', 'ssa', '-o', 'jsonpath={.data.a}'])).stdout).toBe('2');
+  });
+
+  it('kubectl apply --server-side takes over a client-side applied object, then prunes what it drops', async () => {
+    const cm = (data: Record<string, string>) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'moved', namespace: 'default' }, data });
+    expect((await api.kubectl(['apply', '-f', '-'], { input: cm({ a: '1', b: '2' }) })).stdout).toBe('configmap/moved created\n');
+    expect((await api.kubectl(['apply', '--server-side', '-f', '-'], { input: cm({ a: '1', b: '2' }) })).stdout).toBe('configmap/moved serverside-applied\n');
+    const managers = JSON.parse((await api.kubectl(['get', 'cm', 'moved', '-o', 'json', '--show-managed-fields'])).stdout).metadata.managedFields.map((e: { manager: string }) => e.manager);
+    expect(managers).not.toContain('kubectl-client-side-apply');
+    expect((await api.kubectl(['apply', '--server-side', '-f', '-'], { input: cm({ a: '1' }) })).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', 'moved', '-o', 'jsonpath={.data}'])).stdout).toBe('{"a":"1"}');
+  });
+
+  it('kubectl get --watch prints the changes as they happen', async () => {
+    const watcher = spawn(kubectlPath, ['--kubeconfig', join(api.dir, 'admin.kubeconfig'), '--cache-dir', join(api.dir, 'kube-cache'), 'get', 'cm', 'watched', '--watch', '--output-watch-events'], { env: { PATH: process.env.PATH, HOME: api.dir } });
+    let out = '';
+    watcher.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await api.kubectl(['create', 'cm', 'watched']);
+      await until(() => out.includes('ADDED'));
+      await api.kubectl(['label', 'cm', 'watched', 'seen=yes']);
+      await until(() => out.includes('MODIFIED'));
+      await api.kubectl(['delete', 'cm', 'watched']);
+      await until(() => out.includes('DELETED'));
+      expect(out).toMatch(/^EVENT\s+NAME\s+DATA\s+AGE\nADDED\s+watched\s+0\s+\S+\nMODIFIED\s+watched\s+0\s+\S+\nDELETED\s+watched\s+0\s+\S+\n$/);
+    } finally {
+      watcher.kill();
+    }
   });
 
   it('client-side kubectl apply twice reports unchanged, kubectl diff is empty, rollout status returns', async () => {
