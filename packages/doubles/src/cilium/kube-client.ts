@@ -2,6 +2,7 @@
 // errors carried as the API's Status (code, reason, message) the way client-go reports them.
 import { request } from 'node:https';
 import type { ClusterAccess } from './kubeconfig.js';
+import { describeTlsError } from '../clustermesh/mtls.js';
 
 export type KubeObject = {
   apiVersion?: string;
@@ -104,7 +105,9 @@ export class KubeClient {
     const url = new URL(this.access.server + path);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolvePromise, reject) => {
-      const req = request(
+      let req: ReturnType<typeof request>;
+      try {
+        req = request(
         {
           method,
           hostname: url.hostname.replace(/^\[|\]$/g, ''),
@@ -138,9 +141,18 @@ export class KubeClient {
             reject(new ApiError(code, status.reason ?? '', status.message ?? (text.trim() || `the server responded with HTTP ${code}`)));
           });
         },
-      );
-      req.on('timeout', () => req.destroy(new Error(`Get "${url.href}": net/http: request canceled (Client.Timeout exceeded)`)));
-      req.on('error', reject);
+        );
+      } catch (err) {
+        // Node builds the TLS context before connecting: a broken PEM fails here.
+        reject(new Error(`unable to load the client certificate, key or CA of kubeconfig context "${this.access.contextName}": ${(err as Error).message}`));
+        return;
+      }
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+      // As client-go words it: `Get "<url>": dial tcp <addr>: connect: connection refused`.
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const verb = method.charAt(0) + method.slice(1).toLowerCase();
+        reject(new Error(`${verb} "${url.href}": ${describeTlsError(err, url.host)}`));
+      });
       if (payload) req.write(payload);
       req.end();
     });
