@@ -54,4 +54,15 @@ export function bootstrap(ctx: Context, advertiseAddress: string, securePort: nu
   modify(ctx, '', 'endpoints', 'default', 'kubernetes', (o) => {
     o.subsets = subsets;
   });
+  const endpoints = [{ addresses: [advertiseAddress], conditions: { ready: true } }];
+  const slicePorts = [{ name: 'https', port: securePort, protocol: 'TCP' }];
+  ensure(ctx, 'discovery.k8s.io', 'endpointslices', 'default', {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } },
+    addressType: 'IPv4', endpoints, ports: slicePorts,
+  });
+  modify(ctx, 'discovery.k8s.io', 'endpointslices', 'default', 'kubernetes', (o) => {
+    o.endpoints = endpoints;
+    o.ports = slicePorts;
+  });
 }

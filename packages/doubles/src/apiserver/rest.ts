@@ -81,8 +81,9 @@ function checkTypeMeta(r: ResourceRequest, object: KubeObject, required: boolean
 function checkFields(r: ResourceRequest, object: KubeObject): string[] {
   const undecodableData = undecodable(r.kind, object);
   if (undecodableData) throw badRequest(undecodableData);
+  // Warn is the server's default; unknown fields are dropped unless the request is refused
   const directive = r.query.get('fieldValidation') ?? 'Warn';
-  const unknown = unknownFields(r.kind, object, !!r.kind.custom);
+  const unknown = unknownFields(r.kind, object, directive !== 'Strict');
   if (!unknown.length || directive === 'Ignore') return [];
   if (directive === 'Strict') {
     throw badRequest(`${r.kind.kind} in version "${r.kind.version}" cannot be handled as a ${r.kind.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
@@ -94,9 +95,10 @@ function hasStatusSubresource(kind: ResourceKind): boolean {
   return (kind.subresources ?? []).includes('status');
 }
 
-function specOf(object: KubeObject): unknown {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = object;
-  return rest;
+/** What generation counts: everything but metadata, and but status where status is a subresource. */
+function specOf(kind: ResourceKind, object: KubeObject): unknown {
+  const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = object;
+  return hasStatusSubresource(kind) ? rest : { ...rest, status };
 }
 
 /** Everything a write shares after the new object is known: defaults, allocation, checks, store. */
@@ -119,7 +121,7 @@ function commit(ctx: Context, r: ResourceRequest, before: KubeObject | undefined
   }
   if (kind.hasGeneration) {
     const generation = Number(before?.metadata?.generation ?? 0);
-    object.metadata.generation = !before ? 1 : deepEqual(specOf(before), specOf(object)) ? generation : generation + 1;
+    object.metadata.generation = !before ? 1 : deepEqual(specOf(kind, before), specOf(kind, object)) ? generation : generation + 1;
   }
   if (!options.applied) recordUpdate(before, object, options.manager, apiVersionOf(kind), !!kind.custom, r.subresource);
   if (before) {

@@ -39,7 +39,7 @@ export const alreadyExists = (t: Target) => new ApiError(409, 'AlreadyExists', `
 export const conflict = (t: Target, why: string) => new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(t)} "${t.name}": ${why}`, details(t));
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 export const invalid = (t: Target & { kind: string }, causes: Array<{ field: string; message: string; type?: string }>) =>
-  new ApiError(422, 'Invalid', `${t.kind}${t.group ? `.${t.group}` : ''} "${t.name ?? ''}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`, {
+  new ApiError(422, 'Invalid', `${t.kind}${t.group ? `.${t.group}` : ''} "${t.name ?? ''}" is invalid: ${causes.length === 1 ? `${causes[0]!.field}: ${causes[0]!.message}` : `[${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}]`}`, {
     ...details(t),
     kind: t.kind,
     causes: causes.map((c) => ({ reason: c.type ?? 'FieldValueInvalid', message: c.message, field: c.field })),

@@ -24,10 +24,14 @@ for (const kind of ['Namespace', 'Node', 'Service', 'Pod', 'Deployment', 'Daemon
   TOP_FIELDS[kind] = SPEC_STATUS;
 }
 
-/** Unknown fields, as dotted paths ("spec.foo"); pruned from custom resources when `prune`. */
+/** Unknown fields, as dotted paths ("spec.foo"); dropped from the object when `prune`. */
 export function unknownFields(kind: ResourceKind, object: KubeObject, prune: boolean): string[] {
   const unknown: string[] = [];
-  for (const key of Object.keys(object.metadata ?? {})) if (!METADATA_FIELDS.has(key)) unknown.push(`metadata.${key}`);
+  for (const key of Object.keys(object.metadata ?? {})) {
+    if (METADATA_FIELDS.has(key)) continue;
+    unknown.push(`metadata.${key}`);
+    if (prune) delete object.metadata[key];
+  }
   if (kind.custom) {
     if (kind.schema) walkSchema(kind.schema, object, '', unknown, prune, true);
     return unknown;
@@ -35,7 +39,9 @@ export function unknownFields(kind: ResourceKind, object: KubeObject, prune: boo
   const allowed = TOP_FIELDS[kind.kind];
   if (!allowed) return unknown;
   for (const key of Object.keys(object)) {
-    if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata' && !allowed.includes(key)) unknown.push(key);
+    if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || allowed.includes(key)) continue;
+    unknown.push(key);
+    if (prune) delete object[key];
   }
   return unknown;
 }
