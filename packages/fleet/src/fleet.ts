@@ -18,6 +18,7 @@ import {
 } from './provision.js';
 import { waitForSshBanner, waitForSystemd } from './readiness.js';
 import { generateEd25519KeyPair } from './ssh-keys.js';
+import { prepareStandInsTls, removeStandInsFiles, startStandIns, trustLabCa, type StandIns } from './stand-ins/index.js';
 import type { ExecOptions, ExecResult, Fleet, FleetHost, FleetHostSpec, FleetOptions } from './types.js';
 
 /** What the fleet keeps per host beyond the public FleetHost. */
@@ -48,6 +49,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   await writeFile(`${privateKeyPath}.pub`, `${keyPair.publicKey}\n`, { mode: 0o644 });
   const networkName = `${prefix}-${id}`;
   const labels = { ...fleetLabels(id, purpose), ...ownerLabels() };
+  // Before any host: each host trusts the lab CA from its first boot.
+  const standInsTls = options.standIns ? await prepareStandInsTls(workDir, id) : null;
   const fleet = new DockerFleet({
     id,
     prefix,
@@ -61,6 +64,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     sudoPassword: `sudo-${randomBytes(9).toString('base64url')}`,
     smallDiskHosts: new Set(options.smallDiskHost ?? []),
     fixedAddresses: new Map(specs.map((spec) => [spec.name, spec])),
+    trustedCaPem: standInsTls?.caCertPem ?? null,
     log,
   });
   try {
@@ -72,8 +76,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       CheckDuplicate: true,
       ...(options.network ? { IPAM: { Driver: 'default', Config: [{ Subnet: options.network.subnet }] } } : {}),
     });
+    // The stand-ins start beside the hosts, on every network the fleet has by now.
+    const standIns = standInsTls
+      ? startStandIns({ fleetId: id, containerName: `${prefix}-${id}-stand-ins`, image, labels, workDir, tls: standInsTls, log }).then((s) => {
+          fleet.standIns = s;
+        })
+      : Promise.resolve();
     // allSettled: cleaning up while another host is still being created would leak that host
-    const results = await Promise.allSettled(specs.map((spec) => fleet.addHost(spec.name)));
+    const results = await Promise.allSettled([...specs.map((spec) => fleet.addHost(spec.name)), standIns]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     log(`fleet ${id}: ${fleet.hosts.length} host(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -125,6 +135,8 @@ interface FleetConfig {
   smallDiskHosts: Set<string>;
   /** Static IPs and SSH ports by host name (hosts added later without one get docker's choice). */
   fixedAddresses: Map<string, FleetHostSpec>;
+  /** The lab CA every host trusts (the stand-ins' HTTPS), when the fleet has stand-ins. */
+  trustedCaPem: string | null;
   log: (line: string) => void;
 }
 
@@ -133,6 +145,7 @@ class DockerFleet implements Fleet {
   readonly privateKeyPath: string;
   readonly knownHostsPath: string;
   readonly sudoUser: { name: string; password: string };
+  standIns: StandIns | null = null;
   private readonly records = new Map<string, HostRecord>();
   /** Names being added, so two concurrent addHost calls with one name fail fast. */
   private readonly pending = new Set<string>();
@@ -184,6 +197,7 @@ class DockerFleet implements Fleet {
       const [failedUnits] = await Promise.all([
         waitForSystemd(container.id, name),
         provisionAccess(container.id, SUDO_USER, config.sudoPassword, config.publicKey),
+        config.trustedCaPem ? trustLabCa(container.id, config.trustedCaPem) : undefined,
       ]);
       if (failedUnits.length > 0) config.log(`host ${name} is degraded; failed units:\n  ${failedUnits.join('\n  ')}`);
       const addresses = await readAddresses(container.id, config.networkName);
@@ -260,7 +274,10 @@ class DockerFleet implements Fleet {
     await removeFleetContainers(this.id);
     this.records.clear();
     if (this.config.ownsWorkDir) await rm(this.config.workDir, { recursive: true, force: true });
-    else await Promise.all([this.privateKeyPath, `${this.privateKeyPath}.pub`, this.knownHostsPath].map((path) => rm(path, { force: true })));
+    else {
+      await Promise.all([this.privateKeyPath, `${this.privateKeyPath}.pub`, this.knownHostsPath].map((path) => rm(path, { force: true })));
+      await removeStandInsFiles(this.config.workDir);
+    }
   }
 
   private record(name: string): HostRecord {
