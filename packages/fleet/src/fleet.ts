@@ -197,8 +197,9 @@ class DockerFleet implements Fleet {
       const [failedUnits] = await Promise.all([
         waitForSystemd(container.id, name),
         provisionAccess(container.id, SUDO_USER, config.sudoPassword, config.publicKey),
-        config.trustedCaPem ? trustLabCa(container.id, config.trustedCaPem) : undefined,
       ]);
+      // after boot: systemd sets up /tmp, which update-ca-certificates writes to
+      if (config.trustedCaPem) await trustLabCa(container.id, config.trustedCaPem);
       if (failedUnits.length > 0) config.log(`host ${name} is degraded; failed units:\n  ${failedUnits.join('\n  ')}`);
       const addresses = await readAddresses(container.id, config.networkName);
       await waitForSshBanner(addresses.port, name);

@@ -9,3 +9,16 @@ export { removeFleetContainers } from './fleet.js';
 export { labUp, labDown, labStatus, type LabSpec, type LabHostStatus } from './lab.js';
 export { execInContainer } from './exec.js';
 export { kubeClients, KUBECTL_VERSION, HELM_VERSION, type KubeClients } from './kube-clients.js';
+export {
+  STAND_INS_HOSTNAME,
+  KUBE_PACKAGE_VERSION,
+  HELM_PACKAGE_VERSION,
+  CILIUM_CLI_VERSION,
+  CILIUM_CHART_VERSIONS,
+  METALLB_CHART_VERSIONS,
+  LAB_CA_HOST_PATH,
+  builtDoubles,
+  standInUrls,
+  type StandIns,
+  type StandInUrls,
+} from './stand-ins/index.js';

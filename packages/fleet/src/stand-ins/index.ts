@@ -13,3 +13,4 @@ export {
   type StandInUrls,
 } from './site-layout.js';
 export type { SiteManifest } from './site.js';
+export { builtDoubles, DOUBLES_LIB, RUNTIME_PACKAGE } from './packages.js';

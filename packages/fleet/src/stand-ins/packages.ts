@@ -9,16 +9,21 @@ import { HELM_PACKAGE_VERSION, KUBE_PACKAGE_VERSION } from './site-layout.js';
 export const DOUBLES_LIB = '/usr/lib/meshbook-doubles';
 export const RUNTIME_PACKAGE = 'meshbook-double-runtime';
 
-/** The doubles' sources beside their built executables: packages/doubles/{dist/bin,systemd}. */
-const doublesSystemdDir = join(doublesBinDir, '..', '..', 'systemd');
+/**
+ * The built executables. Tests import @meshbook/doubles from its sources (vitest's alias), where
+ * `doublesBinDir` names src/bin; the executables are always built into dist/bin.
+ */
+const executablesDir = doublesBinDir.replace(/([/\\])src([/\\])bin$/, '$1dist$2bin');
+/** Unit files the doubles ship: packages/doubles/systemd. */
+const doublesSystemdDir = join(executablesDir, '..', '..', 'systemd');
 
 /** The built doubles, by name (`<name>.cjs` in @meshbook/doubles' dist/bin). */
 export function builtDoubles(): Map<string, string> {
-  if (!existsSync(doublesBinDir)) return new Map();
+  if (!existsSync(executablesDir)) return new Map();
   return new Map(
-    readdirSync(doublesBinDir)
+    readdirSync(executablesDir)
       .filter((f) => f.endsWith('.cjs'))
-      .map((f) => [f.slice(0, -'.cjs'.length), join(doublesBinDir, f)]),
+      .map((f) => [f.slice(0, -'.cjs'.length), join(executablesDir, f)]),
   );
 }
 
