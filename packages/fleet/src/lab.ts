@@ -5,6 +5,7 @@ import { removeFleetContainers, startFleet } from './fleet.js';
 import { LABEL_FLEET, LABEL_HOST } from './labels.js';
 import { knownHostsLines, readHostKeys } from './provision.js';
 import { waitForSshBanner, waitForSystemd } from './readiness.js';
+import { LABEL_ROLE, ROLE_STAND_INS, removeStandInsFiles, resumeStandIns } from './stand-ins/index.js';
 import type { FleetHostSpec } from './types.js';
 
 /**
@@ -23,6 +24,8 @@ export interface LabSpec {
 
 export interface LabHostStatus {
   name: string;
+  /** A host of the inventory, or the stand-ins (the lab's own internet: apt repositories, releases, charts). */
+  role: 'host' | 'stand-ins';
   containerId: string;
   state: string;
   sshPort: number | null;
@@ -34,6 +37,7 @@ export async function labStatus(id: string): Promise<LabHostStatus[]> {
   return containers
     .map((c) => ({
       name: c.Labels[LABEL_HOST] ?? c.Names[0] ?? c.Id,
+      role: c.Labels[LABEL_ROLE] === ROLE_STAND_INS ? ('stand-ins' as const) : ('host' as const),
       containerId: c.Id,
       state: c.State,
       sshPort: c.Ports.find((p) => p.PrivatePort === 22 && p.PublicPort)?.PublicPort ?? null,
@@ -49,21 +53,22 @@ export async function labStatus(id: string): Promise<LabHostStatus[]> {
 export async function labUp(spec: LabSpec, log: (line: string) => void = () => {}): Promise<'started' | 'resumed'> {
   const existing = await labStatus(spec.id);
   if (existing.length === 0) {
-    await startFleet({ id: spec.id, hosts: spec.hosts, network: { subnet: spec.subnet }, workDir: spec.workDir, purpose: 'lab', prefix: 'meshbook-lab', onLog: log });
+    await startFleet({ id: spec.id, hosts: spec.hosts, network: { subnet: spec.subnet }, workDir: spec.workDir, purpose: 'lab', prefix: 'meshbook-lab', standIns: true, onLog: log });
     return 'started';
   }
+  const found = existing.filter((h) => h.role === 'host');
   const wanted = spec.hosts.map((h) => `${h.name}@${h.ip}:${h.sshPort}`).sort();
-  const found = existing.map((h) => `${h.name}@${h.ip}:${h.sshPort}`).sort();
-  const stopped = existing.filter((h) => h.state !== 'running');
-  if (stopped.length === 0 && wanted.join() !== found.join()) {
+  const running = found.map((h) => `${h.name}@${h.ip}:${h.sshPort}`).sort();
+  const stopped = found.filter((h) => h.state !== 'running');
+  if (stopped.length === 0 && wanted.join() !== running.join()) {
     throw new Error(
-      `the running lab "${spec.id}" does not match the inventory (running: ${found.join(', ')}; inventory: ${wanted.join(', ')}). ` +
+      `the running lab "${spec.id}" does not match the inventory (running: ${running.join(', ')}; inventory: ${wanted.join(', ')}). ` +
         'Run `meshbook lab down` first, then `meshbook lab up`.',
     );
   }
   const lines: string[] = [];
   for (const host of spec.hosts) {
-    const container = existing.find((c) => c.name === host.name);
+    const container = found.find((c) => c.name === host.name);
     if (!container) throw new Error(`lab host ${host.name} is missing: run \`meshbook lab down\`, then \`meshbook lab up\``);
     if (container.state !== 'running') {
       log(`starting ${host.name}`);
@@ -74,11 +79,13 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
     lines.push(...knownHostsLines(host.sshPort, await readHostKeys(container.containerId)));
   }
   await writeFile(join(spec.workDir, 'known_hosts'), `${lines.join('\n')}\n`);
+  await resumeStandIns(spec.id, spec.workDir, log);
   return 'resumed';
 }
 
-/** Removes the lab's containers and network, and its key and known_hosts. */
+/** Removes the lab's containers and network, its key and known_hosts, and the stand-ins' CA and keys. */
 export async function labDown(id: string, workDir: string): Promise<void> {
   await removeFleetContainers(id);
   await Promise.all(['id_ed25519', 'id_ed25519.pub', 'known_hosts'].map((f) => rm(join(workDir, f), { force: true })));
+  await removeStandInsFiles(workDir);
 }

@@ -47,6 +47,7 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
         });
       });
       io.stdout.write(`lab ${plan.id} ${how}: ${plan.hosts.length} hosts (${plan.hosts.map((h) => `${h.name} 127.0.0.1:${h.sshPort}`).join(', ')})\n`);
+      io.stdout.write(`stand-ins: https://${fleet.STAND_INS_HOSTNAME}/ on the lab's network (apt repositories, releases, charts; the hosts trust the lab CA)\n`);
       io.stdout.write(`next: npx meshbook run playbooks/clustermesh.ts -i ${options.inventory}\n`);
       return EXIT.OK;
     }
@@ -57,7 +58,10 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
     case 'status': {
       const hosts = await fleet.labStatus(plan.id);
       if (hosts.length === 0) io.stdout.write(`lab ${plan.id}: not running (meshbook lab up -i ${options.inventory})\n`);
-      for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t127.0.0.1:${h.sshPort ?? '-'}\t${h.ip ?? '-'}\n`);
+      for (const h of hosts) {
+        const reach = h.role === 'stand-ins' ? `https://${fleet.STAND_INS_HOSTNAME}/` : `127.0.0.1:${h.sshPort ?? '-'}`;
+        io.stdout.write(`${h.name}\t${h.state}\t${reach}\t${h.ip ?? '-'}\n`);
+      }
       return EXIT.OK;
     }
   }
