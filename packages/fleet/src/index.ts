@@ -22,3 +22,4 @@ export {
   type StandIns,
   type StandInUrls,
 } from './stand-ins/index.js';
+export { labPlanFrom, type LabPlan } from './lab-spec.js';
