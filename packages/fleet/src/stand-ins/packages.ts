@@ -27,11 +27,31 @@ export function builtDoubles(): Map<string, string> {
   );
 }
 
-/** The unit file the kubelet double ships, when the doubles provide one. */
-export function kubeletUnitFile(): string | null {
-  const path = join(doublesSystemdDir, 'kubelet.service');
-  return existsSync(path) ? path : null;
+/** A unit file the doubles ship (packages/doubles/systemd/<path>), when they provide one. */
+export function doublesUnitFile(path: string): string | null {
+  const file = join(doublesSystemdDir, path);
+  return existsSync(file) ? file : null;
 }
+
+export const KUBELET_UNIT = 'kubelet.service';
+export const KUBEADM_DROP_IN = 'kubelet.service.d/10-kubeadm.conf';
+const UNIT_DIR = '/usr/lib/systemd/system';
+
+const SYSTEMD_RELOAD = '#!/bin/sh\nset -e\nif [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi\n';
+const KUBELET_POSTINST = `#!/bin/sh
+set -e
+if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
+  systemctl daemon-reload || true
+  systemctl enable kubelet.service >/dev/null 2>&1 || true
+  systemctl restart kubelet.service || true
+fi
+`;
+const KUBELET_PRERM = `#!/bin/sh
+set -e
+if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
+  systemctl disable --now kubelet.service >/dev/null 2>&1 || true
+fi
+`;
 
 const wrapper = (name: string) => `#!/bin/sh\nexec ${DOUBLES_LIB}/node ${DOUBLES_LIB}/${name}.cjs "$@"\n`;
 
@@ -62,27 +82,35 @@ export function kubernetesPackages(clients: KubeClients, doubles: Map<string, st
   const kubeadm = doubles.get('kubeadm');
   if (kubeadm) {
     const apiserver = doubles.get('kube-apiserver');
+    const dropIn = doublesUnitFile(KUBEADM_DROP_IN);
     packages.push({
       name: 'kubeadm',
       version: KUBE_PACKAGE_VERSION,
       description: `Command-line utility for administering a Kubernetes cluster\n${DOUBLE_NOTE}`,
       homepage: 'https://kubernetes.io',
       depends: [RUNTIME_PACKAGE],
-      files: [...doubleFiles('kubeadm', kubeadm), ...(apiserver ? doubleFiles('kube-apiserver', apiserver) : [])],
+      files: [
+        ...doubleFiles('kubeadm', kubeadm),
+        ...(apiserver ? doubleFiles('kube-apiserver', apiserver) : []),
+        // as the real kubeadm package: the kubelet's drop-in with kubeadm's flags and files
+        ...(dropIn ? [{ path: `${UNIT_DIR}/${KUBEADM_DROP_IN}`, from: dropIn, mode: 0o644 }] : []),
+      ],
+      ...(dropIn ? { scripts: { postinst: SYSTEMD_RELOAD } } : {}),
     });
   }
   const kubelet = doubles.get('kubelet');
   if (kubelet) {
-    const unit = kubeletUnitFile();
+    const unit = doublesUnitFile(KUBELET_UNIT);
     packages.push({
       name: 'kubelet',
       version: KUBE_PACKAGE_VERSION,
       description: `Node agent for Kubernetes clusters\n${DOUBLE_NOTE}`,
       homepage: 'https://kubernetes.io',
       depends: [RUNTIME_PACKAGE],
-      files: [...doubleFiles('kubelet', kubelet), ...(unit ? [{ path: '/lib/systemd/system/kubelet.service', from: unit, mode: 0o644 }] : [])],
-      // Like the real package: the unit is installed, not enabled (kubeadm's docs enable it by hand).
-      ...(unit ? { scripts: { postinst: '#!/bin/sh\nset -e\nif [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi\n' } } : {}),
+      files: [...doubleFiles('kubelet', kubelet), ...(unit ? [{ path: `${UNIT_DIR}/${KUBELET_UNIT}`, from: unit, mode: 0o644 }] : [])],
+      // Like the real package: the kubelet is enabled and started at install, and crash-loops
+      // until kubeadm init/join gives it a configuration.
+      ...(unit ? { scripts: { postinst: KUBELET_POSTINST, prerm: KUBELET_PRERM, postrm: SYSTEMD_RELOAD } } : {}),
     });
   }
   return packages;

@@ -9,7 +9,7 @@ import { packagesStanza, writePackages, writeRelease } from './apt-index.js';
 import { CHARTS_SOURCE_DIR, buildChartRepository } from './charts.js';
 import { buildContainerdIo } from './containerd-io.js';
 import { buildDeb } from './deb.js';
-import { builtDoubles, ciliumExecutable, helmPackage, kubeletUnitFile, kubernetesPackages, runtimePackage } from './packages.js';
+import { KUBEADM_DROP_IN, KUBELET_UNIT, builtDoubles, ciliumExecutable, doublesUnitFile, helmPackage, kubernetesPackages, runtimePackage } from './packages.js';
 import { CILIUM_CHART_VERSIONS, CILIUM_CLI_VERSION, DOCKER_SUITE, METALLB_CHART_VERSIONS, PATHS } from './site-layout.js';
 import { runTool } from './tools.js';
 
@@ -38,8 +38,12 @@ export interface Site {
   manifest: SiteManifest;
 }
 
-/** The doubles the site packages (others are reported as unpackaged). */
-const PACKAGED_DOUBLES = new Set(['kubeadm', 'kube-apiserver', 'kubelet', 'cilium']);
+/**
+ * The doubles the site packages (others are reported as unpackaged). The clustermesh-apiserver
+ * runs from the cilium executable itself (`cilium __clustermesh-apiserver`), as the one-file
+ * tarball has nothing beside it.
+ */
+const PACKAGED_DOUBLES = new Set(['kubeadm', 'kube-apiserver', 'kubelet', 'cilium', 'clustermesh-apiserver']);
 
 /**
  * The stand-ins' content that does not change per lab: the .debs, the repositories' unsigned
@@ -170,21 +174,30 @@ async function siteHash(hostImage: string, doubles: Map<string, string>): Promis
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ SITE_FORMAT, KUBECTL_VERSION, HELM_VERSION, node: process.version, nodeSize: (await stat(process.execPath)).size, hostImage }));
   for (const [name, path] of [...doubles].sort()) hash.update(`${name}\0`).update(await readFile(path));
-  const unit = kubeletUnitFile();
-  if (unit) hash.update(await readFile(unit));
+  for (const unit of [KUBELET_UNIT, KUBEADM_DROP_IN]) {
+    const file = doublesUnitFile(unit);
+    if (file) hash.update(unit).update(await readFile(file));
+  }
   for (const entry of (await readdir(CHARTS_SOURCE_DIR, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort()) {
     hash.update(entry.slice(CHARTS_SOURCE_DIR.length)).update(await readFile(entry));
   }
   return hash.digest('hex').slice(0, 12);
 }
 
-/** Earlier sites no stand-ins container (running or stopped) serves any more. */
+/**
+ * Earlier sites that no stand-ins container (running or stopped) serves, except the newest few:
+ * switching between branches with and without built doubles then rebuilds nothing.
+ */
 async function removeUnusedSites(root: string, keep: string): Promise<void> {
+  const KEEP_UNUSED = 2;
   const containers = await docker().listContainers({ all: true, filters: { label: ['meshbook.stand-ins.site'] } });
   const inUse = new Set(containers.map((c) => c.Labels['meshbook.stand-ins.site']));
+  const unused: Array<{ path: string; mtime: number }> = [];
   for (const entry of await readdir(root)) {
     const path = join(root, entry);
     if (!entry.startsWith('site-') || path === keep || entry.endsWith('.tmp') || inUse.has(entry.slice('site-'.length))) continue;
-    await rm(path, { recursive: true, force: true });
+    unused.push({ path, mtime: (await stat(path)).mtimeMs });
   }
+  unused.sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of unused.slice(KEEP_UNUSED)) await rm(path, { recursive: true, force: true });
 }
