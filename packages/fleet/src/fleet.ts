@@ -18,7 +18,7 @@ import {
 } from './provision.js';
 import { waitForSshBanner, waitForSystemd } from './readiness.js';
 import { generateEd25519KeyPair } from './ssh-keys.js';
-import { prepareStandInsTls, removeStandInsFiles, startStandIns, trustLabCa, type StandIns } from './stand-ins/index.js';
+import { launchStandIns, prepareStandIns, prepareStandInsTls, removeStandInsFiles, trustLabCa, type StandIns } from './stand-ins/index.js';
 import type { ExecOptions, ExecResult, Fleet, FleetHost, FleetHostSpec, FleetOptions } from './types.js';
 
 /** What the fleet keeps per host beyond the public FleetHost. */
@@ -76,16 +76,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       CheckDuplicate: true,
       ...(options.network ? { IPAM: { Driver: 'default', Config: [{ Subnet: options.network.subnet }] } } : {}),
     });
-    // The stand-ins start beside the hosts, on every network the fleet has by now.
-    const standIns = standInsTls
-      ? startStandIns({ fleetId: id, containerName: `${prefix}-${id}-stand-ins`, image, labels, workDir, tls: standInsTls, log }).then((s) => {
-          fleet.standIns = s;
-        })
-      : Promise.resolve();
+    // The stand-ins' content (cached) and signatures are prepared while the hosts start.
+    const standIns = standInsTls ? prepareStandIns(workDir, log) : null;
     // allSettled: cleaning up while another host is still being created would leak that host
-    const results = await Promise.allSettled([...specs.map((spec) => fleet.addHost(spec.name)), standIns]);
+    const results = await Promise.allSettled([...specs.map((spec) => fleet.addHost(spec.name)), ...(standIns ? [standIns] : [])]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
+    // after the hosts, on every network, so it never takes an address a host was given
+    if (standIns && standInsTls) {
+      fleet.standIns = await launchStandIns(await standIns, { fleetId: id, containerName: `${prefix}-${id}-stand-ins`, image, labels, workDir, tls: standInsTls });
+    }
     log(`fleet ${id}: ${fleet.hosts.length} host(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return fleet;
   } catch (error) {

@@ -7,6 +7,8 @@ export { assertDockerAvailable } from './docker.js';
 export type { FleetHostSpec } from './types.js';
 export { removeFleetContainers } from './fleet.js';
 export { labUp, labDown, labStatus, type LabSpec, type LabHostStatus } from './lab.js';
+export type { LabTopology, LabTopologyHost, LabNetwork, LabRoute, LabHostAddress } from './topology/types.js';
+export { ensureLabImage, PLAYBOOK_PACKAGES } from './image/lab-image.js';
 export { execInContainer } from './exec.js';
 export { kubeClients, KUBECTL_VERSION, HELM_VERSION, type KubeClients } from './kube-clients.js';
 export {
@@ -23,3 +25,4 @@ export {
   type StandInUrls,
 } from './stand-ins/index.js';
 export { labPlanFrom, type LabPlan } from './lab-spec.js';
+export { LAB_ROUTER, PUBLIC_NETWORK } from './topology/from-inventory.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UnknownValueError } from '@meshbook/engine';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 import { tomlFile } from './toml-file.js';
 
@@ -37,6 +38,12 @@ describe('toml_file plan', () => {
     const [change] = tomlFile.definition.plan({ current: null, base: DEFAULT, baseError: null }, tomlFile.parse(params));
     expect(change!.content.after).toContain('SystemdCgroup = true');
     expect(change!.content.after).toContain('BinaryName = ""');
+  });
+
+  it('a base command not installed yet is known after apply (check mode on a fresh host)', () => {
+    expect(() => tomlFile.definition.plan({ current: null, base: null, baseError: 'exit code 127: not found', baseMissing: true }, tomlFile.parse(params))).toThrow(
+      UnknownValueError,
+    );
   });
 
   it('reports a failed base command', () => {

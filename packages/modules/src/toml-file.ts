@@ -1,6 +1,6 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
-import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import { MeshbookError, UnknownValueError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
 
 type TomlTable = Record<string, unknown>;
 
@@ -10,6 +10,8 @@ interface TomlFacts {
   /** Output of the base command (e.g. `containerd config default`), when one is given. */
   base: string | null;
   baseError: string | null;
+  /** The base command is not installed (exit 127): on a fresh host an earlier task installs it. */
+  baseMissing?: boolean;
 }
 
 const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
@@ -26,13 +28,15 @@ const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>
     const current = fileAt < 0 ? null : text.slice(fileAt, baseAt < 0 ? undefined : baseAt).replace(/\n$/, '');
     let base: string | null = null;
     let baseError: string | null = null;
+    let baseMissing = false;
     if (baseAt >= 0) {
       const out = text.slice(baseAt + 8);
       const failed = out.match(/===base-failed (\d+)\n?$/);
       if (failed) baseError = `exit code ${failed[1]}: ${out.slice(0, failed.index).trim().slice(-500)}`;
       else base = out;
+      baseMissing = failed?.[1] === '127';
     }
-    return { current, base, baseError };
+    return { current, base, baseError, baseMissing };
   },
 });
 
@@ -59,6 +63,11 @@ export const tomlFile = defineModule({
     .strict(),
   gather: (ctx, params) => ctx.fact(tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) })),
   plan(facts, params) {
+    if (facts.baseMissing) {
+      // check mode on a fresh host: the package task before this one is only planned, so the base
+      // exists only after apply (on a real run the missing command fails the task)
+      throw new UnknownValueError(`${params.path} from \`${params.baseCommand?.join(' ')}\`, not installed yet`);
+    }
     if (facts.baseError) {
       throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
     }

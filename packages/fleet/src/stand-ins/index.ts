@@ -1,4 +1,4 @@
-export { startStandIns, resumeStandIns, prepareStandInsTls, removeStandInsFiles, LABEL_ROLE, ROLE_STAND_INS, type StandIns } from './stand-ins.js';
+export { prepareStandIns, launchStandIns, resumeStandIns, prepareStandInsTls, removeStandInsFiles, LABEL_ROLE, ROLE_STAND_INS, type StandIns } from './stand-ins.js';
 export { trustLabCa, LAB_CA_HOST_PATH } from './trust.js';
 export {
   STAND_INS_HOSTNAME,

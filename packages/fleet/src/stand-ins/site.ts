@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { docker } from '../docker.js';
+import { ensureImage } from '../image/build.js';
 import { cacheDir } from '../image/cache.js';
 import { withLock } from '../image/lock.js';
 import { kubeClients, HELM_VERSION, KUBECTL_VERSION } from '../kube-clients.js';
@@ -51,7 +52,9 @@ const PACKAGED_DOUBLES = new Set(['kubeadm', 'kube-apiserver', 'kubelet', 'ciliu
  * ${XDG_CACHE_HOME:-~/.cache}/meshbook/stand-ins/site-<hash> (the doubles' files, the real clients'
  * versions, node, the host image, the charts' sources) and served read-only from there.
  */
-export async function ensureSite(hostImage: string, log: (line: string) => void): Promise<Site> {
+export async function ensureSite(log: (line: string) => void): Promise<Site> {
+  // containerd.io is made from the host image's own containerd (the lab's image has none)
+  const hostImage = await ensureImage(log);
   const doubles = builtDoubles();
   const hash = await siteHash(hostImage, doubles);
   const root = join(cacheDir(), 'stand-ins');

@@ -6,7 +6,7 @@ import { execInContainer } from '../exec.js';
 import { LABEL_FLEET, LABEL_HOST } from '../labels.js';
 import { ensureLabTls, type LabTls } from './lab-ca.js';
 import { SigningKeys } from './signing-keys.js';
-import { ensureSite, type SiteManifest } from './site.js';
+import { ensureSite, type Site, type SiteManifest } from './site.js';
 import { PATHS, STAND_INS_HOSTNAME, standInUrls, type StandInUrls } from './site-layout.js';
 import { SERVER_SCRIPT } from './server-script.js';
 
@@ -53,24 +53,39 @@ export function prepareStandInsTls(workDir: string, label: string): Promise<LabT
   return ensureLabTls(workPaths(workDir).tls, STAND_INS_HOSTNAME, label);
 }
 
-export interface StartStandInsOptions {
+/** What the stand-ins serve, ready before their container exists: the cached site and this start's signatures. */
+export interface PreparedStandIns {
+  site: Site;
+  keys: SigningKeys;
+}
+
+/** The site (built or found in the cache) and this lab's or fleet's signing keys and signatures. */
+export async function prepareStandIns(workDir: string, log: (line: string) => void): Promise<PreparedStandIns> {
+  const paths = workPaths(workDir);
+  const [site, keys] = await Promise.all([ensureSite(log), SigningKeys.ensure(paths.gnupg)]);
+  await writeSignatures(site.dir, site.manifest, keys, paths.www);
+  return { site, keys };
+}
+
+export interface LaunchStandInsOptions {
   fleetId: string;
   containerName: string;
+  /** Any image of the project's with python3 and curl (the host or lab image). */
   image: string;
   labels: Record<string, string>;
   workDir: string;
   tls: LabTls;
-  log: (line: string) => void;
 }
 
 /**
- * Starts the stand-ins container on every network of the fleet (name `stand-ins.meshbook.test`
- * on each), serving the cached site plus this start's signatures, and waits until it answers.
+ * Starts the stand-ins container on every network the fleet or lab has by now (name
+ * `stand-ins.meshbook.test` on each), serving the cached site plus this start's signatures, and
+ * waits until it answers. Its addresses are Docker's choice: started after the hosts, it never
+ * takes an address the inventory gives a host.
  */
-export async function startStandIns(options: StartStandInsOptions): Promise<StandIns> {
+export async function launchStandIns(prepared: PreparedStandIns, options: LaunchStandInsOptions): Promise<StandIns> {
+  const { site, keys } = prepared;
   const paths = workPaths(options.workDir);
-  const [site, keys] = await Promise.all([ensureSite(options.image, options.log), SigningKeys.ensure(paths.gnupg)]);
-  await writeSignatures(site.dir, site.manifest, keys, paths.www);
   const networks = await fleetNetworks(options.fleetId);
   if (networks.length === 0) throw new Error(`fleet ${options.fleetId} has no network for the stand-ins`);
   const [first, ...others] = networks;
