@@ -7,7 +7,7 @@ import { LAB_CA_HOST_PATH, execInContainer, labDown, labStatus, labUp, standInUr
 
 /** `lab up` on a lab that exists brings its stand-ins back with the same CA and keys; `lab down` removes them. */
 const id = `lab-test-${process.pid}`;
-const subnet = `172.30.${100 + Math.floor(Math.random() * 100)}.0/24`;
+const subnet = `10.231.${100 + Math.floor(Math.random() * 100)}.0/24`;
 const sshPort = 24000 + Math.floor(Math.random() * 900);
 let workDir = '';
 
@@ -25,7 +25,14 @@ async function statusOf(name: string) {
 describe('the lab keeps its stand-ins across lab up', () => {
   it('starts them with the lab, resumes them when stopped, removes their files on lab down', async () => {
     workDir = await mkdtemp(join(tmpdir(), 'meshbook-lab-resume-'));
-    const spec = { id, subnet, workDir, hosts: [{ name: 'node1', ip: subnet.replace('0/24', '11'), sshPort }] };
+    const spec = {
+      id,
+      workDir,
+      topology: {
+        networks: [{ name: 'net', subnet }],
+        hosts: [{ name: 'node1', addresses: [{ network: 'net', ip: subnet.replace('0/24', '11') }], sshPort, routes: [] }],
+      },
+    };
     expect(await labUp(spec)).toBe('started');
     const standIns = await statusOf('stand-ins');
     expect(standIns).toMatchObject({ role: 'stand-ins', state: 'running', sshPort: null });

@@ -54,6 +54,7 @@ export async function startLabTopology(labId: string, topology: LabTopology, wor
     await writeFile(join(workDir, 'known_hosts'), `${lines.join('\n')}\n`);
     log(`lab ${labId}: ${topology.hosts.length} host(s) on ${topology.networks.length} network(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
+    await standIns.catch(() => {}); // settled before cleaning up, so nothing is left half-written
     await removeFleetContainers(labId).catch(() => {});
     throw error;
   }
