@@ -99,6 +99,8 @@ export async function launchStandIns(prepared: PreparedStandIns, options: Launch
     HostConfig: {
       Binds: [`${site.dir}:${MOUNT.site}:ro`, `${paths.www}:${MOUNT.run}:ro`, `${paths.tls}:${MOUNT.tls}:ro`],
       NetworkMode: first,
+      // on every network, so it must never carry traffic between them (the lab's clusters stay apart)
+      Sysctls: { 'net.ipv4.ip_forward': '0' },
     },
     NetworkingConfig: { EndpointsConfig: { [first!]: { Aliases: [STAND_INS_HOSTNAME] } } },
   });
