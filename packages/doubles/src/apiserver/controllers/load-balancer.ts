@@ -1,7 +1,7 @@
 // What MetalLB's controller does for LoadBalancer Services, when MetalLB's CRDs and an
 // IPAddressPool (metallb.io/v1beta1) exist: an address from a pool (the one named by the
 // `metallb.io/address-pool` annotation, or any with autoAssign), honouring requested addresses
-// (`metallb.io/loadBalancerIPs`, spec.loadBalancerIP). Without a pool the Service stays pending,
+// (`metallb.io/loadBalancerIPs`, spec.loadBalancerIP) and `avoidBuggyIPs` (no .0 or .255). Without a pool the Service stays pending,
 // as in production.
 import { modify } from '../internal-client.js';
 import type { Context } from '../rest.js';
@@ -62,7 +62,8 @@ export const loadBalancer: Controller = {
       const requested = (annotation(svc, 'loadBalancerIPs') ?? svc.spec.loadBalancerIP ?? '').split(',').map((s: string) => s.trim()).filter(Boolean);
       let chosen: { ip: string; pool: string } | undefined;
       for (const pool of candidates) {
-        const addresses = (pool.spec?.addresses ?? []).flatMap((entry: string) => poolAddresses(entry));
+        const buggy = (ip: string) => pool.spec?.avoidBuggyIPs === true && (ip.endsWith('.0') || ip.endsWith('.255'));
+        const addresses = (pool.spec?.addresses ?? []).flatMap((entry: string) => poolAddresses(entry)).filter((ip: string) => !buggy(ip));
         const ip = requested.length ? requested.find((r: string) => addresses.includes(r) && !used.has(r)) : addresses.find((a: string) => !used.has(a));
         if (ip) {
           chosen = { ip, pool: pool.metadata.name };
