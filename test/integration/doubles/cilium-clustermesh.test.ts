@@ -125,6 +125,21 @@ describe('cilium double against two API server doubles', () => {
     expect(waited.stderr).toContain('Unable to determine status:  timeout while waiting for condition, last error: 3 nodes are not ready');
   });
 
+  it('enable refuses a cilium-ca whose key does not belong to its certificate, naming the fix', async () => {
+    const ca = json((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'get', 'secret', 'cilium-ca', '-o', 'json'])).stdout);
+    const other = json((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'get', 'secret', 'clustermesh-apiserver-admin-cert', '-o', 'json'])).stdout);
+    const patch = JSON.stringify({ data: { 'ca.key': other.data['tls.key'] } });
+    expect((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'patch', 'secret', 'cilium-ca', '--type', 'merge', '-p', patch])).code).toBe(0);
+    try {
+      const r = await lab.cilium(['clustermesh', 'enable', '--context', kzh.context, '--service-type', 'NodePort']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('Error: secret "cilium-ca" in namespace kube-system: ca.key does not belong to ca.crt');
+    } finally {
+      const restore = JSON.stringify({ data: { 'ca.key': ca.data['ca.key'] } });
+      expect((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'patch', 'secret', 'cilium-ca', '--type', 'merge', '-p', restore])).code).toBe(0);
+    }
+  });
+
   it('enable again on cluster 2 re-issues its certificates from the shared CA: connected', async () => {
     const r = await lab.cilium(['clustermesh', 'enable', '--context', kzh.context, '--service-type', 'NodePort']);
     expect(r.code).toBe(0);

@@ -43,8 +43,12 @@ async function ciliumVersion(client: KubeClient, ns: string): Promise<string> {
 async function ensureCa(ctx: CommandContext, client: KubeClient, ns: string): Promise<KeyPair> {
   const data = await readSecret(client, ns, caSecretName);
   if (data?.['ca.crt'] && data['ca.key']) {
+    const ca = { certPem: data['ca.crt'], keyPem: data['ca.key'] };
+    if (!keyMatches(ca)) {
+      throw new FatalError(`secret "${caSecretName}" in namespace ${ns}: ca.key does not belong to ca.crt; copy both keys again from the cluster whose CA this one should share`);
+    }
     ctx.log(`🔑 Found existing CA in secret ${caSecretName}`);
-    return { certPem: data['ca.crt'], keyPem: data['ca.key'] };
+    return ca;
   }
   if (data) throw new FatalError(`secret "${caSecretName}" exists but lacks ca.crt or ca.key; delete it or restore it from the cluster it was copied from`);
   const ca = generateCa();
