@@ -13,7 +13,7 @@ import { SelectorError, parseFieldSelector, parseLabelSelector } from './selecto
 import { AllocationError, type ServiceAllocator } from './service-allocation.js';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
 import { type KubeObject, type Store, listPrefix, objectKey } from './store.js';
-import { toTable, wantsTable, withTypeMeta } from './tables.js';
+import { partialMetadata, toTable, wantsMetadataOnly, wantsTable, withTypeMeta } from './tables.js';
 import { immutableChanges, invalidName, invalidObject, undecodable, unknownFields } from './validation.js';
 
 export interface Context {
@@ -57,6 +57,7 @@ function fieldManager(r: ResourceRequest): string {
 function output(r: ResourceRequest, object: KubeObject): unknown {
   const typed = withTypeMeta(r.kind, object);
   if (wantsTable(r.accept)) return toTable(r.kind, [typed], typed.metadata.resourceVersion ?? '', r.query.get('includeObject'));
+  if (wantsMetadataOnly(r.accept)) return partialMetadata(typed);
   return typed;
 }
 
@@ -181,6 +182,7 @@ export function list(ctx: Context, r: ResourceRequest): Reply {
     .map((o) => withTypeMeta(r.kind, o));
   const resourceVersion = String(ctx.store.resourceVersion);
   if (wantsTable(r.accept)) return { status: 200, body: toTable(r.kind, items, resourceVersion, r.query.get('includeObject')) };
+  if (wantsMetadataOnly(r.accept)) return { status: 200, body: { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, items: items.map(partialMetadata) } };
   return { status: 200, body: { kind: `${r.kind.kind}List`, apiVersion: apiVersionOf(r.kind), metadata: { resourceVersion }, items } };
 }
 
