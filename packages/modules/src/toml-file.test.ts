@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownValueError } from '@meshbook/engine';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 import { tomlFile } from './toml-file.js';
 
@@ -41,9 +40,10 @@ describe('toml_file plan', () => {
   });
 
   it('a base command not installed yet is known after apply (check mode on a fresh host)', () => {
-    expect(() => tomlFile.definition.plan({ current: null, base: null, baseError: 'exit code 127: not found', baseMissing: true }, tomlFile.parse(params))).toThrow(
-      UnknownValueError,
-    );
+    const changes = tomlFile.definition.plan({ current: null, base: null, baseError: 'exit code 127: not found', baseMissing: true }, tomlFile.parse(params));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.kind).toBe('toml_file.base_missing');
+    expect(changes[0]!.summary).toMatch(/known after apply: not installed yet/);
   });
 
   it('reports a failed base command', () => {

@@ -1,6 +1,7 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
-import { MeshbookError, UnknownValueError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
 
 type TomlTable = Record<string, unknown>;
 
@@ -13,6 +14,12 @@ interface TomlFacts {
   /** The base command is not installed (exit 127): on a fresh host an earlier task installs it. */
   baseMissing?: boolean;
 }
+
+/** The whole file, written; mode as a number. */
+type TomlChange =
+  | Change<'toml_file.content', { path: string; content: string; mode: number }>
+  /** The base command is not installed yet (check mode before its package task ran). */
+  | Change<'toml_file.base_missing', { base: string }>;
 
 const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
   name: 'toml_file.state',
@@ -61,12 +68,21 @@ export const tomlFile = defineModule({
       mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").default('0644'),
     })
     .strict(),
-  gather: (ctx, params) => ctx.fact(tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) })),
-  plan(facts, params) {
+  facts: (params) => tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) }),
+  plan(facts, params): TomlChange[] {
     if (facts.baseMissing) {
-      // check mode on a fresh host: the package task before this one is only planned, so the base
-      // exists only after apply (on a real run the missing command fails the task)
-      throw new UnknownValueError(`${params.path} from \`${params.baseCommand?.join(' ')}\`, not installed yet`);
+      // Check mode on a fresh host: the package task before this one is only planned, so the
+      // file's content is known after apply. On a real run the install has happened by now (its
+      // change dropped the cached facts); if the command is still missing, apply says so.
+      const base = params.baseCommand?.join(' ') ?? '';
+      return [
+        {
+          kind: 'toml_file.base_missing',
+          target: params.path,
+          summary: `write ${params.path} from \`${base}\` (known after apply: not installed yet)`,
+          payload: { base },
+        },
+      ];
     }
     if (facts.baseError) {
       throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
@@ -82,16 +98,23 @@ export const tomlFile = defineModule({
         target: params.path,
         summary: facts.current === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
         content: { path: params.path, before: facts.current, after },
+        payload: { path: params.path, content: after, mode: parseInt(params.mode, 8) },
       },
     ];
   },
-  async apply(ctx, changes, params) {
+  async apply(ctx, changes) {
     for (const change of changes) {
-      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${params.path})"`);
-      await ctx.put(params.path, change.content.after, { mode: parseInt(params.mode, 8) });
+      if (change.kind === 'toml_file.base_missing') {
+        throw new MeshbookError('MODULE_FAILED', `base command \`${change.payload.base}\` is not installed on ${ctx.host}`, {
+          hint: 'install the package that provides it in an earlier task',
+        });
+      }
+      const { payload } = change;
+      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${payload.path})"`);
+      await ctx.put(payload.path, payload.content, { mode: payload.mode });
     }
   },
-  invalidates: ['toml_file.state'],
+  invalidates: [tomlFact],
 });
 
 function parseOrThrow(text: string, what: string): TomlTable {

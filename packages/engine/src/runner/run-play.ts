@@ -1,5 +1,6 @@
 import { computeBatches } from './batches.js';
 import { HandlerQueue } from './handlers.js';
+import { NotKnownYet, PlayEvaluations } from './evaluate-task.js';
 import { FactPrefetcher } from './prefetch.js';
 import { createHostContext } from './host-context.js';
 import { mergeHostVars, selectPlayHosts } from './hosts.js';
@@ -51,16 +52,22 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
         check: run.check,
         hostvars: varsOf,
         lookupResult: (host, ref) => run.hosts.get(host)?.registered.get(ref),
+        hostFacts: () => {
+          const facts = run.hosts.get(name)?.facts;
+          if (!facts) throw new NotKnownYet('host facts', `host "${name}"'s facts`);
+          return facts;
+        },
       });
       contexts.set(name, ctx);
     }
     return ctx;
   };
 
+  const evaluations = new PlayEvaluations(hostContext);
   const batches = computeBatches(hosts, play.serial);
   for (const [index, batch] of batches.entries()) {
     if (run.stopped) return;
-    await runBatch(run, play, position.index, batch, { index: index + 1, of: batches.length }, hostContext);
+    await runBatch(run, play, position.index, batch, { index: index + 1, of: batches.length }, hostContext, evaluations);
     const moreToDo = index < batches.length - 1 || position.morePlays;
     // Ansible ends the playbook when a whole batch failed: nothing is left that could succeed as planned.
     if (!run.stopped && moreToDo && batch.every((h) => h.state !== 'live')) {
@@ -76,11 +83,17 @@ async function runBatch(
   batch: readonly HostRuntime[],
   position: { index: number; of: number },
   hostContext: (host: string) => HostContext,
+  evaluations: PlayEvaluations,
 ): Promise<void> {
   const started = Date.now();
   run.emit({ type: 'play.start', play: play.name, hosts: batch.map((h) => h.name), batch: position });
   const handlers = new HandlerQueue(run, play, playIndex);
-  const scope: PlayScope = { play, hostContext, notify: (host, names) => handlers.notify(host, names) };
+  const scope: PlayScope = {
+    play,
+    hostContext,
+    evaluate: (task, host, item) => evaluations.evaluate(task, host, item),
+    notify: (host, names) => handlers.notify(host, names),
+  };
   const afterTask = () => checkThresholds(run, play, batch);
   const prefetcher = new FactPrefetcher(run, scope, play.tasks);
 

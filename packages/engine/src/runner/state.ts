@@ -3,6 +3,8 @@ import { MeshbookError } from '../errors.js';
 import type { HostCounts, MeshbookEvent } from '../events/types.js';
 import type { InventoryHost } from '../inventory/types.js';
 import { FactCache } from '../module/facts.js';
+import { hostFacts } from '../module/host-facts.js';
+import type { HostFacts } from '../module/host-facts.js';
 import { redactDeep } from '../secret.js';
 import { LocalTransport } from '../transport/local.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
@@ -31,6 +33,8 @@ export interface HostRuntime {
   /** Registered results by name; they outlive the play, as in Ansible. */
   readonly registered: Map<string, TaskResult>;
   connection?: Promise<Target>;
+  /** Read from the host when a task's params first ask (host.facts), then kept for the run. */
+  facts?: HostFacts;
 }
 
 export const emptyCounts = (): HostCounts => ({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, roundTrips: 0 });
@@ -107,6 +111,12 @@ export class RunState {
       return { transport, facts: new FactCache(transport, { signal: this.commandSignal }) };
     });
     return host.connection;
+  }
+
+  /** The host's facts, read once per run (with the play's batch when prefetch sees who needs them). */
+  async hostFacts(host: HostRuntime): Promise<HostFacts> {
+    host.facts ??= await (await this.connection(host)).facts.get(hostFacts(null));
+    return host.facts;
   }
 
   /** The controller's own transport, for `delegateTo: 'localhost'`; one per run. */

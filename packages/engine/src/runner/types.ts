@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AnyModule, ModuleOutput, ModuleParamsInput, ModuleResult } from '../module/contract.js';
+import type { HostFacts } from '../module/host-facts.js';
 import type { KnownAfterApply } from '../module/unknown.js';
 import type { Vars } from '../inventory/types.js';
 import type { Become } from '../transport/types.js';
@@ -35,6 +36,11 @@ export interface HostContext {
   readonly name: string;
   /** Merged variables (precedence: all < parent group < child group < host < play vars < extra vars). */
   readonly vars: Readonly<Vars>;
+  /**
+   * What the host is (OS id and codename, architecture, addresses, init system), read from it once
+   * a task's params ask; params that read it are evaluated once the host is connected.
+   */
+  readonly facts: HostFacts;
   /** Group name -> host names, from the inventory. */
   readonly groups: Readonly<Record<string, readonly string[]>>;
   /** This host's groups. */
@@ -47,8 +53,8 @@ export interface HostContext {
   /** A result registered on this host, or on `host`. Undefined if the task has not run there. */
   result<O>(ref: ResultRef<O>, host?: string): TaskResult<O> | undefined;
   /**
-   * A registered output, known or thrown: in check mode a value that exists only after apply throws
-   * UnknownValueError, and the runner reports the task as a planned change "known after apply".
+   * A registered output. In check mode a value that exists only after apply is thrown (a
+   * KnownAfterApply), and the task whose params read it is reported as a planned change.
    */
   output<O>(ref: ResultRef<O>, host?: string): O;
 }

@@ -1,11 +1,12 @@
 import { MeshbookError, messageOf } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
-import { UnknownValueError } from '../module/unknown.js';
+import { zodProblems } from '../module/validation.js';
 import { serialProblem } from './batches.js';
-import { RegisteredResultUnavailable, createHostContext } from './host-context.js';
+import { NotKnownYet, evaluateTask, loopItems } from './evaluate-task.js';
+import { createHostContext } from './host-context.js';
 import { groupMembers, mergeHostVars, selectPlayHosts } from './hosts.js';
 import type { SelectionOptions } from './options.js';
-import { paramIssues, resolveParams, taskName, taskPath } from './params.js';
+import { taskName, taskPath } from './params.js';
 import { selectedByTags } from './tags.js';
 import type { HostContext, Play, Playbook, Task } from './types.js';
 
@@ -53,7 +54,10 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
         check: false,
         hostvars: (other) => (inventory.hosts.has(other) ? mergeHostVars(inventory, other, play, options.extraVars) : undefined),
         lookupResult: (_host, ref) => {
-          throw new RegisteredResultUnavailable(ref);
+          throw new NotKnownYet('registered result', `registered result "${ref}"`);
+        },
+        hostFacts: () => {
+          throw new NotKnownYet('host facts', `host "${host}"'s facts`);
         },
       }),
     );
@@ -118,21 +122,20 @@ function checkTask(task: Task, where: string, play: Play, contexts: readonly Hos
   }
 
   if (typeof task.params !== 'function') {
-    const parsed = paramIssues(task.module, task.params);
-    if (!parsed.ok) for (const issue of parsed.issues) add(`${where}: ${issue}`);
+    const invalid = task.module.atBoundary(task.params).invalid;
+    if (invalid) for (const problem of zodProblems(invalid)) add(`${where}: ${problem}`);
     return;
   }
   // Dynamic params: evaluated per host as the run would, skipping what needs registered results.
   for (const ctx of contexts) {
     try {
-      const items = task.loop === undefined ? [undefined] : typeof task.loop === 'function' ? task.loop(ctx) : task.loop;
-      for (const item of items) {
-        if (task.when && !task.when(ctx, item)) continue;
-        const parsed = paramIssues(task.module, resolveParams(task, ctx, item));
-        if (!parsed.ok) for (const issue of parsed.issues) add(`${where} on host "${ctx.name}": ${issue}`);
+      for (const item of loopItems(task, ctx) ?? [undefined]) {
+        const evaluation = evaluateTask(task, ctx, item);
+        if (evaluation.skip !== undefined || !evaluation.boundary.invalid) continue;
+        for (const problem of zodProblems(evaluation.boundary.invalid)) add(`${where} on host "${ctx.name}": ${problem}`);
       }
     } catch (error) {
-      if (error instanceof RegisteredResultUnavailable || error instanceof UnknownValueError) continue;
+      if (error instanceof NotKnownYet) continue;
       const message = messageOf(error);
       // host.var() errors already name the host.
       add(message.startsWith(`host "${ctx.name}"`) ? `${where}: ${message}` : `${where} on host "${ctx.name}": ${message}`);

@@ -1,5 +1,5 @@
-import { handler, resultRef, task, type HostContext } from '@meshbook/engine';
-import { apt, aptKey, aptRepository, command, systemd, tomlFile, type CommandOutput } from '@meshbook/modules';
+import { handler, task, type HostContext } from '@meshbook/engine';
+import { apt, aptKey, aptRepository, systemd, tomlFile } from '@meshbook/modules';
 import { z } from 'zod';
 import type { Role } from './role.js';
 
@@ -11,7 +11,6 @@ const containerdVars = z.object({
   apt_upgrade: z.boolean().default(true),
 });
 
-const osCodename = resultRef<CommandOutput>('os_codename');
 const fromDocker = (host: HostContext) => containerdVars.parse(host.vars).containerd_source === 'docker';
 const RESTART = 'restart containerd';
 
@@ -24,11 +23,6 @@ export function containerdRole(): Role {
   return {
     name: 'containerd',
     tasks: [
-      task(command, { argv: ['sh', '-c', '. /etc/os-release && echo "$VERSION_CODENAME"'], readOnly: true }, {
-        name: 'distribution codename (read-only)',
-        register: osCodename,
-        when: fromDocker,
-      }),
       task(aptKey, (host) => ({ name: 'docker', url: `${containerdVars.parse(host.vars).docker_repo_url}/gpg` }), {
         name: "Docker's apt key, dearmored into /etc/apt/keyrings",
         when: fromDocker,
@@ -38,7 +32,7 @@ export function containerdRole(): Role {
         (host) => ({
           name: 'containerd',
           uri: containerdVars.parse(host.vars).docker_repo_url,
-          suite: host.output(osCodename).stdout.trim(),
+          suite: host.facts.os.codename,
           components: ['stable'],
           signedBy: '/etc/apt/keyrings/docker.gpg',
         }),

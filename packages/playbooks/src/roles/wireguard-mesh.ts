@@ -1,4 +1,4 @@
-import { KnownAfterApply, MeshbookError, resultRef, task, type HostContext } from '@meshbook/engine';
+import { resultRef, task, type HostContext } from '@meshbook/engine';
 import { apt, sysctl, wireguardInterface, wireguardKey, wireguardPeers, type MeshMember } from '@meshbook/modules';
 import { wireguardMemberVars } from '../clustermesh/vars.js';
 import type { Role } from './role.js';
@@ -83,12 +83,10 @@ export function wireguardMeshRole(options: WireguardMeshOptions = {}): Role {
   };
 }
 
-/** A member's public key: known, known after apply (check mode on a fresh member), or an error. */
-function publicKeyOf(host: HostContext, member: string): string | KnownAfterApply {
-  const output = host.result(wireguardPublicKey, member)?.output;
-  if (output instanceof KnownAfterApply) return output;
-  if (output?.publicKey) return output.publicKey;
-  throw new MeshbookError('BAD_INPUT', `no WireGuard public key from ${member}`, {
-    hint: `${member} must run in the same play (check --limit) and reach the key task`,
-  });
+/**
+ * A member's public key, registered by its key task. In check mode on a fresh member it is known
+ * only after apply: reading it throws, and the engine reports the interface task as a planned change.
+ */
+function publicKeyOf(host: HostContext, member: string): string {
+  return host.output(wireguardPublicKey, member).publicKey;
 }
