@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { User } from './auth.js';
 import { applyDefaults } from './defaults.js';
+import { decodingError } from './decoding.js';
 import { deepEqual } from './equality.js';
 import { apiVersionOf, type ResourceKind } from './kinds.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './managed-fields.js';
@@ -13,7 +14,7 @@ import { SelectorError, parseFieldSelector, parseLabelSelector } from './selecto
 import { AllocationError, type ServiceAllocator } from './service-allocation.js';
 import { ApiError, alreadyExists, badRequest, conflict, invalid, methodNotAllowed, notFound, unsupportedMediaType } from './status.js';
 import { type KubeObject, type Store, listPrefix, objectKey } from './store.js';
-import { partialMetadata, toTable, wantsMetadataOnly, wantsTable, withTypeMeta } from './tables.js';
+import { toTable, wantsTable, withTypeMeta } from './tables.js';
 import { immutableChanges, invalidName, invalidObject, undecodable, unknownFields } from './validation.js';
 
 export interface Context {
@@ -57,7 +58,6 @@ function fieldManager(r: ResourceRequest): string {
 function output(r: ResourceRequest, object: KubeObject): unknown {
   const typed = withTypeMeta(r.kind, object);
   if (wantsTable(r.accept)) return toTable(r.kind, [typed], typed.metadata.resourceVersion ?? '', r.query.get('includeObject'));
-  if (wantsMetadataOnly(r.accept)) return partialMetadata(typed);
   return typed;
 }
 
@@ -80,7 +80,7 @@ function checkTypeMeta(r: ResourceRequest, object: KubeObject, required: boolean
 }
 
 function checkFields(r: ResourceRequest, object: KubeObject): string[] {
-  const undecodableData = undecodable(r.kind, object);
+  const undecodableData = undecodable(r.kind, object) ?? decodingError(r.kind, object);
   if (undecodableData) throw badRequest(undecodableData);
   // Warn is the server's default; unknown fields are dropped unless the request is refused
   const directive = r.query.get('fieldValidation') ?? 'Warn';
@@ -182,7 +182,6 @@ export function list(ctx: Context, r: ResourceRequest): Reply {
     .map((o) => withTypeMeta(r.kind, o));
   const resourceVersion = String(ctx.store.resourceVersion);
   if (wantsTable(r.accept)) return { status: 200, body: toTable(r.kind, items, resourceVersion, r.query.get('includeObject')) };
-  if (wantsMetadataOnly(r.accept)) return { status: 200, body: { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, items: items.map(partialMetadata) } };
   return { status: 200, body: { kind: `${r.kind.kind}List`, apiVersion: apiVersionOf(r.kind), metadata: { resourceVersion }, items } };
 }
 
