@@ -198,6 +198,8 @@ nodeRegistration:
     expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([['m1', 'Ready', 'control-plane'], ['w1', 'Ready', '<none>']]);
     expect(rows[0]![4]).toBe('v1.31.9');
     expect((await kubectl('m1', 'get nodes -l lab.meshbook.io/role=worker -o name')).stdout.trim()).toBe('node/w1');
+    const internalIp = await kubectl('m1', `get node w1 -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}'`);
+    expect(internalIp.stdout).toBe(fleet().host('w1').ip);
     // the heartbeat: a Lease per node, renewed
     expect((await kubectl('m1', 'get lease -n kube-node-lease -o name')).stdout.trim().split('\n').sort()).toEqual(['lease.coordination.k8s.io/m1', 'lease.coordination.k8s.io/w1']);
     expect((await sh('w1', 'journalctl -u kubelet --no-pager -o cat | grep -c "Error updating node status"; true')).stdout.trim()).toBe('0');
