@@ -73,7 +73,7 @@ export async function init(options: InitOptions, layout: Layout, io: Output): Pr
   if (!skipped('wait-control-plane')) {
     io.out('[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"');
     // the double's stand-in for the static pod: a unit the kubelet would otherwise have started
-    writeFileSync(join(layout.systemdDir, APISERVER_UNIT), apiServerUnit(config, layout), { mode: 0o644 });
+    writeFileSync(join(layout.systemdDir, APISERVER_UNIT), apiServerUnit(config), { mode: 0o644 });
     systemctl('daemon-reload');
     systemctl('enable', '--now', APISERVER_UNIT);
     await waitForKubelet(io.out).catch((e: Error) => { throw phaseError('wait-control-plane', e.message); });
