@@ -145,7 +145,8 @@ describe('cilium double against two API server doubles', () => {
     expect(r.code).toBe(0);
     for (const c of lab.clusters) {
       const s = await lab.cilium(['clustermesh', 'status', '--context', c.context, '--wait', '--wait-duration', '60s']);
-      expect(s.stderr).toBe('');
+      const logs = lab.clusters.map((x) => `--- ${x.name} clustermesh-apiserver log\n${lab.daemonLog(x.name)}`).join('\n');
+      expect(s.stderr, `${s.stdout}\n${logs}`).toBe('');
       expect(s.code).toBe(0);
       const n = c === ayk ? 3 : 2;
       expect(s.stdout).toContain(`✅ All ${n} nodes are connected to all clusters [min:1 / avg:1.0 / max:1]`);
