@@ -3,7 +3,7 @@ import { HandlerQueue } from './handlers.js';
 import { NotKnownYet, PlayEvaluations } from './evaluate-task.js';
 import { FactPrefetcher } from './prefetch.js';
 import { createHostContext } from './host-context.js';
-import { mergeHostVars, selectPlayHosts } from './hosts.js';
+import { playHostVars, selectPlayHosts } from './hosts.js';
 import { taskName, taskPath } from './params.js';
 import type { PlayScope } from './run-host-task.js';
 import { runTaskOnBatch } from './run-task.js';
@@ -37,7 +37,7 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
   const varsOf = (host: string): Vars | undefined => {
     if (!inventory.hosts.has(host)) return undefined;
     let vars = varsCache.get(host);
-    if (!vars) varsCache.set(host, (vars = mergeHostVars(inventory, host, play, extraVars)));
+    if (!vars) varsCache.set(host, (vars = playHostVars(inventory, host, play, extraVars)));
     return vars;
   };
   const contexts = new Map<string, HostContext>();

@@ -4,7 +4,7 @@ import { zodProblems } from '../module/validation.js';
 import { serialProblem } from './batches.js';
 import { NotKnownYet, evaluateTask, loopItems } from './evaluate-task.js';
 import { createHostContext } from './host-context.js';
-import { groupMembers, mergeHostVars, selectPlayHosts } from './hosts.js';
+import { groupMembers, playHostVars, selectPlayHosts } from './hosts.js';
 import type { SelectionOptions } from './options.js';
 import { taskName, taskPath } from './params.js';
 import { selectedByTags } from './tags.js';
@@ -48,11 +48,11 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
     const contexts = hosts.map((host) =>
       createHostContext({
         name: host,
-        vars: mergeHostVars(inventory, host, play, options.extraVars),
+        vars: playHostVars(inventory, host, play, options.extraVars),
         groups,
         groupNames: inventory.hosts.get(host)?.groups ?? [],
         check: false,
-        hostvars: (other) => (inventory.hosts.has(other) ? mergeHostVars(inventory, other, play, options.extraVars) : undefined),
+        hostvars: (other) => (inventory.hosts.has(other) ? playHostVars(inventory, other, play, options.extraVars) : undefined),
         lookupResult: (_host, ref) => {
           throw new NotKnownYet('registered result', `registered result "${ref}"`);
         },
