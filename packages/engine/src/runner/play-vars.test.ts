@@ -29,3 +29,16 @@ describe('definePlay: tasks see the varsSchema output as host.vars', () => {
     expect(() => validatePlaybook({ name: 'pb', plays: [play] }, h.options.inventory)).toThrow(/host "a": variable "port"/);
   });
 });
+
+describe('task evaluation', () => {
+  it('params that read nothing changing are evaluated once per host: validation, prefetch and the run share it', async () => {
+    const h = harness({ a: {}, b: {} });
+    const calls: string[] = [];
+    await h.run({
+      name: 'pb',
+      plays: [{ name: 'p', hosts: 'all', tasks: [task(setting, (host) => (calls.push(host.name), { path: '/x', value: host.name }))] }],
+    });
+    expect(calls.sort()).toEqual(['a', 'b']);
+    expect(results(h.events)).toEqual(['setting@a=changed', 'setting@b=changed']);
+  });
+});

@@ -1,6 +1,7 @@
 import { computeBatches } from './batches.js';
 import { HandlerQueue } from './handlers.js';
-import { NotKnownYet, PlayEvaluations } from './evaluate-task.js';
+import { NotKnownYet } from './evaluate-task.js';
+import type { PlayEvaluations } from './evaluate-task.js';
 import { FactPrefetcher } from './prefetch.js';
 import { createHostContext } from './host-context.js';
 import { playHostVars, selectPlayHosts } from './hosts.js';
@@ -63,7 +64,7 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
     return ctx;
   };
 
-  const evaluations = new PlayEvaluations(hostContext);
+  const evaluations = run.evaluations.of(play);
   const batches = computeBatches(hosts, play.serial);
   for (const [index, batch] of batches.entries()) {
     if (run.stopped) return;
@@ -91,7 +92,7 @@ async function runBatch(
   const scope: PlayScope = {
     play,
     hostContext,
-    evaluate: (task, host, item) => evaluations.evaluate(task, host, item),
+    evaluate: (task, host, item) => evaluations.evaluate(task, hostContext(host), item),
     notify: (host, names) => handlers.notify(host, names),
   };
   const afterTask = () => checkThresholds(run, play, batch);

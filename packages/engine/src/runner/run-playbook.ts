@@ -5,6 +5,7 @@ import { runPlay } from './run-play.js';
 import { RunState } from './state.js';
 import type { Playbook } from './types.js';
 import { validatePlaybook } from './validate.js';
+import { RunEvaluations } from './evaluate-task.js';
 
 /**
  * Runs a playbook: Ansible's linear strategy with typed tasks. Bad input throws a BAD_INPUT
@@ -12,9 +13,10 @@ import { validatePlaybook } from './validate.js';
  * the returned summary, never by writing to the terminal.
  */
 export async function runPlaybook(playbook: Playbook, options: RunPlaybookOptions): Promise<RunSummary> {
-  if (options.validate !== false) validatePlaybook(playbook, options.inventory, options);
+  const evaluations = new RunEvaluations();
+  if (options.validate !== false) validatePlaybook(playbook, options.inventory, options, evaluations);
   const started = Date.now();
-  const run = new RunState(options);
+  const run = new RunState(options, evaluations);
   const targeted = [...new Set(listHosts(playbook, options.inventory, options).flatMap((p) => p.hosts))];
   for (const host of targeted) run.host(host);
   run.emit({

@@ -10,6 +10,7 @@ import { LocalTransport } from '../transport/local.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
 import type { Transport } from '../transport/types.js';
 import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
+import { RunEvaluations } from './evaluate-task.js';
 import { groupMembers } from './hosts.js';
 import type { RunPlaybookOptions } from './options.js';
 import type { TaskResult } from './types.js';
@@ -59,7 +60,11 @@ export class RunState {
   readonly #onSignal = () => this.#interrupt();
   readonly #lockRequest: HostLockRequest | undefined;
 
-  constructor(readonly options: RunPlaybookOptions) {
+  constructor(
+    readonly options: RunPlaybookOptions,
+    /** Task evaluations per play, kept from validation on. */
+    readonly evaluations: RunEvaluations = new RunEvaluations(),
+  ) {
     this.queue = new PQueue({ concurrency: Math.max(1, options.forks ?? 16) });
     this.groups = groupMembers(options.inventory);
     this.check = options.check === true;
