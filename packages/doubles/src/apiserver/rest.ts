@@ -41,6 +41,7 @@ export interface Reply {
   warnings?: string[];
 }
 
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export const timestamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -355,6 +356,9 @@ export function remove(ctx: Context, r: ResourceRequest, body: unknown): Reply {
   }
   if (preconditions.resourceVersion && preconditions.resourceVersion !== live.metadata.resourceVersion) {
     throw conflict(target(r), `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`);
+  }
+  if (r.kind.group === '' && r.kind.kind === 'Namespace' && IMMORTAL_NAMESPACES.has(live.metadata.name)) {
+    throw new ApiError(403, 'Forbidden', `namespaces "${live.metadata.name}" is forbidden: this namespace may not be deleted`, { name: live.metadata.name, kind: 'namespaces' });
   }
   if (isDryRun(r)) return { status: 200, body: output(r, live) };
   if ((live.metadata.finalizers ?? []).length) {
