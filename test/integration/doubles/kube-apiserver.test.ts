@@ -77,6 +77,24 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
   }, 60_000);
 
+  it('a DaemonSet rolls out on the Ready nodes its nodeSelector admits', async () => {
+    const renewing = setInterval(() => void renewLease('worker-1').catch(() => undefined), 1000);
+    try {
+      await renewLease('worker-1');
+      expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
+      const daemonSet = (name: string, nodeSelector?: Record<string, string>) => ({
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'kube-system' },
+        spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { ...(nodeSelector ? { nodeSelector } : {}), containers: [{ name: 'agent', image: 'busybox:1.36' }] } } },
+      });
+      await api.kubectl(['apply', '-f', '-'], { input: list([daemonSet('agent'), daemonSet('nowhere', { 'node-role.kubernetes.io/gpu': '' })]) });
+      expect(await api.kubectl(['rollout', 'status', '-n', 'kube-system', 'daemonset/agent', '--timeout=20s'])).toMatchObject({ code: 0, stdout: 'daemon set "agent" successfully rolled out\n' });
+      expect((await api.kubectl(['get', 'ds', '-n', 'kube-system', 'agent'])).stdout).toMatch(/agent\s+1\s+1\s+1\s+1\s+1\s+<none>/);
+      expect((await api.kubectl(['get', 'ds', '-n', 'kube-system', 'nowhere', '-o', 'jsonpath={.status.desiredNumberScheduled}'])).stdout).toBe('0');
+    } finally {
+      clearInterval(renewing);
+    }
+  });
+
   it('kubectl apply --server-side twice: the second apply changes nothing; conflicts need --force-conflicts', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'default' }, data: { a: '1', b: '2' } };
     const first = await api.kubectl(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(cm) });
