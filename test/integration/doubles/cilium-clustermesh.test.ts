@@ -205,6 +205,9 @@ describe('cilium double against two API server doubles', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✅ \[cilium-test-1\] All \d+ tests \(\d+ actions\) successful/);
+    const one = await lab.cilium(['connectivity', 'test', '--context', ayk.context, '--multi-cluster', kzh.context, '--test', 'clustermesh-peer']);
+    expect(one.stdout).toContain('🏃[cilium-test-1] Running 1 tests ...');
+    expect(one.stdout).toContain('All 1 tests (2 actions) successful, 4 tests skipped');
   });
 
   it('an endpoint named <peer>.mesh.cilium.io resolves through the agents\' hostAliases, as the chart configures it', async () => {
