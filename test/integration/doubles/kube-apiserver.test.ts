@@ -132,11 +132,11 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
   });
 
   it('kubectl get --watch prints the changes as they happen', async () => {
+    await api.kubectl(['create', 'cm', 'watched']);
     const watcher = spawn(kubectlPath, ['--kubeconfig', join(api.dir, 'admin.kubeconfig'), '--cache-dir', join(api.dir, 'kube-cache'), 'get', 'cm', 'watched', '--watch', '--output-watch-events'], { env: { PATH: process.env.PATH, HOME: api.dir } });
     let out = '';
     watcher.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
-      await api.kubectl(['create', 'cm', 'watched']);
       await until(() => out.includes('ADDED'));
       await api.kubectl(['label', 'cm', 'watched', 'seen=yes']);
       await until(() => out.includes('MODIFIED'));
