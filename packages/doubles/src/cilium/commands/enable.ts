@@ -67,7 +67,8 @@ async function ensureCa(ctx: CommandContext, client: KubeClient, ns: string): Pr
 async function ensureCertSecret(client: KubeClient, ns: string, name: string, ca: KeyPair, spec: LeafSpec): Promise<boolean> {
   const data = await readSecret(client, ns, name);
   const current = data?.['tls.crt'] && data['tls.key'] ? { certPem: data['tls.crt'], keyPem: data['tls.key'] } : undefined;
-  if (current && chainsTo(current.certPem, ca.certPem) && keyMatches(current) && data?.['ca.crt'] === ca.certPem) return false;
+  // Kept when signed by the current CA, whoever issued it (the chart's helm certgen included).
+  if (current && chainsTo(current.certPem, ca.certPem) && keyMatches(current)) return false;
   const leaf = issueCertificate(ca, spec);
   const body: KubeObject = {
     apiVersion: 'v1',
