@@ -102,7 +102,9 @@ describe('cilium double on the lab chart, installed by helm as seed 000 does', (
     expect((await lab.cilium(['clustermesh', 'enable', '--context', ayk.context, '--service-type', 'NodePort'])).code).toBe(0);
     const ca = JSON.parse((await lab.kubectl(ayk.context, ['-n', 'kube-system', 'get', 'secret', 'cilium-ca', '-o', 'json'])).stdout);
     await lab.kubectl(kzh.context, ['-n', 'kube-system', 'delete', 'secret', 'cilium-ca', '--ignore-not-found']);
-    expect((await lab.kubectl(kzh.context, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cilium-ca', namespace: 'kube-system' }, data: ca.data }))).code).toBe(0);
+    // As the seed's `kubectl get -o yaml | kubectl create -f -`: labels and annotations come along.
+    const copy = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cilium-ca', namespace: 'kube-system', labels: ca.metadata.labels, annotations: ca.metadata.annotations }, type: ca.type, data: ca.data };
+    expect((await lab.kubectl(kzh.context, ['create', '-f', '-'], JSON.stringify(copy))).code).toBe(0);
     expect((await lab.cilium(['clustermesh', 'enable', '--context', kzh.context, '--service-type', 'NodePort'])).code).toBe(0);
     const connect = await lab.cilium(['clustermesh', 'connect', '--context', ayk.context, '--destination-context', kzh.context]);
     expect(connect.code, connect.stderr).toBe(0);
@@ -121,6 +123,18 @@ describe('cilium double on the lab chart, installed by helm as seed 000 does', (
       const j = JSON.parse(s.stdout);
       const peer = lab.clusters.find((o) => o !== c)!.name;
       expect(j.connectivity.clusters[peer].connected).toBe(j.connectivity.total);
+    }
+  });
+
+  it('a later helm upgrade that renders the clustermesh-apiserver adopts what enable created, and the mesh holds', async () => {
+    for (const c of lab.clusters) {
+      const r = await helm(c.context, ['upgrade', '-n', 'kube-system', 'cilium', chartDir, '-f', join(lab.dir, `${c.name}.yaml`), '--set', 'clustermesh.useAPIServer=true']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    for (const c of lab.clusters) {
+      const s = await lab.cilium(['clustermesh', 'status', '--context', c.context, '--wait', '--wait-duration', '60s']);
+      expect(s.code, s.stdout + s.stderr).toBe(0);
+      expect(s.stdout).toContain('✅ All 1 nodes are connected to all clusters');
     }
   });
 });
