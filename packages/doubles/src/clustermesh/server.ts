@@ -107,12 +107,18 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastFailure = '';
   const loop = async () => {
     if (stopped) return;
     try {
       await syncOnce();
+      if (lastFailure) log('sync works again');
+      lastFailure = '';
     } catch (err) {
-      log(`sync failed: ${(err as Error).message}`);
+      // Said once per distinct failure, not every round.
+      const message = (err as Error).message;
+      if (message !== lastFailure) log(`sync failed: ${message}`);
+      lastFailure = message;
     }
     if (!stopped) timer = setTimeout(loop, config.syncIntervalMs);
   };
