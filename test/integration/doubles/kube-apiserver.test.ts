@@ -2,6 +2,7 @@
 // print and exit with against it is what they print and exit with against a real API server.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,22 @@ afterAll(async () => {
 /** Several objects in one kubectl input: a v1 List, which kubectl unpacks item by item. */
 const list = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
+/** A GET as the admin with a chosen Accept header, which kubectl cannot set. */
+async function rawGet(path: string, accept: string): Promise<any> {
+  const pki = join(api.dir, 'pki');
+  return new Promise((resolveBody, reject) => {
+    const request = httpsGet({
+      host: '127.0.0.1', port: api.port, path, headers: { Accept: accept },
+      ca: readFileSync(api.caCert), cert: readFileSync(join(pki, 'admin.crt')), key: readFileSync(join(pki, 'admin.key')),
+    }, (response) => {
+      let body = '';
+      response.on('data', (c: Buffer) => (body += c.toString()));
+      response.on('end', () => resolveBody(JSON.parse(body)));
+    });
+    request.on('error', reject);
+  });
+}
+
 /** What a kubelet does: renew its Lease in kube-node-lease, as the node. */
 async function renewLease(name: string): Promise<void> {
   const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') } };
@@ -50,6 +67,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect(JSON.parse(version.stdout).serverVersion.gitVersion).toBe('v1.31.9');
     const nodes = await api.kubectl(['get', 'nodes']);
     expect(nodes).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found\n' });
+    // what client-go's metadata client asks for (garbage collectors, operators)
+    const metadataOnly = await rawGet('/api/v1/namespaces', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    expect(metadataOnly.kind).toBe('PartialObjectMetadataList');
+    expect(metadataOnly.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
     const resources = await api.kubectl(['api-resources', '-o', 'name']);
     expect(resources.stdout.split('\n')).toEqual(expect.arrayContaining(['nodes', 'deployments.apps', 'customresourcedefinitions.apiextensions.k8s.io', 'leases.coordination.k8s.io']));
   });

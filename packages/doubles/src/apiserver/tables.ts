@@ -15,6 +15,15 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
 }
 
+/** The metadata-only clients' form (`as=PartialObjectMetadata` / `PartialObjectMetadataList`). */
+export function wantsMetadataOnly(accept: string | undefined): boolean {
+  return !!accept && /as=PartialObjectMetadata/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+export function partialMetadata(object: KubeObject): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
+}
+
 /** HumanDuration of k8s.io/apimachinery: "45s", "3m12s", "5h2m", "3d4h", "2y10d". */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);

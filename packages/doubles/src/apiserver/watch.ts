@@ -8,7 +8,7 @@ import type { Context, ResourceRequest } from './rest.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { badRequest, gone } from './status.js';
 import { type KubeObject, type StoreEvent, listPrefix } from './store.js';
-import { toTable, wantsTable, withTypeMeta } from './tables.js';
+import { partialMetadata, toTable, wantsMetadataOnly, wantsTable, withTypeMeta } from './tables.js';
 
 const BOOKMARK_EVERY_MS = 30_000;
 const MAX_TIMEOUT_SECONDS = 1800;
@@ -46,8 +46,11 @@ export function watch(ctx: Context, r: ResourceRequest, response: ServerResponse
   response.flushHeaders();
   // `kubectl get --watch` asks for Tables: each event then carries a one-row Table
   const asTable = wantsTable(r.accept);
+  const metadataOnly = wantsMetadataOnly(r.accept);
   const send = (type: string, object: KubeObject) => {
-    const body = asTable && type !== 'BOOKMARK' ? toTable(r.kind, [object], object.metadata.resourceVersion ?? '', r.query.get('includeObject')) : object;
+    const body = type === 'BOOKMARK' ? object
+      : asTable ? toTable(r.kind, [object], object.metadata.resourceVersion ?? '', r.query.get('includeObject'))
+      : metadataOnly ? partialMetadata(object) : object;
     response.write(`${JSON.stringify({ type, object: body })}\n`);
   };
   const visible = new Set<string>();
