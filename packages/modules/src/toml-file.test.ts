@@ -39,6 +39,13 @@ describe('toml_file plan', () => {
     expect(change!.content.after).toContain('BinaryName = ""');
   });
 
+  it('a base command not installed yet is known after apply (check mode on a fresh host)', () => {
+    const changes = tomlFile.definition.plan({ current: null, base: null, baseError: 'exit code 127: not found', baseMissing: true }, tomlFile.parse(params));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.kind).toBe('toml_file.base_missing');
+    expect(changes[0]!.summary).toMatch(/known after apply: not installed yet/);
+  });
+
   it('reports a failed base command', () => {
     expect(() => tomlFile.definition.plan({ current: null, base: null, baseError: 'exit code 127: not found' }, tomlFile.parse(params))).toThrow(/containerd config default failed/);
   });

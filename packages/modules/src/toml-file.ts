@@ -11,10 +11,15 @@ interface TomlFacts {
   /** Output of the base command (e.g. `containerd config default`), when one is given. */
   base: string | null;
   baseError: string | null;
+  /** The base command is not installed (exit 127): on a fresh host an earlier task installs it. */
+  baseMissing?: boolean;
 }
 
 /** The whole file, written; mode as a number. */
-type TomlChange = Change<'toml_file.content', { path: string; content: string; mode: number }>;
+type TomlChange =
+  | Change<'toml_file.content', { path: string; content: string; mode: number }>
+  /** The base command is not installed yet (check mode before its package task ran). */
+  | Change<'toml_file.base_missing', { base: string }>;
 
 const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
   name: 'toml_file.state',
@@ -30,13 +35,15 @@ const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>
     const current = fileAt < 0 ? null : text.slice(fileAt, baseAt < 0 ? undefined : baseAt).replace(/\n$/, '');
     let base: string | null = null;
     let baseError: string | null = null;
+    let baseMissing = false;
     if (baseAt >= 0) {
       const out = text.slice(baseAt + 8);
       const failed = out.match(/===base-failed (\d+)\n?$/);
       if (failed) baseError = `exit code ${failed[1]}: ${out.slice(0, failed.index).trim().slice(-500)}`;
       else base = out;
+      baseMissing = failed?.[1] === '127';
     }
-    return { current, base, baseError };
+    return { current, base, baseError, baseMissing };
   },
 });
 
@@ -63,6 +70,20 @@ export const tomlFile = defineModule({
     .strict(),
   facts: (params) => tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) }),
   plan(facts, params): TomlChange[] {
+    if (facts.baseMissing) {
+      // Check mode on a fresh host: the package task before this one is only planned, so the
+      // file's content is known after apply. On a real run the install has happened by now (its
+      // change dropped the cached facts); if the command is still missing, apply says so.
+      const base = params.baseCommand?.join(' ') ?? '';
+      return [
+        {
+          kind: 'toml_file.base_missing',
+          target: params.path,
+          summary: `write ${params.path} from \`${base}\` (known after apply: not installed yet)`,
+          payload: { base },
+        },
+      ];
+    }
     if (facts.baseError) {
       throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
     }
@@ -82,7 +103,13 @@ export const tomlFile = defineModule({
     ];
   },
   async apply(ctx, changes) {
-    for (const { payload } of changes) {
+    for (const change of changes) {
+      if (change.kind === 'toml_file.base_missing') {
+        throw new MeshbookError('MODULE_FAILED', `base command \`${change.payload.base}\` is not installed on ${ctx.host}`, {
+          hint: 'install the package that provides it in an earlier task',
+        });
+      }
+      const { payload } = change;
       await ctx.exec(sh`mkdir -p -- "$(dirname -- ${payload.path})"`);
       await ctx.put(payload.path, payload.content, { mode: payload.mode });
     }

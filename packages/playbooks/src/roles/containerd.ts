@@ -44,7 +44,7 @@ export function containerdRole(): Role {
         name: 'packages up to date',
         when: (host: Host) => host.vars.apt_upgrade,
       }),
-      task(apt, (host: Host) => ({ name: [fromDocker(host) ? 'containerd.io' : 'containerd'], state: 'present' as const }), {
+      task(apt, (host: Host) => ({ name: [fromDocker(host) ? 'containerd.io' : 'containerd'], state: 'present' as const, updateCache: true }), {
         name: 'containerd installed',
       }),
       task(
