@@ -59,14 +59,14 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
   }
 
   const outcomes: Outcome[] = [];
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     if (run.interrupted && outcomes.length > 0) {
       // Interrupted between items: part of the loop ran, so the host is half-way.
       outcomes.push(abandoned(started, run.interrupted));
       break;
     }
     const outcome = await attempt(run, scope, spec, host, ctx, item);
-    emitResult(run, scope, spec, host.name, outcome, itemLabel(task, item));
+    emitResult(run, scope, spec, host.name, outcome, { label: itemLabel(task, item), index, of: items.length });
     outcomes.push(outcome);
     if (outcome.status === 'unreachable' || outcome.stoppedMidway) break;
   }
@@ -220,7 +220,7 @@ function itemLabel(task: Task, item: unknown): string {
   return JSON.stringify(item) ?? String(item);
 }
 
-function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: string): void {
+function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: { label: string; index: number; of: number }): void {
   run.emit({
     type: 'host.result',
     play: scope.play.name,
@@ -228,7 +228,7 @@ function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: strin
     host,
     status: outcome.status,
     handler: spec.handler,
-    ...(item !== undefined ? { item } : {}),
+    ...(item !== undefined ? { item: item.label, loop: { index: item.index, of: item.of } } : {}),
     changes: outcome.changes,
     ...(run.diff && outcome.diff ? { diff: outcome.diff } : {}),
     ...(outcome.knownAfterApply ? { knownAfterApply: true } : {}),
