@@ -146,4 +146,10 @@ describe('HumanReporter', () => {
     expect(out).not.toContain(canary);
     expect(out).toContain('token *** leaked');
   });
+
+  it('shows transport detail (output dropped as stray) at -vvv only', () => {
+    const debug: MeshbookEvent = { type: 'host.debug', time: 0, host: 'web1', message: 'dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"' };
+    expect(render([debug], { verbosity: 2 })).toBe('');
+    expect(render([debug], { verbosity: 3 })).toBe('  [web1] dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"\n');
+  });
 });

@@ -69,6 +69,9 @@ export class HumanReporter {
         this.#print(this.#c.magenta(`[WARNING]: ${where}${indent(event.message)}`));
         return;
       }
+      case 'host.debug':
+        if (this.#verbosity >= 3) this.#print(this.#c.dim(`  [${event.host}] ${indent(event.message)}`));
+        return;
       case 'recap':
         this.#print(...renderRecap(event, this.#c, this.#verbosity));
         return;

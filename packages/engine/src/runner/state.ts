@@ -6,7 +6,7 @@ import { FactCache } from '../module/facts.js';
 import { redactDeep } from '../secret.js';
 import { LocalTransport } from '../transport/local.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
-import type { Transport } from '../transport/types.js';
+import type { ConnectOptions, Transport } from '../transport/types.js';
 import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
 import { groupMembers } from './hosts.js';
 import type { RunPlaybookOptions } from './options.js';
@@ -93,7 +93,11 @@ export class RunState {
    * a failure rejects with the connect (or HOST_LOCKED) error.
    */
   connection(host: HostRuntime): Promise<Target> {
-    const connectOptions = this.#lockRequest ? { hostLock: this.#lockRequest } : {};
+    const connectOptions: ConnectOptions = {
+      ...(this.#lockRequest ? { hostLock: this.#lockRequest } : {}),
+      onNotice: (message) => this.emit({ type: 'warning', host: host.name, message }),
+      onDebug: (message) => this.emit({ type: 'host.debug', host: host.name, message }),
+    };
     host.connection ??= this.options.connect(host.inventoryHost, connectOptions).then(async (transport) => {
       if (this.#lockRequest) {
         try {

@@ -46,6 +46,10 @@ export interface GetOptions {
 export interface ConnectOptions {
   /** The run's host lock, taken while connecting (SSH: in the first kept shell, no round trip of its own). */
   hostLock?: HostLockRequest;
+  /** Something about the connection the user should know (a host key accepted under accept-new). */
+  onNotice?: (message: string) => void;
+  /** Detail worth showing at -vvv (output dropped because it belonged to no command). */
+  onDebug?: (message: string) => void;
 }
 
 /** Counters a transport keeps so the recap and the bench can report round trips per host. */
@@ -54,6 +58,8 @@ export interface TransportStats {
   roundTrips: number;
   bytesUp: number;
   bytesDown: number;
+  /** Output that arrived outside any command's frame and was dropped (SSH: a background process still writing). */
+  strayBytes?: number;
 }
 
 /**

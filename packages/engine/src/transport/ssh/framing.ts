@@ -4,10 +4,17 @@ import { quote } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
 
 /**
- * The wire protocol of a kept shell session. Each command is written to the shell's stdin as one
- * script that runs it in a subshell (so `exit`, `cd` and `exec` stay inside it), gives it its own
- * stdin, and then prints a per-command random marker: on stdout with the exit code, and on
- * stderr alone. The marker cannot be guessed by the command, so output can never fake an end.
+ * The one wire protocol for commands fed to a `/bin/sh`: a kept SSH shell session, a batch of
+ * fact commands, the `meshbook facts` probe. Each command is written as one script that prints a
+ * fresh random marker's start line on stdout and on stderr, runs the command in a subshell (so
+ * `exit`, `cd` and `exec` stay inside it) with its own stdin, and then prints the marker's end
+ * line: on stdout with the exit code, on stderr with `end`. The marker cannot be guessed by the
+ * command, so output can never fake a boundary.
+ *
+ * What arrives on a stream before a command's own start line is not the command's: it is output
+ * of something an earlier command left running (`nohup daemon &`, a postinst's service holding
+ * stdout) and is dropped as stray. A background process writing while a command runs cannot be
+ * told apart from the command: that output lands with the command.
  */
 export interface FramedCommand {
   script: string;
@@ -45,15 +52,17 @@ export function frameCommand(input: FrameInput): FramedCommand {
   // `9<&-`: the host lock is the kept shell's fd 9 (host-lock.ts); nothing a command starts (a
   // daemon, a stray `sleep &`) may hold it past the run.
   const body = `( ${steps.join(' && ')} ) 9<&-`;
-  const end = `__mb_rc=$?; printf '\\n%s %d\\n' ${marker} "$__mb_rc"; printf '\\n%s\\n' ${marker} >&2`;
+  // Builtins only: the framing forks nothing.
+  const begin = `printf '%s begin\\n' ${marker}; printf '%s begin\\n' ${marker} >&2`;
+  const end = `__mb_rc=$?; printf '\\n%s %d\\n' ${marker} "$__mb_rc"; printf '\\n%s end\\n' ${marker} >&2`;
   let script: string;
   if (input.stdin === undefined) {
-    script = `${body} </dev/null; ${end}\n`;
+    script = `${begin}; ${body} </dev/null; ${end}\n`;
   } else {
     // The input goes into a quoted variable first: if the connection drops halfway, the shell sees
     // an unterminated quote and runs nothing, instead of running the command on half its input.
     const data = input.stdin.toString('base64');
-    script = `__mb_in='${data}'; printf %s "$__mb_in" | base64 -d | ${body}; ${end}; unset __mb_in\n`;
+    script = `__mb_in='${data}'; ${begin}; printf %s "$__mb_in" | base64 -d | ${body}; ${end}; unset __mb_in\n`;
   }
   return { script, marker };
 }
@@ -64,90 +73,172 @@ export interface FrameResult {
   exitCode: number;
 }
 
+export type StreamName = 'stdout' | 'stderr';
+
+export interface FrameParserOptions {
+  /** Output of the command being run, as it arrives (never stray output). */
+  onOutput?: ((chunk: string, stream: StreamName) => void) | undefined;
+  /** Output that belongs to no command: before a command's start line, or after the last end line. */
+  onStray?: ((bytes: Buffer, stream: StreamName) => void) | undefined;
+}
+
 /**
- * Splits one framed reply out of the session's stdout and stderr streams. Output before the marker
- * is streamed to `onOutput` as it arrives, holding back only what could be the start of a marker.
+ * One command's share of one stream: bytes before its start line are stray, then its output up
+ * to its end line, whose trailer (the exit code, or `end`) is kept. Holds back only what could be
+ * the start of a marker line.
  */
-export class FrameParser {
-  readonly #stdoutEnd: Buffer;
-  readonly #stderrEnd: Buffer;
-  readonly #stdout: Buffer[] = [];
-  readonly #stderr: Buffer[] = [];
-  #stdoutTail = Buffer.alloc(0);
-  #stderrTail = Buffer.alloc(0);
-  #exitCode: number | undefined;
-  #stderrDone = false;
-  readonly #decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+class StreamFrame {
+  readonly #startLine: Buffer;
+  readonly #endPrefix: Buffer;
+  #state: 'before' | 'inside' | 'done' = 'before';
+  #tail = Buffer.alloc(0);
+  readonly #chunks: Buffer[] = [];
+  #trailer: string | undefined;
 
   constructor(
     marker: string,
-    private readonly onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void,
+    private readonly onData: (bytes: Buffer) => void,
+    private readonly onStray: (bytes: Buffer) => void,
   ) {
-    this.#stdoutEnd = Buffer.from(`\n${marker} `);
-    this.#stderrEnd = Buffer.from(`\n${marker}\n`);
+    this.#startLine = Buffer.from(`${marker} begin\n`);
+    this.#endPrefix = Buffer.from(`\n${marker} `);
   }
 
   get done(): boolean {
-    return this.#exitCode !== undefined && this.#stderrDone;
+    return this.#state === 'done';
+  }
+
+  get trailer(): string | undefined {
+    return this.#trailer;
+  }
+
+  /** What the command wrote so far (a possible marker start held back included, until the end). */
+  output(): Buffer {
+    return Buffer.concat(this.#state === 'inside' ? [...this.#chunks, this.#tail] : this.#chunks);
+  }
+
+  /** Takes a chunk; returns what of it lies after this frame's end line (the next frame's). */
+  push(chunk: Buffer): Buffer {
+    if (this.#state === 'done') return chunk;
+    let buffer = this.#tail.length ? Buffer.concat([this.#tail, chunk]) : chunk;
+    this.#tail = Buffer.alloc(0);
+    if (this.#state === 'before') {
+      const at = buffer.indexOf(this.#startLine);
+      if (at < 0) {
+        const keep = Math.min(buffer.length, this.#startLine.length - 1);
+        this.#emitStray(buffer.subarray(0, buffer.length - keep));
+        this.#tail = Buffer.from(buffer.subarray(buffer.length - keep));
+        return Buffer.alloc(0);
+      }
+      this.#emitStray(buffer.subarray(0, at));
+      buffer = buffer.subarray(at + this.#startLine.length);
+      this.#state = 'inside';
+    }
+    const at = buffer.indexOf(this.#endPrefix);
+    if (at >= 0) {
+      const lineEnd = buffer.indexOf(0x0a, at + this.#endPrefix.length);
+      this.#keep(buffer.subarray(0, at));
+      if (lineEnd < 0) {
+        this.#tail = Buffer.from(buffer.subarray(at));
+        return Buffer.alloc(0);
+      }
+      this.#trailer = buffer.subarray(at + this.#endPrefix.length, lineEnd).toString('latin1');
+      this.#state = 'done';
+      return buffer.subarray(lineEnd + 1);
+    }
+    const keep = Math.min(buffer.length, this.#endPrefix.length - 1);
+    this.#keep(buffer.subarray(0, buffer.length - keep));
+    this.#tail = Buffer.from(buffer.subarray(buffer.length - keep));
+    return Buffer.alloc(0);
+  }
+
+  #keep(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const copy = Buffer.from(bytes);
+    this.#chunks.push(copy);
+    this.onData(copy);
+  }
+
+  #emitStray(bytes: Buffer): void {
+    if (bytes.length > 0) this.onStray(Buffer.from(bytes));
+  }
+}
+
+/**
+ * Splits the replies of one or more framed commands, written in this order, out of the shell's
+ * stdout and stderr streams. Each stream is followed on its own: a command's stderr may still be
+ * arriving while the next one's stdout already is.
+ */
+export class FrameParser {
+  readonly #frames: Array<{ stdout: StreamFrame; stderr: StreamFrame }>;
+  readonly #at = { stdout: 0, stderr: 0 };
+  readonly #onStray: FrameParserOptions['onStray'];
+
+  constructor(markers: string | readonly string[], options: FrameParserOptions = {}) {
+    this.#onStray = options.onStray;
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const frame = (marker: string, stream: StreamName) =>
+      new StreamFrame(
+        marker,
+        (bytes) => {
+          const text = options.onOutput ? decoders[stream].write(bytes) : '';
+          if (text) options.onOutput!(text, stream);
+        },
+        (bytes) => this.#onStray?.(bytes, stream),
+      );
+    this.#frames = (typeof markers === 'string' ? [markers] : markers).map((marker) => ({ stdout: frame(marker, 'stdout'), stderr: frame(marker, 'stderr') }));
+  }
+
+  get done(): boolean {
+    return this.#at.stdout === this.#frames.length && this.#at.stderr === this.#frames.length;
+  }
+
+  /** How many commands have finished (both streams ended). */
+  get finished(): number {
+    return Math.min(this.#at.stdout, this.#at.stderr);
   }
 
   pushStdout(chunk: Buffer): void {
-    if (this.#exitCode !== undefined) return;
-    const buffer = this.#stdoutTail.length ? Buffer.concat([this.#stdoutTail, chunk]) : chunk;
-    const at = buffer.indexOf(this.#stdoutEnd);
-    if (at >= 0) {
-      const lineEnd = buffer.indexOf(0x0a, at + this.#stdoutEnd.length);
-      if (lineEnd < 0) {
-        this.#commit('stdout', buffer.subarray(0, at));
-        this.#stdoutTail = Buffer.from(buffer.subarray(at));
-        return;
-      }
-      this.#commit('stdout', buffer.subarray(0, at));
-      this.#stdoutTail = Buffer.alloc(0);
-      this.#exitCode = Number(buffer.subarray(at + this.#stdoutEnd.length, lineEnd).toString('latin1'));
-      return;
-    }
-    const keep = Math.min(buffer.length, this.#stdoutEnd.length - 1);
-    this.#commit('stdout', buffer.subarray(0, buffer.length - keep));
-    this.#stdoutTail = Buffer.from(buffer.subarray(buffer.length - keep));
+    this.#push('stdout', chunk);
   }
 
   pushStderr(chunk: Buffer): void {
-    if (this.#stderrDone) return;
-    const buffer = this.#stderrTail.length ? Buffer.concat([this.#stderrTail, chunk]) : chunk;
-    const at = buffer.indexOf(this.#stderrEnd);
-    if (at >= 0) {
-      this.#commit('stderr', buffer.subarray(0, at));
-      this.#stderrTail = Buffer.alloc(0);
-      this.#stderrDone = true;
-      return;
+    this.#push('stderr', chunk);
+  }
+
+  #push(stream: StreamName, chunk: Buffer): void {
+    let rest = chunk;
+    while (rest.length > 0) {
+      const frame = this.#frames[this.#at[stream]];
+      if (!frame) {
+        this.#onStray?.(Buffer.from(rest), stream);
+        return;
+      }
+      rest = frame[stream].push(rest);
+      if (frame[stream].done) this.#at[stream]++;
     }
-    const keep = Math.min(buffer.length, this.#stderrEnd.length - 1);
-    this.#commit('stderr', buffer.subarray(0, buffer.length - keep));
-    this.#stderrTail = Buffer.from(buffer.subarray(buffer.length - keep));
   }
 
-  /** Everything received so far, markers excluded: for results, and for reports when a shell died. */
-  partial(): FrameResult {
-    return {
-      stdout: Buffer.concat([...this.#stdout, this.#exitCode === undefined ? this.#stdoutTail : Buffer.alloc(0)]),
-      stderr: Buffer.concat([...this.#stderr, this.#stderrDone ? Buffer.alloc(0) : this.#stderrTail]),
-      exitCode: this.#exitCode ?? -1,
-    };
+  /** Every command's result; only once all are done. */
+  results(): FrameResult[] {
+    if (!this.done) throw new Error('frames not complete');
+    return this.#frames.map((f) => resultOf(f));
   }
 
+  /** The one command's result, for a parser of one command. */
   result(): FrameResult {
-    if (!this.done) throw new Error('frame not complete');
-    return this.partial();
+    const [first] = this.results();
+    return first!;
   }
 
-  #commit(stream: 'stdout' | 'stderr', bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    const copy = Buffer.from(bytes);
-    (stream === 'stdout' ? this.#stdout : this.#stderr).push(copy);
-    if (this.onOutput) {
-      const text = this.#decoders[stream].write(copy);
-      if (text) this.onOutput(text, stream);
-    }
+  /** What the first unfinished command received so far: for reports when a shell died or timed out. */
+  partial(): FrameResult {
+    const frame = this.#frames[this.finished] ?? this.#frames[this.#frames.length - 1]!;
+    return resultOf(frame);
   }
+}
+
+function resultOf(frame: { stdout: StreamFrame; stderr: StreamFrame }): FrameResult {
+  const code = frame.stdout.trailer === undefined ? Number.NaN : Number(frame.stdout.trailer);
+  return { stdout: frame.stdout.output(), stderr: frame.stderr.output(), exitCode: Number.isInteger(code) ? code : -1 };
 }

@@ -44,6 +44,8 @@ export interface SshTransportOptions {
   maxChannels?: number;
   /** Receives notices such as a host key added by accept-new (they are also on transport.notices). */
   onNotice?: (message: string) => void;
+  /** Receives details worth showing at -vvv, such as output dropped because it belonged to no command. */
+  onDebug?: (message: string) => void;
   /**
    * Takes the host lock (host-lock.ts) in the first kept shell's bootstrap: no extra round trip.
    * Another run holding it for the whole wait fails the connect with HOST_LOCKED; lockHost with
@@ -74,6 +76,7 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       becomePassword: options.becomePassword,
       maxChannels: Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS),
       notices,
+      onDebug: options.onDebug,
     });
     try {
       await transport.warmUp(options.hostLock);

@@ -1,13 +1,15 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { quote } from '../../command.js';
 import type { Secret } from '../../secret.js';
-import { FrameParser, newMarker, type FrameResult, type FramedCommand } from './framing.js';
+import { FrameParser, newMarker, type FrameResult, type FramedCommand, type StreamName } from './framing.js';
 
 /** Byte and round-trip accounting, kept by the transport. */
 export interface SessionCounters {
   roundTrip(): void;
   bytesUp(count: number): void;
   bytesDown(count: number): void;
+  /** Output that belongs to no command (framing.ts): dropped, handed here to be counted and shown. */
+  strayOutput(bytes: Buffer, stream: StreamName): void;
 }
 
 /** The shell ended (exit, exec, a signal, a dropped connection) while a command was running. */
@@ -16,6 +18,8 @@ export class SessionEndedError extends Error {
     readonly partial: FrameResult,
     readonly exitCode: number | undefined,
     readonly signal: string | undefined,
+    /** Commands of the batch that had finished before the shell ended. */
+    readonly finished = 0,
   ) {
     super(`the remote shell ended${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}${signal ? ` by signal ${signal}` : ''}`);
   }
@@ -65,7 +69,7 @@ export function sessionBootstrap(ready: string, prelude?: string): string {
  * the command together with the shell (the shell is replaced afterwards).
  */
 export class ShellSession {
-  #current: { parser: FrameParser; resolve: (r: FrameResult) => void; reject: (e: Error) => void } | undefined;
+  #current: { parser: FrameParser; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
   #exitCode: number | undefined;
   #signal: string | undefined;
   #alive = true;
@@ -84,12 +88,14 @@ export class ShellSession {
   ) {
     channel.on('data', (chunk: Buffer) => {
       counters.bytesDown(chunk.length);
-      this.#current?.parser.pushStdout(chunk);
+      if (this.#current) this.#current.parser.pushStdout(chunk);
+      else counters.strayOutput(chunk, 'stdout');
       this.#settleIfDone();
     });
     channel.stderr.on('data', (chunk: Buffer) => {
       counters.bytesDown(chunk.length);
-      this.#current?.parser.pushStderr(chunk);
+      if (this.#current) this.#current.parser.pushStderr(chunk);
+      else counters.strayOutput(chunk, 'stderr');
       this.#settleIfDone();
     });
     channel.on('exit', (code: number | null, signal?: string) => {
@@ -115,14 +121,25 @@ export class ShellSession {
   }
 
   /** Runs one framed command; rejects with SessionEndedError when the shell goes away meanwhile. */
-  run(framed: FramedCommand, onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void): Promise<FrameResult> {
+  async run(framed: FramedCommand, onOutput?: (chunk: string, stream: StreamName) => void): Promise<FrameResult> {
+    const [result] = await this.runAll([framed], onOutput);
+    return result!;
+  }
+
+  /** Runs framed commands one after another, written in one go: one round trip for all. */
+  runAll(frames: readonly FramedCommand[], onOutput?: (chunk: string, stream: StreamName) => void): Promise<FrameResult[]> {
     if (!this.alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1 }, this.#exitCode, this.#signal));
     if (this.#current) return Promise.reject(new Error('internal: session already running a command'));
     return new Promise((resolve, reject) => {
-      this.#current = { parser: new FrameParser(framed.marker, onOutput), resolve, reject };
+      const parser = new FrameParser(
+        frames.map((f) => f.marker),
+        { onOutput, onStray: (bytes, stream) => this.counters.strayOutput(bytes, stream) },
+      );
+      this.#current = { parser, resolve, reject };
+      const script = frames.map((f) => f.script).join('');
       this.counters.roundTrip();
-      this.counters.bytesUp(Buffer.byteLength(framed.script));
-      this.channel.write(framed.script);
+      this.counters.bytesUp(Buffer.byteLength(script));
+      this.channel.write(script);
     });
   }
 
@@ -162,7 +179,7 @@ export class ShellSession {
     const current = this.#current;
     if (!current || !current.parser.done) return;
     this.#current = undefined;
-    current.resolve(current.parser.result());
+    current.resolve(current.parser.results());
   }
 
   #ended(): void {
@@ -170,7 +187,7 @@ export class ShellSession {
     this.#alive = false;
     const current = this.#current;
     this.#current = undefined;
-    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal));
+    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal, current.parser.finished));
     for (const listener of this.#closeListeners.splice(0)) listener();
   }
 

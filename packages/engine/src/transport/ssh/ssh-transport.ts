@@ -1,6 +1,7 @@
 import type { Client } from 'ssh2';
 import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
+import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
 import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
@@ -20,7 +21,12 @@ export interface SshTransportInit {
   becomePassword: Secret | undefined;
   maxChannels: number;
   notices: string[];
+  /** Details shown at -vvv: output dropped as stray. */
+  onDebug?: ((message: string) => void) | undefined;
 }
+
+/** How much of the stray output a debug notice quotes. */
+const STRAY_PREVIEW_CHARS = 200;
 
 /** How long a killed session may take to close before it is closed from this side. */
 const KILL_GRACE_MS = 3000;
@@ -40,7 +46,10 @@ export class SshTransport implements Transport {
   readonly #becomePassword: Secret | undefined;
   readonly #pool: SessionPool;
   readonly #lock: HostLockKeeper;
-  readonly #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
+  readonly #stats: TransportStats & { strayBytes: number } = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0, strayBytes: 0 };
+  readonly #onDebug: ((message: string) => void) | undefined;
+  /** Stray output not reported yet, per stream. */
+  readonly #stray = { stdout: { bytes: 0, preview: '' }, stderr: { bytes: 0, preview: '' } };
   readonly #counters: SessionCounters;
   #lost: MeshbookError | undefined;
   #closing = false;
@@ -56,11 +65,18 @@ export class SshTransport implements Transport {
     this.#client = init.client;
     this.#jumpClients = init.jumpClients;
     this.#becomePassword = init.becomePassword;
+    this.#onDebug = init.onDebug;
     const stats = this.#stats;
     this.#counters = {
       roundTrip: () => void stats.roundTrips++,
       bytesUp: (n) => void (stats.bytesUp += n),
       bytesDown: (n) => void (stats.bytesDown += n),
+      strayOutput: (bytes, stream) => {
+        stats.strayBytes += bytes.length;
+        const pending = this.#stray[stream];
+        pending.bytes += bytes.length;
+        if (pending.preview.length < STRAY_PREVIEW_CHARS) pending.preview = (pending.preview + bytes.toString('utf8')).slice(0, STRAY_PREVIEW_CHARS);
+      },
     };
     this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
     this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude) => this.#openSession('plain', prelude), () => this.#closed !== undefined || this.#lost !== undefined);
@@ -235,6 +251,21 @@ export class SshTransport implements Transport {
       signal?.removeEventListener('abort', onAbort);
       this.#running.delete(session);
       this.#pool.release(session);
+      this.#reportStray();
+    }
+  }
+
+  /** Stray output dropped since the last report: one debug notice per stream, escaped. */
+  #reportStray(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const pending = this.#stray[stream];
+      if (pending.bytes === 0) continue;
+      const shown = escapeControl(pending.preview, false);
+      this.#onDebug?.(
+        `dropped ${pending.bytes} bytes of ${stream} that arrived outside any command (a background process still writing?): "${shown}"${pending.bytes > pending.preview.length ? ' ...' : ''}`,
+      );
+      pending.bytes = 0;
+      pending.preview = '';
     }
   }
 
