@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostLockPrelude, parseHostLockReply, type HostLockRequest } from './host-lock.js';
-import { frameCommand, newMarker } from './ssh/framing.js';
+import { frameCommand, newMarker } from './framing.js';
 import { sessionBootstrap } from './ssh/shell-session.js';
 
 /**

@@ -19,6 +19,9 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
+/** Limits and context of a batch: the same for every command in it; each command reads /dev/null. */
+export type BatchOptions = Omit<RunOptions, 'stdin' | 'onOutput'>;
+
 export interface CommandResult {
   stdout: string;
   stderr: string;
@@ -72,6 +75,12 @@ export interface Transport {
   readonly host: string;
   readonly kind: 'ssh' | 'local' | (string & {});
   run(command: ShellCommand, options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Runs commands one after another in one round trip, each framed apart (framing.ts): its own
+   * stdout, stderr and exit code. Counted as one command. A command that ends the shell fails the
+   * batch (no results are invented for the rest).
+   */
+  runBatch(commands: readonly ShellCommand[], options?: BatchOptions): Promise<CommandResult[]>;
   /**
    * Writes `content` to `path` atomically: a 0600 temp file in the destination directory, mode and
    * owner set, sha256 verified, renamed over the destination. The temp file is removed on failure.

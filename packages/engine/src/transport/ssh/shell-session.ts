@@ -1,7 +1,7 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { quote } from '../../command.js';
 import type { Secret } from '../../secret.js';
-import { FrameParser, newMarker, type FrameResult, type FramedCommand, type StreamName } from './framing.js';
+import { FrameParser, newMarker, type FrameResult, type FramedCommand, type StreamName } from '../framing.js';
 
 /** Byte and round-trip accounting, kept by the transport. */
 export interface SessionCounters {

@@ -3,11 +3,11 @@ import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
-import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
-import { frameCommand, type FrameResult } from './framing.js';
+import { frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
 import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
@@ -100,6 +100,15 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const result = await this.#runFramed(command.display, framed, options);
     return { stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8'), exitCode: result.exitCode, durationMs: Date.now() - started };
+  }
+
+  async runBatch(commands: readonly ShellCommand[], options: BatchOptions = {}): Promise<CommandResult[]> {
+    this.#stats.commands++;
+    const frames = commands.map((c) => frameCommand({ command: c.text, cwd: options.cwd, env: options.env }));
+    const started = Date.now();
+    const results = await this.#runFrames(`batch: ${commands.map((c) => c.display).join(' ; ')}`, frames, options);
+    const durationMs = Date.now() - started;
+    return results.map((r) => ({ stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), exitCode: r.exitCode, durationMs }));
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
@@ -203,7 +212,12 @@ export class SshTransport implements Transport {
     this.#pool.release(session);
   }
 
-  async #runFramed(display: string, framed: ReturnType<typeof frameCommand>, options: RunOptions): Promise<FrameResult> {
+  async #runFramed(display: string, framed: FramedCommand, options: RunOptions): Promise<FrameResult> {
+    const [result] = await this.#runFrames(display, [framed], options);
+    return result!;
+  }
+
+  async #runFrames(display: string, frames: readonly FramedCommand[], options: RunOptions): Promise<FrameResult[]> {
     const { signal, timeoutMs } = options;
     if (this.#lost) throw this.#lost;
     if (this.#closing) throw new MeshbookError('ABORTED', `transport to ${this.host} is closed`, { host: this.host, command: display });
@@ -230,7 +244,7 @@ export class SshTransport implements Transport {
     const timer = deadline === undefined ? undefined : setTimeout(() => interrupt('TIMEOUT'), Math.max(0, deadline - Date.now()));
     const onAbort = () => interrupt('ABORTED');
     signal?.addEventListener('abort', onAbort, { once: true });
-    const running = session.run(framed, options.onOutput);
+    const running = session.runAll(frames, options.onOutput);
     running.catch(() => undefined);
     try {
       const result = await Promise.race([running, killed]);

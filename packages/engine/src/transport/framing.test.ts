@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sh } from '../../command.js';
+import { sh } from '../command.js';
 import { FrameParser, frameCommand, type FrameInput, type FrameResult } from './framing.js';
 
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { quote } from '../../command.js';
-import { MeshbookError } from '../../errors.js';
+import { quote } from '../command.js';
+import { MeshbookError } from '../errors.js';
 
 /**
  * The one wire protocol for commands fed to a `/bin/sh`: a kept SSH shell session, a batch of
