@@ -10,6 +10,7 @@ const alias = {
   '@meshbook/fleet': src('./packages/fleet/src/index.ts'),
   '@meshbook/playbooks': src('./packages/playbooks/src/index.ts'),
   '@meshbook/doubles': src('./packages/doubles/src/index.ts'),
+  '@meshbook/cli': src('./packages/cli/src/index.ts'),
 };
 
 export default defineConfig({

@@ -19,7 +19,7 @@ try {
   const inventory = join(outDir, 'inventory.yaml');
   await writeInventory(fleet, 'meshbook', inventory);
   const meshbook = (extra: string[]) =>
-    capture([process.execPath, ...extra, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'], { cwd: repoRoot });
+    capture([process.execPath, ...extra, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'], { cwd: repoRoot });
   const firstRun = await meshbook([]);
   console.log('first run, slowest tasks (task.start to the next task.start, all hosts):');
   console.log(slowestTasks(firstRun.stdout, 8).join('\n'));

@@ -18,7 +18,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_MARKER } from '../packages/engine/dist/cli/code-cache.js';
+import { BUNDLE_MARKER } from '../packages/cli/dist/startup/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = 'package.cjs';
@@ -27,11 +27,12 @@ const LOADED_FROM_NODE_MODULES = ['@meshbook/*', '*.node', 'cpu-features', 'esbu
 const packages = [
   {
     dir: 'packages/engine',
-    entryPoints: { index: 'dist/index.js', testing: 'dist/testing/index.js', cli: 'dist/cli/main.js', zod: 'dist/zod.js' },
+    entryPoints: { index: 'dist/index.js', testing: 'dist/testing/index.js', zod: 'dist/zod.js' },
     zodFromEngine: false,
   },
   { dir: 'packages/modules', entryPoints: { index: 'dist/index.js' }, zodFromEngine: true },
   { dir: 'packages/playbooks', entryPoints: { index: 'dist/index.js' }, zodFromEngine: true },
+  { dir: 'packages/cli', entryPoints: { index: 'dist/index.js' }, zodFromEngine: true },
 ];
 
 for (const pkg of packages) {
@@ -41,7 +42,7 @@ for (const pkg of packages) {
   // One module graph per package, so one instance of every module: all entry points go into one
   // CommonJS file as namespaces, and each entry point is a small file re-exporting its namespace.
   // CommonJS, not ES modules: Node 20 can keep V8's compiled code of a CommonJS file between runs
-  // (cli/code-cache.ts), which roughly halves loading it; it has no such hook for ES modules.
+  // (the CLI's startup/code-cache.ts), which roughly halves loading it; it has no such hook for ES modules.
   await build({
     absWorkingDir: dir,
     stdin: {
@@ -76,7 +77,7 @@ for (const pkg of packages) {
 }
 
 /**
- * cli/import-module.ts does the CLI's `import()`s (of esbuild, @meshbook/fleet and the playbook). It
+ * The CLI's startup/import-module.ts does the CLI's `import()`s (of esbuild, @meshbook/fleet and the playbook). It
  * stays an ES module of its own next to the bundle, required by it: the bundle runs from V8's code
  * cache, where Node 20 cannot run `import()`.
  */
@@ -84,7 +85,7 @@ function importModuleOutside() {
   return {
     name: 'import-module-outside',
     setup(b) {
-      b.onResolve({ filter: /\/import-module\.js$/ }, () => ({ path: '../cli/import-module.js', external: true }));
+      b.onResolve({ filter: /\/import-module\.js$/ }, () => ({ path: '../startup/import-module.js', external: true }));
     },
   };
 }
@@ -94,7 +95,7 @@ function assertNoDynamicImport(file) {
   const offending = readFileSync(file, 'utf8')
     .split('\n')
     .filter((line) => /\bimport\s*\(/.test(line) && !line.trim().startsWith('//'));
-  if (offending.length > 0) throw new Error(`${file} contains import() (use cli/import-module.ts):\n${offending.join('\n')}`);
+  if (offending.length > 0) throw new Error(`${file} contains import() (use the CLI's startup/import-module.ts):\n${offending.join('\n')}`);
 }
 
 /**

@@ -17,7 +17,7 @@ export interface MachineFacts {
 
 export async function machineFacts(repoRoot: string, ansibleVersion: string): Promise<MachineFacts> {
   const commit = await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot });
-  const dirty = await capture(['git', 'status', '--porcelain', 'packages/engine/src', 'packages/modules/src'], { cwd: repoRoot });
+  const dirty = await capture(['git', 'status', '--porcelain', 'packages/engine/src', 'packages/modules/src', 'packages/cli/src'], { cwd: repoRoot });
   return {
     cores: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',

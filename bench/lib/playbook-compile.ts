@@ -19,7 +19,7 @@ export interface PlaybookCompile {
 export async function measurePlaybookCompile(repoRoot: string, dir: string): Promise<PlaybookCompile> {
   const inventory = join(dir, 'compile-inventory.json');
   await writeFile(inventory, JSON.stringify({ all: { children: { bench_nodes: { hosts: { n1: { ansible_host: '127.0.0.1', bench_node_ip: '10.0.0.1', bench_node_name: 'n1' } } } } } }));
-  const argv = [process.execPath, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--syntax-check'];
+  const argv = [process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--syntax-check'];
   const io = (name: string) => ({ cwd: repoRoot, env: process.env, stdoutPath: join(dir, `${name}.out`), stderrPath: join(dir, `${name}.err`) });
   await rm(join(repoRoot, 'node_modules/.cache/meshbook/playbooks'), { recursive: true, force: true });
   const cold = await measure(argv, io('compile-cold'));

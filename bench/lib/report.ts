@@ -123,7 +123,7 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
     '  pristine hosts, then the idempotent re-run, then the drift re-run (the marker file removed on every host with `docker exec`).',
     '  Tools alternate: meshbook, Ansible, meshbook, Ansible… python3-apt (needed by Ansible\'s apt module) is installed on every host of',
     '  both tools before timing, from .debs downloaded once.',
-    `- meshbook: \`node packages/engine/bin/meshbook.js run bench/workload/meshbook.ts -i INV --json -f 32\` (the bin \`npx meshbook\` runs),`,
+    `- meshbook: \`node packages/cli/bin/meshbook.js run bench/workload/meshbook.ts -i INV --json -f 32\` (the bin \`npx meshbook\` runs),`,
     '  host keys checked strictly against the fleet\'s known_hosts.',
     ...(input.compile
       ? [

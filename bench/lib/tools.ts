@@ -36,7 +36,7 @@ export async function runTool(tool: Tool, scenario: Scenario, ctx: RunContext): 
   const base = { tool, hosts: ctx.fleet.hosts.length, scenario, run: ctx.run, loadAverage1m, engineBuild: await engineBuild(ctx.repoRoot) };
 
   if (tool === 'meshbook') {
-    const argv = [process.execPath, 'packages/engine/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', String(FORKS)];
+    const argv = [process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', String(FORKS)];
     const m = await measure(argv, { cwd: ctx.repoRoot, env: process.env, stdoutPath, stderrPath });
     return { ...base, ...m, roundTripsPerHost: await meshbookRoundTrips(stdoutPath), changedTasks: await meshbookChanged(stdoutPath) };
   }

@@ -9,3 +9,4 @@ export { removeFleetContainers } from './fleet.js';
 export { labUp, labDown, labStatus, type LabSpec, type LabHostStatus } from './lab.js';
 export { execInContainer } from './exec.js';
 export { kubeClients, KUBECTL_VERSION, HELM_VERSION, type KubeClients } from './kube-clients.js';
+export { labPlanFrom, type LabPlan } from './lab-spec.js';

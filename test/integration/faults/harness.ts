@@ -84,7 +84,7 @@ export interface LiveRun {
 
 /** A `meshbook run --json` child process that a test can signal while it runs. */
 export function startPlaybook(playbook: string, inventory: string, args: string[] = []): LiveRun {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/engine/bin/meshbook.js'), 'run', fixture(playbook), '-i', inventory, '--json', ...args], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/meshbook.js'), 'run', fixture(playbook), '-i', inventory, '--json', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { MeshbookEvent } from '@meshbook/engine';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = `${REPO_ROOT}packages/engine/bin/meshbook.js`;
-const BUILT_CLI = `${REPO_ROOT}packages/engine/dist/bundle/cli.cjs`;
+const BIN = `${REPO_ROOT}packages/cli/bin/meshbook.js`;
+const BUILT_CLI = `${REPO_ROOT}packages/cli/dist/bundle/package.cjs`;
 
 export interface CliRun {
   exitCode: number;
@@ -20,7 +20,7 @@ export interface CliRun {
  * playbooks compiled by the CLI), from the repository root.
  */
 export function meshbook(args: string[], options: { timeoutMs?: number } = {}): Promise<CliRun> {
-  if (!existsSync(BUILT_CLI) || statSync(BUILT_CLI).mtimeMs < statSync(`${REPO_ROOT}packages/engine/src/cli/main.ts`).mtimeMs) {
+  if (!existsSync(BUILT_CLI) || statSync(BUILT_CLI).mtimeMs < statSync(`${REPO_ROOT}packages/cli/src/main.ts`).mtimeMs) {
     throw new Error('the packages are not built (or older than their sources): run `pnpm build` first');
   }
   return new Promise((resolve) => {

@@ -72,46 +72,16 @@ export type MeshbookEvent =
       /** Hosts where a task was stopped midway: their state is unknown. */
       unknownState?: string[];
     })
-  | (Base & { type: 'run.end'; exitCode: ExitCode; durationMs: number });
+  | (Base & { type: 'run.end'; outcome: RunOutcome; durationMs: number });
+
+/**
+ * How a run ended, the first that applies: an internal error (a bug in meshbook), interrupted by
+ * the caller's signal (a stop by any_errors_fatal or max_fail_percentage is `host-failed`), a host
+ * failed a task, a host was unreachable, else ok. The CLI maps it to its exit code.
+ */
+export type RunOutcome = 'internal-error' | 'interrupted' | 'host-failed' | 'unreachable' | 'ok';
 
 export type MeshbookEventType = MeshbookEvent['type'];
 export type EventOf<T extends MeshbookEventType> = Extract<MeshbookEvent, { type: T }>;
 
-/** Documented exit codes of `meshbook run`. */
-export const EXIT = {
-  /** Every host ok or changed. */
-  OK: 0,
-  /** At least one host failed a task. */
-  HOST_FAILED: 2,
-  /** At least one host unreachable (and none failed). */
-  UNREACHABLE: 4,
-  /** Bad input: inventory, playbook, parameters, CLI usage. Nothing ran on any host. */
-  BAD_INPUT: 5,
-  /** Interrupted (SIGINT/SIGTERM). */
-  INTERRUPTED: 130,
-  /** A bug in meshbook. */
-  INTERNAL: 250,
-} as const;
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
 export type EventListener = (event: MeshbookEvent) => void;
-
-/** Fan-out of events to reporters. Listener errors never break a run. */
-export class EventBus {
-  readonly #listeners = new Set<EventListener>();
-
-  subscribe(listener: EventListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  emit(event: MeshbookEvent): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A reporter's failure must not change the outcome on the hosts.
-      }
-    }
-  }
-}

@@ -1,7 +1,7 @@
 import { Secret } from '../secret.js';
 import type { HostKeyPolicy } from './types.js';
 import { describeValue } from './issues.js';
-import type { Vars } from '../runner/types.js';
+import type { Vars } from './types.js';
 
 /**
  * The variables that say how to reach a host. Each field has a meshbook name and Ansible's aliases,

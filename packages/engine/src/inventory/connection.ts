@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Secret } from '../secret.js';
 import type { Become } from '../transport/types.js';
-import type { Vars } from '../runner/types.js';
+import type { Vars } from './types.js';
 import type { ConnectionSpec, HostKeyPolicy } from './types.js';
 import {
   CONNECTION_VAR_NAMES,

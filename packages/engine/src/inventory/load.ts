@@ -1,7 +1,7 @@
 import { access, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MeshbookError } from '../errors.js';
-import type { Vars } from '../runner/types.js';
+import type { Vars } from './types.js';
 import { resolveConnectionChecked } from './connection.js';
 import { closestNames, inventoryError, type InventoryIssue } from './issues.js';
 import { selectHosts } from './patterns.js';

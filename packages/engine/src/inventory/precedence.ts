@@ -1,4 +1,4 @@
-import type { Vars } from '../runner/types.js';
+import type { Vars } from './types.js';
 import { CONNECTION_VAR_NAMES, connectionFieldOf } from './connection-vars.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { Vars } from '../runner/types.js';
+import type { Vars } from './types.js';
 import { wrapSecretVars } from './connection-vars.js';
 import { expandHostRange } from './host-ranges.js';
 import { joinPath, type InventoryIssue } from './issues.js';

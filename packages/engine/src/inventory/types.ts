@@ -1,6 +1,8 @@
 import type { Secret } from '../secret.js';
 import type { Become } from '../transport/types.js';
-import type { Vars } from '../runner/types.js';
+
+/** Variables of a host, group, play or `-e`: names to any YAML or JSON value. */
+export type Vars = Record<string, unknown>;
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Vars } from '../runner/types.js';
+import type { Vars } from './types.js';
 import { wrapSecretVars } from './connection-vars.js';
 import type { InventoryIssue } from './issues.js';
 import { toInventoryIssues, varsLayerSchema } from './schema.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MeshbookEvent } from '../events/types.js';
 import { registerSecretText } from '../secret.js';
 import { HumanReporter } from './human.js';
-import { MemoryStream, counts, syntheticRun } from './__fixtures__/synthetic-events.js';
+import { MemoryStream, counts, syntheticRun } from '../testing/synthetic-events.js';
 
 function render(events: MeshbookEvent[], options: { verbosity?: number; tty?: boolean; env?: Record<string, string> } = {}): string {
   const stream = new MemoryStream(options.tty ?? false);

@@ -77,7 +77,7 @@ export class HumanReporter {
         return;
       case 'run.end':
         this.#clearLive();
-        if (this.#verbosity >= 1) this.#print(this.#c.dim(`exit code: ${event.exitCode}`));
+        if (this.#verbosity >= 1) this.#print(this.#c.dim(`run outcome: ${event.outcome}`));
         return;
     }
   }

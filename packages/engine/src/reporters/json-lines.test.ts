@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerSecretText } from '../secret.js';
 import { createJsonLinesReporter } from './json-lines.js';
-import { MemoryStream, syntheticRun } from './__fixtures__/synthetic-events.js';
+import { MemoryStream, syntheticRun } from '../testing/synthetic-events.js';
 
 describe('JSON lines reporter', () => {
   it('writes one event per line that parses back to the event', () => {

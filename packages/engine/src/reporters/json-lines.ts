@@ -19,7 +19,7 @@ import type { OutputStream } from './stream.js';
  *   warning         {message, host?}
  *   recap           {hosts: {[host]: {ok, changed, failed, skipped, unreachable, ignored, roundTrips}},
  *                    durationMs, interrupted?, unknownState?}
- *   run.end         {exitCode, durationMs}
+ *   run.end         {outcome: ok|host-failed|unreachable|interrupted|internal-error, durationMs}
  *
  * The engine redacts events before emitting them; they are redacted again here so that no path
  * to stdout depends on a single check.

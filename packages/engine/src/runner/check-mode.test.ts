@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EXIT } from '../events/types.js';
 import { defineModule } from '../module/contract.js';
 import { KnownAfterApply } from '../module/unknown.js';
 import { applied, command, harness, ofType, results, setting } from './__fixtures__/harness.js';
@@ -46,7 +45,7 @@ describe('check mode', () => {
       { check: true, diff: true },
     );
     expect(applied).toEqual([]);
-    expect(summary.exitCode).toBe(EXIT.OK);
+    expect(summary.outcome).toBe('ok');
     const handlerResults = ofType(h.events, 'host.result').filter((e) => e.handler);
     expect(handlerResults.map((e) => `${e.task}@${e.host}=${e.status}`).sort()).toEqual(['restart@a=changed', 'restart@b=changed']);
     expect(handlerResults[0]?.changes).toEqual([{ kind: 'guarded.write', target: 'service', summary: 'write service' }]);
@@ -75,7 +74,7 @@ describe('check mode', () => {
     });
     const summary = await h.run(playbook, { check: true });
     expect(applied).toEqual([]);
-    expect(summary.exitCode).toBe(EXIT.OK);
+    expect(summary.outcome).toBe('ok');
     const joins = ofType(h.events, 'host.result').filter((e) => e.task === 'join');
     expect(joins).toHaveLength(2);
     for (const e of joins) {
@@ -87,7 +86,7 @@ describe('check mode', () => {
     // The same playbook applied for real: the workers get the master's value.
     h.events.length = 0;
     const real = await h.run(playbook);
-    expect(real.exitCode).toBe(EXIT.OK);
+    expect(real.outcome).toBe('ok');
     expect(h.fleet.transport('w1').commands).toContain('ran: kubeadm token create --print-join-command');
   });
 
@@ -108,7 +107,7 @@ describe('check mode', () => {
         },
       ],
     });
-    expect(summary2.exitCode).toBe(EXIT.HOST_FAILED);
+    expect(summary2.outcome).toBe('host-failed');
     expect(ofType(h2.events, 'host.result').find((e) => e.task === 'use')?.error?.code).toBe('UNKNOWN_AFTER_APPLY');
     expect(results(h2.events)).toEqual(['setting@a=changed', 'use@a=failed']);
   });

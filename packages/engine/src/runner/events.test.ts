@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { sh } from '../command.js';
 import { defineModule } from '../module/contract.js';
 import { Secret, secret } from '../secret.js';
-import { EXIT } from '../events/types.js';
 import { command, harness, ofType, setting } from './__fixtures__/harness.js';
 import { task } from './types.js';
 
@@ -43,7 +42,7 @@ describe('events', () => {
     // talkative: one run; setting: one get and one put.
     expect(recap.hosts.a).toEqual({ ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0, ignored: 0, roundTrips: 3 });
     expect(summary.hosts).toEqual(recap.hosts);
-    expect(ofType(h.events, 'run.end')[0]).toMatchObject({ exitCode: EXIT.OK });
+    expect(ofType(h.events, 'run.end')[0]).toMatchObject({ outcome: 'ok' });
     const changed = ofType(h.events, 'host.result').find((e) => e.status === 'changed')!;
     expect(changed.changes).toEqual([{ kind: 'setting.value', target: '/x', summary: '/x: (absent) → 1' }]);
     expect(changed.diff).toBeUndefined();
@@ -82,7 +81,7 @@ describe('events', () => {
       },
       { diff: true },
     );
-    expect(summary.exitCode).toBe(EXIT.HOST_FAILED);
+    expect(summary.outcome).toBe('host-failed');
     const all = JSON.stringify(h.events);
     expect(all).not.toContain(token);
     expect(all).toContain('***');

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../events/types.js';
 import { harness, ofType, probe, results, setting } from './__fixtures__/harness.js';
 import { task } from './types.js';
 import type { Play } from './types.js';
@@ -15,7 +14,7 @@ describe('failures', () => {
     expect(results(h.events)).toEqual(expect.arrayContaining(['maybe-fail@h2=failed', 'after@h1=ok', 'after@h3=ok']));
     expect(results(h.events)).not.toContain('after@h2=ok');
     expect(summary.hosts.h2).toMatchObject({ failed: 1, ok: 0 });
-    expect(summary.exitCode).toBe(EXIT.HOST_FAILED);
+    expect(summary.outcome).toBe('host-failed');
     const error = ofType(h.events, 'host.result').find((e) => e.status === 'failed')?.error;
     expect(error).toEqual({ code: 'MODULE_FAILED', message: 'probe failed' });
   });
@@ -52,7 +51,7 @@ describe('failures', () => {
     expect(results(h.events).filter((r) => r.includes('@h3'))).toEqual(['after@h3=unreachable']);
     expect(results(h.events)).toContain('again@h1=ok');
     expect(summary.hosts.h3).toMatchObject({ unreachable: 1, failed: 0 });
-    expect(summary.exitCode).toBe(EXIT.UNREACHABLE);
+    expect(summary.outcome).toBe('unreachable');
     expect(ofType(h.events, 'host.result').find((e) => e.host === 'h3')?.error?.code).toBe('UNREACHABLE');
   });
 
@@ -92,7 +91,7 @@ describe('failures', () => {
     expect(results(h.events).filter((r) => r.startsWith('after'))).toEqual([]);
     expect(results(h.events).filter((r) => r.startsWith('maybe-fail'))).toHaveLength(4);
     expect(summary.interrupted).toMatch(/max_fail_percentage/);
-    expect(summary.exitCode).toBe(EXIT.HOST_FAILED);
+    expect(summary.outcome).toBe('host-failed');
     expect(ofType(h.events, 'recap')[0]?.interrupted).toMatch(/max_fail_percentage/);
   });
 
@@ -110,7 +109,7 @@ describe('failures', () => {
     expect(results(h.events).filter((r) => r.startsWith('maybe-fail'))).toHaveLength(3);
     expect(results(h.events).filter((r) => r.startsWith('after'))).toHaveLength(3);
     expect(summary.interrupted).toMatch(/any_errors_fatal/);
-    expect(summary.exitCode).toBe(EXIT.HOST_FAILED);
+    expect(summary.outcome).toBe('host-failed');
   });
 
   it('a failing runOnce task fails the whole batch', async () => {

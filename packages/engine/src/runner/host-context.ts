@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { MeshbookError } from '../errors.js';
 import { UnknownValueError, isKnownAfterApply } from '../module/unknown.js';
-import type { HostContext, ResultRef, TaskResult, Vars } from './types.js';
+import type { HostContext, ResultRef, TaskResult } from './types.js';
+import type { Vars } from '../inventory/types.js';
 
 /**
  * Thrown by result()/output() while validating: registered results do not exist before the run,

@@ -74,7 +74,7 @@ describe('the runner and the host lock', () => {
   it("passes the run's lock to every connect (to take while connecting), then asks lockHost for the same run", async () => {
     const { connect, connects, locks } = recordingConnect();
     const summary = await runPlaybook(playbook, { inventory: fakeInventory({ a: {}, b: {} }), connect, hostLockWaitMs: 7000 });
-    expect(summary.exitCode).toBe(0);
+    expect(summary.outcome).toBe('ok');
     expect(connects.map((c) => c.host).sort()).toEqual(['a', 'b']);
     const [first, second] = connects.map((c) => c.options.hostLock!);
     expect(first).toMatchObject({ runId: expect.stringMatching(/^[0-9a-f]{16}$/), waitMs: 7000 });

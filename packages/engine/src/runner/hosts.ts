@@ -1,5 +1,6 @@
 import type { Inventory } from '../inventory/types.js';
-import type { Play, Vars } from './types.js';
+import type { Play } from './types.js';
+import type { Vars } from '../inventory/types.js';
 
 /** A play's hosts: its pattern, intersected with `--limit`, in inventory order. */
 export function selectPlayHosts(play: Pick<Play, 'hosts'>, inventory: Inventory, limit: string | undefined): string[] {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../events/types.js';
 import { harness, ofType, probe, results } from './__fixtures__/harness.js';
 import { task } from './types.js';
 import type { Play } from './types.js';
@@ -20,7 +19,7 @@ describe('interruption (SIGINT)', () => {
     // forks 2: a and b start, c waits behind them and must never start.
     const summary = await h.run({ name: 'pb', plays: [play, { ...play, name: 'later' }] }, { signal: controller.signal, graceMs: 30, forks: 2 });
     expect(Date.now() - started).toBeLessThan(250);
-    expect(summary.exitCode).toBe(EXIT.INTERRUPTED);
+    expect(summary.outcome).toBe('interrupted');
     expect(summary.interrupted).toBe('SIGINT');
     expect(summary.unknownState.sort()).toEqual(['a', 'b']);
     expect(results(h.events).sort()).toEqual(['slow@a=failed', 'slow@b=failed']);
@@ -28,7 +27,7 @@ describe('interruption (SIGINT)', () => {
     const recap = ofType(h.events, 'recap')[0]!;
     expect(recap.unknownState?.sort()).toEqual(['a', 'b']);
     expect(recap.interrupted).toBe('SIGINT');
-    expect(h.events.at(-1)).toMatchObject({ type: 'run.end', exitCode: EXIT.INTERRUPTED });
+    expect(h.events.at(-1)).toMatchObject({ type: 'run.end', outcome: 'interrupted' });
   });
 
   it('a command that finishes within the grace period completes normally; nothing new starts', async () => {
@@ -38,7 +37,7 @@ describe('interruption (SIGINT)', () => {
     const summary = await h.run({ name: 'pb', plays: [play] }, { signal: controller.signal, graceMs: 2_000 });
     expect(results(h.events)).toEqual(['slow@a=ok']);
     expect(summary.unknownState).toEqual([]);
-    expect(summary.exitCode).toBe(EXIT.INTERRUPTED);
+    expect(summary.outcome).toBe('interrupted');
     expect(summary.interrupted).toBe('interrupted');
   });
 
@@ -47,6 +46,6 @@ describe('interruption (SIGINT)', () => {
     const summary = await h.run({ name: 'pb', plays: [play] }, { signal: AbortSignal.abort('SIGTERM') });
     expect(results(h.events)).toEqual([]);
     expect(h.fleet.connects).toEqual([]);
-    expect(summary).toMatchObject({ exitCode: EXIT.INTERRUPTED, interrupted: 'SIGTERM' });
+    expect(summary).toMatchObject({ outcome: 'interrupted', interrupted: 'SIGTERM' });
   });
 });

@@ -1,7 +1,8 @@
-import type { EventBus, ExitCode, HostCounts } from '../events/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { HostCounts, RunOutcome } from '../events/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { ConnectOptions, Transport } from '../transport/types.js';
-import type { Vars } from './types.js';
+import type { Vars } from '../inventory/types.js';
 
 /** Which hosts and tasks a run (or a listing, or a validation) covers. */
 export interface SelectionOptions {
@@ -46,7 +47,7 @@ export interface RunPlaybookOptions extends SelectionOptions {
 }
 
 export interface RunSummary {
-  exitCode: ExitCode;
+  outcome: RunOutcome;
   hosts: Record<string, HostCounts>;
   /** Why the run stopped early: the signal, any_errors_fatal, max_fail_percentage, a whole batch failed. */
   interrupted?: string;

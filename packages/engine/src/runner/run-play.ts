@@ -8,7 +8,8 @@ import type { PlayScope } from './run-host-task.js';
 import { runTaskOnBatch } from './run-task.js';
 import type { HostRuntime, RunState } from './state.js';
 import { selectedByTags } from './tags.js';
-import type { HostContext, Play, Vars } from './types.js';
+import type { HostContext, Play } from './types.js';
+import type { Vars } from '../inventory/types.js';
 
 export interface PlayPosition {
   index: number;

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineModule } from '../module/contract.js';
-import { EXIT } from '../events/types.js';
 import { FakeTransport } from '../testing/index.js';
 import { applied, command, harness, ofType, probe, results, setting } from './__fixtures__/harness.js';
 import { definePlaybook, resultRef, task } from './types.js';
@@ -19,7 +18,7 @@ describe('runPlaybook: order and parallelism', () => {
         plays: [{ name: 'p', hosts: 'all', tasks: [task(setting, { path: '/x', value: '1' }, { name: 'first' }), task(setting, { path: '/y', value: '2' }, { name: 'second' })] }],
       }),
     );
-    expect(summary.exitCode).toBe(EXIT.OK);
+    expect(summary.outcome).toBe('ok');
     const starts = h.events.map((e, i) => (e.type === 'task.start' ? i : -1)).filter((i) => i >= 0);
     const firstResults = h.events.map((e, i) => (e.type === 'host.result' && e.task === 'first' ? i : -1)).filter((i) => i >= 0);
     const secondResults = h.events.map((e, i) => (e.type === 'host.result' && e.task === 'second' ? i : -1)).filter((i) => i >= 0);
@@ -97,7 +96,7 @@ describe('runPlaybook: task options', () => {
         },
       ],
     });
-    expect(summary.exitCode).toBe(EXIT.OK);
+    expect(summary.outcome).toBe('ok');
     expect(results(h.events)).toEqual(
       expect.arrayContaining([
         'gated@a=changed',
@@ -237,6 +236,6 @@ describe('runPlaybook: task options', () => {
     expect(failure?.status).toBe('failed');
     expect(failure?.error?.code).toBe('BAD_INPUT');
     expect(failure?.error?.message).toMatch(/host "b": variable "port": .*expected number/);
-    expect(summary.exitCode).toBe(EXIT.HOST_FAILED);
+    expect(summary.outcome).toBe('host-failed');
   });
 });

@@ -1,5 +1,4 @@
-import { EXIT } from '../events/types.js';
-import type { ExitCode, HostCounts } from '../events/types.js';
+import type { HostCounts, RunOutcome } from '../events/types.js';
 import { listHosts } from './list.js';
 import type { RunPlaybookOptions, RunSummary } from './options.js';
 import { runPlay } from './run-play.js';
@@ -43,7 +42,7 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
   for (const [name, host] of run.hosts) hosts[name] = { ...host.counts };
   const unknownState = [...run.unknownState];
   const durationMs = Date.now() - started;
-  const exitCode = internalError !== undefined ? EXIT.INTERNAL : exitCodeOf(run, hosts);
+  const outcome = internalError !== undefined ? 'internal-error' : outcomeOf(run, hosts);
   if (internalError !== undefined) {
     run.emit({ type: 'warning', message: `internal error: ${internalError instanceof Error ? internalError.message : String(internalError)}` });
   }
@@ -54,15 +53,15 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
     ...(run.stopped ? { interrupted: run.stopped } : {}),
     ...(unknownState.length > 0 ? { unknownState } : {}),
   });
-  run.emit({ type: 'run.end', exitCode, durationMs });
+  run.emit({ type: 'run.end', outcome, durationMs });
   if (internalError !== undefined) throw internalError;
-  return { exitCode, hosts, ...(run.stopped ? { interrupted: run.stopped } : {}), unknownState, durationMs };
+  return { outcome, hosts, ...(run.stopped ? { interrupted: run.stopped } : {}), unknownState, durationMs };
 }
 
-function exitCodeOf(run: RunState, hosts: Record<string, HostCounts>): ExitCode {
+function outcomeOf(run: RunState, hosts: Record<string, HostCounts>): RunOutcome {
   const counts = Object.values(hosts);
-  if (run.interrupted) return EXIT.INTERRUPTED;
-  if (counts.some((c) => c.failed > 0)) return EXIT.HOST_FAILED;
-  if (counts.some((c) => c.unreachable > 0)) return EXIT.UNREACHABLE;
-  return EXIT.OK;
+  if (run.interrupted) return 'interrupted';
+  if (counts.some((c) => c.failed > 0)) return 'host-failed';
+  if (counts.some((c) => c.unreachable > 0)) return 'unreachable';
+  return 'ok';
 }

@@ -1,9 +1,8 @@
 import type { z } from 'zod';
 import type { AnyModule, ModuleOutput, ModuleParamsInput, ModuleResult } from '../module/contract.js';
 import type { KnownAfterApply } from '../module/unknown.js';
+import type { Vars } from '../inventory/types.js';
 import type { Become } from '../transport/types.js';
-
-export type Vars = Record<string, unknown>;
 
 /** A typed handle to a registered result, usable on the same host or, by name, from another host. */
 export interface ResultRef<O> {

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import { MeshbookError } from '../errors.js';
 import type { ConnectionSpec, Inventory, InventoryGroup, InventoryHost } from '../inventory/types.js';
 import type { Become } from '../transport/types.js';
-import type { Vars } from '../runner/types.js';
+import type { Vars } from '../inventory/types.js';
 
 /**
  * A minimal in-memory Inventory for tests: hosts with their (already merged) vars, and groups whose

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sh } from '../command.js';
-import { FakeTransport, fakeFleet, fakeInventory } from './index.js';
+import { FakeTransport, fakeHosts, fakeInventory } from './index.js';
 
 describe('fakeInventory', () => {
   const inventory = fakeInventory(
@@ -41,8 +41,8 @@ describe('FakeTransport', () => {
     await expect(t.run(sh`x`, { timeoutMs: 10 })).rejects.toMatchObject({ code: 'TIMEOUT' });
     await expect(t.run(sh`x`, { signal: AbortSignal.timeout(10) })).rejects.toMatchObject({ code: 'ABORTED' });
   });
-  it('fakeFleet connects per host and refuses the unreachable ones', async () => {
-    const fleet = fakeFleet({ unreachable: ['w1'] });
+  it('fakeHosts connects per host and refuses the unreachable ones', async () => {
+    const fleet = fakeHosts({ unreachable: ['w1'] });
     const inventory = fakeInventory({ m1: {}, w1: {} });
     expect((await fleet.connect(inventory.hosts.get('m1')!)).host).toBe('m1');
     await expect(fleet.connect(inventory.hosts.get('w1')!)).rejects.toMatchObject({ code: 'UNREACHABLE' });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { sh } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
-import { EventBus } from '../../events/types.js';
+import { EventBus } from '../../events/bus.js';
 import type { MeshbookEvent } from '../../events/types.js';
 import { defineModule } from '../../module/contract.js';
-import type { Vars } from '../types.js';
+import type { Vars } from '../../inventory/types.js';
 import type { Playbook } from '../types.js';
 import { runPlaybook } from '../run-playbook.js';
 import type { RunPlaybookOptions } from '../options.js';
-import { FakeFleet, fakeInventory } from '../../testing/index.js';
+import { FakeHosts, fakeInventory } from '../../testing/index.js';
 
 /** Every apply any fake module ran: the check-mode tests assert this stays empty. */
 export const applied: Array<{ module: string; host: string; detail: string }> = [];
@@ -71,7 +71,7 @@ export const probe = defineModule({
 });
 
 export interface Harness {
-  fleet: FakeFleet;
+  fleet: FakeHosts;
   events: MeshbookEvent[];
   options: RunPlaybookOptions;
   run(playbook: Playbook, extra?: Partial<RunPlaybookOptions>): ReturnType<typeof runPlaybook>;
@@ -82,7 +82,7 @@ export interface Harness {
  * text; events are collected in order.
  */
 export function harness(hosts: Record<string, Vars>, groups: Record<string, string[]> = {}, options: Partial<RunPlaybookOptions> = {}): Harness {
-  const fleet = new FakeFleet({
+  const fleet = new FakeHosts({
     handler: async (text, { options: runOptions }) => {
       const sleep = /^sleep '?(\d+)'?$/.exec(text);
       if (sleep) {

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The CLI is one CommonJS bundle (scripts/bundle.mjs) loaded through a V8 code cache; TypeScript
+// playbooks are compiled by the CLI itself.
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installCodeCache, nearestCacheDir } from '../dist/startup/code-cache.js';
+
+const cacheDir = nearestCacheDir(dirname(fileURLToPath(import.meta.url)), 'v8');
+if (cacheDir) installCodeCache(cacheDir);
+const { main } = await import('../dist/bundle/index.cjs');
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// 130 after a second Ctrl-C: connections of the abandoned run may still be open; do not wait for them.
+if (code === 130) process.exit(code);

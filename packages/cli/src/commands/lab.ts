@@ -1,0 +1,63 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { MeshbookError } from '@meshbook/engine';
+import { loadInventory } from '@meshbook/engine';
+import type { CliIo } from '../io.js';
+import type { RegisterCommand } from './context.js';
+import { importModule } from '../startup/import-module.js';
+
+export interface LabCommandOptions {
+  inventory: string;
+}
+
+const ACTIONS = ['up', 'down', 'status'] as const;
+type LabAction = (typeof ACTIONS)[number];
+
+export const registerLabCommand: RegisterCommand = (program, context) => {
+  program
+    .command('lab')
+    .description('start, stop or show the local lab: the inventory\'s hosts as systemd-in-Docker hosts on this machine')
+    .argument('<action>', 'up | down | status')
+    .option('-i, --inventory <path>', 'lab inventory directory', 'inventories/lab')
+    .action(async (action: string, options: LabCommandOptions) => {
+      context.setExitCode(await labCommand(action, options, context.io));
+    });
+};
+
+export async function labCommand(action: string, options: LabCommandOptions, io: CliIo): Promise<ExitCode> {
+  if (!ACTIONS.includes(action as LabAction)) {
+    throw new MeshbookError('BAD_INPUT', `unknown lab action "${action}"`, { hint: 'use meshbook lab up | down | status' });
+  }
+  const inventory = await loadInventory(resolve(io.cwd, options.inventory));
+  // Loaded only here: the Docker client is for the lab, not for every run.
+  const fleet = await importModule<typeof import('@meshbook/fleet')>('@meshbook/fleet');
+  const plan = fleet.labPlanFrom(inventory);
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  switch (action as LabAction) {
+    case 'up': {
+      await fleet.assertDockerAvailable();
+      await mkdir(plan.workDir, { recursive: true, mode: 0o700 });
+      const how = await fleet.labUp({ id: plan.id, subnet: plan.subnet, workDir: plan.workDir, hosts: plan.hosts }, log).catch((error: unknown) => {
+        // Docker or host trouble, not a bug: say what failed and how to start over.
+        throw new MeshbookError('COMMAND_FAILED', `lab up failed: ${error instanceof Error ? error.message : String(error)}`, {
+          hint: `check \`docker ps -a\` (a busy machine slows the hosts' boot), then \`meshbook lab down -i ${options.inventory}\` and \`meshbook lab up\` again`,
+          cause: error,
+        });
+      });
+      io.stdout.write(`lab ${plan.id} ${how}: ${plan.hosts.length} hosts (${plan.hosts.map((h) => `${h.name} 127.0.0.1:${h.sshPort}`).join(', ')})\n`);
+      io.stdout.write(`next: npx meshbook run playbooks/clustermesh.ts -i ${options.inventory}\n`);
+      return EXIT.OK;
+    }
+    case 'down':
+      await fleet.labDown(plan.id, plan.workDir);
+      io.stdout.write(`lab down: ${plan.id} removed\n`);
+      return EXIT.OK;
+    case 'status': {
+      const hosts = await fleet.labStatus(plan.id);
+      if (hosts.length === 0) io.stdout.write(`lab ${plan.id}: not running (meshbook lab up -i ${options.inventory})\n`);
+      for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t127.0.0.1:${h.sshPort ?? '-'}\t${h.ip ?? '-'}\n`);
+      return EXIT.OK;
+    }
+  }
+}

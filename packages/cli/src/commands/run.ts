@@ -1,0 +1,123 @@
+import { resolve } from 'node:path';
+import { Option } from 'commander';
+import { EXIT } from '../exit-codes.js';
+import type { ExitCode } from '../exit-codes.js';
+import type { SelectionOptions } from '@meshbook/engine';
+import type { Transport } from '@meshbook/engine';
+import { loadInventory } from '@meshbook/engine';
+import { runPlaybook, validatePlaybook } from '@meshbook/engine';
+import { connectHost } from '../connect-host.js';
+import { EXIT_CODES_HELP, exitCodeOf } from '../exit-codes.js';
+import { parseExtraVars } from '../extra-vars.js';
+import { watchInterrupts } from '../interrupt.js';
+import type { CliIo } from '../io.js';
+import { loadPlaybook } from '../load-playbook.js';
+import { startReporting } from '../reporting.js';
+import { collect, commaList, increase, nonNegativeSeconds, positiveInt } from '../option-parsers.js';
+import type { RegisterCommand } from './context.js';
+import { renderListings } from './listings.js';
+
+export interface RunCommandOptions {
+  inventory: string;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  extraVars?: string[];
+  json?: boolean;
+  logFile?: string;
+  verbose: number;
+  syntaxCheck?: boolean;
+  listHosts?: boolean;
+  listTasks?: boolean;
+  lockTimeout?: number;
+}
+
+export const registerRunCommand: RegisterCommand = (program, context) => {
+  program
+    .command('run')
+    .description('run a playbook against an inventory')
+    .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
+    .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
+    .option('-C, --check', 'gather and plan only: report what would change, change nothing')
+    .option('-D, --diff', 'show the diff of every change')
+    .option('-l, --limit <pattern>', 'further limit the hosts with a pattern (group, host, glob, !exclude, &intersect)')
+    .option('-t, --tags <tags>', 'run only tasks with these tags (comma list, repeatable)', commaList)
+    .option('--skip-tags <tags>', 'skip tasks with these tags (comma list, repeatable)', commaList)
+    .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
+    .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect)
+    .option('--lock-timeout <seconds>', 'wait this long for a host another meshbook run holds, then report it HOST_LOCKED (default 30)', nonNegativeSeconds)
+    .option('--json', 'print events as JSON lines on stdout instead of the terminal output')
+    .option('--log-file <path>', 'also write every event as a structured (pino) log to this file')
+    .option('-v, --verbose', 'more detail; repeat for more (-vv, -vvv)', increase, 0)
+    .addOption(new Option('--syntax-check', 'load and validate the playbook and inventory, then exit'))
+    .addOption(new Option('--list-hosts', 'print the hosts each play would run on, then exit'))
+    .addOption(new Option('--list-tasks', 'print the tasks each play would run, then exit'))
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (playbookPath: string, options: RunCommandOptions) => {
+      context.setExitCode(await runCommand(playbookPath, options, context.io));
+    });
+};
+
+/** load inventory → load playbook → validate → (listings) → run, connecting lazily. */
+export async function runCommand(playbookPath: string, options: RunCommandOptions, io: CliIo): Promise<ExitCode> {
+  const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
+  const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
+  const playbook = await loadPlaybook(playbookPath, io.cwd);
+  const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
+  validatePlaybook(playbook, inventory, selection);
+
+  if (options.syntaxCheck || options.listHosts || options.listTasks) {
+    for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
+    io.stdout.write(renderListings(playbookPath, playbook, inventory, options));
+    return EXIT.OK;
+  }
+
+  const reporting = startReporting(options, io);
+  const { events } = reporting;
+  for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });
+
+  const interrupts = watchInterrupts(io.signals, io.stderr);
+  const opened: Transport[] = [];
+  try {
+    const run = runPlaybook(playbook, {
+      ...selection,
+      inventory,
+      check: options.check === true,
+      diff: options.diff === true,
+      forks: options.forks,
+      ...(options.lockTimeout !== undefined ? { hostLockWaitMs: options.lockTimeout * 1000 } : {}),
+      connect: async (host, connectOptions) => {
+        const transport = await connectHost(host, connectOptions);
+        opened.push(transport);
+        return transport;
+      },
+      events,
+      signal: interrupts.signal,
+      playbookName: playbookPath,
+      // Already validated above, before any listing or connection.
+      validate: false,
+    });
+    // A forced stop leaves the run promise behind; its late rejection must not surface as unhandled.
+    run.catch(() => undefined);
+    const exitCode = await Promise.race([run.then((summary) => exitCodeOf(summary.outcome)), interrupts.forced.then(() => undefined)]);
+    if (exitCode !== undefined) return exitCode;
+    // Forced stop: the run is abandoned; closing its connections ends what it left running remotely.
+    await closeWithin(opened, 2000);
+    return EXIT.INTERRUPTED;
+  } finally {
+    interrupts.dispose();
+    reporting.close();
+  }
+}
+
+async function closeWithin(transports: readonly Transport[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(transports.map((t) => t.close())), deadline]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { EventBus } from '@meshbook/engine';
+import { HumanReporter } from '@meshbook/engine';
+import { createJsonLinesReporter } from '@meshbook/engine';
+import { createPinoLogReporter } from './reporters/pino-log.js';
+import type { CliIo } from './io.js';
+
+export interface ReportingOptions {
+  json?: boolean;
+  logFile?: string;
+  verbose: number;
+}
+
+export interface Reporting {
+  events: EventBus;
+  /** Unsubscribes every reporter and flushes the log file. */
+  close(): void;
+}
+
+/** stdout gets the terminal output or, with --json, the JSON lines; --log-file adds the pino log. */
+export function startReporting(options: ReportingOptions, io: CliIo): Reporting {
+  const events = new EventBus();
+  const unsubscribers = [
+    events.subscribe(options.json ? createJsonLinesReporter(io.stdout) : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env }).listener),
+  ];
+  const log = options.logFile ? createPinoLogReporter({ path: resolve(io.cwd, options.logFile), verbosity: options.verbose }) : undefined;
+  if (log) unsubscribers.push(events.subscribe(log.listener));
+  return {
+    events,
+    close: () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      log?.close();
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from './exit-codes.js';
+import type { MeshbookEvent } from '@meshbook/engine';
+import { testIo } from './__fixtures__/test-io.js';
+import { main } from './main.js';
+
+// cwd is the fixture directory, so the playbook and inventory are given as relative paths.
+const fixtures = fileURLToPath(new URL('./__fixtures__/tiny/', import.meta.url));
+
+async function cli(argv: string[], io = testIo(fixtures)) {
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+const outDir = () => mkdtempSync(join(tmpdir(), 'meshbook-cli-run-'));
+const base = ['run', 'playbook.ts', '-i', 'hosts.yaml'];
+
+describe('meshbook run: listings and validation (never connect)', () => {
+  it('--syntax-check loads and validates, then exits 0', async () => {
+    const { code, stdout, stderr } = await cli([...base, '--syntax-check', '-e', 'out_dir=/nonexistent']);
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('playbook: playbook.ts');
+    expect(stdout).toContain('syntax ok: 2 play(s)');
+  });
+
+  it('--list-hosts shows each play with its hosts, narrowed by --limit', async () => {
+    const { code, stdout } = await cli([...base, '--list-hosts', '-e', 'out_dir=/x']);
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('  play #1 (web): mark web hosts\n    hosts (2):\n      web1\n      web2\n');
+    expect(stdout).toContain('  play #2 (db): check db\n    hosts (1):\n      db1\n');
+    const limited = await cli([...base, '--list-hosts', '--limit', 'web2', '-e', 'out_dir=/x']);
+    expect(limited.stdout).toContain('hosts (1):\n      web2\n');
+    expect(limited.stdout).toContain('hosts (0):');
+  });
+
+  it('--list-tasks applies --tags and --skip-tags', async () => {
+    const all = await cli([...base, '--list-tasks', '-e', 'out_dir=/x']);
+    expect(all.stdout).toContain('      gate\tTAGS: [gate]\n      write marker\tTAGS: [marker]\n');
+    const tagged = await cli([...base, '--list-tasks', '--tags', 'marker,db', '-e', 'out_dir=/x']);
+    expect(tagged.stdout).not.toContain('gate\tTAGS: [gate]');
+    expect(tagged.stdout).toContain('write marker');
+    expect(tagged.stdout).toContain('db gate');
+    const skipped = await cli([...base, '--list-tasks', '--skip-tags', 'marker', '-e', 'out_dir=/x']);
+    expect(skipped.stdout).not.toContain('write marker');
+  });
+
+  it('--list-hosts --list-tasks --json prints one JSON document', async () => {
+    const { stdout } = await cli([...base, '--list-hosts', '--list-tasks', '--json', '-e', 'out_dir=/x']);
+    const doc = JSON.parse(stdout);
+    expect(doc.plays[0]).toEqual({
+      name: 'mark web hosts',
+      pattern: 'web',
+      hosts: ['web1', 'web2'],
+      tasks: [{ name: 'gate', tags: ['gate'] }, { name: 'write marker', tags: ['marker'] }],
+    });
+  });
+
+  it('bad params are BAD_INPUT with the task path, before anything runs', async () => {
+    const { code, stderr, stdout } = await cli(['run', 'bad-params.ts', '-i', 'hosts.yaml']);
+    expect(code).toBe(EXIT.BAD_INPUT);
+    expect(stderr).toMatch(/^error: /);
+    expect(stderr).toContain('count');
+    expect(stdout).toBe('');
+  });
+
+  it('a missing variable, a bad --limit and a missing inventory are BAD_INPUT', async () => {
+    expect((await cli([...base, '--syntax-check'])).code).toBe(EXIT.BAD_INPUT); // out_dir missing
+    const limit = await cli([...base, '--list-hosts', '--limit', 'nosuchhost', '-e', 'out_dir=/x']);
+    expect(limit.code).toBe(EXIT.BAD_INPUT);
+    expect(limit.stderr).toContain('nosuchhost');
+    const inventory = await cli(['run', 'playbook.ts', '-i', 'missing.yaml']);
+    expect(inventory.code).toBe(EXIT.BAD_INPUT);
+  });
+
+  it('a file that exports no playbook is BAD_INPUT naming the expected export', async () => {
+    const { code, stderr } = await cli(['run', 'hosts.yaml', '-i', 'hosts.yaml']);
+    expect(code).toBe(EXIT.BAD_INPUT);
+    expect(stderr).toContain('hosts.yaml');
+  });
+});
+
+describe('meshbook run on local hosts', () => {
+  it('applies, reports changes and handlers, then converges on a second run', async () => {
+    const dir = outDir();
+    const first = await cli([...base, '-e', `out_dir=${dir}`]);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(EXIT.OK);
+    expect(first.stdout).toContain('TASK [write marker]');
+    expect(first.stdout).toContain('changed: [web1]');
+    expect(first.stdout).toContain('RUNNING HANDLER [announce]');
+    expect(first.stdout).toMatch(/web1 : ok=\d+\s+changed=2/);
+    expect(readFileSync(join(dir, 'web1.txt'), 'utf8')).toBe('hello web1\n');
+    expect(existsSync(join(dir, 'web2.announced'))).toBe(true);
+
+    const second = await cli([...base, '-e', `out_dir=${dir}`]);
+    expect(second.code).toBe(EXIT.OK);
+    expect(second.stdout).not.toContain('changed: [');
+    expect(second.stdout).toMatch(/web1 : ok=\d+\s+changed=0/);
+  });
+
+  it('--check --diff shows the plan and changes nothing', async () => {
+    const dir = outDir();
+    const { code, stdout } = await cli([...base, '--check', '--diff', '-e', `out_dir=${dir}`]);
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('CHECK MODE');
+    expect(stdout).toContain(`  ~ write ${dir}/web1.txt`);
+    expect(stdout).toContain('+hello web1');
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+  });
+
+  it('a failed host exits HOST_FAILED with the message', async () => {
+    const { code, stdout } = await cli([...base, '-e', `out_dir=${outDir()}`, '-e', 'fail_on=web2']);
+    expect(code).toBe(EXIT.HOST_FAILED);
+    expect(stdout).toContain('failed: [web2] => gate closed on web2');
+    expect(stdout).toMatch(/web2 : ok=0\s+changed=0\s+unreachable=0\s+failed=1/);
+  });
+
+  it('--json prints exactly the events, one per line; --log-file writes them too', async () => {
+    const dir = outDir();
+    const logFile = join(dir, 'logs', 'run.log');
+    const { code, stdout } = await cli([...base, '--json', '--log-file', logFile, '-e', `{"out_dir": "${dir}"}`]);
+    expect(code).toBe(EXIT.OK);
+    const events = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as MeshbookEvent);
+    expect(events[0]?.type).toBe('run.start');
+    expect(events.at(-1)).toMatchObject({ type: 'run.end', outcome: 'ok' });
+    expect(events.filter((e) => e.type === 'host.result').length).toBeGreaterThanOrEqual(5);
+    const logged = readFileSync(logFile, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string });
+    expect(logged.map((l) => l.msg)).toContain('recap');
+  });
+
+  it('first Ctrl-C stops scheduling and exits INTERRUPTED; the next task never starts', async () => {
+    const dir = outDir();
+    const io = testIo(fixtures);
+    const running = main([...base, '-e', `out_dir=${dir}`, '-e', 'sleep_seconds=1'], io);
+    await waitFor(() => io.stdout.text.includes('TASK [gate]'));
+    io.signals.emit('SIGINT');
+    expect(await running).toBe(EXIT.INTERRUPTED);
+    expect(io.stderr.text).toContain('SIGINT: stopping');
+    expect(io.stdout.text).toContain('INTERRUPTED: SIGINT');
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+    expect(io.signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('a second Ctrl-C returns INTERRUPTED at once', async () => {
+    const io = testIo(fixtures);
+    const started = Date.now();
+    const running = main([...base, '-e', `out_dir=${outDir()}`, '-e', 'sleep_seconds=2'], io);
+    await waitFor(() => io.stdout.text.includes('TASK [gate]'));
+    io.signals.emit('SIGINT');
+    io.signals.emit('SIGINT');
+    expect(await running).toBe(EXIT.INTERRUPTED);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(io.stderr.text).toContain('stopping now');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

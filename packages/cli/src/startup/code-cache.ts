@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import vm from 'node:vm';
+
+export { nearestCacheDir } from './cache-dir.js';
+
+/**
+ * V8's compiled code of the CLI's CommonJS files, kept between runs: loading meshbook is mostly
+ * compiling ~2 MB of JavaScript (the engine, zod, yaml, ssh2, ...), and a cached file loads in
+ * about half the CPU. Node 20 has no cache of its own (module.enableCompileCache is Node 22), so
+ * this does what v8-compile-cache does, for the meshbook CLI process only: Module.prototype._compile
+ * compiles through vm.Script with the cached data, and at exit the code V8 compiled during the run
+ * (lazily compiled functions included) is written for files that had no valid cache.
+ *
+ * A cache entry is named by the file and a hash of its content (V8's own check covers only the
+ * length). Every failure to read or write the cache is ignored: it only ever costs speed.
+ * MESHBOOK_NO_CODE_CACHE=1 turns it off.
+ */
+export function installCodeCache(cacheDir: string): void {
+  if (process.env['MESHBOOK_NO_CODE_CACHE']) return;
+  const toWrite = new Map<string, vm.Script>();
+  type Compile = (this: Module, content: string, filename: string) => unknown;
+  const proto = Module.prototype as unknown as { _compile: Compile };
+  const compile = proto._compile;
+  proto._compile = function (this: Module, content: string, filename: string): unknown {
+    // Only meshbook's bundles: Node 20 cannot run `import()` in code from cached data, and their build
+    // guarantees they hold none. Other CommonJS code (a playbook's dependencies) loads as usual.
+    if (!content.startsWith(BUNDLE_MARKER)) return compile.call(this, content, filename);
+    const entry = join(cacheDir, `${basename(filename)}-${sha1(filename).slice(0, 8)}.${sha1(content).slice(0, 20)}.v8`);
+    const cachedData = readOrUndefined(entry);
+    let script: vm.Script;
+    try {
+      script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    } catch {
+      return compile.call(this, content, filename); // a syntax error is reported by Node's own path
+    }
+    if (cachedData === undefined || script.cachedDataRejected) toWrite.set(entry, script);
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, dirname(filename));
+  };
+  process.once('exit', () => {
+    for (const [entry, script] of toWrite) writeEntry(entry, script.createCachedData());
+  });
+}
+
+/** The first line of every meshbook bundle (scripts/bundle.mjs), whose build checks it holds no `import()`. */
+export const BUNDLE_MARKER = '// meshbook bundle: no import() inside (startup/code-cache.ts)';
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** What Node gives a CommonJS module as `require`, built the way v8-compile-cache does (Module internals Node has kept stable for years). */
+function requireFor(module: Module): NodeJS.Require {
+  const resolve = (request: string, options?: { paths?: string[] }) =>
+    (Module as unknown as { _resolveFilename(r: string, m: Module, isMain: boolean, o?: unknown): string })._resolveFilename(request, module, false, options);
+  const require = ((id: string) => module.require(id)) as NodeJS.Require;
+  require.resolve = Object.assign(resolve, { paths: (request: string) => (Module as unknown as { _resolveLookupPaths(r: string, m: Module): string[] | null })._resolveLookupPaths(request, module) });
+  require.main = process.mainModule;
+  require.cache = (Module as unknown as { _cache: NodeJS.Require['cache'] })._cache;
+  require.extensions = (Module as unknown as { _extensions: NodeJS.Require['extensions'] })._extensions;
+  return require;
+}
+
+function readOrUndefined(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Written to a temp name and renamed (a concurrent run reads all or nothing); older entries of the same file go. */
+function writeEntry(entry: string, data: Buffer): void {
+  try {
+    const dir = dirname(entry);
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${entry}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, entry);
+    const prefix = basename(entry).replace(/\.[0-9a-f]+\.v8$/, '.');
+    for (const old of readdirSync(dir)) {
+      if (old.startsWith(prefix) && old.endsWith('.v8') && old !== basename(entry)) rmSync(join(dir, old), { force: true });
+    }
+  } catch {
+    // a read-only or full disk: the next run compiles again
+  }
+}
