@@ -4,37 +4,46 @@ import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/eng
 
 type TomlTable = Record<string, unknown>;
 
-interface TomlFacts {
-  /** Current file text, or null when absent. */
-  current: string | null;
-  /** Output of the base command (e.g. `containerd config default`), when one is given. */
-  base: string | null;
-  baseError: string | null;
+interface ExistingFile {
+  /** Octal mode as stat prints it, e.g. '600'. */
+  mode: string;
+  uid: string;
+  gid: string;
+  text: string;
 }
 
-const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
-  name: 'toml_file.state',
-  // One round trip: the file (framed so an absent file differs from an empty one) and the base.
-  command: ({ path, baseCommand }) => {
-    const base = baseCommand ? sh`echo ===base; ${argv(...baseCommand)} 2>&1 || echo "===base-failed $?"` : sh``;
-    return sh`if test -f ${path}; then echo ===file; cat -- ${path}; echo; fi; ${base}`;
-  },
-  parse: (result) => {
-    const text = result.stdout;
-    const fileAt = text.startsWith('===file\n') ? 8 : -1;
-    const baseAt = text.indexOf('===base\n');
-    const current = fileAt < 0 ? null : text.slice(fileAt, baseAt < 0 ? undefined : baseAt).replace(/\n$/, '');
-    let base: string | null = null;
-    let baseError: string | null = null;
-    if (baseAt >= 0) {
-      const out = text.slice(baseAt + 8);
-      const failed = out.match(/===base-failed (\d+)\n?$/);
-      if (failed) baseError = `exit code ${failed[1]}: ${out.slice(0, failed.index).trim().slice(-500)}`;
-      else base = out;
-    }
-    return { current, base, baseError };
+interface TomlFacts {
+  /** The file as it is, or null when absent. */
+  file: ExistingFile | null;
+  /** The base command's stdout (e.g. `containerd config default`), when one is given. */
+  base: { text: string } | { error: string } | null;
+}
+
+const fileFact = defineFact<string, ExistingFile | null>({
+  name: 'toml_file.file',
+  // The first line is stat's; everything after it is the file's bytes as they are. No marker in
+  // the text: a file may hold any line.
+  command: (path) => sh`test -f ${path} || exit 2; stat -c '%a %u %g' -- ${path} && cat -- ${path}`,
+  parse: (result, path) => {
+    if (result.exitCode === 2) return null;
+    const lineEnd = result.stdout.indexOf('\n');
+    if (result.exitCode !== 0 || lineEnd < 0) throw new MeshbookError('MODULE_FAILED', `cannot read ${path}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
+    const [mode = '', uid = '', gid = ''] = result.stdout.slice(0, lineEnd).split(' ');
+    return { mode, uid, gid, text: result.stdout.slice(lineEnd + 1) };
   },
 });
+
+const baseFact = defineFact<string[], { text: string } | { error: string }>({
+  name: 'toml_file.base',
+  // stdout only is the document; stderr (warnings) is kept apart by the transport's framing.
+  command: (baseCommand) => argv(...baseCommand),
+  parse: (result) =>
+    result.exitCode === 0 ? { text: result.stdout } : { error: `exit code ${result.exitCode}: ${(result.stderr.trim() || result.stdout.trim()).slice(-500)}` },
+});
+
+type TomlChange =
+  | { kind: 'toml_file.content'; target: string; summary: string; content: { path: string; before: string | null; after: string } }
+  | { kind: 'toml_file.mode'; target: string; summary: string };
 
 const keyPath = z.array(z.string().min(1)).min(1);
 const tomlValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean(), z.array(z.any()), z.record(z.string(), z.any())]);
@@ -54,36 +63,56 @@ export const tomlFile = defineModule({
       baseCommand: z.array(z.string()).min(1).optional(),
       /** Keys as path segments, so dotted table names such as "io.containerd.grpc.v1.cri" stay whole. */
       settings: z.array(z.object({ key: keyPath, value: tomlValue }).strict()).min(1),
-      mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").default('0644'),
+      /** Default: the existing file's mode (its owner is always kept), or 0644 for a new file. */
+      mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").optional(),
     })
     .strict(),
-  gather: (ctx, params) => ctx.fact(tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) })),
-  plan(facts, params) {
-    if (facts.baseError) {
-      throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
+  async gather(ctx, params): Promise<TomlFacts> {
+    if (!params.baseCommand) return { file: await ctx.fact(fileFact(params.path)), base: null };
+    // One round trip: the file and the base command, each framed apart by the transport.
+    const { file, base } = await ctx.facts({ file: fileFact(params.path), base: baseFact(params.baseCommand) });
+    return { file, base };
+  },
+  plan(facts, params): TomlChange[] {
+    if (facts.base && 'error' in facts.base) {
+      throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.base.error})`);
     }
-    const baseText = facts.base ?? facts.current ?? '';
+    const currentText = facts.file?.text ?? null;
+    const baseText = facts.base?.text ?? currentText ?? '';
     const desired = applySettings(parseOrThrow(baseText, params.baseCommand ? 'base command output' : params.path), params.settings);
-    const current = facts.current === null ? null : safeParse(facts.current);
-    if (current !== null && canonical(current) === canonical(desired)) return [];
-    const after = stringifyToml(desired) + '\n';
-    return [
-      {
+    const current = currentText === null ? null : safeParse(currentText);
+    const changes: TomlChange[] = [];
+    if (current === null || canonical(current) !== canonical(desired)) {
+      changes.push({
         kind: 'toml_file.content',
         target: params.path,
-        summary: facts.current === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
-        content: { path: params.path, before: facts.current, after },
-      },
-    ];
+        summary: currentText === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
+        content: { path: params.path, before: currentText, after: endWithNewline(stringifyToml(desired)) },
+      });
+    } else if (params.mode !== undefined && facts.file && parseInt(facts.file.mode, 8) !== parseInt(params.mode, 8)) {
+      changes.push({ kind: 'toml_file.mode', target: params.path, summary: `mode ${facts.file.mode} → ${params.mode}` });
+    }
+    return changes;
   },
-  async apply(ctx, changes, params) {
+  async apply(ctx, changes, params, facts) {
+    // An existing file keeps its owner, and its mode unless one is given.
+    const mode = parseInt(params.mode ?? facts.file?.mode ?? '0644', 8);
     for (const change of changes) {
+      if (change.kind === 'toml_file.mode') {
+        await ctx.exec(sh`chmod ${mode.toString(8)} -- ${params.path}`);
+        continue;
+      }
       await ctx.exec(sh`mkdir -p -- "$(dirname -- ${params.path})"`);
-      await ctx.put(params.path, change.content.after, { mode: parseInt(params.mode, 8) });
+      const owner = facts.file ? { owner: facts.file.uid, group: facts.file.gid } : {};
+      await ctx.put(params.path, change.content.after, { mode, ...owner });
     }
   },
-  invalidates: ['toml_file.state'],
+  invalidates: ['toml_file.file'],
 });
+
+function endWithNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
 
 function parseOrThrow(text: string, what: string): TomlTable {
   try {
