@@ -10,3 +10,13 @@ export function escapeControl(text: string, keepLayout = true): string {
     return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
 }
+
+/** A copy of a plain value (an event) with every string escaped by escapeControl. */
+export function escapeControlDeep<T>(value: T): T {
+  if (typeof value === 'string') return escapeControl(value) as T;
+  if (Array.isArray(value)) return value.map((v) => escapeControlDeep(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = escapeControlDeep(v);
+  return out as T;
+}

@@ -1,4 +1,5 @@
 export * from './secret.js';
+export { escapeControl } from './escape-control.js';
 export * from './command.js';
 export * from './errors.js';
 export type * from './transport/types.js';

@@ -1,4 +1,5 @@
 import type { EventListener, EventOf, MeshbookEvent } from '../events/types.js';
+import { escapeControlDeep } from '../escape-control.js';
 import { redact } from '../secret.js';
 import { renderRecap } from './recap.js';
 import { banner, colors, formatDuration, statusColor, wantsColor } from './style.js';
@@ -40,7 +41,10 @@ export class HumanReporter {
 
   readonly listener: EventListener = (event) => this.handle(event);
 
-  handle(event: MeshbookEvent): void {
+  handle(raw: MeshbookEvent): void {
+    // Text from hosts (stderr, progress, a lock holder) may hold terminal control sequences: they
+    // are shown, never obeyed. The reporter's own colours are added after this.
+    const event = escapeControlDeep(raw);
     switch (event.type) {
       case 'run.start':
         this.#check = event.check;

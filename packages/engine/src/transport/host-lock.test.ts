@@ -124,3 +124,12 @@ describe('host lock prelude in a kept shell', () => {
 });
 
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+describe('hostLockedError', () => {
+  it('shows the holder text escaped: a lock file cannot drive the terminal (issue 19, item 14)', async () => {
+    const { hostLockedError } = await import('./host-lock.js');
+    const error = hostLockedError('node1', 'controller=x\u001b]0;owned\u0007\npid=1', 1000);
+    expect(error.message).toContain('controller=x\\x1b]0;owned\\x07\\x0apid=1');
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});

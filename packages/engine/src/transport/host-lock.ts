@@ -1,3 +1,4 @@
+import { escapeControl } from '../escape-control.js';
 import { quote } from '../command.js';
 import { MeshbookError } from '../errors.js';
 
@@ -91,7 +92,8 @@ export function parseHostLockReply(output: string): HostLockState | { state: 'er
 
 /** A host another run held for the whole wait: the run stops there (HOST_LOCKED). */
 export function hostLockedError(host: string, holder: string, waitMs: number): MeshbookError {
-  return new MeshbookError('HOST_LOCKED', `${host} is locked by another meshbook run (${holder}); gave up after waiting ${Math.round(waitMs / 1000)} s`, {
+  // The holder is the lock file's text, which anyone able to write it chose: shown, never obeyed.
+  return new MeshbookError('HOST_LOCKED', `${host} is locked by another meshbook run (${escapeControl(holder, false)}); gave up after waiting ${Math.round(waitMs / 1000)} s`, {
     host,
     hint: "let that run finish, then run again (or raise --lock-timeout); the lock ends with that run's SSH connection, so it cannot outlive a crashed controller",
   });
