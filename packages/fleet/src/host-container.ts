@@ -13,6 +13,8 @@ export interface HostContainerSpec {
   ip?: string;
   /** Fixed loopback port for sshd; default: docker picks. */
   sshPort?: number;
+  /** false: sshd is not published at all (a lab host reached only through a bastion). */
+  publishSsh?: boolean;
 }
 
 export const SMALL_DISK_PATH = '/mnt/small';
@@ -37,7 +39,7 @@ export async function createHostContainer(spec: HostContainerSpec): Promise<Dock
     Tmpfs: tmpfs,
     Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
     // loopback only, random port: tests reach sshd at 127.0.0.1:<port> and nowhere else
-    PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(spec.sshPort ?? 0) }] },
+    ...(spec.publishSsh === false ? {} : { PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(spec.sshPort ?? 0) }] } }),
     NetworkMode: spec.networkName,
   } satisfies Docker.HostConfig & { CgroupnsMode: string };
   return docker().createContainer({
@@ -50,7 +52,7 @@ export async function createHostContainer(spec: HostContainerSpec): Promise<Dock
     // systemd shuts down cleanly on SIGRTMIN+3 (SIGTERM would only make it re-execute itself)
     StopSignal: 'SIGRTMIN+3',
     StopTimeout: 15,
-    ExposedPorts: { '22/tcp': {} },
+    ...(spec.publishSsh === false ? {} : { ExposedPorts: { '22/tcp': {} } }),
     HostConfig: hostConfig,
     NetworkingConfig: { EndpointsConfig: { [spec.networkName]: spec.ip ? { IPAMConfig: { IPv4Address: spec.ip } } : {} } },
   });

@@ -1,22 +1,22 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { docker } from './docker.js';
-import { removeFleetContainers, startFleet } from './fleet.js';
+import { removeFleetContainers } from './fleet.js';
 import { LABEL_FLEET, LABEL_HOST } from './labels.js';
-import { knownHostsLines, readHostKeys } from './provision.js';
-import { waitForSshBanner, waitForSystemd } from './readiness.js';
-import type { FleetHostSpec } from './types.js';
+import { waitForSystemd } from './readiness.js';
+import { readyHost, startLabTopology } from './topology/start.js';
+import type { LabTopology } from './topology/types.js';
 
 /**
- * The local lab: a fleet that outlives the process that started it, found again by its fixed id.
- * Every host has the IP and SSH port its inventory names, so the inventory is plain static YAML;
- * only the key and the hosts' keys are written at `up`, into `workDir`.
+ * The local lab: hosts that outlive the process that started them, found again by their fixed id,
+ * on the networks their inventory describes (topology/). Every host has the addresses and SSH
+ * port its inventory names, so the inventory is plain static YAML; only the key and the hosts'
+ * keys are written at `up`, into `workDir`.
  */
 export interface LabSpec {
-  /** Fixed fleet id, e.g. 'lab'. */
+  /** Fixed lab id, e.g. 'lab-1a2b3c4d'. */
   id: string;
-  hosts: Array<Required<FleetHostSpec>>;
-  subnet: string;
+  topology: LabTopology;
   /** Where id_ed25519 and known_hosts go. */
   workDir: string;
 }
@@ -25,35 +25,48 @@ export interface LabHostStatus {
   name: string;
   containerId: string;
   state: string;
+  /** null: sshd is not published (reached through a bastion). */
   sshPort: number | null;
+  /** First lab address (kept for callers that show one). */
   ip: string | null;
+  /** Every lab address, sorted. */
+  ips: string[];
 }
 
 export async function labStatus(id: string): Promise<LabHostStatus[]> {
   const containers = await docker().listContainers({ all: true, filters: { label: [`${LABEL_FLEET}=${id}`] } });
   return containers
-    .map((c) => ({
-      name: c.Labels[LABEL_HOST] ?? c.Names[0] ?? c.Id,
-      containerId: c.Id,
-      state: c.State,
-      sshPort: c.Ports.find((p) => p.PrivatePort === 22 && p.PublicPort)?.PublicPort ?? null,
-      ip: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress ?? null,
-    }))
+    .map((c) => {
+      const ips = Object.values(c.NetworkSettings?.Networks ?? {})
+        .map((n) => n.IPAMConfig?.IPv4Address || n.IPAddress)
+        .filter(Boolean)
+        .sort();
+      return {
+        name: c.Labels[LABEL_HOST] ?? c.Names[0] ?? c.Id,
+        containerId: c.Id,
+        state: c.State,
+        sshPort: c.Ports.find((p) => p.PrivatePort === 22 && p.PublicPort)?.PublicPort ?? null,
+        ip: ips[0] ?? null,
+        ips,
+      };
+    })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
- * Starts the lab, or brings an existing one back (stopped hosts started, known_hosts rewritten).
- * A lab whose hosts no longer match the spec is refused: `down` first, nothing is half-changed.
+ * Starts the lab, or brings an existing one back (stopped hosts started, routes set again,
+ * known_hosts rewritten). A lab whose hosts no longer match the spec is refused: `down` first,
+ * nothing is half-changed.
  */
 export async function labUp(spec: LabSpec, log: (line: string) => void = () => {}): Promise<'started' | 'resumed'> {
   const existing = await labStatus(spec.id);
   if (existing.length === 0) {
-    await startFleet({ id: spec.id, hosts: spec.hosts, network: { subnet: spec.subnet }, workDir: spec.workDir, purpose: 'lab', prefix: 'meshbook-lab', onLog: log });
+    await startLabTopology(spec.id, spec.topology, spec.workDir, log);
     return 'started';
   }
-  const wanted = spec.hosts.map((h) => `${h.name}@${h.ip}:${h.sshPort}`).sort();
-  const found = existing.map((h) => `${h.name}@${h.ip}:${h.sshPort}`).sort();
+  const shape = (name: string, ips: string[], port: number | null) => `${name}@${[...ips].sort().join('+')}:${port ?? '-'}`;
+  const wanted = spec.topology.hosts.map((h) => shape(h.name, h.addresses.map((a) => a.ip), h.sshPort)).sort();
+  const found = existing.map((h) => shape(h.name, h.ips, h.sshPort)).sort();
   const stopped = existing.filter((h) => h.state !== 'running');
   if (stopped.length === 0 && wanted.join() !== found.join()) {
     throw new Error(
@@ -62,7 +75,7 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
     );
   }
   const lines: string[] = [];
-  for (const host of spec.hosts) {
+  for (const host of spec.topology.hosts) {
     const container = existing.find((c) => c.name === host.name);
     if (!container) throw new Error(`lab host ${host.name} is missing: run \`meshbook lab down\`, then \`meshbook lab up\``);
     if (container.state !== 'running') {
@@ -70,14 +83,13 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
       await docker().getContainer(container.containerId).start();
       await waitForSystemd(container.containerId, host.name);
     }
-    await waitForSshBanner(host.sshPort, host.name);
-    lines.push(...knownHostsLines(host.sshPort, await readHostKeys(container.containerId)));
+    lines.push(...(await readyHost(container.containerId, host)));
   }
   await writeFile(join(spec.workDir, 'known_hosts'), `${lines.join('\n')}\n`);
   return 'resumed';
 }
 
-/** Removes the lab's containers and network, and its key and known_hosts. */
+/** Removes the lab's containers and networks, and its key and known_hosts. */
 export async function labDown(id: string, workDir: string): Promise<void> {
   await removeFleetContainers(id);
   await Promise.all(['id_ed25519', 'id_ed25519.pub', 'known_hosts'].map((f) => rm(join(workDir, f), { force: true })));

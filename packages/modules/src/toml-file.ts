@@ -1,6 +1,6 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
-import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import { MeshbookError, UnknownValueError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
 
 type TomlTable = Record<string, unknown>;
 
@@ -12,11 +12,17 @@ interface ExistingFile {
   text: string;
 }
 
+interface BaseFailure {
+  error: string;
+  /** The base command is not installed (exit 127): on a fresh host an earlier task installs it. */
+  missing?: boolean;
+}
+
 interface TomlFacts {
   /** The file as it is, or null when absent. */
   file: ExistingFile | null;
   /** The base command's stdout (e.g. `containerd config default`), when one is given. */
-  base: { text: string } | { error: string } | null;
+  base: { text: string } | BaseFailure | null;
 }
 
 const fileFact = defineFact<string, ExistingFile | null>({
@@ -33,12 +39,14 @@ const fileFact = defineFact<string, ExistingFile | null>({
   },
 });
 
-const baseFact = defineFact<string[], { text: string } | { error: string }>({
+const baseFact = defineFact<string[], { text: string } | BaseFailure>({
   name: 'toml_file.base',
   // stdout only is the document; stderr (warnings) is kept apart by the transport's framing.
   command: (baseCommand) => argv(...baseCommand),
   parse: (result) =>
-    result.exitCode === 0 ? { text: result.stdout } : { error: `exit code ${result.exitCode}: ${(result.stderr.trim() || result.stdout.trim()).slice(-500)}` },
+    result.exitCode === 0
+      ? { text: result.stdout }
+      : { error: `exit code ${result.exitCode}: ${(result.stderr.trim() || result.stdout.trim()).slice(-500)}`, missing: result.exitCode === 127 },
 });
 
 type TomlChange =
@@ -74,6 +82,11 @@ export const tomlFile = defineModule({
     return { file, base };
   },
   plan(facts, params): TomlChange[] {
+    if (facts.base && 'error' in facts.base && facts.base.missing) {
+      // check mode on a fresh host: the package task before this one is only planned, so the base
+      // exists only after apply (on a real run the missing command fails the task)
+      throw new UnknownValueError(`${params.path} from \`${params.baseCommand?.join(' ')}\`, not installed yet`);
+    }
     if (facts.base && 'error' in facts.base) {
       throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.base.error})`);
     }

@@ -38,15 +38,19 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
     case 'up': {
       await fleet.assertDockerAvailable();
       await mkdir(plan.workDir, { recursive: true, mode: 0o700 });
-      const how = await fleet.labUp({ id: plan.id, subnet: plan.subnet, workDir: plan.workDir, hosts: plan.hosts }, log).catch((error: unknown) => {
+      const how = await fleet.labUp({ id: plan.id, topology: plan.topology, workDir: plan.workDir }, log).catch((error: unknown) => {
         // Docker or host trouble, not a bug: say what failed and how to start over.
         throw new MeshbookError('COMMAND_FAILED', `lab up failed: ${error instanceof Error ? error.message : String(error)}`, {
           hint: `check \`docker ps -a\` (a busy machine slows the hosts' boot), then \`meshbook lab down -i ${options.inventory}\` and \`meshbook lab up\` again`,
           cause: error,
         });
       });
-      io.stdout.write(`lab ${plan.id} ${how}: ${plan.hosts.length} hosts (${plan.hosts.map((h) => `${h.name} 127.0.0.1:${h.sshPort}`).join(', ')})\n`);
-      io.stdout.write(`next: npx meshbook run playbooks/clustermesh.ts -i ${options.inventory}\n`);
+      const { hosts, networks } = plan.topology;
+      const reach = (h: (typeof hosts)[number]) =>
+        h.name === fleet.LAB_ROUTER ? `routes ${h.addresses.map((a) => a.network).join(' <-> ')}` : h.sshPort === null ? `${h.addresses[0]?.ip} via bastion` : `127.0.0.1:${h.sshPort}`;
+      io.stdout.write(`lab ${plan.id} ${how}: ${hosts.length} hosts on ${networks.length} networks (${hosts.map((h) => `${h.name} ${reach(h)}`).join(', ')})\n`);
+      const playbook = inventory.groups.has('wireguard_server') ? 'playbooks/clustermesh.ts' : "the seed's playbook";
+      io.stdout.write(`next: npx meshbook run ${playbook} -i ${options.inventory}\n`);
       return EXIT.OK;
     }
     case 'down':
@@ -56,7 +60,8 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
     case 'status': {
       const hosts = await fleet.labStatus(plan.id);
       if (hosts.length === 0) io.stdout.write(`lab ${plan.id}: not running (meshbook lab up -i ${options.inventory})\n`);
-      for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t127.0.0.1:${h.sshPort ?? '-'}\t${h.ip ?? '-'}\n`);
+      const reach = (h: (typeof hosts)[number]) => (h.name === fleet.LAB_ROUTER ? 'router' : h.sshPort === null ? 'via bastion' : `127.0.0.1:${h.sshPort}`);
+      for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t${reach(h)}\t${h.ips.join(',') || '-'}\n`);
       return EXIT.OK;
     }
   }

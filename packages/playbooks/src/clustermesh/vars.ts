@@ -14,6 +14,8 @@ export const wireguardMemberVars = z.object({
   wireguard_port: z.coerce.number().int().min(1).max(65535).default(51820),
   wireguard_endpoint: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port of the WireGuard server, e.g. 194.35.12.114:51820'),
   wireguard_keepalive: z.coerce.number().int().min(0).max(65535).default(25),
+  /** The kernel has no WireGuard module (the lab's containers): install wireguard-go, which wg-quick falls back to. */
+  wireguard_userspace: z.boolean().default(false),
 });
 
 /** What every Kubernetes node needs (hosts of the `k8s_nodes` group). */

@@ -48,7 +48,7 @@ export function containerdRole(): Role {
         name: 'packages up to date',
         when: (host) => containerdVars.parse(host.vars).apt_upgrade,
       }),
-      task(apt, (host) => ({ name: [fromDocker(host) ? 'containerd.io' : 'containerd'], state: 'present' as const }), {
+      task(apt, (host) => ({ name: [fromDocker(host) ? 'containerd.io' : 'containerd'], state: 'present' as const, updateCache: true }), {
         name: 'containerd installed',
       }),
       task(

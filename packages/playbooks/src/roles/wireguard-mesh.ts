@@ -41,7 +41,18 @@ export function wireguardMeshRole(options: WireguardMeshOptions = {}): Role {
     tasks: [
       ...(options.installPackages === false
         ? []
-        : [task(apt, { name: ['wireguard-tools'], state: 'present' }, { name: 'WireGuard tools installed' })]),
+        : [
+            task(
+              apt,
+              (host) => ({
+                name: wireguardMemberVars.parse(host.vars).wireguard_userspace ? ['wireguard-tools', 'wireguard-go'] : ['wireguard-tools'],
+                state: 'present' as const,
+                // a fresh host may never have fetched its package lists
+                updateCache: true,
+              }),
+              { name: 'WireGuard tools installed' },
+            ),
+          ]),
       task(sysctl, { values: { 'net.ipv4.ip_forward': '1' }, file: 'wireguard.conf' }, {
         name: 'the hub forwards between spokes',
         when: (host) => host.groupNames.includes(hubGroup),
