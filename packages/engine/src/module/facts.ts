@@ -113,6 +113,8 @@ export class FactCache {
       const entries = [...pending.entries()];
       const results = await this.#runBatch(entries.map(([, r]) => r.fact.command(r.args)), become, this.defaults);
       entries.forEach(([cacheKey, request], i) => {
+        // Cut output is left for the task's own gather, which refuses it where it belongs.
+        if (results[i]!.truncated) return;
         try {
           (request.fact.singleUse ? this.#unread : this.#cache).set(cacheKey, request.fact.parse(results[i]!, request.args));
         } catch {
@@ -144,6 +146,14 @@ export class FactCache {
 
   /** A parser's failure names the host and the fact, so the user knows where to look. */
   #parse(request: FactRequest, result: CommandResult): unknown {
+    // A fact parsed from cut output would describe a host that does not exist (a config read as
+    // shorter than it is): refused.
+    if (result.truncated) {
+      throw new MeshbookError('MODULE_FAILED', `fact ${request.fact.name}: its output went past the output cap (${result.truncated.stdout} bytes of stdout, ${result.truncated.stderr} of stderr dropped)`, {
+        host: this.transport.host,
+        hint: 'the state read is too large to hold; check what the command prints',
+      });
+    }
     try {
       return request.fact.parse(result, request.args);
     } catch (error) {

@@ -74,6 +74,18 @@ describe('FrameParser', () => {
     expect(seen).toContain('stderr:warn');
   });
 
+  it('keeps at most maxBytes per stream and counts the rest, whatever the chunking, still finding the end line', () => {
+    for (const size of [1, 5, 64]) {
+      const parser = new FrameParser(M, { maxBytes: 10 });
+      const stdout = Buffer.from(`${begin}${'x'.repeat(100)}\n${M} 0\n`);
+      for (let i = 0; i < stdout.length; i += size) parser.pushStdout(stdout.subarray(i, i + size));
+      parser.pushStderr(Buffer.from(`${begin}short\n${M} end\n`));
+      expect(parser.result().stdout.toString()).toBe('x'.repeat(10));
+      expect(parser.result().dropped).toEqual({ stdout: 90, stderr: 0 });
+      expect(parser.result().stderr.toString()).toBe('short');
+    }
+  });
+
   it('gives what arrived so far when the shell dies', () => {
     const parser = new FrameParser(M);
     parser.pushStdout(Buffer.from(`${begin}partial`));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { quote } from '../command.js';
 import { MeshbookError } from '../errors.js';
+import type { CommandResult } from './types.js';
 
 /**
  * The one wire protocol for commands fed to a `/bin/sh`: a kept SSH shell session, a batch of
@@ -71,7 +72,12 @@ export interface FrameResult {
   stdout: Buffer;
   stderr: Buffer;
   exitCode: number;
+  /** Bytes past the output cap, counted and dropped, per stream. */
+  dropped: { stdout: number; stderr: number };
 }
+
+/** What one command's stream keeps by default (RunOptions.maxOutputBytes): the rest is counted and dropped. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -80,6 +86,8 @@ export interface FrameParserOptions {
   onOutput?: ((chunk: string, stream: StreamName) => void) | undefined;
   /** Output that belongs to no command: before a command's start line, or after the last end line. */
   onStray?: ((bytes: Buffer, stream: StreamName) => void) | undefined;
+  /** Bytes kept per command and stream (default DEFAULT_MAX_OUTPUT_BYTES): memory stays bounded whatever a host sends. */
+  maxBytes?: number | undefined;
 }
 
 /**
@@ -93,10 +101,13 @@ class StreamFrame {
   #state: 'before' | 'inside' | 'done' = 'before';
   #tail = Buffer.alloc(0);
   readonly #chunks: Buffer[] = [];
+  #kept = 0;
+  #dropped = 0;
   #trailer: string | undefined;
 
   constructor(
     marker: string,
+    private readonly maxBytes: number,
     private readonly onData: (bytes: Buffer) => void,
     private readonly onStray: (bytes: Buffer) => void,
   ) {
@@ -110,6 +121,10 @@ class StreamFrame {
 
   get trailer(): string | undefined {
     return this.#trailer;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /** What the command wrote so far (a possible marker start held back included, until the end). */
@@ -152,8 +167,12 @@ class StreamFrame {
     return Buffer.alloc(0);
   }
 
-  #keep(bytes: Buffer): void {
+  #keep(all: Buffer): void {
+    const room = Math.max(0, this.maxBytes - this.#kept);
+    const bytes = all.length > room ? all.subarray(0, room) : all;
+    this.#dropped += all.length - bytes.length;
     if (bytes.length === 0) return;
+    this.#kept += bytes.length;
     const copy = Buffer.from(bytes);
     this.#chunks.push(copy);
     this.onData(copy);
@@ -180,6 +199,7 @@ export class FrameParser {
     const frame = (marker: string, stream: StreamName) =>
       new StreamFrame(
         marker,
+        options.maxBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
         (bytes) => {
           const text = options.onOutput ? decoders[stream].write(bytes) : '';
           if (text) options.onOutput!(text, stream);
@@ -238,7 +258,24 @@ export class FrameParser {
   }
 }
 
+/** A frame's result as a command result; output past the cap is said in `truncated` and at the end of stderr. */
+export function commandResultOf(result: FrameResult, durationMs: number, maxBytes = DEFAULT_MAX_OUTPUT_BYTES): CommandResult {
+  const out: CommandResult = { stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8'), exitCode: result.exitCode, durationMs };
+  const { stdout, stderr } = result.dropped;
+  if (stdout > 0 || stderr > 0) {
+    out.truncated = { stdout, stderr };
+    const what = [stdout > 0 ? `${stdout} bytes of stdout` : '', stderr > 0 ? `${stderr} bytes of stderr` : ''].filter(Boolean).join(' and ');
+    out.stderr += `${out.stderr === '' || out.stderr.endsWith('\n') ? '' : '\n'}[meshbook: output past ${maxBytes} bytes per stream was dropped: ${what}]\n`;
+  }
+  return out;
+}
+
 function resultOf(frame: { stdout: StreamFrame; stderr: StreamFrame }): FrameResult {
   const code = frame.stdout.trailer === undefined ? Number.NaN : Number(frame.stdout.trailer);
-  return { stdout: frame.stdout.output(), stderr: frame.stderr.output(), exitCode: Number.isInteger(code) ? code : -1 };
+  return {
+    stdout: frame.stdout.output(),
+    stderr: frame.stderr.output(),
+    exitCode: Number.isInteger(code) ? code : -1,
+    dropped: { stdout: frame.stdout.dropped, stderr: frame.stderr.dropped },
+  };
 }

@@ -8,7 +8,7 @@ import type { ShellCommand } from '../command.js';
 import { sh } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import { Secret } from '../secret.js';
-import { FrameParser, frameCommand } from './framing.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, FrameParser, commandResultOf, frameCommand } from './framing.js';
 import type { BatchOptions, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from './types.js';
 
 /**
@@ -29,17 +29,26 @@ export class LocalTransport implements Transport {
     const started = Date.now();
     let text = command.text;
     if (options.cwd) text = `cd ${sh`${options.cwd}`.text} && ${text}`;
-    let stdout = '';
-    let stderr = '';
+    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const kept = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const size = { stdout: 0, stderr: 0 };
+    const dropped = { stdout: 0, stderr: 0 };
     const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const soFar = () => ({ stdout: Buffer.concat(kept.stdout).toString('utf8'), stderr: Buffer.concat(kept.stderr).toString('utf8') });
     const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
     const exitCode = await this.#spawn(text, command.display, options, stdin, (chunk, stream) => {
-      const decoded = decoders[stream].write(chunk);
-      if (stream === 'stdout') stdout += decoded;
-      else stderr += decoded;
+      // Bounded like the SSH transport: what is past the cap is counted, not kept.
+      const room = Math.max(0, max - size[stream]);
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      dropped[stream] += chunk.length - part.length;
+      if (part.length === 0) return;
+      size[stream] += part.length;
+      kept[stream].push(part);
+      const decoded = decoders[stream].write(part);
       if (decoded) options.onOutput?.(decoded, stream);
-    }, () => ({ stdout, stderr }));
-    return { stdout: stdout + decoders.stdout.end(), stderr: stderr + decoders.stderr.end(), exitCode, durationMs: Date.now() - started };
+    }, soFar);
+    const { stdout, stderr } = soFar();
+    return commandResultOf({ stdout: Buffer.from(stdout), stderr: Buffer.from(stderr), exitCode, dropped }, Date.now() - started, max);
   }
 
   /** The same framing as a kept SSH shell (framing.ts): one `sh` runs them all, each read apart. */
@@ -62,7 +71,7 @@ export class LocalTransport implements Transport {
       });
     }
     const durationMs = Date.now() - started;
-    return parser.results().map((r) => ({ stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), exitCode: r.exitCode, durationMs }));
+    return parser.results().map((r) => commandResultOf(r, durationMs));
   }
 
   /** Runs `sh -c text` in its own process group; resolves with its exit code. */

@@ -17,6 +17,8 @@ export interface RunOptions {
   cwd?: string;
   /** Called with output as it arrives (progress lines for long work such as apt installs). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Bytes of stdout and of stderr kept (default 8 MiB each); the rest is counted, dropped, and said in `truncated` and stderr. */
+  maxOutputBytes?: number;
 }
 
 /** Limits and context of a batch: the same for every command in it; each command reads /dev/null. */
@@ -27,6 +29,8 @@ export interface CommandResult {
   stderr: string;
   exitCode: number;
   durationMs: number;
+  /** Set when output went past the cap (RunOptions.maxOutputBytes): the bytes dropped per stream. */
+  truncated?: { stdout: number; stderr: number };
 }
 
 export interface PutOptions {

@@ -121,19 +121,19 @@ export class ShellSession {
   }
 
   /** Runs one framed command; rejects with SessionEndedError when the shell goes away meanwhile. */
-  async run(framed: FramedCommand, onOutput?: (chunk: string, stream: StreamName) => void): Promise<FrameResult> {
-    const [result] = await this.runAll([framed], onOutput);
+  async run(framed: FramedCommand, onOutput?: (chunk: string, stream: StreamName) => void, maxBytes?: number): Promise<FrameResult> {
+    const [result] = await this.runAll([framed], onOutput, maxBytes);
     return result!;
   }
 
   /** Runs framed commands one after another, written in one go: one round trip for all. */
-  runAll(frames: readonly FramedCommand[], onOutput?: (chunk: string, stream: StreamName) => void): Promise<FrameResult[]> {
-    if (!this.alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1 }, this.#exitCode, this.#signal));
+  runAll(frames: readonly FramedCommand[], onOutput?: (chunk: string, stream: StreamName) => void, maxBytes?: number): Promise<FrameResult[]> {
+    if (!this.alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1, dropped: { stdout: 0, stderr: 0 } }, this.#exitCode, this.#signal));
     if (this.#current) return Promise.reject(new Error('internal: session already running a command'));
     return new Promise((resolve, reject) => {
       const parser = new FrameParser(
         frames.map((f) => f.marker),
-        { onOutput, onStray: (bytes, stream) => this.counters.strayOutput(bytes, stream) },
+        { onOutput, maxBytes, onStray: (bytes, stream) => this.counters.strayOutput(bytes, stream) },
       );
       this.#current = { parser, resolve, reject };
       const script = frames.map((f) => f.script).join('');

@@ -7,7 +7,7 @@ import type { BatchOptions, Become, CommandResult, GetOptions, PutOptions, RunOp
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
-import { frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
+import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
 import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
@@ -24,6 +24,9 @@ export interface SshTransportInit {
   /** Details shown at -vvv: output dropped as stray. */
   onDebug?: ((message: string) => void) | undefined;
 }
+
+/** What get() takes in (base64): memory stays bounded, and a larger file is an error, never a cut one. */
+const GET_MAX_BASE64_BYTES = 256 * 1024 * 1024;
 
 /** How much of the stray output a debug notice quotes. */
 const STRAY_PREVIEW_CHARS = 200;
@@ -99,7 +102,7 @@ export class SshTransport implements Transport {
     const framed = frameCommand({ command: command.text, cwd: options.cwd, env: options.env, stdin });
     const started = Date.now();
     const result = await this.#runFramed(command.display, framed, options);
-    return { stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8'), exitCode: result.exitCode, durationMs: Date.now() - started };
+    return commandResultOf(result, Date.now() - started, options.maxOutputBytes);
   }
 
   async runBatch(commands: readonly ShellCommand[], options: BatchOptions = {}): Promise<CommandResult[]> {
@@ -108,7 +111,7 @@ export class SshTransport implements Transport {
     const started = Date.now();
     const results = await this.#runFrames(`batch: ${commands.map((c) => c.display).join(' ; ')}`, frames, options);
     const durationMs = Date.now() - started;
-    return results.map((r) => ({ stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), exitCode: r.exitCode, durationMs }));
+    return results.map((r) => commandResultOf(r, durationMs, options.maxOutputBytes));
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
@@ -138,7 +141,7 @@ export class SshTransport implements Transport {
     this.#stats.commands++;
     let result: FrameResult;
     try {
-      result = await this.#runFramed(`get ${path}`, frameCommand({ command: getScript(path).text }), options);
+      result = await this.#runFramed(`get ${path}`, frameCommand({ command: getScript(path).text }), { ...options, maxOutputBytes: GET_MAX_BASE64_BYTES });
     } catch (error) {
       throw transferError(this.host, `reading ${path} failed`, error);
     }
@@ -148,6 +151,9 @@ export class SshTransport implements Transport {
         exitCode: result.exitCode,
         stderr: result.stderr.toString('utf8'),
       });
+    }
+    if (result.dropped.stdout > 0) {
+      throw new MeshbookError('TRANSFER_FAILED', `reading ${path} failed: the file is larger than ${(GET_MAX_BASE64_BYTES * 3) / 4} bytes`, { host: this.host, hint: 'read large files on the host (a command), not through get' });
     }
     return Buffer.from(result.stdout.toString('latin1'), 'base64');
   }
@@ -244,7 +250,7 @@ export class SshTransport implements Transport {
     const timer = deadline === undefined ? undefined : setTimeout(() => interrupt('TIMEOUT'), Math.max(0, deadline - Date.now()));
     const onAbort = () => interrupt('ABORTED');
     signal?.addEventListener('abort', onAbort, { once: true });
-    const running = session.runAll(frames, options.onOutput);
+    const running = session.runAll(frames, options.onOutput, options.maxOutputBytes);
     running.catch(() => undefined);
     try {
       const result = await Promise.race([running, killed]);
