@@ -43,6 +43,8 @@ export interface SshTransportOptions {
   onNotice?: (message: string) => void;
   /** Receives details worth showing at -vvv, such as output dropped because it belonged to no command. */
   onDebug?: (message: string) => void;
+  /** How long a new shell, plain or through sudo, may take to be ready (default 20 s): sudo stuck at a prompt it cannot get answered is BECOME_FAILED then. */
+  sessionOpenTimeoutMs?: number;
   /**
    * Takes the host lock (host-lock.ts) in the first kept shell's bootstrap: no extra round trip.
    * Another run holding it for the whole wait fails the connect with HOST_LOCKED; lockHost with
@@ -74,6 +76,7 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       maxChannels: Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS),
       notices,
       onDebug: options.onDebug,
+      sessionOpenTimeoutMs: options.sessionOpenTimeoutMs,
     });
     try {
       await transport.warmUp(options.hostLock);

@@ -28,7 +28,7 @@ export class SessionEndedError extends Error {
 /** Why a session could not start; sudo.ts turns these into BECOME_FAILED messages. 'channel': the server refused the channel. */
 export class SessionStartError extends Error {
   constructor(
-    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel',
+    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel' | 'timeout',
     readonly stderr: string,
     readonly exitCode: number | undefined,
     cause?: unknown,
@@ -50,7 +50,16 @@ export interface SessionStart {
   /** Shell text the bootstrap runs first, in the kept shell itself (the host lock); its output is the session's `preamble`. */
   prelude?: string;
   counters: SessionCounters;
+  /**
+   * How long the shell may take to say it is ready. Past it the channel is closed: a sudo waiting
+   * for an answer meshbook does not have (an OTP or other PAM prompt, an expired password) would
+   * otherwise hold the run until sudo's own timeout, or forever.
+   */
+  openTimeoutMs?: number;
 }
+
+/** Default SessionStart.openTimeoutMs. */
+export const DEFAULT_SESSION_OPEN_TIMEOUT_MS = 20_000;
 
 /**
  * What a session's channel runs: the prelude if any, a ready line with the shell's pid and /proc
@@ -210,6 +219,8 @@ export class ShellSession {
         let prompts = 0;
         let exitCode: number | undefined;
         let settled = false;
+        const openTimeoutMs = start.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS;
+        const timer = setTimeout(() => fail(new SessionStartError('timeout', stderr.split(start.prompt?.text ?? '\u0000').join(''), undefined)), openTimeoutMs);
         const fail = (err: SessionStartError) => {
           if (settled) return;
           settled = true;
@@ -230,6 +241,7 @@ export class ShellSession {
           if (lineEnd < 0) return;
           const fields = stdout.subarray(at + ready.length, lineEnd).toString('latin1').trim();
           const preamble = stdout.subarray(0, at).toString('utf8');
+          if (settled) return;
           settled = true;
           cleanup();
           const [pidText, ...stat] = fields.split(' ');
@@ -263,6 +275,7 @@ export class ShellSession {
         };
         const onClose = () => fail(new SessionStartError('exited', stderr.split(start.prompt?.text ?? '\u0000').join(''), exitCode));
         const cleanup = () => {
+          clearTimeout(timer);
           channel.off('data', onData);
           channel.stderr.off('data', onStderr);
           channel.off('exit', onExit);

@@ -23,6 +23,8 @@ export interface SshTransportInit {
   notices: string[];
   /** Details shown at -vvv: output dropped as stray. */
   onDebug?: ((message: string) => void) | undefined;
+  /** How long a new shell (plain or sudo) may take to be ready; default DEFAULT_SESSION_OPEN_TIMEOUT_MS. */
+  sessionOpenTimeoutMs?: number | undefined;
 }
 
 /** What get() takes in (base64): memory stays bounded, and a larger file is an error, never a cut one. */
@@ -51,6 +53,7 @@ export class SshTransport implements Transport {
   readonly #lock: HostLockKeeper;
   readonly #stats: TransportStats & { strayBytes: number } = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0, strayBytes: 0 };
   readonly #onDebug: ((message: string) => void) | undefined;
+  readonly #sessionOpenTimeoutMs: number | undefined;
   /** Stray output not reported yet, per stream. */
   readonly #stray = { stdout: { bytes: 0, preview: '' }, stderr: { bytes: 0, preview: '' } };
   readonly #counters: SessionCounters;
@@ -69,6 +72,7 @@ export class SshTransport implements Transport {
     this.#jumpClients = init.jumpClients;
     this.#becomePassword = init.becomePassword;
     this.#onDebug = init.onDebug;
+    this.#sessionOpenTimeoutMs = init.sessionOpenTimeoutMs;
     const stats = this.#stats;
     this.#counters = {
       roundTrip: () => void stats.roundTrips++,
@@ -404,7 +408,13 @@ export class SshTransport implements Transport {
     if (this.#lost) throw this.#lost;
     if (key === 'plain') {
       try {
-        return await ShellSession.open(this.#client, { key, prefix: '', counters: this.#counters, ...(prelude === undefined ? {} : { prelude }) });
+        return await ShellSession.open(this.#client, {
+          key,
+          prefix: '',
+          counters: this.#counters,
+          ...(prelude === undefined ? {} : { prelude }),
+          ...(this.#sessionOpenTimeoutMs === undefined ? {} : { openTimeoutMs: this.#sessionOpenTimeoutMs }),
+        });
       } catch (error) {
         if (isChannelRefusal(error)) throw error;
         throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot start a shell on ${this.host}: ${(error as Error).message}`, { host: this.host, cause: error });
@@ -412,11 +422,11 @@ export class SshTransport implements Transport {
     }
     const user = key.slice('sudo:'.length);
     try {
-      return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters));
+      return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters, this.#sessionOpenTimeoutMs));
     } catch (error) {
       if (this.#lost) throw this.#lost;
       if (isChannelRefusal(error)) throw error;
-      throw becomeError(this.host, user, error);
+      throw becomeError(this.host, user, error, this.#sessionOpenTimeoutMs);
     }
   }
 }
