@@ -49,6 +49,8 @@ export interface SessionStart {
   prompt?: { text: string; answer: Secret | undefined };
   /** Shell text the bootstrap runs first, in the kept shell itself (the host lock); its output is the session's `preamble`. */
   prelude?: string;
+  /** What the bootstrap execs after its ready line (shell text); default `/bin/sh`, the kept shell. The host lock's holder runs its lease loop instead. */
+  program?: string;
   counters: SessionCounters;
   /**
    * How long the shell may take to say it is ready. Past it the channel is closed: a sudo waiting
@@ -66,10 +68,10 @@ export const DEFAULT_SESSION_OPEN_TIMEOUT_MS = 20_000;
  * stat line (for its process group), then the kept shell, exec'd through the prefix the prelude
  * may leave in `__mb_exec`. Without a prelude, everything is a builtin: no extra process.
  */
-export function sessionBootstrap(ready: string, prelude?: string): string {
+export function sessionBootstrap(ready: string, prelude?: string, program = '/bin/sh'): string {
   const readyLine = `read -r s </proc/$$/stat 2>/dev/null; printf '%s %s %s\\n' ${ready} "$$" "$s"`;
-  if (prelude === undefined) return `${readyLine}; exec /bin/sh`;
-  return `__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec /bin/sh`;
+  if (prelude === undefined) return `${readyLine}; exec ${program}`;
+  return `__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec ${program}`;
 }
 
 /**
@@ -157,6 +159,17 @@ export class ShellSession {
     return this.#current?.parser.partial();
   }
 
+  /** Writes to the session's stdin outside any command: the host lock holder's heartbeat. */
+  send(text: string): void {
+    if (!this.alive || this.#current) return;
+    try {
+      this.counters.bytesUp(text.length);
+      this.channel.write(text);
+    } catch {
+      // the connection is already gone
+    }
+  }
+
   /** Ends the shell: EOF on its stdin, then the channel. */
   close(): void {
     if (!this.#alive) return;
@@ -207,7 +220,7 @@ export class ShellSession {
    */
   static open(client: Client, start: SessionStart): Promise<ShellSession> {
     const ready = newMarker('MBREADY');
-    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude))}`;
+    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude, start.program))}`;
     const { counters } = start;
     return new Promise((resolve, reject) => {
       counters.roundTrip();

@@ -86,7 +86,7 @@ export class SshTransport implements Transport {
       },
     };
     this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
-    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude) => this.#openSession('plain', prelude), () => this.#closed !== undefined || this.#lost !== undefined);
+    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program) => this.#openSession('plain', prelude, program), () => this.#closed !== undefined || this.#lost !== undefined);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
@@ -164,7 +164,7 @@ export class SshTransport implements Transport {
 
   /**
    * The host lock, held until this transport closes (host-lock.ts): what connecting with the same
-   * request found (no round trip), or taken now on a new kept shell (one round trip).
+   * request found (no round trip), or taken now on a shell of its own (one round trip).
    */
   async lockHost(request: HostLockRequest): Promise<HostLockState> {
     if (this.#lost) throw this.#lost;
@@ -179,6 +179,7 @@ export class SshTransport implements Transport {
   async #close(): Promise<void> {
     await this.#killRunning();
     this.#closing = true;
+    this.#lock.close();
     this.#pool.closeAll(new MeshbookError('ABORTED', `transport to ${this.host} closed`, { host: this.host }));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -209,17 +210,18 @@ export class SshTransport implements Transport {
 
   /**
    * Opens the first session and checks the shell answers: the end of an eager connect. With a
-   * host lock, that session's bootstrap takes it (no extra round trip); another run holding it for
-   * the whole wait fails the connect with HOST_LOCKED.
+   * host lock, the lock's own shell opens at the same time (its bootstrap takes the lock); another
+   * run holding it for the whole wait fails the connect with HOST_LOCKED.
    */
   async warmUp(hostLock?: HostLockRequest): Promise<void> {
+    // The lock's shell runs nothing else: a shell for commands opens alongside it, not after it.
+    const shell = this.#pool.acquire('plain').then((session) => this.#pool.release(session));
     if (hostLock) {
+      shell.catch(() => undefined);
       const lock = await this.#lock.lock(hostLock);
       if (lock.state === 'busy') throw hostLockedError(this.host, lock.holder, hostLock.waitMs);
-      return;
     }
-    const session = await this.#pool.acquire('plain');
-    this.#pool.release(session);
+    await shell;
   }
 
   async #runFramed(display: string, framed: FramedCommand, options: RunOptions): Promise<FrameResult> {
@@ -293,15 +295,18 @@ export class SshTransport implements Transport {
     }
   }
 
-  /** A session for the command once the host lock is held again, if its holder died (host-lock-keeper.ts). */
+  /** A session for the command, only while the host lock (if taken) is still held (host-lock-keeper.ts). */
   async #acquireUnderLock(key: string, display: string, signal: AbortSignal | undefined, deadline: number | undefined, timeoutMs: number | undefined): Promise<ShellSession> {
-    for (;;) {
+    await this.#lock.ensure();
+    const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
+    try {
+      // The holder may have died while this command waited for a session: no command runs unlocked.
       await this.#lock.ensure();
-      const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
-      // The holder died while this command waited for a session: no command runs unlocked.
-      if (!this.#lock.holderLost) return session;
+    } catch (error) {
       this.#pool.release(session);
+      throw error;
     }
+    return session;
   }
 
   /** A session for `key`, giving up with TIMEOUT/ABORTED if the wait for a free channel outlasts them. */
@@ -403,8 +408,8 @@ export class SshTransport implements Transport {
     return this.#loginIsRoot;
   }
 
-  /** `prelude`: shell text the bootstrap runs first (the host lock's), plain sessions only. */
-  async #openSession(key: string, prelude?: string): Promise<ShellSession> {
+  /** `prelude` and `program`: what the bootstrap runs first and execs after (the host lock's), plain sessions only. */
+  async #openSession(key: string, prelude?: string, program?: string): Promise<ShellSession> {
     if (this.#lost) throw this.#lost;
     if (key === 'plain') {
       try {
@@ -413,6 +418,7 @@ export class SshTransport implements Transport {
           prefix: '',
           counters: this.#counters,
           ...(prelude === undefined ? {} : { prelude }),
+          ...(program === undefined ? {} : { program }),
           ...(this.#sessionOpenTimeoutMs === undefined ? {} : { openTimeoutMs: this.#sessionOpenTimeoutMs }),
         });
       } catch (error) {
