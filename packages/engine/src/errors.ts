@@ -14,7 +14,7 @@ export type ErrorCode =
   | 'TRANSFER_FAILED'
   | 'MODULE_FAILED'
   | 'HOST_LOCKED'
-  | 'UNKNOWN_AFTER_APPLY'
+  | 'KNOWN_AFTER_APPLY' // a value known only after apply reached a real run
   | 'INTERNAL';
 
 export interface MeshbookErrorDetails {

@@ -1,13 +1,16 @@
 export * from './secret.js';
 export { escapeControl } from './escape-control.js';
 export * from './command.js';
+export { sha256 } from './hash.js';
 export * from './errors.js';
 export type * from './transport/types.js';
 export * from './module/change.js';
 export * from './module/diff.js';
 export * from './module/facts.js';
 export * from './module/contract.js';
-export * from './module/unknown.js';
+export { KnownAfterApply } from './module/unknown.js';
+export { hostFacts, parseHostFacts } from './module/host-facts.js';
+export type { HostFacts } from './module/host-facts.js';
 export * from './module/validation.js';
 export type * from './events/types.js';
 export * from './events/bus.js';

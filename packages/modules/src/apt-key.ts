@@ -6,8 +6,6 @@ import type { FileState } from './lib/file-facts.js';
 
 export const KEYRINGS_DIR = '/etc/apt/keyrings';
 
-const KEY_SOURCE_FACT = 'apt_key.source';
-
 /** The key as it would be installed: binary OpenPGP bytes, or why it could not be obtained. */
 export type KeySource = { ok: true; bytes: Buffer } | { ok: false; message: string };
 
@@ -29,7 +27,7 @@ fi
 base64 -w0 < "$d/key.gpg"`;
 
 const keySource = defineFact<{ url: string | null; data: string | null }, KeySource>({
-  name: KEY_SOURCE_FACT,
+  name: 'apt_key.source',
   command: ({ url, data }) => sh`url=${url ?? ''}; data=${data ?? ''};${sh.raw(SOURCE_SCRIPT)}`,
   parse: (result) => {
     if (result.exitCode !== 0) return { ok: false, message: result.stderr.trim() || `exit code ${result.exitCode}` };
@@ -66,7 +64,10 @@ export interface AptKeyFacts {
   source: KeySource | null;
 }
 
-export type AptKeyChange = Change & { kind: 'apt_key.keyring' | 'apt_key.remove' };
+export type AptKeyChange =
+  /** The keyring's bytes, exactly those the plan compared. */
+  | Change<'apt_key.keyring', { path: string; bytes: Buffer }>
+  | Change<'apt_key.remove', { path: string }>;
 
 export function keyringPath(name: string): string {
   return `${KEYRINGS_DIR}/${name}`;
@@ -75,22 +76,20 @@ export function keyringPath(name: string): string {
 /**
  * An apt keyring in /etc/apt/keyrings for `signed-by=`: the key from a URL or given inline,
  * dearmored when armored, and compared by the sha256 of the installed bytes. The key is fetched
- * during gather (into a temp dir) so check mode knows whether it changed; apply writes exactly the
+ * as a fact (into a temp dir, with the play's other checks) so check mode knows whether it changed; apply writes exactly the
  * bytes the plan compared.
  */
 export const aptKey = defineModule({
   name: 'apt_key',
   params,
-  async gather(ctx, p): Promise<AptKeyFacts> {
-    const path = keyringPath(p.name);
-    if (p.state === 'absent') return { keyring: await ctx.fact(fileState(path, 0)), source: null };
-    const data = p.data === undefined ? null : Buffer.from(p.data).toString('base64');
-    return ctx.facts({ keyring: fileState(path, 0), source: keySource({ url: p.url ?? null, data }) });
-  },
-  plan(facts, p): AptKeyChange[] {
+  facts: (p) => ({
+    keyring: fileState(keyringPath(p.name), 0),
+    source: p.state === 'absent' ? null : keySource({ url: p.url ?? null, data: p.data === undefined ? null : Buffer.from(p.data).toString('base64') }),
+  }),
+  plan(facts: AptKeyFacts, p): AptKeyChange[] {
     const path = keyringPath(p.name);
     if (p.state === 'absent') {
-      return facts.keyring.exists ? [{ kind: 'apt_key.remove', target: path, summary: `remove ${path}`, before: facts.keyring.sha256, after: null }] : [];
+      return facts.keyring.exists ? [{ kind: 'apt_key.remove', target: path, summary: `remove ${path}`, before: facts.keyring.sha256, after: null, payload: { path } }] : [];
     }
     const source = facts.source!;
     const from = p.url ?? 'the given data';
@@ -101,20 +100,26 @@ export const aptKey = defineModule({
     const wanted = sha256(source.bytes);
     if (facts.keyring.exists && facts.keyring.type === 'file' && facts.keyring.sha256 === wanted && facts.keyring.mode === '0644') return [];
     const before = facts.keyring.exists ? `sha256:${facts.keyring.sha256 ?? '?'}${facts.keyring.mode !== '0644' ? ` mode ${facts.keyring.mode}` : ''}` : null;
-    return [{ kind: 'apt_key.keyring', target: path, summary: `${before === null ? 'install' : 'replace'} ${path} (sha256:${wanted.slice(0, 16)}…)`, before, after: `sha256:${wanted}` }];
+    return [
+      {
+        kind: 'apt_key.keyring',
+        target: path,
+        summary: `${before === null ? 'install' : 'replace'} ${path} (sha256:${wanted.slice(0, 16)}…)`,
+        before,
+        after: `sha256:${wanted}`,
+        payload: { path, bytes: source.bytes },
+      },
+    ];
   },
-  async apply(ctx, changes, p, facts) {
-    const path = keyringPath(p.name);
-    if (changes[0]!.kind === 'apt_key.remove') {
-      await ctx.exec(sh`rm -f -- ${path}`);
-      return;
+  async apply(ctx, changes) {
+    for (const change of changes) {
+      if (change.kind === 'apt_key.remove') {
+        await ctx.exec(sh`rm -f -- ${change.payload.path}`);
+        continue;
+      }
+      await ctx.exec(sh`mkdir -p -m 0755 -- ${KEYRINGS_DIR}`);
+      // apt reads keyrings as the unprivileged _apt user: world-readable.
+      await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644 });
     }
-    const source = facts.source as { ok: true; bytes: Buffer };
-    await ctx.exec(sh`mkdir -p -m 0755 -- ${KEYRINGS_DIR}`);
-    // apt reads keyrings as the unprivileged _apt user: world-readable.
-    await ctx.put(path, source.bytes, { mode: 0o644 });
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });

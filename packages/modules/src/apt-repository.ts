@@ -47,7 +47,11 @@ export function repositoryLine(p: Pick<AptRepositoryParams, 'type' | 'uri' | 'su
   return [p.type, ...(options.length ? [`[${options.join(' ')}]`] : []), p.uri, p.suite, ...p.components].join(' ');
 }
 
-export type AptRepositoryChange = Change & { kind: 'apt_repository.file' | 'apt_repository.remove' };
+export type AptRepositoryChange =
+  /** The file's new text, and the old one (put back when the refresh fails). `refresh`: apt-get update this source. */
+  | Change<'apt_repository.file', { path: string; text: string; previous: string | null; refresh: boolean }>
+  /** `refresh`: a full apt-get update, so the source's packages stop being candidates. */
+  | Change<'apt_repository.remove', { path: string; refresh: boolean }>;
 
 export function sourcesPath(name: string): string {
   return `${SOURCES_DIR}/${name}`;
@@ -61,44 +65,50 @@ export function sourcesPath(name: string): string {
 export const aptRepository = defineModule({
   name: 'apt_repository',
   params,
-  gather: (ctx, p): Promise<FileState> => ctx.fact(fileState(sourcesPath(p.name))),
-  plan(file, p): AptRepositoryChange[] {
+  facts: (p) => fileState(sourcesPath(p.name)),
+  plan(file: FileState, p): AptRepositoryChange[] {
     const path = sourcesPath(p.name);
     if (file.exists && file.type !== 'file') throw new MeshbookError('MODULE_FAILED', `apt_repository: ${path} exists and is not a regular file`);
     const before = file.exists ? (file.text ?? '') : null;
     if (p.state === 'absent') {
-      return before === null ? [] : [{ kind: 'apt_repository.remove', target: path, summary: `remove ${path}`, content: { path, before, after: '' } }];
+      return before === null
+        ? []
+        : [{ kind: 'apt_repository.remove', target: path, summary: `remove ${path}`, content: { path, before, after: '' }, payload: { path, refresh: p.updateCache } }];
     }
     const after = `${repositoryLine(p)}\n`;
     if (before === after) return [];
     const refresh = p.updateCache ? ' and refresh its package lists' : '';
-    return [{ kind: 'apt_repository.file', target: path, summary: `${before === null ? 'add' : 'update'} ${path}${refresh}`, content: { path, before, after } }];
+    return [
+      {
+        kind: 'apt_repository.file',
+        target: path,
+        summary: `${before === null ? 'add' : 'update'} ${path}${refresh}`,
+        content: { path, before, after },
+        payload: { path, text: after, previous: before, refresh: p.updateCache },
+      },
+    ];
   },
   async apply(ctx, changes, p) {
     const change = changes[0]!;
-    const path = sourcesPath(p.name);
+    const { path } = change.payload;
     const options = { lockTimeoutSeconds: p.lockTimeoutSeconds };
     if (change.kind === 'apt_repository.remove') {
       await ctx.exec(sh`rm -f -- ${path}`);
-      // A full refresh drops the removed source's lists, so its packages stop being candidates.
-      if (p.updateCache) await runAptGet(ctx, ['update'], options);
+      if (change.payload.refresh) await runAptGet(ctx, ['update'], options);
       return;
     }
     await ctx.exec(sh`mkdir -p -- ${SOURCES_DIR}`);
-    await ctx.put(path, change.content!.after, { mode: 0o644 });
-    if (!p.updateCache) return;
+    await ctx.put(path, change.payload.text, { mode: 0o644 });
+    if (!change.payload.refresh) return;
     try {
       await runAptGet(ctx, ['update', '-o', `Dir::Etc::sourcelist=${path}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0'], options);
     } catch (error) {
       // Put the old file back: a source apt cannot read breaks every later apt-get update, and the
       // next run must see the change again (the refresh happens only when the file changes).
-      const before = change.content!.before;
-      if (before === null) await ctx.run(sh`rm -f -- ${path}`);
-      else await ctx.put(path, before, { mode: 0o644 });
+      const { previous } = change.payload;
+      if (previous === null) await ctx.run(sh`rm -f -- ${path}`);
+      else await ctx.put(path, previous, { mode: 0o644 });
       throw error;
     }
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });

@@ -10,17 +10,11 @@ export interface DpkgPackage {
   version: string;
 }
 
-const PACKAGES_FACT = 'apt.packages';
-const HOLDS_FACT = 'apt.holds';
-const CANDIDATES_FACT = 'apt.candidates';
-const CACHE_AGE_FACT = 'apt.cache_age';
-const UPGRADES_FACT = 'apt.upgrades';
-
 /** After a successful `apt-get update` apply touches this (Debian's update-notifier hook does too). */
 export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
 
 const dpkgPackages = defineFact<string[], Record<string, DpkgPackage>>({
-  name: PACKAGES_FACT,
+  name: 'apt.packages',
   command: (names) => sh`dpkg-query -W -f=${'${Package} ${Status} ${Version}\n'} -- ${names}`,
   parse: (result) => {
     // Exit 1 only means some names are unknown to dpkg ("no packages found matching"): not installed.
@@ -44,7 +38,7 @@ export function parseDpkgQuery(stdout: string): Record<string, DpkgPackage> {
 }
 
 const holds = defineFact<null, string[]>({
-  name: HOLDS_FACT,
+  name: 'apt.holds',
   command: () => sh`apt-mark showhold`,
   parse: (result) => {
     if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'apt-mark showhold failed', { exitCode: result.exitCode, stderr: result.stderr });
@@ -53,7 +47,7 @@ const holds = defineFact<null, string[]>({
 });
 
 const candidates = defineFact<string[], Record<string, string | null>>({
-  name: CANDIDATES_FACT,
+  name: 'apt.candidates',
   command: (names) => sh`apt-cache policy -- ${names}`,
   parse: (result) => parseAptCachePolicy(result.stdout),
 });
@@ -73,7 +67,7 @@ export function parseAptCachePolicy(stdout: string): Record<string, string | nul
 
 /** Seconds since the last successful `apt-get update`; null when the host has no record of one. */
 const cacheAge = defineFact<null, number | null>({
-  name: CACHE_AGE_FACT,
+  name: 'apt.cache_age',
   command: () => sh`echo "$(date +%s) $(stat -c %Y -- ${UPDATE_STAMP} 2>/dev/null || echo none)"`,
   parse: (result) => {
     const [now, stamp] = result.stdout.trim().split(' ');
@@ -83,7 +77,7 @@ const cacheAge = defineFact<null, number | null>({
 
 /** Packages a (dist-)upgrade would change, from apt-get's simulation (no lock, no root needed). */
 const pendingUpgrades = defineFact<'safe' | 'full', string[]>({
-  name: UPGRADES_FACT,
+  name: 'apt.upgrades',
   command: (kind) => sh`apt-get -s -q -o Debug::NoLocking=1 ${kind === 'full' ? 'dist-upgrade' : 'upgrade'}`,
   parse: (result) => {
     if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'simulating the upgrade failed', { exitCode: result.exitCode, stderr: result.stderr });
@@ -151,19 +145,24 @@ const params = z
 
 type AptParams = z.output<typeof params>;
 
+/** What apt's plan reads; null where these params need no answer (no names, no updateCache...). */
 export interface AptFacts {
-  packages: Record<string, DpkgPackage>;
-  holds: string[];
-  candidates: Record<string, string | null>;
-  /** Seconds since the last refresh; null when unknown (never refreshed). Only gathered with updateCache. */
+  packages: Record<string, DpkgPackage> | null;
+  holds: string[] | null;
+  candidates: Record<string, string | null> | null;
+  /** Seconds since the last refresh; null when unknown (never refreshed) or not asked (no updateCache). */
   cacheAge: number | null;
-  /** Packages an upgrade would change; only gathered with upgrade. */
-  upgrades: string[];
+  /** Packages an upgrade would change; null without upgrade. */
+  upgrades: string[] | null;
 }
 
-export type AptChange = Change & {
-  kind: 'apt.update' | 'apt.install' | 'apt.remove' | 'apt.upgrade' | 'apt.hold' | 'apt.unhold';
-};
+export type AptChange =
+  | Change<'apt.update', null>
+  /** `word` is what apt-get install takes (`pkg` or `pkg=version`); `held`: apt must be allowed to change it. */
+  | Change<'apt.install', { word: string; held: boolean }>
+  | Change<'apt.remove', { name: string; purge: boolean }>
+  | Change<'apt.upgrade', { kind: 'safe' | 'full' }>
+  | Change<'apt.hold' | 'apt.unhold', { name: string }>;
 
 /**
  * Debian packages: installed (optionally pinned, or the newest candidate), removed or purged,
@@ -173,62 +172,86 @@ export type AptChange = Change & {
 export const apt = defineModule({
   name: 'apt',
   params,
-  async gather(ctx, p): Promise<AptFacts> {
+  facts: (p) => {
     const names = p.name.map((s) => s.name);
-    const facts = await ctx.facts({
-      ...(names.length > 0 ? { packages: dpkgPackages(names), holds: holds(null) } : {}),
-      ...(p.state === 'latest' && names.length > 0 ? { candidates: candidates(names) } : {}),
-      ...(p.updateCache ? { cacheAge: cacheAge(null) } : {}),
-      ...(p.upgrade !== 'none' ? { upgrades: pendingUpgrades(p.upgrade) } : {}),
-    });
-    const f = facts as Partial<AptFacts>;
-    return { packages: f.packages ?? {}, holds: f.holds ?? [], candidates: f.candidates ?? {}, cacheAge: f.cacheAge ?? null, upgrades: f.upgrades ?? [] };
+    return {
+      packages: names.length > 0 ? dpkgPackages(names) : null,
+      holds: names.length > 0 ? holds(null) : null,
+      candidates: p.state === 'latest' && names.length > 0 ? candidates(names) : null,
+      cacheAge: p.updateCache ? cacheAge(null) : null,
+      upgrades: p.upgrade !== 'none' ? pendingUpgrades(p.upgrade) : null,
+    };
   },
-  plan(facts, p): AptChange[] {
+  plan(facts: AptFacts, p): AptChange[] {
     const changes: AptChange[] = [];
     const refresh = p.updateCache && (facts.cacheAge === null || facts.cacheAge >= p.cacheValidTime);
     if (refresh) {
       const age = facts.cacheAge === null ? 'never refreshed' : `refreshed ${facts.cacheAge} s ago`;
-      changes.push({ kind: 'apt.update', target: 'apt cache', summary: `apt-get update (${age}; valid for ${p.cacheValidTime} s)` });
+      changes.push({ kind: 'apt.update', target: 'apt cache', summary: `apt-get update (${age}; valid for ${p.cacheValidTime} s)`, payload: null });
     }
     for (const spec of p.name) {
       const change = planPackage(spec, facts, p, refresh);
       if (change) changes.push(change);
     }
     if (p.upgrade !== 'none') {
+      const pending = facts.upgrades ?? [];
+      const payload = { kind: p.upgrade };
       // After a refresh the pending set can only be known then; the upgrade runs and apt decides.
       if (refresh) {
-        changes.push({ kind: 'apt.upgrade', target: 'packages', summary: `${p.upgrade} upgrade after the cache refresh (${facts.upgrades.length} pending before it)` });
-      } else if (facts.upgrades.length > 0) {
-        const list = facts.upgrades.join(', ');
-        changes.push({ kind: 'apt.upgrade', target: 'packages', summary: `${p.upgrade} upgrade of ${facts.upgrades.length} package(s): ${truncate(list)}`, after: list });
+        changes.push({ kind: 'apt.upgrade', target: 'packages', summary: `${p.upgrade} upgrade after the cache refresh (${pending.length} pending before it)`, payload });
+      } else if (pending.length > 0) {
+        const list = pending.join(', ');
+        changes.push({ kind: 'apt.upgrade', target: 'packages', summary: `${p.upgrade} upgrade of ${pending.length} package(s): ${truncate(list)}`, after: list, payload });
       }
     }
     if (p.hold !== undefined) {
       for (const spec of p.name) {
-        const held = facts.holds.includes(spec.base);
-        if (p.hold && !held) changes.push({ kind: 'apt.hold', target: spec.base, summary: `hold ${spec.base}`, before: 'not held', after: 'held' });
-        if (!p.hold && held) changes.push({ kind: 'apt.unhold', target: spec.base, summary: `unhold ${spec.base}`, before: 'held', after: 'not held' });
+        const held = (facts.holds ?? []).includes(spec.base);
+        const payload = { name: spec.base };
+        if (p.hold && !held) changes.push({ kind: 'apt.hold', target: spec.base, summary: `hold ${spec.base}`, before: 'not held', after: 'held', payload });
+        if (!p.hold && held) changes.push({ kind: 'apt.unhold', target: spec.base, summary: `unhold ${spec.base}`, before: 'held', after: 'not held', payload });
       }
     }
     return changes;
   },
-  async apply(ctx, changes, p, facts) {
+  /** Params give only how (lock timeout, recommends, downgrades); what to do is in the payloads. */
+  async apply(ctx, changes, p) {
     const options = { lockTimeoutSeconds: p.lockTimeoutSeconds };
-    const targets = (kind: AptChange['kind']) => changes.filter((c) => c.kind === kind).map((c) => c.target);
     const dpkgOptions = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
-    if (changes.some((c) => c.kind === 'apt.update')) {
+    const update = changes.some((c) => c.kind === 'apt.update');
+    const unhold: string[] = [];
+    const hold: string[] = [];
+    const remove = { names: [] as string[], purge: false };
+    const install = { words: [] as string[], held: false };
+    let upgrade: 'safe' | 'full' | undefined;
+    for (const change of changes) {
+      switch (change.kind) {
+        case 'apt.unhold':
+          unhold.push(change.payload.name);
+          break;
+        case 'apt.hold':
+          hold.push(change.payload.name);
+          break;
+        case 'apt.remove':
+          remove.names.push(change.payload.name);
+          remove.purge ||= change.payload.purge;
+          break;
+        case 'apt.install':
+          install.words.push(change.payload.word);
+          install.held ||= change.payload.held;
+          break;
+        case 'apt.upgrade':
+          upgrade = change.payload.kind;
+          break;
+      }
+    }
+    if (update) {
       await runAptGet(ctx, ['update'], options);
       await ctx.exec(sh`mkdir -p -- /var/lib/apt/periodic && touch -- ${UPDATE_STAMP}`);
     }
-    const unhold = targets('apt.unhold');
     if (unhold.length > 0) await ctx.exec(sh`apt-mark unhold -- ${unhold}`);
-    const remove = changes.filter((c) => c.kind === 'apt.remove').map((c) => c.target);
-    if (remove.length > 0) await runAptGet(ctx, ['-y', ...dpkgOptions, p.purge ? 'purge' : 'remove', '--', ...remove], options);
-    const install = changes.filter((c) => c.kind === 'apt.install').map((c) => c.after!);
-    if (install.length > 0) {
-      // The user named these packages, so changing a held one is intended.
-      const held = p.name.some((s) => facts.holds.includes(s.base));
+    if (remove.names.length > 0) await runAptGet(ctx, ['-y', ...dpkgOptions, remove.purge ? 'purge' : 'remove', '--', ...remove.names], options);
+    if (install.words.length > 0) {
       await runAptGet(
         ctx,
         [
@@ -237,51 +260,49 @@ export const apt = defineModule({
           '-o',
           `APT::Install-Recommends=${p.installRecommends}`,
           ...(p.allowDowngrades ? ['--allow-downgrades'] : []),
-          ...(held ? ['--allow-change-held-packages'] : []),
+          // The user named these packages, so changing a held one is intended.
+          ...(install.held ? ['--allow-change-held-packages'] : []),
           'install',
           '--',
-          ...install,
+          ...install.words,
         ],
         options,
       );
     }
-    if (changes.some((c) => c.kind === 'apt.upgrade')) {
-      await runAptGet(ctx, ['-y', ...dpkgOptions, p.upgrade === 'full' ? 'dist-upgrade' : 'upgrade'], options);
-    }
-    const hold = targets('apt.hold');
+    if (upgrade) await runAptGet(ctx, ['-y', ...dpkgOptions, upgrade === 'full' ? 'dist-upgrade' : 'upgrade'], options);
     if (hold.length > 0) await ctx.exec(sh`apt-mark hold -- ${hold}`);
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });
 
 /** One package's change; `after` of an install is the word apt-get install takes (`pkg` or `pkg=version`). */
 function planPackage(spec: PackageSpec, facts: AptFacts, p: AptParams, refresh: boolean): AptChange | null {
-  const current = facts.packages[spec.base];
+  const current = facts.packages?.[spec.base];
   const installed = current?.status === 'installed';
+  const held = (facts.holds ?? []).includes(spec.base);
+  const candidate = facts.candidates?.[spec.base];
   if (p.state === 'absent') {
     // Anything dpkg still has files for is removed; a purge also clears leftover configuration.
     const present = current !== undefined && current.status !== 'not-installed' && (p.purge || current.status !== 'config-files');
     if (!present) return null;
     const verb = p.purge ? 'purge' : 'remove';
-    return { kind: 'apt.remove', target: spec.name, summary: `${verb} ${spec.name} ${current.version}`.trim(), before: current.version || current.status, after: null };
+    return { kind: 'apt.remove', target: spec.name, summary: `${verb} ${spec.name} ${current.version}`.trim(), before: current.version || current.status, after: null, payload: { name: spec.name, purge: p.purge } };
   }
   if (!installed) {
     const word = spec.version ? `${spec.name}=${spec.version}` : spec.name;
-    const what = spec.version ? `${spec.name} ${spec.version}` : p.state === 'latest' && facts.candidates[spec.base] ? `${spec.name} ${facts.candidates[spec.base]}` : spec.name;
-    return { kind: 'apt.install', target: spec.name, summary: `install ${what}`, before: null, after: word };
+    const what = spec.version ? `${spec.name} ${spec.version}` : p.state === 'latest' && candidate ? `${spec.name} ${candidate}` : spec.name;
+    return { kind: 'apt.install', target: spec.name, summary: `install ${what}`, before: null, after: word, payload: { word, held } };
   }
   if (spec.version && current.version !== spec.version) {
-    return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → ${spec.version}`, before: current.version, after: `${spec.name}=${spec.version}` };
+    const word = `${spec.name}=${spec.version}`;
+    return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → ${spec.version}`, before: current.version, after: word, payload: { word, held } };
   }
   if (p.state === 'latest') {
+    const payload = { word: spec.name, held };
     if (refresh) {
-      return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → newest candidate after the cache refresh`, before: current.version, after: spec.name };
+      return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → newest candidate after the cache refresh`, before: current.version, after: spec.name, payload };
     }
-    const candidate = facts.candidates[spec.base];
     if (candidate && candidate !== current.version) {
-      return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → ${candidate}`, before: current.version, after: spec.name };
+      return { kind: 'apt.install', target: spec.name, summary: `${spec.name}: ${current.version} → ${candidate}`, before: current.version, after: spec.name, payload };
     }
   }
   return null;

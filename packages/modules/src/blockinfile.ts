@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule } from '@meshbook/engine';
-import type { Change } from '@meshbook/engine';
-import { applyEdit, planEdit } from './lib/edit-in-place.js';
+import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
+import { applyFile } from './lib/file-content.js';
+import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -43,11 +44,9 @@ export interface BlockinfileFacts {
 export const blockinfile = defineModule({
   name: 'blockinfile',
   params: blockinfileParams,
-  gather: async (ctx, params): Promise<BlockinfileFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
-  plan: (facts, params): Change[] => planEdit(blockEdit(facts, params)),
-  apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, blockEdit(facts, params), params.backup),
-  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
-  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
+  facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
+  plan: (facts, params): FileChange<'blockinfile'>[] => planEdit(blockEdit(facts, params), params.backup),
+  apply: (ctx, changes) => applyFile(ctx, changes),
 });
 
 export function markerLines(marker: string, name: string): { begin: string; end: string } {
@@ -56,14 +55,14 @@ export function markerLines(marker: string, name: string): { begin: string; end:
 }
 
 /** Shared with hosts: the in-place edit that puts a named block into (or out of) a file. */
-export function namedBlockEdit(
-  module: string,
+export function namedBlockEdit<M extends string>(
+  module: M,
   file: FileState,
   p: { path: string; name: string; marker: string; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
     BlockinfileParams,
     'insertafter' | 'insertbefore' | 'mode' | 'owner' | 'group'
   >,
-): InPlaceEdit {
+): InPlaceEdit<M> {
   const { begin, end } = markerLines(p.marker, p.name);
   return {
     module,
@@ -81,6 +80,6 @@ export function namedBlockEdit(
   };
 }
 
-function blockEdit(facts: BlockinfileFacts, p: BlockinfileParams): InPlaceEdit {
+function blockEdit(facts: BlockinfileFacts, p: BlockinfileParams): InPlaceEdit<'blockinfile'> {
   return namedBlockEdit('blockinfile', facts.file, { ...p, body: splitLines(p.block) });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MeshbookError, Secret, argv as argvCommand, defineModule } from '@meshbook/engine';
-import type { Change, CommandResult, ModuleContext, ShellCommand } from '@meshbook/engine';
+import type { Change, CommandResult, FactsOf, ModuleContext } from '@meshbook/engine';
 import { commandResult } from './lib/command-result.js';
 import { absolutePath } from './lib/file-attributes.js';
 import { fileState } from './lib/file-facts.js';
@@ -57,13 +57,26 @@ const shellParams = z.strictObject({
 
 type RunParams = z.output<z.ZodObject<typeof runShape>>;
 
+type Words = ReadonlyArray<string | Secret>;
+
+/** What runs: the words (Secrets stay Secrets, so the change record never holds their text) and how it is started. */
+export interface RunPayload {
+  words: Words;
+  stdin: string | Secret | undefined;
+  env: Record<string, string> | undefined;
+  chdir: string | undefined;
+}
+
+export type CommandChange = Change<'command.run' | 'shell.run', RunPayload>;
+
 /** A program run with its arguments as given (no shell). */
 export const command = defineModule({
   name: 'command',
   params: commandParams,
-  gather: (ctx, params) => gatherRun(ctx, params, params.argv),
-  plan: (facts, params): Change[] => planRun('command', facts, params, argvCommand(...params.argv)),
-  apply: (ctx, _changes, params) => execute(ctx, params, argvCommand(...params.argv)),
+  facts: (params) => declaredRunFacts(params, params.argv),
+  gather: (ctx, params, facts) => gatherRun(ctx, params, params.argv, facts),
+  plan: (facts, params): CommandChange[] => planRun('command', facts, params, params.argv),
+  apply: (ctx, changes, params) => execute(ctx, params, changes[0]!.payload),
   output: (facts) => outputOf(facts),
 });
 
@@ -71,73 +84,69 @@ export const command = defineModule({
 export const shell = defineModule({
   name: 'shell',
   params: shellParams,
-  gather: (ctx, params) => gatherRun(ctx, params, shellArgv(params.cmd)),
-  plan: (facts, params): Change[] => planRun('shell', facts, params, shellCommand(params.cmd)),
-  apply: (ctx, _changes, params) => execute(ctx, params, shellCommand(params.cmd)),
+  facts: (params) => declaredRunFacts(params, shellArgv(params.cmd)),
+  gather: (ctx, params, facts) => gatherRun(ctx, params, shellArgv(params.cmd), facts),
+  plan: (facts, params): CommandChange[] => planRun('shell', facts, params, shellArgv(params.cmd)),
+  apply: (ctx, changes, params) => execute(ctx, params, changes[0]!.payload),
   output: (facts) => outputOf(facts),
 });
-
-type Words = ReadonlyArray<string | Secret>;
 
 // Its own sh process: `exit`, `cd` or `set` in the text cannot touch the transport's kept session.
 function shellArgv(cmd: string): Words {
   return ['sh', '-c', cmd];
 }
 
-function shellCommand(cmd: string): ShellCommand {
-  return argvCommand(...shellArgv(cmd));
+/**
+ * The creates/removes paths, and a read-only command's run itself as a single-use fact (so the
+ * play's prefetch batches it). Not so with a Secret in argv (the fact's cache key and the batch's
+ * display would hold or hide it), with stdin (a batch gives each command /dev/null), or after a
+ * creates/removes check: those run in gather, at their task's time.
+ */
+function declaredRunFacts(params: RunParams, words: Words) {
+  const guarded = params.creates !== undefined || params.removes !== undefined;
+  const plain = words.filter((w): w is string => typeof w === 'string');
+  const batchable = params.readOnly && !guarded && plain.length === words.length && params.stdin === undefined;
+  return {
+    creates: params.creates !== undefined ? fileState(params.creates, 0) : null,
+    removes: params.removes !== undefined ? fileState(params.removes, 0) : null,
+    run: batchable ? commandResult({ argv: plain, chdir: params.chdir, env: params.env }) : null,
+  };
 }
 
-async function gatherRun(ctx: ModuleContext, params: RunParams, words: Words): Promise<CommandFacts> {
-  const done = await doneReason(ctx, params);
-  const result = params.readOnly && done === null ? await readOnlyRun(ctx, params, words) : null;
+type DeclaredRunFacts = FactsOf<ReturnType<typeof declaredRunFacts>>;
+
+async function gatherRun(ctx: ModuleContext, params: RunParams, words: Words, facts: DeclaredRunFacts): Promise<CommandFacts> {
+  const present = (s: { exists: boolean; isLink: boolean } | null) => s !== null && (s.exists || s.isLink);
+  let done: string | null = null;
+  if (params.creates !== undefined && present(facts.creates)) done = `${params.creates} exists`;
+  else if (params.removes !== undefined && !present(facts.removes)) done = `${params.removes} does not exist`;
+  if (!params.readOnly || done !== null) return { done, result: null };
+  const payload = runPayload(params, words);
+  const result = facts.run ? checked(ctx, params, payload, facts.run) : await execute(ctx, params, payload);
   return { done, result };
 }
 
-/** Why the command need not run (creates/removes), or null; asks the host only when one is set. */
-async function doneReason(ctx: ModuleContext, params: RunParams): Promise<string | null> {
-  // Nothing to ask: no empty request, which would also end the runner's probe of this gather early.
-  if (params.creates === undefined && params.removes === undefined) return null;
-  // One round trip for both conditions (file-state facts, dropped when a file module changes them).
-  const paths = await ctx.facts({
-    ...(params.creates !== undefined ? { creates: fileState(params.creates, 0) } : {}),
-    ...(params.removes !== undefined ? { removes: fileState(params.removes, 0) } : {}),
-  });
-  const present = (s: { exists: boolean; isLink: boolean } | undefined) => s !== undefined && (s.exists || s.isLink);
-  if (params.creates !== undefined && present(paths.creates)) return `${params.creates} exists`;
-  if (params.removes !== undefined && !present(paths.removes)) return `${params.removes} does not exist`;
-  return null;
+function runPayload(params: RunParams, words: Words): RunPayload {
+  return { words, stdin: params.stdin, env: params.env, chdir: params.chdir };
 }
 
-/**
- * A read-only command, asked as a single-use fact so the play's prefetch can batch it. Not so with
- * a Secret in argv (the fact's cache key and the batch's display would hold or hide it) or with
- * stdin (a batch gives each command /dev/null): those run here, at their task's time.
- */
-async function readOnlyRun(ctx: ModuleContext, params: RunParams, words: Words): Promise<CommandOutput> {
-  const cmd = argvCommand(...words);
-  const plain = words.filter((w): w is string => typeof w === 'string');
-  if (plain.length < words.length || params.stdin !== undefined) return execute(ctx, params, cmd);
-  const result = await ctx.fact(commandResult({ argv: plain, chdir: params.chdir, env: params.env }));
-  return checked(ctx, params, cmd, result);
-}
-
-function planRun(module: string, facts: CommandFacts, params: RunParams, cmd: ShellCommand): Change[] {
+function planRun(module: 'command' | 'shell', facts: CommandFacts, params: RunParams, words: Words): CommandChange[] {
   if (params.readOnly || facts.done !== null) return [];
   const where = params.chdir ? ` (in ${params.chdir})` : '';
-  return [{ kind: `${module}.run`, target: cmd.display, summary: `run ${cmd.display}${where}` }];
+  const cmd = argvCommand(...words);
+  return [{ kind: `${module}.run`, target: cmd.display, summary: `run ${cmd.display}${where}`, payload: runPayload(params, words) }];
 }
 
-async function execute(ctx: ModuleContext, params: RunParams, cmd: ShellCommand): Promise<CommandOutput> {
-  return checked(ctx, params, cmd, await ctx.run(cmd, { stdin: params.stdin, env: params.env, cwd: params.chdir }));
+async function execute(ctx: ModuleContext, params: RunParams, run: RunPayload): Promise<CommandOutput> {
+  return checked(ctx, params, run, await ctx.run(argvCommand(...run.words), { stdin: run.stdin, env: run.env, cwd: run.chdir }));
 }
 
 /** The output, or COMMAND_FAILED (host, masked command, exit code, output) for an exit code not in okExitCodes. */
-function checked(ctx: ModuleContext, params: RunParams, cmd: ShellCommand, result: CommandResult): CommandOutput {
+function checked(ctx: ModuleContext, params: RunParams, run: RunPayload, result: CommandResult): CommandOutput {
   if (!params.okExitCodes.includes(result.exitCode)) {
     throw new MeshbookError('COMMAND_FAILED', `command failed with exit code ${result.exitCode}`, {
       host: ctx.host,
-      command: cmd.display,
+      command: argvCommand(...run.words).display,
       exitCode: result.exitCode,
       stdout: result.stdout,
       stderr: result.stderr,

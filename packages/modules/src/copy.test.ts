@@ -25,7 +25,7 @@ describePlanFixtures(
     { name: 'src: binary differs → checksum change', params: { dest: D, src: 'b.bin' }, facts: facts(textFile(D, Buffer.from([0, 255, 1])), { path: 'b.bin', bytes: Buffer.from([0, 255, 2]) }), changes: [{ kind: 'copy.content', target: D, before: expect.stringMatching(/^sha256:/), after: expect.stringMatching(/^sha256:/) }] },
     { name: 'Secret content: sensitive, masked', params: { dest: D, content: new Secret('s3cr3t-token') }, facts: facts(largeFile(D, 'old-secret')), changes: [{ kind: 'copy.content', target: D, sensitive: true, content: { path: D, before: '***', after: '***' } }] },
     { name: 'Secret content: same sha256 → nothing', params: { dest: D, content: new Secret('s3cr3t-token') }, facts: facts(largeFile(D, 's3cr3t-token')), changes: [] },
-    { name: 'KnownAfterApply content (check mode) → reported, not compared', params: { dest: D, content: new KnownAfterApply('admin.conf from master1') }, facts: facts(textFile(D, 'x')), changes: [{ kind: 'copy.content', target: D, after: '(known after apply: admin.conf from master1)' }] },
+    { name: 'KnownAfterApply content (check mode) → reported, not compared', params: { dest: D, content: new KnownAfterApply('admin.conf from master1') }, facts: facts(textFile(D, 'x')), changes: [{ kind: 'copy.content', target: D, content: { path: D, before: 'x', after: '(known after apply: admin.conf from master1)' } }] },
     { name: 'shell metacharacters are just content', params: { dest: "/tmp/x'; rm -rf / #", content: "$(reboot) `id` ; '\"\n-n\nünïcødé\n" }, facts: facts(absentFile("/tmp/x'; rm -rf / #")), changes: [{ kind: 'copy.content', target: "/tmp/x'; rm -rf / #", content: { path: "/tmp/x'; rm -rf / #", before: null, after: "$(reboot) `id` ; '\"\n-n\nünïcødé\n" } }] },
   ],
   [
@@ -52,7 +52,8 @@ describe('copy plan and diff', () => {
     expect(renderDiff(changes)).not.toContain('canary-4f1e2d');
     expect(renderDiff(changes)).toContain('***');
   });
-  it('applying KnownAfterApply content is an UNKNOWN_AFTER_APPLY error', async () => {
-    await expect(copy.run(new LocalTransport(), { dest: '/nonexistent-meshbook/x', content: new KnownAfterApply('token') })).rejects.toMatchObject({ code: 'UNKNOWN_AFTER_APPLY' });
+  it('applying KnownAfterApply content is a KNOWN_AFTER_APPLY error, before the host is asked', async () => {
+    const content = new KnownAfterApply('token') as unknown as string;
+    await expect(copy.run(new LocalTransport(), { dest: '/nonexistent-meshbook/x', content })).rejects.toMatchObject({ code: 'KNOWN_AFTER_APPLY' });
   });
 });

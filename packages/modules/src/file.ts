@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, joinCommands, sh } from '@meshbook/engine';
 import type { Change, ShellCommand } from '@meshbook/engine';
-import { absolutePath, attributesCommand, attributesToFix, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
+import { absolutePath, attributesCommand, attributesOf, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
+import type { AttributeChange, FileAttributes } from './lib/file-attributes.js';
 import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
@@ -28,13 +29,20 @@ export interface FileFacts {
   path: FileState;
 }
 
+export type FileModuleChange =
+  | Change<'file.absent', { path: string }>
+  | Change<'file.link', { path: string; src: string }>
+  /** Created, then given the attributes asked for. */
+  | Change<'file.directory' | 'file.file', { path: string; attributes: FileAttributes }>
+  | AttributeChange<'file'>;
+
 /** A path's existence and kind (file, directory, symlink, absent) and its mode/owner/group. */
 export const file = defineModule({
   name: 'file',
   params: fileParams,
   // No content is fetched: this module never looks at it.
-  gather: async (ctx, params): Promise<FileFacts> => ({ path: await ctx.fact(fileState(params.path, 0)) }),
-  plan(facts, p): Change[] {
+  facts: (params) => ({ path: fileState(params.path, 0) }),
+  plan(facts: FileFacts, p): FileModuleChange[] {
     const s = facts.path;
     const attributes = { mode: p.mode, owner: p.owner, group: p.group };
     const here = s.isLink ? `a symlink to ${s.linkTarget}` : s.exists ? `a ${s.type}` : 'absent';
@@ -43,48 +51,47 @@ export const file = defineModule({
     };
     switch (p.state) {
       case 'absent':
-        return s.exists || s.isLink ? [{ kind: 'file.absent', target: p.path, summary: `remove (${here})`, before: here, after: null }] : [];
+        return s.exists || s.isLink ? [{ kind: 'file.absent', target: p.path, summary: `remove (${here})`, before: here, after: null, payload: { path: p.path } }] : [];
       case 'link': {
-        if (s.isLink && s.linkTarget === p.src) return [];
+        const src = p.src!;
+        if (s.isLink && s.linkTarget === src) return [];
         if (s.exists && !s.isLink && (s.type !== 'file' || !p.force)) wrongType(`a symlink (set force: true to replace a file)`);
-        return [{ kind: 'file.link', target: p.path, summary: `link → ${p.src}`, before: s.isLink ? s.linkTarget : s.exists ? here : null, after: p.src! }];
+        return [{ kind: 'file.link', target: p.path, summary: `link → ${src}`, before: s.isLink ? s.linkTarget : s.exists ? here : null, after: src, payload: { path: p.path, src } }];
       }
       case 'directory':
       case 'file': {
         if (s.exists && s.type !== p.state) wrongType(`a ${p.state}`);
         if (!s.exists && s.isLink) wrongType(`a ${p.state} (the symlink is broken)`);
         const mode = p.mode ? ` mode ${p.mode}` : '';
-        if (!s.exists) return [{ kind: `file.${p.state}`, target: p.path, summary: `create ${p.state}${mode}`, before: null, after: p.state }];
-        return planAttributes('file', p.path, s, attributes);
+        if (!s.exists) return [{ kind: `file.${p.state}`, target: p.path, summary: `create ${p.state}${mode}`, before: null, after: p.state, payload: { path: p.path, attributes } }];
+        return planAttributes('file', { path: p.path }, s, attributes);
       }
     }
   },
-  async apply(ctx, changes, p) {
+  async apply(ctx, changes) {
     const commands: ShellCommand[] = [];
-    const attributes = { mode: p.mode, owner: p.owner, group: p.group };
     for (const change of changes) {
+      const { path } = change.payload;
       switch (change.kind) {
         case 'file.absent':
-          commands.push(sh`rm -rf -- ${p.path}`);
+          commands.push(sh`rm -rf -- ${path}`);
           break;
         case 'file.link':
           // -n: an existing link to a directory is replaced, not followed into.
-          commands.push(sh`ln -sfn -- ${p.src!} ${p.path}`);
+          commands.push(sh`ln -sfn -- ${change.payload.src} ${path}`);
           break;
         case 'file.directory':
-          commands.push(sh`mkdir -p -- ${p.path}`);
+        case 'file.file': {
+          // A file only when still absent: one that appeared since the check is not truncated.
+          commands.push(change.kind === 'file.directory' ? sh`mkdir -p -- ${path}` : sh`{ test -e ${path} || : > ${path}; }`);
+          const fix = attributesCommand(path, change.payload.attributes);
+          if (fix) commands.push(fix);
           break;
-        case 'file.file':
-          // Only when still absent: a file that appeared since gather is not truncated.
-          commands.push(sh`{ test -e ${p.path} || : > ${p.path}; }`);
-          break;
+        }
       }
     }
-    const created = changes.some((c) => c.kind === 'file.directory' || c.kind === 'file.file');
-    const fix = attributesCommand(p.path, created ? attributes : attributesToFix('file', changes, attributes));
-    if (fix && p.state !== 'absent' && p.state !== 'link') commands.push(fix);
+    const fix = changes[0] && attributesCommand(changes[0].payload.path, attributesOf(changes));
+    if (fix) commands.push(fix);
     if (commands.length > 0) await ctx.exec(joinCommands(commands, ' && '));
   },
-  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
-  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
 });

@@ -45,7 +45,22 @@ const params = z
 
 type GetUrlParams = z.output<typeof params>;
 
-export type GetUrlChange = Change & { kind: 'get_url.download' | 'get_url.mode' | 'get_url.owner' };
+/** A download, verified by sha256 before it replaces dest, with its final mode and owner. */
+export interface Download {
+  url: string;
+  dest: string;
+  sha256: string;
+  mode: string;
+  /** `owner:group` for chown, '' to leave as created. */
+  owner: string;
+  timeoutSeconds: number;
+}
+
+export type GetUrlChange =
+  | Change<'get_url.download', Download>
+  | Change<'get_url.mode', { dest: string; mode: string }>
+  /** `owner` is chown's `owner:group`. */
+  | Change<'get_url.owner', { dest: string; owner: string }>;
 
 /**
  * A file downloaded on the host (curl) and verified by sha256 before it replaces dest. Idempotent
@@ -54,8 +69,8 @@ export type GetUrlChange = Change & { kind: 'get_url.download' | 'get_url.mode' 
 export const getUrl = defineModule({
   name: 'get_url',
   params,
-  gather: (ctx, p): Promise<FileState> => ctx.fact(fileState(p.dest, 0)),
-  plan(dest, p): GetUrlChange[] {
+  facts: (p) => fileState(p.dest, 0),
+  plan(dest: FileState, p): GetUrlChange[] {
     if (dest.exists && dest.type !== 'file') throw new MeshbookError('MODULE_FAILED', `get_url: ${p.dest} exists and is not a regular file`);
     const wanted = p.checksum.slice('sha256:'.length);
     if (!dest.exists || dest.sha256 !== wanted) {
@@ -66,32 +81,44 @@ export const getUrl = defineModule({
           summary: `download ${p.url} to ${p.dest}`,
           before: dest.exists ? `sha256:${dest.sha256}` : null,
           after: p.checksum,
+          payload: {
+            url: p.url,
+            dest: p.dest,
+            sha256: wanted,
+            mode: p.mode ?? dest.mode ?? '0644',
+            owner: p.owner || p.group ? `${p.owner ?? ''}${p.group ? `:${p.group}` : ''}` : '',
+            timeoutSeconds: p.timeoutSeconds,
+          },
         },
       ];
     }
     const changes: GetUrlChange[] = [];
-    if (p.mode && dest.mode !== p.mode) changes.push({ kind: 'get_url.mode', target: p.dest, summary: `${p.dest}: mode ${dest.mode} → ${p.mode}`, before: dest.mode, after: p.mode });
+    if (p.mode && dest.mode !== p.mode) {
+      changes.push({ kind: 'get_url.mode', target: p.dest, summary: `${p.dest}: mode ${dest.mode} → ${p.mode}`, before: dest.mode, after: p.mode, payload: { dest: p.dest, mode: p.mode } });
+    }
     const owner = ownerChange(dest, p);
     if (owner) changes.push(owner);
     return changes;
   },
-  async apply(ctx, changes, p, dest) {
-    if (changes.some((c) => c.kind === 'get_url.download')) {
-      const mode = p.mode ?? dest.mode ?? '0644';
-      const owner = p.owner || p.group ? `${p.owner ?? ''}${p.group ? `:${p.group}` : ''}` : '';
-      const command = sh`url=${p.url}; dest=${p.dest}; sum=${p.checksum.slice(7)}; mode=${mode}; owner=${owner}; timeout=${String(p.timeoutSeconds)};${sh.raw(DOWNLOAD_SCRIPT)}`;
-      const result = await ctx.run(command);
-      if (result.exitCode !== 0) throw downloadFailure(ctx.host, command.display, result, p);
-      return;
-    }
+  async apply(ctx, changes, p) {
     for (const change of changes) {
-      if (change.kind === 'get_url.mode') await ctx.exec(sh`chmod ${p.mode!} -- ${p.dest}`);
-      if (change.kind === 'get_url.owner') await ctx.exec(sh`chown ${change.after!} -- ${p.dest}`);
+      switch (change.kind) {
+        case 'get_url.download': {
+          const d = change.payload;
+          const command = sh`url=${d.url}; dest=${d.dest}; sum=${d.sha256}; mode=${d.mode}; owner=${d.owner}; timeout=${String(d.timeoutSeconds)};${sh.raw(DOWNLOAD_SCRIPT)}`;
+          const result = await ctx.run(command);
+          if (result.exitCode !== 0) throw downloadFailure(ctx.host, command.display, result, p);
+          break;
+        }
+        case 'get_url.mode':
+          await ctx.exec(sh`chmod ${change.payload.mode} -- ${change.payload.dest}`);
+          break;
+        case 'get_url.owner':
+          await ctx.exec(sh`chown ${change.payload.owner} -- ${change.payload.dest}`);
+          break;
+      }
     }
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });
 
 function ownerChange(dest: FileState, p: GetUrlParams): GetUrlChange | null {
@@ -100,7 +127,7 @@ function ownerChange(dest: FileState, p: GetUrlParams): GetUrlChange | null {
   if (!ownerDiffers && !groupDiffers) return null;
   const after = `${p.owner ?? dest.owner}:${p.group ?? dest.group}`;
   const before = `${dest.owner}:${dest.group}`;
-  return { kind: 'get_url.owner', target: p.dest, summary: `${p.dest}: owner ${before} → ${after}`, before, after };
+  return { kind: 'get_url.owner', target: p.dest, summary: `${p.dest}: owner ${before} → ${after}`, before, after, payload: { dest: p.dest, owner: after } };
 }
 
 function downloadFailure(host: string, command: string, result: CommandResult, p: GetUrlParams): MeshbookError {

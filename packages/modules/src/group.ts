@@ -8,11 +8,9 @@ export interface GroupEntry {
   members: string[];
 }
 
-const GROUP_FACT = 'group.entry';
-
 /** `getent group NAME`: exit 2 means no such group. */
 export const groupEntry = defineFact<string, GroupEntry | null>({
-  name: GROUP_FACT,
+  name: 'group.entry',
   command: (name) => sh`getent group -- ${name}`,
   parse: (result, name) => {
     if (result.exitCode === 2) return null;
@@ -43,39 +41,47 @@ const params = z
   })
   .strict();
 
-export type GroupChange = Change & { kind: 'group.create' | 'group.gid' | 'group.remove' };
+export type GroupChange =
+  /** gid: fixed, or none for the next free one (from the system range when `system`). */
+  | Change<'group.create', { name: string; gid: number | undefined; system: boolean }>
+  | Change<'group.gid', { name: string; gid: number }>
+  | Change<'group.remove', { name: string }>;
 
 /** A local group: created (optionally with a fixed gid), its gid corrected, or removed. */
 export const group = defineModule({
   name: 'group',
   params,
-  gather: (ctx, p) => ctx.fact(groupEntry(p.name)),
-  plan(current, p): GroupChange[] {
+  facts: (p) => groupEntry(p.name),
+  plan(current: GroupEntry | null, p): GroupChange[] {
+    const { name } = p;
     if (p.state === 'absent') {
-      return current ? [{ kind: 'group.remove', target: p.name, summary: `remove group ${p.name}`, before: `gid ${current.gid}`, after: null }] : [];
+      return current ? [{ kind: 'group.remove', target: name, summary: `remove group ${name}`, before: `gid ${current.gid}`, after: null, payload: { name } }] : [];
     }
     if (!current) {
       const gid = p.gid === undefined ? (p.system ? 'system gid' : 'next gid') : `gid ${p.gid}`;
-      return [{ kind: 'group.create', target: p.name, summary: `create group ${p.name} (${gid})`, before: null, after: gid }];
+      return [{ kind: 'group.create', target: name, summary: `create group ${name} (${gid})`, before: null, after: gid, payload: { name, gid: p.gid, system: p.system } }];
     }
     if (p.gid !== undefined && current.gid !== p.gid) {
-      return [{ kind: 'group.gid', target: p.name, summary: `${p.name}: gid ${current.gid} → ${p.gid}`, before: String(current.gid), after: String(p.gid) }];
+      return [{ kind: 'group.gid', target: name, summary: `${name}: gid ${current.gid} → ${p.gid}`, before: String(current.gid), after: String(p.gid), payload: { name, gid: p.gid } }];
     }
     return [];
   },
-  async apply(ctx, changes, p) {
+  async apply(ctx, changes) {
     for (const change of changes) {
-      if (change.kind === 'group.create') {
-        const options = [...(p.gid !== undefined ? ['-g', String(p.gid)] : []), ...(p.system ? ['-r'] : [])];
-        await ctx.exec(sh`groupadd ${options} -- ${p.name}`);
-      } else if (change.kind === 'group.gid') {
-        await ctx.exec(sh`groupmod -g ${String(p.gid)} -- ${p.name}`);
-      } else {
-        await ctx.exec(sh`groupdel -- ${p.name}`);
+      switch (change.kind) {
+        case 'group.create': {
+          const { name, gid, system } = change.payload;
+          const options = [...(gid !== undefined ? ['-g', String(gid)] : []), ...(system ? ['-r'] : [])];
+          await ctx.exec(sh`groupadd ${options} -- ${name}`);
+          break;
+        }
+        case 'group.gid':
+          await ctx.exec(sh`groupmod -g ${String(change.payload.gid)} -- ${change.payload.name}`);
+          break;
+        case 'group.remove':
+          await ctx.exec(sh`groupdel -- ${change.payload.name}`);
+          break;
       }
     }
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineModule } from '@meshbook/engine';
-import type { Change } from '@meshbook/engine';
 import { namedBlockEdit } from './blockinfile.js';
-import { applyEdit, planEdit } from './lib/edit-in-place.js';
+import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
+import { applyFile } from './lib/file-content.js';
+import type { FileChange } from './lib/file-content.js';
 import { absolutePath } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -50,14 +51,12 @@ export interface HostsFacts {
 export const hosts = defineModule({
   name: 'hosts',
   params: hostsParams,
-  gather: async (ctx, params): Promise<HostsFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
-  plan: (facts, params): Change[] => planEdit(hostsEdit(facts, params)),
-  apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, hostsEdit(facts, params)),
-  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
-  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
+  facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
+  plan: (facts, params): FileChange<'hosts'>[] => planEdit(hostsEdit(facts, params)),
+  apply: (ctx, changes) => applyFile(ctx, changes),
 });
 
-function hostsEdit(facts: HostsFacts, p: HostsParams): InPlaceEdit {
+function hostsEdit(facts: HostsFacts, p: HostsParams): InPlaceEdit<'hosts'> {
   return namedBlockEdit('hosts', facts.file, {
     path: p.path,
     name: p.name,

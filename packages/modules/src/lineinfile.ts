@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineModule } from '@meshbook/engine';
-import type { Change } from '@meshbook/engine';
-import { applyEdit, planEdit } from './lib/edit-in-place.js';
+import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
+import { applyFile } from './lib/file-content.js';
+import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -44,14 +45,12 @@ export interface LineinfileFacts {
 export const lineinfile = defineModule({
   name: 'lineinfile',
   params: lineinfileParams,
-  gather: async (ctx, params): Promise<LineinfileFacts> => ({ file: await ctx.fact(fileState(params.path, EDIT_CONTENT_LIMIT)) }),
-  plan: (facts, params): Change[] => planEdit(lineEdit(facts, params)),
-  apply: (ctx, changes, params, facts) => applyEdit(ctx, changes, lineEdit(facts, params), params.backup),
-  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
-  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
+  facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
+  plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), params.backup),
+  apply: (ctx, changes) => applyFile(ctx, changes),
 });
 
-function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit {
+function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit<'lineinfile'> {
   return {
     module: 'lineinfile',
     path: p.path,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
-import type { Change, FactRequest } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
@@ -25,8 +25,6 @@ export const BUILTIN_WITNESS: Readonly<Record<string, string>> = {
   nf_conntrack: '/proc/sys/net/netfilter/nf_conntrack_max',
 };
 
-const MODULE_STATUS_FACT = 'modprobe.status';
-
 // Prints one evidence word per line; the parser decides. `$n` is the name with '-' as '_', the way
 // /proc/modules and /sys/module spell it; modules.builtin keeps the file's spelling, so both match.
 const STATUS_SCRIPT = `
@@ -40,7 +38,7 @@ if modinfo -F filename -- "$n" >/dev/null 2>&1; then echo modinfo; fi
 true`;
 
 const moduleStatus = defineFact<string, ModuleStatus>({
-  name: MODULE_STATUS_FACT,
+  name: 'modprobe.status',
   command: (name) => sh`n=${name}; w=${BUILTIN_WITNESS[name] ?? ''};${sh.raw(STATUS_SCRIPT)}`,
   parse: (result, name) => {
     if (result.exitCode !== 0) {
@@ -85,7 +83,10 @@ export interface ModprobeFacts {
   persist: FileState | null;
 }
 
-export type ModprobeChange = Change & { kind: 'modprobe.load' | 'modprobe.persist' };
+export type ModprobeChange =
+  /** Loaded with one `modprobe -a` for all. */
+  | Change<'modprobe.load', { module: string }>
+  | Change<'modprobe.persist', { path: string; content: string }>;
 
 /** The persisted file: one module per line, as named in the task. */
 export function modulesLoadContent(names: readonly string[]): string {
@@ -100,17 +101,11 @@ export function modulesLoadContent(names: readonly string[]): string {
 export const modprobe = defineModule({
   name: 'modprobe',
   params,
-  async gather(ctx, p): Promise<ModprobeFacts> {
-    const names = p.name.map(normalizeModuleName);
-    // One round trip for every module and the file.
-    const requests: Record<string, FactRequest> = {};
-    names.forEach((n, i) => (requests[`m${i}`] = moduleStatus(n)));
-    if (p.persist) requests['persist'] = fileState(`${MODULES_LOAD_D}/${p.persist}`);
-    const gathered: Record<string, unknown> = await ctx.facts(requests);
-    const status: Record<string, ModuleStatus> = {};
-    names.forEach((n, i) => (status[n] = gathered[`m${i}`] as ModuleStatus));
-    return { status, persist: p.persist ? (gathered['persist'] as FileState) : null };
-  },
+  // One round trip for every module and the file (prefetched with the play's other checks).
+  facts: (p) => ({
+    status: Object.fromEntries(p.name.map(normalizeModuleName).map((n) => [n, moduleStatus(n)])),
+    persist: p.persist ? fileState(`${MODULES_LOAD_D}/${p.persist}`) : null,
+  }),
   plan(facts, p): ModprobeChange[] {
     const changes: ModprobeChange[] = [];
     for (const name of p.name) {
@@ -124,7 +119,7 @@ export const modprobe = defineModule({
         );
       }
       if (status === 'loadable') {
-        changes.push({ kind: 'modprobe.load', target: normalized, summary: `load kernel module ${normalized}`, before: 'not loaded', after: 'loaded' });
+        changes.push({ kind: 'modprobe.load', target: normalized, summary: `load kernel module ${normalized}`, before: 'not loaded', after: 'loaded', payload: { module: normalized } });
       }
     }
     if (p.persist) {
@@ -132,22 +127,22 @@ export const modprobe = defineModule({
       const after = modulesLoadContent(p.name);
       const before = facts.persist?.exists ? (facts.persist.text ?? '') : null;
       if (before !== after) {
-        changes.push({ kind: 'modprobe.persist', target: path, summary: before === null ? `create ${path}` : `update ${path}`, content: { path, before, after } });
+        changes.push({ kind: 'modprobe.persist', target: path, summary: before === null ? `create ${path}` : `update ${path}`, content: { path, before, after }, payload: { path, content: after } });
       }
     }
     return changes;
   },
   async apply(ctx, changes) {
-    const loads = changes.filter((c) => c.kind === 'modprobe.load').map((c) => c.target);
-    if (loads.length > 0) await ctx.exec(sh`modprobe -a -- ${loads}`);
+    const loads: string[] = [];
+    const files: Array<{ path: string; content: string }> = [];
     for (const change of changes) {
-      if (change.kind === 'modprobe.persist' && change.content) {
-        await ctx.exec(sh`mkdir -p -- ${MODULES_LOAD_D}`);
-        await ctx.put(change.content.path, change.content.after, { mode: 0o644 });
-      }
+      if (change.kind === 'modprobe.load') loads.push(change.payload.module);
+      else files.push(change.payload);
+    }
+    if (loads.length > 0) await ctx.exec(sh`modprobe -a -- ${loads}`);
+    for (const file of files) {
+      await ctx.exec(sh`mkdir -p -- ${MODULES_LOAD_D}`);
+      await ctx.put(file.path, file.content, { mode: 0o644 });
     }
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });

@@ -107,7 +107,20 @@ export interface MountFacts {
   mounted: MountedFilesystem | null;
 }
 
-export type MountChange = Change & { kind: 'mount.fstab' | 'mount.mount' | 'mount.remount' | 'mount.unmount' };
+/** What `mount` runs: the filesystem and where. */
+export interface MountSpec {
+  path: string;
+  src: string;
+  fstype: string;
+  opts: string;
+}
+
+export type MountChange =
+  | Change<'mount.fstab', { path: string; content: string }>
+  | Change<'mount.mount', MountSpec>
+  /** Unmount what is there, then mount. */
+  | Change<'mount.remount', MountSpec>
+  | Change<'mount.unmount', { path: string }>;
 
 /**
  * A filesystem's /etc/fstab entry and whether it is mounted now. A mount of another source or type
@@ -117,15 +130,16 @@ export type MountChange = Change & { kind: 'mount.fstab' | 'mount.mount' | 'moun
 export const mount = defineModule({
   name: 'mount',
   params,
-  gather: (ctx, p): Promise<MountFacts> => ctx.facts({ fstab: fileState(p.fstab, EDIT_CONTENT_LIMIT), mounted: mounted(p.path) }),
-  plan(facts, p): MountChange[] {
+  facts: (p) => ({ fstab: fileState(p.fstab, EDIT_CONTENT_LIMIT), mounted: mounted(p.path) }),
+  plan(facts: MountFacts, p): MountChange[] {
     const changes: MountChange[] = [];
     const fstabChange = planFstab(facts.fstab, p);
     if (fstabChange) changes.push(fstabChange);
     const now = facts.mounted;
     if (p.state === 'mounted') {
+      const spec: MountSpec = { path: p.path, src: p.src!, fstype: p.fstype!, opts: p.opts };
       if (!now) {
-        changes.push({ kind: 'mount.mount', target: p.path, summary: `mount ${p.src} (${p.fstype}) at ${p.path}`, before: 'not mounted', after: `${p.src} ${p.fstype}` });
+        changes.push({ kind: 'mount.mount', target: p.path, summary: `mount ${p.src} (${p.fstype}) at ${p.path}`, before: 'not mounted', after: `${p.src} ${p.fstype}`, payload: spec });
       } else if (!isBindMount(p.opts) && (now.fstype !== p.fstype || (sourceIsComparable(p.src!) && now.source !== p.src))) {
         changes.push({
           kind: 'mount.remount',
@@ -133,28 +147,29 @@ export const mount = defineModule({
           summary: `replace ${now.source} (${now.fstype}) at ${p.path} with ${p.src} (${p.fstype})`,
           before: `${now.source} ${now.fstype}`,
           after: `${p.src} ${p.fstype}`,
+          payload: spec,
         });
       }
     } else if ((p.state === 'unmounted' || p.state === 'absent') && now) {
-      changes.push({ kind: 'mount.unmount', target: p.path, summary: `unmount ${now.source} from ${p.path}`, before: `${now.source} ${now.fstype}`, after: 'not mounted' });
+      changes.push({ kind: 'mount.unmount', target: p.path, summary: `unmount ${now.source} from ${p.path}`, before: `${now.source} ${now.fstype}`, after: 'not mounted', payload: { path: p.path } });
     }
     return changes;
   },
-  async apply(ctx, changes, p) {
+  async apply(ctx, changes) {
     // Unmount before the fstab entry goes; write fstab before mounting, so a mount that succeeds is
     // also what the next boot does.
-    for (const change of changes.filter((c) => c.kind === 'mount.unmount' || c.kind === 'mount.remount')) {
-      await ctx.exec(sh`umount -- ${change.target}`);
+    for (const change of changes) {
+      if (change.kind === 'mount.unmount' || change.kind === 'mount.remount') await ctx.exec(sh`umount -- ${change.payload.path}`);
     }
-    const fstab = changes.find((c) => c.kind === 'mount.fstab');
-    if (fstab?.content) await ctx.put(p.fstab, fstab.content.after, { mode: 0o644 });
-    if (changes.some((c) => c.kind === 'mount.mount' || c.kind === 'mount.remount')) {
-      await ctx.exec(sh`mkdir -p -- ${p.path} && mount -t ${p.fstype!} -o ${p.opts} -- ${p.src!} ${p.path}`);
+    for (const change of changes) {
+      if (change.kind === 'mount.fstab') await ctx.put(change.payload.path, change.payload.content, { mode: 0o644 });
+    }
+    for (const change of changes) {
+      if (change.kind !== 'mount.mount' && change.kind !== 'mount.remount') continue;
+      const { path, src, fstype, opts } = change.payload;
+      await ctx.exec(sh`mkdir -p -- ${path} && mount -t ${fstype} -o ${opts} -- ${src} ${path}`);
     }
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });
 
 /**
@@ -197,5 +212,6 @@ function planFstab(file: FileState, p: MountParams): MountChange | null {
     target: p.fstab,
     summary: p.state === 'absent' ? `remove the ${p.path} entry from ${p.fstab}` : `${index >= 0 ? 'update' : 'add'} the ${p.path} entry in ${p.fstab}`,
     content: { path: p.fstab, before: file.exists ? before : null, after: text },
+    payload: { path: p.fstab, content: text },
   };
 }

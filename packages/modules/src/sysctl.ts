@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
-import type { Change, FactRequest } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
@@ -10,10 +10,8 @@ export type SysctlValue =
   | { status: 'unknown' }
   | { status: 'error'; message: string };
 
-const SYSCTL_VALUE_FACT = 'sysctl.value';
-
-const sysctlValue = defineFact<string, SysctlValue>({
-  name: SYSCTL_VALUE_FACT,
+export const sysctlValue = defineFact<string, SysctlValue>({
+  name: 'sysctl.value',
   command: (key) => sh`sysctl -n -- ${key}`,
   parse: (result) => parseSysctlRead(result.exitCode, result.stdout, result.stderr),
 });
@@ -72,7 +70,11 @@ export function sysctlFilePath(file: string): string {
   return `${SYSCTL_D}/${file}`;
 }
 
-export type SysctlChange = Change & { kind: 'sysctl.runtime' | 'sysctl.file' };
+export type SysctlChange =
+  /** One key's runtime value; the keys that differ are written with one `sysctl -w`. */
+  | Change<'sysctl.runtime', { key: string; value: string }>
+  /** The whole persisted file. */
+  | Change<'sysctl.file', { path: string; content: string }>;
 
 /**
  * Kernel parameters: the runtime value of several keys (`sysctl -w` only for the keys that differ)
@@ -82,16 +84,11 @@ export type SysctlChange = Change & { kind: 'sysctl.runtime' | 'sysctl.file' };
 export const sysctl = defineModule({
   name: 'sysctl',
   params,
-  async gather(ctx, p): Promise<SysctlFacts> {
-    // One round trip for every key and the file.
-    const requests: Record<string, FactRequest> = {};
-    Object.keys(p.values).forEach((key, i) => (requests[`k${i}`] = sysctlValue(key)));
-    if (p.file) requests['file'] = fileState(sysctlFilePath(p.file));
-    const gathered: Record<string, unknown> = await ctx.facts(requests);
-    const runtime: Record<string, SysctlValue> = {};
-    Object.keys(p.values).forEach((key, i) => (runtime[key] = gathered[`k${i}`] as SysctlValue));
-    return { runtime, file: p.file ? (gathered['file'] as FileState) : null };
-  },
+  // One round trip for every key and the file (prefetched with the play's other checks).
+  facts: (p) => ({
+    runtime: Object.fromEntries(Object.keys(p.values).map((key) => [key, sysctlValue(key)])),
+    file: p.file ? fileState(sysctlFilePath(p.file)) : null,
+  }),
   plan(facts, p): SysctlChange[] {
     const changes: SysctlChange[] = [];
     for (const [key, wanted] of Object.entries(p.values)) {
@@ -106,7 +103,7 @@ export const sysctl = defineModule({
       }
       const before = normalizeSysctlValue(current.value);
       if (before !== wanted) {
-        changes.push({ kind: 'sysctl.runtime', target: key, summary: `${key}: ${before} → ${wanted}`, before, after: wanted });
+        changes.push({ kind: 'sysctl.runtime', target: key, summary: `${key}: ${before} → ${wanted}`, before, after: wanted, payload: { key, value: wanted } });
       }
     }
     if (p.file) {
@@ -122,23 +119,26 @@ export const sysctl = defineModule({
           target: path,
           summary: before === null ? `create ${path}` : `update ${path}`,
           content: { path, before, after },
+          payload: { path, content: after },
         });
       }
     }
     return changes;
   },
-  async apply(ctx, changes, p) {
+  async apply(ctx, changes) {
+    const writes: string[] = [];
     for (const change of changes) {
-      if (change.kind === 'sysctl.file' && change.content) {
-        await ctx.exec(sh`mkdir -p -- ${SYSCTL_D}`);
-        await ctx.put(change.content.path, change.content.after, { mode: 0o644 });
+      switch (change.kind) {
+        case 'sysctl.file':
+          await ctx.exec(sh`mkdir -p -- ${SYSCTL_D}`);
+          await ctx.put(change.payload.path, change.payload.content, { mode: 0o644 });
+          break;
+        case 'sysctl.runtime':
+          writes.push(`${change.payload.key}=${change.payload.value}`);
+          break;
       }
     }
     // Only the keys that differ at runtime are written; a file-only change needs no reload.
-    const writes = changes.filter((c) => c.kind === 'sysctl.runtime').map((c) => `${c.target}=${p.values[c.target]}`);
     if (writes.length > 0) await ctx.exec(sh`sysctl -q -w -- ${writes}`);
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });

@@ -72,15 +72,18 @@ type SystemdKind =
   | 'systemd.reload'
   | 'systemd.mask';
 
-/** A systemd unit's run state, enablement and masking; gathered with one systemctl show. */
+/** Each kind is one systemctl verb on the unit (daemon-reload on none). */
+export type SystemdChange = Change<SystemdKind, { unit: string }>;
+
+/** A systemd unit's run state, enablement and masking; read with one systemctl show. */
 export const systemd = defineModule({
   name: 'systemd',
   params: systemdParams,
-  gather: (ctx, params): Promise<UnitState> => ctx.fact(unitFact(params.name)),
-  plan(u, p): Change[] {
-    const changes: Change[] = [];
+  facts: (params) => unitFact(params.name),
+  plan(u: UnitState, p): SystemdChange[] {
+    const changes: SystemdChange[] = [];
     const add = (kind: SystemdKind, summary: string, before?: string, after?: string) =>
-      changes.push({ kind, target: p.name, summary, ...(before !== undefined ? { before, after } : {}) });
+      changes.push({ kind, target: p.name, summary, ...(before !== undefined ? { before, after } : {}), payload: { unit: p.name } });
     const masked = u.loadState === 'masked' || u.unitFileState === 'masked';
     const notFound = u.loadState === 'not-found';
     const acting = p.state !== undefined || p.enabled !== undefined;
@@ -103,10 +106,9 @@ export const systemd = defineModule({
     if (p.masked === true && !masked) add('systemd.mask', 'mask', u.unitFileState || 'not found', 'masked');
     return changes;
   },
-  async apply(ctx, changes, p) {
-    const unit = p.name;
-    const commands: ShellCommand[] = changes.map((c) => {
-      switch (c.kind as SystemdKind) {
+  async apply(ctx, changes) {
+    const commands: ShellCommand[] = changes.map(({ kind, payload: { unit } }) => {
+      switch (kind) {
         case 'systemd.daemon-reload':
           return sh`systemctl daemon-reload`;
         case 'systemd.unmask':
@@ -130,5 +132,4 @@ export const systemd = defineModule({
     // One round trip; && stops at the first failure, which exec reports with its stderr.
     await ctx.exec(joinCommands(commands, ' && '));
   },
-  // No `invalidates`: starting or stopping a unit changes what other facts see (interfaces, files).
 });

@@ -62,7 +62,7 @@ describe('template rendering', () => {
     expect(result.changes[0]).toMatchObject({ kind: 'template.content', content: { after: 'v=x\n' } });
     await expect(template.run(new LocalTransport(), { dest: join(dir, 'out'), src: join(dir, 'missing.hbs') }, { check: true })).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
-  it('applying with a KnownAfterApply var is an UNKNOWN_AFTER_APPLY error', async () => {
-    await expect(template.run(new LocalTransport(), { dest: '/nonexistent-meshbook/x', template: '{{a}}', vars: { a: new KnownAfterApply('a') } })).rejects.toMatchObject({ code: 'UNKNOWN_AFTER_APPLY' });
+  it('applying with a KnownAfterApply var is a KNOWN_AFTER_APPLY error', async () => {
+    await expect(template.run(new LocalTransport(), { dest: '/nonexistent-meshbook/x', template: '{{a}}', vars: { a: new KnownAfterApply('a') } })).rejects.toMatchObject({ code: 'KNOWN_AFTER_APPLY' });
   });
 });

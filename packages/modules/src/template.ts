@@ -2,11 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type HandlebarsModule from 'handlebars';
 import { z } from 'zod';
-import { KnownAfterApply, MeshbookError, Secret, defineModule } from '@meshbook/engine';
-import type { Change } from '@meshbook/engine';
+import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { applyFile, planFile } from './lib/file-content.js';
-import type { DesiredFile, WriteOutput } from './lib/file-content.js';
+import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 
@@ -48,20 +47,13 @@ const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(i
 export const template = defineModule({
   name: 'template',
   params: templateParams,
-  async gather(ctx, params): Promise<TemplateFacts> {
-    const [dest, source] = await Promise.all([ctx.fact(fileState(params.dest, DIFF_CONTENT_LIMIT)), readTemplate(params.src)]);
-    return { dest, source };
-  },
-  plan: (facts, params): Change[] => planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force }),
-  apply(ctx, changes, params, facts): Promise<WriteOutput> {
-    // In check mode a KnownAfterApply var renders as its description; applying that would write it.
-    const unknown = findDeep(params.vars, (v): v is KnownAfterApply => v instanceof KnownAfterApply);
-    if (unknown) throw new MeshbookError('UNKNOWN_AFTER_APPLY', `template ${params.dest}: a variable is not known yet (${unknown.description})`);
-    return applyFile(ctx, 'template', changes, facts.dest, desiredTemplate(facts, params), { backup: params.backup });
-  },
+  facts: (params) => ({ dest: fileState(params.dest, DIFF_CONTENT_LIMIT) }),
+  // The controller template named by `src` is read here, so plan stays pure.
+  gather: async (_ctx, params, facts): Promise<TemplateFacts> => ({ dest: facts.dest, source: await readTemplate(params.src) }),
+  plan: (facts, params): FileChange<'template'>[] =>
+    planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup }),
+  apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
-  // No `invalidates`: a written file can be what any other fact reads (a unit file changes
-  // systemd's NeedDaemonReload), so the host's whole fact cache is dropped after apply.
 });
 
 async function readTemplate(src: string | undefined): Promise<{ path: string; text: string } | null> {
@@ -87,8 +79,8 @@ function desiredTemplate(facts: TemplateFacts, params: TemplateParams): DesiredF
   };
 }
 
-// Compiled templates by their text: a task renders its template in plan and again in apply (and
-// twice more when vars hold secrets), and compiling is most of a render's cost. Bounded: cleared
+// Compiled templates by their text: a task renders its template in plan (twice when vars hold
+// secrets), and compiling is most of a render's cost. Bounded: cleared
 // when full, for programs that render many different templates.
 const compiled = new Map<string, HandlebarsModule.TemplateDelegate>();
 function compiledTemplate(text: string): HandlebarsModule.TemplateDelegate {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownValueError } from '@meshbook/engine';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 import { tomlFile } from './toml-file.js';
 
@@ -43,10 +42,18 @@ describe('toml_file plan', () => {
   });
 
   it('a base command not installed yet is known after apply (check mode on a fresh host)', () => {
-    expect(() => tomlFile.definition.plan({ file: null, base: { error: 'exit code 127: not found', missing: true } }, tomlFile.parse(params))).toThrow(UnknownValueError);
+    const changes = tomlFile.definition.plan({ file: null, base: { error: 'exit code 127: not found', missing: true } }, tomlFile.parse(params));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]!.kind).toBe('toml_file.base_missing');
+    expect(changes[0]!.summary).toMatch(/known after apply: not installed yet/);
+  });
+
+  it('an edit keeps the existing file\'s mode and owner in its payload (issue 19, item 5)', () => {
+    const [change] = tomlFile.definition.plan({ file: { mode: '600', uid: '65534', gid: '65534', text: 'a = 1\n' }, base: null }, tomlFile.parse({ path: '/etc/x.toml', settings: [{ key: ['a'], value: 2 }] }));
+    expect(change!.payload).toMatchObject({ mode: 0o600, owner: { uid: '65534', gid: '65534' } });
   });
 
   it('reports a failed base command', () => {
-    expect(() => tomlFile.definition.plan({ file: null, base: { error: 'exit code 127: not found' } }, tomlFile.parse(params))).toThrow(/containerd config default failed/);
+    expect(() => tomlFile.definition.plan({ file: null, base: { error: 'exit code 126: not executable' } }, tomlFile.parse(params))).toThrow(/containerd config default failed/);
   });
 });

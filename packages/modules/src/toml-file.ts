@@ -1,6 +1,7 @@
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
-import { MeshbookError, UnknownValueError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
+import type { Change } from '@meshbook/engine';
 
 type TomlTable = Record<string, unknown>;
 
@@ -22,8 +23,15 @@ interface TomlFacts {
   /** The file as it is, or null when absent. */
   file: ExistingFile | null;
   /** The base command's stdout (e.g. `containerd config default`), when one is given. */
-  base: { text: string } | BaseFailure | null;
+  base: { text: string } | BaseFailure | null | undefined;
 }
+
+/** The whole file, written with its mode and (an existing file's) owner; or only a new mode. */
+type TomlChange =
+  | Change<'toml_file.content', { path: string; content: string; mode: number; owner?: { uid: string; gid: string } }>
+  | Change<'toml_file.mode', { path: string; mode: number }>
+  /** The base command is not installed yet (check mode before its package task ran). */
+  | Change<'toml_file.base_missing', { base: string }>;
 
 const fileFact = defineFact<string, ExistingFile | null>({
   name: 'toml_file.file',
@@ -49,10 +57,6 @@ const baseFact = defineFact<string[], { text: string } | BaseFailure>({
       : { error: `exit code ${result.exitCode}: ${(result.stderr.trim() || result.stdout.trim()).slice(-500)}`, missing: result.exitCode === 127 },
 });
 
-type TomlChange =
-  | { kind: 'toml_file.content'; target: string; summary: string; content: { path: string; before: string | null; after: string } }
-  | { kind: 'toml_file.mode'; target: string; summary: string };
-
 const keyPath = z.array(z.string().min(1)).min(1);
 const tomlValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean(), z.array(z.any()), z.record(z.string(), z.any())]);
 
@@ -75,52 +79,67 @@ export const tomlFile = defineModule({
       mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").optional(),
     })
     .strict(),
-  async gather(ctx, params): Promise<TomlFacts> {
-    if (!params.baseCommand) return { file: await ctx.fact(fileFact(params.path)), base: null };
-    // One round trip: the file and the base command, each framed apart by the transport.
-    const { file, base } = await ctx.facts({ file: fileFact(params.path), base: baseFact(params.baseCommand) });
-    return { file, base };
-  },
-  plan(facts, params): TomlChange[] {
+  // Two facts, one round trip: the file and the base command, each framed apart by the transport.
+  facts: (params) => ({ file: fileFact(params.path), base: params.baseCommand ? baseFact(params.baseCommand) : null }),
+  plan(facts: TomlFacts, params): TomlChange[] {
     if (facts.base && 'error' in facts.base && facts.base.missing) {
-      // check mode on a fresh host: the package task before this one is only planned, so the base
-      // exists only after apply (on a real run the missing command fails the task)
-      throw new UnknownValueError(`${params.path} from \`${params.baseCommand?.join(' ')}\`, not installed yet`);
+      // Check mode on a fresh host: the package task before this one is only planned, so the
+      // file's content is known after apply. On a real run the install has happened by now (its
+      // change dropped the cached facts); if the command is still missing, apply says so.
+      const base = params.baseCommand?.join(' ') ?? '';
+      return [
+        {
+          kind: 'toml_file.base_missing',
+          target: params.path,
+          summary: `write ${params.path} from \`${base}\` (known after apply: not installed yet)`,
+          payload: { base },
+        },
+      ];
     }
     if (facts.base && 'error' in facts.base) {
       throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.base.error})`);
     }
     const currentText = facts.file?.text ?? null;
-    const baseText = facts.base?.text ?? currentText ?? '';
+    const baseText = (facts.base && 'text' in facts.base ? facts.base.text : null) ?? currentText ?? '';
     const desired = applySettings(parseOrThrow(baseText, params.baseCommand ? 'base command output' : params.path), params.settings);
     const current = currentText === null ? null : safeParse(currentText);
-    const changes: TomlChange[] = [];
-    if (current === null || canonical(current) !== canonical(desired)) {
-      changes.push({
-        kind: 'toml_file.content',
-        target: params.path,
-        summary: currentText === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
-        content: { path: params.path, before: currentText, after: endWithNewline(stringifyToml(desired)) },
-      });
-    } else if (params.mode !== undefined && facts.file && parseInt(facts.file.mode, 8) !== parseInt(params.mode, 8)) {
-      changes.push({ kind: 'toml_file.mode', target: params.path, summary: `mode ${facts.file.mode} → ${params.mode}` });
-    }
-    return changes;
-  },
-  async apply(ctx, changes, params, facts) {
     // An existing file keeps its owner, and its mode unless one is given.
     const mode = parseInt(params.mode ?? facts.file?.mode ?? '0644', 8);
+    if (current === null || canonical(current) !== canonical(desired)) {
+      const after = endWithNewline(stringifyToml(desired));
+      const owner = facts.file ? { owner: { uid: facts.file.uid, gid: facts.file.gid } } : {};
+      return [
+        {
+          kind: 'toml_file.content',
+          target: params.path,
+          summary: currentText === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
+          content: { path: params.path, before: currentText, after },
+          payload: { path: params.path, content: after, mode, ...owner },
+        },
+      ];
+    }
+    if (params.mode !== undefined && facts.file && parseInt(facts.file.mode, 8) !== mode) {
+      return [{ kind: 'toml_file.mode', target: params.path, summary: `mode ${facts.file.mode} → ${params.mode}`, payload: { path: params.path, mode } }];
+    }
+    return [];
+  },
+  async apply(ctx, changes) {
     for (const change of changes) {
+      if (change.kind === 'toml_file.base_missing') {
+        throw new MeshbookError('MODULE_FAILED', `base command \`${change.payload.base}\` is not installed on ${ctx.host}`, {
+          hint: 'install the package that provides it in an earlier task',
+        });
+      }
       if (change.kind === 'toml_file.mode') {
-        await ctx.exec(sh`chmod ${mode.toString(8)} -- ${params.path}`);
+        await ctx.exec(sh`chmod ${change.payload.mode.toString(8)} -- ${change.payload.path}`);
         continue;
       }
-      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${params.path})"`);
-      const owner = facts.file ? { owner: facts.file.uid, group: facts.file.gid } : {};
-      await ctx.put(params.path, change.content.after, { mode, ...owner });
+      const { payload } = change;
+      await ctx.exec(sh`mkdir -p -- "$(dirname -- ${payload.path})"`);
+      await ctx.put(payload.path, payload.content, { mode: payload.mode, ...(payload.owner ? { owner: payload.owner.uid, group: payload.owner.gid } : {}) });
     }
   },
-  invalidates: ['toml_file.file'],
+  invalidates: [fileFact],
 });
 
 function endWithNewline(text: string): string {

@@ -78,7 +78,15 @@ export interface UnarchiveFacts {
   comparison: ArchiveComparison | null;
 }
 
-export type UnarchiveChange = Change & { kind: 'unarchive.extract' };
+/** What `tar -x` is given. */
+export interface Extraction {
+  src: string;
+  dest: string;
+  include: string[];
+  stripComponents: number;
+}
+
+export type UnarchiveChange = Change<'unarchive.extract', Extraction>;
 
 /**
  * A tar archive on the host extracted into a directory. Idempotent without any marker file:
@@ -88,24 +96,26 @@ export type UnarchiveChange = Change & { kind: 'unarchive.extract' };
 export const unarchive = defineModule({
   name: 'unarchive',
   params,
-  async gather(ctx, p): Promise<UnarchiveFacts> {
-    if (p.creates) {
-      const f = await ctx.facts({ archive: fileState(p.src, 0), creates: fileState(p.creates, 0) });
-      return { ...f, comparison: null };
-    }
-    const f = await ctx.facts({
-      archive: fileState(p.src, 0),
-      comparison: compare({ src: p.src, dest: p.dest, include: p.include, stripComponents: p.stripComponents }),
-    });
-    return { ...f, creates: null };
-  },
-  plan(facts, p): UnarchiveChange[] {
+  // With `creates` only that path is asked; otherwise tar compares the archive with dest.
+  facts: (p) => ({
+    archive: fileState(p.src, 0),
+    creates: p.creates ? fileState(p.creates, 0) : null,
+    comparison: p.creates ? null : compare({ src: p.src, dest: p.dest, include: p.include, stripComponents: p.stripComponents }),
+  }),
+  plan(facts: UnarchiveFacts, p): UnarchiveChange[] {
     if (!facts.archive.exists || facts.archive.type !== 'file') {
       throw new MeshbookError('MODULE_FAILED', `unarchive: archive ${p.src} not found on the host`, { hint: 'download it first (get_url) or fix src' });
     }
     const what = p.include.length ? ` (${p.include.join(', ')})` : '';
     const extract = (reason: string): UnarchiveChange[] => [
-      { kind: 'unarchive.extract', target: p.dest, summary: `extract ${p.src}${what} into ${p.dest}: ${reason}`, before: reason, after: `sha256:${facts.archive.sha256}` },
+      {
+        kind: 'unarchive.extract',
+        target: p.dest,
+        summary: `extract ${p.src}${what} into ${p.dest}: ${reason}`,
+        before: reason,
+        after: `sha256:${facts.archive.sha256}`,
+        payload: { src: p.src, dest: p.dest, include: p.include, stripComponents: p.stripComponents },
+      },
     ];
     if (p.creates) return facts.creates?.exists ? [] : extract(`${p.creates} does not exist`);
     const comparison = facts.comparison!;
@@ -114,14 +124,13 @@ export const unarchive = defineModule({
     if (comparison.differing[0] === '*') return extract(`${p.dest} does not exist`);
     return extract(`${comparison.differing.length} entr${comparison.differing.length === 1 ? 'y differs' : 'ies differ'} (${listed(comparison.differing)})`);
   },
-  async apply(ctx, _changes, p: UnarchiveParams) {
-    await ctx.exec(
-      sh`mkdir -p -- ${p.dest} && tar -x --no-same-owner -f ${p.src} -C ${p.dest} --strip-components=${String(p.stripComponents)} -- ${p.include}`,
-    );
+  async apply(ctx, changes) {
+    for (const { payload: x } of changes) {
+      await ctx.exec(
+        sh`mkdir -p -- ${x.dest} && tar -x --no-same-owner -f ${x.src} -C ${x.dest} --strip-components=${String(x.stripComponents)} -- ${x.include}`,
+      );
+    }
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });
 
 function listed(entries: readonly string[], max = 5): string {

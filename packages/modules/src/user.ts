@@ -65,9 +65,14 @@ const params = z
 
 type UserParams = z.output<typeof params>;
 
-export type UserChange = Change & {
-  kind: 'user.create' | 'user.remove' | 'user.uid' | 'user.group' | 'user.groups' | 'user.shell' | 'user.home' | 'user.comment';
-};
+type UserAttribute = 'user.uid' | 'user.group' | 'user.groups' | 'user.shell' | 'user.home' | 'user.comment';
+
+export type UserChange =
+  /** useradd with these options. */
+  | Change<'user.create', { name: string; options: string[] }>
+  | Change<'user.remove', { name: string; removeHome: boolean }>
+  /** One attribute: its usermod options (all of a task's go in one usermod). */
+  | Change<UserAttribute, { name: string; options: string[] }>;
 
 /**
  * A local user account: created with uid, primary and supplementary groups, shell, home; existing
@@ -76,10 +81,13 @@ export type UserChange = Change & {
 export const user = defineModule({
   name: 'user',
   params,
-  gather: (ctx, p) => ctx.fact(userAccount(p.name)),
-  plan(current, p): UserChange[] {
+  facts: (p) => userAccount(p.name),
+  plan(current: UserAccount | null, p): UserChange[] {
+    const { name } = p;
     if (p.state === 'absent') {
-      return current ? [{ kind: 'user.remove', target: p.name, summary: `remove user ${p.name}${p.remove ? ' and its home' : ''}`, before: `uid ${current.uid}`, after: null }] : [];
+      return current
+        ? [{ kind: 'user.remove', target: name, summary: `remove user ${name}${p.remove ? ' and its home' : ''}`, before: `uid ${current.uid}`, after: null, payload: { name, removeHome: p.remove } }]
+        : [];
     }
     if (!current) {
       const what = [
@@ -89,39 +97,39 @@ export const user = defineModule({
         p.shell ? `shell ${p.shell}` : null,
         p.home ? `home ${p.home}` : null,
       ].filter(Boolean);
-      return [{ kind: 'user.create', target: p.name, summary: `create user ${p.name}${what.length ? ` (${what.join(', ')})` : ''}`, before: null, after: what.join(', ') || p.name }];
+      return [
+        { kind: 'user.create', target: name, summary: `create user ${name}${what.length ? ` (${what.join(', ')})` : ''}`, before: null, after: what.join(', ') || name, payload: { name, options: createOptions(p) } },
+      ];
     }
     const changes: UserChange[] = [];
-    const attr = (kind: UserChange['kind'], label: string, before: string, after: string) =>
-      changes.push({ kind, target: p.name, summary: `${p.name}: ${label} ${before} → ${after}`, before, after });
-    if (p.uid !== undefined && current.uid !== p.uid) attr('user.uid', 'uid', String(current.uid), String(p.uid));
+    const attr = (kind: UserAttribute, label: string, before: string, after: string, options: string[]) =>
+      changes.push({ kind, target: name, summary: `${name}: ${label} ${before} → ${after}`, before, after, payload: { name, options } });
+    if (p.uid !== undefined && current.uid !== p.uid) attr('user.uid', 'uid', String(current.uid), String(p.uid), ['-u', String(p.uid)]);
     if (p.group !== undefined && (typeof p.group === 'number' ? current.gid !== p.group : current.group !== p.group)) {
-      attr('user.group', 'primary group', typeof p.group === 'number' ? String(current.gid) : current.group, String(p.group));
+      attr('user.group', 'primary group', typeof p.group === 'number' ? String(current.gid) : current.group, String(p.group), ['-g', String(p.group)]);
     }
     if (p.groups) {
       const wanted = wantedGroups(current, p);
-      if (wanted.join(',') !== current.groups.join(',')) attr('user.groups', 'groups', current.groups.join(',') || '(none)', wanted.join(',') || '(none)');
+      // The planned set, so apply does exactly what the plan showed (with or without append).
+      if (wanted.join(',') !== current.groups.join(',')) attr('user.groups', 'groups', current.groups.join(',') || '(none)', wanted.join(',') || '(none)', ['-G', wanted.join(',')]);
     }
-    if (p.shell !== undefined && current.shell !== p.shell) attr('user.shell', 'shell', current.shell, p.shell);
-    if (p.home !== undefined && current.home !== p.home) attr('user.home', 'home', current.home, p.home);
-    if (p.comment !== undefined && current.comment !== p.comment) attr('user.comment', 'comment', current.comment, p.comment);
+    if (p.shell !== undefined && current.shell !== p.shell) attr('user.shell', 'shell', current.shell, p.shell, ['-s', p.shell]);
+    if (p.home !== undefined && current.home !== p.home) attr('user.home', 'home', current.home, p.home, ['-d', p.home]);
+    if (p.comment !== undefined && current.comment !== p.comment) attr('user.comment', 'comment', current.comment, p.comment, ['-c', p.comment]);
     return changes;
   },
-  async apply(ctx, changes, p) {
+  async apply(ctx, changes) {
     const first = changes[0]!;
     if (first.kind === 'user.remove') {
-      await ctx.exec(sh`userdel ${p.remove ? ['-r'] : []} -- ${p.name}`);
+      await ctx.exec(sh`userdel ${first.payload.removeHome ? ['-r'] : []} -- ${first.payload.name}`);
       return;
     }
     if (first.kind === 'user.create') {
-      await ctx.exec(sh`useradd ${createOptions(p)} -- ${p.name}`);
+      await ctx.exec(sh`useradd ${first.payload.options} -- ${first.payload.name}`);
       return;
     }
-    await ctx.exec(sh`usermod ${modifyOptions(changes, p)} -- ${p.name}`);
+    await ctx.exec(sh`usermod ${changes.flatMap((c) => (c.kind === 'user.remove' ? [] : c.payload.options))} -- ${first.payload.name}`);
   },
-  // No `invalidates`: what apply changes can be what other modules' facts read (packages add unit
-  // files, a repository changes apt's candidates, a user changes file owners), so the host's whole
-  // fact cache is dropped after apply.
 });
 
 /** The supplementary groups the user ends up with: exactly `groups`, or the union with `append`. */
@@ -144,32 +152,4 @@ function createOptions(p: UserParams): string[] {
     ...(p.system ? ['-r'] : []),
     p.createHome ? '-m' : '-M',
   ];
-}
-
-function modifyOptions(changes: readonly UserChange[], p: UserParams): string[] {
-  const options: string[] = [];
-  for (const change of changes) {
-    switch (change.kind) {
-      case 'user.uid':
-        options.push('-u', String(p.uid));
-        break;
-      case 'user.group':
-        options.push('-g', String(p.group));
-        break;
-      case 'user.groups':
-        // The planned set, so apply does exactly what the plan showed (with or without append).
-        options.push('-G', change.after === '(none)' ? '' : change.after!);
-        break;
-      case 'user.shell':
-        options.push('-s', p.shell!);
-        break;
-      case 'user.home':
-        options.push('-d', p.home!);
-        break;
-      case 'user.comment':
-        options.push('-c', p.comment!);
-        break;
-    }
-  }
-  return options;
 }

@@ -2,11 +2,11 @@ import type { z } from 'zod';
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport } from '../transport/types.js';
-import type { Change } from './change.js';
+import type { AnyChange } from './change.js';
 import { renderDiff } from './diff.js';
 import { FactCache } from './facts.js';
-import type { FactRequest } from './facts.js';
-import { KnownAfterApply } from './unknown.js';
+import type { DeclaredFacts, Fact, FactRequest, FactsOf } from './facts.js';
+import { KnownAfterApply, showKnownAfterApply } from './unknown.js';
 import { formatZodIssues } from './validation.js';
 
 /** What gather and apply may use. Gather must only read; apply is the only place that writes. */
@@ -23,30 +23,62 @@ export interface ModuleContext {
   get(path: string, options?: GetOptions): Promise<Buffer>;
   /** One fact, cached for the run (a single-use fact: this read's own value, never shared). */
   fact<R>(request: FactRequest<R>): Promise<R>;
-  /** Several facts in one round trip. */
-  facts<T extends Record<string, FactRequest>>(requests: T): Promise<{ [K in keyof T]: T[K] extends FactRequest<infer R> ? R : never }>;
+  /** Several facts in one round trip, shaped like the declaration. */
+  facts<D extends DeclaredFacts>(declared: D): Promise<FactsOf<D>>;
   /** A progress line for long work (apt installs); reporters show it live. */
   progress(line: string): void;
 }
 
-export interface ModuleDefinition<P, F, C extends Change, O> {
+/**
+ * A module, in four steps:
+ *
+ * - `facts(params)`: what it reads on the host, declared (`{ current: sysctlValue(key), file:
+ *   fileState(path) }`). The engine fetches the declared facts of every task of a play in one
+ *   batch before the first task runs, so a converged host costs one round trip per play.
+ * - `gather(ctx, params, facts)`, optional: only for lookups that depend on an answer in `facts`
+ *   (a file's content names another file). Read-only. Without it plan gets `facts` as declared.
+ * - `plan(facts, params)`: pure; the changes that bring the host to `params`. Each change's kind
+ *   discriminates a typed payload: everything apply needs.
+ * - `apply(ctx, changes, params)`: carries out the changes (all of them, in order; it may batch,
+ *   e.g. one apt-get install for several packages), reading each change's payload: never a display
+ *   field, never the facts, never params again for what to do (params only for how: timeouts).
+ *
+ * Values known only after apply never reach a module (KnownAfterApply).
+ */
+export interface ModuleDefinition<P, D extends DeclaredFacts, F, C extends AnyChange, O> {
   /** Module name as used in task output and error paths: 'sysctl', 'apt', 'file'. */
   name: string;
   /** Parameter schema. Parsed before any host is touched. */
   params: z.ZodType<P>;
-  /** Read-only: ask for facts. Must not change the host. */
-  gather(ctx: ModuleContext, params: P): Promise<F>;
+  /** The facts plan reads, from params alone; fetched ahead in the play's batch. */
+  facts?(params: P): D;
+  /** Read-only lookups that depend on a declared fact's answer; returns what plan reads. */
+  gather?(ctx: ModuleContext, params: P, facts: FactsOf<D>): Promise<F>;
   /** Pure and synchronous: the changes that bring the host from `facts` to `params`. */
   plan(facts: F, params: P): C[];
-  /**
-   * Carries out the planned changes (all of them, in order; modules may batch, e.g. one apt-get
-   * install for several packages). Returns the module's output, if it has one.
-   */
-  apply(ctx: ModuleContext, changes: C[], params: P, facts: F): Promise<O | void>;
+  /** Carries out the planned changes from their payloads. Returns the module's output, if it has one. */
+  apply(ctx: ModuleContext, changes: C[], params: P): Promise<O | void>;
   /** The module's output when nothing was applied (no change, or read-only work done in gather). */
   output?(facts: F, params: P): O;
-  /** Fact names apply makes stale; default: the host's whole fact cache is dropped after apply. */
-  invalidates?: readonly string[];
+  /**
+   * The facts apply makes stale. Absent (the safe default): the host's whole fact cache is dropped
+   * after apply, since what apply changes can be what other modules' facts read (packages add unit
+   * files, a repository changes apt's candidates, a user changes file owners). Name facts only
+   * when apply changes nothing else any fact reads.
+   */
+  invalidates?: readonly Fact<any, any>[];
+}
+
+/**
+ * Params at the engine's boundary. `params` is what the schema made of them; values known only
+ * after apply (check mode) are shown in it as their text. When the schema cannot take that text
+ * (a key that must be 44 characters of base64), `params` is absent: the task can only be reported
+ * as a change, known after apply. `invalid`: the schema's problems, when nothing excuses them.
+ */
+export interface BoundaryParams<P> {
+  params?: P;
+  knownAfterApply: readonly KnownAfterApply[];
+  invalid?: z.ZodError;
 }
 
 export interface ModuleRunOptions {
@@ -62,7 +94,7 @@ export interface ModuleRunOptions {
   onProgress?: (line: string) => void;
 }
 
-export interface ModuleResult<C extends Change = Change, O = unknown> {
+export interface ModuleResult<C extends AnyChange = AnyChange, O = unknown> {
   module: string;
   host: string;
   changed: boolean;
@@ -72,15 +104,19 @@ export interface ModuleResult<C extends Change = Change, O = unknown> {
   check: boolean;
   /** Output after apply, or without change; KnownAfterApply in check mode when a change is planned. */
   output: O | KnownAfterApply | undefined;
+  /** The params held values known only after apply (check mode): the plan is as far as it can see. */
+  knownAfterApply: boolean;
   durationMs: number;
 }
 
-export interface Module<P, F, C extends Change, O, I = P> {
+export interface Module<P, F, C extends AnyChange, O, I = P> {
   readonly name: string;
-  readonly definition: ModuleDefinition<P, F, C, O>;
+  readonly definition: ModuleDefinition<P, any, F, C, O>;
   /** Validates raw params: the parsed value, or a BAD_INPUT error naming each field and what was expected. */
   parse(params: unknown, where?: string): P;
-  /** Gather, plan and (unless check) apply on one host. Usable from any TypeScript program. */
+  /** The engine's params boundary: parsed, with values known only after apply shown as text (see BoundaryParams). */
+  atBoundary(params: unknown): BoundaryParams<P>;
+  /** Facts, gather, plan and (unless check) apply on one host. Usable from any TypeScript program. */
   run(transport: Transport, params: I, options?: ModuleRunOptions): Promise<ModuleResult<C, O>>;
 }
 
@@ -88,22 +124,45 @@ export type AnyModule = Module<any, any, any, any, any>;
 export type ModuleParamsInput<M> = M extends Module<any, any, any, any, infer I> ? I : never;
 export type ModuleOutput<M> = M extends Module<any, any, any, infer O, any> ? O : never;
 
-export function defineModule<S extends z.ZodType, F, C extends Change, O = undefined>(
-  definition: Omit<ModuleDefinition<z.output<S>, F, C, O>, 'params'> & { params: S },
+type Definition<S extends z.ZodType, D extends DeclaredFacts, F, C extends AnyChange, O> = Omit<ModuleDefinition<z.output<S>, D, F, C, O>, 'params'> & { params: S };
+
+/** A module whose plan reads its declared facts as they are. */
+export function defineModule<S extends z.ZodType, D extends DeclaredFacts, C extends AnyChange, O = undefined>(
+  definition: Omit<Definition<S, D, FactsOf<D>, C, O>, 'gather'> & { gather?: undefined },
+): Module<z.output<S>, FactsOf<D>, C, O, z.input<S>>;
+/** A module with a gather: lookups that depend on a declared fact's answer. */
+export function defineModule<S extends z.ZodType, D extends DeclaredFacts, F, C extends AnyChange, O = undefined>(
+  definition: Definition<S, D, F, C, O> & { gather: NonNullable<ModuleDefinition<z.output<S>, D, F, C, O>['gather']> },
+): Module<z.output<S>, F, C, O, z.input<S>>;
+export function defineModule<S extends z.ZodType, D extends DeclaredFacts, F, C extends AnyChange, O>(
+  definition: Definition<S, D, F, C, O>,
 ): Module<z.output<S>, F, C, O, z.input<S>> {
-  const def = definition as unknown as ModuleDefinition<z.output<S>, F, C, O>;
+  const def = definition as unknown as ModuleDefinition<z.output<S>, D, F, C, O>;
+  const badInput = (issues: z.ZodError, where: string) =>
+    new MeshbookError('BAD_INPUT', `invalid parameters for ${where}:\n${formatZodIssues(issues, where)}`, {
+      hint: `fix the listed field(s) of the ${definition.name} task`,
+    });
   const parse = (params: unknown, where = definition.name): z.output<S> => {
     const result = definition.params.safeParse(params);
     if (result.success) return result.data;
-    throw new MeshbookError('BAD_INPUT', `invalid parameters for ${where}:\n${formatZodIssues(result.error, where)}`, {
-      hint: `fix the listed field(s) of the ${definition.name} task`,
-    });
+    throw badInput(result.error, where);
+  };
+  const atBoundary = (raw: unknown): BoundaryParams<z.output<S>> => {
+    const { shown, found } = showKnownAfterApply(raw);
+    const result = definition.params.safeParse(shown);
+    if (result.success) return { params: result.data, knownAfterApply: found };
+    return found.length > 0 ? { knownAfterApply: found } : { knownAfterApply: found, invalid: result.error };
   };
   return {
     name: definition.name,
     definition: def,
     parse,
-    run: async (transport, params, options = {}) => runModule(def, transport, parse(params), options),
+    atBoundary,
+    run: async (transport, params, options = {}) => {
+      const boundary = atBoundary(params);
+      if (boundary.invalid) throw badInput(boundary.invalid, definition.name);
+      return runModule(def, transport, boundary, options);
+    },
   };
 }
 
@@ -144,33 +203,17 @@ export function createModuleContext(transport: Transport, options: ModuleRunOpti
   return ctx;
 }
 
-/** The one code path for check and apply: gather, plan, then apply only when not in check mode. */
-export async function runModule<P, F, C extends Change, O>(
-  def: ModuleDefinition<P, F, C, O>,
+/** The one code path for check and apply: facts, gather, plan, then apply only when not in check mode. */
+export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChange, O>(
+  def: ModuleDefinition<P, D, F, C, O>,
   transport: Transport,
-  params: P,
+  boundary: BoundaryParams<P>,
   options: ModuleRunOptions = {},
 ): Promise<ModuleResult<C, O>> {
   const started = Date.now();
-  const facts = options.facts ?? new FactCache(transport, { become: options.become, signal: options.signal });
-  const ctx = createModuleContext(transport, options, facts);
-  const gathered = await def.gather(ctx, params);
-  const changes = def.plan(gathered, params);
   const check = options.check === true;
-  let output: O | KnownAfterApply | undefined;
-  if (changes.length === 0) {
-    output = def.output?.(gathered, params);
-  } else if (check) {
-    output = new KnownAfterApply(`${def.name} output on ${transport.host}`);
-  } else {
-    try {
-      const applied = await def.apply(ctx, changes, params, gathered);
-      output = applied === undefined ? def.output?.(gathered, params) : applied;
-    } finally {
-      facts.invalidate(def.invalidates);
-    }
-  }
-  return {
+  const unknown = boundary.knownAfterApply;
+  const result = (changes: C[], output: O | KnownAfterApply | undefined): ModuleResult<C, O> => ({
     module: def.name,
     host: transport.host,
     changed: changes.length > 0,
@@ -178,6 +221,38 @@ export async function runModule<P, F, C extends Change, O>(
     diff: options.diff && changes.length > 0 ? renderDiff(changes) : undefined,
     check,
     output,
+    knownAfterApply: unknown.length > 0,
     durationMs: Date.now() - started,
-  };
+  });
+  if (unknown.length > 0) {
+    const what = unknown.map((u) => u.description).join(', ');
+    if (!check) {
+      throw new MeshbookError('KNOWN_AFTER_APPLY', `${def.name}: ${what} is known only after apply, and this is not check mode`, {
+        host: transport.host,
+        hint: 'a value that only exists after apply reached a real run: this is a bug in the playbook or the engine',
+      });
+    }
+    if (boundary.params === undefined) {
+      const change = { kind: 'known-after-apply', target: def.name, summary: `known after apply: ${what}`, payload: null } as AnyChange as C;
+      return result([change], new KnownAfterApply(`${def.name} output on ${transport.host}`));
+    }
+  }
+  const params = boundary.params as P;
+  const facts = options.facts ?? new FactCache(transport, { become: options.become, signal: options.signal });
+  const ctx = createModuleContext(transport, options, facts);
+  const declared = def.facts ? await ctx.facts(def.facts(params)) : ({} as FactsOf<D>);
+  const gathered = def.gather ? await def.gather(ctx, params, declared) : (declared as unknown as F);
+  let changes = def.plan(gathered, params);
+  if (changes.length === 0 && unknown.length > 0) {
+    // Planned with a value's text in place of the value: the real value may well differ.
+    changes = [{ kind: 'known-after-apply', target: def.name, summary: `known after apply: ${unknown.map((u) => u.description).join(', ')}`, payload: null } as AnyChange as C];
+  }
+  if (changes.length === 0) return result(changes, def.output?.(gathered, params));
+  if (check) return result(changes, new KnownAfterApply(`${def.name} output on ${transport.host}`));
+  try {
+    const applied = await def.apply(ctx, changes, params);
+    return result(changes, applied === undefined ? def.output?.(gathered, params) : applied);
+  } finally {
+    facts.invalidate(def.invalidates);
+  }
 }

@@ -80,7 +80,7 @@ describe('FactCache: single-use facts', () => {
       { request: tick(counter()), become: undefined },
       { request: lastingTick(counter('lasting')), become: undefined },
     ]);
-    facts.invalidate(['some.other.fact']);
+    facts.invalidate([defineFact<null, null>({ name: 'some.other.fact', command: () => sh`true`, parse: () => null })]);
     expect(await facts.get(tick(counter()))).toBe(2);
     expect(await facts.get(lastingTick(counter('lasting')))).toBe(1);
   });

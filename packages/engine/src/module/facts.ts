@@ -20,16 +20,63 @@ export interface FactDefinition<A, R> {
   singleUse?: boolean;
 }
 
+const FACT_REQUEST = Symbol('meshbook.factRequest');
+
+/** One fact asked for with its arguments: what a module's `facts` declares and the cache keys by. */
 export interface FactRequest<R = unknown> {
   readonly fact: FactDefinition<any, R>;
   readonly args: unknown;
+  readonly [FACT_REQUEST]: true;
 }
 
-export function defineFact<A, R>(definition: FactDefinition<A, R>): (args: A) => FactRequest<R> {
-  return (args: A) => ({ fact: definition, args });
+/**
+ * A defined fact: call it with its arguments to make a request (`sysctlValue('net.ipv4.ip_forward')`);
+ * name it as a value in a module's `invalidates`.
+ */
+export interface Fact<A, R> {
+  (args: A): FactRequest<R>;
+  readonly definition: FactDefinition<A, R>;
 }
 
-type Resolved<T extends Record<string, FactRequest>> = { [K in keyof T]: T[K] extends FactRequest<infer R> ? R : never };
+export function defineFact<A, R>(definition: FactDefinition<A, R>): Fact<A, R> {
+  const fact = (args: A): FactRequest<R> => ({ fact: definition, args, [FACT_REQUEST]: true });
+  return Object.assign(fact, { definition });
+}
+
+export function isFactRequest(value: unknown): value is FactRequest {
+  return typeof value === 'object' && value !== null && FACT_REQUEST in value;
+}
+
+/**
+ * The facts a module reads, declared from its params: one request, or a record whose entries are
+ * a request, a record of requests (one per key, package, path...), or null/undefined for one not
+ * needed with these params.
+ */
+export type DeclaredFacts = FactRequest | Readonly<Record<string, FactRequest | Readonly<Record<string, FactRequest>> | null | undefined>>;
+
+/** The answer to one declared entry (distributes over `request | null`). */
+export type AnswerOf<T> = T extends FactRequest<infer R>
+  ? R
+  : T extends null | undefined
+    ? T
+    : T extends Readonly<Record<string, FactRequest>>
+      ? { [J in keyof T]: T[J] extends FactRequest<infer R> ? R : never }
+      : never;
+
+/** The answers to a declaration, shaped like it: each request replaced by its fact's result. */
+export type FactsOf<D> = D extends FactRequest<infer R> ? R : { -readonly [K in keyof D]: AnswerOf<D[K]> };
+
+/** Every request of a declaration, in order (what prefetch batches). */
+export function requestsOf(declared: DeclaredFacts): FactRequest[] {
+  if (isFactRequest(declared)) return [declared];
+  const out: FactRequest[] = [];
+  for (const value of Object.values(declared)) {
+    if (value === null || value === undefined) continue;
+    if (isFactRequest(value)) out.push(value);
+    else out.push(...Object.values(value));
+  }
+  return out;
+}
 
 /** How a task reads facts: as whom, and within the task's limits for what it runs itself. */
 export interface FactReadOptions {
@@ -56,24 +103,38 @@ export class FactCache {
   ) {}
 
   async get<R>(request: FactRequest<R>, options: FactReadOptions = {}): Promise<R> {
-    const { value } = await this.gather({ value: request }, options);
-    return value;
+    const [value] = await this.#resolve([request], options);
+    return value as R;
   }
 
-  async gather<T extends Record<string, FactRequest>>(requests: T, options: FactReadOptions = {}): Promise<Resolved<T>> {
-    const asUser = options.become ?? this.defaults.become;
+  /** A module's declared facts in one round trip (what is cached or prefetched costs none). */
+  async gather<D extends DeclaredFacts>(declared: D, options: FactReadOptions = {}): Promise<FactsOf<D>> {
+    const values = await this.#resolve(requestsOf(declared), options);
+    if (isFactRequest(declared)) return values[0] as FactsOf<D>;
+    let next = 0;
     const out: Record<string, unknown> = {};
-    const missing: Array<{ key: string; cacheKey: string; request: FactRequest }> = [];
-    for (const [key, request] of Object.entries(requests)) {
+    for (const [key, value] of Object.entries(declared)) {
+      if (value === null || value === undefined) out[key] = value;
+      else if (isFactRequest(value)) out[key] = values[next++];
+      else out[key] = Object.fromEntries(Object.keys(value).map((k) => [k, values[next++]]));
+    }
+    return out as FactsOf<D>;
+  }
+
+  async #resolve(requests: readonly FactRequest[], options: FactReadOptions): Promise<unknown[]> {
+    const asUser = options.become ?? this.defaults.become;
+    const out: unknown[] = [];
+    const missing: Array<{ index: number; cacheKey: string; request: FactRequest }> = [];
+    requests.forEach((request, index) => {
       const cacheKey = cacheKeyOf(request, asUser);
       if (request.fact.singleUse) {
         if (this.#unread.has(cacheKey)) {
-          out[key] = this.#unread.get(cacheKey);
+          out[index] = this.#unread.get(cacheKey);
           this.#unread.delete(cacheKey);
-        } else missing.push({ key, cacheKey, request });
-      } else if (this.#cache.has(cacheKey)) out[key] = this.#cache.get(cacheKey);
-      else missing.push({ key, cacheKey, request });
-    }
+        } else missing.push({ index, cacheKey, request });
+      } else if (this.#cache.has(cacheKey)) out[index] = this.#cache.get(cacheKey);
+      else missing.push({ index, cacheKey, request });
+    });
     if (missing.length > 0) {
       const results = await this.#runBatch(
         missing.map((m) => m.request.fact.command(m.request.args)),
@@ -83,10 +144,16 @@ export class FactCache {
       missing.forEach((m, i) => {
         const value = this.#parse(m.request, results[i]!);
         if (!m.request.fact.singleUse) this.#cache.set(m.cacheKey, value);
-        out[m.key] = value;
+        out[m.index] = value;
       });
     }
-    return out as Resolved<T>;
+    return out;
+  }
+
+  /** A lasting fact already in the cache, without a round trip (host facts read by params). */
+  peek<R>(request: FactRequest<R>, become?: Become): { value: R } | undefined {
+    const cacheKey = cacheKeyOf(request, become ?? this.defaults.become);
+    return this.#cache.has(cacheKey) ? { value: this.#cache.get(cacheKey) as R } : undefined;
   }
 
   /**
@@ -125,15 +192,16 @@ export class FactCache {
   }
 
   /**
-   * Drops cached facts: all of them, or those whose name is listed. Single-use values waiting for
+   * Drops cached facts: all of them, or those of the facts listed. Single-use values waiting for
    * their reader go either way: what such a command reads is unknown, so any change may touch it.
    */
-  invalidate(names?: readonly string[]): void {
+  invalidate(facts?: readonly Fact<any, any>[]): void {
     this.#unread.clear();
-    if (!names) {
+    if (!facts) {
       this.#cache.clear();
       return;
     }
+    const names = facts.map((f) => f.definition.name);
     for (const key of [...this.#cache.keys()]) {
       if (names.some((n) => key.startsWith(`${n}\u0000`))) this.#cache.delete(key);
     }

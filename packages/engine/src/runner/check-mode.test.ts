@@ -108,7 +108,7 @@ describe('check mode', () => {
       ],
     });
     expect(summary2.outcome).toBe('host-failed');
-    expect(ofType(h2.events, 'host.result').find((e) => e.task === 'use')?.error?.code).toBe('UNKNOWN_AFTER_APPLY');
+    expect(ofType(h2.events, 'host.result').find((e) => e.task === 'use')?.error?.code).toBe('KNOWN_AFTER_APPLY');
     expect(results(h2.events)).toEqual(['setting@a=changed', 'use@a=failed']);
   });
 });

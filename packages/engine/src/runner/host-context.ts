@@ -1,19 +1,10 @@
 import type { z } from 'zod';
 import { MeshbookError } from '../errors.js';
-import { UnknownValueError, isKnownAfterApply } from '../module/unknown.js';
+import type { HostFacts } from '../module/host-facts.js';
+import { KnownAfterApply } from '../module/unknown.js';
+import { variableProblems } from '../module/validation.js';
 import type { HostContext, ResultRef, TaskResult } from './types.js';
 import type { Vars } from '../inventory/types.js';
-
-/**
- * Thrown by result()/output() while validating: registered results do not exist before the run,
- * so validation skips whatever reads one.
- */
-export class RegisteredResultUnavailable extends Error {
-  constructor(readonly ref: string) {
-    super(`registered result "${ref}" is not available before the run`);
-    this.name = 'RegisteredResultUnavailable';
-  }
-}
 
 export interface HostContextSource {
   name: string;
@@ -23,16 +14,33 @@ export interface HostContextSource {
   check: boolean;
   /** Another host's merged vars; undefined for a host not in the inventory. */
   hostvars(host: string): Readonly<Vars> | undefined;
-  /** A registered result; throws RegisteredResultUnavailable during validation. */
+  /** A registered result; throws NotKnownYet during validation. */
   lookupResult(host: string, name: string): TaskResult | undefined;
+  /** This host's facts; throws NotKnownYet until they are fetched. */
+  hostFacts(): HostFacts;
+}
+
+/** How many times params read something that can change during a run (results, host facts). */
+const changingReads = new WeakMap<HostContext, { count: number }>();
+
+/** Reads of registered results and host facts so far: params that read none give the same answer every time. */
+export function changingReadsOf(ctx: HostContext): number {
+  return changingReads.get(ctx)?.count ?? 0;
 }
 
 export function createHostContext(source: HostContextSource): HostContext {
   const { name } = source;
-  const result = <O>(ref: ResultRef<O>, host?: string): TaskResult<O> | undefined =>
-    source.lookupResult(host ?? name, ref.name) as TaskResult<O> | undefined;
-  return {
+  const reads = { count: 0 };
+  const result = <O>(ref: ResultRef<O>, host?: string): TaskResult<O> | undefined => {
+    reads.count++;
+    return source.lookupResult(host ?? name, ref.name) as TaskResult<O> | undefined;
+  };
+  const ctx: HostContext = {
     name,
+    get facts(): HostFacts {
+      reads.count++;
+      return source.hostFacts();
+    },
     vars: source.vars,
     groups: source.groups,
     groupNames: source.groupNames,
@@ -40,8 +48,7 @@ export function createHostContext(source: HostContextSource): HostContext {
     var<S extends z.ZodType>(variable: string, schema: S): z.output<S> {
       const parsed = schema.safeParse(source.vars[variable]);
       if (parsed.success) return parsed.data;
-      const issues = parsed.error.issues.map((i) => `variable "${[variable, ...i.path.map(String)].join('.')}": ${i.message}`);
-      throw new MeshbookError('BAD_INPUT', `host "${name}": ${issues.join('; ')}`, {
+      throw new MeshbookError('BAD_INPUT', `host "${name}": ${variableProblems(parsed.error, variable).join('; ')}`, {
         host: name,
         hint: `set "${variable}" in the inventory (host_vars, group_vars), the play's vars, or with -e`,
       });
@@ -61,8 +68,11 @@ export function createHostContext(source: HostContextSource): HostContext {
           hint: `make sure the task registering "${ref.name}" runs on "${owner}" before this one`,
         });
       }
-      if (isKnownAfterApply(registered.output)) throw new UnknownValueError(registered.output.description);
+      // Thrown, not returned: the engine catches it at the params boundary (check mode: a planned change).
+      if (registered.output instanceof KnownAfterApply) throw registered.output;
       return registered.output as O;
     },
   };
+  changingReads.set(ctx, reads);
+  return ctx;
 }

@@ -10,9 +10,9 @@ import { fakeInventory } from '../testing/index.js';
 import { LocalTransport } from '../transport/local.js';
 import type { RunOptions } from '../transport/types.js';
 import { runPlaybook } from './run-playbook.js';
-import { task, type Playbook } from './types.js';
+import { resultRef, task, type Playbook } from './types.js';
 
-/** A file-content module whose gather is one fact: what prefetching batches. */
+/** A file-content module that declares one fact: what prefetching batches. */
 const contentFact = defineFact<string, string | null>({
   name: 'test.content',
   command: (path) => sh`cat -- ${path}`,
@@ -21,8 +21,8 @@ const contentFact = defineFact<string, string | null>({
 const content = defineModule({
   name: 'content',
   params: z.object({ path: z.string(), text: z.string() }),
-  gather: (ctx, params) => ctx.fact(contentFact(params.path)),
-  plan: (current, params) => (current === params.text ? [] : [{ kind: 'content.write', target: params.path, summary: 'write' }]),
+  facts: (params) => contentFact(params.path),
+  plan: (current, params) => (current === params.text ? [] : [{ kind: 'content.write', target: params.path, summary: 'write', payload: null }]),
   async apply(ctx, _changes, params) {
     await ctx.put(params.path, params.text);
   },
@@ -93,8 +93,8 @@ let handed: string[] = [];
 const reading = defineModule({
   name: 'reading',
   params: z.object({ path: z.string() }),
-  async gather(ctx, params) {
-    const value = await ctx.fact(readOnce(params.path));
+  facts: (params) => readOnce(params.path),
+  async gather(_ctx, _params, value) {
     handed.push(value);
     return value;
   },
@@ -166,16 +166,38 @@ describe('fact prefetching: single-use facts', () => {
   });
 
   it('a play never reads what an earlier play fetched and left unread', async () => {
-    let probed = 0;
-    let asked = 0;
+    // `when` reads a registered result, so it is evaluated again at the task (not kept from prefetch).
+    const noop = defineModule({ name: 'noop', params: z.object({}), plan: () => [], apply: async () => undefined });
+    const first = resultRef<undefined>('first');
+    const second = resultRef<undefined>('second');
     const plays = [
-      // The probe sees `when` true, the task itself false: its prefetched read stays unread.
-      play([task(reading, { path: UUID }, { when: () => probed++ === 0 })], 'first'),
-      // The probe sees `when` false: nothing prefetched, the task reads for itself.
-      play([task(reading, { path: UUID }, { when: () => asked++ > 0 })], 'second'),
+      // Prefetch sees `when` true, the task itself false: its prefetched read stays unread.
+      play([task(noop, {}, { register: first }), task(reading, { path: UUID }, { when: (h) => h.result(first) === undefined })], 'first'),
+      // Prefetch sees `when` false: nothing prefetched, the task reads for itself.
+      play([task(noop, {}, { register: second }), task(reading, { path: UUID }, { when: (h) => h.result(second) !== undefined })], 'second'),
     ];
     await runOn(plays);
     expect(handed).toHaveLength(1);
+    expect(transport.stats().commands).toBe(2);
+  });
+});
+
+describe('fact prefetching: params that read host facts', () => {
+  it('get the host facts with the play\'s batch and their own facts in a second one', async () => {
+    await writeFile(join(dir, 'plain'), 'p');
+    await writeFile(join(dir, 'dependent'), 'd');
+    const tasks = [
+      task(content, { path: join(dir, 'plain'), text: 'p' }),
+      task(content, (host) => ({ path: join(dir, 'dependent'), text: host.facts.machine.length > 0 ? 'd' : 'unreachable' })),
+      task(content, { path: join(dir, 'plain'), text: 'p' }),
+    ];
+    const summary = await runPlaybook(
+      { name: 'pb', plays: [{ name: 'uses host facts', hosts: 'all', tasks }] },
+      { inventory: fakeInventory({ h: {} }), connect: async () => transport, hostLock: false },
+    );
+    expect(summary.outcome).toBe('ok');
+    expect(summary.hosts['h']).toMatchObject({ ok: 3, changed: 0 });
+    // The batch with the host facts, then the one for the task whose params needed them.
     expect(transport.stats().commands).toBe(2);
   });
 });

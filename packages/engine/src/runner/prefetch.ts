@@ -1,12 +1,15 @@
-import { factsRequestedBy } from '../module/requested-facts.js';
+import { requestsOf } from '../module/facts.js';
 import type { FactRequest } from '../module/facts.js';
+import { hostFacts } from '../module/host-facts.js';
 import type { Become } from '../transport/types.js';
-import { parseParams, resolveParams } from './params.js';
+import { NotKnownYet } from './evaluate-task.js';
 import { becomeOf } from './run-host-task.js';
 import type { PlayScope } from './run-host-task.js';
 import type { HostRuntime, RunState } from './state.js';
 import { selectedByTags } from './tags.js';
-import type { PlayItem } from './types.js';
+import type { PlayItem, Task } from './types.js';
+
+type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
 
 /**
  * The read-only checks of a play's tasks in one round trip per host (issue 7): before the first
@@ -16,8 +19,9 @@ import type { PlayItem } from './types.js';
  * cache is dropped and later tasks check for themselves. (Fetching everything again after each
  * change made first runs quadratic in remote work: measured 2x slower at 16 hosts.)
  *
- * Probing is best effort: tasks whose `when` or params need values not known yet, loops, run_once
- * and delegated tasks are left to fetch their own facts, exactly as without prefetching.
+ * Best effort: tasks whose `when` or params need registered results not known yet, loops, run_once
+ * and delegated tasks are left to fetch their own facts, exactly as without prefetching. Params
+ * that read host facts get them in the batch, and their own facts in a second one.
  *
  * Single-use facts (a read-only command's result) are stricter: what one reads is unknown, so a
  * change on any host of the batch (a worker joining the cluster a master's command lists) drops
@@ -52,7 +56,7 @@ export class FactPrefetcher {
         } else if (!this.run.check && seen !== host.counts.changed) {
           // Whatever the module declared: a prefetched fact of a later task may read what it wrote.
           this.#seenChanges.set(host.name, host.counts.changed);
-          (await this.run.connection(host).catch(() => undefined))?.facts.invalidate();
+          (await this.run.connections.of(host).catch(() => undefined))?.facts.invalidate();
         } else if (changedInBatch) {
           (await host.connection?.catch(() => undefined))?.facts.dropUnread();
         }
@@ -61,37 +65,47 @@ export class FactPrefetcher {
   }
 
   async #prefetch(index: number, host: HostRuntime): Promise<void> {
-    if (this.run.interrupted) return;
+    if (this.run.interrupts.interrupted) return;
     try {
-      const requests = await this.#requests(index, host);
-      if (requests.length === 0) return;
-      const target = await this.run.connection(host);
-      await target.facts.prefetch(requests);
+      const { requests, awaitingHostFacts } = this.#requests(index, host);
+      const fetchHostFacts = awaitingHostFacts.length > 0 && host.facts === undefined;
+      if (requests.length === 0 && !fetchHostFacts) return;
+      const target = await this.run.connections.of(host);
+      await target.facts.prefetch(fetchHostFacts ? [{ request: hostFacts(null), become: undefined }, ...requests] : requests);
+      if (awaitingHostFacts.length === 0) return;
+      await this.run.connections.hostFacts(host); // from the cache, just fetched
+      const second = this.#requests(index, host, awaitingHostFacts).requests;
+      if (second.length > 0) await target.facts.prefetch(second);
     } catch {
       // Connection or batch trouble surfaces where it belongs: in the task that needs the host.
     }
   }
 
-  async #requests(index: number, host: HostRuntime): Promise<Array<{ request: FactRequest; become: Become | undefined }>> {
-    const ctx = this.scope.hostContext(host.name);
-    const out: Array<{ request: FactRequest; become: Become | undefined }> = [];
-    for (const item of this.items.slice(index)) {
+  /** The declared facts of the tasks from `index` on (or of `only`), and the tasks waiting for host facts. */
+  #requests(index: number, host: HostRuntime, only?: readonly Task[]): { requests: Prefetch; awaitingHostFacts: Task[] } {
+    const requests: Prefetch = [];
+    const awaitingHostFacts: Task[] = [];
+    for (const item of only ?? this.items.slice(index)) {
       if (item.kind !== 'task' || !selectedByTags(item.tags, this.run.options)) continue;
       if (item.loop !== undefined || item.runOnce || (item.delegateTo !== undefined && item.delegateTo !== host.name)) continue;
-      let params: unknown;
+      const declare = item.module.definition.facts;
+      if (!declare) continue;
+      let declared: FactRequest[];
       try {
-        if (item.when && !item.when(ctx, undefined)) continue;
-        params = parseParams(item.module, resolveParams(item, ctx, undefined), '');
-      } catch {
+        const evaluation = this.scope.evaluate(item, host.name, undefined);
+        if (evaluation.skip !== undefined || evaluation.boundary.params === undefined) continue;
+        declared = requestsOf(declare(evaluation.boundary.params));
+      } catch (error) {
+        if (error instanceof NotKnownYet && error.what === 'host facts') awaitingHostFacts.push(item);
         continue; // needs a value known later, or is invalid: the task itself will say so
       }
       const become = becomeOf(this.run, this.scope.play, host, item);
-      for (const request of await factsRequestedBy(item.module.definition, host.name, params, become)) {
+      for (const request of declared) {
         // The batch runs under no task's timeout: a command the task bounds runs in the task.
         if (request.fact.singleUse && item.timeoutMs !== undefined) continue;
-        out.push({ request, become });
+        requests.push({ request, become });
       }
     }
-    return out;
+    return { requests, awaitingHostFacts };
   }
 }

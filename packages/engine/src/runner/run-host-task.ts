@@ -2,10 +2,10 @@ import { MeshbookError, toMeshbookError } from '../errors.js';
 import type { Become } from '../transport/types.js';
 import { runModule } from '../module/contract.js';
 import type { ModuleResult } from '../module/contract.js';
-import { KnownAfterApply, UnknownValueError } from '../module/unknown.js';
+import { NotKnownYet, invalidParamsError, loopItems } from './evaluate-task.js';
+import type { TaskEvaluation } from './evaluate-task.js';
 import { aggregateOutcomes, changeView } from './outcome.js';
 import type { Outcome } from './outcome.js';
-import { parseParams, resolveParams } from './params.js';
 import type { HostRuntime, RunState, Target } from './state.js';
 import type { HostContext, Play, Task } from './types.js';
 
@@ -22,6 +22,8 @@ export interface TaskSpec {
 export interface PlayScope {
   readonly play: Play;
   hostContext(host: string): HostContext;
+  /** The task evaluated for a host and item (kept when it cannot change): see evaluateTask. */
+  evaluate(task: Task, host: string, item: unknown): TaskEvaluation;
   notify(host: string, handlers: readonly string[]): void;
 }
 
@@ -44,7 +46,7 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
 
   let items: readonly unknown[];
   try {
-    items = typeof task.loop === 'function' ? task.loop(ctx) : task.loop;
+    items = loopItems(task, ctx) ?? [];
   } catch (error) {
     const outcome = fromError(run, spec, ctx, error, 'prepare', started);
     emitResult(run, scope, spec, host.name, outcome);
@@ -58,9 +60,9 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
 
   const outcomes: Outcome[] = [];
   for (const item of items) {
-    if (run.interrupted && outcomes.length > 0) {
+    if (run.interrupts.interrupted && outcomes.length > 0) {
       // Interrupted between items: part of the loop ran, so the host is half-way.
-      outcomes.push(abandoned(started, run.interrupted));
+      outcomes.push(abandoned(started, run.interrupts.interrupted));
       break;
     }
     const outcome = await attempt(run, scope, spec, host, ctx, item);
@@ -76,20 +78,32 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
   const started = Date.now();
   let phase: Phase = 'prepare';
   try {
-    if (task.when && !task.when(ctx, item)) return skipped(started, 'conditional result was false');
-    const params = parseParams(task.module, resolveParams(task, ctx, item), spec.where);
+    let evaluation: TaskEvaluation;
+    try {
+      evaluation = scope.evaluate(task, host.name, item);
+    } catch (error) {
+      if (!(error instanceof NotKnownYet && error.what === 'host facts')) throw error;
+      // Params read host facts not fetched yet (prefetch fetches them for tasks it sees).
+      phase = 'connect';
+      await run.connections.hostFacts(host);
+      phase = 'prepare';
+      evaluation = scope.evaluate(task, host.name, item);
+    }
+    if (evaluation.skip !== undefined) return skipped(started, evaluation.skip);
+    const invalid = invalidParamsError(task.module, evaluation.boundary, spec.where);
+    if (invalid) throw invalid;
     phase = 'connect';
     const target = await targetOf(run, host, task);
     phase = 'module';
-    const result = await run.whileRunning(
-      runModule(task.module.definition, target.transport, params, {
+    const result = await run.interrupts.whileRunning(
+      runModule(task.module.definition, target.transport, evaluation.boundary, {
         check: run.check,
         diff: run.diff,
         become: becomeOf(run, scope.play, host, task),
-        signal: run.commandSignal,
+        signal: run.interrupts.commandSignal,
         timeoutMs: task.timeoutMs,
         facts: target.facts,
-        onProgress: (line) => run.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
+        onProgress: (line) => run.events.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
       }),
     );
     const changed = task.changedWhen ? task.changedWhen(result, ctx) : result.changed;
@@ -101,16 +115,16 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
 }
 
 function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target> {
-  if (task.delegateTo === undefined || task.delegateTo === host.name) return run.connection(host);
-  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return run.local();
-  return run.connection(run.host(task.delegateTo));
+  if (task.delegateTo === undefined || task.delegateTo === host.name) return run.connections.of(host);
+  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return run.connections.local();
+  return run.connections.of(run.hosts.get(task.delegateTo));
 }
 
 /** task.become ?? play.become ?? the connection's; the controller (local transport) has no become. */
 export function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
   if (task.become !== undefined) return task.become;
   if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return undefined;
-  const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.host(task.delegateTo) : host;
+  const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.hosts.get(task.delegateTo) : host;
   return play.become ?? connectionHost.inventoryHost.connection.become;
 }
 
@@ -120,7 +134,7 @@ function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, fa
   return {
     status: failed ? (ignored ? 'ok' : 'failed') : changed ? 'changed' : 'ok',
     ignored,
-    knownAfterApply: false,
+    knownAfterApply: module.knownAfterApply,
     changes: module.changes.map(changeView),
     diff: module.diff,
     error,
@@ -140,36 +154,10 @@ function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, fa
 
 function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unknown, phase: Phase, started: number): Outcome {
   const durationMs = Date.now() - started;
-  if (thrown instanceof UnknownValueError && run.check) {
-    // A value another task only produces when applied: in check mode that is a planned change.
-    const summary = `known after apply: ${thrown.description}`;
-    return {
-      status: 'changed',
-      ignored: false,
-      knownAfterApply: true,
-      changes: [{ kind: 'known-after-apply', target: spec.name, summary }],
-      message: summary,
-      result: {
-        status: 'changed',
-        changed: true,
-        failed: false,
-        skipped: false,
-        output: new KnownAfterApply(`${spec.name} on ${ctx.name}`),
-      },
-      stoppedMidway: false,
-      durationMs,
-    };
-  }
-  const error =
-    thrown instanceof UnknownValueError
-      ? new MeshbookError('UNKNOWN_AFTER_APPLY', `${thrown.message} outside check mode`, {
-          host: ctx.name,
-          hint: 'a value that only exists after apply was read on a real run: this is a bug in the playbook or a module',
-        })
-      : toMeshbookError(thrown, 'MODULE_FAILED', ctx.name);
+  const error = toMeshbookError(thrown, 'MODULE_FAILED', ctx.name);
   if (phase === 'connect' || error.code === 'UNREACHABLE') return failure('unreachable', error, durationMs);
-  if (run.interrupted && error.code === 'ABORTED') return { ...failure('failed', error, durationMs), stoppedMidway: true };
-  if (spec.task.failedWhen && error.code !== 'UNKNOWN_AFTER_APPLY') {
+  if (run.interrupts.interrupted && error.code === 'ABORTED') return { ...failure('failed', error, durationMs), stoppedMidway: true };
+  if (spec.task.failedWhen && error.code !== 'KNOWN_AFTER_APPLY') {
     try {
       if (!spec.task.failedWhen(undefined, ctx, error)) return tolerated(error, durationMs);
     } catch (whenError) {
@@ -233,7 +221,7 @@ function itemLabel(task: Task, item: unknown): string {
 }
 
 function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: string): void {
-  run.emit({
+  run.events.emit({
     type: 'host.result',
     play: scope.play.name,
     task: spec.name,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MeshbookError } from '../errors.js';
-import { known } from '../module/unknown.js';
 import { KnownAfterApply } from '../module/unknown.js';
 import { fakeInventory } from '../testing/index.js';
 import { command, harness, probe, setting } from './__fixtures__/harness.js';
@@ -41,7 +40,9 @@ describe('validatePlaybook', () => {
             task(setting, { path: '/etc/x', value: 1 as unknown as string }, { name: 'sysctl' }),
             task(setting, (host) => ({ path: '/p', value: host.name === 'w2' ? (2 as unknown as string) : 'ok' }), { name: 'per-host' }),
             task(command, (host) => ({ cmd: host.output(join, 'm1').stdout }), { name: 'uses register' }),
-            task(command, () => ({ cmd: known<string>(new KnownAfterApply('later')) }), { name: 'unknown value' }),
+            task(command, () => {
+              throw new KnownAfterApply('later');
+            }, { name: 'unknown value' }),
             task(probe, {}, { notify: ['restart', 'reboot'], delegateTo: 'nowhere' }),
             task(probe, (host) => ({ waitMs: host.var('port', z.number()) }), { name: 'needs port' }),
             task(setting, (_h, item: number) => ({ path: '/i', value: item as unknown as string }), { name: 'loop', loop: [1], when: (host) => host.name === 'm1' }),

@@ -1,16 +1,15 @@
 import { MeshbookError } from '@meshbook/engine';
-import type { Change, ModuleContext } from '@meshbook/engine';
 import type { FileAttributes } from './file-attributes.js';
-import { applyFile, planFile } from './file-content.js';
-import type { DesiredFile, WriteOutput } from './file-content.js';
+import { planFile } from './file-content.js';
+import type { DesiredFile, FileChange } from './file-content.js';
 import type { FileState } from './file-facts.js';
 import { applyLineEdit } from './text-edit.js';
 
 /** What to do when the file to edit does not exist. */
 export type WhenAbsent = 'create' | 'fail' | 'skip';
 
-export interface InPlaceEdit {
-  module: string;
+export interface InPlaceEdit<M extends string = string> {
+  module: M;
   path: string;
   state: FileState;
   edit: (lines: string[]) => string[];
@@ -37,12 +36,8 @@ export function editedFile(e: InPlaceEdit): DesiredFile | null {
   return { path: e.path, bytes: Buffer.from(text, 'utf8'), sensitive: false, attributes: e.attributes };
 }
 
-export function planEdit(e: InPlaceEdit): Change[] {
+/** The edit's file changes; apply them with applyFile (the payload holds the edited file). */
+export function planEdit<M extends string>(e: InPlaceEdit<M>, backup = false): FileChange<M>[] {
   const desired = editedFile(e);
-  return desired ? planFile(e.module, e.state, desired) : [];
-}
-
-export async function applyEdit(ctx: ModuleContext, changes: readonly Change[], e: InPlaceEdit, backup = false): Promise<WriteOutput | void> {
-  const desired = editedFile(e);
-  if (desired) return applyFile(ctx, e.module, changes, e.state, desired, { backup });
+  return desired ? planFile(e.module, e.state, desired, { backup }) : [];
 }

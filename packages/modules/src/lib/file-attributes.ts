@@ -38,20 +38,31 @@ function accountMatches(wanted: string, name: string | null, id: number | null):
   return /^\d+$/.test(wanted) ? Number(wanted) === id : wanted === name;
 }
 
-export type AttributeChangeKind = 'mode' | 'owner' | 'group';
+export type AttributeName = 'mode' | 'owner' | 'group';
+
+/** `<module>.owner` etc.: the attribute and its wanted value, plus what the module's payload carries. */
+export type AttributeChange<M extends string, T extends object = { path: string }> = Change<`${M}.${AttributeName}`, T & { attribute: AttributeName; value: string }>;
 
 /** Changes for mode/owner/group of an existing path (`<module>.mode` etc.); none for an absent one. */
-export function planAttributes(module: string, target: string, state: FileState, wanted: FileAttributes): Change[] {
+export function planAttributes<M extends string, T extends { path: string }>(module: M, target: T, state: FileState, wanted: FileAttributes): AttributeChange<M, T>[] {
   if (!state.exists) return [];
-  const changes: Change[] = [];
+  const changes: AttributeChange<M, T>[] = [];
+  const change = (attribute: AttributeName, summary: string, before: string | null, value: string): AttributeChange<M, T> => ({
+    kind: `${module}.${attribute}`,
+    target: target.path,
+    summary,
+    before,
+    after: value,
+    payload: { ...target, attribute, value },
+  });
   if (wanted.owner !== undefined && !accountMatches(wanted.owner, state.owner, state.uid)) {
-    changes.push({ kind: `${module}.owner`, target, summary: `owner ${state.owner} → ${wanted.owner}`, before: state.owner, after: wanted.owner });
+    changes.push(change('owner', `owner ${state.owner} → ${wanted.owner}`, state.owner, wanted.owner));
   }
   if (wanted.group !== undefined && !accountMatches(wanted.group, state.group, state.gid)) {
-    changes.push({ kind: `${module}.group`, target, summary: `group ${state.group} → ${wanted.group}`, before: state.group, after: wanted.group });
+    changes.push(change('group', `group ${state.group} → ${wanted.group}`, state.group, wanted.group));
   }
   if (wanted.mode !== undefined && wanted.mode !== state.mode) {
-    changes.push({ kind: `${module}.mode`, target, summary: `mode ${state.mode} → ${wanted.mode}`, before: state.mode, after: wanted.mode });
+    changes.push(change('mode', `mode ${state.mode} → ${wanted.mode}`, state.mode, wanted.mode));
   }
   return changes;
 }
@@ -70,12 +81,12 @@ export function attributesCommand(path: string, wanted: FileAttributes): ShellCo
   return commands.length === 0 ? null : joinCommands(commands, ' && ');
 }
 
-/** Only the attributes that the planned changes say differ (so an unchanged owner is not re-set). */
-export function attributesToFix(module: string, changes: readonly Change[], wanted: FileAttributes): FileAttributes {
-  const kinds = new Set(changes.map((c) => c.kind));
-  return {
-    mode: kinds.has(`${module}.mode`) ? wanted.mode : undefined,
-    owner: kinds.has(`${module}.owner`) ? wanted.owner : undefined,
-    group: kinds.has(`${module}.group`) ? wanted.group : undefined,
-  };
+/** The attributes the planned changes set (an unchanged owner is not re-set). */
+export function attributesOf(changes: readonly { payload?: unknown }[]): FileAttributes {
+  const wanted: FileAttributes = {};
+  for (const { payload } of changes) {
+    const fix = payload as { attribute?: AttributeName; value?: string } | undefined;
+    if (fix?.attribute && fix.value !== undefined) wanted[fix.attribute] = fix.value;
+  }
+  return wanted;
 }

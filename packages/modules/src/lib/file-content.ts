@@ -1,6 +1,7 @@
-import { MASK, MeshbookError, sh } from '@meshbook/engine';
-import type { Change, ModuleContext } from '@meshbook/engine';
-import { attributesCommand, attributesToFix, planAttributes } from './file-attributes.js';
+import { MASK, MeshbookError, Secret, sh } from '@meshbook/engine';
+import type { Change, ChangeDisplay, ModuleContext } from '@meshbook/engine';
+import { attributesCommand, attributesOf, planAttributes } from './file-attributes.js';
+import type { AttributeChange } from './file-attributes.js';
 import type { FileAttributes } from './file-attributes.js';
 import { sha256, textOf } from './file-facts.js';
 import type { FileState } from './file-facts.js';
@@ -28,28 +29,71 @@ export interface WriteOutput {
   backupFile?: string;
 }
 
+/** Where a file change lands, and what the module's output says of it. */
+interface FileTarget {
+  /** The path as the user gave it (the output's path). */
+  path: string;
+  /** Where writes go: the link resolved. */
+  realPath: string;
+  /** The sha256 the file has once applied (the output's). */
+  sha256: string;
+}
+
+/** Payload of `<module>.content`: the whole file, written atomically (or in place on a mount point). */
+export interface FileWrite extends FileTarget {
+  /** A secret's bytes stay inside a Secret, so no change record carries them. */
+  bytes: Buffer | Secret;
+  mode: number;
+  owner: string | undefined;
+  group: string | undefined;
+  /** A bind-mounted file (Docker's /etc/hosts): rewritten in place, not renamed over. */
+  inPlace: boolean;
+  /** Keep `<path>.<timestamp>~` of the file being replaced. */
+  backup: boolean;
+}
+
+/** Payload of `<module>.owner`, `.group`, `.mode`: one attribute of an existing file, set as given. */
+export interface AttributeFix extends FileTarget {
+  value: string;
+}
+
+export type FileContentChange<M extends string> = Change<`${M}.content`, FileWrite>;
+export type FileChange<M extends string> = FileContentChange<M> | AttributeChange<M, FileTarget>;
+
 /** The `<module>.content` change (if any) then mode/owner/group changes of an existing file. */
-export function planFile(module: string, state: FileState, desired: DesiredFile, options: WriteOptions = {}): Change[] {
+export function planFile<M extends string>(module: M, state: FileState, desired: DesiredFile, options: WriteOptions = {}): FileChange<M>[] {
   if (state.exists && state.type !== 'file') {
     throw new MeshbookError('MODULE_FAILED', `${desired.path} is a ${state.type}, not a regular file`, {
       hint: `remove it or choose another ${module} destination`,
     });
   }
-  const changes: Change[] = [];
+  const changes: FileChange<M>[] = [];
   const wantedSha = sha256(desired.bytes);
   const created = !state.exists;
+  const target: FileTarget = { path: desired.path, realPath: state.realPath, sha256: wantedSha };
   if (created || ((options.force ?? true) && state.sha256 !== wantedSha)) {
-    changes.push(contentChange(module, state, desired, wantedSha));
+    const { mode, owner, group } = desired.attributes;
+    const write: FileWrite = {
+      ...target,
+      bytes: desired.sensitive ? new Secret(desired.bytes.toString('utf8')) : desired.bytes,
+      mode: parseInt(mode ?? state.mode ?? '0644', 8),
+      // Unset attributes keep the existing file's (by id, which survives a missing name).
+      owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
+      group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
+      inPlace: state.mountPoint,
+      backup: options.backup === true && state.exists,
+    };
+    changes.push({ ...contentDisplay(state, desired, wantedSha), kind: `${module}.content`, payload: write });
   }
   // A new file gets its attributes as it is written; only an existing one can differ.
-  return changes.concat(planAttributes(module, desired.path, state, desired.attributes));
+  return changes.concat(planAttributes(module, target, state, desired.attributes));
 }
 
-function contentChange(module: string, state: FileState, desired: DesiredFile, wantedSha: string): Change {
+function contentDisplay(state: FileState, desired: DesiredFile, wantedSha: string): ChangeDisplay {
   const path = desired.path;
   const size = `${desired.bytes.length} bytes`;
   const summary = state.exists ? `update content (${state.size} → ${size})` : `create (${size}${desired.attributes.mode ? `, mode ${desired.attributes.mode}` : ''})`;
-  const base = { kind: `${module}.content`, target: path, summary };
+  const base = { target: path, summary };
   if (desired.sensitive) {
     return { ...base, sensitive: true, content: { path, before: state.exists ? MASK : null, after: MASK } };
   }
@@ -60,36 +104,26 @@ function contentChange(module: string, state: FileState, desired: DesiredFile, w
   return { ...base, before: state.exists ? `sha256:${state.sha256?.slice(0, 16)}… (${state.size} bytes)` : null, after: `sha256:${wantedSha.slice(0, 16)}… (${size})` };
 }
 
-/** Carries out planFile's changes: an atomic put for content (with attributes), else chown/chmod. */
-export async function applyFile(
-  ctx: ModuleContext,
-  module: string,
-  changes: readonly Change[],
-  state: FileState,
-  desired: DesiredFile,
-  options: WriteOptions = {},
-): Promise<WriteOutput> {
-  const output: WriteOutput = { path: desired.path, sha256: sha256(desired.bytes) };
-  const target = state.realPath;
-  if (changes.some((c) => c.kind === `${module}.content`)) {
-    if (options.backup && state.exists) {
-      output.backupFile = `${target}.${timestamp()}~`;
-      await ctx.exec(sh`cp -p -- ${target} ${output.backupFile}`);
+/** Carries out planFile's changes from their payloads: an atomic put for content (with attributes), else chown/chmod. */
+export async function applyFile<M extends string>(ctx: ModuleContext, changes: readonly FileChange<M>[]): Promise<WriteOutput> {
+  const write = changes.find((c): c is FileContentChange<M> => c.kind.endsWith('.content'))?.payload;
+  const first = write ?? changes[0]?.payload;
+  if (!first) throw new MeshbookError('INTERNAL', 'applyFile: no change to apply');
+  const output: WriteOutput = { path: first.path, sha256: first.sha256 };
+  if (write) {
+    if (write.backup) {
+      output.backupFile = `${write.realPath}.${timestamp()}~`;
+      await ctx.exec(sh`cp -p -- ${write.realPath} ${output.backupFile}`);
     }
-    if (state.mountPoint) {
-      await rewriteInPlace(ctx, target, desired.bytes, output.sha256);
-    } else {
-      const { mode, owner, group } = desired.attributes;
-      // Unset attributes keep the existing file's (by id, which survives a missing name).
-      await ctx.put(target, desired.bytes, {
-        mode: parseInt(mode ?? state.mode ?? '0644', 8),
-        owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
-        group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
-      });
+    const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
+    if (!write.inPlace) {
+      // The put sets every attribute: the attribute changes are done with it.
+      await ctx.put(write.realPath, bytes, { mode: write.mode, owner: write.owner, group: write.group });
       return output;
     }
+    await rewriteInPlace(ctx, write.realPath, bytes, write.sha256);
   }
-  const command = attributesCommand(target, attributesToFix(module, changes, desired.attributes));
+  const command = attributesCommand(first.realPath, attributesOf(changes));
   if (command) await ctx.exec(command);
   return output;
 }

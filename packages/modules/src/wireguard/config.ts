@@ -1,10 +1,10 @@
-import { MeshbookError, isKnownAfterApply, type KnownAfterApply } from '@meshbook/engine';
+import { MeshbookError } from '@meshbook/engine';
 
 export interface WireguardPeer {
   /** Shown as a comment above the peer: the peer's inventory name. */
   name?: string;
-  /** The peer's public key; in check mode on fresh hosts it is only known after apply. */
-  publicKey: string | KnownAfterApply;
+  /** The peer's public key. */
+  publicKey: string;
   endpoint?: string;
   allowedIps: string[];
   persistentKeepalive?: number;
@@ -19,8 +19,6 @@ export interface WireguardInterfaceSettings {
   privateKeyFile: string;
   peers: WireguardPeer[];
 }
-
-export const UNKNOWN_KEY_PLACEHOLDER = '(known after apply)';
 
 /**
  * The wg-quick config. It names no private key: PostUp loads the key from its 0600 file on the
@@ -39,7 +37,7 @@ export function renderWireguardConfig(settings: WireguardInterfaceSettings): str
   for (const peer of settings.peers) {
     lines.push('', '[Peer]');
     if (peer.name) lines.push(`# ${peer.name}`);
-    lines.push(`PublicKey = ${isKnownAfterApply(peer.publicKey) ? UNKNOWN_KEY_PLACEHOLDER : peer.publicKey}`);
+    lines.push(`PublicKey = ${peer.publicKey}`);
     if (peer.endpoint) lines.push(`Endpoint = ${peer.endpoint}`);
     lines.push(`AllowedIPs = ${peer.allowedIps.join(', ')}`);
     if (peer.persistentKeepalive) lines.push(`PersistentKeepalive = ${peer.persistentKeepalive}`);

@@ -4,7 +4,7 @@ import { FakeTransport } from '@meshbook/engine/testing';
 import { wireguardInterface } from './interface.js';
 
 const params = wireguardInterface.parse({ address: '10.7.0.2/24', peers: [] });
-const up = [{ kind: 'wireguard.up' as const, target: 'wg-quick@wg0', summary: 'bring wg0 up' }];
+const up = [{ kind: 'wireguard.up' as const, target: 'wg-quick@wg0', summary: 'bring wg0 up', payload: { unit: 'wg-quick@wg0' } }];
 
 function hostWhereStartFails(times: number) {
   const commands: string[] = [];

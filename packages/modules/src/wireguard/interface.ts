@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { interfaceParam, privateKeyFileParam, withDefaultKeyFile } from './params.js';
-import { KnownAfterApply, MeshbookError, defineFact, defineModule, isKnownAfterApply, sh, type ModuleContext } from '@meshbook/engine';
+import { MeshbookError, defineFact, defineModule, sh, type Change, type ModuleContext } from '@meshbook/engine';
 import { parsePeerDump, peersDiffer, renderWireguardConfig, wgQuickOnlySettings, type LivePeer } from './config.js';
 
 const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
@@ -9,7 +9,7 @@ const peerSchema = z
   .object({
     // Written as a `#` comment line: a line break would start config lines of its own.
     name: z.string().regex(/^[^\u0000-\u001f\u007f]*$/, 'one line of text, no control characters').optional(),
-    publicKey: z.union([z.string().regex(PUBLIC_KEY, 'a WireGuard public key (44 characters of base64)'), z.instanceof(KnownAfterApply)]),
+    publicKey: z.string().regex(PUBLIC_KEY, 'a WireGuard public key (44 characters of base64)'),
     endpoint: z
       .string()
       .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, with a host name, an IPv4 address or an [IPv6] address')
@@ -50,14 +50,12 @@ const interfaceFact = defineFact<{ iface: string; path: string }, InterfaceFacts
   },
 });
 
-type InterfaceChange = {
-  kind: 'wireguard.config' | 'wireguard.enable' | 'wireguard.up' | 'wireguard.restart' | 'wireguard.sync';
-  target: string;
-  summary: string;
-  content?: { path: string; before: string | null; after: string };
-  before?: string | null;
-  after?: string | null;
-};
+type InterfaceChange =
+  /** The whole config file (0600). */
+  | Change<'wireguard.config', { path: string; content: string }>
+  | Change<'wireguard.enable' | 'wireguard.up' | 'wireguard.restart', { unit: string }>
+  /** Peers applied live: the key file is read on the host to complete the stripped config. */
+  | Change<'wireguard.sync', { iface: string; privateKeyFile: string }>;
 
 /**
  * A WireGuard interface managed by wg-quick: /etc/wireguard/IFACE.conf (0600), the
@@ -77,7 +75,7 @@ export const wireguardInterface = defineModule({
     })
     .strict()
     .transform(withDefaultKeyFile),
-  gather: (ctx, params) => ctx.fact(interfaceFact({ iface: params.interface, path: configPath(params.interface) })),
+  facts: (params) => interfaceFact({ iface: params.interface, path: configPath(params.interface) }),
   plan(facts, params): InterfaceChange[] {
     const path = configPath(params.interface);
     const unit = `wg-quick@${params.interface}`;
@@ -90,43 +88,42 @@ export const wireguardInterface = defineModule({
         target: path,
         summary: facts.config === null ? 'create (0600)' : facts.config !== desired ? 'update' : `mode ${facts.configMode} → 600`,
         content: { path, before: facts.config, after: desired },
+        payload: { path, content: desired },
       });
     }
-    if (!facts.enabled) changes.push({ kind: 'wireguard.enable', target: unit, summary: 'enable at boot', before: 'disabled', after: 'enabled' });
+    if (!facts.enabled) changes.push({ kind: 'wireguard.enable', target: unit, summary: 'enable at boot', before: 'disabled', after: 'enabled', payload: { unit } });
     if (!facts.running) {
-      changes.push({ kind: 'wireguard.up', target: unit, summary: `bring ${params.interface} up`, before: 'down', after: 'up' });
+      changes.push({ kind: 'wireguard.up', target: unit, summary: `bring ${params.interface} up`, before: 'down', after: 'up', payload: { unit } });
     } else if (wgQuickOnlySettings(facts.config) !== wgQuickOnlySettings(desired)) {
-      changes.push({ kind: 'wireguard.restart', target: unit, summary: 'address or MTU changed: restart the interface' });
+      changes.push({ kind: 'wireguard.restart', target: unit, summary: 'address or MTU changed: restart the interface', payload: { unit } });
     } else if (configChanged || peersDiffer(facts.livePeers, params.peers)) {
-      changes.push({ kind: 'wireguard.sync', target: params.interface, summary: 'apply peer changes live (wg syncconf)' });
+      changes.push({
+        kind: 'wireguard.sync',
+        target: params.interface,
+        summary: 'apply peer changes live (wg syncconf)',
+        payload: { iface: params.interface, privateKeyFile: params.privateKeyFile },
+      });
     }
     return changes;
   },
-  async apply(ctx, changes, params) {
-    const unknown = params.peers.find((p) => isKnownAfterApply(p.publicKey));
-    if (unknown) {
-      throw new MeshbookError('UNKNOWN_AFTER_APPLY', `peer ${unknown.name ?? ''} has no public key yet`, {
-        hint: 'run the wireguard_key task on every peer before the wireguard task',
-      });
-    }
-    const iface = params.interface;
-    const unit = `wg-quick@${iface}`;
+  async apply(ctx, changes) {
     for (const change of changes) {
       switch (change.kind) {
         case 'wireguard.config':
           await ctx.exec(sh`mkdir -p -m 700 /etc/wireguard`);
-          await ctx.put(configPath(iface), change.content!.after, { mode: 0o600, owner: 'root', group: 'root' });
+          await ctx.put(change.payload.path, change.payload.content, { mode: 0o600, owner: 'root', group: 'root' });
           break;
         case 'wireguard.enable':
-          await ctx.exec(sh`systemctl enable ${unit}`);
+          await ctx.exec(sh`systemctl enable ${change.payload.unit}`);
           break;
         case 'wireguard.up':
-          await controlUnit(ctx, 'start', unit);
+          await controlUnit(ctx, 'start', change.payload.unit);
           break;
         case 'wireguard.restart':
-          await controlUnit(ctx, 'restart', unit);
+          await controlUnit(ctx, 'restart', change.payload.unit);
           break;
         case 'wireguard.sync': {
+          const { iface, privateKeyFile } = change.payload;
           // syncconf makes the interface match the file exactly: a file without PrivateKey would
           // clear the key. awk reads the key file itself, so the key is never on a command line;
           // its path comes from the environment, which awk takes as it is (`-v` would expand
@@ -134,14 +131,14 @@ export const wireguardInterface = defineModule({
           const stripped = `/run/meshbook-wg-${iface}.conf`;
           const withKey = sh.raw(String.raw`'{ print } /^\[Interface\]/ { getline key < ENVIRON["MB_KEYFILE"]; print "PrivateKey = " key }'`);
           await ctx.exec(
-            sh`umask 077 && wg-quick strip ${iface} | MB_KEYFILE=${params.privateKeyFile} awk ${withKey} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`,
+            sh`umask 077 && wg-quick strip ${iface} | MB_KEYFILE=${privateKeyFile} awk ${withKey} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`,
           );
           break;
         }
       }
     }
   },
-  invalidates: ['wireguard.interface'],
+  invalidates: [interfaceFact],
 });
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { interfaceParam, privateKeyFileParam, withDefaultKeyFile } from './params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
-
+import type { Change } from '@meshbook/engine';
 
 const keyFact = defineFact<string, { state: 'missing' } | { state: 'malformed' } | { state: 'present'; publicKey: string; mode: string }>({
   name: 'wireguard.public-key',
@@ -15,11 +15,8 @@ const keyFact = defineFact<string, { state: 'missing' } | { state: 'malformed' }
   },
 });
 
-interface KeyChange {
-  kind: 'wireguard.key' | 'wireguard.key-mode';
-  target: string;
-  summary: string;
-}
+/** Generate the key, or set its mode: either way the key file. */
+type KeyChange = Change<'wireguard.key' | 'wireguard.key-mode', { file: string }>;
 
 /**
  * A WireGuard private key generated on the host (0600), where it stays. Output: the public key,
@@ -34,7 +31,7 @@ export const wireguardKey = defineModule({
     })
     .strict()
     .transform(withDefaultKeyFile),
-  gather: (ctx, params) => ctx.fact(keyFact(params.privateKeyFile)),
+  facts: (params) => keyFact(params.privateKeyFile),
   plan(facts, params): KeyChange[] {
     if (facts.state === 'malformed') {
       throw new MeshbookError('MODULE_FAILED', `${params.privateKeyFile} exists but is not a WireGuard private key`, {
@@ -42,16 +39,17 @@ export const wireguardKey = defineModule({
       });
     }
     if (facts.state === 'missing') {
-      return [{ kind: 'wireguard.key', target: params.privateKeyFile, summary: 'generate a private key (0600, stays on the host)' }];
+      return [{ kind: 'wireguard.key', target: params.privateKeyFile, summary: 'generate a private key (0600, stays on the host)', payload: { file: params.privateKeyFile } }];
     }
     if (facts.mode !== '600') {
-      return [{ kind: 'wireguard.key-mode', target: params.privateKeyFile, summary: `mode ${facts.mode} → 600` }];
+      return [{ kind: 'wireguard.key-mode', target: params.privateKeyFile, summary: `mode ${facts.mode} → 600`, payload: { file: params.privateKeyFile } }];
     }
     return [];
   },
-  async apply(ctx, changes, params) {
-    const file = params.privateKeyFile;
+  async apply(ctx, changes) {
+    let file = '';
     for (const change of changes) {
+      file = change.payload.file;
       if (change.kind === 'wireguard.key') {
         const tmp = `${file}.meshbook-new`;
         await ctx.exec(sh`umask 077 && mkdir -p -- "$(dirname -- ${file})" && wg genkey >${tmp} && mv -f -- ${tmp} ${file}`);
@@ -62,6 +60,6 @@ export const wireguardKey = defineModule({
     const publicKey = (await ctx.exec(sh`wg pubkey <${file}`)).stdout.trim();
     return { publicKey };
   },
-  output: (facts) => ({ publicKey: facts.state === 'present' ? facts.publicKey : '' }),
-  invalidates: ['wireguard.public-key'],
+  output: (facts): { publicKey: string } => ({ publicKey: facts.state === 'present' ? facts.publicKey : '' }),
+  invalidates: [keyFact],
 });

@@ -1,4 +1,3 @@
-import type { KnownAfterApply } from '@meshbook/engine';
 import type { WireguardPeer } from './config.js';
 
 /** One host of a WireGuard network, as the inventory describes it. */
@@ -8,7 +7,7 @@ export interface MeshMember {
   address: string;
   /** `host:port` others dial; members without one are only dialled back (behind NAT). */
   endpoint?: string;
-  publicKey: string | KnownAfterApply;
+  publicKey: string;
   /** More networks routed to this member through the tunnel (e.g. its site's pod CIDR). */
   extraAllowedIps?: string[];
   /** The server of a hub-and-spoke network. */

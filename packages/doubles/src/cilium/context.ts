@@ -1,0 +1,44 @@
+// What every command gets: where to write, the environment, the parsed flags, and a way to open
+// a client for a kubeconfig context (the current one, or a named one for --destination-context).
+import { KubeClient } from './kube-client.js';
+import { loadClusterAccess } from './kubeconfig.js';
+import type { FlagValues } from './args.js';
+import { defaultNamespace } from '../clustermesh/names.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export class CommandContext {
+  constructor(
+    readonly io: Io,
+    readonly flags: FlagValues,
+  ) {}
+
+  get namespace(): string {
+    return (this.flags.namespace as string) || this.io.env.CILIUM_NAMESPACE || defaultNamespace;
+  }
+
+  /** A client for `context` (default: --context, else the kubeconfig's current context). */
+  client(context?: string): KubeClient {
+    const access = loadClusterAccess({
+      env: this.io.env,
+      ...(this.flags.kubeconfig ? { kubeconfig: this.flags.kubeconfig as string } : {}),
+      ...((context ?? (this.flags.context as string)) ? { context: context ?? (this.flags.context as string) } : {}),
+    });
+    return new KubeClient(access);
+  }
+
+  /** cilium-cli's progress lines: stdout normally, stderr when stdout carries JSON. */
+  log(line: string, toStderr = false): void {
+    if (toStderr) this.io.err(line + '\n');
+    else this.io.out(line + '\n');
+  }
+}
+
+/** A failure the CLI reports as `Error: <message>` with exit code 1. */
+export class FatalError extends Error {}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
