@@ -18,7 +18,7 @@ import { runTool } from './tools.js';
 export const LABEL_SITE = 'meshbook.stand-ins.site';
 
 /** Bump when the way the site is built changes in a way its inputs do not show. */
-const SITE_FORMAT = 1;
+const SITE_FORMAT = 2;
 
 /** A signed apt repository's Release file, relative to the site root, and who signs it. */
 export interface ReleaseToSign {
