@@ -13,10 +13,18 @@ const marker = defineModule({
   },
   plan(facts, params) {
     if (facts.current === params.content) return [];
-    return [{ kind: 'marker.content', target: params.path, summary: `write ${params.path}`, content: { path: params.path, before: facts.current, after: params.content } }];
+    return [
+      {
+        kind: 'marker.content',
+        target: params.path,
+        summary: `write ${params.path}`,
+        content: { path: params.path, before: facts.current, after: params.content },
+        payload: { path: params.path, content: params.content },
+      },
+    ];
   },
-  async apply(ctx, _changes, params) {
-    await ctx.put(params.path, params.content);
+  async apply(ctx, changes) {
+    for (const { payload } of changes) await ctx.put(payload.path, payload.content);
   },
 });
 
