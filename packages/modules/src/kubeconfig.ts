@@ -15,7 +15,7 @@ const kubeconfigText = z
   .transform((v) => (v instanceof Secret ? v : new Secret(v)))
   .superRefine((s, ctx) => {
     try {
-      parseKubeconfig(s.reveal(), 'the kubeconfig');
+      parseKubeconfig(s.reveal(), 'the kubeconfig', true);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `${(error as Error).message} (its content is not shown)` });
     }

@@ -22,8 +22,11 @@ export interface Kubeconfig {
 export const KUBECONFIG_LISTS = ['clusters', 'contexts', 'users'] as const;
 export type KubeconfigList = (typeof KUBECONFIG_LISTS)[number];
 
-/** Parses a kubeconfig; the error names `what` and never quotes the text (it holds keys). */
-export function parseKubeconfig(text: string, what: string): Kubeconfig {
+/**
+ * Parses a kubeconfig; the error names `what` and never quotes the text (it holds keys).
+ * `requireKind`: it must say `kind: Config`, as kubectl and kubeadm write it (for given ones).
+ */
+export function parseKubeconfig(text: string, what: string, requireKind = false): Kubeconfig {
   let doc: unknown;
   try {
     doc = parse(text);
@@ -33,7 +36,7 @@ export function parseKubeconfig(text: string, what: string): Kubeconfig {
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new MeshbookError('BAD_INPUT', `${what} is not a kubeconfig (a YAML mapping)`);
   const config = doc as Record<string, unknown>;
-  if (config['kind'] !== undefined && config['kind'] !== 'Config') throw new MeshbookError('BAD_INPUT', `${what} is not a kubeconfig (kind ${String(config['kind'])})`);
+  if ((requireKind || config['kind'] !== undefined) && config['kind'] !== 'Config') throw new MeshbookError('BAD_INPUT', `${what} is not a kubeconfig (kind: ${config['kind'] === undefined ? 'absent' : String(config['kind'])}, expected Config)`);
   const out: Kubeconfig = { ...config, apiVersion: String(config['apiVersion'] ?? 'v1'), kind: 'Config', clusters: [], users: [], contexts: [] };
   for (const list of KUBECONFIG_LISTS) {
     const value = config[list] ?? [];
