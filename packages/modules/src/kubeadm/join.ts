@@ -121,7 +121,8 @@ export const kubeadmJoin = defineModule({
       const file = `/run/meshbook/kubeadm-join-${randomBytes(6).toString('hex')}.yaml`;
       await ctx.exec(sh`mkdir -p -m 700 /run/meshbook`);
       await ctx.put(file, config, { mode: 0o600, owner: 'root', group: 'root' });
-      const command = sh`kubeadm join --config ${file}; rc=$?; rm -f -- ${file}; exit $rc`;
+      // The file and (when nothing else uses it) its directory go whatever kubeadm's outcome.
+      const command = sh`kubeadm join --config ${file}; rc=$?; rm -f -- ${file}; rmdir /run/meshbook 2>/dev/null; exit $rc`;
       ctx.progress(`kubeadm join ${change.payload.endpoint} on ${ctx.host}`);
       const result = await ctx.run(command, { timeoutMs: p.timeoutSeconds * 1000 });
       if (result.exitCode !== 0) throw kubeadmFailure(ctx.host, `kubeadm join ${change.payload.endpoint}`, command, result, joinHint(maskKubeadmOutput(result.stderr)));
