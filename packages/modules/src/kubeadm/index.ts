@@ -5,3 +5,4 @@ export { kubeadmJoin, KUBELET_CONF } from './join.js';
 export { kubeadmKubeconfigUser } from './kubeconfig-user.js';
 export type { JoinCommand } from './output.js';
 export { kubeadmVersion, type KubeadmVersion } from './version.js';
+export { kubeadmNode, type KubeadmNodeState } from './node.js';

@@ -7,6 +7,7 @@ import { kubeadmConfig } from './config.js';
 import { kubeadmInit } from './init.js';
 import { kubeadmJoin } from './join.js';
 import { kubeadmJoinCommand } from './join-command.js';
+import { kubeadmNode } from './node.js';
 import { renderJoinConfiguration, renderKubeadmInitConfig } from './render.js';
 import { parseKubeadmVersion } from './version.js';
 
@@ -281,5 +282,14 @@ describe('kubeadm version', () => {
     expect(parseKubeadmVersion('v1.31.9\n')).toEqual({ major: 1, minor: 31, patch: 9, text: 'v1.31.9' });
     expect(parseKubeadmVersion('v1.30.0-rc.1')).toMatchObject({ minor: 30 });
     expect(parseKubeadmVersion('kubeadm: command not found')).toBeNull();
+  });
+});
+
+describe('kubeadm_node', () => {
+  it('reads the node\'s state from kubeadm\'s files and never plans a change', () => {
+    const p = kubeadmNode.parse(undefined);
+    const facts = { admin: absentFile(ADMIN), kubelet: textFile(KUBELET, '') };
+    expect(kubeadmNode.definition.plan(facts, p)).toEqual([]);
+    expect(kubeadmNode.definition.output!(facts, p)).toEqual({ initialized: false, joined: true });
   });
 });
