@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine (as root) for meshbook: the Docker engine and debootstrap (the
-# test hosts and the lab are built from Debian packages, no registry), pnpm, the dependencies and
-# a build. Every step checks first, so running it again is cheap.
+# test hosts and the lab are built from Debian packages, no registry), the tools that build the
+# lab's stand-ins (openssl, gnupg, dpkg-dev), pnpm, the dependencies and a build. Every step
+# checks first, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,11 @@ missing_packages=()
 command -v dockerd >/dev/null || missing_packages+=(docker.io)
 command -v debootstrap >/dev/null || missing_packages+=(debootstrap)
 command -v unzip >/dev/null || missing_packages+=(unzip)
+# The lab's stand-ins are built on this machine: the lab CA (openssl), the apt repositories'
+# signing keys and signatures (gnupg), the .debs (dpkg-deb; dpkg-dev brings it with its tools).
+command -v openssl >/dev/null || missing_packages+=(openssl)
+command -v gpg >/dev/null || missing_packages+=(gnupg)
+command -v dpkg-deb >/dev/null || missing_packages+=(dpkg-dev)
 if [ ${#missing_packages[@]} -gt 0 ]; then
   say "installing ${missing_packages[*]} from Debian's packages"
   apt-get update # a new machine's package lists are empty or stale

@@ -6,11 +6,13 @@ export const EXIT = {
   OK: 0,
   /** At least one host failed a task. */
   HOST_FAILED: 2,
+  /** `run --check --detailed-exitcode`: every host ok, and changes are pending. */
+  CHANGES_PENDING: 3,
   /** At least one host unreachable (and none failed). */
   UNREACHABLE: 4,
   /** Bad input: inventory, playbook, parameters, CLI usage. Nothing ran on any host. */
   BAD_INPUT: 5,
-  /** Interrupted (SIGINT/SIGTERM). */
+  /** Interrupted: SIGINT, SIGTERM, SIGHUP, or stdout closed (EPIPE). */
   INTERRUPTED: 130,
   /** A bug in meshbook. */
   INTERNAL: 250,
@@ -35,7 +37,8 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   ${EXIT.OK}    every host ok or changed
   ${EXIT.HOST_FAILED}    at least one host failed a task
+  ${EXIT.CHANGES_PENDING}    run --check --detailed-exitcode: no failure, and changes are pending
   ${EXIT.UNREACHABLE}    at least one host unreachable (and none failed)
   ${EXIT.BAD_INPUT}    bad input (inventory, playbook, parameters, CLI usage): nothing ran
-  ${EXIT.INTERRUPTED}  interrupted (SIGINT/SIGTERM)
+  ${EXIT.INTERRUPTED}  interrupted (SIGINT, SIGTERM, SIGHUP, or stdout closed)
   ${EXIT.INTERNAL}  a bug in meshbook`;

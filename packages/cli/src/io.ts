@@ -1,6 +1,7 @@
 import type { OutputStream } from '@meshbook/engine';
+import { GuardedOutput } from './guarded-output.js';
 
-export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+export type InterruptSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
 /** Where signals come from: `process` in the bin, an EventEmitter in tests. */
 export interface SignalSource {
@@ -9,7 +10,7 @@ export interface SignalSource {
 }
 
 /** Everything the CLI touches outside itself, injectable so tests run `main` in-process. */
-export interface CliIo {
+export interface CliIoOptions {
   stdout: OutputStream;
   stderr: OutputStream;
   /** Relative paths (playbook, inventory, -e @file, --log-file) resolve against this. */
@@ -18,10 +19,16 @@ export interface CliIo {
   signals: SignalSource;
 }
 
-export function resolveIo(io: Partial<CliIo>): CliIo {
+/** What the commands get: the same, with output that survives a reader going away. */
+export interface CliIo extends CliIoOptions {
+  stdout: GuardedOutput;
+  stderr: GuardedOutput;
+}
+
+export function resolveIo(io: Partial<CliIoOptions>): CliIo {
   return {
-    stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
+    stdout: new GuardedOutput(io.stdout ?? process.stdout),
+    stderr: new GuardedOutput(io.stderr ?? process.stderr),
     cwd: io.cwd ?? process.cwd(),
     env: io.env ?? process.env,
     signals: io.signals ?? process,

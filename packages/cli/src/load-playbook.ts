@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MeshbookError, isMeshbookError } from '@meshbook/engine';
 import type { Playbook } from '@meshbook/engine';
+import { playbookLoadError } from './load-errors.js';
 import { compiledPlaybook, isTypeScript } from './startup/compile-playbook.js';
 import { importModule } from './startup/import-module.js';
 
@@ -10,15 +11,16 @@ const EXPECTED = 'export default definePlaybook({ name, plays: [...] })';
 
 /**
  * Imports a playbook file (TypeScript or JavaScript) and returns its default export. TypeScript
- * is compiled to a cached module first (compile-playbook.ts).
+ * is type-checked and compiled to a cached module first (compile-playbook.ts); `onWarning` hears
+ * when it could not be type-checked.
  */
-export async function loadPlaybook(path: string, cwd = process.cwd()): Promise<Playbook> {
+export async function loadPlaybook(path: string, cwd = process.cwd(), onWarning?: (message: string) => void): Promise<Playbook> {
   const file = resolve(cwd, path);
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) {
     throw new MeshbookError('BAD_INPUT', `playbook not found: ${file}`, { hint: 'give the path to a playbook .ts file, relative to the current directory' });
   }
-  const exports = await importFile(file);
+  const exports = await importFile(file, onWarning);
   const playbook = exports.default ?? exports.playbook;
   if (!isPlaybook(playbook)) {
     throw new MeshbookError('BAD_INPUT', `${file} does not export a playbook`, {
@@ -28,15 +30,14 @@ export async function loadPlaybook(path: string, cwd = process.cwd()): Promise<P
   return playbook;
 }
 
-async function importFile(file: string): Promise<Record<string, unknown>> {
-  const module = isTypeScript(file) ? await compiledPlaybook(file) : file;
+async function importFile(file: string, onWarning?: (message: string) => void): Promise<Record<string, unknown>> {
+  const module = isTypeScript(file) ? await compiledPlaybook(file, onWarning) : file;
   try {
     return await importModule(pathToFileURL(module).href);
   } catch (error) {
     if (isMeshbookError(error)) throw error;
     // Errors while loading are the playbook's: a missing import, a throw at top level.
-    const message = error instanceof Error ? error.message : String(error);
-    throw new MeshbookError('BAD_INPUT', `cannot load playbook ${file}: ${message}`, { cause: error });
+    throw await playbookLoadError(error, file, module);
   }
 }
 

@@ -10,7 +10,7 @@ import type { RegisterCommand } from './commands/context.js';
 import { reportFatalError } from './errors.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { resolveIo } from './io.js';
-import type { CliIo } from './io.js';
+import type { CliIo, CliIoOptions } from './io.js';
 
 /** Subcommands, one file each under cli/commands/. */
 const COMMANDS: readonly RegisterCommand[] = [registerRunCommand, registerInventoryCommand, registerFactsCommand, registerLabCommand];
@@ -20,7 +20,7 @@ const COMMANDS: readonly RegisterCommand[] = [registerRunCommand, registerInvent
  * The `meshbook` command line. Returns the exit code and never calls process.exit, so tests and
  * other programs can call it in-process with their own streams.
  */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+export async function main(argv: readonly string[], io: Partial<CliIoOptions> = {}): Promise<number> {
   const cli = resolveIo(io);
   let exitCode: number = EXIT.OK;
   const program = createProgram(cli, (code) => {

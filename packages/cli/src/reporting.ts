@@ -20,9 +20,22 @@ export interface Reporting {
 /** stdout gets the terminal output or, with --json, the JSON lines; --log-file adds the pino log. */
 export function startReporting(options: ReportingOptions, io: CliIo): Reporting {
   const events = new EventBus();
-  const unsubscribers = [
-    events.subscribe(options.json ? createJsonLinesReporter(io.stdout) : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env }).listener),
-  ];
+  const toStdout = events.subscribe(
+    options.json ? createJsonLinesReporter(io.stdout) : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env }).listener,
+  );
+  const unsubscribers: Array<() => unknown> = [toStdout];
+  unsubscribers.push(
+    io.stdout.onClosed(() => {
+      // Nobody reads stdout any more (the run is being interrupted): the recap goes to stderr.
+      toStdout();
+      const recap = new HumanReporter({ stream: io.stderr, verbosity: options.verbose, env: io.env });
+      unsubscribers.push(
+        events.subscribe((event) => {
+          if (event.type === 'recap') recap.handle(event);
+        }),
+      );
+    }),
+  );
   const log = options.logFile ? createPinoLogReporter({ path: resolve(io.cwd, options.logFile), verbosity: options.verbose }) : undefined;
   if (log) unsubscribers.push(events.subscribe(log.listener));
   return {

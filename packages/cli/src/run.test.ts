@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,9 @@ import { EXIT } from './exit-codes.js';
 import type { MeshbookEvent } from '@meshbook/engine';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
+
+// A fixture's first load after an edit (or in a fresh clone) type-checks it: seconds on a busy machine.
+const FIRST_LOAD = { timeout: 60_000 };
 
 // cwd is the fixture directory, so the playbook and inventory are given as relative paths.
 const fixtures = fileURLToPath(new URL('./__fixtures__/tiny/', import.meta.url));
@@ -19,7 +23,7 @@ async function cli(argv: string[], io = testIo(fixtures)) {
 const outDir = () => mkdtempSync(join(tmpdir(), 'meshbook-cli-run-'));
 const base = ['run', 'playbook.ts', '-i', 'hosts.yaml'];
 
-describe('meshbook run: listings and validation (never connect)', () => {
+describe('meshbook run: listings and validation (never connect)', FIRST_LOAD, () => {
   it('--syntax-check loads and validates, then exits 0', async () => {
     const { code, stdout, stderr } = await cli([...base, '--syntax-check', '-e', 'out_dir=/nonexistent']);
     expect(stderr).toBe('');
@@ -68,6 +72,15 @@ describe('meshbook run: listings and validation (never connect)', () => {
     expect(stdout).toBe('');
   });
 
+  it('a type error in the playbook is BAD_INPUT with file, line and column, also for --syntax-check', async () => {
+    for (const extra of [['--syntax-check'], []]) {
+      const { code, stderr, stdout } = await cli(['run', 'type-error.ts', '-i', 'hosts.yaml', ...extra]);
+      expect(code).toBe(EXIT.BAD_INPUT);
+      expect(stderr).toContain(`${join(fixtures, 'type-error.ts')}:4:7: error TS2322: Type 'string' is not assignable to type 'number'.`);
+      expect(stdout).toBe('');
+    }
+  });
+
   it('a missing variable, a bad --limit and a missing inventory are BAD_INPUT', async () => {
     expect((await cli([...base, '--syntax-check'])).code).toBe(EXIT.BAD_INPUT); // out_dir missing
     const limit = await cli([...base, '--list-hosts', '--limit', 'nosuchhost', '-e', 'out_dir=/x']);
@@ -84,7 +97,7 @@ describe('meshbook run: listings and validation (never connect)', () => {
   });
 });
 
-describe('meshbook run on local hosts', () => {
+describe('meshbook run on local hosts', FIRST_LOAD, () => {
   it('applies, reports changes and handlers, then converges on a second run', async () => {
     const dir = outDir();
     const first = await cli([...base, '-e', `out_dir=${dir}`]);
@@ -111,6 +124,25 @@ describe('meshbook run on local hosts', () => {
     expect(stdout).toContain(`  ~ write ${dir}/web1.txt`);
     expect(stdout).toContain('+hello web1');
     expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+  });
+
+  it('--check --detailed-exitcode exits CHANGES_PENDING while changes are pending, 0 once converged', async () => {
+    const dir = outDir();
+    const drift = await cli([...base, '--check', '--detailed-exitcode', '-e', `out_dir=${dir}`]);
+    expect(drift.stderr).toBe('');
+    expect(drift.code).toBe(EXIT.CHANGES_PENDING);
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+    expect((await cli([...base, '-e', `out_dir=${dir}`])).code).toBe(EXIT.OK);
+    expect((await cli([...base, '--check', '--detailed-exitcode', '-e', `out_dir=${dir}`])).code).toBe(EXIT.OK);
+    // A failure still says failure.
+    const failed = await cli([...base, '--check', '--detailed-exitcode', '-e', `out_dir=${outDir()}`, '-e', 'fail_on=web2']);
+    expect(failed.code).toBe(EXIT.HOST_FAILED);
+  });
+
+  it('--detailed-exitcode without --check is bad input', async () => {
+    const { code, stderr } = await cli([...base, '--detailed-exitcode', '-e', `out_dir=${outDir()}`]);
+    expect(code).toBe(EXIT.BAD_INPUT);
+    expect(stderr).toContain('needs --check');
   });
 
   it('a failed host exits HOST_FAILED with the message', async () => {
@@ -146,6 +178,32 @@ describe('meshbook run on local hosts', () => {
     expect(io.signals.listenerCount('SIGINT')).toBe(0);
   });
 
+  it('a closed stdout (EPIPE) is an interrupt: no next task, the recap on stderr, exit INTERRUPTED', async () => {
+    const dir = outDir();
+    const io = testIo(fixtures);
+    const stdout = new ClosingStdout();
+    const running = main([...base, '--json', '-e', `out_dir=${dir}`, '-e', 'sleep_seconds=1'], { ...io, stdout });
+    await waitFor(() => stdout.text.includes('"task":"gate"'));
+    stdout.close();
+    expect(await running).toBe(EXIT.INTERRUPTED);
+    expect(io.stderr.text).toContain('stdout closed: stopping');
+    expect(io.stderr.text).toContain('PLAY RECAP');
+    expect(io.stderr.text).toContain('INTERRUPTED: stdout closed');
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+  });
+
+  it('SIGHUP (the terminal closed) is an interrupt', async () => {
+    const dir = outDir();
+    const io = testIo(fixtures);
+    const running = main([...base, '-e', `out_dir=${dir}`, '-e', 'sleep_seconds=1'], io);
+    await waitFor(() => io.stdout.text.includes('TASK [gate]'));
+    io.signals.emit('SIGHUP');
+    expect(await running).toBe(EXIT.INTERRUPTED);
+    expect(io.stdout.text).toContain('INTERRUPTED: SIGHUP');
+    expect(existsSync(join(dir, 'web1.txt'))).toBe(false);
+    expect(io.signals.listenerCount('SIGHUP')).toBe(0);
+  });
+
   it('a second Ctrl-C returns INTERRUPTED at once', async () => {
     const io = testIo(fixtures);
     const started = Date.now();
@@ -158,6 +216,23 @@ describe('meshbook run on local hosts', () => {
     expect(io.stderr.text).toContain('stopping now');
   });
 });
+
+/** stdout whose reader goes away on close(): the next write fails with EPIPE, as Node reports it. */
+class ClosingStdout extends EventEmitter {
+  text = '';
+  #closed = false;
+  close(): void {
+    this.#closed = true;
+  }
+  write(chunk: string): boolean {
+    if (!this.#closed) {
+      this.text += chunk;
+      return true;
+    }
+    process.nextTick(() => this.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+    return false;
+  }
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -7,10 +7,13 @@ import { EXIT } from './exit-codes.js';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
 
+// A fixture's first load after an edit (or in a fresh clone) type-checks it: seconds on a busy machine.
+const FIRST_LOAD = { timeout: 60_000 };
+
 const CANARY = 'canary-cli-9f8e7d6c';
 const fixtures = fileURLToPath(new URL('./__fixtures__/canary/', import.meta.url));
 
-describe('secret canary through the CLI', () => {
+describe('secret canary through the CLI', FIRST_LOAD, () => {
   it.each([
     ['terminal', ['-vvv', '--diff']],
     ['check mode', ['--check', '-vvv']],

@@ -1,5 +1,6 @@
 export * from './secret.js';
 export * from './command.js';
+export { sha256 } from './hash.js';
 export * from './errors.js';
 export type * from './transport/types.js';
 export * from './module/change.js';

@@ -18,6 +18,7 @@ import {
 } from './provision.js';
 import { waitForSshBanner, waitForSystemd } from './readiness.js';
 import { generateEd25519KeyPair } from './ssh-keys.js';
+import { launchStandIns, prepareStandIns, prepareStandInsTls, removeStandInsFiles, trustLabCa, type StandIns } from './stand-ins/index.js';
 import type { ExecOptions, ExecResult, Fleet, FleetHost, FleetHostSpec, FleetOptions } from './types.js';
 
 /** What the fleet keeps per host beyond the public FleetHost. */
@@ -48,6 +49,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   await writeFile(`${privateKeyPath}.pub`, `${keyPair.publicKey}\n`, { mode: 0o644 });
   const networkName = `${prefix}-${id}`;
   const labels = { ...fleetLabels(id, purpose), ...ownerLabels() };
+  // Before any host: each host trusts the lab CA from its first boot.
+  const standInsTls = options.standIns ? await prepareStandInsTls(workDir, id) : null;
   const fleet = new DockerFleet({
     id,
     prefix,
@@ -61,6 +64,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     sudoPassword: `sudo-${randomBytes(9).toString('base64url')}`,
     smallDiskHosts: new Set(options.smallDiskHost ?? []),
     fixedAddresses: new Map(specs.map((spec) => [spec.name, spec])),
+    trustedCaPem: standInsTls?.caCertPem ?? null,
     log,
   });
   try {
@@ -72,10 +76,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       CheckDuplicate: true,
       ...(options.network ? { IPAM: { Driver: 'default', Config: [{ Subnet: options.network.subnet }] } } : {}),
     });
+    // The stand-ins' content (cached) and signatures are prepared while the hosts start.
+    const standIns = standInsTls ? prepareStandIns(workDir, log) : null;
     // allSettled: cleaning up while another host is still being created would leak that host
-    const results = await Promise.allSettled(specs.map((spec) => fleet.addHost(spec.name)));
+    const results = await Promise.allSettled([...specs.map((spec) => fleet.addHost(spec.name)), ...(standIns ? [standIns] : [])]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
+    // after the hosts, on every network, so it never takes an address a host was given
+    if (standIns && standInsTls) {
+      fleet.standIns = await launchStandIns(await standIns, { fleetId: id, containerName: `${prefix}-${id}-stand-ins`, image, labels, workDir, tls: standInsTls });
+    }
     log(`fleet ${id}: ${fleet.hosts.length} host(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return fleet;
   } catch (error) {
@@ -125,6 +135,8 @@ interface FleetConfig {
   smallDiskHosts: Set<string>;
   /** Static IPs and SSH ports by host name (hosts added later without one get docker's choice). */
   fixedAddresses: Map<string, FleetHostSpec>;
+  /** The lab CA every host trusts (the stand-ins' HTTPS), when the fleet has stand-ins. */
+  trustedCaPem: string | null;
   log: (line: string) => void;
 }
 
@@ -133,6 +145,7 @@ class DockerFleet implements Fleet {
   readonly privateKeyPath: string;
   readonly knownHostsPath: string;
   readonly sudoUser: { name: string; password: string };
+  standIns: StandIns | null = null;
   private readonly records = new Map<string, HostRecord>();
   /** Names being added, so two concurrent addHost calls with one name fail fast. */
   private readonly pending = new Set<string>();
@@ -185,6 +198,8 @@ class DockerFleet implements Fleet {
         waitForSystemd(container.id, name),
         provisionAccess(container.id, SUDO_USER, config.sudoPassword, config.publicKey),
       ]);
+      // after boot: systemd sets up /tmp, which update-ca-certificates writes to
+      if (config.trustedCaPem) await trustLabCa(container.id, config.trustedCaPem);
       if (failedUnits.length > 0) config.log(`host ${name} is degraded; failed units:\n  ${failedUnits.join('\n  ')}`);
       const addresses = await readAddresses(container.id, config.networkName);
       await waitForSshBanner(addresses.port, name);
@@ -260,7 +275,10 @@ class DockerFleet implements Fleet {
     await removeFleetContainers(this.id);
     this.records.clear();
     if (this.config.ownsWorkDir) await rm(this.config.workDir, { recursive: true, force: true });
-    else await Promise.all([this.privateKeyPath, `${this.privateKeyPath}.pub`, this.knownHostsPath].map((path) => rm(path, { force: true })));
+    else {
+      await Promise.all([this.privateKeyPath, `${this.privateKeyPath}.pub`, this.knownHostsPath].map((path) => rm(path, { force: true })));
+      await removeStandInsFiles(this.config.workDir);
+    }
   }
 
   private record(name: string): HostRecord {

@@ -11,5 +11,18 @@ export type { LabTopology, LabTopologyHost, LabNetwork, LabRoute, LabHostAddress
 export { ensureLabImage, PLAYBOOK_PACKAGES } from './image/lab-image.js';
 export { execInContainer } from './exec.js';
 export { kubeClients, KUBECTL_VERSION, HELM_VERSION, type KubeClients } from './kube-clients.js';
+export {
+  STAND_INS_HOSTNAME,
+  KUBE_PACKAGE_VERSION,
+  HELM_PACKAGE_VERSION,
+  CILIUM_CLI_VERSION,
+  CILIUM_CHART_VERSIONS,
+  METALLB_CHART_VERSIONS,
+  LAB_CA_HOST_PATH,
+  builtDoubles,
+  standInUrls,
+  type StandIns,
+  type StandInUrls,
+} from './stand-ins/index.js';
 export { labPlanFrom, type LabPlan } from './lab-spec.js';
 export { LAB_ROUTER, PUBLIC_NETWORK } from './topology/from-inventory.js';

@@ -6,6 +6,7 @@ import { LABEL_FLEET, LABEL_HOST } from './labels.js';
 import { waitForSystemd } from './readiness.js';
 import { readyHost, startLabTopology } from './topology/start.js';
 import type { LabTopology } from './topology/types.js';
+import { LABEL_ROLE, ROLE_STAND_INS, removeStandInsFiles, resumeStandIns } from './stand-ins/index.js';
 
 /**
  * The local lab: hosts that outlive the process that started them, found again by their fixed id,
@@ -23,6 +24,8 @@ export interface LabSpec {
 
 export interface LabHostStatus {
   name: string;
+  /** A host of the inventory, or the stand-ins (the lab's own internet: apt repositories, releases, charts). */
+  role: 'host' | 'stand-ins';
   containerId: string;
   state: string;
   /** null: sshd is not published (reached through a bastion). */
@@ -43,6 +46,7 @@ export async function labStatus(id: string): Promise<LabHostStatus[]> {
         .sort();
       return {
         name: c.Labels[LABEL_HOST] ?? c.Names[0] ?? c.Id,
+        role: c.Labels[LABEL_ROLE] === ROLE_STAND_INS ? ('stand-ins' as const) : ('host' as const),
         containerId: c.Id,
         state: c.State,
         sshPort: c.Ports.find((p) => p.PrivatePort === 22 && p.PublicPort)?.PublicPort ?? null,
@@ -64,10 +68,11 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
     await startLabTopology(spec.id, spec.topology, spec.workDir, log);
     return 'started';
   }
+  const hosts = existing.filter((h) => h.role === 'host');
   const shape = (name: string, ips: string[], port: number | null) => `${name}@${[...ips].sort().join('+')}:${port ?? '-'}`;
   const wanted = spec.topology.hosts.map((h) => shape(h.name, h.addresses.map((a) => a.ip), h.sshPort)).sort();
-  const found = existing.map((h) => shape(h.name, h.ips, h.sshPort)).sort();
-  const stopped = existing.filter((h) => h.state !== 'running');
+  const found = hosts.map((h) => shape(h.name, h.ips, h.sshPort)).sort();
+  const stopped = hosts.filter((h) => h.state !== 'running');
   if (stopped.length === 0 && wanted.join() !== found.join()) {
     throw new Error(
       `the running lab "${spec.id}" does not match the inventory (running: ${found.join(', ')}; inventory: ${wanted.join(', ')}). ` +
@@ -76,7 +81,7 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
   }
   const lines: string[] = [];
   for (const host of spec.topology.hosts) {
-    const container = existing.find((c) => c.name === host.name);
+    const container = hosts.find((c) => c.name === host.name);
     if (!container) throw new Error(`lab host ${host.name} is missing: run \`meshbook lab down\`, then \`meshbook lab up\``);
     if (container.state !== 'running') {
       log(`starting ${host.name}`);
@@ -86,11 +91,13 @@ export async function labUp(spec: LabSpec, log: (line: string) => void = () => {
     lines.push(...(await readyHost(container.containerId, host)));
   }
   await writeFile(join(spec.workDir, 'known_hosts'), `${lines.join('\n')}\n`);
+  await resumeStandIns(spec.id, spec.workDir, log);
   return 'resumed';
 }
 
-/** Removes the lab's containers and networks, and its key and known_hosts. */
+/** Removes the lab's containers and networks, its key and known_hosts, and the stand-ins' CA and keys. */
 export async function labDown(id: string, workDir: string): Promise<void> {
   await removeFleetContainers(id);
   await Promise.all(['id_ed25519', 'id_ed25519.pub', 'known_hosts'].map((f) => rm(join(workDir, f), { force: true })));
+  await removeStandInsFiles(workDir);
 }

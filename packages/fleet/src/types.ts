@@ -1,4 +1,6 @@
 /** One systemd-in-Docker host, reachable over SSH on a loopback port. */
+import type { StandIns } from './stand-ins/index.js';
+
 export interface FleetHost {
   /** e.g. 'node1' (unique inside the fleet); also the container's hostname. */
   name: string;
@@ -35,6 +37,8 @@ export interface Fleet {
   knownHostsPath: string;
   /** Non-root user with a sudo password (sudo asks for it). */
   sudoUser: { name: string; password: string };
+  /** The lab's own internet (apt repositories, releases, charts over HTTPS), when asked for. */
+  standIns: StandIns | null;
   /** docker exec, for verifying from outside SSH. */
   exec(host: string, argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   stop(host: string): Promise<void>;
@@ -79,6 +83,11 @@ export interface FleetOptions {
    * fresh temp dir, removed by destroy(); a given dir keeps everything but those two files.
    */
   workDir?: string;
+  /**
+   * Start the stand-ins too (packages/fleet/src/stand-ins): one more container on every network of
+   * the fleet serving the seeds' downloads over HTTPS, and the lab CA trusted by every host.
+   */
+  standIns?: boolean;
   /** Progress lines (image build, host readiness). */
   onLog?: (line: string) => void;
 }

@@ -40,6 +40,9 @@ beforeAll(async () => {
   [ayk, kzh] = lab.clusters;
   const nodes = {
     [ayk.name]: [
+      // Listed first, on an address nothing listens on: the access address must still be the
+      // master's, where the clustermesh-apiserver double runs (and nothing dials 192.0.2.0/24).
+      { name: 'aaa-edge-1', ip: '192.0.2.10', podCIDR: '10.242.9.0/24' },
       { name: 'jin-ayaka-master-1', ip: '127.0.0.1', podCIDR: '10.242.0.0/24' },
       { name: 'jin-ayaka-worker-1', ip: '127.0.0.1', podCIDR: '10.242.1.0/24' },
     ],
@@ -62,7 +65,7 @@ describe('cilium double against two API server doubles', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Cilium:\s+OK/);
-    expect(r.stdout).toContain('DaemonSet              cilium                   Desired: 2, Ready: 2/2, Available: 2/2');
+    expect(r.stdout).toContain('DaemonSet              cilium                   Desired: 3, Ready: 3/3, Available: 3/3');
   });
 
   it('clustermesh status before enable fails as cilium-cli does', async () => {
@@ -115,11 +118,26 @@ describe('cilium double against two API server doubles', () => {
     expect(connect.stdout).toContain(`✅ Connected cluster ${ayk.name} <=> ${kzh.name}!`);
     const status = await lab.cilium(['clustermesh', 'status', '--context', ayk.context]);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain(`  - ${kzh.name}: 2/2 configured, 0/2 connected`);
+    expect(status.stdout).toContain(`  - ${kzh.name}: 3/3 configured, 0/3 connected`);
     expect(status.stdout).toMatch(new RegExp(`❌ jin-ayaka-master-1 is not connected to cluster ${kzh.name}: .*(unknown authority|refused our client certificate|connection reset)`));
     const waited = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '--wait', '--wait-duration', '3s']);
     expect(waited.code).toBe(1);
-    expect(waited.stderr).toContain('Unable to determine status:  timeout while waiting for condition, last error: 2 nodes are not ready');
+    expect(waited.stderr).toContain('Unable to determine status:  timeout while waiting for condition, last error: 3 nodes are not ready');
+  });
+
+  it('enable refuses a cilium-ca whose key does not belong to its certificate, naming the fix', async () => {
+    const ca = json((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'get', 'secret', 'cilium-ca', '-o', 'json'])).stdout);
+    const other = json((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'get', 'secret', 'clustermesh-apiserver-admin-cert', '-o', 'json'])).stdout);
+    const patch = JSON.stringify({ data: { 'ca.key': other.data['tls.key'] } });
+    expect((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'patch', 'secret', 'cilium-ca', '--type', 'merge', '-p', patch])).code).toBe(0);
+    try {
+      const r = await lab.cilium(['clustermesh', 'enable', '--context', kzh.context, '--service-type', 'NodePort']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('Error: secret "cilium-ca" in namespace kube-system: ca.key does not belong to ca.crt');
+    } finally {
+      const restore = JSON.stringify({ data: { 'ca.key': ca.data['ca.key'] } });
+      expect((await lab.kubectl(kzh.context, ['-n', 'kube-system', 'patch', 'secret', 'cilium-ca', '--type', 'merge', '-p', restore])).code).toBe(0);
+    }
   });
 
   it('enable again on cluster 2 re-issues its certificates from the shared CA: connected', async () => {
@@ -127,15 +145,17 @@ describe('cilium double against two API server doubles', () => {
     expect(r.code).toBe(0);
     for (const c of lab.clusters) {
       const s = await lab.cilium(['clustermesh', 'status', '--context', c.context, '--wait', '--wait-duration', '60s']);
-      expect(s.stderr).toBe('');
+      const logs = lab.clusters.map((x) => `--- ${x.name} clustermesh-apiserver log\n${lab.daemonLog(x.name)}`).join('\n');
+      expect(s.stderr, `${s.stdout}\n${logs}`).toBe('');
       expect(s.code).toBe(0);
-      expect(s.stdout).toContain('✅ All 2 nodes are connected to all clusters [min:1 / avg:1.0 / max:1]');
-      expect(s.stdout).toContain(`  - ${(c === ayk ? kzh : ayk).name}: 2/2 configured, 2/2 connected`);
+      const n = c === ayk ? 3 : 2;
+      expect(s.stdout).toContain(`✅ All ${n} nodes are connected to all clusters [min:1 / avg:1.0 / max:1]`);
+      expect(s.stdout).toContain(`  - ${(c === ayk ? kzh : ayk).name}: ${n}/${n} configured, ${n}/${n} connected`);
     }
     const j = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '-o', 'json']);
     const parsed = json(j.stdout);
     expect(parsed.access_information).toMatchObject({ service_type: 'NodePort', service_ips: ['127.0.0.1'], service_port: 32379, cluster_id: '1', cluster_name: ayk.name });
-    expect(parsed.connectivity.clusters[kzh.name]).toEqual({ configured: 2, connected: 2 });
+    expect(parsed.connectivity.clusters[kzh.name]).toEqual({ configured: 3, connected: 3 });
     expect(j.stdout).not.toMatch(/PRIVATE KEY|client_key/);
   });
 

@@ -159,6 +159,8 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     await api.kubectl(['set', 'image', '-n', 'shop', 'deployment/web', 'web=nginx:1.28']);
     expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).stdout).toContain('successfully rolled out');
     expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/1\s+<none>\n2\s+<none>/);
+    const events = await api.kubectl(['get', 'events', '-n', 'shop', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={.items[*].message}']);
+    expect(events.stdout).toMatch(/Scaled up replica set web-\w+ to 2/);
   });
 
   it('answers NotFound, AlreadyExists and Conflict as Status objects kubectl prints', async () => {
@@ -194,6 +196,11 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const decoded = await api.kubectl(['create', '-f', '-'], { input: JSON.stringify(secret) });
     expect(decoded.code).toBe(1);
     expect(decoded.stderr).toContain('illegal base64 data');
+    const numeric = JSON.parse(deployment('one'));
+    numeric.spec.template.spec.containers[0].env = [{ name: 'PORT', value: 8080 }];
+    const typed = await api.kubectl(['apply', '-f', '-'], { input: JSON.stringify(numeric) });
+    expect(typed.code).toBe(1);
+    expect(typed.stderr).toContain('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string');
     expect((await api.kubectl(['delete', 'deployment', 'fixed'])).code).toBe(0);
   });
 

@@ -24,6 +24,7 @@ nodeRegistration:
 apiVersion: kubeadm.k8s.io/${apiVersion}
 kind: ClusterConfiguration
 controlPlaneEndpoint: ${address}:6443
+kubernetesVersion: v1.31.9
 apiServer:
   certSANs: [api.cluster.lab, 10.255.0.1]
 networking:
@@ -112,11 +113,42 @@ describe('kubeadm and kubelet doubles', () => {
     expect((await sh('m2', 'ls /etc/kubernetes/pki 2>&1; true')).stdout).toMatch(/No such file|^$/);
   });
 
-  it('a second cluster comes up from a v1beta3 config', async () => {
-    const m2 = await sh('m2', 'cat > /root/kubeadm.yaml && kubeadm init --config /root/kubeadm.yaml', initConfig('v1beta3', fleet().host('m2').ip));
+  it('a second cluster comes up from the seed\'s own ClusterConfiguration, and its kubeconfig user works', async () => {
+    // seed 000's kubeadm-init.yaml for cluster kazuha, with this host's name as the endpoint
+    const seedConfig = `controlPlaneEndpoint: m2:6443
+clusterName: cluster-kzh
+apiServer:
+  certSANs:
+  - 127.0.0.1
+  - localhost
+  - 10.48.10.10
+  extraArgs:
+    authorization-mode: Node,RBAC
+    enable-aggregator-routing: "true"
+  timeoutForControlPlane: 4m0s
+apiVersion: kubeadm.k8s.io/v1beta3
+certificatesDir: /etc/kubernetes/pki
+etcd:
+  local:
+    dataDir: /var/lib/etcd
+imageRepository: registry.k8s.io
+kind: ClusterConfiguration
+kubernetesVersion: stable
+networking:
+  podSubnet: 10.244.0.0/16
+  serviceSubnet: 10.94.0.0/16
+`;
+    const m2 = await sh('m2', 'cat > /root/kubeadm.yaml && kubeadm init --config=/root/kubeadm.yaml --skip-phases=addon/kube-proxy --upload-certs', seedConfig);
     expect(m2.exitCode, m2.stderr).toBe(0);
+    // offline, the version label falls back to kubeadm's own version with kubeadm's two warnings
+    expect(m2.stderr).toMatch(/^W\d{4} [\d:.]+ +\d+ version\.go:104\] could not fetch a Kubernetes version from the internet: unable to get URL "https:\/\/dl\.k8s\.io\/release\/stable\.txt"/);
+    expect(m2.stderr).toContain('version.go:105] falling back to the local client version: v1.31.9');
+    expect(m2.stdout).toContain('[init] Using Kubernetes version: v1.31.9');
+    expect(m2.stdout).toMatch(/\nkubeadm join m2:6443 --token /);
     hash.m2 = /--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})/.exec(m2.stdout)![1]!;
     expect(hash.m2).not.toBe(hash.m1);
+    const user = await sh('m2', 'cd /root && kubeadm kubeconfig user --config kubeadm.yaml --client-name=kubernetes-admin-kzh --org=system:masters > /root/kzh.conf 2>/dev/null && kubectl --kubeconfig /root/kzh.conf config current-context && kubectl --kubeconfig /root/kzh.conf get svc kubernetes -o jsonpath={.spec.clusterIP}');
+    expect(user.stdout.trim().split('\n'), user.stderr).toEqual(['kubernetes-admin-kzh@cluster-kzh', '10.94.0.1']);
   });
 
   it('a join pinning the other cluster\'s CA fails as kubeadm fails and leaves the node untouched', async () => {
@@ -166,6 +198,8 @@ nodeRegistration:
     expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([['m1', 'Ready', 'control-plane'], ['w1', 'Ready', '<none>']]);
     expect(rows[0]![4]).toBe('v1.31.9');
     expect((await kubectl('m1', 'get nodes -l lab.meshbook.io/role=worker -o name')).stdout.trim()).toBe('node/w1');
+    const internalIp = await kubectl('m1', `get node w1 -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}'`);
+    expect(internalIp.stdout).toBe(fleet().host('w1').ip);
     // the heartbeat: a Lease per node, renewed
     expect((await kubectl('m1', 'get lease -n kube-node-lease -o name')).stdout.trim().split('\n').sort()).toEqual(['lease.coordination.k8s.io/m1', 'lease.coordination.k8s.io/w1']);
     expect((await sh('w1', 'journalctl -u kubelet --no-pager -o cat | grep -c "Error updating node status"; true')).stdout.trim()).toBe('0');
@@ -221,7 +255,7 @@ nodeRegistration:
     expect(reset.exitCode, reset.stderr).toBe(0);
     expect(reset.stdout).toContain('[reset] Deleted contents of the etcd data directory: /var/lib/etcd');
     expect((await sh('m2', 'systemctl is-active kube-apiserver; ls /etc/kubernetes/manifests | wc -l')).stdout.trim().split('\n')).toEqual(['inactive', '0']);
-    const again = await sh('m2', 'kubeadm init --config /root/kubeadm.yaml');
+    const again = await sh('m2', 'kubeadm init --config /root/kubeadm.yaml --skip-phases=addon/kube-proxy');
     expect(again.exitCode, again.stderr).toBe(0);
     expect(/--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})/.exec(again.stdout)![1]).not.toBe(hash.m2);
   });

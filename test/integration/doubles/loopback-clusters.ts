@@ -34,6 +34,8 @@ export interface LoopbackClusters {
   clusters: [LoopbackCluster, LoopbackCluster];
   kubectl(context: string, args: string[], input?: string): Promise<Result>;
   cilium(args: string[]): Promise<Result>;
+  /** The clustermesh-apiserver double's log of a cluster, for failure messages. */
+  daemonLog(cluster: string): string;
   destroy(): Promise<void>;
 }
 
@@ -128,6 +130,10 @@ export async function startLoopbackClusters(): Promise<LoopbackClusters> {
     clusters: clusters as [LoopbackCluster, LoopbackCluster],
     kubectl: (context, args, input) => exec(kubectl, ['--context', context, ...args], env, input),
     cilium: (args) => exec(process.execPath, [join(binDir, 'cilium.cjs'), ...args], { ...env, CLUSTERMESH_APISERVER_LISTEN_HOST: listenHostFor(args) }),
+    daemonLog: (cluster) => {
+      const file = join(env.CLUSTERMESH_APISERVER_STATE_DIR, cluster, 'clustermesh-apiserver.log');
+      return existsSync(file) ? readFileSync(file, 'utf8') : `(no log at ${file})`;
+    },
     destroy: async () => {
       const stateDir = env.CLUSTERMESH_APISERVER_STATE_DIR;
       if (existsSync(stateDir)) {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { execInContainer, labStatus } from '@meshbook/fleet';
+import { execInContainer, labStatus, standInUrls } from '@meshbook/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshbook, REPO_ROOT } from '../support/cli.js';
 
@@ -53,7 +53,10 @@ afterAll(async () => {
 describe('meshbook lab up -i inventories/lab-rke', () => {
   it('starts six published nodes, one network per cluster, and a router between them', async () => {
     const status = await labStatus(labId);
-    expect(status.map((h) => h.name).sort()).toEqual([...NODES, 'lab-router'].sort());
+    expect(status.map((h) => h.name).sort()).toEqual([...NODES, 'lab-router', 'stand-ins'].sort());
+    // the lab's own internet, on both cluster networks
+    expect(status.find((h) => h.name === 'stand-ins')).toMatchObject({ role: 'stand-ins', state: 'running', sshPort: null });
+    expect(status.find((h) => h.name === 'stand-ins')!.ips.map((ip) => ip.replace(/\d+$/, '')).sort()).toEqual([CLUSTER1, CLUSTER2].sort());
     expect(status.filter((h) => h.sshPort !== null).map((h) => h.name).sort()).toEqual(NODES);
     expect(status.find((h) => h.name === 'k8s-cluster1-node-0')!.ips).toEqual([`${CLUSTER1}165`]);
     expect(status.find((h) => h.name === 'lab-router')!.ips).toEqual([`${CLUSTER2}254`, `${CLUSTER1}254`].sort());
@@ -71,6 +74,14 @@ describe('meshbook lab up -i inventories/lab-rke', () => {
     expect(await reaches('k8s-cluster1-node-0', `${CLUSTER2}163`)).toBe(true);
     expect(await reaches('k8s-cluster2-node-2', `${CLUSTER1}170`)).toBe(true);
     expect((await sh('k8s-cluster1-node-0', `ip -o route get ${CLUSTER2}163`)).stdout).toContain(`via ${CLUSTER1}254`);
+  });
+
+  it("every node reaches the lab's stand-ins by name over HTTPS (the lab CA trusted), on its own network", async () => {
+    for (const node of ['k8s-cluster1-node-0', 'k8s-cluster2-node-2']) {
+      const chart = await sh(node, `curl -fsS ${standInUrls().metallbCharts}index.yaml`);
+      expect(chart.exitCode).toBe(0);
+      expect(chart.stdout).toMatch(/^  metallb:$/m);
+    }
   });
 
   it('a stopped lab comes back with its routes: lab up resumes it', async () => {

@@ -101,3 +101,37 @@ describe('Ctrl-C', () => {
     expect(await strays(marker)).toEqual([]);
   });
 });
+
+describe('nobody left to read the output (issue 13)', () => {
+  it('17. stdout closed (`meshbook run | head`): at the next output the run stops as on Ctrl-C, the remote command is stopped, the recap goes to stderr, exit 130', async () => {
+    const marker = newMarker('epipe');
+    // node2's command ends after 1 s: its result is the write that finds the pipe closed.
+    const inventory = await writeInventory(fleet(), workDir(), { hostVars: { node1: { sleep: 600 }, node2: { sleep: 1 } } });
+    const live = startPlaybook('interrupted.ts', inventory, ['-e', `marker=${marker}`]);
+    await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
+    while ((await processesMatching(fleet(), 'node1', marker)).length === 0) await sleep(50);
+    live.child.stdout!.destroy();
+    const run = await live.done;
+    expectExit(run, 130);
+    expect(run.stderr).toMatch(/stdout closed: stopping; running tasks get a grace period/);
+    expect(run.stderr).toMatch(/PLAY RECAP/);
+    expect(run.stderr).toMatch(/INTERRUPTED: stdout closed/);
+    expect(run.stderr).toMatch(/state unknown on: node1/);
+    expect(run.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(await onHost(fleet(), 'node2', `ls /root/${marker}.* 2>&1 | head -1`)).toMatch(/No such file/);
+    expect(await strays(marker)).toEqual([]);
+  });
+
+  it('17. SIGHUP (the terminal closed): stops the run as Ctrl-C does, the remote command is stopped, exit 130', async () => {
+    const marker = newMarker('hup');
+    const live = startPlaybook('interrupted.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '-e', 'sleep=600']);
+    await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
+    while ((await strays(marker)).length < HOSTS.length) await sleep(50);
+    live.child.kill('SIGHUP');
+    const run = await live.done;
+    expectExit(run, 130);
+    expect(run.events.find((e) => e.type === 'recap')).toMatchObject({ type: 'recap', interrupted: 'SIGHUP' });
+    for (const host of HOSTS) expect(resultsOf(run, 'long command')[host]).toMatchObject({ status: 'failed', error: { code: 'ABORTED' } });
+    expect(await strays(marker)).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { MeshbookError } from '@meshbook/engine';
 import type { AnyModule, ModuleParamsInput, ModuleResult, ModuleRunOptions, Transport } from '@meshbook/engine';
-import type { Fleet } from '@meshbook/fleet';
+import type { Fleet, FleetOptions } from '@meshbook/fleet';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from './fleet.js';
 
@@ -20,8 +20,8 @@ export interface Hosts {
 }
 
 /** One fleet per test file (the machine has 2 cores: keep it ≤ 3 hosts) and one SSH transport per host. */
-export function useHosts(count: number): Hosts {
-  const fleet = useFleet({ hosts: count });
+export function useHosts(count: number, options: Omit<FleetOptions, 'hosts'> = {}): Hosts {
+  const fleet = useFleet({ ...options, hosts: count });
   const transports = new Map<string, Transport>();
   beforeAll(async () => {
     for (const host of fleet().hosts) {

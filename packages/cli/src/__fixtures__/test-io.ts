@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CliIo } from '../io.js';
+import type { CliIoOptions } from '../io.js';
 
 export class MemoryStream {
   text = '';
@@ -10,7 +10,7 @@ export class MemoryStream {
   }
 }
 
-/** CliIo with in-memory streams and a signal source the test can fire. */
-export function testIo(cwd: string): CliIo & { stdout: MemoryStream; stderr: MemoryStream; signals: EventEmitter } {
+/** CLI IO with in-memory streams and a signal source the test can fire. */
+export function testIo(cwd: string): CliIoOptions & { stdout: MemoryStream; stderr: MemoryStream; signals: EventEmitter } {
   return { stdout: new MemoryStream(), stderr: new MemoryStream(), cwd, env: { NO_COLOR: '1' }, signals: new EventEmitter() };
 }

@@ -49,6 +49,7 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
       const reach = (h: (typeof hosts)[number]) =>
         h.name === fleet.LAB_ROUTER ? `routes ${h.addresses.map((a) => a.network).join(' <-> ')}` : h.sshPort === null ? `${h.addresses[0]?.ip} via bastion` : `127.0.0.1:${h.sshPort}`;
       io.stdout.write(`lab ${plan.id} ${how}: ${hosts.length} hosts on ${networks.length} networks (${hosts.map((h) => `${h.name} ${reach(h)}`).join(', ')})\n`);
+      io.stdout.write(`stand-ins: https://${fleet.STAND_INS_HOSTNAME}/ on every lab network (apt repositories, releases, charts; the hosts trust the lab CA)\n`);
       const playbook = inventory.groups.has('wireguard_server') ? 'playbooks/clustermesh.ts' : "the seed's playbook";
       io.stdout.write(`next: npx meshbook run ${playbook} -i ${options.inventory}\n`);
       return EXIT.OK;
@@ -60,7 +61,8 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
     case 'status': {
       const hosts = await fleet.labStatus(plan.id);
       if (hosts.length === 0) io.stdout.write(`lab ${plan.id}: not running (meshbook lab up -i ${options.inventory})\n`);
-      const reach = (h: (typeof hosts)[number]) => (h.name === fleet.LAB_ROUTER ? 'router' : h.sshPort === null ? 'via bastion' : `127.0.0.1:${h.sshPort}`);
+      const reach = (h: (typeof hosts)[number]) =>
+        h.role === 'stand-ins' ? `https://${fleet.STAND_INS_HOSTNAME}/` : h.name === fleet.LAB_ROUTER ? 'router' : h.sshPort === null ? 'via bastion' : `127.0.0.1:${h.sshPort}`;
       for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t${reach(h)}\t${h.ips.join(',') || '-'}\n`);
       return EXIT.OK;
     }

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
-import type { SelectionOptions } from '@meshbook/engine';
+import { MeshbookError } from '@meshbook/engine';
+import type { RunSummary, SelectionOptions } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
 import { runPlaybook, validatePlaybook } from '@meshbook/engine';
@@ -33,6 +34,7 @@ export interface RunCommandOptions {
   listHosts?: boolean;
   listTasks?: boolean;
   lockTimeout?: number;
+  detailedExitcode?: boolean;
 }
 
 export const registerRunCommand: RegisterCommand = (program, context) => {
@@ -49,6 +51,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
     .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect)
     .option('--lock-timeout <seconds>', 'wait this long for a host another meshbook run holds, then report it HOST_LOCKED (default 30)', nonNegativeSeconds)
+    .option('--detailed-exitcode', `with --check: exit ${EXIT.CHANGES_PENDING} when changes are pending (0 when there are none), for drift checks`)
     .option('--json', 'print events as JSON lines on stdout instead of the terminal output')
     .option('--log-file <path>', 'also write every event as a structured (pino) log to this file')
     .option('-v, --verbose', 'more detail; repeat for more (-vv, -vvv)', increase, 0)
@@ -63,9 +66,14 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
 
 /** load inventory → load playbook → validate → (listings) → run, connecting lazily. */
 export async function runCommand(playbookPath: string, options: RunCommandOptions, io: CliIo): Promise<ExitCode> {
+  if (options.detailedExitcode && !options.check) {
+    throw new MeshbookError('BAD_INPUT', '--detailed-exitcode reports pending changes, so it needs --check', {
+      hint: 'run with --check --detailed-exitcode (a real run applies the changes instead)',
+    });
+  }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
-  const playbook = await loadPlaybook(playbookPath, io.cwd);
+  const playbook = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
   validatePlaybook(playbook, inventory, selection);
 
@@ -80,6 +88,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
   for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });
 
   const interrupts = watchInterrupts(io.signals, io.stderr);
+  const stopWatchingStdout = io.stdout.onClosed(() => interrupts.interrupt('stdout closed'));
   const opened: Transport[] = [];
   try {
     const run = runPlaybook(playbook, {
@@ -102,15 +111,22 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
     // A forced stop leaves the run promise behind; its late rejection must not surface as unhandled.
     run.catch(() => undefined);
-    const exitCode = await Promise.race([run.then((summary) => exitCodeOf(summary.outcome)), interrupts.forced.then(() => undefined)]);
+    const exitCode = await Promise.race([run.then((summary) => runExitCode(summary, options)), interrupts.forced.then(() => undefined)]);
     if (exitCode !== undefined) return exitCode;
     // Forced stop: the run is abandoned; closing its connections ends what it left running remotely.
     await closeWithin(opened, 2000);
     return EXIT.INTERRUPTED;
   } finally {
+    stopWatchingStdout();
     interrupts.dispose();
     reporting.close();
   }
+}
+
+function runExitCode(summary: RunSummary, options: RunCommandOptions): ExitCode {
+  const pending = Object.values(summary.hosts).some((counts) => counts.changed > 0);
+  if (options.detailedExitcode && summary.outcome === 'ok' && pending) return EXIT.CHANGES_PENDING;
+  return exitCodeOf(summary.outcome);
 }
 
 async function closeWithin(transports: readonly Transport[], ms: number): Promise<void> {

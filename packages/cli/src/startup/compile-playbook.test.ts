@@ -77,6 +77,7 @@ describe('compiledPlaybook', () => {
     writeFileSync(missing, "import { nope } from 'no-such-package';\nexport default { name: nope, plays: [] };\n");
     const error = (await compiledPlaybook(missing).catch((e: unknown) => e)) as MeshbookError;
     expect(error.code).toBe('BAD_INPUT');
-    expect(error.message).toContain('no-such-package');
+    expect(error.message).toContain(`${missing}:1:22: package "no-such-package" is not installed where the playbook is`);
+    expect(error.hint).toContain('npm install no-such-package');
   });
 });

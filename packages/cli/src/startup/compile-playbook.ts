@@ -7,9 +7,10 @@ import type { Message, Plugin, PluginBuild } from 'esbuild';
 import { MeshbookError } from '@meshbook/engine';
 import { importModule } from './import-module.js';
 import { cachedOutput, playbookCacheDir, sha256, storeOutput } from './playbook-cache.js';
+import { typeCheckPlaybook } from './type-check.js';
 
 /** Bump when the build below changes what it emits: every cached playbook is then rebuilt. */
-const COMPILER = 'meshbook-playbook-v1';
+const COMPILER = 'meshbook-playbook-v2';
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 /** Whether a playbook file needs compiling (.ts, .mts, .cts, .tsx). */
@@ -20,15 +21,22 @@ export const isTypeScript = (file: string): boolean => TYPESCRIPT.test(file) && 
  * type-stripped by esbuild; packages stay imports that Node resolves at run time, so the engine
  * and modules the playbook uses are the very ones the CLI runs (one instance of each class).
  *
+ * Before it is cached, the playbook is type-checked with the project's TypeScript (type-check.ts): a
+ * type error is bad input, before anything connects.
+ *
  * This replaces a loader hook (tsx): on Node 20 such hooks run in a second thread that costs
- * ~0.4 CPU-s per run. The module is cached (playbook-cache.ts) and rebuilt only when a source file
- * changed, so most runs load plain JavaScript and never start the compiler.
+ * ~0.4 CPU-s per run. The module is cached (playbook-cache.ts) and rebuilt (and checked) only when a
+ * source file or the tsconfig.json it was checked with changed, so most runs load plain JavaScript
+ * and start neither the compiler nor the type checker.
  */
-export async function compiledPlaybook(file: string): Promise<string> {
+export async function compiledPlaybook(file: string, onWarning: (message: string) => void = () => undefined): Promise<string> {
   const cacheDir = playbookCacheDir(file) ?? join(tmpdir(), 'meshbook-playbooks');
   const cached = await cachedOutput(cacheDir, file, COMPILER);
   if (cached) return cached;
   const { code, inputs } = await build(file);
+  const checked = typeCheckPlaybook(file);
+  if (!checked.checked) onWarning(`playbook not type-checked: ${checked.why}`);
+  else if (checked.config) inputs[checked.config] = sha256(await readFile(checked.config, 'utf8'));
   try {
     return await storeOutput(cacheDir, file, COMPILER, code, inputs);
   } catch (error) {
@@ -57,6 +65,8 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
       conditions: [],
       mainFields: ['main'],
       sourcemap: 'inline',
+      // Sources are named relative to the playbook's directory: absolute once joined with this.
+      sourceRoot: `${pathToFileURL(dirname(file)).href}/`,
       logLevel: 'silent',
       plugins: [packagesAsImports(), importMetaOfEachFile(esbuild.transform, sources)],
     });
@@ -64,8 +74,16 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
     const failure = error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> };
     const first = failure.errors?.[0];
     const where = first?.location ? `${resolve(dirname(file), first.location.file)}:${first.location.line}:${first.location.column + 1}: ` : '';
+    const unresolved = /^Could not resolve "([^"]+)"/.exec(first?.text ?? '')?.[1];
+    if (unresolved !== undefined && !/^[./]/.test(unresolved)) {
+      const name = packageName(unresolved);
+      throw new MeshbookError('BAD_INPUT', `cannot compile playbook ${file}: ${where}package "${name}" is not installed where the playbook is`, {
+        hint: `install it in the playbook's project (the directory with its package.json, at or above ${dirname(file)}): npm install ${name}`,
+        cause: error,
+      });
+    }
     throw new MeshbookError('BAD_INPUT', `cannot compile playbook ${file}: ${where}${first?.text ?? (error as Error).message}`, {
-      hint: 'fix the TypeScript at that place',
+      hint: unresolved !== undefined ? 'check the import path at that place' : 'fix the TypeScript at that place',
       cause: error,
     });
   } finally {
@@ -75,6 +93,12 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
   const inputs: Record<string, string> = {};
   for (const [path, source] of sources) inputs[path] = sha256(source);
   return { code: result.outputFiles[0]!.text, inputs };
+}
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
 /**

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { User } from './auth.js';
 import { applyDefaults } from './defaults.js';
+import { decodingError } from './decoding.js';
 import { deepEqual } from './equality.js';
 import { apiVersionOf, type ResourceKind } from './kinds.js';
 import { ApplyConflict, recordUpdate, serverSideApply } from './managed-fields.js';
@@ -79,7 +80,7 @@ function checkTypeMeta(r: ResourceRequest, object: KubeObject, required: boolean
 }
 
 function checkFields(r: ResourceRequest, object: KubeObject): string[] {
-  const undecodableData = undecodable(r.kind, object);
+  const undecodableData = undecodable(r.kind, object) ?? decodingError(r.kind, object);
   if (undecodableData) throw badRequest(undecodableData);
   // Warn is the server's default; unknown fields are dropped unless the request is refused
   const directive = r.query.get('fieldValidation') ?? 'Warn';

@@ -130,6 +130,16 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Current', type: 'integer', cell: (o) => count(o.status?.replicas) },
     { name: 'Ready', type: 'integer', cell: (o) => count(o.status?.readyReplicas) },
     ageColumn],
+  '/Event': [
+    { name: 'Last Seen', type: 'string', cell: (o) => {
+      const at = o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp;
+      return at ? humanDuration(Date.now() - Date.parse(at)) : '<unknown>';
+    } },
+    { name: 'Type', type: 'string', cell: (o) => o.type ?? '' },
+    { name: 'Reason', type: 'string', cell: (o) => o.reason ?? '' },
+    { name: 'Object', type: 'string', cell: (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` },
+    { name: 'Message', type: 'string', cell: (o) => String(o.message ?? '').trim() },
+    { name: 'Name', type: 'string', format: 'name', priority: 1, cell: (o) => o.metadata.name }],
   'coordination.k8s.io/Lease': [name, { name: 'Holder', type: 'string', cell: (o) => o.spec?.holderIdentity ?? '' }, ageColumn],
   'certificates.k8s.io/CertificateSigningRequest': [name, ageColumn,
     { name: 'SignerName', type: 'string', cell: (o) => o.spec?.signerName ?? '' },

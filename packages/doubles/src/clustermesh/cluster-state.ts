@@ -7,7 +7,9 @@ import {
   clusterMeshSecret,
   configMapName,
   maxConnectedClustersDefault,
+  deploymentName,
   remoteCertSecret,
+  runsOnNodeAnnotation,
   serviceName,
 } from './names.js';
 import { decodeSecretData, parsePeerEntries, peerServerName, type PeerEntry } from './peer-config.js';
@@ -111,6 +113,11 @@ export async function extractAccessInformation(client: KubeClient, namespace: st
     port = ports[0]?.nodePort ?? 0;
     if (!port) throw new Error('nodeport is not set in service');
     const nodes = await client.list<NodeObj>(resources.nodes, undefined);
+    // cilium-cli takes the first node with an address; the double's NodePort answers only on the
+    // node running the clustermesh-apiserver double, so that node goes first when it is known.
+    const deployment = await client.getOrUndefined(resources.deployments, namespace, deploymentName);
+    const runsOn = deployment?.metadata.annotations?.[runsOnNodeAnnotation];
+    nodes.sort((a, b) => Number(b.metadata.name === runsOn) - Number(a.metadata.name === runsOn));
     for (const n of nodes) {
       const ip = nodeAddress(n);
       if (ip) {

@@ -21,3 +21,8 @@ export const managedByValue = 'endpointslicesync.clustermesh.cilium.io';
 /** The name the TLS server certificate carries for every cluster (`<cluster>.mesh.cilium.io`). */
 export const meshDomain = 'mesh.cilium.io';
 export const cliVersion = 'v0.16.22';
+/**
+ * On the clustermesh-apiserver Deployment: the node the double runs on. NodePort answers on every
+ * node in production; here only on that one, so the access address is that node's.
+ */
+export const runsOnNodeAnnotation = 'lab.meshbook.io/clustermesh-apiserver-node';

@@ -36,6 +36,13 @@ describe('kubeadm CLI', () => {
     expect(keys[1]).not.toBe(keys[0]);
   });
 
+  it('prints a bash completion that bash accepts', async () => {
+    const { code, out } = await kubeadm('completion', 'bash');
+    expect(code).toBe(0);
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('bash', ['-c', `${out}\ncomplete -p kubeadm`], { encoding: 'utf8' }).trim()).toBe('complete -o default -F _kubeadm kubeadm');
+  });
+
   it('fails as kubeadm fails: message, stack-trace hint, exit code', async () => {
     expect(await kubeadm('kubeconfig', 'user', '--org', 'x')).toEqual({ code: 1, out: '', err: 'missing required argument --client-name\nTo see the stack trace of this error execute with --v=5 or higher' });
     expect((await kubeadm('token', 'create', '--print-join-command')).err).toMatch(/^failed to load admin kubeconfig: open .*admin\.conf: no such file or directory/);

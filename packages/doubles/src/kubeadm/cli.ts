@@ -44,6 +44,7 @@ async function run(argv: string[], io: Output, layout: Layout): Promise<void> {
     case 'certs': return runCerts(rest, io);
     case 'version': return runVersion(rest, io);
     case 'config': return runConfig(rest, io);
+    case 'completion': return runCompletion(rest, io);
     case undefined: case '-h': case '--help': case 'help':
       io.out('Usage:\n  kubeadm [command]\n\nAvailable Commands:\n  certs       Commands related to handling kubernetes certificates\n  init        Run this command in order to set up the Kubernetes control plane\n  join        Run this on any machine you wish to join an existing cluster\n  kubeconfig  Kubeconfig file utilities\n  reset       Performs a best effort revert of changes made to this host by \'kubeadm init\' or \'kubeadm join\'\n  token       Manage bootstrap tokens\n  version     Print the version of kubeadm');
       return;
@@ -218,6 +219,29 @@ async function runCerts(argv: string[], io: Output): Promise<void> {
   if (sub !== 'certificate-key') throw new KubeadmError(sub ? `unknown command "${sub}" for "kubeadm certs"` : 'missing subcommand; "certs" is not meant to be run on its own');
   parseFlags(argv.slice(1), {});
   io.out(newCertificateKey());
+}
+
+/** `kubeadm completion bash`: a bash completion of the commands the double has (the seed sources it). */
+async function runCompletion(argv: string[], io: Output): Promise<void> {
+  const [shell] = argv;
+  if (shell !== 'bash') throw new KubeadmError(shell ? `unsupported shell type "${shell}"` : 'shell not specified.');
+  io.out(`# bash completion for kubeadm (meshbook double)
+_kubeadm() {
+    local cur="\${COMP_WORDS[COMP_CWORD]}"
+    local words="certs completion config init join kubeconfig reset token version"
+    case "\${COMP_WORDS[1]}" in
+        certs) words="certificate-key" ;;
+        config) words="validate" ;;
+        init) words="phase --config --skip-phases --upload-certs --ignore-preflight-errors" ;;
+        join) words="--token --discovery-token-ca-cert-hash --config --ignore-preflight-errors" ;;
+        kubeconfig) words="user --client-name --org --config" ;;
+        token) words="create --print-join-command --ttl" ;;
+        reset) words="--force" ;;
+        version) words="--output" ;;
+    esac
+    COMPREPLY=( $(compgen -W "\${words}" -- "\${cur}") )
+}
+complete -o default -F _kubeadm kubeadm`);
 }
 
 /** `kubeadm config validate --config FILE`: the strict check init only warns about. */

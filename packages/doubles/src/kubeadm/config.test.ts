@@ -20,6 +20,7 @@ kind: ClusterConfiguration
 controlPlaneEndpoint: 10.0.0.10:6443
 apiServer:
   certSANs: [api.c1.lab, 10.0.0.100]
+kubernetesVersion: v1.31.9
 networking:
   podSubnet: 10.244.0.0/16
   serviceSubnet: 10.96.0.0/12
@@ -68,7 +69,8 @@ kind: ClusterConfiguration
 apiServer:
   timeoutForControlPlane: 4m0s
 `, host);
-    expect(warnings).toEqual([]);
+    // no kubernetesVersion: kubeadm's default label stable-1, resolved offline with a warning
+    expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('https://dl.k8s.io/release/stable-1.txt'), 'falling back to the local client version: v1.31.9']);
     expect(config.advertiseAddress).toBe('172.18.0.2');
     expect(config.bootstrapTokens[0]).toMatchObject({ token: 'abcdef.0123456789abcdef', ttlSeconds: 3600 });
   });
@@ -77,6 +79,7 @@ apiServer:
     const { warnings, config } = parseInitConfig(`apiVersion: kubeadm.k8s.io/v1beta4
 kind: ClusterConfiguration
 certSANs: [a.example]
+kubernetesVersion: v1.31.9
 apiServer:
   timeoutForControlPlane: 4m0s
 networking:
@@ -91,6 +94,41 @@ networking:
   it('makes unknown fields errors when asked to be strict (kubeadm config validate)', () => {
     expect(() => parseInitConfig('apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworkin: {}\n', host, true))
       .toThrow('error unmarshaling configuration schema.GroupVersionKind{Group:"kubeadm.k8s.io", Version:"v1beta4", Kind:"ClusterConfiguration"}: strict decoding error: unknown field "networkin"');
+  });
+
+  it('reads the seed\'s ClusterConfiguration-only file: version label resolved offline with kubeadm\'s warnings', () => {
+    const { config, warnings } = parseInitConfig(`controlPlaneEndpoint: jin-ayaka-master-1:6443
+clusterName: cluster-ayk
+apiServer:
+  certSANs: [127.0.0.1, localhost, 10.20.31.10]
+  extraArgs:
+    authorization-mode: Node,RBAC
+    enable-aggregator-routing: "true"
+  timeoutForControlPlane: 4m0s
+apiVersion: kubeadm.k8s.io/v1beta3
+certificatesDir: /etc/kubernetes/pki
+etcd:
+  local:
+    dataDir: /var/lib/etcd
+imageRepository: registry.k8s.io
+kind: ClusterConfiguration
+kubernetesVersion: stable
+networking:
+  podSubnet: 10.242.0.0/16
+  serviceSubnet: 10.92.0.0/16
+`, host);
+    expect(config).toMatchObject({ kubernetesVersion: 'v1.31.9', clusterName: 'cluster-ayk', controlPlaneEndpoint: 'jin-ayaka-master-1:6443', serviceSubnet: '10.92.0.0/16', advertiseAddress: '172.18.0.2' });
+    expect(config.clusterConfiguration.kubernetesVersion).toBe('v1.31.9');
+    expect(warnings.map((w) => w.message)).toEqual([
+      'could not fetch a Kubernetes version from the internet: unable to get URL "https://dl.k8s.io/release/stable.txt": Get "https://dl.k8s.io/release/stable.txt": the lab\'s kubeadm double does not reach the internet',
+      'falling back to the local client version: v1.31.9',
+    ]);
+  });
+
+  it('refuses a control plane version older than kubeadm supports', () => {
+    expect(failure('apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: v1.28.2\n').message)
+      .toBe('this version of kubeadm only supports deploying clusters with the control plane version >= 1.30.0. Current version: v1.28.2');
+    expect(parseInitConfig('apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: 1.31.2\n', host).config.kubernetesVersion).toBe('v1.31.2');
   });
 
   it('refuses a bad CIDR with the validation error and exit code 3', () => {

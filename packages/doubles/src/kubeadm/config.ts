@@ -120,7 +120,9 @@ export function parseInitConfig(text: string, host: HostFacts, strict = false): 
       componentConfigs[kind] = doc;
     }
   }
-  const config = defaulted(init ?? {}, cluster ?? {}, apiVersion, componentConfigs, host);
+  const version = resolveKubernetesVersion(String((cluster ?? {}).kubernetesVersion ?? 'stable-1'));
+  warnings.push(...version.warnings);
+  const config = defaulted(init ?? {}, { ...(cluster ?? {}), kubernetesVersion: version.version }, apiVersion, componentConfigs, host);
   const errors = validate(config);
   if (errors.length > 0) throw validationError(errors);
   return { config, warnings };
@@ -148,6 +150,35 @@ export function decodeDocuments(text: string): Array<Record<string, unknown>> {
 export function splitApiVersion(apiVersion: string): [string, string] {
   const slash = apiVersion.lastIndexOf('/');
   return slash < 0 ? ['', apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+}
+
+const MINIMUM_CONTROL_PLANE_VERSION = [1, 30, 0] as const;
+
+/**
+ * kubeadm's NormalizeKubernetesVersion: a label (`stable`, `stable-1.31`, `latest`) would be looked
+ * up on dl.k8s.io; offline, kubeadm warns and falls back to its own version, which the double always
+ * does (the lab has no internet). A version below kubeadm's supported skew is refused.
+ */
+export function resolveKubernetesVersion(text: string): { version: string; warnings: LoadResult['warnings'] } {
+  if (/^(stable|latest|ci)(-\d+(\.\d+)?)?$/.test(text)) {
+    const url = `https://dl.k8s.io/release/${text}.txt`;
+    return {
+      version: KUBERNETES_VERSION,
+      warnings: [
+        { source: 'version.go:104', message: `could not fetch a Kubernetes version from the internet: unable to get URL "${url}": Get "${url}": the lab's kubeadm double does not reach the internet` },
+        { source: 'version.go:105', message: `falling back to the local client version: ${KUBERNETES_VERSION}` },
+      ],
+    };
+  }
+  const m = /^v?(\d+)\.(\d+)\.(\d+)([-+].*)?$/.exec(text);
+  if (!m) throw new KubeadmError(`version "${text}" doesn't match patterns for neither semantic version nor labels (stable, latest, ...)`);
+  const version = `v${m[1]}.${m[2]}.${m[3]}${m[4] ?? ''}`;
+  const parts = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const tooOld = parts.findIndex((n, i) => n !== MINIMUM_CONTROL_PLANE_VERSION[i]!);
+  if (tooOld >= 0 && parts[tooOld]! < MINIMUM_CONTROL_PLANE_VERSION[tooOld]!) {
+    throw new KubeadmError(`this version of kubeadm only supports deploying clusters with the control plane version >= ${MINIMUM_CONTROL_PLANE_VERSION.join('.')}. Current version: ${version}`);
+  }
+  return { version, warnings: [] };
 }
 
 function defaulted(

@@ -11,8 +11,8 @@ export const NODE_PORT_RANGE = '30000-32767';
  * The flags the API server double takes (the real kube-apiserver's names for the same things);
  * `--data-dir` is the double's own: its state lives where etcd's would.
  */
-export function apiServerDoubleFlags(config: InitConfig, layout: Layout): string[] {
-  const pki = (name: string) => join(`/${config.certificatesDir.replace(/^\//, '')}`, name);
+export function apiServerDoubleFlags(config: InitConfig): string[] {
+  const pki = (name: string) => join(config.certificatesDir, name);
   return [
     `--advertise-address=${config.advertiseAddress}`,
     `--bind-address=0.0.0.0`,
@@ -26,17 +26,17 @@ export function apiServerDoubleFlags(config: InitConfig, layout: Layout): string
     `--cluster-signing-cert-file=${pki('ca.crt')}`,
     `--cluster-signing-key-file=${pki('ca.key')}`,
     `--data-dir=${config.etcdDataDir}`,
-  ].map((flag) => checkedUnitWord(flag, layout));
+  ].map(checkedUnitWord);
 }
 
 /** systemd splits ExecStart on whitespace and expands `%` and `$`: only plain words go in unquoted. */
-function checkedUnitWord(word: string, _layout: Layout): string {
+function checkedUnitWord(word: string): string {
   if (!/^[A-Za-z0-9_.,:/=@+\-[\]]+$/.test(word)) throw new Error(`refusing to put ${JSON.stringify(word)} on the kube-apiserver unit's command line`);
   return word;
 }
 
 /** The unit that stands where the kubelet would run kube-apiserver's static pod. */
-export function apiServerUnit(config: InitConfig, layout: Layout): string {
+export function apiServerUnit(config: InitConfig): string {
   const doubles = '/usr/lib/meshbook-doubles';
   return [
     '[Unit]',
@@ -45,7 +45,7 @@ export function apiServerUnit(config: InitConfig, layout: Layout): string {
     'Wants=network-online.target',
     '',
     '[Service]',
-    `ExecStart=${doubles}/node ${doubles}/kube-apiserver.cjs ${apiServerDoubleFlags(config, layout).join(' ')}`,
+    `ExecStart=${doubles}/node ${doubles}/kube-apiserver.cjs ${apiServerDoubleFlags(config).join(' ')}`,
     'Restart=always',
     'RestartSec=2',
     '',

@@ -17,7 +17,7 @@ import { initChecks, runChecks } from './preflight.js';
 import { generateToken } from './token.js';
 import { newCertificateKey, uploadCerts } from './upload-certs.js';
 import { waitForApiServer, waitForKubelet } from './wait.js';
-import { systemctl } from './host.js';
+import { systemctl, systemctlQuiet } from './host.js';
 
 export const INIT_PHASES = [
   'preflight', 'certs', 'kubeconfig', 'etcd', 'control-plane', 'kubelet-start', 'wait-control-plane', 'upload-config',
@@ -51,7 +51,7 @@ export async function init(options: InitOptions, layout: Layout, io: Output): Pr
   io.out(`[init] Using Kubernetes version: ${config.kubernetesVersion}`);
   if (!skipped('preflight')) {
     io.out('[preflight] Running pre-flight checks');
-    await runChecks(initChecks(layout, config.bindPort), options.ignorePreflightErrors, io.out);
+    await runChecks(initChecks(layout, config.bindPort, () => systemctlQuiet('is-enabled', '--quiet', 'kubelet')), options.ignorePreflightErrors, io.out);
     io.out('[preflight] Pulling images required for setting up a Kubernetes cluster');
     io.out('[preflight] This might take a minute or two, depending on the speed of your internet connection');
     io.out("[preflight] You can also perform this action beforehand using 'kubeadm config images pull'");
@@ -73,7 +73,7 @@ export async function init(options: InitOptions, layout: Layout, io: Output): Pr
   if (!skipped('wait-control-plane')) {
     io.out('[wait-control-plane] Waiting for the kubelet to boot up the control plane as static Pods from directory "/etc/kubernetes/manifests"');
     // the double's stand-in for the static pod: a unit the kubelet would otherwise have started
-    writeFileSync(join(layout.systemdDir, APISERVER_UNIT), apiServerUnit(config, layout), { mode: 0o644 });
+    writeFileSync(join(layout.systemdDir, APISERVER_UNIT), apiServerUnit(config), { mode: 0o644 });
     systemctl('daemon-reload');
     systemctl('enable', '--now', APISERVER_UNIT);
     await waitForKubelet(io.out).catch((e: Error) => { throw phaseError('wait-control-plane', e.message); });

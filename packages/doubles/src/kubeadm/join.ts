@@ -10,7 +10,7 @@ import { kubeletConfiguration, kubeletFlags, writeKubeletFiles } from './kubelet
 import type { Layout } from './layout.js';
 import { joinChecks, runChecks } from './preflight.js';
 import { splitToken, detachedJwsIsValid } from './token.js';
-import { systemctl } from './host.js';
+import { systemctl, systemctlQuiet } from './host.js';
 import { sleep, waitForKubelet } from './wait.js';
 import { BOOTSTRAP_TOKEN_RE } from './config.js';
 
@@ -112,7 +112,7 @@ function clientGoWords(url: string, error: NodeJS.ErrnoException): string {
 export async function joinNode(options: JoinOptions, layout: Layout, io: Output): Promise<void> {
   validateJoinOptions(options);
   io.out('[preflight] Running pre-flight checks');
-  await runChecks(joinChecks(layout), options.ignorePreflightErrors, io.out);
+  await runChecks(joinChecks(layout, () => systemctlQuiet('is-enabled', '--quiet', 'kubelet')), options.ignorePreflightErrors, io.out);
   const info = await discoverClusterInfo(options).catch((e: Error) => { throw phaseError('preflight', e.message); });
   const bootstrap = new ApiClient({ server: info.server, caCert: info.caCert, token: options.token });
   io.out('[preflight] Reading configuration from the cluster...');

@@ -7,6 +7,8 @@ import type { Layout } from './layout.js';
 /** One preflight check, named as kubeadm names it (`Port-6443`, `FileAvailable--etc-…`). */
 export interface Check {
   name: string;
+  /** a problem kubeadm only warns about */
+  warningOnly?: boolean;
   /** The problem, or undefined when the check passes. */
   run(): Promise<string | undefined>;
 }
@@ -41,6 +43,15 @@ export function dirAvailableCheck(layout: Layout, path: string): Check {
   };
 }
 
+/** kubeadm's ServiceCheck for the kubelet: a warning when the unit is not enabled. */
+export function kubeletServiceCheck(isEnabled: () => boolean): Check {
+  return {
+    name: 'Service-Kubelet',
+    warningOnly: true,
+    run: async () => (isEnabled() ? undefined : "kubelet service is not enabled, please run 'systemctl enable kubelet.service'"),
+  };
+}
+
 export function privilegedUserCheck(): Check {
   return {
     name: 'IsPrivilegedUser',
@@ -49,7 +60,7 @@ export function privilegedUserCheck(): Check {
 }
 
 /** kubeadm's RunInitNodeChecks, for the checks that mean something on a lab host. */
-export function initChecks(layout: Layout, bindPort: number): Check[] {
+export function initChecks(layout: Layout, bindPort: number, kubeletEnabled: () => boolean = () => true): Check[] {
   const manifest = (name: string) => join(layout.manifestsDir, `${name}.yaml`);
   return [
     privilegedUserCheck(),
@@ -60,6 +71,7 @@ export function initChecks(layout: Layout, bindPort: number): Check[] {
     fileAvailableCheck(layout, manifest('kube-controller-manager')),
     fileAvailableCheck(layout, manifest('kube-scheduler')),
     fileAvailableCheck(layout, manifest('etcd')),
+    kubeletServiceCheck(kubeletEnabled),
     portCheck(10250),
     portCheck(2379),
     portCheck(2380),
@@ -68,10 +80,11 @@ export function initChecks(layout: Layout, bindPort: number): Check[] {
 }
 
 /** kubeadm's RunJoinNodeChecks for a worker. */
-export function joinChecks(layout: Layout): Check[] {
+export function joinChecks(layout: Layout, kubeletEnabled: () => boolean = () => true): Check[] {
   return [
     privilegedUserCheck(),
     dirAvailableCheck(layout, layout.manifestsDir),
+    kubeletServiceCheck(kubeletEnabled),
     fileAvailableCheck(layout, layout.kubeletConf),
     fileAvailableCheck(layout, layout.bootstrapKubeletConf),
     portCheck(10250),
@@ -89,7 +102,7 @@ export async function runChecks(checks: Check[], ignore: string[], warn: (line: 
   for (const check of checks) {
     const problem = await check.run();
     if (!problem) continue;
-    if (ignored.has('all') || ignored.has(check.name.toLowerCase())) warn(`\t[WARNING ${check.name}]: ${problem}`);
+    if (check.warningOnly || ignored.has('all') || ignored.has(check.name.toLowerCase())) warn(`\t[WARNING ${check.name}]: ${problem}`);
     else errors.push(`\t[ERROR ${check.name}]: ${problem}\n`);
   }
   if (errors.length > 0) {

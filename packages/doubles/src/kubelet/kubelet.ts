@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { hostname, networkInterfaces } from 'node:os';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
+import { hostFacts } from '../kubeadm/host.js';
 import { parse } from 'yaml';
 import { ApiClient, ApiError } from '../kubeadm/api-client.js';
 import { readKubeconfig } from '../pki/kubeconfig.js';
@@ -58,12 +60,15 @@ export function klog(level: 'I' | 'E' | 'W', message: string, source = 'kubelet.
   process.stderr.write(`${level}${stamp} ${String(process.pid).padStart(7)} ${source}] ${message}\n`);
 }
 
-function nodeAddress(override?: string): string {
+/**
+ * The kubelet's choice of InternalIP without --node-ip: the node name's address if it resolves to
+ * a non-loopback one (/etc/hosts), else the address of the default route's interface.
+ */
+async function nodeAddress(nodeName: string, override?: string): Promise<string> {
   if (override) return override;
-  const all = Object.values(networkInterfaces()).flat();
-  const address = all.find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-  if (!address) throw new Error('failed to get node address: no non-loopback IPv4 address');
-  return address;
+  const resolved = await lookup(nodeName, { family: 4 }).then((r) => r.address, () => undefined);
+  if (resolved && !resolved.startsWith('127.')) return resolved;
+  return hostFacts().defaultAddress;
 }
 
 /** The healthz endpoint kubeadm waits on (127.0.0.1:10248) and the kubelet API port (10250). */
@@ -109,7 +114,7 @@ export async function runKubelet(argv: string[]): Promise<never> {
     await tlsBootstrap({ bootstrapKubeconfig: flags.bootstrapKubeconfig!, kubeconfig, certDir: flags.certDir, nodeName, log: (l) => klog('I', l) });
   }
   const client = new ApiClient(readKubeconfig(readFileSync(kubeconfig, 'utf8')));
-  const address = nodeAddress(flags.nodeIp);
+  const address = await nodeAddress(nodeName, flags.nodeIp);
   await registerNode(client, nodeName, address, labels);
   const since = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   for (;;) {

@@ -13,6 +13,14 @@ export function zodProblems(error: z.ZodError, prefix?: string): string[] {
   });
 }
 
+/** One line per zod issue about a variable: `variable "name.path": message` (play vars, host.var()). */
+export function variableProblems(error: z.ZodError, variable?: string): string[] {
+  return error.issues.map((issue) => {
+    const path = [...(variable !== undefined ? [variable] : []), ...issue.path.map(String)].join('.') || '(vars)';
+    return `variable "${path}": ${issue.message}`;
+  });
+}
+
 /** The problems as an indented list, one `  - ` line each. */
 export function formatZodIssues(error: z.ZodError, where: string): string {
   return zodProblems(error, where)

@@ -3,7 +3,7 @@ import type { AnyModule, BoundaryParams } from '../module/contract.js';
 import { KnownAfterApply } from '../module/unknown.js';
 import { zodProblems } from '../module/validation.js';
 import { changingReadsOf } from './host-context.js';
-import type { HostContext, Task } from './types.js';
+import type { HostContext, Play, Task } from './types.js';
 
 /**
  * Thrown by a host context for what does not exist yet where params are being evaluated: a
@@ -56,27 +56,35 @@ export function invalidParamsError(module: AnyModule, boundary: BoundaryParams<u
 }
 
 /**
- * A play's evaluations, so prefetch and the run evaluate a task's params once per host: kept when
- * the params read nothing that changes during the run (registered results, host facts). Loop
- * items are evaluated each time (the loop itself may read a result).
+ * A play's evaluations, so validation, prefetch and the run evaluate a task's params once per
+ * host: kept when the params read nothing that changes during the run (registered results, host
+ * facts). Loop items are evaluated each time (the loop itself may read a result).
  */
 export class PlayEvaluations {
   readonly #kept = new Map<Task, Map<string, TaskEvaluation>>();
 
-  constructor(private readonly hostContext: (host: string) => HostContext) {}
-
-  evaluate(task: Task, host: string, item: unknown): TaskEvaluation {
-    if (task.loop !== undefined) return evaluateTask(task, this.hostContext(host), item);
-    const kept = this.#kept.get(task)?.get(host);
+  evaluate(task: Task, host: HostContext, item: unknown): TaskEvaluation {
+    if (task.loop !== undefined) return evaluateTask(task, host, item);
+    const kept = this.#kept.get(task)?.get(host.name);
     if (kept) return kept;
-    const ctx = this.hostContext(host);
-    const before = changingReadsOf(ctx);
-    const evaluation = evaluateTask(task, ctx, item);
-    if (changingReadsOf(ctx) === before) {
+    const before = changingReadsOf(host);
+    const evaluation = evaluateTask(task, host, item);
+    if (changingReadsOf(host) === before) {
       let perHost = this.#kept.get(task);
       if (!perHost) this.#kept.set(task, (perHost = new Map()));
-      perHost.set(host, evaluation);
+      perHost.set(host.name, evaluation);
     }
     return evaluation;
+  }
+}
+
+/** One PlayEvaluations per play of a run, shared by its validation and its run. */
+export class RunEvaluations {
+  readonly #plays = new Map<Play, PlayEvaluations>();
+
+  of(play: Play): PlayEvaluations {
+    let evaluations = this.#plays.get(play);
+    if (!evaluations) this.#plays.set(play, (evaluations = new PlayEvaluations()));
+    return evaluations;
   }
 }

@@ -21,14 +21,14 @@ export class HandlerQueue {
   notify(host: string, names: readonly string[]): void {
     for (const name of names) {
       if (!this.play.handlers?.some((h) => h.name === name)) {
-        this.run.emit({ type: 'warning', message: `play "${this.play.name}" has no handler "${name}"`, host });
+        this.run.events.emit({ type: 'warning', message: `play "${this.play.name}" has no handler "${name}"`, host });
         continue;
       }
       const hosts = this.#pending.get(name) ?? new Set<string>();
       if (hosts.has(host)) continue;
       hosts.add(host);
       this.#pending.set(name, hosts);
-      this.run.emit({ type: 'handler.notified', play: this.play.name, handler: name, host, check: this.run.check });
+      this.run.events.emit({ type: 'handler.notified', play: this.play.name, handler: name, host, check: this.run.check });
     }
   }
 
@@ -39,7 +39,7 @@ export class HandlerQueue {
    */
   async flush(scope: PlayScope, batch: readonly HostRuntime[], afterEach: () => void): Promise<void> {
     for (const [index, handler] of (this.play.handlers ?? []).entries()) {
-      if (this.run.stopped) return;
+      if (this.run.interrupts.stopped) return;
       const waiting = this.#pending.get(handler.name);
       if (!waiting || waiting.size === 0) continue;
       this.#pending.delete(handler.name);

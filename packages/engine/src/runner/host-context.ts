@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { MeshbookError } from '../errors.js';
 import type { HostFacts } from '../module/host-facts.js';
 import { KnownAfterApply } from '../module/unknown.js';
+import { variableProblems } from '../module/validation.js';
 import type { HostContext, ResultRef, TaskResult } from './types.js';
 import type { Vars } from '../inventory/types.js';
 
@@ -47,8 +48,7 @@ export function createHostContext(source: HostContextSource): HostContext {
     var<S extends z.ZodType>(variable: string, schema: S): z.output<S> {
       const parsed = schema.safeParse(source.vars[variable]);
       if (parsed.success) return parsed.data;
-      const issues = parsed.error.issues.map((i) => `variable "${[variable, ...i.path.map(String)].join('.')}": ${i.message}`);
-      throw new MeshbookError('BAD_INPUT', `host "${name}": ${issues.join('; ')}`, {
+      throw new MeshbookError('BAD_INPUT', `host "${name}": ${variableProblems(parsed.error, variable).join('; ')}`, {
         host: name,
         hint: `set "${variable}" in the inventory (host_vars, group_vars), the play's vars, or with -e`,
       });

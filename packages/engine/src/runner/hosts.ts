@@ -16,6 +16,17 @@ export function mergeHostVars(inventory: Inventory, host: string, play: Pick<Pla
   return { ...inventoryVars, ...play.vars, ...extraVars };
 }
 
+/**
+ * A host's vars as a play's tasks see them: merged, then with the play's varsSchema output over
+ * them (typed values, defaults applied), parsed once per host and play. Vars the schema refuses
+ * stay as they are: validation reports them before anything runs.
+ */
+export function playHostVars(inventory: Inventory, host: string, play: Pick<Play, 'vars' | 'varsSchema'>, extraVars: Vars | undefined): Vars {
+  const merged = mergeHostVars(inventory, host, play, extraVars);
+  const parsed = play.varsSchema?.safeParse(merged);
+  return parsed?.success && typeof parsed.data === 'object' && parsed.data !== null ? { ...merged, ...parsed.data } : merged;
+}
+
 /** Group name -> every host in it (through child groups), for HostContext.groups. */
 export function groupMembers(inventory: Inventory): Record<string, string[]> {
   const groups: Record<string, string[]> = {};

@@ -56,7 +56,7 @@ export class FactPrefetcher {
         } else if (!this.run.check && seen !== host.counts.changed) {
           // Whatever the module declared: a prefetched fact of a later task may read what it wrote.
           this.#seenChanges.set(host.name, host.counts.changed);
-          (await this.run.connection(host).catch(() => undefined))?.facts.invalidate();
+          (await this.run.connections.of(host).catch(() => undefined))?.facts.invalidate();
         } else if (changedInBatch) {
           (await host.connection?.catch(() => undefined))?.facts.dropUnread();
         }
@@ -65,15 +65,15 @@ export class FactPrefetcher {
   }
 
   async #prefetch(index: number, host: HostRuntime): Promise<void> {
-    if (this.run.interrupted) return;
+    if (this.run.interrupts.interrupted) return;
     try {
       const { requests, awaitingHostFacts } = this.#requests(index, host);
       const fetchHostFacts = awaitingHostFacts.length > 0 && host.facts === undefined;
       if (requests.length === 0 && !fetchHostFacts) return;
-      const target = await this.run.connection(host);
+      const target = await this.run.connections.of(host);
       await target.facts.prefetch(fetchHostFacts ? [{ request: hostFacts(null), become: undefined }, ...requests] : requests);
       if (awaitingHostFacts.length === 0) return;
-      await this.run.hostFacts(host); // from the cache, just fetched
+      await this.run.connections.hostFacts(host); // from the cache, just fetched
       const second = this.#requests(index, host, awaitingHostFacts).requests;
       if (second.length > 0) await target.facts.prefetch(second);
     } catch {

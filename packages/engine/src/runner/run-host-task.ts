@@ -60,9 +60,9 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
 
   const outcomes: Outcome[] = [];
   for (const item of items) {
-    if (run.interrupted && outcomes.length > 0) {
+    if (run.interrupts.interrupted && outcomes.length > 0) {
       // Interrupted between items: part of the loop ran, so the host is half-way.
-      outcomes.push(abandoned(started, run.interrupted));
+      outcomes.push(abandoned(started, run.interrupts.interrupted));
       break;
     }
     const outcome = await attempt(run, scope, spec, host, ctx, item);
@@ -85,7 +85,7 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
       if (!(error instanceof NotKnownYet && error.what === 'host facts')) throw error;
       // Params read host facts not fetched yet (prefetch fetches them for tasks it sees).
       phase = 'connect';
-      await run.hostFacts(host);
+      await run.connections.hostFacts(host);
       phase = 'prepare';
       evaluation = scope.evaluate(task, host.name, item);
     }
@@ -95,15 +95,15 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
     phase = 'connect';
     const target = await targetOf(run, host, task);
     phase = 'module';
-    const result = await run.whileRunning(
+    const result = await run.interrupts.whileRunning(
       runModule(task.module.definition, target.transport, evaluation.boundary, {
         check: run.check,
         diff: run.diff,
         become: becomeOf(run, scope.play, host, task),
-        signal: run.commandSignal,
+        signal: run.interrupts.commandSignal,
         timeoutMs: task.timeoutMs,
         facts: target.facts,
-        onProgress: (line) => run.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
+        onProgress: (line) => run.events.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
       }),
     );
     const changed = task.changedWhen ? task.changedWhen(result, ctx) : result.changed;
@@ -115,16 +115,16 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
 }
 
 function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target> {
-  if (task.delegateTo === undefined || task.delegateTo === host.name) return run.connection(host);
-  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return run.local();
-  return run.connection(run.host(task.delegateTo));
+  if (task.delegateTo === undefined || task.delegateTo === host.name) return run.connections.of(host);
+  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return run.connections.local();
+  return run.connections.of(run.hosts.get(task.delegateTo));
 }
 
 /** task.become ?? play.become ?? the connection's; the controller (local transport) has no become. */
 export function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
   if (task.become !== undefined) return task.become;
   if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return undefined;
-  const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.host(task.delegateTo) : host;
+  const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.hosts.get(task.delegateTo) : host;
   return play.become ?? connectionHost.inventoryHost.connection.become;
 }
 
@@ -156,7 +156,7 @@ function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unkn
   const durationMs = Date.now() - started;
   const error = toMeshbookError(thrown, 'MODULE_FAILED', ctx.name);
   if (phase === 'connect' || error.code === 'UNREACHABLE') return failure('unreachable', error, durationMs);
-  if (run.interrupted && error.code === 'ABORTED') return { ...failure('failed', error, durationMs), stoppedMidway: true };
+  if (run.interrupts.interrupted && error.code === 'ABORTED') return { ...failure('failed', error, durationMs), stoppedMidway: true };
   if (spec.task.failedWhen && error.code !== 'KNOWN_AFTER_APPLY') {
     try {
       if (!spec.task.failedWhen(undefined, ctx, error)) return tolerated(error, durationMs);
@@ -221,7 +221,7 @@ function itemLabel(task: Task, item: unknown): string {
 }
 
 function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: string): void {
-  run.emit({
+  run.events.emit({
     type: 'host.result',
     play: scope.play.name,
     task: spec.name,

@@ -1,9 +1,10 @@
 import { computeBatches } from './batches.js';
 import { HandlerQueue } from './handlers.js';
-import { NotKnownYet, PlayEvaluations } from './evaluate-task.js';
+import { NotKnownYet } from './evaluate-task.js';
+import type { PlayEvaluations } from './evaluate-task.js';
 import { FactPrefetcher } from './prefetch.js';
 import { createHostContext } from './host-context.js';
-import { mergeHostVars, selectPlayHosts } from './hosts.js';
+import { playHostVars, selectPlayHosts } from './hosts.js';
 import { taskName, taskPath } from './params.js';
 import type { PlayScope } from './run-host-task.js';
 import { runTaskOnBatch } from './run-task.js';
@@ -23,13 +24,13 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
   const { inventory, limit, extraVars } = run.options;
   // Hosts that failed or were unreachable in an earlier play sit this one out.
   const hosts = selectPlayHosts(play, inventory, limit)
-    .map((name) => run.host(name))
+    .map((name) => run.hosts.get(name))
     .filter((h) => h.state === 'live');
   if (hosts.length === 0) {
     const started = Date.now();
-    run.emit({ type: 'play.start', play: play.name, hosts: [] });
-    run.emit({ type: 'warning', message: `play "${play.name}": no hosts left to run on (pattern "${play.hosts}")` });
-    run.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
+    run.events.emit({ type: 'play.start', play: play.name, hosts: [] });
+    run.events.emit({ type: 'warning', message: `play "${play.name}": no hosts left to run on (pattern "${play.hosts}")` });
+    run.events.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
     return;
   }
 
@@ -37,7 +38,7 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
   const varsOf = (host: string): Vars | undefined => {
     if (!inventory.hosts.has(host)) return undefined;
     let vars = varsCache.get(host);
-    if (!vars) varsCache.set(host, (vars = mergeHostVars(inventory, host, play, extraVars)));
+    if (!vars) varsCache.set(host, (vars = playHostVars(inventory, host, play, extraVars)));
     return vars;
   };
   const contexts = new Map<string, HostContext>();
@@ -47,13 +48,13 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
       ctx = createHostContext({
         name,
         vars: varsOf(name) ?? {},
-        groups: run.groups,
+        groups: run.hosts.groups,
         groupNames: inventory.hosts.get(name)?.groups ?? [],
         check: run.check,
         hostvars: varsOf,
-        lookupResult: (host, ref) => run.hosts.get(host)?.registered.get(ref),
+        lookupResult: (host, ref) => run.hosts.find(host)?.registered.get(ref),
         hostFacts: () => {
-          const facts = run.hosts.get(name)?.facts;
+          const facts = run.hosts.find(name)?.facts;
           if (!facts) throw new NotKnownYet('host facts', `host "${name}"'s facts`);
           return facts;
         },
@@ -63,15 +64,15 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
     return ctx;
   };
 
-  const evaluations = new PlayEvaluations(hostContext);
+  const evaluations = run.evaluations.of(play);
   const batches = computeBatches(hosts, play.serial);
   for (const [index, batch] of batches.entries()) {
-    if (run.stopped) return;
+    if (run.interrupts.stopped) return;
     await runBatch(run, play, position.index, batch, { index: index + 1, of: batches.length }, hostContext, evaluations);
     const moreToDo = index < batches.length - 1 || position.morePlays;
     // Ansible ends the playbook when a whole batch failed: nothing is left that could succeed as planned.
-    if (!run.stopped && moreToDo && batch.every((h) => h.state !== 'live')) {
-      run.stop(`every host of play "${play.name}"${batches.length > 1 ? ` batch ${index + 1}/${batches.length}` : ''} failed`);
+    if (!run.interrupts.stopped && moreToDo && batch.every((h) => h.state !== 'live')) {
+      run.interrupts.stop(`every host of play "${play.name}"${batches.length > 1 ? ` batch ${index + 1}/${batches.length}` : ''} failed`);
     }
   }
 }
@@ -86,19 +87,19 @@ async function runBatch(
   evaluations: PlayEvaluations,
 ): Promise<void> {
   const started = Date.now();
-  run.emit({ type: 'play.start', play: play.name, hosts: batch.map((h) => h.name), batch: position });
+  run.events.emit({ type: 'play.start', play: play.name, hosts: batch.map((h) => h.name), batch: position });
   const handlers = new HandlerQueue(run, play, playIndex);
   const scope: PlayScope = {
     play,
     hostContext,
-    evaluate: (task, host, item) => evaluations.evaluate(task, host, item),
+    evaluate: (task, host, item) => evaluations.evaluate(task, hostContext(host), item),
     notify: (host, names) => handlers.notify(host, names),
   };
   const afterTask = () => checkThresholds(run, play, batch);
   const prefetcher = new FactPrefetcher(run, scope, play.tasks);
 
   for (const [index, item] of play.tasks.entries()) {
-    if (run.stopped) break;
+    if (run.interrupts.stopped) break;
     if (item.kind === 'flush_handlers') {
       await handlers.flush(scope, batch, afterTask);
       continue;
@@ -110,8 +111,8 @@ async function runBatch(
     afterTask();
   }
   // Handlers run at the end of a play (each batch), unless the run is stopping.
-  if (!run.stopped) await handlers.flush(scope, batch, afterTask);
-  run.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
+  if (!run.interrupts.stopped) await handlers.flush(scope, batch, afterTask);
+  run.events.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
 }
 
 /** any_errors_fatal and max_fail_percentage, applied per batch after each task (Ansible semantics). */
@@ -119,8 +120,8 @@ function checkThresholds(run: RunState, play: Play, batch: readonly HostRuntime[
   const failed = batch.filter((h) => h.state === 'failed').length;
   const unreachable = batch.filter((h) => h.state === 'unreachable').length;
   if (play.anyErrorsFatal && failed + unreachable > 0) {
-    run.stop(`any_errors_fatal: a host failed in play "${play.name}"`);
+    run.interrupts.stop(`any_errors_fatal: a host failed in play "${play.name}"`);
   } else if (play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > play.maxFailPercentage) {
-    run.stop(`max_fail_percentage: ${failed} of ${batch.length} hosts failed in play "${play.name}" (more than ${play.maxFailPercentage}%)`);
+    run.interrupts.stop(`max_fail_percentage: ${failed} of ${batch.length} hosts failed in play "${play.name}" (more than ${play.maxFailPercentage}%)`);
   }
 }

@@ -5,6 +5,7 @@ import { runPlay } from './run-play.js';
 import { RunState } from './state.js';
 import type { Playbook } from './types.js';
 import { validatePlaybook } from './validate.js';
+import { RunEvaluations } from './evaluate-task.js';
 
 /**
  * Runs a playbook: Ansible's linear strategy with typed tasks. Bad input throws a BAD_INPUT
@@ -12,12 +13,13 @@ import { validatePlaybook } from './validate.js';
  * the returned summary, never by writing to the terminal.
  */
 export async function runPlaybook(playbook: Playbook, options: RunPlaybookOptions): Promise<RunSummary> {
-  if (options.validate !== false) validatePlaybook(playbook, options.inventory, options);
+  const evaluations = new RunEvaluations();
+  if (options.validate !== false) validatePlaybook(playbook, options.inventory, options, evaluations);
   const started = Date.now();
-  const run = new RunState(options);
+  const run = new RunState(options, evaluations);
   const targeted = [...new Set(listHosts(playbook, options.inventory, options).flatMap((p) => p.hosts))];
-  for (const host of targeted) run.host(host);
-  run.emit({
+  for (const host of targeted) run.hosts.get(host);
+  run.events.emit({
     type: 'run.start',
     playbook: options.playbookName ?? playbook.name,
     check: run.check,
@@ -28,39 +30,38 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
   let internalError: unknown;
   try {
     for (const [index, play] of playbook.plays.entries()) {
-      if (run.stopped) break;
+      if (run.interrupts.stopped) break;
       await runPlay(run, play, { index, morePlays: index < playbook.plays.length - 1 });
     }
   } catch (error) {
     internalError = error;
   } finally {
-    await run.collectRoundTrips();
     await run.close();
   }
 
   const hosts: Record<string, HostCounts> = {};
-  for (const [name, host] of run.hosts) hosts[name] = { ...host.counts };
-  const unknownState = [...run.unknownState];
+  for (const host of run.hosts.all()) hosts[host.name] = { ...host.counts };
+  const unknownState = [...run.hosts.unknownState];
   const durationMs = Date.now() - started;
   const outcome = internalError !== undefined ? 'internal-error' : outcomeOf(run, hosts);
   if (internalError !== undefined) {
-    run.emit({ type: 'warning', message: `internal error: ${internalError instanceof Error ? internalError.message : String(internalError)}` });
+    run.events.emit({ type: 'warning', message: `internal error: ${internalError instanceof Error ? internalError.message : String(internalError)}` });
   }
-  run.emit({
+  run.events.emit({
     type: 'recap',
     hosts,
     durationMs,
-    ...(run.stopped ? { interrupted: run.stopped } : {}),
+    ...(run.interrupts.stopped ? { interrupted: run.interrupts.stopped } : {}),
     ...(unknownState.length > 0 ? { unknownState } : {}),
   });
-  run.emit({ type: 'run.end', outcome, durationMs });
+  run.events.emit({ type: 'run.end', outcome, durationMs });
   if (internalError !== undefined) throw internalError;
-  return { outcome, hosts, ...(run.stopped ? { interrupted: run.stopped } : {}), unknownState, durationMs };
+  return { outcome, hosts, ...(run.interrupts.stopped ? { interrupted: run.interrupts.stopped } : {}), unknownState, durationMs };
 }
 
 function outcomeOf(run: RunState, hosts: Record<string, HostCounts>): RunOutcome {
   const counts = Object.values(hosts);
-  if (run.interrupted) return 'interrupted';
+  if (run.interrupts.interrupted) return 'interrupted';
   if (counts.some((c) => c.failed > 0)) return 'host-failed';
   if (counts.some((c) => c.unreachable > 0)) return 'unreachable';
   return 'ok';

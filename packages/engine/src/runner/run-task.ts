@@ -9,8 +9,8 @@ import type { HostRuntime, RunState } from './state.js';
  */
 export async function runTaskOnBatch(run: RunState, scope: PlayScope, spec: TaskSpec, batch: readonly HostRuntime[]): Promise<void> {
   const live = batch.filter((h) => h.state === 'live');
-  if (live.length === 0 || run.stopped) return;
-  run.emit({ type: 'task.start', play: scope.play.name, task: spec.name, handler: spec.handler });
+  if (live.length === 0 || run.interrupts.stopped) return;
+  run.events.emit({ type: 'task.start', play: scope.play.name, task: spec.name, handler: spec.handler });
 
   if (spec.task.runOnce) {
     await runOnce(run, scope, spec, live);
@@ -20,7 +20,7 @@ export async function runTaskOnBatch(run: RunState, scope: PlayScope, spec: Task
     live.map((host) =>
       run.queue.add(async () => {
         // Queued behind the forks limit when the interrupt came: it never starts.
-        if (run.interrupted) return;
+        if (run.interrupts.interrupted) return;
         record(run, scope, spec, host, await runTaskOnHost(run, scope, spec, host));
       }),
     ),
@@ -42,7 +42,7 @@ async function runOnce(run: RunState, scope: PlayScope, spec: TaskSpec, live: re
     if (outcome.status !== 'failed') continue;
     host.counts.failed++;
     host.state = 'failed';
-    run.emit({
+    run.events.emit({
       type: 'host.result',
       play: scope.play.name,
       task: spec.name,
@@ -63,7 +63,7 @@ function record(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRunti
   if (outcome.ignored) host.counts.ignored++;
   if (outcome.status === 'failed') host.state = 'failed';
   if (outcome.status === 'unreachable') host.state = 'unreachable';
-  if (outcome.stoppedMidway) run.unknownState.add(host.name);
+  if (outcome.stoppedMidway) run.hosts.unknownState.add(host.name);
   if (spec.task.register) host.registered.set(spec.task.register.name, outcome.result);
   if (outcome.status === 'changed' && spec.task.notify?.length) scope.notify(host.name, spec.task.notify);
 }

@@ -30,12 +30,18 @@ export interface TaskResult<O = unknown> {
   module?: ModuleResult;
 }
 
-/** What params, `when`, `loop` and the other callbacks see for one host. */
-export interface HostContext {
+/**
+ * What params, `when`, `loop` and the other callbacks see for one host. `V`: the play's vars as its
+ * varsSchema makes them (definePlay), so tasks read `host.vars.pod_cidr` typed, defaults applied.
+ */
+export interface HostContext<V extends object = Vars> {
   /** Inventory name of this host. */
   readonly name: string;
-  /** Merged variables (precedence: all < parent group < child group < host < play vars < extra vars). */
-  readonly vars: Readonly<Vars>;
+  /**
+   * Merged variables (precedence: all < parent group < child group < host < play vars < extra
+   * vars); with a play's varsSchema, its parsed output over them (typed, defaults applied).
+   */
+  readonly vars: Readonly<V>;
   /**
    * What the host is (OS id and codename, architecture, addresses, init system), read from it once
    * a task's params ask; params that read it are evaluated once the host is connected.
@@ -63,22 +69,22 @@ export interface HostContext {
  * A value, or a function of the host computing it. Such functions may be called more than once
  * (validation before connecting, fact prefetching, the task itself): keep them free of side effects.
  */
-export type Dynamic<T, Item = unknown> = T | ((host: HostContext, item: Item) => T);
+export type Dynamic<T, Item = unknown, V extends object = Vars> = T | ((host: HostContext<V>, item: Item) => T);
 
-export interface TaskOptions<O = unknown, Item = unknown> {
+export interface TaskOptions<O = unknown, Item = unknown, V extends object = Vars> {
   /** Shown in output; defaults to the module name and a summary of params. */
   name?: string;
-  when?: (host: HostContext, item: Item) => boolean;
+  when?: (host: HostContext<V>, item: Item) => boolean;
   /** Runs the task once per item; params and `when` receive the item. */
-  loop?: readonly Item[] | ((host: HostContext) => readonly Item[]);
+  loop?: readonly Item[] | ((host: HostContext<V>) => readonly Item[]);
   /** Label of an item in output (default: JSON of the item, secrets masked). */
   loopLabel?: (item: Item) => string;
   register?: ResultRef<O>;
   ignoreErrors?: boolean;
   /** Overrides "changed" (Ansible changed_when). */
-  changedWhen?: (result: ModuleResult<any, O>, host: HostContext) => boolean;
+  changedWhen?: (result: ModuleResult<any, O>, host: HostContext<V>) => boolean;
   /** Overrides "failed" (Ansible failed_when); receives the result, or the error for a thrown failure. */
-  failedWhen?: (result: ModuleResult<any, O> | undefined, host: HostContext, error?: Error) => boolean;
+  failedWhen?: (result: ModuleResult<any, O> | undefined, host: HostContext<V>, error?: Error) => boolean;
   /** Run on the first host of the batch only; the result is registered on every host of the batch. */
   runOnce?: boolean;
   tags?: readonly string[];
@@ -90,10 +96,10 @@ export interface TaskOptions<O = unknown, Item = unknown> {
   timeoutMs?: number;
 }
 
-export interface Task<M extends AnyModule = AnyModule, Item = any> extends TaskOptions<ModuleOutput<M>, Item> {
+export interface Task<M extends AnyModule = AnyModule, Item = any, V extends object = any> extends TaskOptions<ModuleOutput<M>, Item, V> {
   readonly kind: 'task';
   readonly module: M;
-  readonly params: Dynamic<ModuleParamsInput<M>, Item>;
+  readonly params: Dynamic<ModuleParamsInput<M>, Item, V>;
 }
 
 /** Runs notified handlers now instead of at the end of the play (Ansible meta: flush_handlers). */
@@ -101,14 +107,15 @@ export interface FlushHandlers {
   readonly kind: 'flush_handlers';
 }
 
-export interface Handler<M extends AnyModule = AnyModule> extends Task<M> {
+export interface Handler<M extends AnyModule = AnyModule, V extends object = any> extends Task<M, any, V> {
   /** Name used by `notify`; required for handlers. */
   readonly name: string;
 }
 
-export type PlayItem = Task | FlushHandlers;
+/** A task or flush_handlers of a play whose vars are `V`. */
+export type PlayItem<V extends object = any> = Task<AnyModule, any, V> | FlushHandlers;
 
-export interface Play {
+export interface Play<V extends object = any> {
   name: string;
   /** Host pattern: group, host, glob, `!exclude`, `&intersection`, joined with ':' or ','. */
   hosts: string;
@@ -120,15 +127,20 @@ export interface Play {
   /** One failure stops the play on every host. */
   anyErrorsFatal?: boolean;
   become?: Become;
-  tasks: readonly PlayItem[];
-  handlers?: readonly Handler[];
-  /** Validates each host's merged vars before anything connects. */
-  varsSchema?: z.ZodType;
+  tasks: readonly PlayItem<V>[];
+  handlers?: readonly Handler<AnyModule, V>[];
+  /** Validates each host's merged vars before anything connects; tasks see its output as `host.vars`. */
+  varsSchema?: z.ZodType<V>;
   /**
    * Checks across the play's hosts before anything connects (e.g. pod CIDRs of two clusters must
    * not overlap). Returns problems, each naming the hosts or values involved; none means valid.
    */
-  validateHosts?: (hosts: readonly HostContext[]) => readonly string[];
+  validateHosts?: (hosts: readonly HostContext<V>[]) => readonly string[];
+}
+
+/** A play whose tasks see `host.vars` as its varsSchema's output, typed: no task parses vars itself. */
+export function definePlay<S extends z.ZodType<object>>(play: Play<z.output<S>> & { varsSchema: S }): Play<z.output<S>> {
+  return play;
 }
 
 export interface Playbook {
@@ -138,20 +150,20 @@ export interface Playbook {
 
 // Item defaults to unknown, not never: a Task<M, never> held in a variable is not assignable to
 // PlayItem (its callbacks would refuse the `any` item), so `const t = task(m, {}); tasks: [t]` failed.
-export function task<M extends AnyModule, Item = unknown>(
+export function task<M extends AnyModule, Item = unknown, V extends object = Vars>(
   module: M,
-  params: Dynamic<ModuleParamsInput<M>, Item>,
-  options: TaskOptions<ModuleOutput<M>, Item> = {},
-): Task<M, Item> {
+  params: Dynamic<ModuleParamsInput<M>, Item, V>,
+  options: TaskOptions<ModuleOutput<M>, Item, V> = {},
+): Task<M, Item, V> {
   return { kind: 'task', module, params, ...options };
 }
 
-export function handler<M extends AnyModule>(
+export function handler<M extends AnyModule, V extends object = Vars>(
   name: string,
   module: M,
-  params: Dynamic<ModuleParamsInput<M>>,
-  options: Omit<TaskOptions<ModuleOutput<M>>, 'name' | 'loop'> = {},
-): Handler<M> {
+  params: Dynamic<ModuleParamsInput<M>, unknown, V>,
+  options: Omit<TaskOptions<ModuleOutput<M>, unknown, V>, 'name' | 'loop'> = {},
+): Handler<M, V> {
   return { kind: 'task', module, params, ...options, name };
 }
 

@@ -1,10 +1,10 @@
 import { MeshbookError, messageOf } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
-import { zodProblems } from '../module/validation.js';
+import { variableProblems, zodProblems } from '../module/validation.js';
 import { serialProblem } from './batches.js';
-import { NotKnownYet, evaluateTask, loopItems } from './evaluate-task.js';
+import { NotKnownYet, PlayEvaluations, RunEvaluations, loopItems } from './evaluate-task.js';
 import { createHostContext } from './host-context.js';
-import { groupMembers, mergeHostVars, selectPlayHosts } from './hosts.js';
+import { groupMembers, playHostVars, selectPlayHosts } from './hosts.js';
 import type { SelectionOptions } from './options.js';
 import { taskName, taskPath } from './params.js';
 import { selectedByTags } from './tags.js';
@@ -16,7 +16,13 @@ import type { HostContext, Play, Playbook, Task } from './types.js';
  * once, dynamic ones per targeted host), notify and delegateTo names. Throws one BAD_INPUT error
  * listing every problem found.
  */
-export function validatePlaybook(playbook: Playbook, inventory: Inventory, options: SelectionOptions = {}): void {
+export function validatePlaybook(
+  playbook: Playbook,
+  inventory: Inventory,
+  options: SelectionOptions & { check?: boolean } = {},
+  /** A run's evaluations: what validation evaluated, the run does not evaluate again. */
+  evaluations: RunEvaluations = new RunEvaluations(),
+): void {
   const problems: string[] = [];
   const add = (problem: string) => {
     if (!problems.includes(problem)) problems.push(problem);
@@ -48,11 +54,11 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
     const contexts = hosts.map((host) =>
       createHostContext({
         name: host,
-        vars: mergeHostVars(inventory, host, play, options.extraVars),
+        vars: playHostVars(inventory, host, play, options.extraVars),
         groups,
         groupNames: inventory.hosts.get(host)?.groups ?? [],
-        check: false,
-        hostvars: (other) => (inventory.hosts.has(other) ? mergeHostVars(inventory, other, play, options.extraVars) : undefined),
+        check: options.check === true,
+        hostvars: (other) => (inventory.hosts.has(other) ? playHostVars(inventory, other, play, options.extraVars) : undefined),
         lookupResult: (_host, ref) => {
           throw new NotKnownYet('registered result', `registered result "${ref}"`);
         },
@@ -69,10 +75,7 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
         const parsed = play.varsSchema.safeParse(ctx.vars);
         if (parsed.success) continue;
         badVars.add(ctx.name);
-        for (const issue of parsed.error.issues) {
-          const variable = issue.path.map(String).join('.') || '(vars)';
-          add(`${where}: host "${ctx.name}": variable "${variable}": ${issue.message}`);
-        }
+        for (const problem of variableProblems(parsed.error)) add(`${where}: host "${ctx.name}": ${problem}`);
       }
     }
 
@@ -93,10 +96,10 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
     const validHosts = contexts.filter((ctx) => !badVars.has(ctx.name));
     play.tasks.forEach((item, index) => {
       if (item.kind !== 'task' || !selectedByTags(item.tags, options)) return;
-      checkTask(item, taskPath(playIndex, play.name, 'tasks', index, taskName(item)), play, validHosts, inventory, add);
+      checkTask(item, taskPath(playIndex, play.name, 'tasks', index, taskName(item)), play, validHosts, inventory, add, evaluations.of(play));
     });
     (play.handlers ?? []).forEach((handler, index) => {
-      checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add);
+      checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add, evaluations.of(play));
     });
   });
 
@@ -109,7 +112,15 @@ export function validatePlaybook(playbook: Playbook, inventory: Inventory, optio
   }
 }
 
-function checkTask(task: Task, where: string, play: Play, contexts: readonly HostContext[], inventory: Inventory, add: (p: string) => void): void {
+function checkTask(
+  task: Task,
+  where: string,
+  play: Play,
+  contexts: readonly HostContext[],
+  inventory: Inventory,
+  add: (p: string) => void,
+  evaluations: PlayEvaluations,
+): void {
   if (!task.module?.definition) {
     add(`${where}: not a module (build tasks with task(module, params))`);
     return;
@@ -130,7 +141,7 @@ function checkTask(task: Task, where: string, play: Play, contexts: readonly Hos
   for (const ctx of contexts) {
     try {
       for (const item of loopItems(task, ctx) ?? [undefined]) {
-        const evaluation = evaluateTask(task, ctx, item);
+        const evaluation = evaluations.evaluate(task, ctx, item);
         if (evaluation.skip !== undefined || !evaluation.boundary.invalid) continue;
         for (const problem of zodProblems(evaluation.boundary.invalid)) add(`${where} on host "${ctx.name}": ${problem}`);
       }

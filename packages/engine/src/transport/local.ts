@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '../hash.js';
 import { chmod, chown, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -94,7 +95,7 @@ export class LocalTransport implements Transport {
       }
       await chmod(tmp, options.mode ?? 0o644);
       const written = await readFile(tmp);
-      if (createHash('sha256').update(written).digest('hex') !== createHash('sha256').update(data).digest('hex')) {
+      if (sha256(written) !== sha256(data)) {
         throw new MeshbookError('TRANSFER_FAILED', `checksum mismatch writing ${path}`, { host: this.host });
       }
       await rename(tmp, path);

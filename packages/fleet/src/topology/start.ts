@@ -12,6 +12,7 @@ import { LABEL_HOST, fleetLabels, ownerLabels } from '../labels.js';
 import { provisionAccess, readHostKeys } from '../provision.js';
 import { waitForSshBanner, waitForSystemd } from '../readiness.js';
 import { generateEd25519KeyPair } from '../ssh-keys.js';
+import { launchStandIns, prepareStandIns, prepareStandInsTls, trustLabCa } from '../stand-ins/index.js';
 import { labKnownHostsLines } from './known-hosts.js';
 import { createLabNetworks, dockerNetworkName } from './networks.js';
 import { applyRouting } from './routes.js';
@@ -34,16 +35,26 @@ export async function startLabTopology(labId: string, topology: LabTopology, wor
   const labels = { ...fleetLabels(labId, 'lab'), ...ownerLabels() };
   const sudoPassword = `sudo-${randomBytes(9).toString('base64url')}`;
   const started = Date.now();
+  // The lab's own internet (stand-ins/): the CA before any host, so each host trusts it from its
+  // first boot; the content (cached) and signatures while the hosts start.
+  const tls = await prepareStandInsTls(workDir, labId);
+  const standIns = prepareStandIns(workDir, log);
   try {
     await createLabNetworks(labId, topology.networks, labels);
     // allSettled: cleaning up while another host is still being created would leak that host
-    const results = await Promise.allSettled(topology.hosts.map((host) => startHost(labId, host, image, labels, publicKey, sudoPassword, log)));
+    const results = await Promise.allSettled([
+      ...topology.hosts.map((host) => startHost(labId, host, image, labels, publicKey, sudoPassword, tls.caCertPem, log)),
+      standIns,
+    ]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
-    const lines = results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+    // after the hosts, on every network, so it never takes an address the inventory gives a host
+    await launchStandIns(await standIns, { fleetId: labId, containerName: labContainerName(labId, 'stand-ins'), image, labels, workDir, tls });
+    const lines = results.slice(0, topology.hosts.length).flatMap((result) => (result.status === 'fulfilled' ? (result.value as string[]) : []));
     await writeFile(join(workDir, 'known_hosts'), `${lines.join('\n')}\n`);
     log(`lab ${labId}: ${topology.hosts.length} host(s) on ${topology.networks.length} network(s) ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
+    await standIns.catch(() => {}); // settled before cleaning up, so nothing is left half-written
     await removeFleetContainers(labId).catch(() => {});
     throw error;
   }
@@ -57,6 +68,7 @@ async function startHost(
   labels: Record<string, string>,
   publicKey: string,
   sudoPassword: string,
+  caCertPem: string,
   log: Log,
 ): Promise<string[]> {
   const [primary, ...others] = host.addresses;
@@ -79,6 +91,8 @@ async function startHost(
   await container.start();
   const [failedUnits] = await Promise.all([waitForSystemd(container.id, host.name), provisionAccess(container.id, SUDO_USER, sudoPassword, publicKey)]);
   if (failedUnits.length > 0) log(`host ${host.name} is degraded; failed units:\n  ${failedUnits.join('\n  ')}`);
+  // after boot: systemd sets up /tmp, which update-ca-certificates writes to
+  await trustLabCa(container.id, caCertPem);
   return readyHost(container.id, host);
 }
 

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { defineFact, MeshbookError, sh } from '@meshbook/engine';
+import { defineFact, MeshbookError, sh, sha256 } from '@meshbook/engine';
 import type { FactRequest } from '@meshbook/engine';
 
 /** What a path is, after following a symlink (like `test -e` / `stat -L`). */
@@ -164,9 +163,7 @@ function decodeLine(base64: string): string {
   return Buffer.from(base64, 'base64').toString('utf8').replace(/\n$/, '');
 }
 
-export function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256 } from '@meshbook/engine';
 
 /** UTF-8 text when the bytes are text (decode round-trips and no NUL), else null. */
 export function textOf(bytes: Buffer): string | null {

@@ -32,11 +32,6 @@ export const clusterNodeVars = z.object({
 
 export type ClusterNodeVars = z.output<typeof clusterNodeVars>;
 
-/** A node's vars, parsed (defaults applied). */
-export function nodeVars(host: HostContext, name = host.name): ClusterNodeVars {
-  return clusterNodeVars.parse(name === host.name ? host.vars : host.hostvars(name));
-}
-
 function toRange(network: string): [number, number] {
   const [address = '', bits = '32'] = network.split('/');
   const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);

@@ -18,6 +18,9 @@ const MAY_DIFFER = new Set([
   'public_ip', 'upstream_ip', 'kube_vip', 'wireguard_endpoint', 'metallb_range',
   // the lab's containers name their interface eth0, the seed's VMs ens3
   'upstream_interface',
+  // where packages, releases and charts come from: the lab's stand-ins or the real places
+  'kubernetes_apt_url', 'kubernetes_apt_key_url', 'helm_apt_url', 'helm_apt_key_url', 'docker_repo_url',
+  'cilium_cli_stable_url', 'cilium_cli_download_url', 'cilium_chart_repo_url', 'metallb_chart_repo_url',
 ]);
 /** The lab's own settings (each explained in the lab inventory's header). */
 const LAB_ONLY = new Set([

@@ -3,7 +3,7 @@ import { apt, aptKey, aptRepository, systemd, tomlFile } from '@meshbook/modules
 import { z } from 'zod';
 import type { Role } from './role.js';
 
-const containerdVars = z.object({
+export const containerdVars = z.object({
   containerd_source: z.enum(['debian', 'docker']).default('docker'),
   /** Docker's repository for the host's distribution (the seed's hosts run Ubuntu). */
   docker_repo_url: z.url().default('https://download.docker.com/linux/ubuntu'),
@@ -11,7 +11,8 @@ const containerdVars = z.object({
   apt_upgrade: z.boolean().default(true),
 });
 
-const fromDocker = (host: HostContext) => containerdVars.parse(host.vars).containerd_source === 'docker';
+type Host = HostContext<z.output<typeof containerdVars>>;
+const fromDocker = (host: Host) => host.vars.containerd_source === 'docker';
 const RESTART = 'restart containerd';
 
 /**
@@ -22,16 +23,17 @@ const RESTART = 'restart containerd';
 export function containerdRole(): Role {
   return {
     name: 'containerd',
+    vars: containerdVars,
     tasks: [
-      task(aptKey, (host) => ({ name: 'docker', url: `${containerdVars.parse(host.vars).docker_repo_url}/gpg` }), {
+      task(aptKey, (host: Host) => ({ name: 'docker', url: `${host.vars.docker_repo_url}/gpg` }), {
         name: "Docker's apt key, dearmored into /etc/apt/keyrings",
         when: fromDocker,
       }),
       task(
         aptRepository,
-        (host) => ({
+        (host: Host) => ({
           name: 'containerd',
-          uri: containerdVars.parse(host.vars).docker_repo_url,
+          uri: host.vars.docker_repo_url,
           suite: host.facts.os.codename,
           components: ['stable'],
           signedBy: '/etc/apt/keyrings/docker.gpg',
@@ -40,9 +42,9 @@ export function containerdRole(): Role {
       ),
       task(apt, { updateCache: true, upgrade: 'safe' }, {
         name: 'packages up to date',
-        when: (host) => containerdVars.parse(host.vars).apt_upgrade,
+        when: (host: Host) => host.vars.apt_upgrade,
       }),
-      task(apt, (host) => ({ name: [fromDocker(host) ? 'containerd.io' : 'containerd'], state: 'present' as const, updateCache: true }), {
+      task(apt, (host: Host) => ({ name: [fromDocker(host) ? 'containerd.io' : 'containerd'], state: 'present' as const, updateCache: true }), {
         name: 'containerd installed',
       }),
       task(

@@ -1,6 +1,6 @@
-import { task } from '@meshbook/engine';
+import { task, type HostContext } from '@meshbook/engine';
 import { hosts, modprobe, sysctl } from '@meshbook/modules';
-import { nodeVars } from '../clustermesh/vars.js';
+import { clusterNodeVars, type ClusterNodeVars } from '../clustermesh/vars.js';
 import type { Role } from './role.js';
 
 /** Seed 000 step 000-02: overlay and br_netfilter loaded now and at boot. */
@@ -38,18 +38,20 @@ export function kubernetesSysctlRole(): Role {
  * inventory is the truth.
  */
 export function clusterHostsRole(nodesGroup = 'k8s_nodes'): Role {
-  const peersOf = (host: Parameters<typeof nodeVars>[0], sameCluster: boolean) => {
-    const mine = nodeVars(host).cluster_name;
+  const peersOf = (host: HostContext<ClusterNodeVars>, sameCluster: boolean) => {
+    const mine = host.vars.cluster_name;
     return (host.groups[nodesGroup] ?? [])
-      .map((name) => ({ name, vars: nodeVars(host, name) }))
+      // Other hosts' vars are read raw: parsed here with the same schema.
+      .map((name) => ({ name, vars: clusterNodeVars.parse(host.hostvars(name)) }))
       .filter((n) => (n.vars.cluster_name === mine) === sameCluster)
       .map((n) => ({ ip: sameCluster ? n.vars.upstream_ip : n.vars.wg_address, names: [n.name] }));
   };
   return {
     name: 'cluster-hosts',
+    vars: clusterNodeVars,
     tasks: [
-      task(hosts, (host) => ({ name: 'cluster-upstream', entries: peersOf(host, true) }), { name: 'own cluster in /etc/hosts by upstream address' }),
-      task(hosts, (host) => ({ name: 'clustermesh-wg0', entries: peersOf(host, false) }), { name: 'other clusters in /etc/hosts by wg0 address' }),
+      task(hosts, (host: HostContext<ClusterNodeVars>) => ({ name: 'cluster-upstream', entries: peersOf(host, true) }), { name: 'own cluster in /etc/hosts by upstream address' }),
+      task(hosts, (host: HostContext<ClusterNodeVars>) => ({ name: 'clustermesh-wg0', entries: peersOf(host, false) }), { name: 'other clusters in /etc/hosts by wg0 address' }),
     ],
   };
 }

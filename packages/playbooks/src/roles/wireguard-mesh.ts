@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { resultRef, task, type HostContext } from '@meshbook/engine';
 import { apt, sysctl, wireguardInterface, wireguardKey, wireguardPeers, type MeshMember } from '@meshbook/modules';
 import { wireguardMemberVars } from '../clustermesh/vars.js';
@@ -20,6 +21,8 @@ export const wireguardPublicKey = resultRef<{ publicKey: string }>('wireguard_pu
  * Seed 000 step 000-01: a hub-and-spoke WireGuard network through the server. Every member's key
  * is generated on the member; public keys cross hosts as a registered, typed value.
  */
+type Host = HostContext<z.output<typeof wireguardMemberVars>>;
+
 export function wireguardMeshRole(options: WireguardMeshOptions = {}): Role {
   const membersGroup = options.membersGroup ?? 'wireguard';
   const hubGroup = options.hubGroup ?? 'wireguard_server';
@@ -38,6 +41,7 @@ export function wireguardMeshRole(options: WireguardMeshOptions = {}): Role {
 
   return {
     name: 'wireguard-mesh',
+    vars: wireguardMemberVars,
     tasks: [
       ...(options.installPackages === false
         ? []
@@ -57,14 +61,14 @@ export function wireguardMeshRole(options: WireguardMeshOptions = {}): Role {
         name: 'the hub forwards between spokes',
         when: (host) => host.groupNames.includes(hubGroup),
       }),
-      task(wireguardKey, (host) => ({ interface: wireguardMemberVars.parse(host.vars).wireguard_interface }), {
+      task(wireguardKey, (host: Host) => ({ interface: host.vars.wireguard_interface }), {
         name: 'WireGuard private key generated on the host',
         register: wireguardPublicKey,
       }),
       task(
         wireguardInterface,
-        (host) => {
-          const v = wireguardMemberVars.parse(host.vars);
+        (host: Host) => {
+          const v = host.vars;
           const isHub = host.groupNames.includes(hubGroup);
           return {
             interface: v.wireguard_interface,

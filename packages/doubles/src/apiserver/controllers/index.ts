@@ -1,6 +1,7 @@
 // The double's controllers, each small and named for the real component whose job it stands in for.
 import type { Context } from '../rest.js';
 import { certificateSigning, type Signer } from './certificates.js';
+import { eventExpiry } from './events.js';
 import { garbageCollector } from './garbage-collector.js';
 import { loadBalancer } from './load-balancer.js';
 import { namespaceDefaults } from './namespaces.js';
@@ -22,5 +23,6 @@ export function startControllers(ctx: Context, options: ControllerOptions): () =
     namespaceDefaults(options.caCertificate),
     garbageCollector,
     certificateSigning(options.signer),
+    eventExpiry,
   ]);
 }

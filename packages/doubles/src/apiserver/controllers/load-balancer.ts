@@ -1,11 +1,12 @@
 // What MetalLB's controller does for LoadBalancer Services, when MetalLB's CRDs and an
 // IPAddressPool (metallb.io/v1beta1) exist: an address from a pool (the one named by the
 // `metallb.io/address-pool` annotation, or any with autoAssign), honouring requested addresses
-// (`metallb.io/loadBalancerIPs`, spec.loadBalancerIP). Without a pool the Service stays pending,
-// as in production.
+// (`metallb.io/loadBalancerIPs`, spec.loadBalancerIP) and `avoidBuggyIPs` (no .0 or .255).
+// Without a pool the Service stays pending, as in production.
 import { modify } from '../internal-client.js';
 import type { Context } from '../rest.js';
 import type { KubeObject } from '../store.js';
+import { recordEvent } from './events.js';
 import type { Controller } from './run.js';
 
 const POOLS = 'metallb.io/ipaddresspools/';
@@ -62,7 +63,8 @@ export const loadBalancer: Controller = {
       const requested = (annotation(svc, 'loadBalancerIPs') ?? svc.spec.loadBalancerIP ?? '').split(',').map((s: string) => s.trim()).filter(Boolean);
       let chosen: { ip: string; pool: string } | undefined;
       for (const pool of candidates) {
-        const addresses = (pool.spec?.addresses ?? []).flatMap((entry: string) => poolAddresses(entry));
+        const buggy = (ip: string) => pool.spec?.avoidBuggyIPs === true && (ip.endsWith('.0') || ip.endsWith('.255'));
+        const addresses = (pool.spec?.addresses ?? []).flatMap((entry: string) => poolAddresses(entry)).filter((ip: string) => !buggy(ip));
         const ip = requested.length ? requested.find((r: string) => addresses.includes(r) && !used.has(r)) : addresses.find((a: string) => !used.has(a));
         if (ip) {
           chosen = { ip, pool: pool.metadata.name };
@@ -71,6 +73,7 @@ export const loadBalancer: Controller = {
       }
       if (!chosen) continue;
       used.add(chosen.ip);
+      recordEvent(ctx, svc, 'Normal', 'IPAllocated', `Assigned IP ["${chosen.ip}"]`, 'metallb-controller');
       modify(ctx, '', 'services', namespace, name, (o) => {
         o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'metallb.io/ip-allocated-from-pool': chosen!.pool };
       });

@@ -4,12 +4,14 @@
 // heartbeats resume. A Ready=False the kubelet posts itself is left alone.
 import { modify, read } from '../internal-client.js';
 import type { Context } from '../rest.js';
+import { recordEvent } from './events.js';
 import type { Controller } from './run.js';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export function nodeLifecycle(gracePeriodSeconds: number): Controller {
+  const registered = new Set<string>();
   return {
     name: 'node-lifecycle',
     watches: ['/nodes/', 'coordination.k8s.io/leases/kube-node-lease/'],
@@ -20,12 +22,18 @@ export function nodeLifecycle(gracePeriodSeconds: number): Controller {
         const lease = read(ctx, 'coordination.k8s.io', 'leases', 'kube-node-lease', name);
         const heartbeat = Math.max(Date.parse(ready?.lastHeartbeatTime ?? '') || 0, Date.parse(lease?.spec?.renewTime ?? '') || 0, Date.parse(node.metadata.creationTimestamp) || 0);
         const fresh = Date.now() - heartbeat <= gracePeriodSeconds * 1000;
+        if (!registered.has(node.metadata.uid)) {
+          registered.add(node.metadata.uid);
+          recordEvent(ctx, node, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`, 'node-controller');
+        }
         if (!ready || (fresh && ready.status === 'Unknown' && ready.reason === 'NodeStatusUnknown')) {
           setReady(ctx, name, 'True', 'KubeletReady', 'kubelet is posting ready status', !ready);
           setUnreachableTaint(ctx, name, false);
+          if (ready) recordEvent(ctx, node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`, 'node-controller');
         } else if (!fresh && ready.status !== 'Unknown') {
           setReady(ctx, name, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.', false);
           setUnreachableTaint(ctx, name, true);
+          recordEvent(ctx, node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`, 'node-controller');
         }
       }
     },

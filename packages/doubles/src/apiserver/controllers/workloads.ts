@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ensure, modify } from '../internal-client.js';
 import type { Context } from '../rest.js';
 import type { KubeObject } from '../store.js';
+import { recordEvent } from './events.js';
 import { condition, type Controller } from './run.js';
 
 const HASH_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -44,6 +45,8 @@ function reconcileDeployment(ctx: Context, deployment: KubeObject): void {
   let current = owned.find((rs) => rs.metadata.name === rsName);
   const revision = current ? revisionOf(current) : Math.max(0, ...owned.map(revisionOf)) + 1;
   const annotations = { 'deployment.kubernetes.io/desired-replicas': String(desired), 'deployment.kubernetes.io/max-replicas': String(desired + 1), 'deployment.kubernetes.io/revision': String(revision) };
+  const scaled = (rs: string, from: number, to: number) =>
+    recordEvent(ctx, deployment, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs} to ${to}${from ? ` from ${from}` : ''}`, 'deployment-controller');
   if (!current) {
     const labels = { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash };
     ensure(ctx, 'apps', 'replicasets', namespace, {
@@ -55,14 +58,18 @@ function reconcileDeployment(ctx: Context, deployment: KubeObject): void {
         template: { ...template, metadata: { ...(template.metadata ?? {}), labels } },
       },
     });
+    scaled(rsName, 0, desired);
   } else {
+    if (current.spec?.replicas !== desired) scaled(rsName, Number(current.spec?.replicas ?? 0), desired);
     modify(ctx, 'apps', 'replicasets', namespace, rsName, (rs) => {
       rs.spec.replicas = desired;
       rs.metadata.annotations = { ...(rs.metadata.annotations ?? {}), ...annotations };
     });
   }
   for (const old of owned) {
-    if (old.metadata.name !== rsName && old.spec?.replicas !== 0) modify(ctx, 'apps', 'replicasets', namespace, old.metadata.name, (rs) => { rs.spec.replicas = 0; });
+    if (old.metadata.name === rsName || old.spec?.replicas === 0) continue;
+    scaled(old.metadata.name, Number(old.spec?.replicas ?? 0), 0);
+    modify(ctx, 'apps', 'replicasets', namespace, old.metadata.name, (rs) => { rs.spec.replicas = 0; });
   }
   const history = Number(deployment.spec?.revisionHistoryLimit ?? 10);
   const stale = owned.filter((rs) => rs.metadata.name !== rsName).sort((a, b) => revisionOf(a) - revisionOf(b));

@@ -6,7 +6,8 @@ import { resources, type KubeClient, type KubeObject } from '../kube-client.js';
 import { chainsTo, generateCa, issueCertificate, keyMatches, type KeyPair, type LeafSpec } from '../pki.js';
 import { ensureDaemon } from '../host-daemon.js';
 import { FatalError, type CommandContext } from '../context.js';
-import { readClusterIdentity, readSecret } from '../../clustermesh/cluster-state.js';
+import { nodeAddress, readClusterIdentity, readSecret } from '../../clustermesh/cluster-state.js';
+import { networkInterfaces } from 'node:os';
 import {
   adminCertSecret,
   caSecretName,
@@ -14,6 +15,7 @@ import {
   deploymentName,
   meshDomain,
   remoteCertSecret,
+  runsOnNodeAnnotation,
   serverCertSecret,
   serviceName,
   servicePort,
@@ -41,8 +43,12 @@ async function ciliumVersion(client: KubeClient, ns: string): Promise<string> {
 async function ensureCa(ctx: CommandContext, client: KubeClient, ns: string): Promise<KeyPair> {
   const data = await readSecret(client, ns, caSecretName);
   if (data?.['ca.crt'] && data['ca.key']) {
+    const ca = { certPem: data['ca.crt'], keyPem: data['ca.key'] };
+    if (!keyMatches(ca)) {
+      throw new FatalError(`secret "${caSecretName}" in namespace ${ns}: ca.key does not belong to ca.crt; copy both keys again from the cluster whose CA this one should share`);
+    }
     ctx.log(`🔑 Found existing CA in secret ${caSecretName}`);
-    return { certPem: data['ca.crt'], keyPem: data['ca.key'] };
+    return ca;
   }
   if (data) throw new FatalError(`secret "${caSecretName}" exists but lacks ca.crt or ca.key; delete it or restore it from the cluster it was copied from`);
   const ca = generateCa();
@@ -120,6 +126,24 @@ async function ensureDeployment(client: KubeClient, ns: string, version: string)
   });
 }
 
+/** The node this host is (one of its addresses is the node's), where the daemon will run. */
+async function thisNode(client: KubeClient): Promise<string | undefined> {
+  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)));
+  const nodes = await client.list<KubeObject & { status?: { addresses?: { type: string; address: string }[] } }>(resources.nodes, undefined);
+  return nodes.find((n) => (n.status?.addresses ?? []).some((a) => local.has(a.address)) || local.has(nodeAddress(n) ?? ''))?.metadata.name;
+}
+
+async function recordNode(ctx: CommandContext, client: KubeClient, ns: string, cluster: string): Promise<void> {
+  const node = await thisNode(client);
+  if (!node) {
+    ctx.log(`⚠️  This host is not a node of cluster ${cluster}: the clustermesh-apiserver double runs here, and peers reach it only if they can reach this host`);
+    return;
+  }
+  const deployment = await client.get(resources.deployments, ns, deploymentName);
+  if (deployment.metadata.annotations?.[runsOnNodeAnnotation] === node) return;
+  await client.mergePatch(resources.deployments, ns, deploymentName, { metadata: { annotations: { [runsOnNodeAnnotation]: node } } });
+}
+
 export async function clustermeshEnable(ctx: CommandContext): Promise<void> {
   const type = validateServiceType(ctx.flags['service-type'] as string | undefined);
   const client = ctx.client();
@@ -142,6 +166,7 @@ export async function clustermeshEnable(ctx: CommandContext): Promise<void> {
   ctx.log(`✨ Deploying clustermesh-apiserver from quay.io/cilium/clustermesh-apiserver:v${version}...`);
   const svc = await ensureService(client, ns, type);
   await ensureDeployment(client, ns, version);
+  await recordNode(ctx, client, ns, identity.name);
   const port = type === 'NodePort' ? svc.spec?.ports?.[0]?.nodePort : (svc.spec?.ports?.[0]?.port ?? servicePort);
   if (!port) throw new FatalError(`service "${serviceName}" has no ${type === 'NodePort' ? 'nodePort' : 'port'}: the API server did not assign one`);
   ensureDaemon(ctx.io.env, {

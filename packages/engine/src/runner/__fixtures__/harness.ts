@@ -24,12 +24,22 @@ export const setting = defineModule({
   plan(facts, params) {
     return facts.current === params.value
       ? []
-      : [{ kind: 'setting.value', target: params.path, summary: `${params.path}: ${facts.current ?? '(absent)'} → ${params.value}`, before: facts.current, after: params.value }];
+      : [
+          {
+            kind: 'setting.value',
+            target: params.path,
+            summary: `${params.path}: ${facts.current ?? '(absent)'} → ${params.value}`,
+            before: facts.current,
+            after: params.value,
+            payload: { path: params.path, value: params.value },
+          },
+        ];
   },
-  async apply(ctx, _changes, params) {
-    applied.push({ module: 'setting', host: ctx.host, detail: params.path });
-    await ctx.put(params.path, params.value);
-    return { written: params.path };
+  async apply(ctx, changes) {
+    const { path, value } = changes[0]!.payload;
+    applied.push({ module: 'setting', host: ctx.host, detail: path });
+    await ctx.put(path, value);
+    return { written: path };
   },
 });
 
@@ -41,11 +51,12 @@ export const command = defineModule({
     return {};
   },
   plan(_facts, params) {
-    return [{ kind: 'command.run', target: params.cmd, summary: `run ${params.cmd}` }];
+    return [{ kind: 'command.run', target: params.cmd, summary: `run ${params.cmd}`, payload: { cmd: params.cmd } }];
   },
-  async apply(ctx, _changes, params) {
-    applied.push({ module: 'command', host: ctx.host, detail: params.cmd });
-    const result = await ctx.exec(sh`${sh.raw(params.cmd)}`);
+  async apply(ctx, changes) {
+    const { cmd } = changes[0]!.payload;
+    applied.push({ module: 'command', host: ctx.host, detail: cmd });
+    const result = await ctx.exec(sh`${sh.raw(cmd)}`);
     return { stdout: result.stdout.trim() };
   },
 });

@@ -1,0 +1,71 @@
+import { MeshbookError } from '../errors.js';
+
+/**
+ * How a run stops: `stop(reason)` ends scheduling (a threshold, a whole batch failed); the
+ * signal (SIGINT) does too, and after the grace period aborts the commands still running.
+ */
+export class Interrupts {
+  /** Set on SIGINT (the signal): the run's outcome is 'interrupted'. */
+  interrupted: string | undefined;
+  /** Set when the run stops early for any reason; no new task starts. */
+  stopped: string | undefined;
+  /** Fires graceMs after the interrupt: commands still running are aborted then. */
+  readonly #hardStop = new AbortController();
+  #graceTimer: NodeJS.Timeout | undefined;
+  readonly #onSignal = () => this.#interrupt();
+
+  constructor(
+    private readonly signal: AbortSignal | undefined,
+    readonly graceMs: number,
+  ) {
+    if (signal?.aborted) this.#interrupt();
+    else signal?.addEventListener('abort', this.#onSignal, { once: true });
+  }
+
+  /** The signal handed to modules: it fires only after the grace period, so short commands finish. */
+  get commandSignal(): AbortSignal {
+    return this.#hardStop.signal;
+  }
+
+  stop(reason: string): void {
+    this.stopped ??= reason;
+  }
+
+  /** Resolves with the work, or rejects with ABORTED once the grace period after an interrupt is over. */
+  whileRunning<T>(work: Promise<T>): Promise<T> {
+    const signal = this.#hardStop.signal;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () =>
+        reject(
+          new MeshbookError('ABORTED', `interrupted: the task was stopped after the ${this.graceMs} ms grace period`, {
+            hint: 'the host may be half-way through this task: check it, then run again',
+          }),
+        );
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** At the end of the run: no timer or listener outlives it. */
+  dispose(): void {
+    clearTimeout(this.#graceTimer);
+    this.signal?.removeEventListener('abort', this.#onSignal);
+  }
+
+  #interrupt(): void {
+    const reason = this.signal?.reason;
+    this.interrupted = typeof reason === 'string' ? reason : 'interrupted';
+    this.stop(this.interrupted);
+    this.#graceTimer = setTimeout(() => this.#hardStop.abort(), this.graceMs);
+  }
+}
