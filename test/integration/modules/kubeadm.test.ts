@@ -167,7 +167,7 @@ describe('kubeadm_join_command and kubeadm_join', () => {
     expect(await apiState()).toBe(api);
   });
 
-  it('joins the worker once; the token was never on a command line and its config file is gone', async () => {
+  it('joins the worker once; the JoinConfiguration holding the token is removed after', async () => {
     const joined = await run(kubeadmJoin, 'w1', { joinCommand, kubeletExtraArgs: { 'node-labels': 'lab.meshbook.io/role=worker' } });
     expect(joined.changed).toBe(true);
     expect(await sh('w1', 'ls -A /run/meshbook 2>&1 || true')).toMatch(/No such file/);
@@ -290,6 +290,19 @@ describe('fetch and kubeconfig: both clusters\' contexts on each master (seed 00
     expect(readFileSync(dest, 'utf8')).toContain('kubernetes-admin-kzh@cluster-kzh');
     expect(statSync(dest).mode & 0o777).toBe(0o600);
     rmSync(dirname(dirname(dest)), { recursive: true });
+  });
+});
+
+describe('a master whose API server is down', () => {
+  it('mints no join command: a clear error naming the cause, and nothing changes', async () => {
+    await sh('m2', 'systemctl stop kube-apiserver');
+    try {
+      const error = await failure(run(kubeadmJoinCommand, 'm2', { mint: true }));
+      expect(error.message).toMatch(/^kubeadm token create failed: failed to create or update bootstrap token/);
+      expect(error.hint).toContain('API server is unreachable');
+    } finally {
+      await sh('m2', 'systemctl start kube-apiserver');
+    }
   });
 });
 

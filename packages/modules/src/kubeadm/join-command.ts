@@ -74,6 +74,6 @@ export const kubeadmJoinCommand = defineModule({
 
 function notMasterHint(stderr: string): string | undefined {
   if (stderr.includes(ADMIN_CONF)) return 'run it on an initialised control-plane node (kubeadmInit before it)';
-  if (/connection refused|no route to host|i\/o timeout|dial tcp/i.test(stderr)) return 'the API server is unreachable from this node: is kube-apiserver running?';
+  if (/connection refused|no route to host|i\/o timeout|dial tcp|ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT/i.test(stderr)) return 'the API server is unreachable from this node: is kube-apiserver running?';
   return undefined;
 }

@@ -138,7 +138,7 @@ export function joinHint(stderr: string): string | undefined {
   if (/could not find a JWS signature|failed to verify JWS signature|token id .* is invalid|Unauthorized/i.test(stderr)) {
     return 'the token is unknown to the cluster or expired: mint a fresh join command (kubeadmJoinCommand with mint) just before joining';
   }
-  if (/connection refused|no route to host|i\/o timeout|context deadline exceeded|dial tcp|failed to request the cluster-info/i.test(stderr)) {
+  if (/connection refused|no route to host|i\/o timeout|context deadline exceeded|dial tcp|ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|failed to request the cluster-info/i.test(stderr)) {
     return 'the API server is unreachable from this node: check the endpoint, that kube-apiserver runs, and the network between the nodes';
   }
   if (/\[ERROR FileAvailable--etc-kubernetes-kubelet\.conf\]|\[ERROR FileAvailable--etc-kubernetes-pki-ca\.crt\]/.test(stderr)) {
