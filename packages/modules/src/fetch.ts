@@ -15,7 +15,10 @@ const params = z
     secret: z.boolean().default(false),
     /** Refuse files larger than this (bytes). */
     maxBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024),
-    /** A missing file fails the task (default), or gives content null. */
+    /**
+     * A missing file fails the task (default; in check mode it is known after apply, as an earlier
+     * task may create it), or gives content null.
+     */
     missing: z.enum(['fail', 'null']).default('fail'),
     /** Also write it on the controller, here (only when its content differs). */
     dest: absolutePath.optional(),
@@ -40,7 +43,10 @@ export interface FetchOutput {
   sha256: string | null;
 }
 
-export type FetchChange = Change<'fetch.write', { dest: string; content: Secret | string; mode: number }>;
+export type FetchChange =
+  | Change<'fetch.write', { dest: string; content: Secret | string; mode: number }>
+  /** The file is not there: in check mode its content is known after apply; a real run fails. */
+  | Change<'fetch.missing', { path: string }>;
 
 /**
  * A file read from a host as a typed value, to use on another host (a kubeconfig merged on the
@@ -63,6 +69,9 @@ export const fetch = defineModule({
     return { remote: facts.remote, local };
   },
   plan(facts: FetchFacts, p): FetchChange[] {
+    if (!facts.remote.exists && p.missing === 'fail') {
+      return [{ kind: 'fetch.missing', target: p.path, summary: `read ${p.path} (known after apply: it does not exist yet)`, payload: { path: p.path } }];
+    }
     checkRemote(facts.remote, p);
     const text = contentText(facts.remote);
     if (!p.dest || text === null) return [];
@@ -80,8 +89,14 @@ export const fetch = defineModule({
       },
     ];
   },
-  async apply(_ctx, changes) {
+  async apply(ctx, changes) {
     for (const change of changes) {
+      if (change.kind === 'fetch.missing') {
+        throw new MeshbookError('MODULE_FAILED', `fetch: ${change.payload.path} does not exist on ${ctx.host}`, {
+          host: ctx.host,
+          hint: 'create it in an earlier task, or set missing: \'null\' to get content null',
+        });
+      }
       const { dest, content, mode } = change.payload;
       await mkdir(dirname(dest), { recursive: true });
       const tmp = `${dest}.meshbook-${process.pid}`;
@@ -96,10 +111,7 @@ export const fetch = defineModule({
 });
 
 function checkRemote(remote: SecretFileState, p: Params): void {
-  if (!remote.exists) {
-    if (p.missing === 'null') return;
-    throw new MeshbookError('MODULE_FAILED', `fetch: ${p.path} does not exist`, { hint: 'create it in an earlier task, or set missing: \'null\' to get content null' });
-  }
+  if (!remote.exists) return;
   if (remote.type !== 'file') throw new MeshbookError('MODULE_FAILED', `fetch: ${p.path} is not a regular file`);
   if (remote.tooLarge) throw new MeshbookError('MODULE_FAILED', `fetch: ${p.path} is larger than maxBytes (${p.maxBytes})`, { hint: 'raise maxBytes' });
 }

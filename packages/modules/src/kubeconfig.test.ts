@@ -125,8 +125,12 @@ describePlanFixtures(
 );
 
 describe('fetch', () => {
-  it('a missing file fails by default, naming it', () => {
-    expect(() => fetch.definition.plan({ remote: absentSecretFile(REMOTE), local: null }, fetch.parse({ path: REMOTE }))).toThrow(`fetch: ${REMOTE} does not exist`);
+  it('a missing file is known after apply in check mode, and fails a real run naming it', async () => {
+    const p = fetch.parse({ path: REMOTE });
+    const changes = fetch.definition.plan({ remote: absentSecretFile(REMOTE), local: null }, p);
+    expect(changes).toEqual([expect.objectContaining({ kind: 'fetch.missing', summary: `read ${REMOTE} (known after apply: it does not exist yet)` })]);
+    const ctx = { host: 'm2' } as Parameters<typeof fetch.definition.apply>[0];
+    await expect(fetch.definition.apply(ctx, changes, p)).rejects.toThrow(`fetch: ${REMOTE} does not exist on m2`);
   });
 
   it('output: the content, a Secret when asked', () => {

@@ -253,6 +253,15 @@ describe('fetch and kubeconfig: both clusters\' contexts on each master (seed 00
     expect(JSON.stringify(fetched)).not.toContain('client-key-data');
   });
 
+  it('fetch of a file not there yet: known after apply in check mode, a clear error in a real run', async () => {
+    const check = await run(fetch, 'w1', { path: '/home/jin/.kube/config', secret: true }, { check: true });
+    expect(check.changes.map((c) => c.summary)).toEqual(['read /home/jin/.kube/config (known after apply: it does not exist yet)']);
+    expect(check.output).toBeInstanceOf(KnownAfterApply);
+    const error = await failure(run(fetch, 'w1', { path: '/home/jin/.kube/config' }));
+    expect(error.message).toBe('fetch: /home/jin/.kube/config does not exist on w1');
+    expect((await run(fetch, 'w1', { path: '/home/jin/.kube/config', missing: 'null' })).output).toMatchObject({ exists: false, content: null });
+  });
+
   it('check mode on m1 plans the merge by names and writes nothing', async () => {
     const kzh = ((await run(fetch, 'm2', { path: '/home/jin/.kube/config', secret: true })).output as { content: Secret }).content;
     const before = await sh('m1', 'sha256sum /home/jin/.kube/config');
