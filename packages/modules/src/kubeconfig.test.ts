@@ -91,6 +91,12 @@ describe('kubeconfig plan', () => {
     expect(changes[0]!.kind === 'kubeconfig.write' && changes[0]!.payload.content.reveal()).toContain(KEY_KZH);
   });
 
+  it('two clusters\' admin.conf (both kubernetes-admin@kubernetes) are refused, naming the clashing entries', () => {
+    const named = (c: Kubeconfig): Kubeconfig => ({ ...c, users: c.users.map((u) => ({ ...u, name: 'kubernetes-admin' })) });
+    const p = kubeconfig.parse({ user: 'jin', kubeconfigs: [stringify(named(ayk)), stringify(named(kzh))] });
+    expect(() => kubeconfig.definition.plan({ account: jin, file: absentSecretFile(PATH) }, p)).toThrow('different entries of the same name: user kubernetes-admin (kubeconfigs[0] and kubeconfigs[1])');
+  });
+
   it('a current context that exists in no kubeconfig is a clear error', () => {
     const p = kubeconfig.parse({ user: 'jin', kubeconfigs: [stringify(kzh)], currentContext: 'nope' });
     expect(() => kubeconfig.definition.plan({ account: jin, file: file(ayk) }, p)).toThrow(/currentContext: no context named "nope"/);

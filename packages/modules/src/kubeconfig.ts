@@ -3,7 +3,7 @@ import { MeshbookError, Secret, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { accountName } from './group.js';
 import { absolutePath } from './kubeadm/grammar.js';
-import { canonical, kubeconfigNames, mergeKubeconfigs, parseKubeconfig, renderKubeconfig, type EntryChange, type Kubeconfig } from './lib/kubeconfig.js';
+import { canonical, conflictingEntries, kubeconfigNames, mergeKubeconfigs, parseKubeconfig, renderKubeconfig, type EntryChange, type Kubeconfig } from './lib/kubeconfig.js';
 import { contentText, secretFile, type SecretFileState } from './lib/secret-file.js';
 import { userAccount, type UserAccount } from './user.js';
 
@@ -81,6 +81,12 @@ export const kubeconfig = defineModule({
     const text = contentText(file);
     const current: Kubeconfig | null = text !== null ? parseKubeconfig(text, `${path} on the host`) : null;
     const sources = p.kubeconfigs.map((k, i) => parseKubeconfig(k.reveal(), `kubeconfigs[${i}]`));
+    const conflicts = conflictingEntries(sources);
+    if (conflicts.length > 0) {
+      throw new MeshbookError('BAD_INPUT', `kubeconfig.kubeconfigs: different entries of the same name: ${conflicts.join(', ')}`, {
+        hint: 'give each cluster its own names (kubeadmConfig clusterName, kubeadmKubeconfigUser clientName) rather than admin.conf\'s kubernetes-admin',
+      });
+    }
     const base: Kubeconfig = current ?? { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [], preferences: {} };
     const { merged, changes } = mergeKubeconfigs(base, sources);
     const wantedContext = p.currentContext ?? current?.['current-context'] ?? sources.find((s) => s['current-context'])?.['current-context'];

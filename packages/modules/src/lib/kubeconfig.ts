@@ -69,6 +69,26 @@ export interface EntryChange {
  * `target` with the entries of `sources` merged in, by name: an entry of a source replaces the
  * target's entry of the same name, others are kept. Later sources win over earlier ones.
  */
+/**
+ * Entries of the same name in two of the given kubeconfigs that differ (both clusters' admin.conf
+ * name their user kubernetes-admin): merging would silently keep only the last.
+ */
+export function conflictingEntries(sources: readonly Kubeconfig[]): string[] {
+  const seen = new Map<string, { index: number; entry: string }>();
+  const conflicts: string[] = [];
+  sources.forEach((source, index) => {
+    for (const list of KUBECONFIG_LISTS) {
+      for (const entry of source[list]) {
+        const key = `${list.slice(0, -1)} ${entry.name}`;
+        const earlier = seen.get(key);
+        if (earlier && earlier.entry !== canonical(entry)) conflicts.push(`${key} (kubeconfigs[${earlier.index}] and kubeconfigs[${index}])`);
+        else if (!earlier) seen.set(key, { index, entry: canonical(entry) });
+      }
+    }
+  });
+  return conflicts;
+}
+
 export function mergeKubeconfigs(target: Kubeconfig, sources: readonly Kubeconfig[]): { merged: Kubeconfig; changes: EntryChange[] } {
   const merged: Kubeconfig = { ...target, clusters: [...target.clusters], users: [...target.users], contexts: [...target.contexts] };
   const changes = new Map<string, EntryChange>();
