@@ -286,6 +286,8 @@ describe('fetch and kubeconfig: both clusters\' contexts on each master (seed 00
     expect(await asJin('m2', 'config current-context')).toBe('kubernetes-admin-kzh@cluster-kzh\n');
     expect((await run(kubeconfig, 'm1', { user: 'jin', kubeconfigs: [kzh] })).changed).toBe(false);
     expect((await run(kubeconfig, 'm2', { user: 'jin', kubeconfigs: [ayk] }, { check: true })).changed).toBe(false);
+    // the per-cluster identity is still found in the merged file: kubeconfig user is not run again
+    expect((await run(kubeadmKubeconfigUser, 'm1', { ...adminUser('m1'), config: '/etc/kubernetes/kubeadm-config.yaml' })).changed).toBe(false);
     // the kubeconfig the other master holds now has both clusters: merging it again changes nothing either
     expect((await run(kubeconfig, 'm1', { user: 'jin', kubeconfigs: [await read('m2')] })).changed).toBe(false);
   });
