@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineModule, sh } from '@meshbook/engine';
+import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, Secret } from '@meshbook/engine';
 import { fileState } from '../lib/file-facts.js';
 import { DEFAULT_KUBEADM_CONFIG } from './config.js';
@@ -51,7 +51,7 @@ export const kubeadmInit = defineModule({
     return [
       {
         kind: 'kubeadm_init.init',
-        target: ctxTarget(p.config),
+        target: initTarget(p.config),
         summary: `kubeadm init --config ${p.config}${flags ? ` ${flags}` : ''}`,
         before: 'not initialised',
         after: 'control plane initialised',
@@ -73,7 +73,11 @@ export const kubeadmInit = defineModule({
       if (uploadCerts) certificateKey = parseCertificateKey(result.stdout);
       if (result.exitCode !== 0) throw kubeadmFailure(ctx.host, 'kubeadm init', command, result, initHint(maskKubeadmOutput(result.stderr)));
       if (uploadCerts && certificateKey === null) {
-        throw kubeadmFailure(ctx.host, 'kubeadm init --upload-certs printed no certificate key:', command, result, 'run `kubeadm init phase upload-certs --upload-certs` on the node for a new key');
+        throw new MeshbookError('MODULE_FAILED', 'kubeadm init --upload-certs succeeded but printed no certificate key this module can read', {
+          host: ctx.host,
+          command: command.display,
+          hint: 'the node is initialised: mint a key with kubeadmJoinCommand (controlPlane: true) when a control-plane node joins',
+        });
       }
     }
     return { initialized: true, certificateKey };
@@ -81,7 +85,7 @@ export const kubeadmInit = defineModule({
   output: (): KubeadmInitOutput => ({ initialized: false, certificateKey: null }),
 });
 
-function ctxTarget(config: string): string {
+function initTarget(config: string): string {
   return `control plane (${config})`;
 }
 
