@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { KnownAfterApply, Secret } from '@meshbook/engine';
+import { KnownAfterApply, Secret, redact } from '@meshbook/engine';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 import { kubeconfig } from './kubeconfig.js';
 import { fetch } from './fetch.js';
-import { absentSecretFile, secretFileWith } from './lib/secret-file.js';
+import { absentSecretFile, parseSecretFile, secretFileWith } from './lib/secret-file.js';
 import { renderKubeconfig, type Kubeconfig } from './lib/kubeconfig.js';
 import type { UserAccount } from './user.js';
 
@@ -68,6 +68,12 @@ describePlanFixtures(
       params: { user: 'jin', kubeconfigs: [stringify(kzh)], currentContext: 'kubernetes-admin-kzh@cluster-kzh' },
       facts: { account: jin, file: file(both) },
       changes: [{ kind: 'kubeconfig.write', target: PATH, summary: 'current-context kubernetes-admin-ayk@cluster-ayk → kubernetes-admin-kzh@cluster-kzh' }],
+    },
+    {
+      name: 'the login user does not exist yet (check mode before the user task): known after apply',
+      params: { user: 'jin', kubeconfigs: [stringify(kzh)] },
+      facts: { account: null, file: null },
+      changes: [{ kind: 'kubeconfig.user_missing', target: 'jin' }],
     },
     {
       name: 'merged, but owned by root: owner and mode fixed only',
@@ -137,6 +143,18 @@ describe('fetch', () => {
     expect(changes).toEqual([expect.objectContaining({ kind: 'fetch.missing', summary: `read ${REMOTE} (known after apply: it does not exist yet)` })]);
     const ctx = { host: 'm2' } as Parameters<typeof fetch.definition.apply>[0];
     await expect(fetch.definition.apply(ctx, changes, p)).rejects.toThrow(`fetch: ${REMOTE} does not exist on m2`);
+  });
+
+  it('a directory or a file over maxBytes is a clear error', () => {
+    const p = fetch.parse({ path: REMOTE, maxBytes: 10 });
+    expect(() => fetch.definition.plan({ remote: { ...absentSecretFile(REMOTE), exists: true, type: 'directory' }, local: null }, p)).toThrow(`fetch: ${REMOTE} is not a regular file`);
+    expect(() => fetch.definition.plan({ remote: { ...secretFileWith(REMOTE, 'x'), content: null, tooLarge: true }, local: null }, p)).toThrow(/larger than maxBytes \(10\)/);
+  });
+
+  it('a plain (not secret) file is output as text, and not scrubbed from other output', () => {
+    const out = fetch.definition.output!({ remote: parseSecretFile(REMOTE, `stat regular file|644|root|root|5\ncontent ${Buffer.from('k: v\n').toString('base64')}\n`, false), local: null }, fetch.parse({ path: REMOTE }));
+    expect(out.content).toBe('k: v\n');
+    expect(redact('k: v\n')).toBe('k: v\n');
   });
 
   it('output: the content, a Secret when asked', () => {
