@@ -22,3 +22,4 @@ export type { CommandOutput } from './command.js';
 export { systemd } from './systemd.js';
 export type { FileState } from './lib/file-facts.js';
 export { fileState } from './lib/file-facts.js';
+export * from './kube/index.js';
