@@ -23,3 +23,4 @@ export { systemd } from './systemd.js';
 export type { FileState } from './lib/file-facts.js';
 export { fileState } from './lib/file-facts.js';
 export * from './kube/index.js';
+export * from './helm/index.js';
