@@ -27,3 +27,4 @@ export { kubeconfig } from './kubeconfig.js';
 export { fetch, type FetchOutput } from './fetch.js';
 export * from './kube/index.js';
 export * from './helm/index.js';
+export * from './cilium/index.js';
