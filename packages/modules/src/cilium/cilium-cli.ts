@@ -15,6 +15,7 @@ export interface CiliumTarget {
   context?: string | undefined;
 }
 
+/** Given after the subcommand (`cilium clustermesh status --context …`), where every cilium-cli takes them. */
 export function targetArgs(t: CiliumTarget): ShellValue[] {
   return ['--kubeconfig', t.kubeconfig, ...(t.context ? ['--context', t.context] : [])];
 }
@@ -61,7 +62,7 @@ export type ClustermeshState =
   | { state: 'disabled' }
   | { state: 'unavailable'; reason: string };
 
-const statusCommand = (t: CiliumTarget) => sh`cilium ${targetArgs(t)} clustermesh status -o json`;
+const statusCommand = (t: CiliumTarget) => sh`cilium clustermesh status ${targetArgs(t)} -o json`;
 
 export function parseClustermeshStatus(result: Pick<CommandResult, 'exitCode' | 'stdout' | 'stderr'>): ClustermeshState {
   if (result.exitCode === 127) return { state: 'unavailable', reason: 'cilium-cli is not installed' };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { ciliumFailure, ciliumTargetShape, clustermeshStatus, describeTarget, runCilium, targetArgs } from './cilium-cli.js';
+import { ciliumFailure, ciliumTargetShape, clustermeshStatus, describeTarget, parseClustermeshStatus, runCilium, targetArgs } from './cilium-cli.js';
 import type { ClustermeshState } from './cilium-cli.js';
 
 const serviceType = z.enum(['NodePort', 'LoadBalancer']);
@@ -46,7 +46,7 @@ export const ciliumClustermesh = defineModule({
   },
   async apply(ctx, changes, p) {
     for (const { payload } of changes) {
-      await runCilium(ctx, `enabling clustermesh in ${describeTarget(p)}`, sh`cilium ${targetArgs(p)} clustermesh enable --service-type ${payload.serviceType}`, p.timeoutSeconds * 1000);
+      await runCilium(ctx, `enabling clustermesh in ${describeTarget(p)}`, sh`cilium clustermesh enable ${targetArgs(p)} --service-type ${payload.serviceType}`, p.timeoutSeconds * 1000);
     }
   },
 });
@@ -99,14 +99,14 @@ export const ciliumClustermeshConnect = defineModule({
         ...(payload.sourceEndpoint ? ['--source-endpoint', payload.sourceEndpoint] : []),
         ...(payload.destinationEndpoint ? ['--destination-endpoint', payload.destinationEndpoint] : []),
       ];
-      await runCilium(ctx, `connecting ${describeTarget(p)} to ${payload.destinationContext}`, sh`cilium ${targetArgs(p)} clustermesh connect --destination-context ${payload.destinationContext} ${endpoints}`);
+      await runCilium(ctx, `connecting ${describeTarget(p)} to ${payload.destinationContext}`, sh`cilium clustermesh connect ${targetArgs(p)} --destination-context ${payload.destinationContext} ${endpoints}`);
       if (p.waitSeconds > 0) await waitConnected(ctx, p, p.waitSeconds);
     }
   },
 });
 
 async function waitConnected(ctx: Parameters<typeof runCilium>[0], p: { kubeconfig: string; context?: string | undefined }, seconds: number): Promise<void> {
-  const command = sh`cilium ${targetArgs(p)} clustermesh status --wait --wait-duration ${`${seconds}s`}`;
+  const command = sh`cilium clustermesh status ${targetArgs(p)} --wait --wait-duration ${`${seconds}s`}`;
   const result = await ctx.run(command, { timeoutMs: (seconds + 60) * 1000 });
   if (result.exitCode !== 0) throw notConnected(ctx.host, p, command, result);
 }
@@ -141,13 +141,15 @@ export const ciliumClustermeshStatus = defineModule({
   name: 'ciliumClustermeshStatus',
   params: statusParams,
   async gather(ctx, p): Promise<{ connected: Record<string, string> }> {
-    const command = sh`cilium ${targetArgs(p)} clustermesh status --wait --wait-duration ${`${p.waitSeconds}s`}`;
+    const command = sh`cilium clustermesh status ${targetArgs(p)} --wait --wait-duration ${`${p.waitSeconds}s`}`;
     const waited = await ctx.run(command, { timeoutMs: (p.waitSeconds + 60) * 1000 });
     if (waited.exitCode !== 0) throw notConnected(ctx.host, p, command, waited);
-    const json = await ctx.run(sh`cilium ${targetArgs(p)} clustermesh status -o json`);
-    const state = { ...json, exitCode: json.exitCode };
-    const parsed = state.exitCode === 0 ? (JSON.parse(state.stdout) as { connectivity?: { clusters?: Record<string, { configured?: number; connected?: number }> } }) : {};
-    const clusters = parsed.connectivity?.clusters ?? {};
+    const json = await ctx.run(sh`cilium clustermesh status ${targetArgs(p)} -o json`);
+    const state = parseClustermeshStatus(json);
+    if (state.state !== 'enabled') {
+      throw new MeshbookError('MODULE_FAILED', `ClusterMesh: ${describeTarget(p)}: ${state.state === 'disabled' ? 'clustermesh is not enabled' : state.reason}`, { host: ctx.host });
+    }
+    const clusters = state.status.connectivity?.clusters ?? {};
     const connected: Record<string, string> = {};
     const missing: string[] = [];
     for (const peer of p.peers) {

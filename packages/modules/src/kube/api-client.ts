@@ -81,8 +81,10 @@ export class KubeApi {
         reject(error instanceof MeshbookError ? error : this.#unreachable(error.message));
       };
       const timer = setTimeout(() => fail(new MeshbookError('TIMEOUT', `${req.method} ${req.path} on ${server.url} (through ${this.host}) timed out`, { host: this.host })), req.timeoutMs ?? 30_000);
+      // No `agent` at all: with `agent: false` node makes a fresh Agent, which ignores
+      // createConnection and dials server.host from the controller, around the SSH forward.
       const http = httpRequest(
-        { method: req.method, path, headers, host: server.host, port: server.port, createConnection: () => socket, agent: false },
+        { method: req.method, path, headers, host: server.host, port: server.port, createConnection: () => socket },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -187,8 +189,13 @@ export class KubeApi {
 }
 
 /** JSON.stringify replacer: a Secret's text goes into the request body (and nowhere else). */
-export function revealSecrets(_key: string, value: unknown): unknown {
-  return value instanceof Secret ? value.reveal() : value;
+/**
+ * JSON.stringify's replacer: a Secret's own toJSON (which masks it) has already run on `value`,
+ * so the holder's raw property is what tells a Secret.
+ */
+export function revealSecrets(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown> | null)?.[key];
+  return raw instanceof Secret ? raw.reveal() : value instanceof Secret ? value.reveal() : value;
 }
 
 /** An API error as the user needs it: the verb, the object, the API's own message, and a hint. */

@@ -2,7 +2,7 @@ import { resultRef, task, type HostContext } from '@meshbook/engine';
 import { apt, aptKey, aptRepository, ciliumCli, helmRelease, helmRepository, type HelmListedRelease } from '@meshbook/modules';
 import { ciliumVars, type CiliumVars, type ClusterNodeVars, type KubeadmClusterVars } from '../clustermesh/vars.js';
 import { after, contextOf } from './cluster-topology.js';
-import { meshKubeconfig } from './kubeadm-cluster.js';
+import { meshKubeconfigPath } from './kubeadm-cluster.js';
 import type { Role } from './role.js';
 
 type Host = HostContext<ClusterNodeVars & KubeadmClusterVars & CiliumVars>;
@@ -104,7 +104,7 @@ export function ciliumRole(): Role {
             version: v.cilium_chart_version,
             values: ciliumValues({ ...v, apiHost: host.name, apiPort: v.kube_api_port, chartVersion: v.cilium_chart_version }),
             wait: true,
-            kubeconfig: host.output(meshKubeconfig).path ?? undefined,
+            kubeconfig: meshKubeconfigPath(host),
             kubeContext: contextOf(v),
           };
         },

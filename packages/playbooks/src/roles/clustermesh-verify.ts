@@ -2,7 +2,7 @@ import { task, type HostContext } from '@meshbook/engine';
 import { ciliumClustermeshStatus, ciliumGlobalServiceBackends, ciliumMeshNodes, kubeResource, type KubeObject } from '@meshbook/modules';
 import type { ClusterNodeVars } from '../clustermesh/vars.js';
 import { caSourceCluster, clustersOf, contextOf } from './cluster-topology.js';
-import { meshKubeconfigPath } from './clustermesh.js';
+import { meshKubeconfigPath } from './kubeadm-cluster.js';
 import type { Role } from './role.js';
 
 type Host = HostContext<ClusterNodeVars>;

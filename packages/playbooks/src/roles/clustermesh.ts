@@ -1,9 +1,9 @@
 import { resultRef, task, type HostContext } from '@meshbook/engine';
 import { ciliumClustermesh, ciliumClustermeshConnect, kubeResource, kubeResourceInfo, type KubeObject } from '@meshbook/modules';
-import type { CiliumVars, ClusterNodeVars } from '../clustermesh/vars.js';
+import { ciliumVars, type CiliumVars, type ClusterNodeVars } from '../clustermesh/vars.js';
 import { after, caSourceCluster, clustersOf, contextOf, ownCluster, type ClusterOf } from './cluster-topology.js';
 import { ciliumRelease } from './cilium.js';
-import { meshKubeconfig } from './kubeadm-cluster.js';
+import { meshKubeconfigPath } from './kubeadm-cluster.js';
 import type { Role } from './role.js';
 
 type Host = HostContext<ClusterNodeVars & CiliumVars>;
@@ -11,12 +11,6 @@ type Host = HostContext<ClusterNodeVars & CiliumVars>;
 const sourceCa = resultRef<KubeObject | null>('cilium_ca_of_cluster_1');
 const caCopied = resultRef<KubeObject | null>('cilium_ca_copied');
 
-/** The mesh kubeconfig on this master, once the cluster steps made it (known after apply before). */
-export const meshKubeconfigPath = (host: HostContext): string => {
-  const path = host.output(meshKubeconfig).path;
-  if (!path) throw new Error(`host "${host.name}": the login user has no kubeconfig path`);
-  return path;
-};
 
 const receivesCa = (host: Host) => caSourceCluster(host).name !== host.vars.cluster_name;
 /** The clusters this master connects to: each pair once, from the cluster with the lower id. */
@@ -32,6 +26,7 @@ const endpointOf = (c: ClusterOf, port: number) => `${c.masterVars.wg_address}:$
 export function clustermeshRole(): Role {
   return {
     name: 'clustermesh',
+    vars: ciliumVars,
     tasks: [
       task(
         kubeResourceInfo,

@@ -29,6 +29,15 @@ const clusterKubeconfig = resultRef<FetchOutput>('cluster_kubeconfig');
 /** The login user's ~/.kube/config holding every cluster's context: what the cluster steps use. */
 export const meshKubeconfig = resultRef<{ path: string | null }>('mesh_kubeconfig');
 
+/**
+ * The login user's ~/.kube/config on a master. Read after the task that merges it: in check mode
+ * on a fresh master that task plans a change, and whatever reads the file is known after apply.
+ */
+export function meshKubeconfigPath(host: HostContext): string {
+  after(host, meshKubeconfig);
+  return `${kubeDirOf(host)}/config`;
+}
+
 const initConfigPath = (host: HostContext) => `${homeOf(loginUser(host))}/kubeadm-init.yaml`;
 const clusterConfigPath = (host: Host) => `${kubeDirOf(host)}/config-${host.vars.cluster_short}`;
 const masterOnly = { when: (host: HostContext) => isMaster(host) };
