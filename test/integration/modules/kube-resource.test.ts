@@ -65,7 +65,7 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
   it('applies with server-side apply as field manager meshbook; again: no change; check mode after: nothing', async () => {
     await proveIdempotent(kubeResource, t('node1'), { object: ns });
     const { first } = await proveIdempotent(kubeResource, t('node1'), { object: config }, async () => {
-      const live = JSON.parse((await kubectl('node1', 'get cm web -n apps -o json')).out);
+      const live = JSON.parse((await kubectl('node1', 'get cm web -n apps -o json --show-managed-fields')).out);
       expect(live.data).toEqual({ greeting: 'hello' });
       expect(live.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager}/${m.operation}`)).toEqual(['meshbook/Apply']);
     });
