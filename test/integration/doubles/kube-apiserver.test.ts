@@ -198,6 +198,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     await api.kubectl(['set', 'image', '-n', 'shop', 'deployment/web', 'web=nginx:1.28']);
     expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).stdout).toContain('successfully rolled out');
     expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/1\s+<none>\n2\s+<none>/);
+    expect((await api.kubectl(['rollout', 'undo', '-n', 'shop', 'deployment/web'])).stdout).toBe('deployment.apps/web rolled back\n');
+    expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'deploy', '-n', 'shop', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout).toBe('nginx:1.27');
+    expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/\n2\s+<none>\n3\s+<none>\n/);
     const events = await api.kubectl(['get', 'events', '-n', 'shop', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={.items[*].message}']);
     expect(events.stdout).toMatch(/Scaled up replica set web-\w+ to 2/);
   });
