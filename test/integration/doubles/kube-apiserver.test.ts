@@ -12,9 +12,9 @@ import { type ApiServerFixture, startApiServer } from './apiserver-fixture.js';
 const run = promisify(execFile);
 const kubectlPath = (await kubeClients()).kubectl;
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -94,8 +94,11 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const stale = await api.kubectl(['wait', '--for=condition=Ready=Unknown', 'node/worker-1', `--timeout=${GRACE_SECONDS + 15}s`]);
     expect(stale.code).toBe(0);
     expect((await api.kubectl(['get', 'node', 'worker-1'])).stdout).toMatch(/worker-1\s+NotReady/);
+    const taints = async () => (await api.kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={range .spec.taints[*]}{.key}:{.effect} {end}'])).stdout.trim();
+    expect(await taints()).toBe('node.kubernetes.io/unreachable:NoSchedule node.kubernetes.io/unreachable:NoExecute');
     await renewLease('worker-1');
     expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
+    await until(async () => (await taints()) === '');
   }, 60_000);
 
   it('a DaemonSet rolls out on the Ready nodes its nodeSelector admits', async () => {
