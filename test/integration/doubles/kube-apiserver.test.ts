@@ -323,6 +323,16 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect((await api.kubectl(['get', 'rs', '-n', 'apps', '-o', 'name'])).stdout).toBe('');
   }, 120_000);
 
+  it('judges other users by RBAC: nothing until bound, then what the role allows where it is bound', async () => {
+    const jane = await api.issueClientCert('jane', 'jane', ['devs']);
+    const kubeconfig = api.kubeconfig('jane', { 'client-certificate': jane.cert, 'client-key': jane.key });
+    expect(await api.kubectl(['get', 'cm', '-n', 'shop'], { kubeconfig })).toMatchObject({ code: 1, stderr: 'Error from server (Forbidden): configmaps is forbidden: User "jane" cannot list resource "configmaps" in API group "" in the namespace "shop"\n' });
+    expect((await api.kubectl(['create', 'rolebinding', 'devs-view', '-n', 'shop', '--clusterrole=view', '--group=devs'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', '-n', 'shop', '-o', 'name'], { kubeconfig })).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', '-n', 'default'], { kubeconfig })).code).toBe(1);
+    expect((await api.kubectl(['create', 'cm', 'x', '-n', 'shop'], { kubeconfig })).stderr).toContain('User "jane" cannot create resource "configmaps"');
+  });
+
   it('refuses a client certificate from another CA, and a wrong bootstrap token, with 401', async () => {
     const otherCa = await api.newCa('other-ca');
     const rogue = await api.issueClientCert('rogue', 'kubernetes-admin', ['system:masters'], otherCa);
