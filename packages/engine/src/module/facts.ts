@@ -20,7 +20,8 @@ export interface FactDefinition<A, R> {
   singleUse?: boolean;
 }
 
-const FACT_REQUEST = Symbol('meshbook.factRequest');
+// Registered (Symbol.for): a playbook compiled apart may load its own copy of the engine.
+const FACT_REQUEST = Symbol.for('meshbook.factRequest');
 
 /** One fact asked for with its arguments: what a module's `facts` declares and the cache keys by. */
 export interface FactRequest<R = unknown> {
