@@ -226,6 +226,16 @@ describe('kubeadm_kubeconfig_user', () => {
     secrets.push({ what: 'client key (ayk, renewed)', value: (await asJin('m1', 'config view --raw -o jsonpath={.users[0].user.client-key-data}')).trim() });
   });
 
+  it('a kubeconfig that is a symlink to a root file: root does not chmod or chown what it points to', async () => {
+    await sh('m1', 'cp /home/jin/.kube/config /root/planted.conf && chmod 644 /root/planted.conf && ln -sf /root/planted.conf /home/jin/.kube/config');
+    const error = await failure(run(kubeadmKubeconfigUser, 'm1', { ...adminUser('m1'), config: '/etc/kubernetes/kubeadm-config.yaml' }));
+    expect(error.stderr).toContain('/home/jin/.kube/config is a symbolic link: not changing what it points to');
+    expect(await sh('m1', 'stat -c "%a %U" /root/planted.conf')).toBe('644 root\n');
+    await sh('m1', 'rm /home/jin/.kube/config /root/planted.conf');
+    expect((await run(kubeadmKubeconfigUser, 'm1', { ...adminUser('m1'), config: '/etc/kubernetes/kubeadm-config.yaml' })).changed).toBe(true);
+    secrets.push({ what: 'client key (ayk, after the symlink)', value: (await asJin('m1', 'config view --raw -o jsonpath={.users[0].user.client-key-data}')).trim() });
+  });
+
   it('on a worker (no CA key) it fails saying where to run it, and writes nothing', async () => {
     const error = await failure(run(kubeadmKubeconfigUser, 'w1', adminUser('m1')));
     expect(error.message).toMatch(/^kubeadm kubeconfig user --client-name kubernetes-admin-ayk failed: .*ca/i);
