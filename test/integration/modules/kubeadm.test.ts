@@ -178,6 +178,15 @@ describe('kubeadm_join_command and kubeadm_join', () => {
     expect((await run(kubeadmJoin, 'w1', { joinCommand }, { check: true })).changed).toBe(false);
   });
 
+  it('init on a node that joined a cluster: kubeadm\'s preflight refuses, named in the error with the fix', async () => {
+    expect((await run(kubeadmConfig, 'w1', { ...config('m1'), controlPlaneEndpoint: `${ip('w1')}:6443`, advertiseAddress: ip('w1') })).changed).toBe(true);
+    const error = await failure(run(kubeadmInit, 'w1', init));
+    // the kubelet of the joined node holds its port (kubeadm's init checks, unlike join's, do not look at kubelet.conf)
+    expect(error.message).toMatch(/^kubeadm init failed: error execution phase preflight: .*\[ERROR Port-10250\]: Port 10250 is in use/);
+    expect(error.hint).toContain('kubeadm reset -f');
+    expect(await kubectl('m1', 'wait --for=condition=Ready node/w1 --timeout=30s')).toBe('node/w1 condition met\n');
+  });
+
   it('a wrong CA hash, an unknown token, an expired token and an unreachable API are clear errors, and leave the node as it was', async () => {
     const before = await nodeState('m2');
     const otherCa = { ...joinCommand, caCertHash: `sha256:${'0'.repeat(64)}` };
