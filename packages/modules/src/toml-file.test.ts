@@ -35,8 +35,8 @@ describePlanFixtures(
 describe('toml_file plan', () => {
   it('writes the key set on the base, keeping the rest', () => {
     const [change] = tomlFile.definition.plan({ current: null, base: DEFAULT, baseError: null }, tomlFile.parse(params));
-    expect(change!.content.after).toContain('SystemdCgroup = true');
-    expect(change!.content.after).toContain('BinaryName = ""');
+    expect(change!.content!.after).toContain('SystemdCgroup = true');
+    expect(change!.content!.after).toContain('BinaryName = ""');
   });
 
   it('a base command not installed yet is known after apply (check mode on a fresh host)', () => {
