@@ -205,6 +205,28 @@ describe('cilium double against two API server doubles', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✅ \[cilium-test-1\] All \d+ tests \(\d+ actions\) successful/);
+    const one = await lab.cilium(['connectivity', 'test', '--context', ayk.context, '--multi-cluster', kzh.context, '--test', 'clustermesh-peer']);
+    expect(one.stdout).toContain('🏃[cilium-test-1] Running 1 tests ...');
+    expect(one.stdout).toContain('All 1 tests (2 actions) successful, 4 tests skipped');
+  });
+
+  it('an endpoint named <peer>.mesh.cilium.io resolves through the agents\' hostAliases, as the chart configures it', async () => {
+    const secret = json((await lab.kubectl(ayk.context, ['-n', 'kube-system', 'get', 'secret', 'cilium-clustermesh', '-o', 'json'])).stdout);
+    const original = secret.data[kzh.name];
+    const byName = Buffer.from(Buffer.from(original, 'base64').toString().replace(/https:\/\/[^:]+:/, `https://${kzh.name}.mesh.cilium.io:`)).toString('base64');
+    const setEntry = (value: string) => lab.kubectl(ayk.context, ['-n', 'kube-system', 'patch', 'secret', 'cilium-clustermesh', '--type', 'merge', '-p', JSON.stringify({ data: { [kzh.name]: value } })]);
+    try {
+      expect((await setEntry(byName)).code).toBe(0);
+      const unresolved = await lab.cilium(['clustermesh', 'status', '--context', ayk.context]);
+      expect(unresolved.stdout).toContain(`is not connected to cluster ${kzh.name}: dial tcp: lookup ${kzh.name}.mesh.cilium.io`);
+      const aliases = { spec: { template: { spec: { hostAliases: [{ ip: kzh.address, hostnames: [`${kzh.name}.mesh.cilium.io`] }] } } } };
+      expect((await lab.kubectl(ayk.context, ['-n', 'kube-system', 'patch', 'daemonset', 'cilium', '--type', 'merge', '-p', JSON.stringify(aliases)])).code).toBe(0);
+      const resolved = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '--wait', '--wait-duration', '30s']);
+      expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
+      expect(resolved.stdout).toContain(`  - ${kzh.name}: 3/3 configured, 3/3 connected`);
+    } finally {
+      await setEntry(original);
+    }
   });
 
   it('disconnect removes the peers, and status says no cluster connected', async () => {

@@ -2,6 +2,7 @@
 // print and exit with against it is what they print and exit with against a real API server.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,22 @@ afterAll(async () => {
 /** Several objects in one kubectl input: a v1 List, which kubectl unpacks item by item. */
 const list = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
+/** A GET as the admin with a chosen Accept header, which kubectl cannot set. */
+async function rawGet(path: string, accept: string): Promise<any> {
+  const pki = join(api.dir, 'pki');
+  return new Promise((resolveBody, reject) => {
+    const request = httpsGet({
+      host: '127.0.0.1', port: api.port, path, headers: { Accept: accept },
+      ca: readFileSync(api.caCert), cert: readFileSync(join(pki, 'admin.crt')), key: readFileSync(join(pki, 'admin.key')),
+    }, (response) => {
+      let body = '';
+      response.on('data', (c: Buffer) => (body += c.toString()));
+      response.on('end', () => resolveBody(JSON.parse(body)));
+    });
+    request.on('error', reject);
+  });
+}
+
 /** What a kubelet does: renew its Lease in kube-node-lease, as the node. */
 async function renewLease(name: string): Promise<void> {
   const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') } };
@@ -50,6 +67,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect(JSON.parse(version.stdout).serverVersion.gitVersion).toBe('v1.31.9');
     const nodes = await api.kubectl(['get', 'nodes']);
     expect(nodes).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found\n' });
+    // what client-go's metadata client asks for (garbage collectors, operators)
+    const metadataOnly = await rawGet('/api/v1/namespaces', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    expect(metadataOnly.kind).toBe('PartialObjectMetadataList');
+    expect(metadataOnly.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
     const resources = await api.kubectl(['api-resources', '-o', 'name']);
     expect(resources.stdout.split('\n')).toEqual(expect.arrayContaining(['nodes', 'deployments.apps', 'customresourcedefinitions.apiextensions.k8s.io', 'leases.coordination.k8s.io']));
   });
@@ -76,6 +97,24 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     await renewLease('worker-1');
     expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
   }, 60_000);
+
+  it('a DaemonSet rolls out on the Ready nodes its nodeSelector admits', async () => {
+    const renewing = setInterval(() => void renewLease('worker-1').catch(() => undefined), 1000);
+    try {
+      await renewLease('worker-1');
+      expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
+      const daemonSet = (name: string, nodeSelector?: Record<string, string>) => ({
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'kube-system' },
+        spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { ...(nodeSelector ? { nodeSelector } : {}), containers: [{ name: 'agent', image: 'busybox:1.36' }] } } },
+      });
+      await api.kubectl(['apply', '-f', '-'], { input: list([daemonSet('agent'), daemonSet('nowhere', { 'node-role.kubernetes.io/gpu': '' })]) });
+      expect(await api.kubectl(['rollout', 'status', '-n', 'kube-system', 'daemonset/agent', '--timeout=20s'])).toMatchObject({ code: 0, stdout: 'daemon set "agent" successfully rolled out\n' });
+      expect((await api.kubectl(['get', 'ds', '-n', 'kube-system', 'agent'])).stdout).toMatch(/agent\s+1\s+1\s+1\s+1\s+1\s+<none>/);
+      expect((await api.kubectl(['get', 'ds', '-n', 'kube-system', 'nowhere', '-o', 'jsonpath={.status.desiredNumberScheduled}'])).stdout).toBe('0');
+    } finally {
+      clearInterval(renewing);
+    }
+  });
 
   it('kubectl apply --server-side twice: the second apply changes nothing; conflicts need --force-conflicts', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'default' }, data: { a: '1', b: '2' } };
@@ -114,11 +153,11 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
   });
 
   it('kubectl get --watch prints the changes as they happen', async () => {
+    await api.kubectl(['create', 'cm', 'watched']);
     const watcher = spawn(kubectlPath, ['--kubeconfig', join(api.dir, 'admin.kubeconfig'), '--cache-dir', join(api.dir, 'kube-cache'), 'get', 'cm', 'watched', '--watch', '--output-watch-events'], { env: { PATH: process.env.PATH, HOME: api.dir } });
     let out = '';
     watcher.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
-      await api.kubectl(['create', 'cm', 'watched']);
       await until(() => out.includes('ADDED'));
       await api.kubectl(['label', 'cm', 'watched', 'seen=yes']);
       await until(() => out.includes('MODIFIED'));

@@ -59,14 +59,14 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
   }
 
   const outcomes: Outcome[] = [];
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     if (run.interrupts.interrupted && outcomes.length > 0) {
       // Interrupted between items: part of the loop ran, so the host is half-way.
       outcomes.push(abandoned(started, run.interrupts.interrupted));
       break;
     }
     const outcome = await attempt(run, scope, spec, host, ctx, item);
-    emitResult(run, scope, spec, host.name, outcome, itemLabel(task, item));
+    emitResult(run, scope, spec, host.name, outcome, { label: itemLabel(task, item), index, of: items.length });
     outcomes.push(outcome);
     if (outcome.result.status === 'unreachable' || outcome.stoppedMidway) break;
   }
@@ -197,7 +197,7 @@ function itemLabel(task: Task, item: unknown): string {
 }
 
 /** The host.result event: the task result as reported (no output, no module result). */
-function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: string): void {
+function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: { label: string; index: number; of: number }): void {
   const { result } = outcome;
   run.events.emit({
     type: 'host.result',
@@ -206,7 +206,7 @@ function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: strin
     host,
     status: result.status,
     handler: spec.handler,
-    ...(item !== undefined ? { item } : {}),
+    ...(item !== undefined ? { item: item.label, loop: { index: item.index, of: item.of } } : {}),
     changes: result.changes,
     ...(run.diff && result.diff ? { diff: result.diff } : {}),
     ...(result.knownAfterApply ? { knownAfterApply: true } : {}),

@@ -10,7 +10,8 @@ import type { HostRuntime, RunState } from './state.js';
 export async function runTaskOnBatch(run: RunState, scope: PlayScope, spec: TaskSpec, batch: readonly HostRuntime[]): Promise<void> {
   const live = batch.filter((h) => h.state === 'live');
   if (live.length === 0 || run.interrupts.stopped) return;
-  run.events.emit({ type: 'task.start', play: scope.play.name, task: spec.name, handler: spec.handler });
+  const starting = spec.task.runOnce ? live.slice(0, 1) : live;
+  run.events.emit({ type: 'task.start', play: scope.play.name, task: spec.name, handler: spec.handler, hosts: starting.map((h) => h.name) });
 
   if (spec.task.runOnce) {
     await runOnce(run, scope, spec, live);
