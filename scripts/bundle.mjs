@@ -10,9 +10,11 @@
 // - esbuild (a binary), native addons (*.node: ssh2, inlined, then uses node:crypto, which serves
 //   the AES-GCM ciphers it prefers), and what is only loaded on demand (pino, handlebars,
 //   ssh-config, dockerode).
-// Every other dependency is inlined. zod is inlined once, in the engine, and exported as
-// `@meshbook/engine/zod`; the modules and playbooks bundles import it from there, so schemas and
-// the engine that parses them share one zod, loaded once.
+// Every other dependency is inlined, and is therefore a devDependency of its package, not installed
+// a second time with it (the engine still lists zod and @types/ssh2: its declarations use their
+// types). zod is inlined once, in the engine, and exported as `@meshbook/engine/zod`; the modules
+// and playbooks bundles import it from there, so schemas and the engine that parses them share one
+// zod, loaded once.
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -20,14 +20,14 @@ export interface Reporting {
 /** stdout gets the terminal output or, with --json, the JSON lines; --log-file adds the pino log. */
 export function startReporting(options: ReportingOptions, io: CliIo): Reporting {
   const events = new EventBus();
-  const toStdout = events.subscribe(
-    options.json ? createJsonLinesReporter(io.stdout) : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env }).listener,
-  );
-  const unsubscribers: Array<() => unknown> = [toStdout];
+  const human = options.json ? undefined : new HumanReporter({ stream: io.stdout, verbosity: options.verbose, env: io.env });
+  const toStdout = events.subscribe(human ? human.listener : createJsonLinesReporter(io.stdout));
+  const unsubscribers: Array<() => unknown> = [toStdout, () => human?.close()];
   unsubscribers.push(
     io.stdout.onClosed(() => {
       // Nobody reads stdout any more (the run is being interrupted): the recap goes to stderr.
       toStdout();
+      human?.close();
       const recap = new HumanReporter({ stream: io.stderr, verbosity: options.verbose, env: io.env });
       unsubscribers.push(
         events.subscribe((event) => {

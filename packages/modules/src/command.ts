@@ -4,6 +4,7 @@ import type { Change, CommandResult, FactsOf, ModuleContext } from '@meshbook/en
 import { commandResult } from './lib/command-result.js';
 import { absolutePath } from './lib/file-attributes.js';
 import { fileState } from './lib/file-facts.js';
+import { runWithProgress } from './lib/progress.js';
 
 export interface CommandOutput {
   stdout: string;
@@ -138,7 +139,7 @@ function planRun(module: 'command' | 'shell', facts: CommandFacts, params: RunPa
 }
 
 async function execute(ctx: ModuleContext, params: RunParams, run: RunPayload): Promise<CommandOutput> {
-  return checked(ctx, params, run, await ctx.run(argvCommand(...run.words), { stdin: run.stdin, env: run.env, cwd: run.chdir }));
+  return checked(ctx, params, run, await runWithProgress(ctx, argvCommand(...run.words), { stdin: run.stdin, env: run.env, cwd: run.chdir }));
 }
 
 /** The output, or COMMAND_FAILED (host, masked command, exit code, output) for an exit code not in okExitCodes. */

@@ -31,7 +31,12 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
   }
   const inventory = await loadInventory(resolve(io.cwd, options.inventory));
   // Loaded only here: the Docker client is for the lab, not for every run.
-  const fleet = await importModule<typeof import('@meshbook/fleet')>('@meshbook/fleet');
+  const fleet = await importModule<typeof import('@meshbook/fleet')>('@meshbook/fleet').catch((error: unknown) => {
+    throw new MeshbookError('BAD_INPUT', `meshbook lab needs the package @meshbook/fleet, which could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
+      hint: 'install it next to @meshbook/cli: npm install @meshbook/fleet',
+      cause: error,
+    });
+  });
   const plan = fleet.labPlanFrom(inventory);
   const log = (line: string) => io.stderr.write(`${line}\n`);
   switch (action as LabAction) {

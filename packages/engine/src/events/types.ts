@@ -36,7 +36,14 @@ interface Base {
 export type MeshbookEvent =
   | (Base & { type: 'run.start'; playbook: string; check: boolean; diff: boolean; hosts: string[] })
   | (Base & { type: 'play.start'; play: string; hosts: string[]; batch?: { index: number; of: number } })
-  | (Base & { type: 'task.start'; play: string; task: string; handler: boolean })
+  | (Base & {
+      type: 'task.start';
+      play: string;
+      task: string;
+      handler: boolean;
+      /** The hosts it starts on (the batch's live hosts; the first one for runOnce). */
+      hosts: string[];
+    })
   | (Base & {
       type: 'host.result';
       play: string;
@@ -46,6 +53,8 @@ export type MeshbookEvent =
       handler: boolean;
       /** The loop item's label, when the task loops. */
       item?: string;
+      /** Which item of how many, when the task loops (the last one ends the task on this host). */
+      loop?: { index: number; of: number };
       changes: ChangeView[];
       /** Rendered diff when --diff is on and something changed. */
       diff?: string;
@@ -61,6 +70,8 @@ export type MeshbookEvent =
   | (Base & { type: 'handler.notified'; play: string; handler: string; host: string; check: boolean })
   | (Base & { type: 'play.end'; play: string; durationMs: number })
   | (Base & { type: 'warning'; message: string; host?: string })
+  /** Detail for -vvv from a host's transport, such as output dropped because it belonged to no command. */
+  | (Base & { type: 'host.debug'; host: string; message: string })
   | (Base & {
       type: 'recap';
       hosts: Record<string, HostCounts>;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MeshbookEvent } from '../events/types.js';
 import { registerSecretText } from '../secret.js';
 import { HumanReporter } from './human.js';
@@ -12,6 +12,8 @@ function render(events: MeshbookEvent[], options: { verbosity?: number; tty?: bo
 }
 
 const COLOR_CODE = /\u001b\[\d+m/;
+/** The time of the synthetic events. */
+const T = 1_700_000_000_000;
 
 describe('HumanReporter', () => {
   it('prints plays, tasks, every host status, handlers, warnings and the recap without colours off a TTY', () => {
@@ -78,9 +80,90 @@ describe('HumanReporter', () => {
     expect(render(syntheticRun(), { verbosity: 1 })).toContain('  [web1] Unpacking curl (8.5.0) ...\n');
   });
 
-  it('rewrites one live progress line on a TTY and clears it before the next output', () => {
-    const out = render(syntheticRun(), { tty: true, env: { NO_COLOR: '1' } });
-    expect(out).toContain('\r\u001b[K  [web1] Unpacking curl (8.5.0) ...\r\u001b[Kskipping: [web1]');
+  it('on a TTY, keeps a live view below the output: a line per running host with its last output, then who is waited on', () => {
+    vi.useFakeTimers({ now: T + 1500 });
+    try {
+      const stream = new MemoryStream(true);
+      const reporter = new HumanReporter({ stream, env: { NO_COLOR: '1' } });
+      const events = syntheticRun();
+      const progress = events.findIndex((e) => e.type === 'host.progress');
+      for (const event of events.slice(0, progress + 1)) reporter.handle(event);
+      expect(stream.text).not.toContain('waiting on');
+      vi.advanceTimersByTime(1000);
+      for (const event of events.slice(progress + 1)) reporter.handle(event);
+      const out = stream.text;
+      const view = [
+        '  web1  install packages (2.5s): Unpacking curl (8.5.0) ...',
+        '  web2  install packages (2.5s)',
+        'waiting on 2 hosts: web1, web2',
+      ].join('\n');
+      // Drawn after the progress line, then cleared (cursor up 3, clear down) before the next result.
+      expect(out).toContain(`${view}\n\r\u001b[3A\u001b[Jskipping: [web1]`);
+      // web1 is done: the view is redrawn without it.
+      expect(out).toContain("skipping: [web1] => (item=curl)\n  web2  install packages (2.5s)\nwaiting on 1 host: web2\n");
+      // Nothing of the view is left at the end.
+      expect(out.slice(out.lastIndexOf('PLAY RECAP'))).not.toContain('waiting on');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('on a TTY, the live view ticks: elapsed times are redrawn every second', () => {
+    vi.useFakeTimers({ now: T });
+    const stream = new MemoryStream(true);
+    const reporter = new HumanReporter({ stream, env: { NO_COLOR: '1' } });
+    try {
+      reporter.handle({ type: 'task.start', time: T, play: 'p', task: 'apt', handler: false, hosts: ['node1'] });
+      vi.advanceTimersByTime(3000);
+      expect(stream.text).toContain('  node1  apt (3.0s)\nwaiting on 1 host: node1\n');
+    } finally {
+      reporter.close();
+      vi.useRealTimers();
+    }
+  });
+
+  it('off a TTY, says every 10 s which hosts a task is still running on, and stops when it ends', () => {
+    vi.useFakeTimers({ now: T });
+    const stream = new MemoryStream(false);
+    const reporter = new HumanReporter({ stream, env: {} });
+    try {
+      reporter.handle({ type: 'task.start', time: T, play: 'p', task: 'apt', handler: false, hosts: ['node3', 'node7', 'node9'] });
+      reporter.handle({ type: 'host.result', time: T, play: 'p', task: 'apt', host: 'node9', status: 'ok', handler: false, changes: [], durationMs: 5 });
+      vi.advanceTimersByTime(10_000);
+      expect(stream.text).toContain('still running on node3, node7 (10 s)\n');
+      reporter.handle({ type: 'host.result', time: T, play: 'p', task: 'apt', host: 'node3', status: 'changed', handler: false, changes: [], durationMs: 5 });
+      vi.advanceTimersByTime(30_000);
+      expect(stream.text).toContain('still running on node7 (40 s)\n');
+      reporter.handle({ type: 'host.result', time: T, play: 'p', task: 'apt', host: 'node7', status: 'ok', handler: false, changes: [], durationMs: 5 });
+      const before = stream.text;
+      vi.advanceTimersByTime(30_000);
+      expect(stream.text).toBe(before);
+      expect(stream.text).not.toMatch(/\u001b\[/);
+    } finally {
+      reporter.close();
+      vi.useRealTimers();
+    }
+  });
+
+  it('a looping task is done on a host at its last item', () => {
+    vi.useFakeTimers({ now: T });
+    const stream = new MemoryStream(false);
+    const reporter = new HumanReporter({ stream, env: {} });
+    const item = (index: number): MeshbookEvent => ({
+      type: 'host.result', time: T, play: 'p', task: 'pkgs', host: 'a', status: 'ok', handler: false, item: `i${index}`, loop: { index, of: 2 }, changes: [], durationMs: 1,
+    });
+    try {
+      reporter.handle({ type: 'task.start', time: T, play: 'p', task: 'pkgs', handler: false, hosts: ['a'] });
+      reporter.handle(item(0));
+      vi.advanceTimersByTime(10_000);
+      expect(stream.text).toContain('still running on a (10 s)');
+      reporter.handle(item(1));
+      vi.advanceTimersByTime(10_000);
+      expect(stream.text).not.toContain('(20 s)');
+    } finally {
+      reporter.close();
+      vi.useRealTimers();
+    }
   });
 
   it('colours on a TTY unless NO_COLOR is set', () => {
@@ -145,5 +228,30 @@ describe('HumanReporter', () => {
     ]);
     expect(out).not.toContain(canary);
     expect(out).toContain('token *** leaked');
+  });
+
+  it('shows transport detail (output dropped as stray) at -vvv only', () => {
+    const debug: MeshbookEvent = { type: 'host.debug', time: 0, host: 'web1', message: 'dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"' };
+    expect(render([debug], { verbosity: 2 })).toBe('');
+    expect(render([debug], { verbosity: 3 })).toBe('  [web1] dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"\n');
+  });
+
+  it('prints terminal control sequences from hosts escaped: stderr, messages, progress, warnings, debug (issue 19, item 14)', () => {
+    const hostile = 'x\u001b]0;owned\u0007\u001b[2J\u009b31m\r\u0008y';
+    const events: MeshbookEvent[] = [
+      { type: 'task.start', time: 0, play: 'p', task: 't', handler: false, hosts: ['h'] },
+      { type: 'host.progress', time: 0, play: 'p', task: 't', host: 'h', line: hostile },
+      { type: 'host.result', time: 0, play: 'p', task: 't', host: 'h', status: 'failed', handler: false, changes: [], error: { code: 'COMMAND_FAILED', message: `failed ${hostile}`, hint: hostile }, message: `failed ${hostile}\n  stderr: ${hostile}\n  next line`, durationMs: 1 },
+      { type: 'warning', time: 0, host: 'h', message: `locked by ${hostile}` },
+      { type: 'host.debug', time: 0, host: 'h', message: hostile },
+    ];
+    for (const tty of [false, true]) {
+      const out = render(events, { verbosity: 3, tty });
+      // Only the reporter's own colours and live-line control (tty) may be there; nothing from the host.
+      const withoutOwn = out.split('\r\u001b[K').join('').replace(/\u001b\[\d+m/g, '');
+      expect(withoutOwn).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(out).toContain('x\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\x0d\\x08y');
+      expect(out).toContain('  next line');
+    }
   });
 });

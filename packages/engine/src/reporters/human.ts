@@ -1,6 +1,8 @@
 import type { EventListener, EventOf, MeshbookEvent } from '../events/types.js';
+import { escapeControlDeep } from '../escape-control.js';
 import { redact } from '../secret.js';
 import { renderRecap } from './recap.js';
+import { RunningHosts } from './running-hosts.js';
 import { banner, colors, formatDuration, statusColor, wantsColor } from './style.js';
 import type { Colors } from './style.js';
 import type { OutputStream } from './stream.js';
@@ -9,17 +11,25 @@ export interface HumanReporterOptions {
   stream: OutputStream;
   /** 0 default; 1 (-v) change summaries, progress off a TTY, round trips; 2 (-vv) durations, notifications; 3 (-vvv) error codes and play hosts. */
   verbosity?: number;
+  /** The live view's rows of running hosts on a terminal (default 10). */
+  liveRows?: number;
   /** Overrides the TTY/NO_COLOR decision. */
   color?: boolean;
   /** Environment consulted for NO_COLOR/FORCE_COLOR; default process.env. */
   env?: Record<string, string | undefined>;
 }
 
-const CLEAR_LINE = '\r\u001b[K';
+/** Cursor up `n` lines to the start of the first, and clear from there down. */
+const clearBlock = (n: number) => `\r\u001b[${n}A\u001b[J`;
+/** The terminal's live view is redrawn this often (elapsed times tick); off a terminal, a note this often. */
+const TTY_REFRESH_MS = 1000;
+const STILL_RUNNING_EVERY_MS = 10_000;
 
 /**
  * Ansible-like terminal output: `PLAY [..]`, `TASK [..]`, one line per host result, diffs, warnings
- * and the `PLAY RECAP`. On a TTY, progress of long work is one line rewritten in place.
+ * and the `PLAY RECAP`. While a task runs, a live view: on a terminal, a block below the output
+ * with one line per running host (task, time so far, its last output line) and `waiting on N
+ * hosts`; off a terminal, `still running on a, b (40 s)` every 10 s.
  */
 export class HumanReporter {
   readonly #stream: OutputStream;
@@ -29,18 +39,45 @@ export class HumanReporter {
   #check = false;
   /** The TASK header last printed; results of another task (hosts run in parallel) reprint theirs. */
   #header: string | undefined;
-  #liveLine = false;
+  readonly #running = new RunningHosts();
+  readonly #liveRows: number;
+  /** Lines of the live view now drawn on the terminal, below the output. */
+  #drawn = 0;
+  /** Whether the current task has run long enough (a tick) to show the view. */
+  #viewShown = false;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(options: HumanReporterOptions) {
     this.#stream = options.stream;
     this.#verbosity = options.verbosity ?? 0;
     this.#tty = options.stream.isTTY === true;
+    this.#liveRows = options.liveRows ?? 10;
     this.#c = colors(options.color ?? wantsColor(options.stream.isTTY, options.env ?? process.env));
   }
 
   readonly listener: EventListener = (event) => this.handle(event);
 
-  handle(event: MeshbookEvent): void {
+  /** Stops the live view (its timer, its lines on the terminal): the run is over or abandoned. */
+  close(): void {
+    this.#stopTimer();
+    this.#clearLive();
+  }
+
+  handle(raw: MeshbookEvent): void {
+    // Text from hosts (stderr, progress, a lock holder) may hold terminal control sequences: they
+    // are shown, never obeyed. The reporter's own colours are added after this.
+    const event = escapeControlDeep(raw);
+    this.#running.update(event);
+    this.#render(event);
+    if (event.type === 'task.start') this.#startTimer();
+    if (event.type === 'run.end') this.#stopTimer();
+    // The view appears at the first tick (a task that ends within a second never shows one), then
+    // follows every event.
+    if (event.type === 'task.start') this.#viewShown = false;
+    if (this.#tty && this.#viewShown) this.#drawLive();
+  }
+
+  #render(event: MeshbookEvent): void {
     switch (event.type) {
       case 'run.start':
         this.#check = event.check;
@@ -69,11 +106,13 @@ export class HumanReporter {
         this.#print(this.#c.magenta(`[WARNING]: ${where}${indent(event.message)}`));
         return;
       }
+      case 'host.debug':
+        if (this.#verbosity >= 3) this.#print(this.#c.dim(`  [${event.host}] ${indent(event.message)}`));
+        return;
       case 'recap':
         this.#print(...renderRecap(event, this.#c, this.#verbosity));
         return;
       case 'run.end':
-        this.#clearLive();
         if (this.#verbosity >= 1) this.#print(this.#c.dim(`run outcome: ${event.outcome}`));
         return;
     }
@@ -144,21 +183,43 @@ export class HumanReporter {
     return lines;
   }
 
+  /** On a terminal the live view shows it; off one, -v prints every line. */
   #progress(event: EventOf<'host.progress'>): void {
-    const text = `  [${event.host}] ${event.line.trim().replace(/\s+/g, ' ')}`;
-    if (this.#tty) {
-      const width = Math.max(20, (this.#stream.columns ?? 80) - 1);
-      this.#stream.write(CLEAR_LINE + redact(truncate(text, width)));
-      this.#liveLine = true;
-    } else if (this.#verbosity >= 1) {
-      this.#print(this.#c.dim(text));
-    }
+    if (!this.#tty && this.#verbosity >= 1) this.#print(this.#c.dim(`  [${event.host}] ${event.line.trim().replace(/\s+/g, ' ')}`));
+  }
+
+  #startTimer(): void {
+    this.#stopTimer();
+    const every = this.#tty ? TTY_REFRESH_MS : STILL_RUNNING_EVERY_MS;
+    this.#timer = setInterval(() => {
+      if (this.#tty) {
+        this.#viewShown = true;
+        return this.#drawLive();
+      }
+      const note = this.#running.stillRunning(Date.now());
+      if (note) this.#print(this.#c.dim(note));
+    }, every);
+    // The view never keeps a finished program alive.
+    this.#timer.unref?.();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #drawLive(): void {
+    const width = Math.max(20, (this.#stream.columns || 80) - 1); // a pseudo-terminal may report 0 columns
+    const lines = this.#running.lines(Date.now(), this.#liveRows).map((line) => this.#c.dim(truncate(line, width)));
+    if (lines.length === 0 && this.#drawn === 0) return;
+    this.#stream.write(redact((this.#drawn > 0 ? clearBlock(this.#drawn) : '') + lines.map((line) => `${line}\n`).join('')));
+    this.#drawn = lines.length;
   }
 
   #clearLive(): void {
-    if (!this.#liveLine) return;
-    this.#stream.write(CLEAR_LINE);
-    this.#liveLine = false;
+    if (this.#drawn === 0) return;
+    this.#stream.write(clearBlock(this.#drawn));
+    this.#drawn = 0;
   }
 
   #print(...lines: string[]): void {

@@ -9,9 +9,9 @@ import type { OutputStream } from './stream.js';
  *
  *   run.start       {playbook, check, diff, hosts}
  *   play.start      {play, hosts, batch?: {index, of}}
- *   task.start      {play, task, handler}
+ *   task.start      {play, task, handler, hosts}
  *   host.result     {play, task, host, status: ok|changed|failed|skipped|unreachable, handler,
- *                    item?, changes: [{kind, target, summary}], diff?, knownAfterApply?, ignored?,
+ *                    item?, loop?: {index, of}, changes: [{kind, target, summary}], diff?, knownAfterApply?, ignored?,
  *                    message?, error?: {code, message, hint?}, durationMs}
  *   host.progress   {play, task, host, line}
  *   handler.notified {play, handler, host, check}

@@ -23,7 +23,7 @@ export function syntheticRun(options: { check?: boolean; diff?: boolean } = {}):
   return [
     { type: 'run.start', time: T, playbook: 'site.ts', check, diff: options.diff ?? false, hosts: ['web1', 'web2', 'db1', 'gone'] },
     { type: 'play.start', time: T, play, hosts: ['web1', 'web2', 'db1', 'gone'] },
-    { type: 'task.start', time: T, play, task: 'sysctl ip_forward', handler: false },
+    { type: 'task.start', time: T, play, task: 'sysctl ip_forward', handler: false, hosts: ['web1', 'web2', 'db1', 'gone'] },
     { type: 'host.result', time: T, play, task: 'sysctl ip_forward', host: 'web1', status: 'ok', handler: false, changes: [], durationMs: 12 },
     {
       type: 'host.result', time: T, play, task: 'sysctl ip_forward', host: 'web2', status: 'changed', handler: false,
@@ -40,13 +40,13 @@ export function syntheticRun(options: { check?: boolean; diff?: boolean } = {}):
       type: 'host.result', time: T, play, task: 'sysctl ip_forward', host: 'gone', status: 'unreachable', handler: false, changes: [],
       error: { code: 'UNREACHABLE', message: 'connect ECONNREFUSED' }, durationMs: 5,
     },
-    { type: 'task.start', time: T, play, task: 'install packages', handler: false },
+    { type: 'task.start', time: T, play, task: 'install packages', handler: false, hosts: ['web1', 'web2'] },
     { type: 'host.progress', time: T, play, task: 'install packages', host: 'web1', line: 'Unpacking curl (8.5.0) ...' },
-    { type: 'host.result', time: T, play, task: 'install packages', host: 'web1', status: 'skipped', handler: false, item: 'curl', changes: [], durationMs: 1 },
-    { type: 'host.result', time: T, play, task: 'install packages', host: 'web2', status: 'changed', handler: false, item: 'jq', changes: [{ kind: 'apt.install', target: 'jq', summary: 'install jq' }], durationMs: 2 },
+    { type: 'host.result', time: T, play, task: 'install packages', host: 'web1', status: 'skipped', handler: false, item: 'curl', loop: { index: 0, of: 1 }, changes: [], durationMs: 1 },
+    { type: 'host.result', time: T, play, task: 'install packages', host: 'web2', status: 'changed', handler: false, item: 'jq', loop: { index: 0, of: 1 }, changes: [{ kind: 'apt.install', target: 'jq', summary: 'install jq' }], durationMs: 2 },
     { type: 'handler.notified', time: T, play, handler: 'reload sysctl', host: 'web2', check },
     { type: 'warning', time: T, message: 'host db1 has no python; facts are limited', host: 'db1' },
-    { type: 'task.start', time: T, play, task: 'reload sysctl', handler: true },
+    { type: 'task.start', time: T, play, task: 'reload sysctl', handler: true, hosts: ['web2'] },
     { type: 'host.result', time: T, play, task: 'reload sysctl', host: 'web2', status: 'changed', handler: true, changes: [], durationMs: 3 },
     { type: 'play.end', time: T, play, durationMs: 2000 },
     {

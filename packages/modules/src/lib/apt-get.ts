@@ -1,5 +1,6 @@
 import { MeshbookError, sh } from '@meshbook/engine';
 import type { CommandResult, ModuleContext, ShellCommand, ShellValue } from '@meshbook/engine';
+import { runWithProgress } from './progress.js';
 
 /** Shared by apt and apt_repository: apt-get with the lock wait, progress lines and clear lock errors. */
 export const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
@@ -21,20 +22,6 @@ export async function runAptGet(ctx: ModuleContext, args: ShellValue[], options:
   const command = aptGetCommand(args, options);
   const result = await runWithProgress(ctx, command);
   if (result.exitCode !== 0) throw aptFailure(ctx.host, command, result, options.lockTimeoutSeconds);
-  return result;
-}
-
-/** Runs a command, passing each complete output line to ctx.progress as it arrives. */
-export async function runWithProgress(ctx: ModuleContext, command: ShellCommand): Promise<CommandResult> {
-  const pending = { stdout: '', stderr: '' };
-  const result = await ctx.run(command, {
-    onOutput: (chunk, stream) => {
-      const lines = (pending[stream] + chunk).split('\n');
-      pending[stream] = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) ctx.progress(line.trimEnd());
-    },
-  });
-  for (const rest of [pending.stdout, pending.stderr]) if (rest.trim()) ctx.progress(rest.trimEnd());
   return result;
 }
 

@@ -1,0 +1,19 @@
+import type { CommandResult, ModuleContext, RunOptions, ShellCommand } from '@meshbook/engine';
+
+/**
+ * Runs a command, passing each complete output line to ctx.progress as it arrives: long work
+ * (apt, a command) shows its latest line in the live view instead of looking hung.
+ */
+export async function runWithProgress(ctx: ModuleContext, command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
+  const pending = { stdout: '', stderr: '' };
+  const result = await ctx.run(command, {
+    ...options,
+    onOutput: (chunk, stream) => {
+      const lines = (pending[stream] + chunk).split('\n');
+      pending[stream] = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) ctx.progress(line.trimEnd());
+    },
+  });
+  for (const rest of [pending.stdout, pending.stderr]) if (rest.trim()) ctx.progress(rest.trimEnd());
+  return result;
+}
