@@ -22,3 +22,5 @@ export type { CommandOutput } from './command.js';
 export { systemd } from './systemd.js';
 export type { FileState } from './lib/file-facts.js';
 export { fileState } from './lib/file-facts.js';
+export { openstackAllowedAddress } from './openstack/allowed-address.js';
+export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.js';
