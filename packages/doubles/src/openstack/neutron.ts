@@ -138,24 +138,19 @@ export function handleNetwork(method: string, path: string, query: URLSearchPara
       const update = (body as { port?: Record<string, unknown> }).port;
       if (!update || typeof update !== 'object') throw badRequest('Resource body required');
       checkRevision(ifMatch, port);
-      let changed = false;
+      // Validated as a whole on a copy first: a refused update leaves the port as it was.
+      const next: Port = { ...port };
       for (const [key, value] of Object.entries(update)) {
-        if (key === 'allowed_address_pairs') {
-          if (!port.port_security_enabled && Array.isArray(value) && value.length > 0) {
-            throw new HttpError(409, { NeutronError: { type: 'AddressPairAndPortSecurityRequired', message: 'Port Security must be enabled in order to have allowed address pairs on a port.', detail: '' } });
-          }
-          port.allowed_address_pairs = parsePairs(value, port);
-          changed = true;
-        } else if (key === 'name' && typeof value === 'string') {
-          port.name = value;
-          changed = true;
-        } else if (key === 'port_security_enabled' && typeof value === 'boolean') {
-          port.port_security_enabled = value;
-          changed = true;
-        } else {
-          throw badRequest(`Unrecognized attribute(s) '${key}'`);
-        }
+        if (key === 'allowed_address_pairs') next.allowed_address_pairs = parsePairs(value, port);
+        else if (key === 'name' && typeof value === 'string') next.name = value;
+        else if (key === 'port_security_enabled' && typeof value === 'boolean') next.port_security_enabled = value;
+        else throw badRequest(`Unrecognized attribute(s) '${key}'`);
       }
+      if (!next.port_security_enabled && next.allowed_address_pairs.length > 0) {
+        throw new HttpError(409, { NeutronError: { type: 'AddressPairAndPortSecurityRequired', message: 'Port Security must be enabled in order to have allowed address pairs on a port.', detail: '' } });
+      }
+      const changed = Object.keys(update).length > 0;
+      Object.assign(port, next);
       if (changed) {
         port.revision_number += 1;
         port.updated_at = nowIso();
