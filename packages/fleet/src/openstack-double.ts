@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Inventory } from '@meshbook/engine';
 import { doublesBinDir } from '@meshbook/doubles';
 
 /** The built executable (tests import @meshbook/doubles from its sources, whose bin dir is src/bin). */
@@ -28,12 +29,25 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A server the double starts with: named as the inventory host, one port on `address` in `network`. */
+export interface OpenStackSeedHost {
+  name: string;
+  address: string;
+  network: string;
+}
+
+/** The inventory's hosts that name an OpenStack network (`openstack_network`) and an `upstream_ip`. */
+export function openstackSeedHosts(inventory: Inventory): OpenStackSeedHost[] {
+  return [...inventory.hosts.values()].flatMap((h) =>
+    typeof h.vars.openstack_network === 'string' && typeof h.vars.upstream_ip === 'string' ? [{ name: h.name, address: h.vars.upstream_ip, network: h.vars.openstack_network }] : [],
+  );
+}
+
 /**
- * Starts the double seeded from `inventoryPath` (one server per host with an upstream_ip), or finds
- * the one already running for this workDir. Its state survives a restart; `stopLabOpenStack`
- * ends it and removes the state.
+ * Starts the double with one server per seed host, or finds the one already running for this
+ * workDir. Its state survives a restart of the process; `stopLabOpenStack` ends it and removes it.
  */
-export async function startLabOpenStack(workDir: string, inventoryPath: string, log: (line: string) => void = () => {}): Promise<LabOpenStack> {
+export async function startLabOpenStack(workDir: string, hosts: readonly OpenStackSeedHost[], log: (line: string) => void = () => {}): Promise<LabOpenStack> {
   const dir = join(workDir, 'openstack');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pidFile = join(dir, 'pid');
@@ -45,8 +59,10 @@ export async function startLabOpenStack(workDir: string, inventoryPath: string, 
   }
   if (!existsSync(openstackDoubleExecutable)) throw new Error(`the OpenStack double is not built (${openstackDoubleExecutable}): run pnpm build`);
   log('starting the OpenStack double (Keystone, Nova, Neutron ports) on 127.0.0.1');
+  const seedFile = join(dir, 'seed-hosts.json');
+  writeFileSync(seedFile, `${JSON.stringify(hosts, null, 2)}\n`, { mode: 0o600 });
   const out = openSync(logFile, 'w', 0o600);
-  const child = spawn(process.execPath, [openstackDoubleExecutable, '--state-dir', dir, '--inventory', inventoryPath, '--cloud', 'lab'], {
+  const child = spawn(process.execPath, [openstackDoubleExecutable, '--state-dir', dir, '--seed-hosts', seedFile, '--cloud', 'lab'], {
     detached: true,
     stdio: ['ignore', out, out],
   });
@@ -83,4 +99,15 @@ export async function stopLabOpenStack(workDir: string): Promise<void> {
     }
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The lab's OpenStack double as `lab status` shows it; undefined when this lab has none. */
+export function labOpenStackStatus(workDir: string): { state: 'running' | 'stopped'; authUrl: string } | undefined {
+  const dir = join(workDir, 'openstack');
+  const logFile = join(dir, 'openstack-api.log');
+  if (!existsSync(logFile)) return undefined;
+  const served = SERVING.exec(readFileSync(logFile, 'utf8'));
+  const pidFile = join(dir, 'pid');
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+  return { state: pid > 0 && alive(pid) ? 'running' : 'stopped', authUrl: served?.[1] ?? '-' };
 }

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus, LocalTransport, createHumanReporter, createJsonLinesReporter, loadInventory, runPlaybook, task } from '@meshbook/engine';
 import type { Inventory, MeshbookEvent } from '@meshbook/engine';
-import { startLabOpenStack, stopLabOpenStack } from '@meshbook/fleet';
+import { openstackSeedHosts, startLabOpenStack, stopLabOpenStack } from '@meshbook/fleet';
 import type { LabOpenStack } from '@meshbook/fleet';
 import { openstackAllowedAddress } from '@meshbook/modules';
 
@@ -93,10 +93,11 @@ async function allowStep(options: { check?: boolean; cloudsFile?: string } = {})
 describe.skipIf(!clientInstalled)('openstackAllowedAddress against the OpenStack double, judged by the real openstack client', () => {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'meshbook-openstack-'));
-    lab = await startLabOpenStack(workDir, inventoryPath);
+    // As `meshbook lab up -i inventories/lab-rke` starts it: seeded from the inventory's merged vars.
+    inventory = await loadInventory(inventoryPath);
+    lab = await startLabOpenStack(workDir, openstackSeedHosts(inventory));
     expect(lab.authUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/identity\/v3$/);
     password = /password: (\S+)/.exec(readFileSync(lab.cloudsFile, 'utf8'))![1]!;
-    inventory = await loadInventory(inventoryPath);
   });
   afterAll(async () => {
     if (workDir) {

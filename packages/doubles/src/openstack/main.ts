@@ -5,15 +5,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { seedHostsFromInventory, seededState } from './seed.js';
+import type { SeedHost } from './seed.js';
 import { startOpenStackDouble } from './server.js';
 import type { RunningOpenStackDouble } from './server.js';
 import type { Account } from './state.js';
 
-export const USAGE = `Usage: openstack-api --state-dir DIR --inventory HOSTS.yaml [options]
+export const USAGE = `Usage: openstack-api --state-dir DIR (--inventory HOSTS.yaml | --seed-hosts HOSTS.json) [options]
 
 The lab's OpenStack double: Keystone v3 (password auth), Nova (finding servers) and Neutron
 (networks, ports, allowed_address_pairs) on one HTTP address. A fresh DIR is seeded with one server
-per inventory host that has an upstream_ip (one port on that address, in openstack_network).
+per inventory host that has an upstream_ip (one port on that address, in openstack_network), or
+one per entry of --seed-hosts ([{"name", "address", "network"}], the lab's merged inventory vars).
 When ready it writes DIR/clouds.yaml (cloud "lab", mode 0600) and prints its auth URL.
 
 Options:
@@ -25,7 +27,8 @@ Options:
 
 export interface DoubleFlags {
   stateDir: string;
-  inventory: string;
+  inventory?: string;
+  seedHosts?: string;
   host: string;
   port: number;
   user: string;
@@ -42,7 +45,7 @@ export function parseFlags(argv: string[]): DoubleFlags | 'help' {
     const arg = argv[i]!;
     if (arg === '-h' || arg === '--help') return 'help';
     const [name, inline] = arg.startsWith('--') ? (arg.includes('=') ? [arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg.slice(2), undefined]) : [undefined, undefined];
-    if (!name || !['state-dir', 'inventory', 'listen', 'user', 'project', 'password-file', 'cloud'].includes(name)) throw new FlagError(`unknown argument "${arg}"`);
+    if (!name || !['state-dir', 'inventory', 'seed-hosts', 'listen', 'user', 'project', 'password-file', 'cloud'].includes(name)) throw new FlagError(`unknown argument "${arg}"`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new FlagError(`--${name} needs a value`);
     values.set(name, value);
@@ -50,13 +53,15 @@ export function parseFlags(argv: string[]): DoubleFlags | 'help' {
   const stateDir = values.get('state-dir');
   const inventory = values.get('inventory');
   if (!stateDir) throw new FlagError('--state-dir is required');
-  if (!inventory) throw new FlagError('--inventory is required');
+  const seedHosts = values.get('seed-hosts');
+  if (!inventory === !seedHosts) throw new FlagError('one of --inventory or --seed-hosts is required');
   const listen = values.get('listen') ?? '127.0.0.1:0';
   const m = /^([^:]+):(\d+)$/.exec(listen);
   if (!m || Number(m[2]) > 65535) throw new FlagError(`--listen: "${listen}" is not HOST:PORT`);
   return {
     stateDir,
     inventory,
+    seedHosts,
     host: m[1]!,
     port: Number(m[2]),
     user: values.get('user') ?? 'meshbook',
@@ -89,7 +94,7 @@ export function cloudsYaml(cloud: string, authUrl: string, account: Account, reg
 export async function startFromFlags(flags: DoubleFlags): Promise<RunningOpenStackDouble & { cloudsFile: string }> {
   const password = flags.passwordFile ? readFileSync(flags.passwordFile, 'utf8').trim() : randomBytes(18).toString('base64url');
   const account: Account = { user: flags.user, project: flags.project, userDomain: 'Default', projectDomain: 'Default', password };
-  const hosts = seedHostsFromInventory(flags.inventory);
+  const hosts: SeedHost[] = flags.seedHosts ? (JSON.parse(readFileSync(flags.seedHosts, 'utf8')) as SeedHost[]) : seedHostsFromInventory(flags.inventory!);
   const running = await startOpenStackDouble({ stateDir: flags.stateDir, initial: () => seededState(account, hosts), host: flags.host, port: flags.port });
   // A state kept from an earlier start keeps its account: clouds.yaml names what the double checks.
   const state = JSON.parse(readFileSync(running.stateFile, 'utf8')) as { account: Account; region: string };
