@@ -45,6 +45,9 @@ async function portOf(server: string): Promise<{ id: string; allowed: string[]; 
   return { id: shown.id, allowed: shown.allowed_address_pairs.map((p) => p.ip_address), revision: shown.revision_number };
 }
 
+/** The real client takes seconds a call on a loaded machine, and a test makes a dozen calls. */
+const CLIENT_TESTS_MS = 360_000;
+
 const CLUSTER1 = ['k8s-cluster1-node-0', 'k8s-cluster1-node-1', 'k8s-cluster1-node-2'];
 const LB = ['10.197.1.190', '10.197.1.191'];
 
@@ -129,7 +132,7 @@ describe.skipIf(!clientInstalled)('openstackAllowedAddress against the OpenStack
     expect(node1Result).toMatchObject({ changes: [expect.objectContaining({ summary: `allow ${LB[1]} on port ${node1.id} of k8s-cluster1-node-1` })] });
     expect(await Promise.all(CLUSTER1.map(portOf))).toEqual(before);
     expectNoSecrets('check-mode output', output);
-  });
+  }, CLIENT_TESTS_MS);
 
   it('apply allows every address once, keeps the other pairs; a second run changes nothing', async () => {
     const first = await allowStep();
@@ -145,13 +148,13 @@ describe.skipIf(!clientInstalled)('openstackAllowedAddress against the OpenStack
     expect(await Promise.all(CLUSTER1.map(portOf))).toEqual(after);
     // cluster2's nodes were not in the play: their ports are as seeded.
     expect((await portOf('k8s-cluster2-node-0')).allowed).toEqual([]);
-  });
+  }, CLIENT_TESTS_MS);
 
   it('what the real client does on a second `port set` of the same address: Neutron refuses the duplicate', async () => {
     const { id } = await portOf('k8s-cluster1-node-2');
     const again = await client(['port', 'set', '--allowed-address', `ip-address=${LB[0]}`, id]).catch((e: { code: number; stderr: string }) => e);
     expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('duplicate address pair') });
-  });
+  }, CLIENT_TESTS_MS);
 
   it('a wrong password: the run fails with an error naming the field to fix, and the password is in no output', async () => {
     const wrong = 'wrong-password-canary-5f3a';
@@ -168,7 +171,7 @@ describe.skipIf(!clientInstalled)('openstackAllowedAddress against the OpenStack
     // The real client agrees the password is wrong.
     const refused = await client(['port', 'list'], badClouds).catch((e: { code: number; stderr: string }) => e);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('HTTP 401') });
-  });
+  }, CLIENT_TESTS_MS);
 
   it('OS_* variables work as the client\'s do, and a wrong OS_PASSWORD names OS_PASSWORD', async () => {
     const env = { OS_AUTH_URL: lab.authUrl, OS_USERNAME: 'meshbook', OS_PROJECT_NAME: 'meshbook', OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default' };
@@ -188,7 +191,7 @@ describe.skipIf(!clientInstalled)('openstackAllowedAddress against the OpenStack
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
     }
-  });
+  }, CLIENT_TESTS_MS);
 });
 
 describe.skipIf(clientInstalled)('openstackAllowedAddress with the real openstack client', () => {
