@@ -2,7 +2,7 @@ import { toMeshbookError } from '@meshbook/engine';
 import type { ErrorCode } from '@meshbook/engine';
 import { EXIT } from './exit-codes.js';
 import type { ExitCode } from './exit-codes.js';
-import { redact } from '@meshbook/engine';
+import { escapeControl, redact } from '@meshbook/engine';
 import type { OutputStream } from '@meshbook/engine';
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
@@ -23,6 +23,7 @@ export function reportFatalError(error: unknown, stderr: OutputStream): ExitCode
     const cause = failure.cause instanceof Error ? failure.cause : failure;
     text += `this is a bug in meshbook; please report it with this trace:\n${cause.stack ?? cause.message}\n`;
   }
-  stderr.write(redact(text));
+  // An error may quote a host's stderr or a lock holder: shown escaped, never obeyed by the terminal.
+  stderr.write(redact(escapeControl(text)));
   return exitCode;
 }

@@ -25,13 +25,16 @@ export type ShellValue =
   | readonly ShellValue[];
 
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /** POSIX single-quote quoting: the value comes out as exactly one literal word. */
 export function quote(value: string): string {
   if (value === '') return "''";
   // A leading dash is left as it is: quoting cannot stop a program reading it as an option; callers
   // put `--` before operands that may start with one.
-  if (SAFE.test(value)) return value;
+  // NAME=value unquoted is an assignment when it is a command's first word: `PATH=/tmp/x ls`
+  // would run ls with PATH changed. Quoted, it is a word like any other.
+  if (SAFE.test(value) && !ASSIGNMENT.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -1,4 +1,5 @@
 export * from './secret.js';
+export { escapeControl } from './escape-control.js';
 export * from './command.js';
 export { sha256 } from './hash.js';
 export * from './errors.js';

@@ -6,8 +6,34 @@ export const MASK = '***';
  * Every secret's text, kept so that any output path (reporters, logs, errors) can scrub text that
  * came back from a host, e.g. a token echoed on stderr. Weak references are not possible for
  * strings, so the set only grows; secrets are few per run.
+ *
+ * Besides the text itself, the forms it takes on its way through other programs are kept: shell
+ * single-quoting (`'\''`), JSON string escaping, and each long line of a multi-line secret (a PEM
+ * key shows up line by line in diffs and progress output).
  */
 const knownSecrets = new Set<string>();
+/** Secrets shorter than MIN_ANYWHERE: scrubbed only where they stand as a whole token. */
+const shortSecrets = new Set<string>();
+/** knownSecrets, longest first: a secret inside a longer one must not leave part of the longer one. */
+let ordered: string[] | undefined;
+let shortPattern: RegExp | undefined;
+
+/** Shorter texts would mangle unrelated output when scrubbed anywhere; they are scrubbed as whole tokens. */
+const MIN_ANYWHERE = 4;
+/** A line of a multi-line secret is scrubbed on its own from this length (PEM lines are 64). */
+const MIN_LINE = 16;
+
+function remember(value: string): void {
+  if (value.length === 0) return;
+  const forms = new Set([value, value.replace(/'/g, `'\\''`), JSON.stringify(value).slice(1, -1)]);
+  if (value.includes('\n')) for (const line of value.split('\n')) if (line.trim().length >= MIN_LINE) forms.add(line.trim());
+  for (const form of forms) {
+    if (form.length >= MIN_ANYWHERE) knownSecrets.add(form);
+    else shortSecrets.add(form);
+  }
+  ordered = undefined;
+  shortPattern = undefined;
+}
 
 /**
  * A value that prints as *** everywhere (toString, JSON, util.inspect, template literals) and whose
@@ -19,9 +45,7 @@ export class Secret {
 
   constructor(value: string) {
     this.#value = value;
-    // Very short values would make redaction mangle unrelated output; they are still masked when
-    // rendered as a Secret, just not scrubbed from free text.
-    if (value.length >= 4) knownSecrets.add(value);
+    remember(value);
   }
 
   reveal(): string {
@@ -51,17 +75,27 @@ export function secret(value: string): Secret {
 
 /** Registers text that must never be printed although it is not (yet) wrapped in a Secret. */
 export function registerSecretText(value: string): void {
-  if (value.length >= 4) knownSecrets.add(value);
+  remember(value);
 }
 
 /** Replaces the text of every known secret in `text` with ***. Used on every output path. */
 export function redact(text: string): string {
-  if (knownSecrets.size === 0 || text.length === 0) return text;
+  if ((knownSecrets.size === 0 && shortSecrets.size === 0) || text.length === 0) return text;
+  ordered ??= [...knownSecrets].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const value of knownSecrets) {
+  for (const value of ordered) {
     if (out.includes(value)) out = out.split(value).join(MASK);
   }
+  if (shortSecrets.size > 0) {
+    // A whole token: not preceded or followed by a letter, digit or underscore.
+    shortPattern ??= new RegExp(`(?<![\\p{L}\\p{N}_])(?:${[...shortSecrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')})(?![\\p{L}\\p{N}_])`, 'gu');
+    out = out.replace(shortPattern, MASK);
+  }
   return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Deep copy of a value with Secrets masked and known secret text redacted, for events and logs. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalTransport, Secret, runPlaybook, task } from '@meshbook/engine';
-import type { PlayItem, RunOptions, ShellCommand } from '@meshbook/engine';
+import type { BatchOptions, PlayItem, RunOptions, ShellCommand } from '@meshbook/engine';
 import { fakeInventory } from '@meshbook/engine/testing';
 import { command, shell } from './command.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
@@ -90,6 +90,10 @@ class RecordingTransport extends LocalTransport {
   override run(command: ShellCommand, options?: RunOptions) {
     this.displays.push(command.display);
     return super.run(command, options);
+  }
+  override runBatch(commands: readonly ShellCommand[], options?: BatchOptions) {
+    this.displays.push(`batch: ${commands.map((c) => c.display).join(' ; ')}`);
+    return super.runBatch(commands, options);
   }
 }
 

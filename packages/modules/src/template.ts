@@ -36,7 +36,7 @@ const templateParams = z
 export type TemplateParams = z.output<typeof templateParams>;
 
 // An isolated instance: helpers registered elsewhere cannot change what templates render. Made on
-// first use: loading handlebars costs ~60 ms CPU, which a run without templates should not pay.
+// first use: loading handlebars is costly, and a run without templates should not pay for it.
 let isolated: typeof HandlebarsModule | undefined;
 const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(import.meta.url)('handlebars') as typeof HandlebarsModule).create());
 

@@ -5,46 +5,56 @@ import type { Change } from '@meshbook/engine';
 
 type TomlTable = Record<string, unknown>;
 
-interface TomlFacts {
-  /** Current file text, or null when absent. */
-  current: string | null;
-  /** Output of the base command (e.g. `containerd config default`), when one is given. */
-  base: string | null;
-  baseError: string | null;
-  /** The base command is not installed (exit 127): on a fresh host an earlier task installs it. */
-  baseMissing?: boolean;
+interface ExistingFile {
+  /** Octal mode as stat prints it, e.g. '600'. */
+  mode: string;
+  uid: string;
+  gid: string;
+  text: string;
 }
 
-/** The whole file, written; mode as a number. */
+interface BaseFailure {
+  error: string;
+  /** The base command is not installed (exit 127): on a fresh host an earlier task installs it. */
+  missing?: boolean;
+}
+
+interface TomlFacts {
+  /** The file as it is, or null when absent. */
+  file: ExistingFile | null;
+  /** The base command's stdout (e.g. `containerd config default`), when one is given. */
+  base: { text: string } | BaseFailure | null | undefined;
+}
+
+/** The whole file, written with its mode and (an existing file's) owner; or only a new mode. */
 type TomlChange =
-  | Change<'toml_file.content', { path: string; content: string; mode: number }>
+  | Change<'toml_file.content', { path: string; content: string; mode: number; owner?: { uid: string; gid: string } }>
+  | Change<'toml_file.mode', { path: string; mode: number }>
   /** The base command is not installed yet (check mode before its package task ran). */
   | Change<'toml_file.base_missing', { base: string }>;
 
-const tomlFact = defineFact<{ path: string; baseCommand?: string[] }, TomlFacts>({
-  name: 'toml_file.state',
-  // One round trip: the file (framed so an absent file differs from an empty one) and the base.
-  command: ({ path, baseCommand }) => {
-    const base = baseCommand ? sh`echo ===base; ${argv(...baseCommand)} 2>&1 || echo "===base-failed $?"` : sh``;
-    return sh`if test -f ${path}; then echo ===file; cat -- ${path}; echo; fi; ${base}`;
+const fileFact = defineFact<string, ExistingFile | null>({
+  name: 'toml_file.file',
+  // The first line is stat's; everything after it is the file's bytes as they are. No marker in
+  // the text: a file may hold any line.
+  command: (path) => sh`test -f ${path} || exit 2; stat -c '%a %u %g' -- ${path} && cat -- ${path}`,
+  parse: (result, path) => {
+    if (result.exitCode === 2) return null;
+    const lineEnd = result.stdout.indexOf('\n');
+    if (result.exitCode !== 0 || lineEnd < 0) throw new MeshbookError('MODULE_FAILED', `cannot read ${path}: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
+    const [mode = '', uid = '', gid = ''] = result.stdout.slice(0, lineEnd).split(' ');
+    return { mode, uid, gid, text: result.stdout.slice(lineEnd + 1) };
   },
-  parse: (result) => {
-    const text = result.stdout;
-    const fileAt = text.startsWith('===file\n') ? 8 : -1;
-    const baseAt = text.indexOf('===base\n');
-    const current = fileAt < 0 ? null : text.slice(fileAt, baseAt < 0 ? undefined : baseAt).replace(/\n$/, '');
-    let base: string | null = null;
-    let baseError: string | null = null;
-    let baseMissing = false;
-    if (baseAt >= 0) {
-      const out = text.slice(baseAt + 8);
-      const failed = out.match(/===base-failed (\d+)\n?$/);
-      if (failed) baseError = `exit code ${failed[1]}: ${out.slice(0, failed.index).trim().slice(-500)}`;
-      else base = out;
-      baseMissing = failed?.[1] === '127';
-    }
-    return { current, base, baseError, baseMissing };
-  },
+});
+
+const baseFact = defineFact<string[], { text: string } | BaseFailure>({
+  name: 'toml_file.base',
+  // stdout only is the document; stderr (warnings) is kept apart by the transport's framing.
+  command: (baseCommand) => argv(...baseCommand),
+  parse: (result) =>
+    result.exitCode === 0
+      ? { text: result.stdout }
+      : { error: `exit code ${result.exitCode}: ${(result.stderr.trim() || result.stdout.trim()).slice(-500)}`, missing: result.exitCode === 127 },
 });
 
 const keyPath = z.array(z.string().min(1)).min(1);
@@ -65,12 +75,14 @@ export const tomlFile = defineModule({
       baseCommand: z.array(z.string()).min(1).optional(),
       /** Keys as path segments, so dotted table names such as "io.containerd.grpc.v1.cri" stay whole. */
       settings: z.array(z.object({ key: keyPath, value: tomlValue }).strict()).min(1),
-      mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").default('0644'),
+      /** Default: the existing file's mode (its owner is always kept), or 0644 for a new file. */
+      mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").optional(),
     })
     .strict(),
-  facts: (params) => tomlFact({ path: params.path, ...(params.baseCommand ? { baseCommand: params.baseCommand } : {}) }),
-  plan(facts, params): TomlChange[] {
-    if (facts.baseMissing) {
+  // Two facts, one round trip: the file and the base command, each framed apart by the transport.
+  facts: (params) => ({ file: fileFact(params.path), base: params.baseCommand ? baseFact(params.baseCommand) : null }),
+  plan(facts: TomlFacts, params): TomlChange[] {
+    if (facts.base && 'error' in facts.base && facts.base.missing) {
       // Check mode on a fresh host: the package task before this one is only planned, so the
       // file's content is known after apply. On a real run the install has happened by now (its
       // change dropped the cached facts); if the command is still missing, apply says so.
@@ -84,23 +96,32 @@ export const tomlFile = defineModule({
         },
       ];
     }
-    if (facts.baseError) {
-      throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.baseError})`);
+    if (facts.base && 'error' in facts.base) {
+      throw new MeshbookError('MODULE_FAILED', `base command ${params.baseCommand?.join(' ')} failed (${facts.base.error})`);
     }
-    const baseText = facts.base ?? facts.current ?? '';
+    const currentText = facts.file?.text ?? null;
+    const baseText = (facts.base && 'text' in facts.base ? facts.base.text : null) ?? currentText ?? '';
     const desired = applySettings(parseOrThrow(baseText, params.baseCommand ? 'base command output' : params.path), params.settings);
-    const current = facts.current === null ? null : safeParse(facts.current);
-    if (current !== null && canonical(current) === canonical(desired)) return [];
-    const after = stringifyToml(desired) + '\n';
-    return [
-      {
-        kind: 'toml_file.content',
-        target: params.path,
-        summary: facts.current === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
-        content: { path: params.path, before: facts.current, after },
-        payload: { path: params.path, content: after, mode: parseInt(params.mode, 8) },
-      },
-    ];
+    const current = currentText === null ? null : safeParse(currentText);
+    // An existing file keeps its owner, and its mode unless one is given.
+    const mode = parseInt(params.mode ?? facts.file?.mode ?? '0644', 8);
+    if (current === null || canonical(current) !== canonical(desired)) {
+      const after = endWithNewline(stringifyToml(desired));
+      const owner = facts.file ? { owner: { uid: facts.file.uid, gid: facts.file.gid } } : {};
+      return [
+        {
+          kind: 'toml_file.content',
+          target: params.path,
+          summary: currentText === null ? 'create' : `set ${params.settings.map((s) => s.key.join('.')).join(', ')}`,
+          content: { path: params.path, before: currentText, after },
+          payload: { path: params.path, content: after, mode, ...owner },
+        },
+      ];
+    }
+    if (params.mode !== undefined && facts.file && parseInt(facts.file.mode, 8) !== mode) {
+      return [{ kind: 'toml_file.mode', target: params.path, summary: `mode ${facts.file.mode} → ${params.mode}`, payload: { path: params.path, mode } }];
+    }
+    return [];
   },
   async apply(ctx, changes) {
     for (const change of changes) {
@@ -109,13 +130,21 @@ export const tomlFile = defineModule({
           hint: 'install the package that provides it in an earlier task',
         });
       }
+      if (change.kind === 'toml_file.mode') {
+        await ctx.exec(sh`chmod ${change.payload.mode.toString(8)} -- ${change.payload.path}`);
+        continue;
+      }
       const { payload } = change;
       await ctx.exec(sh`mkdir -p -- "$(dirname -- ${payload.path})"`);
-      await ctx.put(payload.path, payload.content, { mode: payload.mode });
+      await ctx.put(payload.path, payload.content, { mode: payload.mode, ...(payload.owner ? { owner: payload.owner.uid, group: payload.owner.gid } : {}) });
     }
   },
-  invalidates: [tomlFact],
+  invalidates: [fileFact],
 });
+
+function endWithNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
 
 function parseOrThrow(text: string, what: string): TomlTable {
   try {

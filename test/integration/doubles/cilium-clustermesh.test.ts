@@ -43,12 +43,12 @@ beforeAll(async () => {
       // Listed first, on an address nothing listens on: the access address must still be the
       // master's, where the clustermesh-apiserver double runs (and nothing dials 192.0.2.0/24).
       { name: 'aaa-edge-1', ip: '192.0.2.10', podCIDR: '10.242.9.0/24' },
-      { name: 'jin-ayaka-master-1', ip: '127.0.0.1', podCIDR: '10.242.0.0/24' },
-      { name: 'jin-ayaka-worker-1', ip: '127.0.0.1', podCIDR: '10.242.1.0/24' },
+      { name: 'jin-ayaka-master-1', ip: ayk.address, podCIDR: '10.242.0.0/24' },
+      { name: 'jin-ayaka-worker-1', ip: ayk.address, podCIDR: '10.242.1.0/24' },
     ],
     [kzh.name]: [
-      { name: 'jin-kazuha-master-1', ip: '127.0.0.2', podCIDR: '10.244.0.0/24' },
-      { name: 'jin-kazuha-worker-1', ip: '127.0.0.2', podCIDR: '10.244.1.0/24' },
+      { name: 'jin-kazuha-master-1', ip: kzh.address, podCIDR: '10.244.0.0/24' },
+      { name: 'jin-kazuha-worker-1', ip: kzh.address, podCIDR: '10.244.1.0/24' },
     ],
   };
   for (const c of lab.clusters) {
@@ -88,7 +88,7 @@ describe('cilium double against two API server doubles', () => {
     for (const s of ['cilium-ca', 'clustermesh-apiserver-server-cert', 'clustermesh-apiserver-remote-cert', 'clustermesh-apiserver-admin-cert']) expect(secrets).toContain(`secret/${s}`);
     const status = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '--wait', '--wait-duration', '60s']);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain('✅ Cluster access information is available:\n  - 127.0.0.1:32379');
+    expect(status.stdout).toContain(`✅ Cluster access information is available:\n  - ${ayk.address}:32379`);
     expect(status.stdout).toContain('🔌 No cluster connected');
   });
 
@@ -154,7 +154,7 @@ describe('cilium double against two API server doubles', () => {
     }
     const j = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '-o', 'json']);
     const parsed = json(j.stdout);
-    expect(parsed.access_information).toMatchObject({ service_type: 'NodePort', service_ips: ['127.0.0.1'], service_port: 32379, cluster_id: '1', cluster_name: ayk.name });
+    expect(parsed.access_information).toMatchObject({ service_type: 'NodePort', service_ips: [ayk.address], service_port: 32379, cluster_id: '1', cluster_name: ayk.name });
     expect(parsed.connectivity.clusters[kzh.name]).toEqual({ configured: 3, connected: 3 });
     expect(j.stdout).not.toMatch(/PRIVATE KEY|client_key/);
   });
@@ -205,6 +205,28 @@ describe('cilium double against two API server doubles', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/✅ \[cilium-test-1\] All \d+ tests \(\d+ actions\) successful/);
+    const one = await lab.cilium(['connectivity', 'test', '--context', ayk.context, '--multi-cluster', kzh.context, '--test', 'clustermesh-peer']);
+    expect(one.stdout).toContain('🏃[cilium-test-1] Running 1 tests ...');
+    expect(one.stdout).toContain('All 1 tests (2 actions) successful, 4 tests skipped');
+  });
+
+  it('an endpoint named <peer>.mesh.cilium.io resolves through the agents\' hostAliases, as the chart configures it', async () => {
+    const secret = json((await lab.kubectl(ayk.context, ['-n', 'kube-system', 'get', 'secret', 'cilium-clustermesh', '-o', 'json'])).stdout);
+    const original = secret.data[kzh.name];
+    const byName = Buffer.from(Buffer.from(original, 'base64').toString().replace(/https:\/\/[^:]+:/, `https://${kzh.name}.mesh.cilium.io:`)).toString('base64');
+    const setEntry = (value: string) => lab.kubectl(ayk.context, ['-n', 'kube-system', 'patch', 'secret', 'cilium-clustermesh', '--type', 'merge', '-p', JSON.stringify({ data: { [kzh.name]: value } })]);
+    try {
+      expect((await setEntry(byName)).code).toBe(0);
+      const unresolved = await lab.cilium(['clustermesh', 'status', '--context', ayk.context]);
+      expect(unresolved.stdout).toContain(`is not connected to cluster ${kzh.name}: dial tcp: lookup ${kzh.name}.mesh.cilium.io`);
+      const aliases = { spec: { template: { spec: { hostAliases: [{ ip: kzh.address, hostnames: [`${kzh.name}.mesh.cilium.io`] }] } } } };
+      expect((await lab.kubectl(ayk.context, ['-n', 'kube-system', 'patch', 'daemonset', 'cilium', '--type', 'merge', '-p', JSON.stringify(aliases)])).code).toBe(0);
+      const resolved = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '--wait', '--wait-duration', '30s']);
+      expect(resolved.code, resolved.stdout + resolved.stderr).toBe(0);
+      expect(resolved.stdout).toContain(`  - ${kzh.name}: 3/3 configured, 3/3 connected`);
+    } finally {
+      await setEntry(original);
+    }
   });
 
   it('disconnect removes the peers, and status says no cluster connected', async () => {

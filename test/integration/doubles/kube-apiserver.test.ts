@@ -2,6 +2,7 @@
 // print and exit with against it is what they print and exit with against a real API server.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,9 @@ import { type ApiServerFixture, startApiServer } from './apiserver-fixture.js';
 const run = promisify(execFile);
 const kubectlPath = (await kubeClients()).kubectl;
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -36,6 +37,22 @@ afterAll(async () => {
 /** Several objects in one kubectl input: a v1 List, which kubectl unpacks item by item. */
 const list = (items: object[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 
+/** A GET as the admin with a chosen Accept header, which kubectl cannot set. */
+async function rawGet(path: string, accept: string): Promise<any> {
+  const pki = join(api.dir, 'pki');
+  return new Promise((resolveBody, reject) => {
+    const request = httpsGet({
+      host: '127.0.0.1', port: api.port, path, headers: { Accept: accept },
+      ca: readFileSync(api.caCert), cert: readFileSync(join(pki, 'admin.crt')), key: readFileSync(join(pki, 'admin.key')),
+    }, (response) => {
+      let body = '';
+      response.on('data', (c: Buffer) => (body += c.toString()));
+      response.on('end', () => resolveBody(JSON.parse(body)));
+    });
+    request.on('error', reject);
+  });
+}
+
 /** What a kubelet does: renew its Lease in kube-node-lease, as the node. */
 async function renewLease(name: string): Promise<void> {
   const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace('Z', '000Z') } };
@@ -50,6 +67,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect(JSON.parse(version.stdout).serverVersion.gitVersion).toBe('v1.31.9');
     const nodes = await api.kubectl(['get', 'nodes']);
     expect(nodes).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found\n' });
+    // what client-go's metadata client asks for (garbage collectors, operators)
+    const metadataOnly = await rawGet('/api/v1/namespaces', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    expect(metadataOnly.kind).toBe('PartialObjectMetadataList');
+    expect(metadataOnly.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['default', 'kube-node-lease', 'kube-public', 'kube-system']);
     const resources = await api.kubectl(['api-resources', '-o', 'name']);
     expect(resources.stdout.split('\n')).toEqual(expect.arrayContaining(['nodes', 'deployments.apps', 'customresourcedefinitions.apiextensions.k8s.io', 'leases.coordination.k8s.io']));
   });
@@ -73,9 +94,30 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const stale = await api.kubectl(['wait', '--for=condition=Ready=Unknown', 'node/worker-1', `--timeout=${GRACE_SECONDS + 15}s`]);
     expect(stale.code).toBe(0);
     expect((await api.kubectl(['get', 'node', 'worker-1'])).stdout).toMatch(/worker-1\s+NotReady/);
+    const taints = async () => (await api.kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={range .spec.taints[*]}{.key}:{.effect} {end}'])).stdout.trim();
+    expect(await taints()).toBe('node.kubernetes.io/unreachable:NoSchedule node.kubernetes.io/unreachable:NoExecute');
     await renewLease('worker-1');
     expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
+    await until(async () => (await taints()) === '');
   }, 60_000);
+
+  it('a DaemonSet rolls out on the Ready nodes its nodeSelector admits', async () => {
+    const renewing = setInterval(() => void renewLease('worker-1').catch(() => undefined), 1000);
+    try {
+      await renewLease('worker-1');
+      expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
+      const daemonSet = (name: string, nodeSelector?: Record<string, string>) => ({
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name, namespace: 'kube-system' },
+        spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { ...(nodeSelector ? { nodeSelector } : {}), containers: [{ name: 'agent', image: 'busybox:1.36' }] } } },
+      });
+      await api.kubectl(['apply', '-f', '-'], { input: list([daemonSet('agent'), daemonSet('nowhere', { 'node-role.kubernetes.io/gpu': '' })]) });
+      expect(await api.kubectl(['rollout', 'status', '-n', 'kube-system', 'daemonset/agent', '--timeout=20s'])).toMatchObject({ code: 0, stdout: 'daemon set "agent" successfully rolled out\n' });
+      expect((await api.kubectl(['get', 'ds', '-n', 'kube-system', 'agent'])).stdout).toMatch(/agent\s+1\s+1\s+1\s+1\s+1\s+<none>/);
+      expect((await api.kubectl(['get', 'ds', '-n', 'kube-system', 'nowhere', '-o', 'jsonpath={.status.desiredNumberScheduled}'])).stdout).toBe('0');
+    } finally {
+      clearInterval(renewing);
+    }
+  });
 
   it('kubectl apply --server-side twice: the second apply changes nothing; conflicts need --force-conflicts', async () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ssa', namespace: 'default' }, data: { a: '1', b: '2' } };
@@ -114,11 +156,11 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
   });
 
   it('kubectl get --watch prints the changes as they happen', async () => {
+    await api.kubectl(['create', 'cm', 'watched']);
     const watcher = spawn(kubectlPath, ['--kubeconfig', join(api.dir, 'admin.kubeconfig'), '--cache-dir', join(api.dir, 'kube-cache'), 'get', 'cm', 'watched', '--watch', '--output-watch-events'], { env: { PATH: process.env.PATH, HOME: api.dir } });
     let out = '';
     watcher.stdout.on('data', (c: Buffer) => (out += c.toString()));
     try {
-      await api.kubectl(['create', 'cm', 'watched']);
       await until(() => out.includes('ADDED'));
       await api.kubectl(['label', 'cm', 'watched', 'seen=yes']);
       await until(() => out.includes('MODIFIED'));
@@ -159,6 +201,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     await api.kubectl(['set', 'image', '-n', 'shop', 'deployment/web', 'web=nginx:1.28']);
     expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).stdout).toContain('successfully rolled out');
     expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/1\s+<none>\n2\s+<none>/);
+    expect((await api.kubectl(['rollout', 'undo', '-n', 'shop', 'deployment/web'])).stdout).toBe('deployment.apps/web rolled back\n');
+    expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'deploy', '-n', 'shop', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout).toBe('nginx:1.27');
+    expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/\n2\s+<none>\n3\s+<none>\n/);
     const events = await api.kubectl(['get', 'events', '-n', 'shop', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={.items[*].message}']);
     expect(events.stdout).toMatch(/Scaled up replica set web-\w+ to 2/);
   });
@@ -276,6 +322,16 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect((await api.kubectl(['get', 'deploy,svc,secrets', '-n', 'apps', '-o', 'name'])).stdout).toBe('');
     expect((await api.kubectl(['get', 'rs', '-n', 'apps', '-o', 'name'])).stdout).toBe('');
   }, 120_000);
+
+  it('judges other users by RBAC: nothing until bound, then what the role allows where it is bound', async () => {
+    const jane = await api.issueClientCert('jane', 'jane', ['devs']);
+    const kubeconfig = api.kubeconfig('jane', { 'client-certificate': jane.cert, 'client-key': jane.key });
+    expect(await api.kubectl(['get', 'cm', '-n', 'shop'], { kubeconfig })).toMatchObject({ code: 1, stderr: 'Error from server (Forbidden): configmaps is forbidden: User "jane" cannot list resource "configmaps" in API group "" in the namespace "shop"\n' });
+    expect((await api.kubectl(['create', 'rolebinding', 'devs-view', '-n', 'shop', '--clusterrole=view', '--group=devs'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', '-n', 'shop', '-o', 'name'], { kubeconfig })).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', '-n', 'default'], { kubeconfig })).code).toBe(1);
+    expect((await api.kubectl(['create', 'cm', 'x', '-n', 'shop'], { kubeconfig })).stderr).toContain('User "jane" cannot create resource "configmaps"');
+  });
 
   it('refuses a client certificate from another CA, and a wrong bootstrap token, with 401', async () => {
     const otherCa = await api.newCa('other-ca');

@@ -160,6 +160,14 @@ networking:
     expect((await sh('w1', 'ls /etc/kubernetes')).stdout).not.toContain('kubelet.conf');
   });
 
+  it('tokens created at the same time are each signed into cluster-info', async () => {
+    const created = await sh('m1', 'kubeadm token create > /tmp/t1 & kubeadm token create > /tmp/t2 & wait; cat /tmp/t1 /tmp/t2');
+    const ids = created.stdout.trim().split('\n').map((t) => t.slice(0, 6));
+    expect(ids).toHaveLength(2);
+    const keys = Object.keys(JSON.parse((await kubectl('m1', 'get configmap -n kube-public cluster-info -o jsonpath={.data}')).stdout));
+    for (const id of ids) expect(keys).toContain(`jws-kubeconfig-${id}`);
+  });
+
   it('a join with a token the cluster does not know fails its JWS check', async () => {
     const join = await sh('w1', `kubeadm join ${fleet().host('m1').ip}:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash ${hash.m1}`);
     expect(join.exitCode).toBe(1);

@@ -85,12 +85,12 @@ describe('shell metacharacters in parameters', () => {
     await exec(['umount', at('.mnt')]);
   });
 
-  it('13. parameters whose syntax cannot hold them (host names, user/group/unit/module/package names, sysctl keys, multi-line values) are refused by validation, each named', async () => {
+  it('13. parameters whose syntax cannot hold them (host names, user/group/unit/module/package names, sysctl keys, multi-line values, WireGuard key paths, peer names and endpoints) are refused by validation, each named', async () => {
     const inventory = await writeInventory(fleet(), workDir());
     const logins = await acceptedLogins(fleet(), 'node1');
     const run = await runPlaybook('metachar-rejected.ts', inventory);
     expectExit(run, 5);
-    expect(run.stderr).toContain('playbook "metachar-rejected" has 10 problems');
+    expect(run.stderr).toContain('playbook "metachar-rejected" has 14 problems');
     for (const [task, field] of [
       ['hosts name', 'entries[0].names[0]'],
       ['user name', 'name'],
@@ -102,6 +102,10 @@ describe('shell metacharacters in parameters', () => {
       ['kernel module', 'name'],
       ['apt repository suite', 'suite'],
       ['wireguard interface name', 'interface'],
+      ['wireguard key file', 'privateKeyFile'],
+      ['wireguard interface key file', 'privateKeyFile'],
+      ['wireguard peer name', 'peers[0].name'],
+      ['wireguard peer endpoint', 'peers[0].endpoint'],
     ] as const) {
       expect(run.stderr, task).toContain(`"${task}": ${field}`);
     }

@@ -60,6 +60,17 @@ describe('command and shell on a real host', () => {
     expect(await exists('/tmp/pwned')).toBe('absent\n');
   });
 
+  it('a first argv word that looks like an assignment (NAME=value) is the program, not an environment change (issue 19, item 11)', async () => {
+    await hosts.sh(H, 'mkdir -p /tmp/fakebin && printf "#!/bin/sh\\necho hijacked\\n" > /tmp/fakebin/ls && chmod +x /tmp/fakebin/ls');
+    const error = await command.run(t(), { argv: ['PATH=/tmp/fakebin', 'ls', '/'] }).catch((e: unknown) => e);
+    // The program "PATH=/tmp/fakebin" does not exist: the command fails instead of running ls with PATH changed.
+    expect(error).toBeInstanceOf(MeshbookError);
+    expect((error as MeshbookError).stderr).toMatch(/PATH=\/tmp\/fakebin.*not found/);
+    expect((error as MeshbookError).stdout ?? '').not.toContain('hijacked');
+    const env = await command.run(t(), { argv: ['env', 'MB_LITERAL=a=b', 'sh', '-c', 'echo "$MB_LITERAL"'] });
+    expect((env.output as { stdout: string }).stdout).toBe('a=b\n');
+  });
+
   it('a failing command is COMMAND_FAILED with the masked command, unless okExitCodes allows it', async () => {
     const error = await command.run(t(), { argv: ['sh', '-c', 'echo boom >&2; exit 4', new Secret('argv-secret-9c2e')] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MeshbookError);

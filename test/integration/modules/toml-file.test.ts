@@ -38,6 +38,39 @@ describe('toml_file on a real host (containerd config)', () => {
     expect(diff).toContain('+SystemdCgroup = true');
   });
 
+  it('keeps an existing file\'s mode and owner (a 0600 secret config stays 0600 and its owner\'s) unless told (issue 19, item 5)', async () => {
+    const path = '/etc/meshbook-secret.toml';
+    await hosts.sh(H, `printf 'token = "s3cret"\\n' > ${path} && chown nobody:nogroup ${path} && chmod 600 ${path}`);
+    await tomlFile.run(t(), { path, settings: [{ key: ['level'], value: 3 }] });
+    expect(await hosts.sh(H, `stat -c '%a %U %G' ${path}`)).toBe('600 nobody nogroup\n');
+    expect(await hosts.sh(H, `cat ${path}`)).toContain('token = "s3cret"');
+    // Told: the mode changes, the owner stays; then nothing.
+    await tomlFile.run(t(), { path, settings: [{ key: ['level'], value: 3 }], mode: '0640' });
+    expect(await hosts.sh(H, `stat -c '%a %U %G' ${path}`)).toBe('640 nobody nogroup\n');
+    expect((await tomlFile.run(t(), { path, settings: [{ key: ['level'], value: 3 }], mode: '0640' })).changed).toBe(false);
+    // A new file is 0644 root.
+    await hosts.sh(H, 'rm -f /etc/meshbook-new.toml');
+    await tomlFile.run(t(), { path: '/etc/meshbook-new.toml', settings: [{ key: ['a'], value: 1 }] });
+    expect(await hosts.sh(H, "stat -c '%a %U %G' /etc/meshbook-new.toml")).toBe('644 root root\n');
+  });
+
+  it('a file whose own lines look like framing (===base, ===file) is read whole (issue 19, item 5)', async () => {
+    const path = '/etc/meshbook-lookalike.toml';
+    const text = 'note = """\n===file\n===base\n"""\nname = "x"\n';
+    await hosts.sh(H, `printf '%s' '${text}' > ${path}`);
+    const result = await tomlFile.run(t(), { path, settings: [{ key: ['name'], value: 'x' }] });
+    expect(result.changed).toBe(false);
+    expect(await hosts.sh(H, `cat ${path}`)).toBe(text);
+  });
+
+  it('the base command\'s stderr is not parsed as TOML (issue 19, item 5)', async () => {
+    const path = '/etc/meshbook-base.toml';
+    await hosts.sh(H, `rm -f ${path}`);
+    const baseCommand = ['sh', '-c', 'echo "warning: deprecated option" >&2; echo "a = 1"'];
+    await tomlFile.run(t(), { path, baseCommand, settings: [{ key: ['b'], value: 2 }] });
+    expect(await hosts.sh(H, `cat ${path}`)).toBe('a = 1\nb = 2\n');
+  });
+
   it('rejects bad params before touching the host', async () => {
     await proveBadParams(tomlFile, t(), { ...params, path: 'relative.toml' }, /toml_file\.path/);
   });

@@ -229,7 +229,7 @@ describe('SSH transport on real hosts', () => {
     });
   });
 
-  describe('the host lock, held by the first kept shell', () => {
+  describe('the host lock, held by a shell of its own', () => {
     const request = (runId: string, waitMs = 0): HostLockRequest => ({ runId, holder: `controller=test pid=${runId} started=now`, waitMs });
     const lockedConnect = (runId: string, waitMs = 0, extra: Partial<SshTransportOptions> = {}) =>
       connectSsh(fleetSshOptions(fleet(), 'node1', { hostLock: request(runId, waitMs), ...extra }));
@@ -239,11 +239,11 @@ describe('SSH transport on real hosts', () => {
     /** Another run asking for the lock: it must be refused while this one holds it. */
     const intruder = () => caught(lockedConnect('intruder'));
 
-    it('costs one round trip to connect and lock, none more for lockHost of the same run', async () => {
+    it('opens the lock\'s shell and a shell for commands at once on connect, none more for lockHost of the same run', async () => {
       const locked = await lockedConnect('rt');
       try {
         expect(await locked.lockHost(request('rt'))).toEqual({ state: 'held' });
-        expect(locked.stats().roundTrips).toBe(1);
+        expect(locked.stats().roundTrips).toBe(2);
         const refused = await intruder();
         expect(refused.code).toBe('HOST_LOCKED');
         expect(refused.message).toBe('node1 is locked by another meshbook run (controller=test pid=rt started=now); gave up after waiting 0 s');
@@ -278,38 +278,37 @@ describe('SSH transport on real hosts', () => {
       }
     });
 
-    it('takes the lock back when a timeout kills the shell holding it, before the next command runs', async () => {
+    it('a command\'s timeout never touches the lock: its holder runs nothing else (issue 19, item 3)', async () => {
       const locked = await lockedConnect('timeout');
       try {
-        const [holder] = await lockHolders();
-        // The connection's only session is the holder: the timeout kills its process group.
+        const holders = await lockHolders();
+        expect(holders).toHaveLength(1);
         expect((await caught(locked.run(sh`sleep 1005`, { timeoutMs: 700 }))).code).toBe('TIMEOUT');
-        expect(await lockHolders()).toEqual([]);
-        const before = locked.stats().roundTrips;
+        expect(await lockHolders()).toEqual(holders);
         expect((await locked.run(sh`echo after`)).stdout).toBe('after\n');
-        expect(locked.stats().roundTrips - before).toBe(2); // the new holder, then the command
-        const now = await lockHolders();
-        expect(now).toHaveLength(1);
-        expect(now).not.toEqual([holder]);
+        // The same holder all along: nothing was taken again.
+        expect(await lockHolders()).toEqual(holders);
         expect((await intruder()).code).toBe('HOST_LOCKED');
       } finally {
         await locked.close();
       }
     });
 
-    it('fails every later command with HOST_LOCKED when another run took the lock after its holder died', async () => {
+    it('a holder killed on the host fails every later command with HOST_LOCKED, never a silent re-take (issue 19, item 3)', async () => {
       const locked = await lockedConnect('lost');
       try {
-        const waiting = lockedConnect('patient', 20_000);
-        waiting.catch(() => undefined);
-        expect((await caught(locked.run(sh`sleep 1007`, { timeoutMs: 700 }))).code).toBe('TIMEOUT');
-        const patient = await waiting;
+        expect((await locked.run(sh`echo before`)).stdout).toBe('before\n');
+        const [holder] = await lockHolders();
+        await fleet().exec('node1', ['kill', '-9', holder!]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        for (const command of [sh`echo one`, sh`echo two`]) {
+          const error = await caught(locked.run(command));
+          expect(error.code).toBe('HOST_LOCKED');
+          expect(error.message).toMatch(/host lock ended/);
+        }
+        expect(await lockHolders()).toEqual([]);
+        const patient = await lockedConnect('patient', 5000);
         try {
-          for (const command of [sh`echo one`, sh`echo two`]) {
-            const error = await caught(locked.run(command));
-            expect(error.code).toBe('HOST_LOCKED');
-            expect(error.message).toContain('(controller=test pid=patient started=now)');
-          }
           expect((await patient.run(sh`echo mine`)).stdout).toBe('mine\n');
         } finally {
           await patient.close();
@@ -336,7 +335,7 @@ describe('SSH transport on real hosts', () => {
       }
     });
 
-    it('frees the lock when the connection dies while the holder runs a command (a crashed controller)', async () => {
+    it('frees the lock when the connection dies while a command runs (a crashed controller)', async () => {
       const locked = await lockedConnect('crash');
       try {
         // $PPID of the kept shell: the sshd process serving this connection.

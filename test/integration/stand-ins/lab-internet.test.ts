@@ -66,8 +66,9 @@ describe('the stand-ins on a test fleet', () => {
     expect(await run('node1', ['kubectl', 'version', '--client'])).toMatch(/^Client Version: v1\.31\.9$/m);
   });
 
-  it.skipIf(!kubeDoubles)('kubelet kubeadm kubectl install at the pinned version and are held (seed step 000-07); kubeadm and kubelet are the doubles', async () => {
-    // (skipped until the kubeadm and kubelet doubles are built in packages/doubles: the lab serves no placeholder packages)
+  const notBuilt = (what: string) => ` (skipped: ${what} not built by \`pnpm build\`; the lab serves no placeholder)`;
+
+  it.skipIf(!kubeDoubles)(`kubelet kubeadm kubectl install at the pinned version and are held (seed step 000-07); kubeadm and kubelet are the doubles${kubeDoubles ? '' : notBuilt('the kubeadm and kubelet doubles are')}`, async () => {
     const pinned = ['kubelet', 'kubeadm', 'kubectl'].map((p) => `${p}=${KUBE_PACKAGE_VERSION}`);
     await proveIdempotent(apt, t('node1'), { name: pinned, hold: true }, async () => {
       expect(await hosts.sh('node1', "dpkg-query -W -f='${Package} ${Status} ${Version}\\n' kubelet kubeadm kubectl")).toBe(
@@ -174,8 +175,7 @@ describe('the stand-ins on a test fleet', () => {
     });
   });
 
-  it.skipIf(!ciliumDouble)('cilium-cli: stable.txt, the tarball checked against its .sha256sum, then a wrong checksum refused', async () => {
-    // (skipped until the cilium double exists in packages/doubles: the lab serves no placeholder tarball)
+  it.skipIf(!ciliumDouble)(`cilium-cli: stable.txt, the tarball checked against its .sha256sum, then a wrong checksum refused${ciliumDouble ? '' : notBuilt('the cilium double is')}`, async () => {
     const version = (await run('node1', ['curl', '-fsSL', urls().ciliumCliStable])).trim();
     expect(version).toBe(CILIUM_CLI_VERSION);
     const release = `${urls().ciliumCliReleases}${version}/`;

@@ -2,22 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { factsProbe, parseFactsProbe } from './facts-probe.js';
 
 describe('facts probe', () => {
-  it('is one fixed command', () => {
-    expect(factsProbe.text).toContain('uname -r');
-    expect(factsProbe.text).toBe(factsProbe.display);
+  it('is one batch of fixed commands', () => {
+    expect(factsProbe.map((c) => c.text)).toContain('uname -r');
+    for (const command of factsProbe) expect(command.text).toBe(command.display);
   });
 
   it('parses every section', () => {
-    const stdout = [
-      '@@meshbook:hostname', 'node-1',
-      '@@meshbook:os-release', 'PRETTY_NAME="Ubuntu 24.04.1 LTS"', 'ID=ubuntu', 'VERSION_ID="24.04"',
-      '@@meshbook:kernel', '6.8.0-45-generic',
-      '@@meshbook:arch', 'x86_64',
-      '@@meshbook:cpus', '4',
-      '@@meshbook:meminfo', 'MemTotal:        8039676 kB',
-      '',
-    ].join('\n');
-    expect(parseFactsProbe(stdout)).toEqual({
+    const outputs = [
+      'node-1\n',
+      'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nID=ubuntu\nVERSION_ID="24.04"\n',
+      '6.8.0-45-generic\n',
+      'x86_64\n',
+      '4\n',
+      'MemTotal:        8039676 kB\n',
+    ];
+    expect(parseFactsProbe(outputs)).toEqual({
       hostname: 'node-1',
       os: { id: 'ubuntu', versionId: '24.04', prettyName: 'Ubuntu 24.04.1 LTS' },
       kernel: '6.8.0-45-generic',
@@ -28,13 +27,13 @@ describe('facts probe', () => {
   });
 
   it('leaves what is missing empty or null', () => {
-    expect(parseFactsProbe('@@meshbook:hostname\nbox\n')).toEqual({ hostname: 'box', os: {}, kernel: '', arch: '', cpus: null, memoryMb: null });
+    expect(parseFactsProbe(['box\n'])).toEqual({ hostname: 'box', os: {}, kernel: '', arch: '', cpus: null, memoryMb: null });
   });
 
   it('runs on this machine through the local transport', async () => {
     const { LocalTransport } = await import('@meshbook/engine');
-    const result = await new LocalTransport().run(factsProbe);
-    const facts = parseFactsProbe(result.stdout);
+    const results = await new LocalTransport().runBatch(factsProbe);
+    const facts = parseFactsProbe(results.map((r) => r.stdout));
     expect(facts.hostname.length).toBeGreaterThan(0);
     expect(facts.cpus).toBeGreaterThan(0);
   });

@@ -10,42 +10,30 @@ export interface BasicFacts {
   memoryMb: number | null;
 }
 
-const SECTIONS = ['hostname', 'os-release', 'kernel', 'arch', 'cpus', 'meminfo'] as const;
-type Section = (typeof SECTIONS)[number];
+/**
+ * One batch (one round trip, the transport's framing): each probe its own command, its output
+ * apart, in the order of `parseFactsProbe`'s sections.
+ */
+export const factsProbe: readonly ShellCommand[] = [
+  sh`hostname 2>/dev/null || cat /etc/hostname`,
+  sh`cat /etc/os-release 2>/dev/null`,
+  sh`uname -r`,
+  sh`uname -m`,
+  sh`nproc 2>/dev/null || getconf _NPROCESSORS_ONLN`,
+  sh`grep MemTotal /proc/meminfo 2>/dev/null`,
+];
 
-/** One round trip: each probe's output behind a `@@meshbook:<section>` line. */
-export const factsProbe: ShellCommand = sh`${sh.raw(
-  [
-    'echo @@meshbook:hostname; hostname 2>/dev/null || cat /etc/hostname',
-    'echo @@meshbook:os-release; cat /etc/os-release 2>/dev/null',
-    'echo @@meshbook:kernel; uname -r',
-    'echo @@meshbook:arch; uname -m',
-    'echo @@meshbook:cpus; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN',
-    'echo @@meshbook:meminfo; grep MemTotal /proc/meminfo 2>/dev/null',
-  ].join('; '),
-)}`;
-
-export function parseFactsProbe(stdout: string): BasicFacts {
-  const sections = new Map<Section, string>();
-  let current: Section | undefined;
-  for (const line of stdout.split('\n')) {
-    const marker = /^@@meshbook:(.+)$/.exec(line);
-    if (marker && (SECTIONS as readonly string[]).includes(marker[1] ?? '')) {
-      current = marker[1] as Section;
-      sections.set(current, '');
-    } else if (current) {
-      sections.set(current, `${sections.get(current)}${line}\n`);
-    }
-  }
-  const text = (s: Section) => (sections.get(s) ?? '').trim();
-  const osRelease = parseOsRelease(text('os-release'));
-  const cpus = Number.parseInt(text('cpus'), 10);
-  const memKb = /MemTotal:\s+(\d+)\s*kB/.exec(text('meminfo'))?.[1];
+/** The probe's stdouts, in the order of `factsProbe`; a missing one reads as empty. */
+export function parseFactsProbe(outputs: readonly string[]): BasicFacts {
+  const [hostname, osReleaseText, kernel, arch, cpusText, meminfo] = factsProbe.map((_, i) => (outputs[i] ?? '').trim());
+  const osRelease = parseOsRelease(osReleaseText!);
+  const cpus = Number.parseInt(cpusText!, 10);
+  const memKb = /MemTotal:\s+(\d+)\s*kB/.exec(meminfo!)?.[1];
   return {
-    hostname: text('hostname'),
+    hostname: hostname!,
     os: { id: osRelease.ID, versionId: osRelease.VERSION_ID, prettyName: osRelease.PRETTY_NAME },
-    kernel: text('kernel'),
-    arch: text('arch'),
+    kernel: kernel!,
+    arch: arch!,
     cpus: Number.isFinite(cpus) ? cpus : null,
     memoryMb: memKb ? Math.round(Number(memKb) / 1024) : null,
   };

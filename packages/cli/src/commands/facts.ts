@@ -52,8 +52,8 @@ async function probeHost(host: InventoryHost | undefined, name: string): Promise
   try {
     if (!host) throw new Error(`host ${name} is not in the inventory`);
     transport = await connectHost(host);
-    const result = await transport.run(factsProbe, { timeoutMs: 30_000 });
-    return parseFactsProbe(result.stdout);
+    const results = await transport.runBatch(factsProbe, { timeoutMs: 30_000 });
+    return parseFactsProbe(results.map((r) => r.stdout));
   } catch (error) {
     const failure = toMeshbookError(error, 'UNREACHABLE', name);
     return { error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } };

@@ -27,6 +27,7 @@ export function levelOf(event: MeshbookEvent): Level {
     case 'warning':
       return 'warn';
     case 'host.progress':
+    case 'host.debug':
     case 'handler.notified':
     case 'task.start':
       return 'debug';

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { timingSafeEqual } from 'node:crypto';
-import { ApiError, unauthorized } from './status.js';
+import { unauthorized } from './status.js';
 import type { KubeObject, Store } from './store.js';
 import { objectKey } from './store.js';
 
@@ -137,8 +137,4 @@ function rbacAllows(user: User, attributes: RequestAttributes, store: Store): bo
     if (subjectMatches(user, binding.subjects, namespace) && rulesOf(store, binding.roleRef, namespace).some((rule) => ruleAllows(rule, attributes))) return true;
   }
   return false;
-}
-
-export function isApiError(error: unknown): error is ApiError {
-  return error instanceof ApiError;
 }

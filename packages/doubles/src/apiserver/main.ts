@@ -44,7 +44,13 @@ export function main(argv: string[]): void {
     console.error(`Error: ${(error as Error).message}`);
     process.exit(1);
   }
-  const store = new Store(flags.dataDir);
+  let store: Store;
+  try {
+    store = new Store(flags.dataDir);
+  } catch (error) {
+    console.error(`Error: --data-dir: cannot use ${flags.dataDir} for the double's state: ${(error as Error).message}`);
+    process.exit(1);
+  }
   const registry = new Registry(store);
   let allocator: ServiceAllocator;
   try {
@@ -57,12 +63,18 @@ export function main(argv: string[]): void {
   bootstrap(ctx, flags.advertiseAddress, flags.securePort);
   const signer = flags.clusterSigningCertFile && flags.clusterSigningKeyFile ? { certFile: flags.clusterSigningCertFile, keyFile: flags.clusterSigningKeyFile } : undefined;
   const stopControllers = startControllers(ctx, { nodeGracePeriodSeconds: flags.nodeMonitorGracePeriodSeconds, caCertificate: clientCa, signer });
-  const server = startServer(ctx, {
-    cert, key, clientCa,
-    advertisedAddress: `${flags.advertiseAddress}:${flags.securePort}`,
-    verbosity: flags.verbosity,
-    bootstrapTokens: flags.enableBootstrapTokenAuth,
-  });
+  let server: ReturnType<typeof startServer>;
+  try {
+    server = startServer(ctx, {
+      cert, key, clientCa,
+      advertisedAddress: `${flags.advertiseAddress}:${flags.securePort}`,
+      verbosity: flags.verbosity,
+      bootstrapTokens: flags.enableBootstrapTokenAuth,
+    });
+  } catch (error) {
+    console.error(`Error: --tls-cert-file, --tls-private-key-file or --client-ca-file: ${(error as Error).message} (do the certificate and key belong together, and are they PEM?)`);
+    process.exit(1);
+  }
   const address = `${flags.bindAddress}:${flags.securePort}`;
   const dataDir = flags.dataDir;
   server.on('error', (error: NodeJS.ErrnoException) => {

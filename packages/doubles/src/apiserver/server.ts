@@ -3,13 +3,12 @@
 // the verbs in rest.ts and watch.ts.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type User, authenticate, authorize } from './auth.js';
+import { authenticate, authorize } from './auth.js';
 import { review } from './authn-reviews.js';
 import {
   aggregatedContentType, aggregatedDiscovery, aggregatedVersionWanted, legacyCoreVersions, legacyGroup, legacyGroupList,
   legacyResourceList, openApiV2, openApiV3Documents, openApiV3Root,
 } from './discovery.js';
-import type { ResourceKind } from './kinds.js';
 import { type Context, type Reply, type ResourceRequest, create, get, list, patch, remove, removeCollection, update } from './rest.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { ApiError, forbidden, methodNotAllowed } from './status.js';
@@ -217,5 +216,3 @@ function nonResource(ctx: Context, options: ServerOptions, request: IncomingMess
   }
   throw NOT_FOUND;
 }
-
-export type { User, ResourceKind };

@@ -15,6 +15,15 @@ export function wantsTable(accept: string | undefined): boolean {
   return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
 }
 
+/** The metadata-only clients' form (`as=PartialObjectMetadata` / `PartialObjectMetadataList`). */
+export function wantsMetadataOnly(accept: string | undefined): boolean {
+  return !!accept && /as=PartialObjectMetadata/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}
+
+export function partialMetadata(object: KubeObject): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
+}
+
 /** HumanDuration of k8s.io/apimachinery: "45s", "3m12s", "5h2m", "3d4h", "2y10d". */
 export function humanDuration(ms: number): string {
   const seconds = Math.floor(ms / 1000);
@@ -140,6 +149,32 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Object', type: 'string', cell: (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` },
     { name: 'Message', type: 'string', cell: (o) => String(o.message ?? '').trim() },
     { name: 'Name', type: 'string', format: 'name', priority: 1, cell: (o) => o.metadata.name }],
+  'apps/StatefulSet': [name,
+    { name: 'Ready', type: 'string', cell: (o) => `${count(o.status?.readyReplicas)}/${count(o.spec?.replicas)}` },
+    ageColumn,
+    { name: 'Containers', type: 'string', priority: 1, cell: containers },
+    { name: 'Images', type: 'string', priority: 1, cell: images }],
+  'batch/Job': [name,
+    { name: 'Status', type: 'string', cell: (o) => ((o.status?.conditions ?? []).some((c: any) => c.type === 'Complete' && c.status === 'True') ? 'Complete' : 'Running') },
+    { name: 'Completions', type: 'string', cell: (o) => `${count(o.status?.succeeded)}/${o.spec?.completions ?? 1}` },
+    { name: 'Duration', type: 'string', cell: (o) => (o.status?.startTime && o.status?.completionTime ? humanDuration(Date.parse(o.status.completionTime) - Date.parse(o.status.startTime)) : '') },
+    ageColumn],
+  'batch/CronJob': [name,
+    { name: 'Schedule', type: 'string', cell: (o) => o.spec?.schedule ?? '' },
+    { name: 'Timezone', type: 'string', cell: (o) => o.spec?.timeZone ?? '<none>' },
+    { name: 'Suspend', type: 'boolean', cell: (o) => !!o.spec?.suspend },
+    { name: 'Active', type: 'integer', cell: (o) => (o.status?.active ?? []).length },
+    { name: 'Last Schedule', type: 'string', cell: (o) => (o.status?.lastScheduleTime ? humanDuration(Date.now() - Date.parse(o.status.lastScheduleTime)) : '<none>') },
+    ageColumn],
+  '/Endpoints': [name,
+    { name: 'Endpoints', type: 'string', cell: (o) => {
+      const pairs = (o.subsets ?? []).flatMap((s: any) => (s.addresses ?? []).flatMap((a: any) => (s.ports ?? [{}]).map((p: any) => (p.port ? `${a.ip}:${p.port}` : a.ip))));
+      return pairs.length ? pairs.join(',') : '<none>';
+    } },
+    ageColumn],
+  '/PersistentVolumeClaim': [name, { name: 'Status', type: 'string', cell: (o) => o.status?.phase ?? 'Pending' }, { name: 'Volume', type: 'string', cell: (o) => o.spec?.volumeName ?? '' }, ageColumn],
+  'rbac.authorization.k8s.io/RoleBinding': [name, { name: 'Role', type: 'string', cell: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }, ageColumn],
+  'rbac.authorization.k8s.io/ClusterRoleBinding': [name, { name: 'Role', type: 'string', cell: (o) => `${o.roleRef?.kind}/${o.roleRef?.name}` }, ageColumn],
   'coordination.k8s.io/Lease': [name, { name: 'Holder', type: 'string', cell: (o) => o.spec?.holderIdentity ?? '' }, ageColumn],
   'certificates.k8s.io/CertificateSigningRequest': [name, ageColumn,
     { name: 'SignerName', type: 'string', cell: (o) => o.spec?.signerName ?? '' },

@@ -18,9 +18,11 @@ const TOP_FIELDS: Record<string, string[]> = {
   PriorityClass: ['value', 'globalDefault', 'description', 'preemptionPolicy'],
   ValidatingWebhookConfiguration: ['webhooks'], MutatingWebhookConfiguration: ['webhooks'],
   ControllerRevision: ['data', 'revision'],
+  PodTemplate: ['template'],
+  RuntimeClass: ['handler', 'overhead', 'scheduling'],
   EndpointSlice: ['addressType', 'endpoints', 'ports'],
 };
-for (const kind of ['Namespace', 'Node', 'Service', 'Pod', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'PersistentVolume', 'NetworkPolicy', 'Ingress', 'IngressClass', 'PodDisruptionBudget', 'ResourceQuota', 'LimitRange', 'Lease', 'CertificateSigningRequest', 'CustomResourceDefinition']) {
+for (const kind of ['Namespace', 'Node', 'Service', 'Pod', 'Deployment', 'DaemonSet', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob', 'PersistentVolumeClaim', 'PersistentVolume', 'NetworkPolicy', 'Ingress', 'IngressClass', 'PodDisruptionBudget', 'ResourceQuota', 'LimitRange', 'Lease', 'CertificateSigningRequest', 'CustomResourceDefinition', 'ReplicationController', 'HorizontalPodAutoscaler', 'CSIDriver', 'CSINode', 'VolumeAttachment']) {
   TOP_FIELDS[kind] = SPEC_STATUS;
 }
 

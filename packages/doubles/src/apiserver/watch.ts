@@ -1,14 +1,14 @@
 // WATCH: a chunked stream of `{"type":..., "object":...}` lines, from a resourceVersion (replayed
 // from the store's history; 410 Expired when too old) or from now with the current objects as
 // ADDED. Objects that start or stop matching the selectors arrive as ADDED or DELETED, as from the
-// real watch cache. Bookmarks are sent when asked for.
+// real watch cache. Bookmarks are sent when asked for, and close the initial events of a watch-list.
 import type { ServerResponse } from 'node:http';
 import { apiVersionOf } from './kinds.js';
 import type { Context, ResourceRequest } from './rest.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { badRequest, gone } from './status.js';
 import { type KubeObject, type StoreEvent, listPrefix } from './store.js';
-import { toTable, wantsTable, withTypeMeta } from './tables.js';
+import { partialMetadata, toTable, wantsMetadataOnly, wantsTable, withTypeMeta } from './tables.js';
 
 const BOOKMARK_EVERY_MS = 30_000;
 const MAX_TIMEOUT_SECONDS = 1800;
@@ -26,7 +26,9 @@ export function watch(ctx: Context, r: ResourceRequest, response: ServerResponse
   const prefix = listPrefix(r.kind.group, r.kind.resource, r.kind.namespaced ? r.namespace : undefined);
   const matches = (o: KubeObject) => labels(o) && fields(o) && (!nameFilter || o.metadata.name === nameFilter);
   const rvParam = r.query.get('resourceVersion');
-  const fromNow = !rvParam || rvParam === '0';
+  // watch-list (sendInitialEvents=true): the current objects first, whatever the resourceVersion
+  const initialEvents = r.query.get('sendInitialEvents') === 'true';
+  const fromNow = !rvParam || rvParam === '0' || initialEvents;
   let replay: StoreEvent[] = [];
   if (!fromNow) {
     const rv = Number(rvParam);
@@ -44,8 +46,11 @@ export function watch(ctx: Context, r: ResourceRequest, response: ServerResponse
   response.flushHeaders();
   // `kubectl get --watch` asks for Tables: each event then carries a one-row Table
   const asTable = wantsTable(r.accept);
+  const metadataOnly = wantsMetadataOnly(r.accept);
   const send = (type: string, object: KubeObject) => {
-    const body = asTable && type !== 'BOOKMARK' ? toTable(r.kind, [object], object.metadata.resourceVersion ?? '', r.query.get('includeObject')) : object;
+    const body = type === 'BOOKMARK' ? object
+      : asTable ? toTable(r.kind, [object], object.metadata.resourceVersion ?? '', r.query.get('includeObject'))
+      : metadataOnly ? partialMetadata(object) : object;
     response.write(`${JSON.stringify({ type, object: body })}\n`);
   };
   const visible = new Set<string>();
@@ -90,6 +95,9 @@ export function watch(ctx: Context, r: ResourceRequest, response: ServerResponse
   }
   const unsubscribe = ctx.store.subscribe(deliver);
   const wantsBookmarks = r.query.get('allowWatchBookmarks') === 'true';
+  if (initialEvents && wantsBookmarks) {
+    send('BOOKMARK', { kind: r.kind.kind, apiVersion: apiVersionOf(r.kind), metadata: { resourceVersion: String(ctx.store.resourceVersion), annotations: { 'k8s.io/initial-events-end': 'true' } } });
+  }
   const bookmarks = wantsBookmarks
     ? setInterval(() => send('BOOKMARK', { kind: r.kind.kind, apiVersion: apiVersionOf(r.kind), metadata: { resourceVersion: String(ctx.store.resourceVersion) } }), BOOKMARK_EVERY_MS)
     : undefined;

@@ -99,12 +99,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .filter((c) => c.path.every((p, i) => words[i] === p))
     .sort((a, b) => b.path.length - a.path.length)[0];
   if (!command) {
-    if (words.length === 0 || (words.length === 1 && ['clustermesh', 'connectivity'].includes(words[0]!))) {
+    const groups = ['clustermesh', 'connectivity'];
+    if (words.length === 0 || (words.length === 1 && groups.includes(words[0]!))) {
       io.out(usage(words));
       return 0;
     }
-    const parent = ['clustermesh', 'connectivity'].includes(words[0]!) ? words[0]! : 'cilium';
-    io.err(`Error: unknown command "${words[words.length > 1 && parent !== 'cilium' ? 1 : 0]}" for "${parent === 'cilium' ? 'cilium' : `cilium ${parent}`}"\nRun '${parent === 'cilium' ? 'cilium' : `cilium ${parent}`} --help' for usage.\n`);
+    // cobra's wording: the first word it could not place, and the command it was given to.
+    const inGroup = groups.includes(words[0]!);
+    const parent = inGroup ? `cilium ${words[0]}` : 'cilium';
+    io.err(`Error: unknown command "${inGroup ? words[1] : words[0]}" for "${parent}"\nRun '${parent} --help' for usage.\n`);
     return 1;
   }
   const rest = argv.slice(command.path.length);

@@ -23,12 +23,20 @@ export class CommandContext {
 
   /** A client for `context` (default: --context, else the kubeconfig's current context). */
   client(context?: string): KubeClient {
-    const access = loadClusterAccess({
-      env: this.io.env,
-      ...(this.flags.kubeconfig ? { kubeconfig: this.flags.kubeconfig as string } : {}),
-      ...((context ?? (this.flags.context as string)) ? { context: context ?? (this.flags.context as string) } : {}),
-    });
-    return new KubeClient(access);
+    const name = context ?? (this.flags.context as string);
+    const load = () =>
+      loadClusterAccess({
+        env: this.io.env,
+        ...(this.flags.kubeconfig ? { kubeconfig: this.flags.kubeconfig as string } : {}),
+        ...(name ? { context: name } : {}),
+      });
+    if (context !== undefined) return new KubeClient(load());
+    // The own cluster's client, as cilium-cli's root command creates it before any command runs.
+    try {
+      return new KubeClient(load());
+    } catch (err) {
+      throw new FatalError(`unable to create Kubernetes client: ${(err as Error).message}`);
+    }
   }
 
   /** cilium-cli's progress lines: stdout normally, stderr when stdout carries JSON. */

@@ -2,7 +2,9 @@
 // id (ConfigMap cilium-config), the clustermesh-apiserver Service and where it can be reached,
 // the cilium CA and the client certificate agents use towards other clusters, the configured peers.
 import { ApiError, isNotFound, resources, type KubeClient, type KubeObject } from '../cilium/kube-client.js';
+import { isIP } from 'node:net';
 import {
+  agentDaemonSet,
   caSecretName,
   clusterMeshSecret,
   configMapName,
@@ -77,9 +79,26 @@ export async function readAgentClientMaterial(client: KubeClient, namespace: str
   return { certPem, keyPem };
 }
 
+/**
+ * The peers configured in `cilium-clustermesh`. An endpoint named by host name resolves as the
+ * agents resolve it: through the cilium DaemonSet's hostAliases (the chart puts
+ * `<peer>.mesh.cilium.io` there), else through the host's resolver (/etc/hosts, DNS).
+ */
 export async function readPeers(client: KubeClient, namespace: string, self: string): Promise<PeerEntry[]> {
   const data = await readSecret(client, namespace, clusterMeshSecret);
-  return data ? parsePeerEntries(data, self) : [];
+  if (!data) return [];
+  const peers = parsePeerEntries(data, self);
+  if (!peers.some((p) => p.endpoints.some((e) => isIP(e.host) === 0))) return peers;
+  type Ds = KubeObject & { spec?: { template?: { spec?: { hostAliases?: { ip: string; hostnames?: string[] }[] } } } };
+  const ds = await client.getOrUndefined<Ds>(resources.daemonsets, namespace, agentDaemonSet);
+  const aliases = ds?.spec?.template?.spec?.hostAliases ?? [];
+  return peers.map((p) => ({
+    ...p,
+    endpoints: p.endpoints.flatMap((e) => {
+      const ips = aliases.filter((a) => a.hostnames?.includes(e.host)).map((a) => a.ip);
+      return ips.length > 0 ? ips.map((host) => ({ host, port: e.port })) : [e];
+    }),
+  }));
 }
 
 export function nodeAddress(node: NodeObj): string | undefined {

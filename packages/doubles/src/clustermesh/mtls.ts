@@ -54,7 +54,7 @@ export function describeTlsError(err: NodeJS.ErrnoException & { reason?: string 
       return `dial tcp ${peer}: i/o timeout`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return `dial tcp: lookup ${peer}: no such host`;
+      return `dial tcp: lookup ${peer.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')}: no such host`;
     case 'ECONNRESET':
       return `read tcp ${peer}: connection reset by peer (the peer closed the TLS handshake: our client certificate is likely not signed by its CA)`;
     default:

@@ -1,9 +1,8 @@
-// The agents' half of ClusterMesh, done by the clustermesh-apiserver double on the master (there
-// are no agents): what each connected peer serves is written into this cluster's API, where
-// kubectl sees it. Remote nodes become CiliumNode objects named `<cluster>.<node>` (the agents'
-// `cilium node list` prints `<cluster>/<node>`; a name cannot hold `/`), labelled with their
-// cluster; each global service gets one EndpointSlice per cluster with that cluster's backends,
-// as Cilium's EndpointSlice synchronisation writes them.
+// The objects the double writes for what the connected peers serve, where kubectl sees them.
+// Remote nodes become CiliumNode objects named `<cluster>.<node>` (the agents' `cilium node list`
+// prints `<cluster>/<node>`; a name cannot hold `/`), labelled with their cluster; each global
+// service gets one EndpointSlice per cluster with that cluster's backends, as Cilium's
+// EndpointSlice synchronisation writes them.
 import { isNotFound, resources, type KubeClient, type KubeObject } from '../cilium/kube-client.js';
 import { clusterLabel, managedByValue } from './names.js';
 import type { MeshNode, MeshService } from './local-state.js';

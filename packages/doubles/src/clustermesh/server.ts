@@ -1,17 +1,17 @@
 // The clustermesh-apiserver double: a mutual-TLS listener on the master serving this cluster's
 // nodes and global services to the other clusters, and (standing in for the agents, which do not
-// run here) the importer of what the connected peers serve. Its certificate, key and trusted CAs
+// run here) the importer of what the connected peers serve (agent-sync.ts). Its certificate, key and trusted CAs
 // are read from the cluster's Secrets and re-read every few seconds, so replacing `cilium-ca` and
 // re-running `cilium clustermesh enable` takes effect without a restart.
 import { readFileSync } from 'node:fs';
 import { KubeClient, resources } from '../cilium/kube-client.js';
 import type { ClusterAccess } from '../cilium/kubeconfig.js';
-import { readAgentClientMaterial, readCaPem, readClusterIdentity, readPeers, readSecret, requestPeer } from './cluster-state.js';
-import { listGlobalServices, listMeshNodes, type MeshNode, type MeshService } from './local-state.js';
+import { readCaPem, readClusterIdentity, readPeers, readSecret } from './cluster-state.js';
+import { listGlobalServices, listMeshNodes } from './local-state.js';
+import { AgentSync } from './agent-sync.js';
 import { startMtlsServer, type MtlsServer, type TlsMaterial } from './mtls.js';
 import { serverCertSecret, serviceName } from './names.js';
 import { Announcer } from './announce.js';
-import { desiredCiliumNodes, desiredSlices, ensureCiliumNodeCrd, reconcile } from './remote-import.js';
 
 export interface DaemonConfig {
   clusterName: string;
@@ -83,9 +83,7 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
   let lastMaterial = JSON.stringify(material);
   const announcer = new Announcer(log);
   let unplacedLogged = '';
-  const peerErrors = new Map<string, string>();
-  let crdReady = false;
-  let slicesServed = true;
+  const agentSync = new AgentSync(client, ns, self, log);
 
   const syncOnce = async () => {
     const next = await serverMaterial(client, ns, self);
@@ -104,62 +102,23 @@ export async function runDaemon(config: DaemonConfig, log: (line: string) => voi
       unplacedLogged = unplaced;
     }
 
-    const peers = await readPeers(client, ns, self);
-    const agent = { ...(await readAgentClientMaterial(client, ns)), caPem: await readCaPem(client, ns) };
-    const nodes: MeshNode[] = await listMeshNodes(client, self);
-    const services: MeshService[] = [];
-    const reached: string[] = [self];
-    for (const peer of peers) {
-      const remoteNodes = await requestPeer<MeshNode[]>(peer, agent, '/v1/nodes');
-      const remoteServices = remoteNodes.ok ? await requestPeer<MeshService[]>(peer, agent, '/v1/services') : remoteNodes;
-      if (!remoteNodes.ok || !remoteServices.ok) {
-        const error = !remoteNodes.ok ? remoteNodes.error : !remoteServices.ok ? remoteServices.error : '';
-        if (peerErrors.get(peer.name) !== error) log(`cluster ${peer.name} not reachable: ${error}`);
-        peerErrors.set(peer.name, error);
-        continue;
-      }
-      if (peerErrors.get(peer.name) !== '') log(`cluster ${peer.name} connected`);
-      peerErrors.set(peer.name, '');
-      reached.push(peer.name);
-      nodes.push(...remoteNodes.body.map((n) => ({ ...n, cluster: peer.name })));
-      services.push(...remoteServices.body.map((s) => ({ ...s, cluster: peer.name })));
-    }
-    // A peer removed from the configuration loses its imported objects; one that is only
-    // unreachable keeps its last known state, as the agents keep it until they reconnect.
-    const configured = new Set([self, ...peers.map((p) => p.name)]);
-    const owned = async (res: typeof resources.ciliumnodes | typeof resources.endpointslices) =>
-      (await client.list(res, undefined)).map((o) => o.metadata.labels?.['io.cilium.k8s.policy.cluster'] ?? '').filter((c) => c !== '' && !configured.has(c));
-
-    if (!crdReady) {
-      await ensureCiliumNodeCrd(client);
-      crdReady = true;
-    }
-    await reconcile(client, resources.ciliumnodes, [...reached, ...(await owned(resources.ciliumnodes))], desiredCiliumNodes(nodes, self));
-
-    const local = await listGlobalServices(client, self);
-    const globalNames = new Set(local.map((s) => `${s.namespace}/${s.name}`));
-    // A service is global only where it is declared global locally too, as in Cilium.
-    const slices = desiredSlices([...local, ...services.filter((s) => globalNames.has(`${s.namespace}/${s.name}`))]);
-    if (slicesServed) {
-      try {
-        await reconcile(client, resources.endpointslices, [...reached, ...(await owned(resources.endpointslices))], slices);
-      } catch (err) {
-        if ((err as { code?: number }).code === 404) {
-          slicesServed = false;
-          log('the API does not serve discovery.k8s.io/v1 EndpointSlices: global service backends are served to peers but not written locally');
-        } else throw err;
-      }
-    }
+    await agentSync.syncOnce();
   };
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastFailure = '';
   const loop = async () => {
     if (stopped) return;
     try {
       await syncOnce();
+      if (lastFailure) log('sync works again');
+      lastFailure = '';
     } catch (err) {
-      log(`sync failed: ${(err as Error).message}`);
+      // Said once per distinct failure, not every round.
+      const message = (err as Error).message;
+      if (message !== lastFailure) log(`sync failed: ${message}`);
+      lastFailure = message;
     }
     if (!stopped) timer = setTimeout(loop, config.syncIntervalMs);
   };

@@ -89,6 +89,17 @@ export async function createBootstrapToken(client: ApiClient, spec: BootstrapTok
  * signing gets its detached JWS of the cluster-info kubeconfig, and stale signatures go.
  */
 export async function signClusterInfo(client: ApiClient): Promise<void> {
+  // two `token create` at once both re-sign: the one that loses the resourceVersion race reads again
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await signClusterInfoOnce(client);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 409 || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function signClusterInfoOnce(client: ApiClient): Promise<void> {
   const path = '/api/v1/namespaces/kube-public/configmaps/cluster-info';
   const clusterInfo = await client.get<{ data?: Record<string, string>; metadata: { resourceVersion?: string } }>(path);
   const kubeconfig = clusterInfo.data?.kubeconfig;

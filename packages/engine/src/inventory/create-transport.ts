@@ -18,6 +18,8 @@ export async function createTransport(name: string, spec: ConnectionSpec, connec
     connectTimeoutMs: spec.connectTimeoutMs,
   };
   if (connect.hostLock !== undefined) options.hostLock = connect.hostLock;
+  if (connect.onNotice !== undefined) options.onNotice = connect.onNotice;
+  if (connect.onDebug !== undefined) options.onDebug = connect.onDebug;
   // 22 is the inventory's default, so it must not hide a Port from ~/.ssh/config.
   if (spec.port !== 22) options.port = spec.port;
   if (spec.user !== undefined) options.user = spec.user;

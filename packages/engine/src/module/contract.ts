@@ -43,7 +43,8 @@ export interface ModuleContext {
  *   e.g. one apt-get install for several packages), reading each change's payload: never a display
  *   field, never the facts, never params again for what to do (params only for how: timeouts).
  *
- * Values known only after apply never reach a module (KnownAfterApply).
+ * Values known only after apply (KnownAfterApply) are the engine's: in check mode plan may see
+ * one shown as its text; apply never sees one, and no params schema mentions it.
  */
 export interface ModuleDefinition<P, D extends DeclaredFacts, F, C extends AnyChange, O> {
   /** Module name as used in task output and error paths: 'sysctl', 'apt', 'file'. */

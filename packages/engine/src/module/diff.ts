@@ -7,11 +7,13 @@ export function renderChangeDiff(change: Change): string {
   if (change.content) {
     const { path, before, after } = change.content;
     if (change.sensitive) return `--- ${path}\n+++ ${path}\n@@ content hidden: sensitive @@\n-${MASK}\n+${MASK}\n`;
+    // Scrubbed before diffing: once lines carry their +/- prefix, a multi-line secret (a PEM key)
+    // no longer appears as one piece of text.
     const patch = createTwoFilesPatch(
       before === null ? '/dev/null' : path,
       path,
-      before ?? '',
-      after,
+      redact(before ?? ''),
+      redact(after),
       undefined,
       undefined,
       { context: 3 },

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import type { Become, CommandResult, Transport } from '../transport/types.js';
@@ -21,7 +20,8 @@ export interface FactDefinition<A, R> {
   singleUse?: boolean;
 }
 
-const FACT_REQUEST = Symbol('meshbook.factRequest');
+// Registered (Symbol.for): a playbook compiled apart may load its own copy of the engine.
+const FACT_REQUEST = Symbol.for('meshbook.factRequest');
 
 /** One fact asked for with its arguments: what a module's `facts` declares and the cache keys by. */
 export interface FactRequest<R = unknown> {
@@ -89,8 +89,8 @@ export interface FactReadOptions {
 
 /**
  * The per-host fact cache. `gather` resolves several facts in one round trip: uncached commands run
- * in one script, each with its own stdin (/dev/null) and its stdout, stderr and exit code framed
- * apart (splitBatchOutput). Single-use facts are never cached, only held from a
+ * as one batch of the transport (runBatch), each with its own stdin (/dev/null) and its stdout,
+ * stderr and exit code framed apart. Single-use facts are never cached, only held from a
  * prefetch until their one reader takes them.
  */
 export class FactCache {
@@ -181,6 +181,8 @@ export class FactCache {
       const entries = [...pending.entries()];
       const results = await this.#runBatch(entries.map(([, r]) => r.fact.command(r.args)), become, this.defaults);
       entries.forEach(([cacheKey, request], i) => {
+        // Cut output is left for the task's own gather, which refuses it where it belongs.
+        if (results[i]!.truncated) return;
         try {
           (request.fact.singleUse ? this.#unread : this.#cache).set(cacheKey, request.fact.parse(results[i]!, request.args));
         } catch {
@@ -213,6 +215,14 @@ export class FactCache {
 
   /** A parser's failure names the host and the fact, so the user knows where to look. */
   #parse(request: FactRequest, result: CommandResult): unknown {
+    // A fact parsed from cut output would describe a host that does not exist (a config read as
+    // shorter than it is): refused.
+    if (result.truncated) {
+      throw new MeshbookError('MODULE_FAILED', `fact ${request.fact.name}: its output went past the output cap (${result.truncated.stdout} bytes of stdout, ${result.truncated.stderr} of stderr dropped)`, {
+        host: this.transport.host,
+        hint: 'the state read is too large to hold; check what the command prints',
+      });
+    }
     try {
       return request.fact.parse(result, request.args);
     } catch (error) {
@@ -236,58 +246,12 @@ export class FactCache {
   ): Promise<CommandResult[]> {
     const options = { become, signal: limits.signal, timeoutMs: limits.timeoutMs };
     if (commands.length === 1) return [await this.transport.run(commands[0]!, options)];
-    const marker = `MBF${randomBytes(6).toString('hex')}`;
-    // Each command's stdout goes straight out, ended by a line with the batch's random marker, its
-    // index and exit code; its stderr follows on one line, base64, only when there is any (`[ -s ]`
-    // is a builtin). Execs are what a batch costs on the host (~3-8 ms each on a small VM): this
-    // framing adds none to a command that writes no stderr, where base64-ing both streams added two.
-    const parts = commands.map(
-      (c, i) => `( ${c.text}\n) </dev/null 2>"$d/e"; r=$?; printf '\\n%s %d %d\\n' ${marker} ${i} $r; [ -s "$d/e" ] && base64 -w0 "$d/e"; echo`,
-    );
-    const script = `d=$(mktemp -d) || exit 97\n${parts.join('\n')}\nrm -rf "$d"`;
-    const displayed = commands.map((c) => c.display).join(' ; ');
-    const started = Date.now();
-    const batch = await this.transport.run({ text: script, display: `facts: ${displayed}` }, options);
-    const results = splitBatchOutput(batch.stdout, marker, Date.now() - started);
-    if (commands.some((_, i) => results[i] === undefined)) {
-      throw new MeshbookError('COMMAND_FAILED', 'gathering facts failed: the batch ended early', {
-        host: this.transport.host,
-        command: displayed,
-        exitCode: batch.exitCode,
-        stderr: batch.stderr,
-      });
-    }
-    return results;
+    // The transport's own framing (framing.ts): each command with its own stdin (/dev/null),
+    // stdout, stderr and exit code, no temp files on the host, one round trip.
+    return this.transport.runBatch(commands, options);
   }
 }
 
 function cacheKeyOf(request: FactRequest, become: Become | undefined): string {
   return `${request.fact.name}\u0000${JSON.stringify(request.args ?? null)}\u0000${JSON.stringify(become ?? false)}`;
-}
-
-/**
- * The results in a batch's stdout: per command, its stdout, then `\n<marker> <index> <exit code>\n`,
- * then its stderr in base64 (possibly empty) and a newline. The marker is random per batch, so no
- * command's output can fake a boundary. A result missing at the end means the batch ended early.
- */
-function splitBatchOutput(stdout: string, marker: string, durationMs: number): CommandResult[] {
-  const results: CommandResult[] = [];
-  const boundary = `\n${marker} `;
-  let from = 0;
-  for (;;) {
-    const at = stdout.indexOf(boundary, from);
-    if (at < 0) break;
-    const headerEnd = stdout.indexOf('\n', at + boundary.length);
-    const stderrEnd = headerEnd < 0 ? -1 : stdout.indexOf('\n', headerEnd + 1);
-    if (stderrEnd < 0) break;
-    const [index, exitCode] = stdout.slice(at + boundary.length, headerEnd).split(' ').map(Number);
-    results[index!] = {
-      exitCode: exitCode!,
-      stdout: stdout.slice(from, at),
-      stderr: Buffer.from(stdout.slice(headerEnd + 1, stderrEnd), 'base64').toString('utf8'),
-      durationMs,
-    };
-    from = stderrEnd + 1;
-  }
-  return results;
 }

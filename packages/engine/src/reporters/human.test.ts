@@ -229,4 +229,29 @@ describe('HumanReporter', () => {
     expect(out).not.toContain(canary);
     expect(out).toContain('token *** leaked');
   });
+
+  it('shows transport detail (output dropped as stray) at -vvv only', () => {
+    const debug: MeshbookEvent = { type: 'host.debug', time: 0, host: 'web1', message: 'dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"' };
+    expect(render([debug], { verbosity: 2 })).toBe('');
+    expect(render([debug], { verbosity: 3 })).toBe('  [web1] dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"\n');
+  });
+
+  it('prints terminal control sequences from hosts escaped: stderr, messages, progress, warnings, debug (issue 19, item 14)', () => {
+    const hostile = 'x\u001b]0;owned\u0007\u001b[2J\u009b31m\r\u0008y';
+    const events: MeshbookEvent[] = [
+      { type: 'task.start', time: 0, play: 'p', task: 't', handler: false, hosts: ['h'] },
+      { type: 'host.progress', time: 0, play: 'p', task: 't', host: 'h', line: hostile },
+      { type: 'host.result', time: 0, play: 'p', task: 't', host: 'h', status: 'failed', handler: false, changes: [], error: { code: 'COMMAND_FAILED', message: `failed ${hostile}`, hint: hostile }, message: `failed ${hostile}\n  stderr: ${hostile}\n  next line`, durationMs: 1 },
+      { type: 'warning', time: 0, host: 'h', message: `locked by ${hostile}` },
+      { type: 'host.debug', time: 0, host: 'h', message: hostile },
+    ];
+    for (const tty of [false, true]) {
+      const out = render(events, { verbosity: 3, tty });
+      // Only the reporter's own colours and live-line control (tty) may be there; nothing from the host.
+      const withoutOwn = out.split('\r\u001b[K').join('').replace(/\u001b\[\d+m/g, '');
+      expect(withoutOwn).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(out).toContain('x\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\x0d\\x08y');
+      expect(out).toContain('  next line');
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type { EventListener, EventOf, MeshbookEvent } from '../events/types.js';
+import { escapeControlDeep } from '../escape-control.js';
 import { redact } from '../secret.js';
 import { renderRecap } from './recap.js';
 import { RunningHosts } from './running-hosts.js';
@@ -62,7 +63,10 @@ export class HumanReporter {
     this.#clearLive();
   }
 
-  handle(event: MeshbookEvent): void {
+  handle(raw: MeshbookEvent): void {
+    // Text from hosts (stderr, progress, a lock holder) may hold terminal control sequences: they
+    // are shown, never obeyed. The reporter's own colours are added after this.
+    const event = escapeControlDeep(raw);
     this.#running.update(event);
     this.#render(event);
     if (event.type === 'task.start') this.#startTimer();
@@ -102,6 +106,9 @@ export class HumanReporter {
         this.#print(this.#c.magenta(`[WARNING]: ${where}${indent(event.message)}`));
         return;
       }
+      case 'host.debug':
+        if (this.#verbosity >= 3) this.#print(this.#c.dim(`  [${event.host}] ${indent(event.message)}`));
+        return;
       case 'recap':
         this.#print(...renderRecap(event, this.#c, this.#verbosity));
         return;

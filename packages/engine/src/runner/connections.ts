@@ -3,7 +3,7 @@ import { hostFacts } from '../module/host-facts.js';
 import type { HostFacts } from '../module/host-facts.js';
 import { LocalTransport } from '../transport/local.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
-import type { Transport } from '../transport/types.js';
+import type { ConnectOptions, Transport } from '../transport/types.js';
 import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
 import type { EventSink } from './event-sink.js';
 import type { RunPlaybookOptions } from './options.js';
@@ -36,7 +36,12 @@ export class Connections {
    */
   of(host: HostRuntime): Promise<Target> {
     const lockRequest = this.#lockRequest;
-    host.connection ??= this.options.connect(host.inventoryHost, lockRequest ? { hostLock: lockRequest } : {}).then(async (transport) => {
+    const connectOptions: ConnectOptions = {
+      ...(lockRequest ? { hostLock: lockRequest } : {}),
+      onNotice: (message) => this.events.emit({ type: 'warning', host: host.name, message }),
+      onDebug: (message) => this.events.emit({ type: 'host.debug', host: host.name, message }),
+    };
+    host.connection ??= this.options.connect(host.inventoryHost, connectOptions).then(async (transport) => {
       if (lockRequest) {
         try {
           const warning = await lockHost(transport, lockRequest);

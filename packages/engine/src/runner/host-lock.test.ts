@@ -85,7 +85,7 @@ describe('the runner and the host lock', () => {
   it('asks for no lock when the run is unlocked', async () => {
     const { connect, connects, locks } = recordingConnect();
     await runPlaybook(playbook, { inventory: fakeInventory({ a: {} }), connect, hostLock: false });
-    expect(connects).toEqual([{ host: 'a', options: {} }]);
+    expect(connects.map((c) => ({ host: c.host, hostLock: c.options.hostLock }))).toEqual([{ host: 'a', hostLock: undefined }]);
     expect(locks).toEqual([]);
   });
 });

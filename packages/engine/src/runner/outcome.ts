@@ -1,30 +1,42 @@
 import type { MeshbookError } from '../errors.js';
-import type { ChangeView, HostStatus } from '../events/types.js';
-import type { Change } from '../module/change.js';
+import type { ChangeView, ErrorView, HostStatus } from '../events/types.js';
+import type { AnyChange } from '../module/change.js';
 import type { TaskResult } from './types.js';
 
 /** What one attempt (a task, or one loop item) came to on one host. */
 export interface Outcome {
-  /** As reported and counted: an ignored failure is 'ok'. */
-  status: HostStatus;
-  ignored: boolean;
-  knownAfterApply: boolean;
-  changes: ChangeView[];
-  diff?: string;
-  error?: MeshbookError;
-  message?: string;
-  /** What `register` stores. */
+  /** The one record of it: what the host.result event reports and what `register` stores. */
   result: TaskResult;
+  /** The error in full (host, command, stderr...), for the message; the result carries its view. */
+  error?: MeshbookError;
   /** The run was interrupted while this task was under way: the host's state is unknown. */
   stoppedMidway: boolean;
-  durationMs: number;
 }
 
-export const changeView = (change: Change): ChangeView => ({ kind: change.kind, target: change.target, summary: change.summary });
+export const changeView = (change: AnyChange): ChangeView => ({ kind: change.kind, target: change.target, summary: change.summary });
+
+export const errorView = (error: MeshbookError): ErrorView => ({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+
+/**
+ * A task result, its flags derived from its status so they can never disagree: `changed` and
+ * `skipped` are the status; `failed` is a failure, reported as such or ignored (Ansible's `failed`).
+ */
+export function taskResult(fields: Omit<TaskResult, 'changed' | 'failed' | 'skipped' | 'ignored' | 'knownAfterApply' | 'changes'> & Partial<Pick<TaskResult, 'ignored' | 'knownAfterApply' | 'changes'>>): TaskResult {
+  const ignored = fields.ignored ?? false;
+  return {
+    ...fields,
+    ignored,
+    knownAfterApply: fields.knownAfterApply ?? false,
+    changes: fields.changes ?? [],
+    changed: fields.status === 'changed',
+    failed: fields.status === 'failed' || fields.status === 'unreachable' || ignored,
+    skipped: fields.status === 'skipped',
+  };
+}
 
 /** A loop's outcome from its items': the worst status wins (unreachable > failed > changed > ok > skipped). */
 export function aggregateOutcomes(items: readonly Outcome[], durationMs: number): Outcome {
-  const has = (s: HostStatus) => items.some((o) => o.status === s);
+  const has = (s: HostStatus) => items.some((o) => o.result.status === s);
   const stoppedMidway = items.some((o) => o.stoppedMidway);
   const status: HostStatus = has('unreachable')
     ? 'unreachable'
@@ -35,25 +47,19 @@ export function aggregateOutcomes(items: readonly Outcome[], durationMs: number)
         : has('ok')
           ? 'ok'
           : 'skipped';
-  const failed = items.some((o) => o.result.failed);
-  const changed = items.some((o) => o.result.changed);
-  const error = items.find((o) => o.error && (o.status === 'failed' || o.status === 'unreachable'))?.error;
+  const error = items.find((o) => o.error && (o.result.status === 'failed' || o.result.status === 'unreachable'))?.error;
   return {
-    status,
-    ignored: (status === 'ok' || status === 'changed') && items.some((o) => o.ignored),
-    knownAfterApply: items.some((o) => o.knownAfterApply),
-    changes: items.flatMap((o) => o.changes),
-    error,
-    result: {
-      status: failed ? 'failed' : changed ? 'changed' : status === 'skipped' ? 'skipped' : 'ok',
-      changed,
-      failed,
-      skipped: status === 'skipped',
+    result: taskResult({
+      status,
+      ignored: (status === 'ok' || status === 'changed') && items.some((o) => o.result.ignored),
+      knownAfterApply: items.some((o) => o.result.knownAfterApply),
+      changes: items.flatMap((o) => o.result.changes),
       output: undefined,
       results: items.map((o) => o.result),
-      ...(error ? { error: { code: error.code, message: error.message } } : {}),
-    },
+      ...(error ? { error: errorView(error) } : {}),
+      durationMs,
+    }),
+    error,
     stoppedMidway,
-    durationMs,
   };
 }

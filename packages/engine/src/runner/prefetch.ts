@@ -13,11 +13,11 @@ type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
 
 /**
  * The read-only checks of a play's tasks in one round trip per host (issue 7): before the first
- * task, the facts every task will ask for are found by probing their gathers and fetched in one
- * batch. A re-run where nothing changes costs one round trip for all of a play's checks; a check
- * mode run likewise. Once a task changed something on the host, what was fetched may be stale: the
- * cache is dropped and later tasks check for themselves. (Fetching everything again after each
- * change made first runs quadratic in remote work: measured 2x slower at 16 hosts.)
+ * task, the facts every task declares (its module's `facts(params)`) are fetched in one batch. A
+ * re-run where nothing changes costs one round trip for all of a play's checks; a check mode run
+ * likewise. Once a task changed something on the host, what was fetched may be stale: the cache is
+ * dropped and later tasks check for themselves, not the whole play again (that made first runs
+ * quadratic in remote work: bench/README.md).
  *
  * Best effort: tasks whose `when` or params need registered results not known yet, loops, run_once
  * and delegated tasks are left to fetch their own facts, exactly as without prefetching. Params

@@ -4,7 +4,7 @@ import { runModule } from '../module/contract.js';
 import type { ModuleResult } from '../module/contract.js';
 import { NotKnownYet, invalidParamsError, loopItems } from './evaluate-task.js';
 import type { TaskEvaluation } from './evaluate-task.js';
-import { aggregateOutcomes, changeView } from './outcome.js';
+import { aggregateOutcomes, changeView, errorView, taskResult } from './outcome.js';
 import type { Outcome } from './outcome.js';
 import type { HostRuntime, RunState, Target } from './state.js';
 import type { HostContext, Play, Task } from './types.js';
@@ -68,7 +68,7 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
     const outcome = await attempt(run, scope, spec, host, ctx, item);
     emitResult(run, scope, spec, host.name, outcome, { label: itemLabel(task, item), index, of: items.length });
     outcomes.push(outcome);
-    if (outcome.status === 'unreachable' || outcome.stoppedMidway) break;
+    if (outcome.result.status === 'unreachable' || outcome.stoppedMidway) break;
   }
   return aggregateOutcomes(outcomes, Date.now() - started);
 }
@@ -132,23 +132,19 @@ function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, fa
   const error = failed ? new MeshbookError('MODULE_FAILED', 'failedWhen matched the result', { hint: 'see the task\'s failedWhen' }) : undefined;
   const ignored = failed && task.ignoreErrors === true;
   return {
-    status: failed ? (ignored ? 'ok' : 'failed') : changed ? 'changed' : 'ok',
-    ignored,
-    knownAfterApply: module.knownAfterApply,
-    changes: module.changes.map(changeView),
-    diff: module.diff,
-    error,
-    result: {
-      status: failed ? 'failed' : changed ? 'changed' : 'ok',
-      changed,
-      failed,
-      skipped: false,
+    result: taskResult({
+      status: failed ? (ignored ? 'ok' : 'failed') : changed ? 'changed' : 'ok',
+      ignored,
+      knownAfterApply: module.knownAfterApply,
+      changes: module.changes.map(changeView),
+      ...(module.diff ? { diff: module.diff } : {}),
+      ...(error ? { error: errorView(error) } : {}),
       output: module.output,
       module,
-      ...(error ? { error: { code: error.code, message: error.message } } : {}),
-    },
+      durationMs: Date.now() - started,
+    }),
+    error,
     stoppedMidway: false,
-    durationMs: Date.now() - started,
   };
 }
 
@@ -164,49 +160,29 @@ function fromError(run: RunState, spec: TaskSpec, ctx: HostContext, thrown: unkn
       return failure('failed', toMeshbookError(whenError, 'BAD_INPUT', ctx.name), durationMs);
     }
   }
-  if (spec.task.ignoreErrors) return { ...failure('failed', error, durationMs), status: 'ok', ignored: true };
+  if (spec.task.ignoreErrors) return failure('failed', error, durationMs, true);
   return failure('failed', error, durationMs);
 }
 
 /** failedWhen said an error is no failure: ok, and registered as not failed. */
 function tolerated(error: MeshbookError, durationMs: number): Outcome {
   return {
-    status: 'ok',
-    ignored: false,
-    knownAfterApply: false,
-    changes: [],
-    message: `failure tolerated by failedWhen: ${error.message}`,
-    result: { status: 'ok', changed: false, failed: false, skipped: false, output: undefined, error: { code: error.code, message: error.message } },
+    result: taskResult({ status: 'ok', message: `failure tolerated by failedWhen: ${error.message}`, error: errorView(error), output: undefined, durationMs }),
     stoppedMidway: false,
-    durationMs,
   };
 }
 
-function failure(status: 'failed' | 'unreachable', error: MeshbookError, durationMs: number): Outcome {
+/** A failure; `ignored` (ignoreErrors): reported and counted as ok, registered as failed. */
+function failure(status: 'failed' | 'unreachable', error: MeshbookError, durationMs: number, ignored = false): Outcome {
   return {
-    status,
-    ignored: false,
-    knownAfterApply: false,
-    changes: [],
+    result: taskResult({ status: ignored ? 'ok' : status, ignored, message: error.describe(), error: errorView(error), output: undefined, durationMs }),
     error,
-    message: error.describe(),
-    result: { status: 'failed', changed: false, failed: true, skipped: false, output: undefined, error: { code: error.code, message: error.message } },
     stoppedMidway: false,
-    durationMs,
   };
 }
 
 function skipped(started: number, message: string): Outcome {
-  return {
-    status: 'skipped',
-    ignored: false,
-    knownAfterApply: false,
-    changes: [],
-    message,
-    result: { status: 'skipped', changed: false, failed: false, skipped: true, output: undefined },
-    stoppedMidway: false,
-    durationMs: Date.now() - started,
-  };
+  return { result: taskResult({ status: 'skipped', message, output: undefined, durationMs: Date.now() - started }), stoppedMidway: false };
 }
 
 function abandoned(started: number, reason: string): Outcome {
@@ -220,21 +196,23 @@ function itemLabel(task: Task, item: unknown): string {
   return JSON.stringify(item) ?? String(item);
 }
 
+/** The host.result event: the task result as reported (no output, no module result). */
 function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: string, outcome: Outcome, item?: { label: string; index: number; of: number }): void {
+  const { result } = outcome;
   run.events.emit({
     type: 'host.result',
     play: scope.play.name,
     task: spec.name,
     host,
-    status: outcome.status,
+    status: result.status,
     handler: spec.handler,
     ...(item !== undefined ? { item: item.label, loop: { index: item.index, of: item.of } } : {}),
-    changes: outcome.changes,
-    ...(run.diff && outcome.diff ? { diff: outcome.diff } : {}),
-    ...(outcome.knownAfterApply ? { knownAfterApply: true } : {}),
-    ...(outcome.ignored ? { ignored: true } : {}),
-    ...(outcome.message ? { message: outcome.message } : {}),
-    ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message, ...(outcome.error.hint ? { hint: outcome.error.hint } : {}) } } : {}),
-    durationMs: outcome.durationMs,
+    changes: result.changes,
+    ...(run.diff && result.diff ? { diff: result.diff } : {}),
+    ...(result.knownAfterApply ? { knownAfterApply: true } : {}),
+    ...(result.ignored ? { ignored: true } : {}),
+    ...(result.message ? { message: result.message } : {}),
+    ...(result.error ? { error: result.error } : {}),
+    durationMs: result.durationMs,
   });
 }

@@ -37,10 +37,10 @@ async function runOnce(run: RunState, scope: PlayScope, spec: TaskSpec, live: re
   const outcome = await run.queue.add(() => runTaskOnHost(run, scope, spec, first));
   if (!outcome) return;
   record(run, scope, spec, first, outcome);
-  if (outcome.status === 'unreachable') return;
+  if (outcome.result.status === 'unreachable') return;
   for (const host of others) {
     if (spec.task.register) host.registered.set(spec.task.register.name, outcome.result);
-    if (outcome.status !== 'failed') continue;
+    if (outcome.result.status !== 'failed') continue;
     host.counts.failed++;
     host.state = 'failed';
     run.events.emit({
@@ -52,7 +52,7 @@ async function runOnce(run: RunState, scope: PlayScope, spec: TaskSpec, live: re
       handler: spec.handler,
       changes: [],
       message: `run_once task failed on ${first.name}`,
-      ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message } } : {}),
+      ...(outcome.result.error ? { error: outcome.result.error } : {}),
       durationMs: 0,
     });
   }
@@ -60,11 +60,12 @@ async function runOnce(run: RunState, scope: PlayScope, spec: TaskSpec, live: re
 
 /** Counts, host state, register and notify for one host's outcome of a task. */
 function record(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRuntime, outcome: Outcome): void {
-  host.counts[outcome.status]++;
-  if (outcome.ignored) host.counts.ignored++;
-  if (outcome.status === 'failed') host.state = 'failed';
-  if (outcome.status === 'unreachable') host.state = 'unreachable';
+  const { status } = outcome.result;
+  host.counts[status]++;
+  if (outcome.result.ignored) host.counts.ignored++;
+  if (status === 'failed') host.state = 'failed';
+  if (status === 'unreachable') host.state = 'unreachable';
   if (outcome.stoppedMidway) run.hosts.unknownState.add(host.name);
   if (spec.task.register) host.registered.set(spec.task.register.name, outcome.result);
-  if (outcome.status === 'changed' && spec.task.notify?.length) scope.notify(host.name, spec.task.notify);
+  if (status === 'changed' && spec.task.notify?.length) scope.notify(host.name, spec.task.notify);
 }

@@ -3,6 +3,7 @@ import type { AnyModule, ModuleOutput, ModuleParamsInput, ModuleResult } from '.
 import type { HostFacts } from '../module/host-facts.js';
 import type { KnownAfterApply } from '../module/unknown.js';
 import type { Vars } from '../inventory/types.js';
+import type { ChangeView, ErrorView, HostStatus } from '../events/types.js';
 import type { Become } from '../transport/types.js';
 
 /** A typed handle to a registered result, usable on the same host or, by name, from another host. */
@@ -17,17 +18,35 @@ export function resultRef<O>(name: string): ResultRef<O> {
   return { name };
 }
 
-/** A registered result: the module result plus the runner's view of it. */
+/**
+ * What a task came to on a host, one record from module to event: the host.result event reports
+ * it (without output and module), `register` stores it. An ignored failure is status 'ok' with
+ * `ignored` and `failed`.
+ */
 export interface TaskResult<O = unknown> {
-  status: 'ok' | 'changed' | 'failed' | 'skipped';
+  /** As reported and counted. */
+  status: HostStatus;
+  /** status is 'changed'. */
   changed: boolean;
+  /** The task failed (unreachable included), even when ignoreErrors made it count as ok. */
   failed: boolean;
+  /** status is 'skipped'. */
   skipped: boolean;
+  /** A failure ignoreErrors turned into ok. */
+  ignored: boolean;
+  /** In check mode, the result rests on a value known only after apply. */
+  knownAfterApply: boolean;
+  changes: ChangeView[];
+  /** Rendered diff, when asked for and something changed. */
+  diff?: string;
+  message?: string;
+  error?: ErrorView;
   output: O | KnownAfterApply | undefined;
   /** One entry per loop item when the task loops. */
   results?: TaskResult<O>[];
-  error?: { code: string; message: string };
+  /** What the module returned, when it ran. */
   module?: ModuleResult;
+  durationMs: number;
 }
 
 /**

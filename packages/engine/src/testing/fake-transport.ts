@@ -1,7 +1,7 @@
 import { MeshbookError } from '../errors.js';
 import type { ShellCommand } from '../command.js';
 import { Secret } from '../secret.js';
-import type { CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../transport/types.js';
+import type { BatchOptions, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../transport/types.js';
 
 export interface FakeReply {
   stdout?: string;
@@ -102,6 +102,24 @@ export class FakeTransport implements Transport {
     if (result.stdout) options.onOutput?.(result.stdout, 'stdout');
     if (result.stderr) options.onOutput?.(result.stderr, 'stderr');
     return result;
+  }
+
+  /** One operation and round trip, like a real batch; the handler answers each command on its own. */
+  async runBatch(commands: readonly ShellCommand[], options: BatchOptions = {}): Promise<CommandResult[]> {
+    const started = Date.now();
+    await this.#begin(options.signal, options.timeoutMs, `batch: ${commands.map((c) => c.display).join(' ; ')}`);
+    const results: CommandResult[] = [];
+    for (const command of commands) {
+      this.operations.push({ kind: 'run', text: command.text, display: command.display, options });
+      const reply = (await this.handler?.(command.text, { host: this.host, options, transport: this })) ?? {
+        stderr: `fake transport: no reply scripted for: ${command.display}`,
+        exitCode: 127,
+      };
+      const result: CommandResult = { stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', exitCode: reply.exitCode ?? 0, durationMs: Date.now() - started };
+      this.#stats.bytesDown += Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr);
+      results.push(result);
+    }
+    return results;
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {

@@ -3,27 +3,28 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostLockPrelude, parseHostLockReply, type HostLockRequest } from './host-lock.js';
-import { frameCommand, newMarker } from './ssh/framing.js';
+import { writeFileSync } from 'node:fs';
+import { hostLockPrelude, leaseProgram, parseHostLockReply, type HostLockRequest } from './host-lock.js';
+import { newMarker } from './framing.js';
 import { sessionBootstrap } from './ssh/shell-session.js';
 
 /**
- * The lock prelude run by the local /bin/sh against a temp lock file, inside the same bootstrap a
- * kept SSH session runs: the process's stdin stands in for the SSH channel, and the shell it
- * becomes reads framed commands from it.
+ * The lock prelude run by the local /bin/sh against a temp lock file, inside the same bootstrap the
+ * lock's SSH session runs: the process's stdin stands in for the SSH channel, and the lease loop
+ * the shell becomes reads heartbeats from it.
  */
 const dir = mkdtempSync(join(tmpdir(), 'meshbook-lock-'));
 const path = join(dir, 'meshbook.lock');
 const children: ChildProcess[] = [];
 
-function request(runId: string, waitMs = 0): HostLockRequest {
-  return { runId, holder: `controller=test pid=${runId} started=now`, waitMs };
+function request(runId: string, waitMs = 0, leaseMs?: number): HostLockRequest {
+  return { runId, holder: `controller=test pid=${runId} started=now`, waitMs, ...(leaseMs === undefined ? {} : { leaseMs }) };
 }
 
 /** `/bin/sh -c BOOTSTRAP`, or `/bin/sh -c 'sh -c BOOTSTRAP; :'` so that the kept shell has a parent of its own to lose. */
 function spawnSession(req: HostLockRequest, options: { lockPath?: string; parent?: boolean } = {}) {
   const ready = newMarker('MBREADY');
-  const bootstrap = sessionBootstrap(ready, hostLockPrelude(req, options.lockPath ?? path));
+  const bootstrap = sessionBootstrap(ready, hostLockPrelude(req, options.lockPath ?? path), leaseProgram(req));
   const args = options.parent ? ['-c', '/bin/sh -c "$1"; :', 'parent', bootstrap] : ['-c', bootstrap];
   const child = spawn('/bin/sh', args, { stdio: ['pipe', 'pipe', 'inherit'] });
   children.push(child);
@@ -53,11 +54,11 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-describe('host lock prelude in a kept shell', () => {
+describe('host lock prelude and lease loop', () => {
   it('holds the lock while the shell lives, records the holder, and frees it at EOF', async () => {
     const first = await lock(request('aaaa'));
     expect(first.reply).toEqual({ state: 'held' });
-    expect(readFileSync(path, 'utf8')).toBe('run=aaaa controller=test pid=aaaa started=now\n');
+    expect(readFileSync(path, 'utf8')).toBe('controller=test pid=aaaa started=now\n');
 
     const second = await lock(request('bbbb', 0));
     expect(second.reply).toEqual({ state: 'busy', holder: 'controller=test pid=aaaa started=now' });
@@ -83,35 +84,42 @@ describe('host lock prelude in a kept shell', () => {
     expect(same.reply).toEqual({ state: 'shared' });
   });
 
-  it('goes on unlocked, saying why, when the lock file cannot be opened; the shell is kept all the same', async () => {
+  it('decides "shared" by the flock, not the file: a lock file naming this run, held by another, is busy (issue 19, item 3)', async () => {
+    await lock(request('llll'));
+    // Anyone able to write the file could make it name any run.
+    writeFileSync(path, 'run=mmmm controller=stale\n');
+    const other = await lock(request('mmmm', 0));
+    expect(other.reply).toEqual({ state: 'busy', holder: 'run=mmmm controller=stale'.replace(/^run=\S+\s*/, '') });
+  });
+
+  it('goes on unlocked, saying why, when the lock file cannot be opened', async () => {
     // The directory exists, but nothing can be created in it.
     const unlocked = await lock(request('gggg'), { lockPath: '/proc/1/meshbook.lock' });
     expect(unlocked.reply).toEqual({ state: 'unsupported', reason: 'cannot open /proc/1/meshbook.lock' });
-    expect(unlocked.child.exitCode).toBeNull();
   });
 
-  it('lets nothing a command started keep the lock once the shell is gone', async () => {
-    const holder = await lock(request('hhhh'));
-    holder.child.stdin!.write(frameCommand({ command: 'sleep 86.417 >/dev/null 2>&1 &' }).script);
-    holder.child.stdin!.end();
-    await exited(holder.child);
+  it('ends its lease when no heartbeat comes, freeing the lock; heartbeats keep it (issue 19, item 3)', async () => {
+    const kept = await lock(request('nnnn', 0, 1000));
+    const beat = setInterval(() => kept.child.stdin!.write('.'), 300);
     try {
-      expect((await lock(request('iiii', 0))).reply).toEqual({ state: 'held' });
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(kept.child.exitCode).toBeNull();
+      expect((await lock(request('oooo', 0))).reply).toMatchObject({ state: 'busy' });
     } finally {
-      await killStray('sleep 86.417');
+      clearInterval(beat);
     }
+    // Silence: the lease (1 s) runs out and the lock goes, although the connection (stdin) is open.
+    const started = Date.now();
+    await exited(kept.child);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await lock(request('pppp', 0))).reply).toEqual({ state: 'held' });
   });
 
-  it('frees the lock when the shell loses its parent (sshd gone) even while a command keeps it from reading EOF', async () => {
+  it('frees the lock when the shell loses its parent (sshd gone), whatever its lease loop is doing', async () => {
     const holder = await lock(request('jjjj'), { parent: true });
-    holder.child.stdin!.write(frameCommand({ command: 'sleep 86.419' }).script);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    holder.child.kill('SIGKILL'); // the parent: setpriv's parent-death signal kills the kept shell
-    try {
-      expect((await lock(request('kkkk', 3000))).reply).toEqual({ state: 'held' });
-    } finally {
-      await killStray('sleep 86.419'); // the command itself outlives its shell, as on a real host
-    }
+    holder.child.kill('SIGKILL'); // the parent: setpriv's parent-death signal kills the lease loop's shell
+    expect((await lock(request('kkkk', 3000))).reply).toEqual({ state: 'held' });
   });
 
   it('parses replies only once the line is complete', () => {
@@ -124,3 +132,12 @@ describe('host lock prelude in a kept shell', () => {
 });
 
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+describe('hostLockedError', () => {
+  it('shows the holder text escaped: a lock file cannot drive the terminal (issue 19, item 14)', async () => {
+    const { hostLockedError } = await import('./host-lock.js');
+    const error = hostLockedError('node1', 'controller=x\u001b]0;owned\u0007\npid=1', 1000);
+    expect(error.message).toContain('controller=x\\x1b]0;owned\\x07\\x0apid=1');
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});

@@ -1,3 +1,4 @@
+import { escapeControl } from '../escape-control.js';
 import { quote } from '../command.js';
 import { MeshbookError } from '../errors.js';
 
@@ -5,10 +6,11 @@ import { MeshbookError } from '../errors.js';
  * The per-host lock a run holds on each host it works on, so two runs never interleave their
  * changes on one host (and a check-mode run never reads a half-applied one).
  *
- * It is an flock(1) on fd 9 of the run's first kept shell on the host, taken in that shell's
- * bootstrap (no round trip of its own). The shell lives as long as its SSH channel: when the
- * connection goes (the run ends, the controller crashes, the network drops), the shell ends and
- * the kernel drops the lock. No lock file can go stale.
+ * It is an flock(1) on fd 9 of a shell of the run's SSH connection that runs nothing else: it
+ * takes the lock in its bootstrap, then only waits for the controller's heartbeat (a lease). It
+ * ends, and the kernel drops the lock, when the connection closes, when sshd goes, or when no
+ * heartbeat came for the lease (a controller gone silent behind a network partition). No lock file
+ * can go stale: ownership is the flock, never the file's text.
  */
 export interface HostLockRequest {
   /** Random per run: a second connection of the same run (two inventory names, one machine) shares the lock. */
@@ -17,7 +19,11 @@ export interface HostLockRequest {
   holder: string;
   /** How long to wait for another run's lock before refusing with HOST_LOCKED. */
   waitMs: number;
+  /** The holder ends when no heartbeat came for this long (default DEFAULT_LEASE_MS); heartbeats go at a third of it. */
+  leaseMs?: number;
 }
+
+export const DEFAULT_LEASE_MS = 30_000;
 
 export type HostLockState =
   /** This connection holds the lock until it closes. */
@@ -33,24 +39,26 @@ export const HOST_LOCK_PATH = '/run/lock/meshbook.lock';
 const REPLY = 'MBLOCK';
 
 /**
- * Shell text run by a kept shell's bootstrap, in the shell itself, before it becomes the kept
- * shell: it takes the lock on the shell's fd 9 (waiting up to `waitMs` for another run) and prints
- * one `MBLOCK <state> [detail]` line. Only a shell that holds the lock keeps fd 9; framed commands
- * close it in their subshell (framing.ts), so nothing they start can keep the lock after the run.
+ * Shell text run by the lock shell's bootstrap, before it becomes the lease loop (leaseProgram):
+ * it takes the lock on the shell's fd 9 (waiting up to `waitMs` for another run) and prints one
+ * `MBLOCK <state> [detail]` line.
  *
- * A shell busy with a long command reads no EOF when the connection drops, so a held lock also
- * ties the shell to its sshd process: `__mb_exec` (which the bootstrap execs the kept shell
- * through) becomes `setpriv --pdeathsig KILL` where util-linux has it, and the kernel kills the
- * shell, and so drops the lock, when sshd goes.
+ * "Shared" (a second connection of this run) is decided by the processes, not the file's text:
+ * the lock is held, and the process holding the file open is this run's lease loop, whose last
+ * argument names the run. Text in the lock file decides nothing: anyone able to write it could
+ * keep it stale.
+ *
+ * A held lock also ties the shell to its sshd process: `__mb_exec` (which the bootstrap execs the
+ * lease loop through) becomes `setpriv --pdeathsig KILL` where util-linux has it, and the kernel
+ * kills the shell, and so drops the lock, when sshd goes.
  *
  * The file is opened read-only (no O_CREAT): flock needs no write access, so runs as root and as
  * a sudo user share one lock whoever created the file.
  */
 export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH): string {
   const waitSeconds = Math.max(0, Math.ceil(request.waitMs / 1000));
-  const holderLine = `run=${request.runId} ${request.holder}`;
   return [
-    `lock_file=${quote(path)}; run=${quote(`run=${request.runId}`)}`,
+    `lock_file=${quote(path)}; mark=${quote(leaseMark(request.runId))}`,
     // Hosts without /run/lock (older or minimal systems) lock in /tmp instead.
     `[ -d "\${lock_file%/*}" ] || lock_file=/tmp/\${lock_file##*/}`,
     `if ! command -v flock >/dev/null 2>&1; then reply='unsupported flock(1) is not installed'`,
@@ -60,13 +68,19 @@ export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH)
     `  exec 9<"$lock_file"`,
     `  reply=held; end=$(( $(date +%s) + ${waitSeconds} ))`,
     `  while ! flock -n 9; do`,
-    `    if grep -qsF -- "$run" "$lock_file"; then reply=shared; break; fi`,
+    // Is the holder this run's lease loop? Only a holder keeps the file open past its bootstrap,
+    // and the lease loop's last argument names its run (a waiting bootstrap's text never matches
+    // it as a whole argument).
+    `    for p in $(find /proc/[0-9]*/fd -lname "$lock_file" 2>/dev/null | cut -d/ -f3 | sort -u); do`,
+    `      [ "$p" != $$ ] && tr '\\000' '\\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$mark" && reply=shared && break`,
+    `    done`,
+    `    [ "$reply" = shared ] && break`,
     `    if [ "$(date +%s)" -ge "$end" ]; then reply="busy $(head -c 400 "$lock_file" | tr '\\n' ' ')"; break; fi`,
     `    sleep 0.2`,
     `  done`,
     `  if [ "$reply" = held ]; then`,
-    // Best effort: a file created by another user in sticky /run/lock may refuse the write.
-    `    (printf '%s\\n' ${quote(holderLine)} >"$lock_file") 2>/dev/null`,
+    // For whoever has to wait. Best effort: a file created by another user in sticky /run/lock may refuse the write.
+    `    (printf '%s\\n' ${quote(request.holder)} >"$lock_file") 2>/dev/null`,
     // Tried first: an older setpriv without --pdeathsig would end the shell at exec.
     `    command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig KILL true 2>/dev/null && __mb_exec='setpriv --pdeathsig KILL'`,
     `  else`,
@@ -75,6 +89,22 @@ export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH)
     `fi`,
     `printf '${REPLY} %s\\n' "$reply"`,
   ].join('\n');
+}
+
+/** The word in the lease loop's command line that names the run (how "shared" is recognised). */
+function leaseMark(runId: string): string {
+  return `meshbook-lock-run=${runId}`;
+}
+
+/**
+ * What the lock shell becomes once the lock is taken: a loop that holds fd 9 and waits for one
+ * heartbeat byte at a time, and ends at EOF or when none came within the lease. Its children get
+ * no fd 9, so nothing outlives it with the lock.
+ */
+export function leaseProgram(request: HostLockRequest): string {
+  const leaseSeconds = Math.max(1, Math.ceil((request.leaseMs ?? DEFAULT_LEASE_MS) / 1000));
+  const loop = `while beat=$(exec 9<&-; timeout ${leaseSeconds} head -c 1) && [ -n "$beat" ]; do :; done`;
+  return `/bin/sh -c ${quote(loop)} ${quote(leaseMark(request.runId))}`;
 }
 
 /** The state from the prelude's output so far, or undefined while its reply line is incomplete. */
@@ -91,7 +121,8 @@ export function parseHostLockReply(output: string): HostLockState | { state: 'er
 
 /** A host another run held for the whole wait: the run stops there (HOST_LOCKED). */
 export function hostLockedError(host: string, holder: string, waitMs: number): MeshbookError {
-  return new MeshbookError('HOST_LOCKED', `${host} is locked by another meshbook run (${holder}); gave up after waiting ${Math.round(waitMs / 1000)} s`, {
+  // The holder is the lock file's text, which anyone able to write it chose: shown, never obeyed.
+  return new MeshbookError('HOST_LOCKED', `${host} is locked by another meshbook run (${escapeControl(holder, false)}); gave up after waiting ${Math.round(waitMs / 1000)} s`, {
     host,
     hint: "let that run finish, then run again (or raise --lock-timeout); the lock ends with that run's SSH connection, so it cannot outlive a crashed controller",
   });

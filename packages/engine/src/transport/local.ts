@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../hash.js';
 import { chmod, chown, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -8,7 +9,8 @@ import type { ShellCommand } from '../command.js';
 import { sh } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import { Secret } from '../secret.js';
-import type { CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from './types.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, FrameParser, commandResultOf, frameCommand } from './framing.js';
+import type { BatchOptions, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from './types.js';
 
 /**
  * The controller itself, for tasks delegated to localhost (`rke up`) and for tests. Commands run
@@ -23,19 +25,71 @@ export class LocalTransport implements Transport {
 
   constructor(readonly host = 'localhost') {}
 
-  run(command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
+  async run(command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
     this.#stats.commands++;
     const started = Date.now();
     let text = command.text;
     if (options.cwd) text = `cd ${sh`${options.cwd}`.text} && ${text}`;
+    const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const kept = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    const size = { stdout: 0, stderr: 0 };
+    const dropped = { stdout: 0, stderr: 0 };
+    const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+    const soFar = () => ({ stdout: Buffer.concat(kept.stdout).toString('utf8'), stderr: Buffer.concat(kept.stderr).toString('utf8') });
+    const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+    const exitCode = await this.#spawn(text, command.display, options, stdin, (chunk, stream) => {
+      // Bounded like the SSH transport: what is past the cap is counted, not kept.
+      const room = Math.max(0, max - size[stream]);
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      dropped[stream] += chunk.length - part.length;
+      if (part.length === 0) return;
+      size[stream] += part.length;
+      kept[stream].push(part);
+      const decoded = decoders[stream].write(part);
+      if (decoded) options.onOutput?.(decoded, stream);
+    }, soFar);
+    const { stdout, stderr } = soFar();
+    return commandResultOf({ stdout: Buffer.from(stdout), stderr: Buffer.from(stderr), exitCode, dropped }, Date.now() - started, max);
+  }
+
+  /** The same framing as a kept SSH shell (framing.ts): one `sh` runs them all, each read apart. */
+  async runBatch(commands: readonly ShellCommand[], options: BatchOptions = {}): Promise<CommandResult[]> {
+    this.#stats.commands++;
+    const started = Date.now();
+    const frames = commands.map((c) => frameCommand({ command: c.text, cwd: options.cwd }));
+    const parser = new FrameParser(frames.map((f) => f.marker));
+    const display = `batch: ${commands.map((c) => c.display).join(' ; ')}`;
+    const partial = () => ({ stdout: parser.partial().stdout.toString('utf8'), stderr: parser.partial().stderr.toString('utf8') });
+    const exitCode = await this.#spawn(frames.map((f) => f.script).join(''), display, options, undefined, (chunk, stream) => {
+      if (stream === 'stdout') parser.pushStdout(chunk);
+      else parser.pushStderr(chunk);
+    }, partial);
+    if (!parser.done) {
+      throw new MeshbookError('COMMAND_FAILED', `the batch ended early: ${parser.finished} of ${commands.length} commands finished before the shell exited (exit code ${exitCode})`, {
+        host: this.host,
+        command: display,
+        ...partial(),
+      });
+    }
+    const durationMs = Date.now() - started;
+    return parser.results().map((r) => commandResultOf(r, durationMs));
+  }
+
+  /** Runs `sh -c text` in its own process group; resolves with its exit code. */
+  #spawn(
+    text: string,
+    display: string,
+    options: Omit<RunOptions, 'stdin' | 'onOutput'>,
+    stdin: string | Buffer | undefined,
+    onData: (chunk: Buffer, stream: 'stdout' | 'stderr') => void,
+    soFar: () => { stdout: string; stderr: string },
+  ): Promise<number> {
     return new Promise((resolve, reject) => {
       const child = spawn('sh', ['-c', text], {
         detached: true,
         env: { ...process.env, ...options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
-      let stdout = '';
-      let stderr = '';
       let settled = false;
       if (child.pid) this.#running.add(child.pid);
       const kill = () => {
@@ -52,31 +106,24 @@ export class LocalTransport implements Transport {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         if (error) reject(error);
-        else resolve({ stdout, stderr, exitCode: code, durationMs: Date.now() - started });
+        else resolve(code);
       };
       const timer = options.timeoutMs
         ? setTimeout(() => {
             kill();
-            finish(new MeshbookError('TIMEOUT', `command timed out after ${options.timeoutMs} ms`, { host: this.host, command: command.display, stdout, stderr }));
+            finish(new MeshbookError('TIMEOUT', `command timed out after ${options.timeoutMs} ms`, { host: this.host, command: display, ...soFar() }));
           }, options.timeoutMs)
         : undefined;
       const onAbort = () => {
         kill();
-        finish(new MeshbookError('ABORTED', 'command aborted', { host: this.host, command: command.display }));
+        finish(new MeshbookError('ABORTED', 'command aborted', { host: this.host, command: display }));
       };
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        options.onOutput?.(d, 'stdout');
-      });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-        options.onOutput?.(d, 'stderr');
-      });
-      child.on('error', (e) => finish(new MeshbookError('COMMAND_FAILED', e.message, { host: this.host, command: command.display, cause: e })));
+      child.stdout.on('data', (d: Buffer) => onData(d, 'stdout'));
+      child.stderr.on('data', (d: Buffer) => onData(d, 'stderr'));
+      child.on('error', (e) => finish(new MeshbookError('COMMAND_FAILED', e.message, { host: this.host, command: display, cause: e })));
       child.on('close', (code, signal) => finish(null, code ?? (signal ? 128 : -1)));
-      const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
       child.stdin.on('error', () => undefined);
       child.stdin.end(stdin ?? '');
     });

@@ -17,13 +17,20 @@ export interface RunOptions {
   cwd?: string;
   /** Called with output as it arrives (progress lines for long work such as apt installs). */
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Bytes of stdout and of stderr kept (default 8 MiB each); the rest is counted, dropped, and said in `truncated` and stderr. */
+  maxOutputBytes?: number;
 }
+
+/** Limits and context of a batch: the same for every command in it; each command reads /dev/null. */
+export type BatchOptions = Omit<RunOptions, 'stdin' | 'onOutput'>;
 
 export interface CommandResult {
   stdout: string;
   stderr: string;
   exitCode: number;
   durationMs: number;
+  /** Set when output went past the cap (RunOptions.maxOutputBytes): the bytes dropped per stream. */
+  truncated?: { stdout: number; stderr: number };
 }
 
 export interface PutOptions {
@@ -46,6 +53,10 @@ export interface GetOptions {
 export interface ConnectOptions {
   /** The run's host lock, taken while connecting (SSH: in the first kept shell, no round trip of its own). */
   hostLock?: HostLockRequest;
+  /** Something about the connection the user should know (a host key accepted under accept-new). */
+  onNotice?: (message: string) => void;
+  /** Detail worth showing at -vvv (output dropped because it belonged to no command). */
+  onDebug?: (message: string) => void;
 }
 
 /** Counters a transport keeps so the recap and the bench can report round trips per host. */
@@ -54,6 +65,8 @@ export interface TransportStats {
   roundTrips: number;
   bytesUp: number;
   bytesDown: number;
+  /** Output that arrived outside any command's frame and was dropped (SSH: a background process still writing). */
+  strayBytes?: number;
 }
 
 /**
@@ -66,6 +79,12 @@ export interface Transport {
   readonly host: string;
   readonly kind: 'ssh' | 'local' | (string & {});
   run(command: ShellCommand, options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Runs commands one after another in one round trip, each framed apart (framing.ts): its own
+   * stdout, stderr and exit code. Counted as one command. A command that ends the shell fails the
+   * batch (no results are invented for the rest).
+   */
+  runBatch(commands: readonly ShellCommand[], options?: BatchOptions): Promise<CommandResult[]>;
   /**
    * Writes `content` to `path` atomically: a 0600 temp file in the destination directory, mode and
    * owner set, sha256 verified, renamed over the destination. The temp file is removed on failure.

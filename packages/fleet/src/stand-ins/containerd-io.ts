@@ -45,7 +45,7 @@ Description: An open and reliable container runtime
  Debian 12's containerd $debian and runc $runc, repackaged by the meshbook lab
  under the name of Docker's package.
 CONTROL
-dpkg-deb --root-owner-group -Zgzip --build "$root" "/out/containerd.io_$upstream-1_amd64.deb" >/dev/null
+dpkg-deb --root-owner-group -Zgzip -z1 --build "$root" "/out/containerd.io_$upstream-1_amd64.deb" >/dev/null
 `;
 
 export async function buildContainerdIo(image: string, outDir: string): Promise<void> {

@@ -35,8 +35,9 @@ export function debFileName(spec: Pick<DebSpec, 'name' | 'version'>): string {
 }
 
 /**
- * A .deb built with dpkg-deb (files owned by root, gzip: the big binaries compress in seconds
- * rather than xz's minute). Returns the package's path in `outDir`.
+ * A .deb built with dpkg-deb (files owned by root; gzip -1: the ~100 MB binaries compress about
+ * three times faster than at gzip's default for a tenth more bytes, and xz would take minutes).
+ * Returns the package's path in `outDir`.
  */
 export async function buildDeb(spec: DebSpec, outDir: string): Promise<string> {
   const root = await mkdtemp(join(outDir, `.${spec.name}-`));
@@ -55,7 +56,7 @@ export async function buildDeb(spec: DebSpec, outDir: string): Promise<string> {
     }
     if (spec.conffiles?.length) await writeFile(join(root, 'DEBIAN/conffiles'), `${spec.conffiles.join('\n')}\n`);
     const out = join(outDir, debFileName(spec));
-    await runTool('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', root, out]);
+    await runTool('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z1', '--build', root, out]);
     return out;
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -41,6 +41,14 @@ export async function ensureLabTls(dir: string, serverName: string, label: strin
   };
 }
 
+/** The TLS material a lab already has, or null when any of it is missing (never made here). */
+export async function readLabTls(dir: string): Promise<LabTls | null> {
+  const caCertPath = join(dir, 'ca.crt');
+  const paths = [caCertPath, join(dir, 'ca.key'), join(dir, 'server.crt'), join(dir, 'server.key')];
+  if (!(await Promise.all(paths.map(exists))).every(Boolean)) return null;
+  return { caCertPath, caCertPem: await readFile(caCertPath, 'utf8'), serverCertPath: paths[2]!, serverKeyPath: paths[3]! };
+}
+
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 async function makeCa(keyPath: string, certPath: string, label: string): Promise<void> {

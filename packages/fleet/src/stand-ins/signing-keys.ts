@@ -20,10 +20,14 @@ const email = (signer: Signer) => `${SIGNERS[signer]}@stand-ins.meshbook.test`;
 export class SigningKeys {
   private constructor(private readonly home: string) {}
 
+  /** Whether `home` holds this lab's keys already. */
+  static exist(home: string): Promise<boolean> {
+    return access(`${home}/ready`).then(() => true, () => false);
+  }
+
   static async ensure(home: string): Promise<SigningKeys> {
     const keys = new SigningKeys(home);
-    const ready = await access(`${home}/ready`).then(() => true, () => false);
-    if (!ready) {
+    if (!(await SigningKeys.exist(home))) {
       await rm(home, { recursive: true, force: true });
       await mkdir(home, { recursive: true, mode: 0o700 });
       try {

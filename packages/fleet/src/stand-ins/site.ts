@@ -14,8 +14,11 @@ import { KUBEADM_DROP_IN, KUBELET_UNIT, builtDoubles, ciliumExecutable, doublesU
 import { CILIUM_CHART_VERSIONS, CILIUM_CLI_VERSION, DOCKER_SUITE, METALLB_CHART_VERSIONS, PATHS } from './site-layout.js';
 import { runTool } from './tools.js';
 
+/** On each stand-ins container: the site it serves (so a site in use is never removed). */
+export const LABEL_SITE = 'meshbook.stand-ins.site';
+
 /** Bump when the way the site is built changes in a way its inputs do not show. */
-const SITE_FORMAT = 1;
+const SITE_FORMAT = 2;
 
 /** A signed apt repository's Release file, relative to the site root, and who signs it. */
 export interface ReleaseToSign {
@@ -193,8 +196,8 @@ async function siteHash(hostImage: string, doubles: Map<string, string>): Promis
  */
 async function removeUnusedSites(root: string, keep: string): Promise<void> {
   const KEEP_UNUSED = 2;
-  const containers = await docker().listContainers({ all: true, filters: { label: ['meshbook.stand-ins.site'] } });
-  const inUse = new Set(containers.map((c) => c.Labels['meshbook.stand-ins.site']));
+  const containers = await docker().listContainers({ all: true, filters: { label: [LABEL_SITE] } });
+  const inUse = new Set(containers.map((c) => c.Labels[LABEL_SITE]));
   const unused: Array<{ path: string; mtime: number }> = [];
   for (const entry of await readdir(root)) {
     const path = join(root, entry);

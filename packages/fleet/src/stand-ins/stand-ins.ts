@@ -4,16 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { docker } from '../docker.js';
 import { execInContainer } from '../exec.js';
 import { LABEL_FLEET, LABEL_HOST } from '../labels.js';
-import { ensureLabTls, type LabTls } from './lab-ca.js';
+import { ensureLabTls, readLabTls, type LabTls } from './lab-ca.js';
 import { SigningKeys } from './signing-keys.js';
-import { ensureSite, type Site, type SiteManifest } from './site.js';
+import { LABEL_SITE, ensureSite, type Site, type SiteManifest } from './site.js';
 import { PATHS, STAND_INS_HOSTNAME, standInUrls, type StandInUrls } from './site-layout.js';
 import { SERVER_SCRIPT } from './server-script.js';
 
 /** On the stand-ins container: what it is, and which cached site it serves. */
 export const LABEL_ROLE = 'meshbook.role';
 export const ROLE_STAND_INS = 'stand-ins';
-export const LABEL_SITE = 'meshbook.stand-ins.site';
 export const STAND_INS_NAME = 'stand-ins';
 
 /** The lab's own internet, as a test or the lab sees it. */
@@ -122,12 +121,16 @@ export async function resumeStandIns(fleetId: string, workDir: string, log: (lin
   if (!manifest || manifest.hash !== hash) {
     throw new Error(`the stand-ins' content ${hash} is gone from the cache: run \`meshbook lab down\`, then \`meshbook lab up\``);
   }
+  // the CA and keys the hosts already trust: made again, they would not match
+  const tls = await readLabTls(paths.tls);
+  if (!tls || !(await SigningKeys.exist(paths.gnupg))) {
+    throw new Error(`the lab's CA or signing keys are missing from ${paths.base}: run \`meshbook lab down\`, then \`meshbook lab up\``);
+  }
   if (info.State !== 'running') {
     log('starting stand-ins');
     await docker().getContainer(info.Id).start();
   }
   await waitUntilServing(info.Id, manifest);
-  const tls = await ensureLabTls(paths.tls, STAND_INS_HOSTNAME, fleetId);
   return handle(info.Id, tls, manifest, await SigningKeys.ensure(paths.gnupg), paths.www, siteDir);
 }
 

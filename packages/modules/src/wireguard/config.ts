@@ -1,3 +1,5 @@
+import { MeshbookError } from '@meshbook/engine';
+
 export interface WireguardPeer {
   /** Shown as a comment above the peer: the peer's inventory name. */
   name?: string;
@@ -40,8 +42,15 @@ export function renderWireguardConfig(settings: WireguardInterfaceSettings): str
     lines.push(`AllowedIPs = ${peer.allowedIps.join(', ')}`);
     if (peer.persistentKeepalive) lines.push(`PersistentKeepalive = ${peer.persistentKeepalive}`);
   }
+  // The params were validated for wg-quick's grammar; this is the last line of defence for a
+  // caller that renders unvalidated settings: no value may start a line of its own.
+  const bad = lines.find((l) => /[\u0000-\u001f\u007f]/.test(l));
+  if (bad !== undefined) throw new MeshbookError('BAD_INPUT', `a WireGuard config value holds a line break or control character: ${JSON.stringify(bad)}`);
+  if (!SAFE_KEY_PATH.test(settings.privateKeyFile)) throw new MeshbookError('BAD_INPUT', `privateKeyFile ${JSON.stringify(settings.privateKeyFile)} cannot go into PostUp (wg-quick evaluates it as shell text)`);
   return `${lines.join('\n')}\n`;
 }
+
+const SAFE_KEY_PATH = /^\/[A-Za-z0-9._+@/-]+$/;
 
 /** The [Interface] settings only wg-quick applies (a change to them needs the interface restarted). */
 export function wgQuickOnlySettings(config: string | null): string {

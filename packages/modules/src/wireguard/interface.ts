@@ -7,9 +7,13 @@ const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const peerSchema = z
   .object({
-    name: z.string().optional(),
+    // Written as a `#` comment line: a line break would start config lines of its own.
+    name: z.string().regex(/^[^\u0000-\u001f\u007f]*$/, 'one line of text, no control characters').optional(),
     publicKey: z.string().regex(PUBLIC_KEY, 'a WireGuard public key (44 characters of base64)'),
-    endpoint: z.string().regex(/^[^\s]+:\d{1,5}$/, 'host:port').optional(),
+    endpoint: z
+      .string()
+      .regex(/^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, with a host name, an IPv4 address or an [IPv6] address')
+      .optional(),
     allowedIps: z.array(z.string().regex(/^[0-9a-fA-F.:]+(\/\d{1,3})?$/, 'an address or CIDR')).min(1),
     persistentKeepalive: z.number().int().min(0).max(65535).optional(),
   })
@@ -121,11 +125,13 @@ export const wireguardInterface = defineModule({
         case 'wireguard.sync': {
           const { iface, privateKeyFile } = change.payload;
           // syncconf makes the interface match the file exactly: a file without PrivateKey would
-          // clear the key. awk reads the key file itself, so the key is never on a command line.
+          // clear the key. awk reads the key file itself, so the key is never on a command line;
+          // its path comes from the environment, which awk takes as it is (`-v` would expand
+          // backslash escapes in it).
           const stripped = `/run/meshbook-wg-${iface}.conf`;
-          const withKey = sh.raw(String.raw`'{ print } /^\[Interface\]/ { getline key < keyfile; print "PrivateKey = " key }'`);
+          const withKey = sh.raw(String.raw`'{ print } /^\[Interface\]/ { getline key < ENVIRON["MB_KEYFILE"]; print "PrivateKey = " key }'`);
           await ctx.exec(
-            sh`umask 077 && wg-quick strip ${iface} | awk -v keyfile=${privateKeyFile} ${withKey} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`,
+            sh`umask 077 && wg-quick strip ${iface} | MB_KEYFILE=${privateKeyFile} awk ${withKey} >${stripped} && wg syncconf ${iface} ${stripped}; rc=$?; rm -f ${stripped}; exit $rc`,
           );
           break;
         }

@@ -128,3 +128,27 @@ describe('wireguardPeers', () => {
     expect(wireguardPeers('m1', members, { topology: 'full-mesh' }).map((p) => p.name)).toEqual(['server', 'm2']);
   });
 });
+
+describe('wireguard: values wg-quick would interpret (issue 19, item 2)', () => {
+  const base = { address: '10.7.0.2/24', peers: [{ publicKey: KEY_A, allowedIps: ['10.7.0.0/24'] }] };
+  it.each([
+    ['a key path with shell syntax', { ...base, privateKeyFile: '/etc/wireguard/k;touch /tmp/pwned' }, /privateKeyFile/],
+    ['a key path with %i', { ...base, privateKeyFile: '/etc/wireguard/%i.key' }, /privateKeyFile/],
+    ['a key path with a backslash', { ...base, privateKeyFile: '/etc/wireguard/k\\x.key' }, /privateKeyFile/],
+    ['a peer name with a newline', { ...base, peers: [{ ...base.peers[0], name: 'a\n[Interface]\nPostUp = id' }] }, /peers\.0\.name|peers\[0\]\.name/],
+    ['an endpoint with a #', { ...base, peers: [{ ...base.peers[0], endpoint: 'h#x:1' }] }, /endpoint/],
+  ])('refuses %s', (_, params, field) => {
+    expect(() => wireguardInterface.parse(params)).toThrow(field);
+  });
+
+  it('the renderer refuses a line break even from unvalidated settings', () => {
+    const settings = { ...wireguardInterface.parse(base), peers: [{ name: 'x\nPostUp = id', publicKey: KEY_A, allowedIps: ['10.7.0.0/24'] }] };
+    expect(() => renderWireguardConfig(settings)).toThrow(/line break/);
+  });
+
+  it('accepts IPv6 and named endpoints', () => {
+    for (const endpoint of ['[fd00::1]:51820', 'wg.example.org:51820', '192.0.2.1:1']) {
+      expect(() => wireguardInterface.parse({ ...base, peers: [{ ...base.peers[0], endpoint }] })).not.toThrow();
+    }
+  });
+});

@@ -10,7 +10,7 @@ const leaky = defineModule({
     if (params.fail) throw new Error(`sudo said: wrong password ${params.text}`);
     return {};
   },
-  plan: (_facts, params) => [{ kind: 'leaky.say', target: 'stdout', summary: `would say ${params.text}` }],
+  plan: (_facts, params) => [{ kind: 'leaky.say', target: 'stdout', summary: `would say ${params.text}`, payload: null }],
   async apply() {},
 });
 

@@ -1,22 +1,26 @@
 // A tiny playbook for the CLI tests: a marker-file module on the local connection, a handler, a
 // task that fails on request and one that sleeps on request. Output goes under -e out_dir=...
 import { z } from 'zod';
-import { defineModule, definePlaybook, handler, sh, task } from '@meshbook/engine';
+import { defineFact, defineModule, definePlaybook, handler, sh, task } from '@meshbook/engine';
 import type { HostContext } from '@meshbook/engine';
+
+const fileText = defineFact<string, string | null>({
+  name: 'marker.text',
+  command: (path) => sh`cat ${path}`,
+  parse: (read) => (read.exitCode === 0 ? read.stdout : null),
+});
 
 const marker = defineModule({
   name: 'marker',
   params: z.object({ path: z.string(), content: z.string() }),
-  async gather(ctx, params) {
-    const read = await ctx.run(sh`cat ${params.path}`);
-    return { current: read.exitCode === 0 ? read.stdout : null };
-  },
+  facts: (params) => ({ current: fileText(params.path) }),
   plan(facts, params) {
     if (facts.current === params.content) return [];
-    return [{ kind: 'marker.content', target: params.path, summary: `write ${params.path}`, content: { path: params.path, before: facts.current, after: params.content } }];
+    const { path, content } = params;
+    return [{ kind: 'marker.content', target: path, summary: `write ${path}`, content: { path, before: facts.current, after: content }, payload: { path, content } }];
   },
-  async apply(ctx, _changes, params) {
-    await ctx.put(params.path, params.content);
+  async apply(ctx, changes) {
+    for (const { payload } of changes) await ctx.put(payload.path, payload.content);
   },
 });
 

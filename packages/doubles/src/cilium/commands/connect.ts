@@ -6,6 +6,7 @@ import { FatalError, type CommandContext } from '../context.js';
 import { extractAccessInformation, readClusterIdentity, readSecret, type AccessInformation } from '../../clustermesh/cluster-state.js';
 import { clusterMeshSecret } from '../../clustermesh/names.js';
 import { encodeSecretData, formatPeerEntry } from '../../clustermesh/peer-config.js';
+import { releaseOwnership } from './enable.js';
 
 export function validateForConnect(local: AccessInformation, remote: AccessInformation): void {
   const valid = (a: AccessInformation) => a.name !== '' && a.name !== 'default' && a.id !== '' && a.id !== '0';
@@ -31,8 +32,9 @@ function parseEndpoints(list: string[] | undefined): { host: string; port: numbe
 }
 
 /** Writes (or removes) entries in one cluster's cilium-clustermesh Secret; true when it changed. */
-async function updateMeshSecret(client: KubeClient, ns: string, set: Record<string, string>, removeKeys: (key: string) => boolean): Promise<boolean> {
+async function updateMeshSecret(client: KubeClient, ns: string, release: string, set: Record<string, string>, removeKeys: (key: string) => boolean): Promise<boolean> {
   const current = (await readSecret(client, ns, clusterMeshSecret)) ?? undefined;
+  const own = releaseOwnership(release, ns);
   const next: Record<string, string> = {};
   for (const [k, v] of Object.entries(current ?? {})) if (!removeKeys(k)) next[k] = v;
   Object.assign(next, set);
@@ -41,13 +43,14 @@ async function updateMeshSecret(client: KubeClient, ns: string, set: Record<stri
   const body: KubeObject = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: clusterMeshSecret, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'cilium' } },
+    metadata: { name: clusterMeshSecret, namespace: ns, labels: { 'app.kubernetes.io/part-of': 'cilium', ...own.labels }, annotations: own.annotations },
     type: 'Opaque',
     data: encodeSecretData(next),
   };
   if (current) {
     const existing = await client.get(resources.secrets, ns, clusterMeshSecret);
-    await client.replace(resources.secrets, ns, { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata.resourceVersion } });
+    const metadata = { ...existing.metadata, labels: { ...body.metadata.labels, ...existing.metadata.labels }, annotations: { ...body.metadata.annotations, ...(existing.metadata.annotations ?? {}) } };
+    await client.replace(resources.secrets, ns, { ...body, metadata });
   } else {
     await client.create(resources.secrets, ns, body);
   }
@@ -70,6 +73,7 @@ function remoteClient(ctx: CommandContext, dest: string): KubeClient {
 
 export async function clustermeshConnect(ctx: CommandContext): Promise<void> {
   const ns = ctx.namespace;
+  const release = (ctx.flags['helm-release-name'] as string) || 'cilium';
   const dest = destinationContext(ctx);
   const local = ctx.client();
   const remote = remoteClient(ctx, dest);
@@ -109,16 +113,17 @@ export async function clustermeshConnect(ctx: CommandContext): Promise<void> {
 
   const sameKey = (name: string) => (k: string) => k === name || k.startsWith(`${name}.`);
   ctx.log(`ℹ️ Configuring Cilium in cluster '${local.access.clusterName}' to connect to cluster '${remote.access.clusterName}'`);
-  await updateMeshSecret(local, ns, formatPeerEntry({ name: aiRemote.name, endpoints: remoteEndpoints, ...(caMatch ? {} : { extraCaPem: aiRemote.caPem }) }), sameKey(aiRemote.name));
+  await updateMeshSecret(local, ns, release, formatPeerEntry({ name: aiRemote.name, endpoints: remoteEndpoints, ...(caMatch ? {} : { extraCaPem: aiRemote.caPem }) }), sameKey(aiRemote.name));
   if (mode !== 'unicast') {
     ctx.log(`ℹ️ Configuring Cilium in cluster '${remote.access.clusterName}' to connect to cluster '${local.access.clusterName}'`);
-    await updateMeshSecret(remote, ns, formatPeerEntry({ name: aiLocal.name, endpoints: localEndpoints, ...(caMatch ? {} : { extraCaPem: aiLocal.caPem }) }), sameKey(aiLocal.name));
+    await updateMeshSecret(remote, ns, release, formatPeerEntry({ name: aiLocal.name, endpoints: localEndpoints, ...(caMatch ? {} : { extraCaPem: aiLocal.caPem }) }), sameKey(aiLocal.name));
   }
   ctx.log(`✅ Connected cluster ${local.access.clusterName} ${mode === 'unicast' ? '=>' : '<=>'} ${remote.access.clusterName}!`);
 }
 
 export async function clustermeshDisconnect(ctx: CommandContext): Promise<void> {
   const ns = ctx.namespace;
+  const release = (ctx.flags['helm-release-name'] as string) || 'cilium';
   const dest = destinationContext(ctx);
   const local = ctx.client();
   const remote = remoteClient(ctx, dest);
@@ -126,8 +131,8 @@ export async function clustermeshDisconnect(ctx: CommandContext): Promise<void> 
   const remoteId = await readClusterIdentity(remote, ns);
   const sameKey = (name: string) => (k: string) => k === name || k.startsWith(`${name}.`);
   ctx.log(`ℹ️ Configuring Cilium in cluster '${local.access.clusterName}' to disconnect from cluster '${remote.access.clusterName}'`);
-  await updateMeshSecret(local, ns, {}, sameKey(remoteId.name));
+  await updateMeshSecret(local, ns, release, {}, sameKey(remoteId.name));
   ctx.log(`ℹ️ Configuring Cilium in cluster '${remote.access.clusterName}' to disconnect from cluster '${local.access.clusterName}'`);
-  await updateMeshSecret(remote, ns, {}, sameKey(localId.name));
+  await updateMeshSecret(remote, ns, release, {}, sameKey(localId.name));
   ctx.log(`✅ Disconnected clusters ${local.access.clusterName} and ${remote.access.clusterName}!`);
 }

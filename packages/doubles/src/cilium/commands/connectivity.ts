@@ -102,6 +102,14 @@ export async function connectivityTest(ctx: CommandContext): Promise<void> {
     });
   }
 
+  // --test: regular expressions selecting tests by name; a leading `!` excludes, as in cilium-cli.
+  const patterns = (ctx.flags.test as string[] | undefined) ?? [];
+  const include = patterns.filter((p) => !p.startsWith('!')).map((p) => new RegExp(p));
+  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => new RegExp(p.slice(1)));
+  for (const t of tests) {
+    const selected = (include.length === 0 || include.some((r) => r.test(t.name))) && !exclude.some((r) => r.test(t.name));
+    if (!selected && !t.skipped) t.skipped = 'not selected by --test';
+  }
   const run = tests.filter((t) => !t.skipped);
   ctx.log(`🏃[${testNamespace}] Running ${run.length} tests ...`);
   run.forEach((t, i) => {

@@ -47,15 +47,30 @@ export async function probeConnectivity(client: KubeClient, ns: string, self: st
   return summarize(views, peers.map((p) => p.name));
 }
 
-async function retry<T>(ctx: CommandContext, wait: boolean, deadline: number, what: (err: Error, waited: string) => string, fn: () => Promise<T>, toStderr: boolean, start: number): Promise<T> {
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!wait) throw err;
-      if (Date.now() >= deadline) throw new Error(`timeout while waiting for condition, last error: ${(err as Error).message}`);
-      ctx.log(what(err as Error, `${Math.round((Date.now() - start) / 1000)}s`), toStderr);
-      await sleep(2000);
+/** cilium-cli's wait observer: retries until the deadline, saying what it waits for. */
+class Waiter {
+  readonly start = Date.now();
+  constructor(
+    private readonly ctx: CommandContext,
+    readonly enabled: boolean,
+    readonly deadline: number,
+    private readonly toStderr: boolean,
+  ) {}
+
+  elapsed(): string {
+    return `${Math.round((Date.now() - this.start) / 1000)}s`;
+  }
+
+  async retry<T>(waitingFor: string, fn: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!this.enabled) throw err;
+        if (Date.now() >= this.deadline) throw new Error(`timeout while waiting for condition, last error: ${(err as Error).message}`);
+        this.ctx.log(`⌛ Waiting (${this.elapsed()}) for ${waitingFor}: ${(err as Error).message}`, this.toStderr);
+        await sleep(2000);
+      }
     }
   }
 }
@@ -63,12 +78,10 @@ async function retry<T>(ctx: CommandContext, wait: boolean, deadline: number, wh
 export async function clustermeshStatus(ctx: CommandContext): Promise<void> {
   const client = ctx.client();
   const ns = ctx.namespace;
-  const wait = ctx.flags.wait === true;
   const output = (ctx.flags.output as string) || '';
   if (output && output !== 'json' && output !== 'summary') throw new FatalError(`unsupported output format "${output}"`);
   const json = output === 'json';
-  const start = Date.now();
-  const deadline = start + ((ctx.flags['wait-duration'] as number) || 15 * 60_000);
+  const waiter = new Waiter(ctx, ctx.flags.wait === true, Date.now() + ((ctx.flags['wait-duration'] as number) || 15 * 60_000), json);
   const log = (l: string) => ctx.log(l, json);
 
   let identity;
@@ -82,21 +95,13 @@ export async function clustermeshStatus(ctx: CommandContext): Promise<void> {
   }
   let ai: AccessInformation;
   try {
-    ai = await retry(ctx, wait, deadline, (e, w) => `⌛ Waiting (${w}) for access information: ${e.message}`, () => extractAccessInformation(client, ns, () => {}, false), json, start);
+    ai = await waiter.retry('access information', () => extractAccessInformation(client, ns, () => {}, false));
     // The NodePort warning is printed once, as cilium-cli's status prints it.
     if (ai.serviceType === 'NodePort') log('⚠️  Service type NodePort detected! Service may fail when nodes are removed from the cluster!');
     log(`✅ Service "clustermesh-apiserver" of type "${ai.serviceType}" found`);
     log('✅ Cluster access information is available:');
     for (const ip of ai.serviceIps) log(`  - ${ip}:${ai.servicePort}`);
-    await retry(
-      ctx,
-      wait,
-      deadline,
-      (e, w) => `⌛ Waiting (${w}) for deployment ${deploymentName} to become ready: ${e.message}`,
-      () => checkDeploymentStatus(client, ns, deploymentName),
-      json,
-      start,
-    ).catch((err: Error) => {
+    await waiter.retry(`deployment ${deploymentName} to become ready`, () => checkDeploymentStatus(client, ns, deploymentName)).catch((err: Error) => {
       throw new Error(`deployment ${deploymentName} is not ready: ${err.message}`);
     });
     log(`✅ Deployment ${deploymentName} is ready`);
@@ -111,13 +116,13 @@ export async function clustermeshStatus(ctx: CommandContext): Promise<void> {
     connectivity = await probeConnectivity(client, ns, identity.name).catch((err: Error) => {
       throw new FatalError(`Unable to determine status:  ${err.message}`);
     });
-    if (!wait || connectivity.notReady === 0) break;
+    if (!waiter.enabled || connectivity.notReady === 0) break;
     const reason = `${connectivity.notReady} nodes are not ready`;
-    if (Date.now() >= deadline) {
+    if (Date.now() >= waiter.deadline) {
       failure = `timeout while waiting for condition, last error: ${reason}`;
       break;
     }
-    log(`⌛ Waiting (${Math.round((Date.now() - start) / 1000)}s) for clusters to be connected: ${reason}`);
+    log(`⌛ Waiting (${waiter.elapsed()}) for clusters to be connected: ${reason}`);
     await sleep(2000);
   }
 

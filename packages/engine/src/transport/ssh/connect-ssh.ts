@@ -41,8 +41,13 @@ export interface SshTransportOptions {
   maxChannels?: number;
   /** Receives notices such as a host key added by accept-new (they are also on transport.notices). */
   onNotice?: (message: string) => void;
+  /** Receives details worth showing at -vvv, such as output dropped because it belonged to no command. */
+  onDebug?: (message: string) => void;
+  /** How long a new shell, plain or through sudo, may take to be ready (default 20 s): sudo stuck at a prompt it cannot get answered is BECOME_FAILED then. */
+  sessionOpenTimeoutMs?: number;
   /**
-   * Takes the host lock (host-lock.ts) in the first kept shell's bootstrap: no extra round trip.
+   * Takes the host lock (host-lock.ts) in the bootstrap of a shell of its own, opened alongside the
+   * first shell for commands (no round trip after another).
    * Another run holding it for the whole wait fails the connect with HOST_LOCKED; lockHost with
    * the same request then answers what was found.
    */
@@ -69,8 +74,10 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       client,
       jumpClients,
       becomePassword: options.becomePassword,
-      maxChannels: Math.max(1, options.maxChannels ?? DEFAULT_MAX_CHANNELS),
+      maxChannels: Math.max(2, options.maxChannels ?? DEFAULT_MAX_CHANNELS),
       notices,
+      onDebug: options.onDebug,
+      sessionOpenTimeoutMs: options.sessionOpenTimeoutMs,
     });
     try {
       await transport.warmUp(options.hostLock);

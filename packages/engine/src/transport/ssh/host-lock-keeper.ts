@@ -1,15 +1,15 @@
 import { MeshbookError } from '../../errors.js';
-import { hostLockPrelude, parseHostLockReply, type HostLockRequest, type HostLockState } from '../host-lock.js';
+import { DEFAULT_LEASE_MS, hostLockPrelude, leaseProgram, parseHostLockReply, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import type { SessionPool } from './session-pool.js';
 import type { ShellSession } from './shell-session.js';
 
 /**
- * The host lock of one SSH transport. It is taken in the bootstrap of a plain kept shell (so it
- * costs no round trip beyond opening that shell), and that shell, the holder, is pinned in the
- * pool and runs commands like any other. When the holder dies mid-run (a timeout killed its
- * process group, a command ended the shell) the lock went with it: it is taken again, on a new
- * shell, before the next command runs; if another run got it meanwhile, every later command fails
- * with HOST_LOCKED.
+ * The host lock of one SSH transport. It is taken in the bootstrap of a shell of its own, which
+ * then runs nothing but its lease loop (host-lock.ts): no command's timeout or exit can end it.
+ * The keeper sends that shell a heartbeat byte every third of the lease. When the holder dies
+ * anyway (killed on the host, its lease ran out), the lock is lost for good: every later command
+ * fails with HOST_LOCKED, because another run may have changed the host meanwhile and this run's
+ * facts could be stale. It is never silently taken again.
  */
 export class HostLockKeeper {
   #request: HostLockRequest | undefined;
@@ -17,15 +17,15 @@ export class HostLockKeeper {
   #taking: Promise<HostLockState> | undefined;
   #state: HostLockState | undefined;
   #holder: ShellSession | undefined;
-  #retaking: Promise<void> | undefined;
-  /** The lock was lost and could not be taken back: thrown to every later command. */
+  #heartbeat: NodeJS.Timeout | undefined;
+  /** The lock was lost: thrown to every later command. */
   #failure: MeshbookError | undefined;
 
   constructor(
     private readonly host: string,
     private readonly pool: SessionPool,
-    /** Opens a plain kept shell whose bootstrap runs `prelude` first. */
-    private readonly openWithPrelude: (prelude: string) => Promise<ShellSession>,
+    /** Opens a plain shell whose bootstrap runs `prelude` first and then execs `program`. */
+    private readonly openWithPrelude: (prelude: string, program: string) => Promise<ShellSession>,
     /** True once the transport is closing or its connection is lost: a holder dying then is no loss. */
     private readonly ending: () => boolean,
   ) {}
@@ -40,50 +40,54 @@ export class HostLockKeeper {
     return this.#taking;
   }
 
-  /** True while the lock this transport held is gone and not yet taken back: no command may run. */
-  get holderLost(): boolean {
-    return this.#failure === undefined && this.#state?.state === 'held' && this.#holder?.alive === false && !this.ending();
-  }
-
-  /** Before a command: takes the lock back if its holder died; throws HOST_LOCKED when that failed. */
+  /** Before a command: throws HOST_LOCKED once the lock this transport held is gone. */
   async ensure(): Promise<void> {
-    while (this.holderLost) {
-      this.#retaking ??= this.#retake().finally(() => (this.#retaking = undefined));
-      await this.#retaking;
-    }
     if (this.#failure) throw this.#failure;
+    if (this.#state?.state === 'held' && this.#holder?.alive === false && !this.ending()) {
+      this.#failure = lockLostError(this.host);
+      throw this.#failure;
+    }
   }
 
-  async #retake(): Promise<void> {
-    const request = this.#request!;
-    this.#taking = this.#take(request);
-    const state = await this.#taking;
-    if (state.state === 'held' || state.state === 'shared') return;
-    this.#failure = lockLostError(this.host, state, request.waitMs);
+  /** Stops the heartbeat and ends the holder (the transport is closing). */
+  close(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    this.#holder?.close();
   }
 
   async #take(request: HostLockRequest): Promise<HostLockState> {
-    const session = await this.pool.acquireNew('plain', () => this.openWithPrelude(hostLockPrelude(request)));
-    try {
-      const reply = parseHostLockReply(session.preamble);
+    const session = await this.pool.acquireNew('plain', () => this.openWithPrelude(hostLockPrelude(request), leaseProgram(request)));
+    const reply = parseHostLockReply(session.preamble);
+    if (reply === undefined || reply.state === 'error' || reply.state !== 'held') {
+      // Not the holder: the shell runs only a lease loop, of no use for commands.
+      session.close();
+      this.pool.release(session);
       if (reply === undefined || reply.state === 'error') {
         throw new MeshbookError('HOST_LOCKED', `cannot take the meshbook lock on ${this.host}: ${reply?.message ?? 'the lock gave no answer'}`, { host: this.host });
       }
       this.#state = reply;
-      this.#holder = reply.state === 'held' ? session : undefined;
-      if (reply.state === 'held') this.pool.pin(session);
       return reply;
-    } finally {
-      // Whatever the answer, the shell works: it joins the pool for commands.
-      this.pool.release(session);
     }
+    this.#state = reply;
+    this.#holder = session;
+    // Never handed out for commands; pinned so the pool knows its channel is taken for good.
+    this.pool.pin(session);
+    const every = Math.max(500, Math.floor((request.leaseMs ?? DEFAULT_LEASE_MS) / 3));
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => session.send('.'), every);
+    this.#heartbeat.unref();
+    session.onClose(() => {
+      if (this.#heartbeat) clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+    });
+    return reply;
   }
 }
 
-function lockLostError(host: string, state: Exclude<HostLockState, { state: 'held' | 'shared' }>, waitMs: number): MeshbookError {
-  const why = state.state === 'busy' ? `another meshbook run took it (${state.holder}) and kept it for the ${Math.round(waitMs / 1000)} s waited` : state.reason;
-  return new MeshbookError('HOST_LOCKED', `${host}: this run's lock ended with the shell holding it (a command's timeout or the command itself ended that shell) and could not be taken back: ${why}`, {
+function lockLostError(host: string): MeshbookError {
+  return new MeshbookError('HOST_LOCKED', `${host}: this run's host lock ended (its holder was killed on the host, or its lease ran out while the connection was silent)`, {
     host,
-    hint: 'another run may have changed the host meanwhile: check it, then run again once that run is over',
+    hint: 'another run may have changed the host meanwhile, so this run stops there: check the host, then run again',
   });
 }

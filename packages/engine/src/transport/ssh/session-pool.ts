@@ -17,8 +17,8 @@ interface Waiter {
  * The first session of a key opens alone: when it fails (a wrong sudo password), every waiter gets
  * that error and no second attempt is made, so sudo sees one try, not one per parallel command.
  *
- * A pinned session (the one holding the host lock) is never closed to make room while the pool
- * lives; it still runs commands like any session of its key.
+ * A pinned session (the one holding the host lock) keeps its channel while the pool lives and
+ * never serves a command: it runs nothing but its lease loop.
  */
 export class SessionPool {
   readonly #idle = new Map<string, ShellSession[]>();
@@ -204,9 +204,9 @@ export class SessionPool {
     }
   }
 
-  /** Every channel is a pinned session another key cannot use (a budget of one, say). */
-  #onlyPinnedOfOtherKeys(key: string): boolean {
-    return this.#opening === 0 && this.#used === this.#pinned.size && [...this.#pinned].every((s) => s.key !== key);
+  /** Every channel is a pinned session, which serves no command (a budget of one, say). */
+  #onlyPinnedOfOtherKeys(_key: string): boolean {
+    return this.#opening === 0 && this.#used === this.#pinned.size;
   }
 
   #start(waiter: Waiter): void {

@@ -1,13 +1,15 @@
 import type { Client, ClientChannel } from 'ssh2';
 import { quote } from '../../command.js';
 import type { Secret } from '../../secret.js';
-import { FrameParser, newMarker, type FrameResult, type FramedCommand } from './framing.js';
+import { FrameParser, newMarker, type FrameResult, type FramedCommand, type StreamName } from '../framing.js';
 
 /** Byte and round-trip accounting, kept by the transport. */
 export interface SessionCounters {
   roundTrip(): void;
   bytesUp(count: number): void;
   bytesDown(count: number): void;
+  /** Output that belongs to no command (framing.ts): dropped, handed here to be counted and shown. */
+  strayOutput(bytes: Buffer, stream: StreamName): void;
 }
 
 /** The shell ended (exit, exec, a signal, a dropped connection) while a command was running. */
@@ -16,6 +18,8 @@ export class SessionEndedError extends Error {
     readonly partial: FrameResult,
     readonly exitCode: number | undefined,
     readonly signal: string | undefined,
+    /** Commands of the batch that had finished before the shell ended. */
+    readonly finished = 0,
   ) {
     super(`the remote shell ended${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}${signal ? ` by signal ${signal}` : ''}`);
   }
@@ -24,7 +28,7 @@ export class SessionEndedError extends Error {
 /** Why a session could not start; sudo.ts turns these into BECOME_FAILED messages. 'channel': the server refused the channel. */
 export class SessionStartError extends Error {
   constructor(
-    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel',
+    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel' | 'timeout',
     readonly stderr: string,
     readonly exitCode: number | undefined,
     cause?: unknown,
@@ -45,18 +49,29 @@ export interface SessionStart {
   prompt?: { text: string; answer: Secret | undefined };
   /** Shell text the bootstrap runs first, in the kept shell itself (the host lock); its output is the session's `preamble`. */
   prelude?: string;
+  /** What the bootstrap execs after its ready line (shell text); default `/bin/sh`, the kept shell. The host lock's holder runs its lease loop instead. */
+  program?: string;
   counters: SessionCounters;
+  /**
+   * How long the shell may take to say it is ready. Past it the channel is closed: a sudo waiting
+   * for an answer meshbook does not have (an OTP or other PAM prompt, an expired password) would
+   * otherwise hold the run until sudo's own timeout, or forever.
+   */
+  openTimeoutMs?: number;
 }
+
+/** Default SessionStart.openTimeoutMs. */
+export const DEFAULT_SESSION_OPEN_TIMEOUT_MS = 20_000;
 
 /**
  * What a session's channel runs: the prelude if any, a ready line with the shell's pid and /proc
  * stat line (for its process group), then the kept shell, exec'd through the prefix the prelude
  * may leave in `__mb_exec`. Without a prelude, everything is a builtin: no extra process.
  */
-export function sessionBootstrap(ready: string, prelude?: string): string {
+export function sessionBootstrap(ready: string, prelude?: string, program = '/bin/sh'): string {
   const readyLine = `read -r s </proc/$$/stat 2>/dev/null; printf '%s %s %s\\n' ${ready} "$$" "$s"`;
-  if (prelude === undefined) return `${readyLine}; exec /bin/sh`;
-  return `__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec /bin/sh`;
+  if (prelude === undefined) return `${readyLine}; exec ${program}`;
+  return `__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec ${program}`;
 }
 
 /**
@@ -65,7 +80,7 @@ export function sessionBootstrap(ready: string, prelude?: string): string {
  * the command together with the shell (the shell is replaced afterwards).
  */
 export class ShellSession {
-  #current: { parser: FrameParser; resolve: (r: FrameResult) => void; reject: (e: Error) => void } | undefined;
+  #current: { parser: FrameParser; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
   #exitCode: number | undefined;
   #signal: string | undefined;
   #alive = true;
@@ -84,12 +99,14 @@ export class ShellSession {
   ) {
     channel.on('data', (chunk: Buffer) => {
       counters.bytesDown(chunk.length);
-      this.#current?.parser.pushStdout(chunk);
+      if (this.#current) this.#current.parser.pushStdout(chunk);
+      else counters.strayOutput(chunk, 'stdout');
       this.#settleIfDone();
     });
     channel.stderr.on('data', (chunk: Buffer) => {
       counters.bytesDown(chunk.length);
-      this.#current?.parser.pushStderr(chunk);
+      if (this.#current) this.#current.parser.pushStderr(chunk);
+      else counters.strayOutput(chunk, 'stderr');
       this.#settleIfDone();
     });
     channel.on('exit', (code: number | null, signal?: string) => {
@@ -115,20 +132,42 @@ export class ShellSession {
   }
 
   /** Runs one framed command; rejects with SessionEndedError when the shell goes away meanwhile. */
-  run(framed: FramedCommand, onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void): Promise<FrameResult> {
-    if (!this.alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1 }, this.#exitCode, this.#signal));
+  async run(framed: FramedCommand, onOutput?: (chunk: string, stream: StreamName) => void, maxBytes?: number): Promise<FrameResult> {
+    const [result] = await this.runAll([framed], onOutput, maxBytes);
+    return result!;
+  }
+
+  /** Runs framed commands one after another, written in one go: one round trip for all. */
+  runAll(frames: readonly FramedCommand[], onOutput?: (chunk: string, stream: StreamName) => void, maxBytes?: number): Promise<FrameResult[]> {
+    if (!this.alive) return Promise.reject(new SessionEndedError({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: -1, dropped: { stdout: 0, stderr: 0 } }, this.#exitCode, this.#signal));
     if (this.#current) return Promise.reject(new Error('internal: session already running a command'));
     return new Promise((resolve, reject) => {
-      this.#current = { parser: new FrameParser(framed.marker, onOutput), resolve, reject };
+      const parser = new FrameParser(
+        frames.map((f) => f.marker),
+        { onOutput, maxBytes, onStray: (bytes, stream) => this.counters.strayOutput(bytes, stream) },
+      );
+      this.#current = { parser, resolve, reject };
+      const script = frames.map((f) => f.script).join('');
       this.counters.roundTrip();
-      this.counters.bytesUp(Buffer.byteLength(framed.script));
-      this.channel.write(framed.script);
+      this.counters.bytesUp(Buffer.byteLength(script));
+      this.channel.write(script);
     });
   }
 
   /** What the running command printed so far (for TIMEOUT and ABORTED reports). */
   partial(): FrameResult | undefined {
     return this.#current?.parser.partial();
+  }
+
+  /** Writes to the session's stdin outside any command: the host lock holder's heartbeat. */
+  send(text: string): void {
+    if (!this.alive || this.#current) return;
+    try {
+      this.counters.bytesUp(text.length);
+      this.channel.write(text);
+    } catch {
+      // the connection is already gone
+    }
   }
 
   /** Ends the shell: EOF on its stdin, then the channel. */
@@ -162,7 +201,7 @@ export class ShellSession {
     const current = this.#current;
     if (!current || !current.parser.done) return;
     this.#current = undefined;
-    current.resolve(current.parser.result());
+    current.resolve(current.parser.results());
   }
 
   #ended(): void {
@@ -170,7 +209,7 @@ export class ShellSession {
     this.#alive = false;
     const current = this.#current;
     this.#current = undefined;
-    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal));
+    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal, current.parser.finished));
     for (const listener of this.#closeListeners.splice(0)) listener();
   }
 
@@ -181,7 +220,7 @@ export class ShellSession {
    */
   static open(client: Client, start: SessionStart): Promise<ShellSession> {
     const ready = newMarker('MBREADY');
-    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude))}`;
+    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude, start.program))}`;
     const { counters } = start;
     return new Promise((resolve, reject) => {
       counters.roundTrip();
@@ -193,6 +232,8 @@ export class ShellSession {
         let prompts = 0;
         let exitCode: number | undefined;
         let settled = false;
+        const openTimeoutMs = start.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS;
+        const timer = setTimeout(() => fail(new SessionStartError('timeout', stderr.split(start.prompt?.text ?? '\u0000').join(''), undefined)), openTimeoutMs);
         const fail = (err: SessionStartError) => {
           if (settled) return;
           settled = true;
@@ -213,6 +254,7 @@ export class ShellSession {
           if (lineEnd < 0) return;
           const fields = stdout.subarray(at + ready.length, lineEnd).toString('latin1').trim();
           const preamble = stdout.subarray(0, at).toString('utf8');
+          if (settled) return;
           settled = true;
           cleanup();
           const [pidText, ...stat] = fields.split(' ');
@@ -246,6 +288,7 @@ export class ShellSession {
         };
         const onClose = () => fail(new SessionStartError('exited', stderr.split(start.prompt?.text ?? '\u0000').join(''), exitCode));
         const cleanup = () => {
+          clearTimeout(timer);
           channel.off('data', onData);
           channel.stderr.off('data', onStderr);
           channel.off('exit', onExit);

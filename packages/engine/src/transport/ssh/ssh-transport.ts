@@ -1,12 +1,13 @@
 import type { Client } from 'ssh2';
 import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
+import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
-import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
-import { frameCommand, type FrameResult } from './framing.js';
+import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
 import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
@@ -20,7 +21,17 @@ export interface SshTransportInit {
   becomePassword: Secret | undefined;
   maxChannels: number;
   notices: string[];
+  /** Details shown at -vvv: output dropped as stray. */
+  onDebug?: ((message: string) => void) | undefined;
+  /** How long a new shell (plain or sudo) may take to be ready; default DEFAULT_SESSION_OPEN_TIMEOUT_MS. */
+  sessionOpenTimeoutMs?: number | undefined;
 }
+
+/** What get() takes in (base64): memory stays bounded, and a larger file is an error, never a cut one. */
+const GET_MAX_BASE64_BYTES = 256 * 1024 * 1024;
+
+/** How much of the stray output a debug notice quotes. */
+const STRAY_PREVIEW_CHARS = 200;
 
 /** How long a killed session may take to close before it is closed from this side. */
 const KILL_GRACE_MS = 3000;
@@ -40,7 +51,11 @@ export class SshTransport implements Transport {
   readonly #becomePassword: Secret | undefined;
   readonly #pool: SessionPool;
   readonly #lock: HostLockKeeper;
-  readonly #stats: TransportStats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
+  readonly #stats: TransportStats & { strayBytes: number } = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0, strayBytes: 0 };
+  readonly #onDebug: ((message: string) => void) | undefined;
+  readonly #sessionOpenTimeoutMs: number | undefined;
+  /** Stray output not reported yet, per stream. */
+  readonly #stray = { stdout: { bytes: 0, preview: '' }, stderr: { bytes: 0, preview: '' } };
   readonly #counters: SessionCounters;
   #lost: MeshbookError | undefined;
   #closing = false;
@@ -56,14 +71,22 @@ export class SshTransport implements Transport {
     this.#client = init.client;
     this.#jumpClients = init.jumpClients;
     this.#becomePassword = init.becomePassword;
+    this.#onDebug = init.onDebug;
+    this.#sessionOpenTimeoutMs = init.sessionOpenTimeoutMs;
     const stats = this.#stats;
     this.#counters = {
       roundTrip: () => void stats.roundTrips++,
       bytesUp: (n) => void (stats.bytesUp += n),
       bytesDown: (n) => void (stats.bytesDown += n),
+      strayOutput: (bytes, stream) => {
+        stats.strayBytes += bytes.length;
+        const pending = this.#stray[stream];
+        pending.bytes += bytes.length;
+        if (pending.preview.length < STRAY_PREVIEW_CHARS) pending.preview = (pending.preview + bytes.toString('utf8')).slice(0, STRAY_PREVIEW_CHARS);
+      },
     };
     this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
-    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude) => this.#openSession('plain', prelude), () => this.#closed !== undefined || this.#lost !== undefined);
+    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program) => this.#openSession('plain', prelude, program), () => this.#closed !== undefined || this.#lost !== undefined);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
@@ -83,7 +106,16 @@ export class SshTransport implements Transport {
     const framed = frameCommand({ command: command.text, cwd: options.cwd, env: options.env, stdin });
     const started = Date.now();
     const result = await this.#runFramed(command.display, framed, options);
-    return { stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8'), exitCode: result.exitCode, durationMs: Date.now() - started };
+    return commandResultOf(result, Date.now() - started, options.maxOutputBytes);
+  }
+
+  async runBatch(commands: readonly ShellCommand[], options: BatchOptions = {}): Promise<CommandResult[]> {
+    this.#stats.commands++;
+    const frames = commands.map((c) => frameCommand({ command: c.text, cwd: options.cwd, env: options.env }));
+    const started = Date.now();
+    const results = await this.#runFrames(`batch: ${commands.map((c) => c.display).join(' ; ')}`, frames, options);
+    const durationMs = Date.now() - started;
+    return results.map((r) => commandResultOf(r, durationMs, options.maxOutputBytes));
   }
 
   async put(path: string, content: string | Buffer, options: PutOptions = {}): Promise<void> {
@@ -113,7 +145,7 @@ export class SshTransport implements Transport {
     this.#stats.commands++;
     let result: FrameResult;
     try {
-      result = await this.#runFramed(`get ${path}`, frameCommand({ command: getScript(path).text }), options);
+      result = await this.#runFramed(`get ${path}`, frameCommand({ command: getScript(path).text }), { ...options, maxOutputBytes: GET_MAX_BASE64_BYTES });
     } catch (error) {
       throw transferError(this.host, `reading ${path} failed`, error);
     }
@@ -124,12 +156,15 @@ export class SshTransport implements Transport {
         stderr: result.stderr.toString('utf8'),
       });
     }
+    if (result.dropped.stdout > 0) {
+      throw new MeshbookError('TRANSFER_FAILED', `reading ${path} failed: the file is larger than ${(GET_MAX_BASE64_BYTES * 3) / 4} bytes`, { host: this.host, hint: 'read large files on the host (a command), not through get' });
+    }
     return Buffer.from(result.stdout.toString('latin1'), 'base64');
   }
 
   /**
    * The host lock, held until this transport closes (host-lock.ts): what connecting with the same
-   * request found (no round trip), or taken now on a new kept shell (one round trip).
+   * request found (no round trip), or taken now on a shell of its own (one round trip).
    */
   async lockHost(request: HostLockRequest): Promise<HostLockState> {
     if (this.#lost) throw this.#lost;
@@ -144,6 +179,7 @@ export class SshTransport implements Transport {
   async #close(): Promise<void> {
     await this.#killRunning();
     this.#closing = true;
+    this.#lock.close();
     this.#pool.closeAll(new MeshbookError('ABORTED', `transport to ${this.host} closed`, { host: this.host }));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -174,20 +210,26 @@ export class SshTransport implements Transport {
 
   /**
    * Opens the first session and checks the shell answers: the end of an eager connect. With a
-   * host lock, that session's bootstrap takes it (no extra round trip); another run holding it for
-   * the whole wait fails the connect with HOST_LOCKED.
+   * host lock, the lock's own shell opens at the same time (its bootstrap takes the lock); another
+   * run holding it for the whole wait fails the connect with HOST_LOCKED.
    */
   async warmUp(hostLock?: HostLockRequest): Promise<void> {
+    // The lock's shell runs nothing else: a shell for commands opens alongside it, not after it.
+    const shell = this.#pool.acquire('plain').then((session) => this.#pool.release(session));
     if (hostLock) {
+      shell.catch(() => undefined);
       const lock = await this.#lock.lock(hostLock);
       if (lock.state === 'busy') throw hostLockedError(this.host, lock.holder, hostLock.waitMs);
-      return;
     }
-    const session = await this.#pool.acquire('plain');
-    this.#pool.release(session);
+    await shell;
   }
 
-  async #runFramed(display: string, framed: ReturnType<typeof frameCommand>, options: RunOptions): Promise<FrameResult> {
+  async #runFramed(display: string, framed: FramedCommand, options: RunOptions): Promise<FrameResult> {
+    const [result] = await this.#runFrames(display, [framed], options);
+    return result!;
+  }
+
+  async #runFrames(display: string, frames: readonly FramedCommand[], options: RunOptions): Promise<FrameResult[]> {
     const { signal, timeoutMs } = options;
     if (this.#lost) throw this.#lost;
     if (this.#closing) throw new MeshbookError('ABORTED', `transport to ${this.host} is closed`, { host: this.host, command: display });
@@ -214,7 +256,7 @@ export class SshTransport implements Transport {
     const timer = deadline === undefined ? undefined : setTimeout(() => interrupt('TIMEOUT'), Math.max(0, deadline - Date.now()));
     const onAbort = () => interrupt('ABORTED');
     signal?.addEventListener('abort', onAbort, { once: true });
-    const running = session.run(framed, options.onOutput);
+    const running = session.runAll(frames, options.onOutput, options.maxOutputBytes);
     running.catch(() => undefined);
     try {
       const result = await Promise.race([running, killed]);
@@ -235,18 +277,36 @@ export class SshTransport implements Transport {
       signal?.removeEventListener('abort', onAbort);
       this.#running.delete(session);
       this.#pool.release(session);
+      this.#reportStray();
     }
   }
 
-  /** A session for the command once the host lock is held again, if its holder died (host-lock-keeper.ts). */
-  async #acquireUnderLock(key: string, display: string, signal: AbortSignal | undefined, deadline: number | undefined, timeoutMs: number | undefined): Promise<ShellSession> {
-    for (;;) {
-      await this.#lock.ensure();
-      const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
-      // The holder died while this command waited for a session: no command runs unlocked.
-      if (!this.#lock.holderLost) return session;
-      this.#pool.release(session);
+  /** Stray output dropped since the last report: one debug notice per stream, escaped. */
+  #reportStray(): void {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const pending = this.#stray[stream];
+      if (pending.bytes === 0) continue;
+      const shown = escapeControl(pending.preview, false);
+      this.#onDebug?.(
+        `dropped ${pending.bytes} bytes of ${stream} that arrived outside any command (a background process still writing?): "${shown}"${pending.bytes > pending.preview.length ? ' ...' : ''}`,
+      );
+      pending.bytes = 0;
+      pending.preview = '';
     }
+  }
+
+  /** A session for the command, only while the host lock (if taken) is still held (host-lock-keeper.ts). */
+  async #acquireUnderLock(key: string, display: string, signal: AbortSignal | undefined, deadline: number | undefined, timeoutMs: number | undefined): Promise<ShellSession> {
+    await this.#lock.ensure();
+    const session = await this.#acquire(key, display, signal, deadline, timeoutMs);
+    try {
+      // The holder may have died while this command waited for a session: no command runs unlocked.
+      await this.#lock.ensure();
+    } catch (error) {
+      this.#pool.release(session);
+      throw error;
+    }
+    return session;
   }
 
   /** A session for `key`, giving up with TIMEOUT/ABORTED if the wait for a free channel outlasts them. */
@@ -348,12 +408,19 @@ export class SshTransport implements Transport {
     return this.#loginIsRoot;
   }
 
-  /** `prelude`: shell text the bootstrap runs first (the host lock's), plain sessions only. */
-  async #openSession(key: string, prelude?: string): Promise<ShellSession> {
+  /** `prelude` and `program`: what the bootstrap runs first and execs after (the host lock's), plain sessions only. */
+  async #openSession(key: string, prelude?: string, program?: string): Promise<ShellSession> {
     if (this.#lost) throw this.#lost;
     if (key === 'plain') {
       try {
-        return await ShellSession.open(this.#client, { key, prefix: '', counters: this.#counters, ...(prelude === undefined ? {} : { prelude }) });
+        return await ShellSession.open(this.#client, {
+          key,
+          prefix: '',
+          counters: this.#counters,
+          ...(prelude === undefined ? {} : { prelude }),
+          ...(program === undefined ? {} : { program }),
+          ...(this.#sessionOpenTimeoutMs === undefined ? {} : { openTimeoutMs: this.#sessionOpenTimeoutMs }),
+        });
       } catch (error) {
         if (isChannelRefusal(error)) throw error;
         throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot start a shell on ${this.host}: ${(error as Error).message}`, { host: this.host, cause: error });
@@ -361,11 +428,11 @@ export class SshTransport implements Transport {
     }
     const user = key.slice('sudo:'.length);
     try {
-      return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters));
+      return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters, this.#sessionOpenTimeoutMs));
     } catch (error) {
       if (this.#lost) throw this.#lost;
       if (isChannelRefusal(error)) throw error;
-      throw becomeError(this.host, user, error);
+      throw becomeError(this.host, user, error, this.#sessionOpenTimeoutMs);
     }
   }
 }

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sh } from '../../command.js';
+import { sh } from '../command.js';
 import { FrameParser, frameCommand, type FrameInput, type FrameResult } from './framing.js';
 
+
 const M = '__MB_0123456789abcdef01234567__';
+const begin = `${M} begin\n`;
 
 describe('FrameParser', () => {
   it('splits output from the markers, whole or byte by byte', () => {
-    const stdout = Buffer.from(`hello\nworld\n${M} 3\n`);
-    const stderr = Buffer.from(`oops\n${M}\n`);
+    const stdout = Buffer.from(`${begin}hello\nworld\n${M} 3\n`);
+    const stderr = Buffer.from(`${begin}oops\n${M} end\n`);
     for (const size of [1, 3, 7, 1000]) {
       const parser = new FrameParser(M);
       for (let i = 0; i < stdout.length; i += size) parser.pushStdout(stdout.subarray(i, i + size));
@@ -24,8 +26,8 @@ describe('FrameParser', () => {
 
   it('keeps output without a final newline exactly', () => {
     const parser = new FrameParser(M);
-    parser.pushStdout(Buffer.from(`no newline\n${M} 0\n`));
-    parser.pushStderr(Buffer.from(`\n${M}\n`));
+    parser.pushStdout(Buffer.from(`${begin}no newline\n${M} 0\n`));
+    parser.pushStderr(Buffer.from(`${begin}\n${M} end\n`));
     expect(parser.result()).toMatchObject({ exitCode: 0 });
     expect(parser.result().stdout.toString()).toBe('no newline');
     expect(parser.result().stderr.toString()).toBe('');
@@ -33,27 +35,61 @@ describe('FrameParser', () => {
 
   it('is not fooled by text that only looks like a marker', () => {
     const parser = new FrameParser(M);
-    parser.pushStdout(Buffer.from(`__MB_ffffffffffffffffffffffff__ 0\n${M.slice(0, 10)}\n${M} 1\n`));
-    parser.pushStderr(Buffer.from(`\n${M}\n`));
+    parser.pushStdout(Buffer.from(`${begin}__MB_ffffffffffffffffffffffff__ 0\n${M.slice(0, 10)}\n${M} 1\n`));
+    parser.pushStderr(Buffer.from(`${begin}\n${M} end\n`));
     expect(parser.result().stdout.toString()).toBe(`__MB_ffffffffffffffffffffffff__ 0\n${M.slice(0, 10)}`);
     expect(parser.result().exitCode).toBe(1);
   });
 
+  it('drops what arrives before the start line and after the end line as stray, on both streams', () => {
+    const stray: string[] = [];
+    const parser = new FrameParser(M, { onStray: (bytes, stream) => stray.push(`${stream}:${bytes.toString()}`) });
+    parser.pushStdout(Buffer.from(`started\npartial-line${begin}mine\n\n${M} 0\nlate`));
+    parser.pushStderr(Buffer.from(`warn\n${begin}\n${M} end\nlate-err`));
+    expect(parser.result().stdout.toString()).toBe('mine\n');
+    expect(parser.result().stderr.toString()).toBe('');
+    expect(stray).toEqual(['stdout:started\npartial-line', 'stdout:late', 'stderr:warn\n', 'stderr:late-err']);
+  });
+
+  it('splits several commands written at once, each stream followed on its own', () => {
+    const [A, B] = ['__MB_aaaaaaaaaaaaaaaaaaaaaaaa__', '__MB_bbbbbbbbbbbbbbbbbbbbbbbb__'];
+    const parser = new FrameParser([A, B]);
+    parser.pushStdout(Buffer.from(`${A} begin\na\n\n${A} 0\n${B} begin\nb\n\n${B} 2\n`));
+    expect(parser.done).toBe(false);
+    parser.pushStderr(Buffer.from(`${A} begin\nea\n\n${A} end\n${B} begin\n\n${B} end\n`));
+    expect(parser.results().map((r) => [r.stdout.toString(), r.stderr.toString(), r.exitCode])).toEqual([
+      ['a\n', 'ea\n', 0],
+      ['b\n', '', 2],
+    ]);
+  });
+
   it('streams output as it arrives, holding back only a possible marker start', () => {
     const seen: string[] = [];
-    const parser = new FrameParser(M, (chunk, stream) => seen.push(`${stream}:${chunk}`));
-    parser.pushStdout(Buffer.from('progress 10%\n'.padEnd(80, '.')));
+    const parser = new FrameParser(M, { onOutput: (chunk, stream) => seen.push(`${stream}:${chunk}`) });
+    parser.pushStdout(Buffer.from(begin + 'progress 10%\n'.padEnd(80, '.')));
     expect(seen.join('')).toContain('progress 10%');
     parser.pushStdout(Buffer.from(`\n${M} 0\n`));
-    parser.pushStderr(Buffer.from(`warn\n${M}\n`));
+    parser.pushStderr(Buffer.from(`${begin}warn\n${M} end\n`));
     expect(seen.filter((s) => s.startsWith('stdout:')).map((s) => s.slice(7)).join('')).toBe('progress 10%\n'.padEnd(80, '.'));
     expect(seen).toContain('stderr:warn');
   });
 
+  it('keeps at most maxBytes per stream and counts the rest, whatever the chunking, still finding the end line', () => {
+    for (const size of [1, 5, 64]) {
+      const parser = new FrameParser(M, { maxBytes: 10 });
+      const stdout = Buffer.from(`${begin}${'x'.repeat(100)}\n${M} 0\n`);
+      for (let i = 0; i < stdout.length; i += size) parser.pushStdout(stdout.subarray(i, i + size));
+      parser.pushStderr(Buffer.from(`${begin}short\n${M} end\n`));
+      expect(parser.result().stdout.toString()).toBe('x'.repeat(10));
+      expect(parser.result().dropped).toEqual({ stdout: 90, stderr: 0 });
+      expect(parser.result().stderr.toString()).toBe('short');
+    }
+  });
+
   it('gives what arrived so far when the shell dies', () => {
     const parser = new FrameParser(M);
-    parser.pushStdout(Buffer.from('partial'));
-    parser.pushStderr(Buffer.from('err'));
+    parser.pushStdout(Buffer.from(`${begin}partial`));
+    parser.pushStderr(Buffer.from(`${begin}err`));
     expect(parser.done).toBe(false);
     expect(parser.partial().stdout.toString()).toBe('partial');
     expect(parser.partial().stderr.toString()).toBe('err');
