@@ -183,6 +183,11 @@ describe.skipIf(!clientInstalled)('openstackAllowedAddress against the OpenStack
       const ok = await openstackAllowedAddress.run(new LocalTransport('k8s-cluster2-node-0'), { server: 'k8s-cluster2-node-0', addresses: ['10.197.2.190'] });
       expect(ok.changed).toBe(true);
       expect((await portOf('k8s-cluster2-node-0')).allowed).toEqual(['10.197.2.190']);
+      // The real client with the same OS_* variables (no clouds.yaml) sees it too.
+      const shown = await run(CLIENT, ['port', 'show', portIds.get('k8s-cluster2-node-0')!, '-c', 'allowed_address_pairs', '-f', 'json'], {
+        env: { PATH: process.env.PATH ?? '', HOME: workDir, ...env, OS_PASSWORD: password, OS_IDENTITY_API_VERSION: '3' },
+      });
+      expect(JSON.parse(shown.stdout)).toMatchObject({ allowed_address_pairs: [{ ip_address: '10.197.2.190' }] });
       process.env.OS_PASSWORD = 'wrong-env-password-77';
       const error = await openstackAllowedAddress.run(new LocalTransport('k8s-cluster2-node-0'), { server: 'k8s-cluster2-node-0', addresses: ['10.197.2.190'] }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'AUTH_FAILED', hint: expect.stringContaining('fix OS_PASSWORD') });
