@@ -6,6 +6,7 @@ import { absolutePath } from './kubeadm/grammar.js';
 import { canonical, conflictingEntries, kubeconfigNames, mergeKubeconfigs, parseKubeconfig, renderKubeconfig, type EntryChange, type Kubeconfig } from './lib/kubeconfig.js';
 import { contentText, secretFile, type SecretFileState } from './lib/secret-file.js';
 import { userAccount, type UserAccount } from './user.js';
+import { ownAndProtect } from './kubeadm/kubeconfig-user.js';
 
 const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -122,7 +123,7 @@ export const kubeconfig = defineModule({
           throw new MeshbookError('BAD_INPUT', `user ${change.payload.user} does not exist on ${ctx.host}`, { host: ctx.host, hint: 'create the login user first (the user module)' });
         case 'kubeconfig.attributes': {
           const { path, owner, group } = change.payload;
-          await ctx.exec(sh`chown -- ${`${owner}:${group}`} ${path} && chmod 600 -- ${path}`);
+          await ctx.exec(ownAndProtect(path, owner, group));
           break;
         }
         case 'kubeconfig.write': {

@@ -82,6 +82,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => lab?.destroy());
 
+const logs = () => lab.clusters.map((x) => `\n--- ${x.name} clustermesh-apiserver log\n${lab.daemonLog(x.name)}`).join('');
 const install = (c: LoopbackClusters['clusters'][0]) => helm(c.context, ['upgrade', '--install', '-n', 'kube-system', 'cilium', chartDir, '-f', join(lab.dir, `${c.name}.yaml`)]);
 
 describe('cilium double on the lab chart, installed by helm as seed 000 does', () => {
@@ -110,7 +111,7 @@ describe('cilium double on the lab chart, installed by helm as seed 000 does', (
     expect(connect.code, connect.stderr).toBe(0);
     for (const c of lab.clusters) {
       const s = await lab.cilium(['clustermesh', 'status', '--context', c.context, '--wait', '--wait-duration', '60s']);
-      expect(s.code, s.stdout + s.stderr).toBe(0);
+      expect(s.code, s.stdout + s.stderr + logs()).toBe(0);
       expect(s.stdout).toContain('✅ All 1 nodes are connected to all clusters');
     }
   });

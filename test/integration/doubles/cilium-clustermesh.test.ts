@@ -43,12 +43,12 @@ beforeAll(async () => {
       // Listed first, on an address nothing listens on: the access address must still be the
       // master's, where the clustermesh-apiserver double runs (and nothing dials 192.0.2.0/24).
       { name: 'aaa-edge-1', ip: '192.0.2.10', podCIDR: '10.242.9.0/24' },
-      { name: 'jin-ayaka-master-1', ip: '127.0.0.1', podCIDR: '10.242.0.0/24' },
-      { name: 'jin-ayaka-worker-1', ip: '127.0.0.1', podCIDR: '10.242.1.0/24' },
+      { name: 'jin-ayaka-master-1', ip: ayk.address, podCIDR: '10.242.0.0/24' },
+      { name: 'jin-ayaka-worker-1', ip: ayk.address, podCIDR: '10.242.1.0/24' },
     ],
     [kzh.name]: [
-      { name: 'jin-kazuha-master-1', ip: '127.0.0.2', podCIDR: '10.244.0.0/24' },
-      { name: 'jin-kazuha-worker-1', ip: '127.0.0.2', podCIDR: '10.244.1.0/24' },
+      { name: 'jin-kazuha-master-1', ip: kzh.address, podCIDR: '10.244.0.0/24' },
+      { name: 'jin-kazuha-worker-1', ip: kzh.address, podCIDR: '10.244.1.0/24' },
     ],
   };
   for (const c of lab.clusters) {
@@ -88,7 +88,7 @@ describe('cilium double against two API server doubles', () => {
     for (const s of ['cilium-ca', 'clustermesh-apiserver-server-cert', 'clustermesh-apiserver-remote-cert', 'clustermesh-apiserver-admin-cert']) expect(secrets).toContain(`secret/${s}`);
     const status = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '--wait', '--wait-duration', '60s']);
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain('✅ Cluster access information is available:\n  - 127.0.0.1:32379');
+    expect(status.stdout).toContain(`✅ Cluster access information is available:\n  - ${ayk.address}:32379`);
     expect(status.stdout).toContain('🔌 No cluster connected');
   });
 
@@ -154,7 +154,7 @@ describe('cilium double against two API server doubles', () => {
     }
     const j = await lab.cilium(['clustermesh', 'status', '--context', ayk.context, '-o', 'json']);
     const parsed = json(j.stdout);
-    expect(parsed.access_information).toMatchObject({ service_type: 'NodePort', service_ips: ['127.0.0.1'], service_port: 32379, cluster_id: '1', cluster_name: ayk.name });
+    expect(parsed.access_information).toMatchObject({ service_type: 'NodePort', service_ips: [ayk.address], service_port: 32379, cluster_id: '1', cluster_name: ayk.name });
     expect(parsed.connectivity.clusters[kzh.name]).toEqual({ configured: 3, connected: 3 });
     expect(j.stdout).not.toMatch(/PRIVATE KEY|client_key/);
   });

@@ -12,9 +12,9 @@ import { type ApiServerFixture, startApiServer } from './apiserver-fixture.js';
 const run = promisify(execFile);
 const kubectlPath = (await kubeClients()).kubectl;
 
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -94,8 +94,11 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     const stale = await api.kubectl(['wait', '--for=condition=Ready=Unknown', 'node/worker-1', `--timeout=${GRACE_SECONDS + 15}s`]);
     expect(stale.code).toBe(0);
     expect((await api.kubectl(['get', 'node', 'worker-1'])).stdout).toMatch(/worker-1\s+NotReady/);
+    const taints = async () => (await api.kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={range .spec.taints[*]}{.key}:{.effect} {end}'])).stdout.trim();
+    expect(await taints()).toBe('node.kubernetes.io/unreachable:NoSchedule node.kubernetes.io/unreachable:NoExecute');
     await renewLease('worker-1');
     expect((await api.kubectl(['wait', '--for=condition=Ready', 'node/worker-1', '--timeout=20s'])).code).toBe(0);
+    await until(async () => (await taints()) === '');
   }, 60_000);
 
   it('a DaemonSet rolls out on the Ready nodes its nodeSelector admits', async () => {
@@ -198,6 +201,10 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     await api.kubectl(['set', 'image', '-n', 'shop', 'deployment/web', 'web=nginx:1.28']);
     expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).stdout).toContain('successfully rolled out');
     expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/1\s+<none>\n2\s+<none>/);
+    expect((await api.kubectl(['rollout', 'undo', '-n', 'shop', 'deployment/web'])).stdout).toBe('deployment.apps/web rolled back\n');
+    expect((await api.kubectl(['rollout', 'status', '-n', 'shop', 'deployment/web', '--timeout=20s'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'deploy', '-n', 'shop', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).stdout).toBe('nginx:1.27');
+    expect((await api.kubectl(['rollout', 'history', '-n', 'shop', 'deployment/web'])).stdout).toMatch(/\n2\s+<none>\n3\s+<none>\n/);
     const events = await api.kubectl(['get', 'events', '-n', 'shop', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={.items[*].message}']);
     expect(events.stdout).toMatch(/Scaled up replica set web-\w+ to 2/);
   });
@@ -315,6 +322,16 @@ describe.sequential('kube-apiserver double with the real kubectl and helm', () =
     expect((await api.kubectl(['get', 'deploy,svc,secrets', '-n', 'apps', '-o', 'name'])).stdout).toBe('');
     expect((await api.kubectl(['get', 'rs', '-n', 'apps', '-o', 'name'])).stdout).toBe('');
   }, 120_000);
+
+  it('judges other users by RBAC: nothing until bound, then what the role allows where it is bound', async () => {
+    const jane = await api.issueClientCert('jane', 'jane', ['devs']);
+    const kubeconfig = api.kubeconfig('jane', { 'client-certificate': jane.cert, 'client-key': jane.key });
+    expect(await api.kubectl(['get', 'cm', '-n', 'shop'], { kubeconfig })).toMatchObject({ code: 1, stderr: 'Error from server (Forbidden): configmaps is forbidden: User "jane" cannot list resource "configmaps" in API group "" in the namespace "shop"\n' });
+    expect((await api.kubectl(['create', 'rolebinding', 'devs-view', '-n', 'shop', '--clusterrole=view', '--group=devs'])).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', '-n', 'shop', '-o', 'name'], { kubeconfig })).code).toBe(0);
+    expect((await api.kubectl(['get', 'cm', '-n', 'default'], { kubeconfig })).code).toBe(1);
+    expect((await api.kubectl(['create', 'cm', 'x', '-n', 'shop'], { kubeconfig })).stderr).toContain('User "jane" cannot create resource "configmaps"');
+  });
 
   it('refuses a client certificate from another CA, and a wrong bootstrap token, with 401', async () => {
     const otherCa = await api.newCa('other-ca');

@@ -1,5 +1,6 @@
-// Two clusters on this machine for the cilium double's tests: two kube-apiserver doubles on
-// 127.0.0.1 and 127.0.0.2 (each its own CA and admin client certificate), one kubeconfig with both
+// Two clusters on this machine for the cilium double's tests: two kube-apiserver doubles on two
+// loopback addresses picked at random in 127/8 (so runs in parallel do not meet on one port;
+// each cluster its own CA and admin client certificate), one kubeconfig with both
 // contexts, the real kubectl, and the cilium and clustermesh-apiserver doubles built from source.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,9 +82,10 @@ export async function startLoopbackClusters(): Promise<LoopbackClusters> {
   const binDir = join(dir, 'bin');
   await bundle(binDir, ['kube-apiserver', 'cilium', 'clustermesh-apiserver']);
   const { kubectl } = await kubeClients();
+  const net = `127.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}`;
   const specs = [
-    { name: 'cluster-ayk', id: 1, address: '127.0.0.1', user: 'kubernetes-admin-ayk' },
-    { name: 'cluster-kzh', id: 2, address: '127.0.0.2', user: 'kubernetes-admin-kzh' },
+    { name: 'cluster-ayk', id: 1, address: `${net}.1`, user: 'kubernetes-admin-ayk' },
+    { name: 'cluster-kzh', id: 2, address: `${net}.2`, user: 'kubernetes-admin-kzh' },
   ];
   const clusters: LoopbackCluster[] = [];
   const kc = { apiVersion: 'v1', kind: 'Config', clusters: [] as unknown[], users: [] as unknown[], contexts: [] as unknown[], 'current-context': '' };
@@ -157,7 +159,7 @@ export async function startLoopbackClusters(): Promise<LoopbackClusters> {
   function listenHostFor(args: string[]): string {
     const at = args.indexOf('--context');
     const ctx = at >= 0 ? args[at + 1] : clusters[0]!.context;
-    return clusters.find((c) => c.context === ctx)?.address ?? '127.0.0.1';
+    return clusters.find((c) => c.context === ctx)?.address ?? clusters[0]!.address;
   }
   for (const c of clusters) {
     for (let i = 0; ; i++) {

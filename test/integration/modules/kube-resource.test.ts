@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { inspect } from 'node:util';
+import { execFile } from 'node:child_process';
+import { inspect, promisify } from 'node:util';
 import { MeshbookError, secret } from '@meshbook/engine';
 import type { ModuleResult } from '@meshbook/engine';
 import { kubeResource, kubeResourceInfo } from '@meshbook/modules';
@@ -8,6 +9,8 @@ import type { ConfigMap, Namespace, Service } from 'kubernetes-types/core/v1.js'
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { proveCheckMode, proveIdempotent, useHosts } from '../support/prove.js';
 import { initClusters } from '../support/kube-cluster.js';
+import { REPO_ROOT, meshbook } from '../support/cli.js';
+import { expectExit, expectNoSecretIn, useWorkDir, writeInventory } from '../faults/harness.js';
 
 /**
  * kubeResource on two one-node clusters made by the kubeadm double (m1 = node1, m2 = node2). The
@@ -15,6 +18,7 @@ import { initClusters } from '../support/kube-cluster.js';
  * it, so every request goes through the SSH connection's TCP forward. The real kubectl judges.
  */
 const hosts = useHosts(2);
+const workDir = useWorkDir();
 const t = (name: string) => hosts.transport(name);
 const kubectl = async (host: string, args: string) => {
   const r = await hosts.fleet().exec(host, ['sh', '-c', `kubectl ${args}`]);
@@ -65,7 +69,7 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
   it('applies with server-side apply as field manager meshbook; again: no change; check mode after: nothing', async () => {
     await proveIdempotent(kubeResource, t('node1'), { object: ns });
     const { first } = await proveIdempotent(kubeResource, t('node1'), { object: config }, async () => {
-      const live = JSON.parse((await kubectl('node1', 'get cm web -n apps -o json')).out);
+      const live = JSON.parse((await kubectl('node1', 'get cm web -n apps -o json --show-managed-fields')).out);
       expect(live.data).toEqual({ greeting: 'hello' });
       expect(live.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager}/${m.operation}`)).toEqual(['meshbook/Apply']);
     });
@@ -207,5 +211,43 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
     expect((error as MeshbookError).message).toMatch(/401/);
     expect((error as MeshbookError).hint).toContain('not accepted by this cluster');
     expect(inspect(error)).not.toContain(clientKey.split('\n')[1]!);
+  });
+
+  it('examples/kube-service.ts: a plain TypeScript program checks, applies, then finds nothing to do', async () => {
+    const host = hosts.fleet().host('node1');
+    const example = async (...args: string[]) =>
+      (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/kube-service.ts', host.address, String(host.port), ...args], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, KEY: hosts.fleet().privateKeyPath, KNOWN_HOSTS: hosts.fleet().knownHostsPath },
+      })).stdout;
+    const checked = await example();
+    expect(checked).toContain('would change:\n# Service default/hello: create Service default/hello');
+    expect((await kubectl('node1', 'get svc hello')).err).toContain('not found');
+    const applied = await example('--apply');
+    expect(applied).toMatch(/^changed:/);
+    const clusterIP = (await kubectl('node1', 'get svc hello -o jsonpath={.spec.clusterIP}')).out;
+    expect(applied).toContain(`clusterIP: ${clusterIP}`);
+    expect(await example()).toBe(`already as declared\nclusterIP: ${clusterIP}\n`);
+  });
+
+  it('the copy as a playbook at -vvv --diff --json: the new CA and the client keys appear in no output or event', async () => {
+    const key = 'CILIUMCAKEY-canary-d41c8f0e';
+    const caData = { 'ca.crt': Buffer.from('CILIUMCACERT-rotated').toString('base64'), 'ca.key': Buffer.from(key).toString('base64') };
+    const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cilium-ca', namespace: 'kube-system' }, data: caData });
+    expect((await hosts.fleet().exec('node1', ['kubectl', 'replace', '-f', '-'], { stdin: manifest })).exitCode).toBe(0);
+    const inventory = await writeInventory(hosts.fleet(), workDir());
+    const playbook = `${REPO_ROOT}test/integration/modules/fixtures/kube-cilium-ca.ts`;
+    const run = await meshbook(['run', playbook, '-i', inventory, '--json', '-vvv', '--diff']);
+    expectExit(run, 0);
+    const copied = run.events.find((e) => e.type === 'host.result' && e.task === 'cilium-ca on cluster 2' && e.host === 'node2');
+    expect(copied).toMatchObject({ status: 'changed' });
+    expect(JSON.parse((await kubectl('node2', 'get secret cilium-ca -n kube-system -o json')).out).data).toEqual(caData);
+    const human = await meshbook(['run', playbook, '-i', inventory, '-vvv', '--diff']);
+    expectExit(human, 0);
+    expect(human.stdout).toMatch(/ok: \[node2\]/);
+    for (const [where, text] of [['JSON run', run.stdout + run.stderr], ['human run', human.stdout + human.stderr]] as const) {
+      expectNoSecretIn(where, text, key);
+      expectNoSecretIn(where, text, clientKey.split('\n')[1]!);
+    }
   });
 });

@@ -178,6 +178,15 @@ describe('kubeadm_join_command and kubeadm_join', () => {
     expect((await run(kubeadmJoin, 'w1', { joinCommand }, { check: true })).changed).toBe(false);
   });
 
+  it('init on a node that joined a cluster: kubeadm\'s preflight refuses, named in the error with the fix', async () => {
+    expect((await run(kubeadmConfig, 'w1', { ...config('m1'), controlPlaneEndpoint: `${ip('w1')}:6443`, advertiseAddress: ip('w1') })).changed).toBe(true);
+    const error = await failure(run(kubeadmInit, 'w1', init));
+    // the kubelet of the joined node holds its port (kubeadm's init checks, unlike join's, do not look at kubelet.conf)
+    expect(error.message).toMatch(/^kubeadm init failed: error execution phase preflight: .*\[ERROR Port-10250\]: Port 10250 is in use/);
+    expect(error.hint).toContain('kubeadm reset -f');
+    expect(await kubectl('m1', 'wait --for=condition=Ready node/w1 --timeout=30s')).toBe('node/w1 condition met\n');
+  });
+
   it('a wrong CA hash, an unknown token, an expired token and an unreachable API are clear errors, and leave the node as it was', async () => {
     const before = await nodeState('m2');
     const otherCa = { ...joinCommand, caCertHash: `sha256:${'0'.repeat(64)}` };
@@ -224,6 +233,16 @@ describe('kubeadm_kubeconfig_user', () => {
     expect(await sh('m1', 'stat -c "%a %U:%G" /home/jin/.kube/config')).toBe('600 jin:jin\n');
     expect(await asJin('m1', 'config view -o jsonpath={.users[0].name}')).toBe('kubernetes-admin-ayk');
     secrets.push({ what: 'client key (ayk, renewed)', value: (await asJin('m1', 'config view --raw -o jsonpath={.users[0].user.client-key-data}')).trim() });
+  });
+
+  it('a kubeconfig that is a symlink to a root file: root does not chmod or chown what it points to', async () => {
+    await sh('m1', 'cp /home/jin/.kube/config /root/planted.conf && chmod 644 /root/planted.conf && ln -sf /root/planted.conf /home/jin/.kube/config');
+    const error = await failure(run(kubeadmKubeconfigUser, 'm1', { ...adminUser('m1'), config: '/etc/kubernetes/kubeadm-config.yaml' }));
+    expect(error.stderr).toContain('/home/jin/.kube/config is a symbolic link: not changing what it points to');
+    expect(await sh('m1', 'stat -c "%a %U" /root/planted.conf')).toBe('644 root\n');
+    await sh('m1', 'rm /home/jin/.kube/config /root/planted.conf');
+    expect((await run(kubeadmKubeconfigUser, 'm1', { ...adminUser('m1'), config: '/etc/kubernetes/kubeadm-config.yaml' })).changed).toBe(true);
+    secrets.push({ what: 'client key (ayk, after the symlink)', value: (await asJin('m1', 'config view --raw -o jsonpath={.users[0].user.client-key-data}')).trim() });
   });
 
   it('on a worker (no CA key) it fails saying where to run it, and writes nothing', async () => {

@@ -239,7 +239,7 @@ describe('HumanReporter', () => {
   it('prints terminal control sequences from hosts escaped: stderr, messages, progress, warnings, debug (issue 19, item 14)', () => {
     const hostile = 'x\u001b]0;owned\u0007\u001b[2J\u009b31m\r\u0008y';
     const events: MeshbookEvent[] = [
-      { type: 'task.start', time: 0, play: 'p', task: 't', handler: false },
+      { type: 'task.start', time: 0, play: 'p', task: 't', handler: false, hosts: ['h'] },
       { type: 'host.progress', time: 0, play: 'p', task: 't', host: 'h', line: hostile },
       { type: 'host.result', time: 0, play: 'p', task: 't', host: 'h', status: 'failed', handler: false, changes: [], error: { code: 'COMMAND_FAILED', message: `failed ${hostile}`, hint: hostile }, message: `failed ${hostile}\n  stderr: ${hostile}\n  next line`, durationMs: 1 },
       { type: 'warning', time: 0, host: 'h', message: `locked by ${hostile}` },

@@ -68,7 +68,7 @@ export class KubeApi {
     const query = Object.entries(req.query ?? {}).filter(([, v]) => v !== undefined) as [string, string][];
     const base = new URL(server.url).pathname.replace(/\/$/, '');
     const path = `${base}${req.path}${query.length ? `?${new URLSearchParams(query).toString()}` : ''}`;
-    const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body, revealSecrets));
+    const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(revealSecrets(req.body)));
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'meshbook', connection: 'close' };
     if (body) {
       headers['content-type'] = req.contentType ?? 'application/json';
@@ -81,8 +81,6 @@ export class KubeApi {
         reject(error instanceof MeshbookError ? error : this.#unreachable(error.message));
       };
       const timer = setTimeout(() => fail(new MeshbookError('TIMEOUT', `${req.method} ${req.path} on ${server.url} (through ${this.host}) timed out`, { host: this.host })), req.timeoutMs ?? 30_000);
-      // No `agent` at all: with `agent: false` node makes a fresh Agent, which ignores
-      // createConnection and dials server.host from the controller, around the SSH forward.
       const http = httpRequest(
         { method: req.method, path, headers, host: server.host, port: server.port, createConnection: () => socket },
         (res) => {
@@ -188,14 +186,12 @@ export class KubeApi {
   }
 }
 
-/** JSON.stringify replacer: a Secret's text goes into the request body (and nowhere else). */
-/**
- * JSON.stringify's replacer: a Secret's own toJSON (which masks it) has already run on `value`,
- * so the holder's raw property is what tells a Secret.
- */
-export function revealSecrets(this: unknown, key: string, value: unknown): unknown {
-  const raw = (this as Record<string, unknown> | null)?.[key];
-  return raw instanceof Secret ? raw.reveal() : value instanceof Secret ? value.reveal() : value;
+/** The body with each Secret's text in place (JSON.stringify would print ***): it goes into the request only. */
+export function revealSecrets(value: unknown): unknown {
+  if (value instanceof Secret) return value.reveal();
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revealSecrets(v)]));
+  return value;
 }
 
 /** An API error as the user needs it: the verb, the object, the API's own message, and a hint. */

@@ -55,7 +55,7 @@ export function maskedObject(object: KubeObject | null): KubeObject | null {
 export function comparable(object: KubeObject): Record<string, unknown> {
   const { status: _status, metadata, ...rest } = object;
   const meta: Record<string, unknown> = { ...metadata };
-  for (const key of ['resourceVersion', 'generation', 'managedFields'] as const) delete meta[key];
+  for (const key of ['resourceVersion', 'generation', 'managedFields', 'uid', 'creationTimestamp'] as const) delete meta[key];
   return { ...rest, metadata: meta };
 }
 
@@ -74,6 +74,9 @@ export interface FieldChange {
 export function fieldChanges(before: unknown, after: unknown, path = ''): FieldChange[] {
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  // A whole subtree added or removed is shown leaf by leaf, as an update is.
+  if (before === undefined && isObject(after)) before = {};
+  if (after === undefined && isObject(before)) after = {};
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
     return keys.flatMap((k) => fieldChanges(before[k], after[k], path ? `${path}.${k}` : k));

@@ -3,7 +3,7 @@ import { describePlanFixtures } from '../testing/plan-fixtures.js';
 import { parseKubeconfigCerts, parseOpensslCert, type KubeconfigCertsState } from '../lib/kubeconfig.js';
 import type { UserAccount } from '../user.js';
 import { kubeadmKubeconfigUser } from './kubeconfig-user.js';
-import { maskKubeadmOutput, parseCertificateKey, parseJoinCommand } from './output.js';
+import { kubeadmErrorLine, maskKubeadmOutput, parseCertificateKey, parseJoinCommand } from './output.js';
 
 const jin: UserAccount = { name: 'jin', uid: 1000, gid: 1000, comment: '', home: '/home/jin', shell: '/bin/bash', group: 'jin', groups: [] };
 const PATH = '/home/jin/.kube/config';
@@ -113,6 +113,13 @@ describe('kubeadm output', () => {
     expect(masked).toContain('--token *** \\');
     expect(masked).toContain('Using certificate key:\n***\n');
     expect(maskKubeadmOutput('kubeadm join m1:6443 --token <value withheld>')).toContain('<value withheld>');
+  });
+
+  it('an error names kubeadm\'s failed preflight checks', () => {
+    const stderr = 'error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR Port-10250]: Port 10250 is in use\n\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists\n[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`\n';
+    expect(kubeadmErrorLine({ exitCode: 1, stdout: '', stderr, durationMs: 1 })).toBe(
+      'error execution phase preflight: [preflight] Some fatal errors occurred: [ERROR Port-10250]: Port 10250 is in use; [ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists',
+    );
   });
 
   it('captures the certificate key of --upload-certs', () => {

@@ -107,7 +107,7 @@ export const kubeadmKubeconfigUser = defineModule({
           throw new MeshbookError('BAD_INPUT', `user ${change.payload.user} does not exist on ${ctx.host}`, { host: ctx.host, hint: 'create the login user first (the user module)' });
         case 'kubeadm_kubeconfig_user.attributes': {
           const { path, owner, group } = change.payload;
-          await ctx.exec(sh`chown -- ${`${owner}:${group}`} ${path} && chmod 600 -- ${path}`);
+          await ctx.exec(ownAndProtect(path, owner, group));
           break;
         }
         case 'kubeadm_kubeconfig_user.generate': {
@@ -115,9 +115,11 @@ export const kubeadmKubeconfigUser = defineModule({
           const words = ['--client-name', clientName, ...orgs.flatMap((o) => ['--org', o])];
           if (config) words.push('--config', config);
           if (validityPeriod) words.push('--validity-period', validityPeriod);
-          const tmp = `${path}.meshbook-new`;
-          // kubeadm's output (with the client key) goes straight to a 0600 file on the host.
-          const command = sh`umask 077; d="$(dirname -- ${path})"; if [ ! -d "$d" ]; then install -d -m 0700 -o ${owner} -g ${group} -- "$d" || exit 1; fi; kubeadm kubeconfig user ${words} >${tmp} || { rc=$?; rm -f -- ${tmp}; exit $rc; }; chown -- ${`${owner}:${group}`} ${tmp} && chmod 600 -- ${tmp} && mv -f -- ${tmp} ${path}`;
+          // kubeadm's output (with the client key) goes straight to a 0600 file on the host. The
+          // directory is the user's: the temp file is made by mktemp (O_EXCL, so a planted symlink
+          // is never followed by root) and renamed over the path (a rename replaces a link, never
+          // writes through it).
+          const command = sh`umask 077; d="$(dirname -- ${path})"; if [ ! -d "$d" ]; then install -d -m 0700 -o ${owner} -g ${group} -- "$d" || exit 1; fi; t="$(mktemp -- "$d/.kubeconfig.meshbook.XXXXXX")" || exit 1; kubeadm kubeconfig user ${words} >"$t" || { rc=$?; rm -f -- "$t"; exit $rc; }; chown -- ${`${owner}:${group}`} "$t" && chmod 600 -- "$t" && mv -f -- "$t" ${path}`;
           const result = await ctx.run(command);
           if (result.exitCode !== 0) {
             throw kubeadmFailure(ctx.host, `kubeadm kubeconfig user --client-name ${clientName}`, command, result, /ca (certificate|files)|pki/i.test(result.stderr) ? 'run it on a control-plane node (it signs with the cluster CA key)' : undefined);
@@ -131,6 +133,14 @@ export const kubeadmKubeconfigUser = defineModule({
     return { path: facts.account ? pathFor(p, facts.account) : null };
   },
 });
+
+/**
+ * chown and chmod 600 of a file in a user's directory, refusing a symlink there: chmod follows
+ * links, and root must not change the mode of whatever a user pointed it at.
+ */
+export function ownAndProtect(path: string, owner: string, group: string) {
+  return sh`if [ -L ${path} ]; then echo ${`${path} is a symbolic link: not changing what it points to`} >&2; exit 1; fi; chown -h -- ${`${owner}:${group}`} ${path} && chmod 600 -- ${path}`;
+}
 
 function subjectOf(clientName: string, orgs: readonly string[]): string {
   return [`CN=${clientName}`, ...[...orgs].sort().map((o) => `O=${o}`)].join(',');

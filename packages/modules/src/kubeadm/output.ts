@@ -54,10 +54,12 @@ export function parseJoinCommand(line: string): JoinCommand | null {
   };
 }
 
-/** kubeadm's own first error line ("error execution phase preflight: ..."), masked. */
+/** kubeadm's own first error line ("error execution phase preflight: ..."), and the failed preflight checks, masked. */
 export function kubeadmErrorLine(result: CommandResult): string {
   const lines = maskKubeadmOutput(result.stderr || result.stdout).split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.find((l) => /^(error|failed|couldn't|unable|\[ERROR)/i.test(l)) ?? lines[0] ?? `exit code ${result.exitCode}`;
+  const first = lines.find((l) => /^(error|failed|couldn't|unable|\[ERROR)/i.test(l)) ?? lines[0] ?? `exit code ${result.exitCode}`;
+  const checks = lines.filter((l) => l.startsWith('[ERROR ') && l !== first);
+  return checks.length > 0 ? `${first} ${checks.join('; ')}` : first;
 }
 
 /** A failed kubeadm run as an error: kubeadm's words (masked), the host, a fix when one is known. */

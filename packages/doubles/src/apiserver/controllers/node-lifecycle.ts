@@ -1,13 +1,15 @@
 // Node lifecycle: a Node a kubelet registers without a Ready condition becomes Ready; a node whose
 // heartbeats (its Lease in kube-node-lease, or the Ready condition's lastHeartbeatTime) are older
-// than the grace period turns NotReady (Ready=Unknown, tainted unreachable), and Ready again when
-// heartbeats resume. A Ready=False the kubelet posts itself is left alone.
+// than the grace period turns NotReady (Ready=Unknown), and Ready again when heartbeats resume. A
+// Ready=False the kubelet posts itself is left alone. The condition taints follow the condition
+// (unreachable or not-ready, NoSchedule and NoExecute), as with taint-based evictions.
 import { modify, read } from '../internal-client.js';
 import type { Context } from '../rest.js';
 import { recordEvent } from './events.js';
 import type { Controller } from './run.js';
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
+const NOT_READY = 'node.kubernetes.io/not-ready';
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 export function nodeLifecycle(gracePeriodSeconds: number): Controller {
@@ -28,13 +30,13 @@ export function nodeLifecycle(gracePeriodSeconds: number): Controller {
         }
         if (!ready || (fresh && ready.status === 'Unknown' && ready.reason === 'NodeStatusUnknown')) {
           setReady(ctx, name, 'True', 'KubeletReady', 'kubelet is posting ready status', !ready);
-          setUnreachableTaint(ctx, name, false);
           if (ready) recordEvent(ctx, node, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`, 'node-controller');
         } else if (!fresh && ready.status !== 'Unknown') {
           setReady(ctx, name, 'Unknown', 'NodeStatusUnknown', 'Kubelet stopped posting node status.', false);
-          setUnreachableTaint(ctx, name, true);
           recordEvent(ctx, node, 'Normal', 'NodeNotReady', `Node ${name} status is now: NodeNotReady`, 'node-controller');
         }
+        const current = (ctx.store.get(`/nodes//${name}`)?.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+        syncConditionTaints(ctx, name, current?.status ?? 'Unknown');
       }
     },
   };
@@ -55,10 +57,16 @@ function setReady(ctx: Context, name: string, status: string, reason: string, me
   }, 'status');
 }
 
-function setUnreachableTaint(ctx: Context, name: string, present: boolean): void {
+/** The condition taints: unreachable for Ready=Unknown, not-ready for Ready=False, none when Ready. */
+function syncConditionTaints(ctx: Context, name: string, ready: string): void {
+  const wanted = ready === 'Unknown' ? UNREACHABLE : ready === 'False' ? NOT_READY : undefined;
   modify(ctx, '', 'nodes', undefined, name, (node) => {
-    const taints: any[] = (node.spec?.taints ?? []).filter((t: any) => t.key !== UNREACHABLE);
-    if (present) taints.push({ key: UNREACHABLE, effect: 'NoSchedule', timeAdded: now() });
+    const existing: any[] = node.spec?.taints ?? [];
+    const kept = existing.filter((t) => (t.key !== UNREACHABLE && t.key !== NOT_READY) || t.key === wanted);
+    const taints = [...kept];
+    for (const effect of wanted ? ['NoSchedule', 'NoExecute'] : []) {
+      if (!taints.some((t) => t.key === wanted && t.effect === effect)) taints.push({ key: wanted, effect, timeAdded: now() });
+    }
     node.spec ??= {};
     if (taints.length) node.spec.taints = taints;
     else delete node.spec.taints;

@@ -43,7 +43,10 @@ function reconcileDeployment(ctx: Context, deployment: KubeObject): void {
   const owned = ctx.store.list(`apps/replicasets/${namespace}/`).filter(ownedBy(deployment));
   const revisionOf = (rs: KubeObject) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
   let current = owned.find((rs) => rs.metadata.name === rsName);
-  const revision = current ? revisionOf(current) : Math.max(0, ...owned.map(revisionOf)) + 1;
+  // the new ReplicaSet's revision is one past the old ones' (an old one made new again, by
+  // `kubectl rollout undo`, moves to the top of the history)
+  const maxOld = Math.max(0, ...owned.filter((rs) => rs.metadata.name !== rsName).map(revisionOf));
+  const revision = current && revisionOf(current) > maxOld ? revisionOf(current) : maxOld + 1;
   const annotations = { 'deployment.kubernetes.io/desired-replicas': String(desired), 'deployment.kubernetes.io/max-replicas': String(desired + 1), 'deployment.kubernetes.io/revision': String(revision) };
   const scaled = (rs: string, from: number, to: number) =>
     recordEvent(ctx, deployment, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs} to ${to}${from ? ` from ${from}` : ''}`, 'deployment-controller');

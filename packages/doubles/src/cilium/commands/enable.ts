@@ -6,7 +6,7 @@ import { resources, type KubeClient, type KubeObject } from '../kube-client.js';
 import { chainsTo, generateCa, issueCertificate, keyMatches, type KeyPair, type LeafSpec } from '../pki.js';
 import { ensureDaemon } from '../host-daemon.js';
 import { FatalError, type CommandContext } from '../context.js';
-import { nodeAddress, readClusterIdentity, readSecret } from '../../clustermesh/cluster-state.js';
+import { readClusterIdentity, readSecret } from '../../clustermesh/cluster-state.js';
 import { networkInterfaces } from 'node:os';
 import {
   adminCertSecret,
@@ -143,11 +143,17 @@ async function ensureDeployment(client: KubeClient, ns: string, version: string,
   });
 }
 
+/** Whether this host answers on `ip`: one of its addresses, or loopback (all of 127/8 is local on Linux). */
+export function isLocalAddress(ip: string, interfaces = networkInterfaces()): boolean {
+  const all = Object.values(interfaces).flatMap((list) => list ?? []);
+  if (all.some((a) => a.address === ip)) return true;
+  return ip.startsWith('127.') && all.some((a) => a.internal && a.cidr === '127.0.0.1/8');
+}
+
 /** The node this host is (one of its addresses is the node's), where the daemon will run. */
 async function thisNode(client: KubeClient): Promise<string | undefined> {
-  const local = new Set(Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)));
   const nodes = await client.list<KubeObject & { status?: { addresses?: { type: string; address: string }[] } }>(resources.nodes, undefined);
-  return nodes.find((n) => (n.status?.addresses ?? []).some((a) => local.has(a.address)) || local.has(nodeAddress(n) ?? ''))?.metadata.name;
+  return nodes.find((n) => (n.status?.addresses ?? []).some((a) => (a.type === 'InternalIP' || a.type === 'ExternalIP') && isLocalAddress(a.address)))?.metadata.name;
 }
 
 async function recordNode(ctx: CommandContext, client: KubeClient, ns: string, cluster: string): Promise<void> {
