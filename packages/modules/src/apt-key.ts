@@ -138,7 +138,7 @@ export const aptKey = defineModule({
       }
       await ctx.exec(sh`mkdir -p -m 0755 -- ${KEYRINGS_DIR}`);
       // apt reads keyrings as the unprivileged _apt user: world-readable.
-      await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644 });
+      await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644, keepExisting: true });
     }
   },
 });

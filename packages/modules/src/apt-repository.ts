@@ -98,7 +98,7 @@ export const aptRepository = defineModule({
       return;
     }
     await ctx.exec(sh`mkdir -p -- ${SOURCES_DIR}`);
-    await ctx.put(path, change.payload.text, { mode: 0o644 });
+    await ctx.put(path, change.payload.text, { mode: 0o644, keepExisting: true });
     if (!change.payload.refresh) return;
     try {
       await runAptGet(ctx, ['update', '-o', `Dir::Etc::sourcelist=${path}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0'], options);
@@ -107,7 +107,7 @@ export const aptRepository = defineModule({
       // next run must see the change again (the refresh happens only when the file changes).
       const { previous } = change.payload;
       if (previous === null) await ctx.run(sh`rm -f -- ${path}`);
-      else await ctx.put(path, previous, { mode: 0o644 });
+      else await ctx.put(path, previous, { mode: 0o644, keepExisting: true });
       throw error;
     }
   },

@@ -38,6 +38,12 @@ export interface PutOptions {
   mode?: number;
   owner?: string;
   group?: string;
+  /**
+   * An existing destination keeps its mode, owner and group, and where the host has them its
+   * extended attributes (ACLs, SELinux context, file capabilities); mode, owner and group then
+   * apply only to a new file. For files whose mode the module does not own (/etc/fstab, sysctl.d).
+   */
+  keepExisting?: boolean;
   become?: Become;
   signal?: AbortSignal;
   timeoutMs?: number;
