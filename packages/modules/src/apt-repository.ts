@@ -63,12 +63,12 @@ export function sourcesPath(name: string): string {
  * not contacted.
  */
 export const aptRepository = defineModule({
-  name: 'apt_repository',
+  name: 'aptRepository',
   params,
   facts: (p) => fileState(sourcesPath(p.name)),
   plan(file: FileState, p): AptRepositoryChange[] {
     const path = sourcesPath(p.name);
-    if (file.exists && file.type !== 'file') throw new MeshbookError('MODULE_FAILED', `apt_repository: ${path} exists and is not a regular file`);
+    if (file.exists && file.type !== 'file') throw new MeshbookError('MODULE_FAILED', `aptRepository: ${path} exists and is not a regular file`);
     const before = file.exists ? (file.text ?? '') : null;
     if (p.state === 'absent') {
       return before === null

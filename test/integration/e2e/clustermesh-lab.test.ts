@@ -110,7 +110,7 @@ describe('clustermesh.ts on the lab', () => {
     // known after apply (a key's schema cannot take a placeholder, and no module schema mentions one).
     for (const result of wireguard) {
       expect(result).toMatchObject({ status: 'changed', knownAfterApply: true });
-      expect(result.type === 'host.result' && result.diff).toContain('known after apply: wireguard_key output on');
+      expect(result.type === 'host.result' && result.diff).toContain('known after apply: wireguardKey output on');
     }
     expect(run.stdout).not.toMatch(/PrivateKey/);
     const after = await Promise.all(HOSTS.map((h) => sh(h, FOOTPRINT)));
