@@ -100,6 +100,11 @@ export interface Transport {
   stats(): TransportStats;
   close(): Promise<void>;
   /**
+   * What the lock taken while connecting (ConnectOptions.hostLock) came to: the runner reads it
+   * here instead of asking again. Undefined when connecting took no lock.
+   */
+  readonly hostLockState?: HostLockState;
+  /**
    * Takes the host's run lock (host-lock.ts) for as long as the transport stays open. Transports
    * without it (the controller's local one, test fakes) are never locked.
    */

@@ -162,6 +162,11 @@ export class SshTransport implements Transport {
     return Buffer.from(result.stdout.toString('latin1'), 'base64');
   }
 
+  /** What taking the lock while connecting found (warmUp), read by the runner without a round trip. */
+  get hostLockState(): HostLockState | undefined {
+    return this.#lock.state;
+  }
+
   /**
    * The host lock, held until this transport closes (host-lock.ts): what connecting with the same
    * request found (no round trip), or taken now on a shell of its own (one round trip).
