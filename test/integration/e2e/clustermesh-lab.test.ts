@@ -121,7 +121,7 @@ describe('clustermesh.ts on the lab', () => {
     // known after apply (a key's schema cannot take a placeholder, and no module schema mentions one).
     for (const result of wireguard) {
       expect(result).toMatchObject({ status: 'changed', knownAfterApply: true });
-      expect(result.type === 'host.result' && result.diff).toContain('known after apply: wireguard_key output on');
+      expect(result.type === 'host.result' && result.diff).toContain('known after apply: wireguardKey output on');
     }
     expect(run.stdout).not.toMatch(/PrivateKey/);
     // Seed 000-07 to 000-20 planned on bare hosts: what an earlier task would prepare is known after apply.

@@ -4,3 +4,4 @@ export { listHosts, listTasks } from './list.js';
 export { selectedByTags } from './tags.js';
 export { computeBatches } from './batches.js';
 export type { RunPlaybookOptions, RunSummary, SelectionOptions } from './options.js';
+export { DEFAULT_TASK_TIMEOUT_MS } from './options.js';
