@@ -22,3 +22,5 @@ export type { CommandOutput } from './command.js';
 export { systemd } from './systemd.js';
 export type { FileState } from './lib/file-facts.js';
 export { fileState } from './lib/file-facts.js';
+export { rkeUp, RKE_UP_STAMP } from './rke-up.js';
+export type { RkeUpOutput } from './rke-up.js';
