@@ -22,5 +22,8 @@ export type { CommandOutput } from './command.js';
 export { systemd } from './systemd.js';
 export type { FileState } from './lib/file-facts.js';
 export { fileState } from './lib/file-facts.js';
+export * from './kubeadm/index.js';
+export { kubeconfig } from './kubeconfig.js';
+export { fetch, type FetchOutput } from './fetch.js';
 export { rkeUp, RKE_UP_STAMP } from './rke-up.js';
 export type { RkeUpOutput } from './rke-up.js';

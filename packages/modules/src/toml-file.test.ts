@@ -37,8 +37,8 @@ describePlanFixtures(
 describe('toml_file plan', () => {
   it('writes the key set on the base, keeping the rest', () => {
     const [change] = tomlFile.definition.plan({ file: null, base: { text: DEFAULT } }, tomlFile.parse(params));
-    expect(change!.content.after).toContain('SystemdCgroup = true');
-    expect(change!.content.after).toContain('BinaryName = ""');
+    expect(change!.content!.after).toContain('SystemdCgroup = true');
+    expect(change!.content!.after).toContain('BinaryName = ""');
   });
 
   it('a base command not installed yet is known after apply (check mode on a fresh host)', () => {

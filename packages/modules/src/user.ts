@@ -19,7 +19,7 @@ export interface UserAccount {
 const USER_FACT = 'user.account';
 
 /** One command: the passwd entry, then the primary and all group names; getent exits 2 for no such user. */
-const userAccount = defineFact<string, UserAccount | null>({
+export const userAccount = defineFact<string, UserAccount | null>({
   name: USER_FACT,
   command: (name) => sh`getent passwd -- ${name} || exit $?; id -gn -- ${name} && id -Gn -- ${name}`,
   parse: (result, name) => {

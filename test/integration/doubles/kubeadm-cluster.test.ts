@@ -138,13 +138,14 @@ networking:
   podSubnet: 10.244.0.0/16
   serviceSubnet: 10.94.0.0/16
 `;
-    const m2 = await sh('m2', 'cat > /root/kubeadm.yaml && kubeadm init --config=/root/kubeadm.yaml --skip-phases=addon/kube-proxy --upload-certs', seedConfig);
+    const m2 = await sh('m2', 'cat > /root/kubeadm.yaml && kubeadm init --config=/root/kubeadm.yaml --skip-phases=addon/kube-proxy --upload-certs --skip-token-print', seedConfig);
     expect(m2.exitCode, m2.stderr).toBe(0);
     // offline, the version label falls back to kubeadm's own version with kubeadm's two warnings
     expect(m2.stderr).toMatch(/^W\d{4} [\d:.]+ +\d+ version\.go:104\] could not fetch a Kubernetes version from the internet: unable to get URL "https:\/\/dl\.k8s\.io\/release\/stable\.txt"/);
     expect(m2.stderr).toContain('version.go:105] falling back to the local client version: v1.31.9');
     expect(m2.stdout).toContain('[init] Using Kubernetes version: v1.31.9');
-    expect(m2.stdout).toMatch(/\nkubeadm join m2:6443 --token /);
+    // --skip-token-print (allowed beside --config, as every --skip-* flag): the token is withheld
+    expect(m2.stdout).toMatch(/\nkubeadm join m2:6443 --token <value withheld> \\\n/);
     hash.m2 = /--discovery-token-ca-cert-hash (sha256:[0-9a-f]{64})/.exec(m2.stdout)![1]!;
     expect(hash.m2).not.toBe(hash.m1);
     const user = await sh('m2', 'cd /root && kubeadm kubeconfig user --config kubeadm.yaml --client-name=kubernetes-admin-kzh --org=system:masters > /root/kzh.conf 2>/dev/null && kubectl --kubeconfig /root/kzh.conf config current-context && kubectl --kubeconfig /root/kzh.conf get svc kubernetes -o jsonpath={.spec.clusterIP}');

@@ -73,7 +73,16 @@ nodeRegistration:
     expect(loadJoinConfigFile(join(dir, 'join.yaml'), { hostname: 'h', defaultAddress: '1.2.3.4' })).toEqual({
       endpoint: '10.0.0.10:6443', token: 'abcdef.0123456789abcdef', caCertHashes: [`sha256:${'a'.repeat(64)}`], unsafeSkipCAVerification: false,
       nodeName: 'worker-1', criSocket: 'unix:///var/run/containerd/containerd.sock', kubeletExtraArgs: [{ name: 'node-ip', value: '10.0.0.11' }],
-      ignorePreflightErrors: [], controlPlane: false, warnings: [],
+      ignorePreflightErrors: [], controlPlane: false, discoveryTimeoutMs: 300_000, warnings: [],
     });
+    // v1beta4 moved it to timeouts.discovery
+    writeFileSync(join(dir, 'join4.yaml'), `apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken: {apiServerEndpoint: 10.0.0.10:6443, token: abcdef.0123456789abcdef, caCertHashes: [sha256:${'a'.repeat(64)}]}
+timeouts:
+  discovery: 15s
+`);
+    expect(loadJoinConfigFile(join(dir, 'join4.yaml'), { hostname: 'h', defaultAddress: '1.2.3.4' }).discoveryTimeoutMs).toBe(15_000);
   });
 });

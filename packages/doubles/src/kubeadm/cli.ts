@@ -79,6 +79,7 @@ async function runInit(argv: string[], io: Output, layout: Layout): Promise<void
     skipPhases: listValue(flags, 'skip-phases'),
     uploadCerts: flags.bools.has('upload-certs'),
     ignorePreflightErrors: listValue(flags, 'ignore-preflight-errors'),
+    skipTokenPrint: flags.bools.has('skip-token-print'),
     host,
   }, layoutForConfig, io);
 }

@@ -31,6 +31,8 @@ export interface InitOptions {
   skipPhases: string[];
   uploadCerts: boolean;
   ignorePreflightErrors: string[];
+  /** --skip-token-print: the closing join commands say `<value withheld>` instead of the token. */
+  skipTokenPrint?: boolean;
   host: HostFacts;
 }
 
@@ -101,7 +103,7 @@ export async function init(options: InitOptions, layout: Layout, io: Output): Pr
   if (skipped('show-join-command')) return;
   io.out('');
   io.out(initDoneText(
-    { endpoint: controlPlaneUrl(config).replace(/^https:\/\//, ''), token: config.bootstrapTokens[0]!.token, caCertHash: caCertHash(ca.cert) },
+    { endpoint: controlPlaneUrl(config).replace(/^https:\/\//, ''), token: options.skipTokenPrint ? '<value withheld>' : config.bootstrapTokens[0]!.token, caCertHash: caCertHash(ca.cert) },
     { controlPlaneEndpoint: config.controlPlaneEndpoint !== undefined, certificateKey },
   ));
 }

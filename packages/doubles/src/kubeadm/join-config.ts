@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isPlainObject, kindSchema, KUBEADM_GROUP, OLD_VERSIONS, SUPPORTED_VERSIONS, typeMismatch, unknownFields } from './config-schema.js';
-import { decodeDocuments, extraArgs, splitApiVersion, type HostFacts } from './config.js';
+import { decodeDocuments, extraArgs, parseDuration, splitApiVersion, type HostFacts } from './config.js';
 import { KubeadmError } from './errors.js';
 
 /** What a JoinConfiguration says, in the shape `kubeadm join` uses (the flags' equivalents). */
@@ -14,6 +14,8 @@ export interface JoinConfig {
   kubeletExtraArgs: Array<{ name: string; value: string }>;
   ignorePreflightErrors: string[];
   controlPlane: boolean;
+  /** discovery.timeout (v1beta3) or timeouts.discovery (v1beta4); kubeadm's default 5m0s when absent. */
+  discoveryTimeoutMs?: number;
   warnings: Array<{ source: string; message: string }>;
 }
 
@@ -52,6 +54,9 @@ export function loadJoinConfigFile(path: string, host: HostFacts): JoinConfig {
   const discovery = (join.discovery ?? {}) as Record<string, unknown>;
   const bootstrap = (isPlainObject(discovery.bootstrapToken) ? discovery.bootstrapToken : {}) as Record<string, unknown>;
   const nodeReg = (join.nodeRegistration ?? {}) as Record<string, unknown>;
+  const timeouts = (isPlainObject(join.timeouts) ? join.timeouts : {}) as Record<string, unknown>;
+  const discoveryTimeout = timeouts.discovery ?? discovery.timeout;
+  const discoverySeconds = typeof discoveryTimeout === 'string' ? parseDuration(discoveryTimeout) : NaN;
   return {
     endpoint: String(bootstrap.apiServerEndpoint ?? ''),
     token: String(bootstrap.token ?? discovery.tlsBootstrapToken ?? ''),
@@ -62,6 +67,7 @@ export function loadJoinConfigFile(path: string, host: HostFacts): JoinConfig {
     kubeletExtraArgs: extraArgs(nodeReg.kubeletExtraArgs),
     ignorePreflightErrors: (nodeReg.ignorePreflightErrors as string[] | undefined) ?? [],
     controlPlane: join.controlPlane !== undefined && join.controlPlane !== null,
+    ...(Number.isNaN(discoverySeconds) ? {} : { discoveryTimeoutMs: discoverySeconds * 1000 }),
     warnings,
   };
 }

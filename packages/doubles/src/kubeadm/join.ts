@@ -72,7 +72,7 @@ export async function discoverClusterInfo(options: JoinOptions): Promise<Cluster
       configMap = await new ApiClient({ server, insecure: true, timeoutMs: 5_000 }).get(path);
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(`couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: ${(error as Error).message}`);
+        throw new Error(`couldn't validate the identity of the API Server: failed to request the cluster-info ConfigMap: ${clientGoWords(`${server}${path}`, error as NodeJS.ErrnoException)}`);
       }
       await sleep(1000);
     }
@@ -98,6 +98,14 @@ export async function discoverClusterInfo(options: JoinOptions): Promise<Cluster
     throw new Error("couldn't validate the identity of the API Server: cluster info fetched with the trusted CA differs from the one first received");
   }
   return { server: info.server, caCert: info.caCert, kubeconfig };
+}
+
+/** A connection error as client-go words it: `Get "URL?timeout=10s": dial tcp HOST:PORT: connect: connection refused`. */
+function clientGoWords(url: string, error: NodeJS.ErrnoException): string {
+  const address = new URL(url).host;
+  const dial: Record<string, string> = { ECONNREFUSED: 'connect: connection refused', EHOSTUNREACH: 'connect: no route to host', ETIMEDOUT: 'i/o timeout' };
+  const reason = error.code && dial[error.code] ? `dial tcp ${address}: ${dial[error.code]}` : error.message;
+  return `Get "${url}?timeout=10s": ${reason}`;
 }
 
 /** `kubeadm join` of a worker: discovery, then the kubelet's TLS bootstrap with the token. */

@@ -13,10 +13,7 @@ beforeEach(() => {
 const guarded = defineModule({
   name: 'guarded',
   params: z.object({ target: z.string() }),
-  async gather() {
-    return {};
-  },
-  plan: (_f, params) => [{ kind: 'guarded.write', target: params.target, summary: `write ${params.target}` }],
+  plan: (_f, params) => [{ kind: 'guarded.write', target: params.target, summary: `write ${params.target}`, payload: null }],
   async apply(ctx) {
     applied.push({ module: 'guarded', host: ctx.host, detail: 'APPLY IN CHECK MODE' });
     throw new Error('apply called in check mode');

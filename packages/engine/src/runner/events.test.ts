@@ -54,11 +54,8 @@ describe('events', () => {
     const careless = defineModule({
       name: 'careless',
       params: z.object({ token: z.instanceof(Secret) }),
-      async gather() {
-        return {};
-      },
       // A buggy module that puts the secret's text into its summary.
-      plan: (_f, params) => [{ kind: 'careless.set', target: 'token', summary: `token is ${params.token.reveal()}`, after: params.token.reveal() }],
+      plan: (_f, params) => [{ kind: 'careless.set', target: 'token', summary: `token is ${params.token.reveal()}`, after: params.token.reveal(), payload: null }],
       apply: async () => ({ echoed: 'ok' }),
     });
     const h = harness({ a: {} });

@@ -26,14 +26,14 @@ function hostWhereStartFails(times: number) {
 describe('wireguard interface start', () => {
   it('tries once more after a failed start, and says so', async () => {
     const { ctx, commands, progress } = hostWhereStartFails(1);
-    await wireguardInterface.definition.apply(ctx, up, params, undefined as never);
+    await wireguardInterface.definition.apply(ctx, up, params);
     expect(commands.filter((c) => c.startsWith('systemctl start'))).toHaveLength(2);
     expect(progress[0]).toMatch(/systemctl start wg-quick@wg0 failed, trying once more: .*wg-quick: failed/);
   });
 
   it('fails with wg-quick\'s journal when the second start fails too', async () => {
     const { ctx } = hostWhereStartFails(2);
-    const error = await wireguardInterface.definition.apply(ctx, up, params, undefined as never).catch((e: unknown) => e);
+    const error = await wireguardInterface.definition.apply(ctx, up, params).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'COMMAND_FAILED', message: 'systemctl start wg-quick@wg0 failed twice' });
     expect((error as { stderr: string }).stderr).toContain('wg-quick: failed');
   });

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { defineModule } from '@meshbook/engine';
+import { fileState } from '../lib/file-facts.js';
+import { ADMIN_CONF } from './init.js';
+import { KUBELET_CONF } from './join.js';
+
+/** Where a node stands, by the files kubeadm leaves (cli-contracts.md §1: the idempotency markers). */
+export interface KubeadmNodeState {
+  /** /etc/kubernetes/admin.conf: an initialised control-plane node. */
+  initialized: boolean;
+  /** /etc/kubernetes/kubelet.conf: part of a cluster (a joined worker, or a control-plane node). */
+  joined: boolean;
+}
+
+/**
+ * Read-only: whether the node is initialised or joined, as a value a playbook computes from
+ * (a master mints a join command only when some worker is not joined yet). Never a change; its
+ * output is known in check mode too.
+ */
+export const kubeadmNode = defineModule({
+  name: 'kubeadm_node',
+  params: z.object({}).strict().default({}),
+  facts: () => ({ admin: fileState(ADMIN_CONF, 0), kubelet: fileState(KUBELET_CONF, 0) }),
+  plan: () => [],
+  apply: async () => undefined,
+  output: (facts): KubeadmNodeState => ({ initialized: facts.admin.exists, joined: facts.kubelet.exists }),
+});
