@@ -4,3 +4,7 @@ export * from './roles/kubernetes-node.js';
 export * from './roles/containerd.js';
 export * from './clustermesh/vars.js';
 export * from './clustermesh/playbook.js';
+export * from './roles/rke-cluster.js';
+export * from './rke/vars.js';
+export * from './rke/cluster-yml.js';
+export * from './rke/playbook.js';
