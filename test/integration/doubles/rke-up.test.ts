@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { kubeClients } from '@meshbook/fleet';
 import { LocalTransport } from '@meshbook/engine';
-import { rkeUp } from '@meshbook/modules';
+import { rkeUp as rkeUpModule } from '@meshbook/modules';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useFleet } from '../support/fleet.js';
 
@@ -144,17 +144,17 @@ describe('rke double', () => {
     const local = new LocalTransport();
     const stamp = join(dir, '.meshbook-rke-up.sha256');
     // brought up by hand above, never by the module: it cannot know which file that was
-    const checked = await rkeUp.run(local, { dir, rke }, { check: true });
+    const checked = await rkeUpModule.run(local, { dir, rke }, { check: true });
     expect(checked.changed).toBe(true);
     expect(checked.changes[0]!.summary).toContain('cluster.yml never brought up');
     expect(() => statSync(stamp)).toThrow();
-    const applied = await rkeUp.run(local, { dir, rke });
+    const applied = await rkeUpModule.run(local, { dir, rke });
     expect(applied.changed).toBe(true);
     expect(applied.output).toEqual({ kubeconfig: join(dir, 'kube_config_cluster.yml'), state: join(dir, 'cluster.rkestate') });
-    expect((await rkeUp.run(local, { dir, rke })).changed).toBe(false);
+    expect((await rkeUpModule.run(local, { dir, rke })).changed).toBe(false);
     // a changed cluster.yml needs rke up again
     writeFileSync(join(dir, 'cluster.yml'), `${readFileSync(join(dir, 'cluster.yml'), 'utf8')}# edited\n`);
-    const again = await rkeUp.run(local, { dir, rke }, { check: true });
+    const again = await rkeUpModule.run(local, { dir, rke }, { check: true });
     expect(again.changes[0]!.summary).toContain('cluster.yml changed since the last rke up');
   }, 300_000);
 });
