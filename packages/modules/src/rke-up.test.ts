@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { rkeUp } from './rke-up.js';
 
 describe('rkeUp, before any rke runs', () => {
-  it('refuses a directory without cluster.yml, naming the file and the fix', async () => {
+  it('plans rke up for a cluster.yml still to be written (check mode), and refuses to run rke without it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshbook-rkeup-'));
     try {
-      await expect(rkeUp.run(new LocalTransport(), { dir }, { check: true })).rejects.toThrow(`rkeUp: ${dir}/cluster.yml does not exist on the controller`);
+      const ahead = await rkeUp.run(new LocalTransport(), { dir }, { check: true });
+      expect(ahead.changes.map((c) => c.summary)).toEqual([`rke up in ${dir} (cluster.yml not written yet, no kube_config_cluster.yml, no cluster.rkestate)`]);
+      await expect(rkeUp.run(new LocalTransport(), { dir, rke: '/nonexistent/rke' })).rejects.toThrow(`rkeUp: ${dir}/cluster.yml does not exist on the controller`);
       writeFileSync(join(dir, 'cluster.yml'), 'nodes: []\n');
       const planned = await rkeUp.run(new LocalTransport(), { dir }, { check: true });
       expect(planned.changes.map((c) => c.summary)).toEqual([`rke up in ${dir} (no kube_config_cluster.yml, no cluster.rkestate, cluster.yml never brought up)`]);

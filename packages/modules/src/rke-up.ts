@@ -20,7 +20,7 @@ const params = z.object({
   timeoutSeconds: z.coerce.number().int().min(30).max(7200).default(1200),
 }).strict();
 
-export type RkeUpChange = Change<'rke.up', { dir: string; clusterSha256: string }>;
+export type RkeUpChange = Change<'rke.up', { dir: string }>;
 
 export interface RkeUpOutput {
   /** kube_config_cluster.yml beside cluster.yml: the admin kubeconfig rke wrote. */
@@ -54,37 +54,44 @@ export const rkeUp = defineModule({
     };
   },
   plan(facts, p): RkeUpChange[] {
-    const f = paths(p.dir);
-    if (!facts.clusterYml.exists || facts.clusterYml.type !== 'file' || facts.clusterYml.sha256 === null) {
-      throw new MeshbookError('BAD_INPUT', `rkeUp: ${f.clusterYml} does not exist on the controller`, { hint: 'write cluster.yml into the cluster\'s directory first (the task before rke up)' });
-    }
-    const wanted = facts.clusterYml.sha256;
+    // Absent, cluster.yml is a change to come (check mode on a fresh controller, where the task
+    // writing it only planned); apply refuses to run rke without it.
+    const wanted = facts.clusterYml.exists && facts.clusterYml.type === 'file' ? facts.clusterYml.sha256 : null;
     const lastUp = facts.stamp.text?.trim() ?? null;
     const reasons: string[] = [];
+    if (wanted === null) reasons.push('cluster.yml not written yet');
     if (!facts.kubeconfig.exists) reasons.push('no kube_config_cluster.yml');
     if (!facts.state.exists) reasons.push('no cluster.rkestate');
-    if (lastUp !== wanted) reasons.push(lastUp === null ? 'cluster.yml never brought up' : 'cluster.yml changed since the last rke up');
+    if (wanted !== null && lastUp !== wanted) reasons.push(lastUp === null ? 'cluster.yml never brought up' : 'cluster.yml changed since the last rke up');
     if (reasons.length === 0) return [];
     return [{
       kind: 'rke.up',
       target: p.dir,
       summary: `rke up in ${p.dir} (${reasons.join(', ')})`,
       before: lastUp ?? '(none)',
-      after: wanted,
-      payload: { dir: p.dir, clusterSha256: wanted },
+      after: wanted ?? '(cluster.yml to be written)',
+      payload: { dir: p.dir },
     }];
   },
   async apply(ctx, changes, p): Promise<RkeUpOutput> {
     for (const change of changes) {
-      const { dir, clusterSha256 } = change.payload;
+      const { dir } = change.payload;
+      const f = paths(dir);
+      const clusterSha256 = async () => {
+        const r = await ctx.run(sh`sha256sum -- ${f.clusterYml}`);
+        if (r.exitCode !== 0) {
+          throw new MeshbookError('BAD_INPUT', `rkeUp: ${f.clusterYml} does not exist on the controller`, { hint: 'write cluster.yml into the cluster\'s directory first (the task before rke up)' });
+        }
+        return r.stdout.split(' ')[0]!;
+      };
+      const given = await clusterSha256();
       ctx.progress(`rke up in ${dir}`);
       await ctx.exec(sh`${p.rke} up --config cluster.yml`, { cwd: dir, timeoutMs: p.timeoutSeconds * 1000 });
-      // rke read the file itself: the stamp records the file it was given, checked again now
-      const now = await ctx.exec(sh`sha256sum -- ${paths(dir).clusterYml}`);
-      if (now.stdout.split(' ')[0] !== clusterSha256) {
-        throw new MeshbookError('MODULE_FAILED', `rkeUp: ${paths(dir).clusterYml} changed while rke up ran`, { hint: 'run again: the next run brings the new file up' });
+      // rke read the file itself: the stamp records the file it was given, so it must not have moved
+      if ((await clusterSha256()) !== given) {
+        throw new MeshbookError('MODULE_FAILED', `rkeUp: ${f.clusterYml} changed while rke up ran`, { hint: 'run again: the next run brings the new file up' });
       }
-      await ctx.put(paths(dir).stamp, `${clusterSha256}\n`, { mode: 0o600 });
+      await ctx.put(f.stamp, `${given}\n`, { mode: 0o600 });
     }
     const f = paths(p.dir);
     return { kubeconfig: f.kubeconfig, state: f.state };
