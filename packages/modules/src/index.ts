@@ -25,5 +25,7 @@ export { fileState } from './lib/file-facts.js';
 export * from './kubeadm/index.js';
 export { kubeconfig } from './kubeconfig.js';
 export { fetch, type FetchOutput } from './fetch.js';
+export { openstackAllowedAddress } from './openstack/allowed-address.js';
+export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.js';
 export { rkeUp, RKE_UP_STAMP } from './rke-up.js';
 export type { RkeUpOutput } from './rke-up.js';
