@@ -27,5 +27,8 @@ export { kubeconfig } from './kubeconfig.js';
 export { fetch, type FetchOutput } from './fetch.js';
 export { openstackAllowedAddress } from './openstack/allowed-address.js';
 export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.js';
+export * from './kube/index.js';
+export * from './helm/index.js';
+export * from './cilium/index.js';
 export { rkeUp, RKE_UP_STAMP } from './rke-up.js';
 export type { RkeUpOutput } from './rke-up.js';

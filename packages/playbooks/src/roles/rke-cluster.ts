@@ -16,7 +16,7 @@ export const rkeControllerVars = z.object({
 type Host = HostContext<RkeNodeVars & z.output<typeof rkeControllerVars>>;
 
 /** The clusters of the play's hosts, by cluster_name, each with its members' parsed vars. */
-export function clustersOf(host: Host): Array<{ name: string; dir: string; members: Array<{ name: string; vars: RkeNodeVars }> }> {
+export function rkeClustersOf(host: Host): Array<{ name: string; dir: string; members: Array<{ name: string; vars: RkeNodeVars }> }> {
   const byCluster = new Map<string, Array<{ name: string; vars: RkeNodeVars }>>();
   for (const name of host.groups.k8s_nodes ?? []) {
     const vars = rkeNodeVars.parse(host.hostvars(name));
@@ -55,12 +55,12 @@ export function bpffsRole(): Role {
   };
 }
 
-type Cluster = ReturnType<typeof clustersOf>[number];
+type Cluster = ReturnType<typeof rkeClustersOf>[number];
 const clusterLabel = (c: Cluster) => c.name;
 
 /** 004-04 and 004-05: cluster.yml per cluster in its own directory on the controller, then `rke up` there. */
 export function rkeClusterRole(): Role {
-  const perCluster = { runOnce: true, delegateTo: 'localhost' as const, loop: clustersOf, loopLabel: clusterLabel };
+  const perCluster = { runOnce: true, delegateTo: 'localhost' as const, loop: rkeClustersOf, loopLabel: clusterLabel };
   return {
     name: 'rke-cluster',
     vars: rkeControllerVars,
