@@ -18,6 +18,8 @@ for (const file of entries) {
     platform: 'node',
     target: 'node20',
     logLevel: 'warning',
+    // ssh2's optional native speed-ups: it falls back to pure JavaScript when they are absent
+    external: ['cpu-features', '*.node'],
   });
 }
 console.log(`built doubles: ${entries.map((f) => f.replace(/\.ts$/, '')).join(', ') || '(none yet)'}`);

@@ -30,3 +30,5 @@ export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.
 export * from './kube/index.js';
 export * from './helm/index.js';
 export * from './cilium/index.js';
+export { rkeUp, RKE_UP_STAMP } from './rke-up.js';
+export type { RkeUpOutput } from './rke-up.js';

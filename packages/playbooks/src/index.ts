@@ -10,3 +10,7 @@ export * from './roles/kubeadm-cluster.js';
 export * from './roles/cilium.js';
 export * from './roles/clustermesh.js';
 export * from './roles/clustermesh-verify.js';
+export * from './roles/rke-cluster.js';
+export * from './rke/vars.js';
+export * from './rke/cluster-yml.js';
+export * from './rke/playbook.js';
