@@ -50,7 +50,13 @@ export const blockinfile = defineModule({
 });
 
 export function markerLines(marker: string, name: string): { begin: string; end: string } {
-  const line = (mark: string) => marker.replaceAll('{name}', name).replaceAll('{mark}', mark).trimEnd();
+  // split/join, not replace: a name holding `$&` or `{mark}` is text, never a pattern.
+  const line = (mark: string) =>
+    marker
+      .split('{mark}')
+      .map((part) => part.split('{name}').join(name))
+      .join(mark)
+      .trimEnd();
   return { begin: line('BEGIN'), end: line('END') };
 }
 

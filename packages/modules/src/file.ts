@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { MeshbookError, defineModule, joinCommands, sh } from '@meshbook/engine';
 import type { Change, ShellCommand } from '@meshbook/engine';
@@ -13,7 +14,10 @@ const fileParams = z
     state: z.enum(['file', 'directory', 'link', 'absent']).default('file'),
     /** Link target (state link), stored as given: relative targets resolve from the link's directory. */
     src: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').optional(),
-    /** state link: replace an existing regular file at path (never a directory). */
+    /**
+     * state link: replace an existing regular file at path (never a directory), and allow a link to
+     * a source that does not exist (yet): without it a missing source is refused, as Ansible does.
+     */
     force: z.boolean().default(false),
     ...fileAttributesShape,
   })
@@ -27,6 +31,13 @@ export type FileParams = z.output<typeof fileParams>;
 
 export interface FileFacts {
   path: FileState;
+  /** state link: what the link would point to (a relative src resolved from the link's directory). */
+  src?: FileState | null | undefined;
+}
+
+/** Where a link's src points, seen from the host: relative to the link's own directory. */
+export function linkSourcePath(path: string, src: string): string {
+  return posix.resolve(posix.dirname(path), src);
 }
 
 export type FileModuleChange =
@@ -41,7 +52,10 @@ export const file = defineModule({
   name: 'file',
   params: fileParams,
   // No content is fetched: this module never looks at it.
-  facts: (params) => ({ path: fileState(params.path, 0) }),
+  facts: (params) => ({
+    path: fileState(params.path, 0),
+    src: params.state === 'link' && !params.force ? fileState(linkSourcePath(params.path, params.src!), 0) : null,
+  }),
   plan(facts: FileFacts, p): FileModuleChange[] {
     const s = facts.path;
     const attributes = { mode: p.mode, owner: p.owner, group: p.group };
@@ -55,7 +69,13 @@ export const file = defineModule({
       case 'link': {
         const src = p.src!;
         if (s.isLink && s.linkTarget === src) return [];
-        if (s.exists && !s.isLink && (s.type !== 'file' || !p.force)) wrongType(`a symlink (set force: true to replace a file)`);
+        if (s.exists && !s.isLink && s.type !== 'file') wrongType('a symlink (only a regular file is replaced by a link, even with force)');
+        if (s.exists && !s.isLink && !p.force) wrongType('a symlink (set force: true to replace a file)');
+        if (facts.src && !facts.src.exists) {
+          throw new MeshbookError('MODULE_FAILED', `link source ${facts.src.path} does not exist`, {
+            hint: 'fix src (a relative src is resolved from the link\'s directory), or set force: true to link to a path that will exist later',
+          });
+        }
         return [{ kind: 'file.link', target: p.path, summary: `link → ${src}`, before: s.isLink ? s.linkTarget : s.exists ? here : null, after: src, payload: { path: p.path, src } }];
       }
       case 'directory':

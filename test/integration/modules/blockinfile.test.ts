@@ -34,6 +34,22 @@ describe('blockinfile on a real host', () => {
     });
   });
 
+  it('a block name with $& and {mark} is taken literally in the markers', async () => {
+    await hosts.sh(H, `rm -f ${P}; printf 'head\\n' > ${P}`);
+    await proveIdempotent(blockinfile, t(), { path: P, name: "cost $& $1 $' {mark}", block: 'x=1' }, async () => {
+      expect(await read()).toBe("head\n# BEGIN MESHBOOK cost $& $1 $' {mark}\nx=1\n# END MESHBOOK cost $& $1 $' {mark}\n");
+    });
+  });
+
+  it('create: true makes a missing parent directory, as Ansible does; check mode touches nothing', async () => {
+    const path = '/etc/meshbook-new/sub/block.conf';
+    const params = { path, name: 'b', block: 'y', create: true };
+    await proveCheckMode(blockinfile, t(), params, () => hosts.sh(H, 'test -e /etc/meshbook-new && echo present || echo absent'));
+    await proveIdempotent(blockinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}; stat -c %a /etc/meshbook-new/sub`)).toBe('# BEGIN MESHBOOK b\ny\n# END MESHBOOK b\n755\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(blockinfile, t(), { path: P, name: 'x', marker: '# no mark' }, /blockinfile\.marker/);
     await proveBadParams(blockinfile, t(), { path: P, block: 'x' }, /blockinfile\.name/);

@@ -37,6 +37,35 @@ describe('file on a real host', () => {
     await proveIdempotent(file, t(), { path: '/srv/existing', state: 'link', src: '/srv/app', force: true });
   });
 
+  it('a setgid directory reaches the mode asked for (five-digit chmod clears the bit)', async () => {
+    await hosts.sh(H, 'mkdir -p /srv/sgid && chmod 2755 /srv/sgid && mkdir -p /srv/shared && chmod 2775 /srv/shared');
+    await proveIdempotent(file, t(), { path: '/srv/sgid', state: 'directory', mode: '0755' }, async () => {
+      expect(await stat('/srv/sgid')).toBe('directory 755 root:root\n');
+    });
+    await proveIdempotent(file, t(), { path: '/srv/shared/new', state: 'directory', mode: '0750' }, async () => {
+      expect(await stat('/srv/shared/new')).toBe('directory 750 root:root\n');
+    });
+    await proveIdempotent(file, t(), { path: '/srv/sgid', state: 'directory', mode: '2770' }, async () => {
+      expect(await stat('/srv/sgid')).toBe('directory 2770 root:root\n');
+    });
+  });
+
+  it('link: a missing source is refused unless force', async () => {
+    const snapshot = () => hosts.sh(H, 'ls -la /srv');
+    const before = await snapshot();
+    await expect(file.run(t(), { path: '/srv/typo', state: 'link', src: '/srv/no-such-thing' })).rejects.toMatchObject({
+      message: 'link source /srv/no-such-thing does not exist',
+      hint: expect.stringContaining('force: true'),
+    });
+    expect(await snapshot()).toBe(before);
+    await proveIdempotent(file, t(), { path: '/srv/dangling', state: 'link', src: 'not-yet', force: true }, async () => {
+      expect(await hosts.sh(H, 'readlink /srv/dangling')).toBe('not-yet\n');
+    });
+    // A relative source resolves from the link's directory, as the link will.
+    await hosts.sh(H, 'mkdir -p /srv/rel && touch /srv/rel/target');
+    await proveIdempotent(file, t(), { path: '/srv/rel/link', state: 'link', src: 'target' });
+  });
+
   it('absent: removes a directory tree, then nothing', async () => {
     await hosts.sh(H, 'mkdir -p /srv/gone/a/b && touch /srv/gone/a/b/c');
     await proveIdempotent(file, t(), { path: '/srv/gone', state: 'absent' }, async () => {

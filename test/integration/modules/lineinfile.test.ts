@@ -35,6 +35,15 @@ describe('lineinfile on a real host', () => {
     await expect(lineinfile.run(t(), { path: '/etc/missing.conf', line: 'x' })).rejects.toThrow(/\/etc\/missing\.conf does not exist/);
   });
 
+  it('create: true makes a missing parent directory, as Ansible does; check mode touches nothing', async () => {
+    const path = '/etc/meshbook-lines/deep/er.conf';
+    const params = { path, line: 'a=1', create: true, mode: '0600' };
+    await proveCheckMode(lineinfile, t(), params, () => hosts.sh(H, 'test -e /etc/meshbook-lines && echo present || echo absent'));
+    await proveIdempotent(lineinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}; stat -c %a ${path}`)).toBe('a=1\n600\n');
+    });
+  });
+
   it('check mode reports the edit and leaves the file alone', async () => {
     const r = await proveCheckMode(lineinfile, t(), { path: P, line: 'MaxAuthTries 3' }, () => hosts.sh(H, `md5sum ${P}; stat -c %Y ${P}`));
     expect(r.diff).toContain('+MaxAuthTries 3');

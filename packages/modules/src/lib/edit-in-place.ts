@@ -39,5 +39,5 @@ export function editedFile(e: InPlaceEdit): DesiredFile | null {
 /** The edit's file changes; apply them with applyFile (the payload holds the edited file). */
 export function planEdit<M extends string>(e: InPlaceEdit<M>, backup = false): FileChange<M>[] {
   const desired = editedFile(e);
-  return desired ? planFile(e.module, e.state, desired, { backup }) : [];
+  return desired ? planFile(e.module, e.state, desired, { backup, createParents: e.whenAbsent === 'create' }) : [];
 }

@@ -77,7 +77,9 @@ export function attributesCommand(path: string, wanted: FileAttributes): ShellCo
     const spec = `${wanted.owner ?? ''}${wanted.group !== undefined ? `:${wanted.group}` : ''}`;
     commands.push(sh`chown -- ${spec} ${path}`);
   }
-  if (wanted.mode !== undefined) commands.push(sh`chmod -- ${wanted.mode} ${path}`);
+  // Five digits: GNU chmod keeps a directory's setuid/setgid bits for a four-digit mode (0755 on a
+  // 2755 directory stays 2755) and clears them only when the mode has a leading extra zero.
+  if (wanted.mode !== undefined) commands.push(sh`chmod -- ${`0${wanted.mode}`} ${path}`);
   return commands.length === 0 ? null : joinCommands(commands, ' && ');
 }
 

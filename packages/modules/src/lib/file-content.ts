@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { MASK, MeshbookError, Secret, sh } from '@meshbook/engine';
 import type { Change, ChangeDisplay, ModuleContext } from '@meshbook/engine';
 import { attributesCommand, attributesOf, planAttributes } from './file-attributes.js';
@@ -21,6 +22,8 @@ export interface WriteOptions {
   force?: boolean;
   /** Keep `<path>.<timestamp>~` before overwriting. */
   backup?: boolean;
+  /** A new file's missing parent directories are made (mkdir -p, mode from the umask), as Ansible's create. */
+  createParents?: boolean;
 }
 
 export interface WriteOutput {
@@ -50,6 +53,8 @@ export interface FileWrite extends FileTarget {
   inPlace: boolean;
   /** Keep `<path>.<timestamp>~` of the file being replaced. */
   backup: boolean;
+  /** The file is new and its missing parent directories are made first. */
+  createParents: boolean;
 }
 
 /** Payload of `<module>.owner`, `.group`, `.mode`: one attribute of an existing file, set as given. */
@@ -82,6 +87,7 @@ export function planFile<M extends string>(module: M, state: FileState, desired:
       group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
       inPlace: state.mountPoint,
       backup: options.backup === true && state.exists,
+      createParents: options.createParents === true && created,
     };
     changes.push({ ...contentDisplay(state, desired, wantedSha), kind: `${module}.content`, payload: write });
   }
@@ -115,6 +121,7 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
       output.backupFile = `${write.realPath}.${timestamp()}~`;
       await ctx.exec(sh`cp -p -- ${write.realPath} ${output.backupFile}`);
     }
+    if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
     const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
     if (!write.inPlace) {
       // The put sets every attribute: the attribute changes are done with it.
