@@ -18,7 +18,7 @@ const blockinfileParams = z
     path: absolutePath,
     /** Names the block, so several blocks can live in one file and each be updated or removed. */
     name: singleLine('a block name').pipe(z.string().min(1)),
-    /** The block's text (without markers); a trailing newline is ignored. */
+    /** The block's text (without markers); a trailing newline is ignored. Empty removes the block, as Ansible. */
     block: z.string().default(''),
     state: z.enum(['present', 'absent']).default('present'),
     /** Marker line template: {mark} becomes BEGIN/END, {name} the block name. */
@@ -87,5 +87,8 @@ export function namedBlockEdit<M extends string>(
 }
 
 function blockEdit(facts: BlockinfileFacts, p: BlockinfileParams): InPlaceEdit<'blockinfile'> {
-  return namedBlockEdit('blockinfile', facts.file, { ...p, body: splitLines(p.block) });
+  const body = splitLines(p.block);
+  // An empty block removes the markers (Ansible's rule): a templated block that came out empty
+  // must not leave an empty marked block behind.
+  return namedBlockEdit('blockinfile', facts.file, { ...p, body, state: body.length === 0 ? 'absent' : p.state });
 }

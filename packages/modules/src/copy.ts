@@ -22,7 +22,7 @@ const copyParams = z
     src: z.string().min(1).optional(),
     ...fileAttributesShape,
     backup: z.boolean().default(false),
-    /** false: only create the file when it is absent, never replace its content. */
+    /** false: only create the file when it is absent; an existing one is left alone (content, mode, owner). */
     force: z.boolean().default(true),
   })
   .refine((p) => (p.content === undefined) !== (p.src === undefined), {

@@ -10,8 +10,12 @@ import type { FileState } from './lib/file-facts.js';
 const fileParams = z
   .strictObject({
     path: absolutePath,
-    /** file: create empty if absent (content untouched); directory: mkdir -p; link: symlink to src; absent: remove. */
-    state: z.enum(['file', 'directory', 'link', 'absent']).default('file'),
+    /**
+     * file: an existing regular file (a missing one fails, as Ansible); touch: create empty if absent
+     * (an existing file's content and times are untouched); directory: mkdir -p; link: symlink to
+     * src; absent: remove. Unset: what is there (file or directory), as Ansible infers it.
+     */
+    state: z.enum(['file', 'touch', 'directory', 'link', 'absent']).optional(),
     /** Link target (state link), stored as given: relative targets resolve from the link's directory. */
     src: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').optional(),
     /**
@@ -63,7 +67,9 @@ export const file = defineModule({
     const wrongType = (want: string): never => {
       throw new MeshbookError('MODULE_FAILED', `${p.path} is ${here}, not ${want}`, { hint: 'remove it first (state: absent) or choose another path' });
     };
-    switch (p.state) {
+    // No state: the path's own kind, as Ansible infers it (a missing path is then state file, which fails).
+    const state = p.state ?? (s.exists && s.type === 'directory' ? 'directory' : 'file');
+    switch (state) {
       case 'absent':
         return s.exists || s.isLink ? [{ kind: 'file.absent', target: p.path, summary: `remove (${here})`, before: here, after: null, payload: { path: p.path } }] : [];
       case 'link': {
@@ -79,11 +85,16 @@ export const file = defineModule({
         return [{ kind: 'file.link', target: p.path, summary: `link → ${src}`, before: s.isLink ? s.linkTarget : s.exists ? here : null, after: src, payload: { path: p.path, src } }];
       }
       case 'directory':
+      case 'touch':
       case 'file': {
-        if (s.exists && s.type !== p.state) wrongType(`a ${p.state}`);
-        if (!s.exists && s.isLink) wrongType(`a ${p.state} (the symlink is broken)`);
+        const type = state === 'directory' ? 'directory' : 'file';
+        if (s.exists && s.type !== type) wrongType(`a ${type}`);
+        if (!s.exists && s.isLink) wrongType(`a ${type} (the symlink is broken)`);
+        if (!s.exists && state === 'file') {
+          throw new MeshbookError('MODULE_FAILED', `${p.path} does not exist`, { hint: 'state: file only sets attributes of an existing file; use state: touch to create it' });
+        }
         const mode = p.mode ? ` mode ${p.mode}` : '';
-        if (!s.exists) return [{ kind: `file.${p.state}`, target: p.path, summary: `create ${p.state}${mode}`, before: null, after: p.state, payload: { path: p.path, attributes } }];
+        if (!s.exists) return [{ kind: `file.${type}`, target: p.path, summary: `create ${type}${mode}`, before: null, after: type, payload: { path: p.path, attributes } }];
         return planAttributes('file', { path: p.path }, s, attributes);
       }
     }

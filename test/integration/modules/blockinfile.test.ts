@@ -50,6 +50,18 @@ describe('blockinfile on a real host', () => {
     });
   });
 
+  it('an empty block removes the block, as Ansible; several BEGIN markers are refused', async () => {
+    await hosts.sh(H, `printf 'head\\n# BEGIN MESHBOOK e\\nold\\n# END MESHBOOK e\\ntail\\n' > ${P}`);
+    await proveIdempotent(blockinfile, t(), { path: P, name: 'e', block: '' }, async () => {
+      expect(await read()).toBe('head\ntail\n');
+    });
+    const twice = '# BEGIN MESHBOOK d\\na\\n# END MESHBOOK d\\n';
+    await hosts.sh(H, `printf '${twice}${twice}' > ${P}`);
+    const before = await read();
+    await expect(blockinfile.run(t(), { path: P, name: 'd', block: 'b' })).rejects.toThrow(/found "# BEGIN MESHBOOK d" 2 times/);
+    expect(await read()).toBe(before);
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(blockinfile, t(), { path: P, name: 'x', marker: '# no mark' }, /blockinfile\.marker/);
     await proveBadParams(blockinfile, t(), { path: P, block: 'x' }, /blockinfile\.name/);

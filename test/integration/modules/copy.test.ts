@@ -87,6 +87,16 @@ describe('copy on a real host', () => {
     }
   });
 
+  it('force: false leaves an existing file alone, mode included, as Ansible; creates a missing one', async () => {
+    await hosts.sh(H, "printf 'mine' > /etc/keep.conf && chmod 0600 /etc/keep.conf");
+    const r = await copy.run(t(), { dest: '/etc/keep.conf', content: 'theirs', mode: '0644', force: false });
+    expect(r.changed).toBe(false);
+    expect(await hosts.sh(H, 'cat /etc/keep.conf; stat -c %a /etc/keep.conf')).toBe('mine600\n');
+    await proveIdempotent(copy, t(), { dest: '/etc/new-keep.conf', content: 'theirs', mode: '0640', force: false }, async () => {
+      expect(await hosts.sh(H, 'cat /etc/new-keep.conf; stat -c %a /etc/new-keep.conf')).toBe('theirs640\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(copy, t(), { dest: '/etc/x' }, /copy\.content: give exactly one of content or src/);
     await proveBadParams(copy, t(), { dest: '/etc/x', content: 'x', owner: '-R' }, /copy\.owner/);

@@ -21,7 +21,7 @@ describe('file on a real host', () => {
     const none = await file.run(t(), { path: '/srv/existing', mode: '0600' });
     expect(none.changes.map((c) => c.kind)).toEqual(['file.mode']);
     expect(await hosts.sh(H, 'cat /srv/existing; stat -c %a /srv/existing')).toBe('keep me600\n');
-    await proveIdempotent(file, t(), { path: '/srv/empty', state: 'file' }, async () => {
+    await proveIdempotent(file, t(), { path: '/srv/empty', state: 'touch' }, async () => {
       expect(await stat('/srv/empty')).toBe('regular empty file 644 root:root\n');
     });
   });
@@ -66,6 +66,15 @@ describe('file on a real host', () => {
     await proveIdempotent(file, t(), { path: '/srv/rel/link', state: 'link', src: 'target' });
   });
 
+  it('as Ansible: state file on a missing path fails, no state takes the kind that is there', async () => {
+    await expect(file.run(t(), { path: '/srv/missing-file', state: 'file' })).rejects.toThrow('/srv/missing-file does not exist');
+    expect(await hosts.sh(H, 'test -e /srv/missing-file && echo present || echo absent')).toBe('absent\n');
+    await hosts.sh(H, 'mkdir -p /srv/inferred && chmod 0755 /srv/inferred');
+    await proveIdempotent(file, t(), { path: '/srv/inferred', mode: '0700' }, async () => {
+      expect(await stat('/srv/inferred')).toBe('directory 700 root:root\n');
+    });
+  });
+
   it('absent: removes a directory tree, then nothing', async () => {
     await hosts.sh(H, 'mkdir -p /srv/gone/a/b && touch /srv/gone/a/b/c');
     await proveIdempotent(file, t(), { path: '/srv/gone', state: 'absent' }, async () => {
@@ -85,7 +94,7 @@ describe('file on a real host', () => {
     await proveIdempotent(file, t(), { path: odd, state: 'directory' }, async () => {
       expect(await hosts.sh(H, 'ls /srv | grep -c odd; test -e /tmp/pwned && echo pwned || echo safe')).toBe('1\nsafe\n');
     });
-    await proveIdempotent(file, t(), { path: '/srv/-n', state: 'file' }, async () => {
+    await proveIdempotent(file, t(), { path: '/srv/-n', state: 'touch' }, async () => {
       expect(await hosts.sh(H, "test -f '/srv/-n' && echo yes")).toBe('yes\n');
     });
   });

@@ -72,11 +72,13 @@ export function planFile<M extends string>(module: M, state: FileState, desired:
       hint: `remove it or choose another ${module} destination`,
     });
   }
+  // force: false leaves an existing file wholly alone, mode and owner too (as Ansible's copy).
+  if (state.exists && options.force === false) return [];
   const changes: FileChange<M>[] = [];
   const wantedSha = sha256(desired.bytes);
   const created = !state.exists;
   const target: FileTarget = { path: desired.path, realPath: state.realPath, sha256: wantedSha };
-  if (created || ((options.force ?? true) && state.sha256 !== wantedSha)) {
+  if (created || state.sha256 !== wantedSha) {
     const { mode, owner, group } = desired.attributes;
     const write: FileWrite = {
       ...target,
