@@ -40,7 +40,18 @@ export interface BlockinfileFacts {
   file: FileState;
 }
 
-/** A named, marked block of lines in a text file: inserted, replaced in place, or removed. */
+/**
+ * A named, marked block of lines in a text file: inserted, replaced in place, or removed (an
+ * empty block removes it, as Ansible).
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - several BEGIN markers, or a BEGIN without its END, are refused: guessing which copy is real
+ *   leaves a stale one in force or deletes the user's lines.
+ * - markers with CRLF or trailing spaces, and an END on a last line without newline, are found:
+ *   the block is not added again.
+ * - regexps are JavaScript's; an edited file always ends with a newline; parents made by create
+ *   get the umask's mode.
+ */
 export const blockinfile = defineModule({
   name: 'blockinfile',
   params: blockinfileParams,

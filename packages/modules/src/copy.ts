@@ -35,6 +35,11 @@ export type CopyParams = z.output<typeof copyParams>;
 /**
  * A file on the host with the given content (literal, Secret, or a controller file), written
  * atomically; compared by sha256, diffed when small and text.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - a symlink at dest is written through to its target: `follow` is not implemented yet, and
+ *   keeping the link beats silently removing it.
+ * - mode is octal only: symbolic modes are not implemented yet.
  */
 export const copy = defineModule({
   name: 'copy',

@@ -51,7 +51,15 @@ export type FileModuleChange =
   | Change<'file.directory' | 'file.file', { path: string; attributes: FileAttributes }>
   | AttributeChange<'file'>;
 
-/** A path's existence and kind (file, directory, symlink, absent) and its mode/owner/group. */
+/**
+ * A path's existence and kind (file, directory, symlink, absent) and its mode/owner/group.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - touch leaves an existing file's times alone: a second run changes nothing.
+ * - link with force replaces a regular file only, never a directory: removing a directory named
+ *   as a link path is a surprise, not a fix.
+ * - mode is octal only: symbolic modes are not implemented yet.
+ */
 export const file = defineModule({
   name: 'file',
   params: fileParams,

@@ -41,7 +41,15 @@ export interface LineinfileFacts {
   file: FileState;
 }
 
-/** One line in a text file present (optionally replacing a regex match) or absent. */
+/**
+ * One line in a text file present (optionally replacing a regex match) or absent.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - regexps are JavaScript's: a Python-only construct is refused with the JavaScript form.
+ * - an edited file always ends with a newline: one rule, whatever the position of the edit.
+ * - firstmatch never inserts a line that is already there: a second run changes nothing.
+ * - parents made by create get the umask's mode, not the file's: 0600 would make them untraversable.
+ */
 export const lineinfile = defineModule({
   name: 'lineinfile',
   params: lineinfileParams,

@@ -43,6 +43,10 @@ const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(i
 /**
  * A file rendered on the controller from a handlebars template (strict: an undefined variable is an
  * error naming it, the template and the line; no HTML escaping), then written like copy.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - handlebars, not Jinja2: templates are rendered by the controller's JavaScript engine.
+ * - a symlink at dest is written through to its target, and mode is octal only, as copy.
  */
 export const template = defineModule({
   name: 'template',
