@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile } from './lib/file-content.js';
+import { applyFile, validateCommand } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -27,6 +27,8 @@ const blockinfileParams = z
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
     create: z.boolean().default(false),
     backup: z.boolean().default(false),
+    /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
+    validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
   .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
@@ -56,7 +58,7 @@ export const blockinfile = defineModule({
   name: 'blockinfile',
   params: blockinfileParams,
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
-  plan: (facts, params): FileChange<'blockinfile'>[] => planEdit(blockEdit(facts, params), params.backup),
+  plan: (facts, params): FileChange<'blockinfile'>[] => planEdit(blockEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
 });
 

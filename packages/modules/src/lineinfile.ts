@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile } from './lib/file-content.js';
+import { applyFile, validateCommand } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -26,6 +26,8 @@ const lineinfileParams = z
     /** Create the file when it is absent (state present). */
     create: z.boolean().default(false),
     backup: z.boolean().default(false),
+    /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
+    validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
   .refine((p) => p.state === 'absent' || p.line !== undefined, { message: 'line is required with state present', path: ['line'] })
@@ -54,7 +56,7 @@ export const lineinfile = defineModule({
   name: 'lineinfile',
   params: lineinfileParams,
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
-  plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), params.backup),
+  plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
 });
 

@@ -97,6 +97,18 @@ describe('copy on a real host', () => {
     });
   });
 
+  it("validate: 'visudo -cf %s' checks the new content with its mode; a rejected file is never written", async () => {
+    const dest = '/etc/sudoers.d/meshbook';
+    const validate = '/usr/sbin/visudo -cf %s';
+    await expect(copy.run(t(), { dest, content: 'deploy ALL=(ALL NOPASSWD: ALL\n', mode: '0440', validate })).rejects.toThrow(/validate failed/);
+    expect(await hosts.sh(H, `test -e ${dest} && echo present || echo absent; ls -a /etc/sudoers.d | grep -c meshbook-validate || true`)).toBe('absent\n0\n');
+    const params = { dest, content: 'deploy ALL=(ALL) NOPASSWD: ALL\n', mode: '0440', validate };
+    await proveCheckMode(copy, t(), params, () => hosts.sh(H, `test -e ${dest} && echo present || echo absent`));
+    await proveIdempotent(copy, t(), params, async () => {
+      expect(await hosts.sh(H, `stat -c %a ${dest}; visudo -c >/dev/null && echo valid`)).toBe('440\nvalid\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(copy, t(), { dest: '/etc/x' }, /copy\.content: give exactly one of content or src/);
     await proveBadParams(copy, t(), { dest: '/etc/x', content: 'x', owner: '-R' }, /copy\.owner/);

@@ -44,6 +44,21 @@ describe('lineinfile on a real host', () => {
     });
   });
 
+  it("validate: 'sshd -t -f %s' checks the edited file on the host; a rejected edit leaves the file untouched", async () => {
+    const path = '/etc/ssh/sshd_config.d/validated.conf';
+    await hosts.sh(H, `printf 'PermitRootLogin prohibit-password\\n' > ${path}`);
+    const validate = 'sshd -t -f %s';
+    const leftovers = () => hosts.sh(H, 'ls -a /etc/ssh/sshd_config.d | grep -c meshbook-validate || true');
+    await expect(lineinfile.run(t(), { path, line: 'NoSuchOption yes', validate })).rejects.toThrow(/validate failed \(exit 255\), the file is left as it was.*NoSuchOption/s);
+    expect(await read(path)).toBe('PermitRootLogin prohibit-password\n');
+    expect(await leftovers()).toBe('0\n');
+    await proveCheckMode(lineinfile, t(), { path, regexp: '^PermitRootLogin', line: 'PermitRootLogin no', validate }, () => hosts.sh(H, `md5sum ${path}`));
+    await proveIdempotent(lineinfile, t(), { path, regexp: '^PermitRootLogin', line: 'PermitRootLogin no', validate }, async () => {
+      expect(await read(path)).toBe('PermitRootLogin no\n');
+      expect(await leftovers()).toBe('0\n');
+    });
+  });
+
   it('check mode reports the edit and leaves the file alone', async () => {
     const r = await proveCheckMode(lineinfile, t(), { path: P, line: 'MaxAuthTries 3' }, () => hosts.sh(H, `md5sum ${P}; stat -c %Y ${P}`));
     expect(r.diff).toContain('+MaxAuthTries 3');
@@ -63,7 +78,7 @@ describe('lineinfile on a real host', () => {
   });
 
   it('bad params fail before the host is touched', async () => {
-    await proveBadParams(lineinfile, t(), { path: P, line: 'x', regexp: '([' }, /lineinfile\.regexp: a valid regular expression/);
+    await proveBadParams(lineinfile, t(), { path: P, line: 'x', regexp: '([' }, /lineinfile\.regexp: a valid JavaScript regular expression/);
     await proveBadParams(lineinfile, t(), { path: P, line: 'a\nb' }, /lineinfile\.line/);
   });
 });
