@@ -16,6 +16,8 @@ const lineinfileParams = z
     line: z.string().refine((l) => !l.includes('\n'), 'a single line (no newline)').optional(),
     /** Present: replace the last matching line; absent: remove every matching line. */
     regexp: regexSource.optional(),
+    /** As regexp, but a literal string a line contains: no pattern syntax to escape. */
+    search_string: z.string().min(1).refine((s) => !s.includes('\n'), 'a single line (no newline)').optional(),
     state: z.enum(['present', 'absent']).default('present'),
     /** Where to insert when no line matches: after the last line matching this regex, or EOF. */
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
@@ -31,7 +33,8 @@ const lineinfileParams = z
     ...fileAttributesShape,
   })
   .refine((p) => p.state === 'absent' || p.line !== undefined, { message: 'line is required with state present', path: ['line'] })
-  .refine((p) => p.line !== undefined || p.regexp !== undefined, { message: 'give line or regexp', path: ['line'] })
+  .refine((p) => p.line !== undefined || p.regexp !== undefined || p.search_string !== undefined, { message: 'give line, regexp or search_string', path: ['line'] })
+  .refine((p) => p.regexp === undefined || p.search_string === undefined, { message: 'give at most one of regexp and search_string', path: ['search_string'] })
   .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
@@ -66,7 +69,7 @@ function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit<'lin
     path: p.path,
     state: facts.file,
     edit: (lines) =>
-      editLine(lines, { line: p.line, regexp: p.regexp, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
+      editLine(lines, { line: p.line, regexp: p.regexp, searchString: p.search_string, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
     whenAbsent: p.state === 'absent' ? 'skip' : p.create ? 'create' : 'fail',
     attributes: { mode: p.mode, owner: p.owner, group: p.group },
   };

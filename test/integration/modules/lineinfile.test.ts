@@ -59,6 +59,19 @@ describe('lineinfile on a real host', () => {
     });
   });
 
+  it('search_string: a literal substring, regex characters and all; check mode, apply, apply again', async () => {
+    const path = '/etc/meshbook-search.conf';
+    await hosts.sh(H, `printf 'match (a.*) here\\nmatch (axx) here\\n' > ${path}`);
+    const params = { path, search_string: '(a.*)', line: 'replaced' };
+    await proveCheckMode(lineinfile, t(), params, () => hosts.sh(H, `md5sum ${path}`));
+    await proveIdempotent(lineinfile, t(), params, async () => {
+      expect(await read(path)).toBe('replaced\nmatch (axx) here\n');
+    });
+    await proveIdempotent(lineinfile, t(), { path, search_string: '(axx)', state: 'absent' }, async () => {
+      expect(await read(path)).toBe('replaced\n');
+    });
+  });
+
   it('check mode reports the edit and leaves the file alone', async () => {
     const r = await proveCheckMode(lineinfile, t(), { path: P, line: 'MaxAuthTries 3' }, () => hosts.sh(H, `md5sum ${P}; stat -c %Y ${P}`));
     expect(r.diff).toContain('+MaxAuthTries 3');

@@ -72,6 +72,8 @@ export function insertionIndex(lines: readonly string[], at: InsertAt): number {
 export interface LineSpec extends InsertAt {
   line?: string | undefined;
   regexp?: string | undefined;
+  /** A literal string a line contains (Ansible's search_string): regexp without the pattern syntax. */
+  searchString?: string | undefined;
   state: 'present' | 'absent';
 }
 
@@ -81,11 +83,13 @@ export interface LineSpec extends InsertAt {
  */
 export function editLine(lines: string[], spec: LineSpec): string[] {
   const re = spec.regexp !== undefined ? new RegExp(spec.regexp) : null;
-  const matchesLine = (l: string) => (re ? re.test(withoutCR(l)) : withoutCR(l) === spec.line);
+  const search = spec.searchString;
+  const found = re ? (l: string) => re.test(withoutCR(l)) : search !== undefined ? (l: string) => withoutCR(l).includes(search) : null;
+  const matchesLine = (l: string) => (found ? found(l) : withoutCR(l) === spec.line);
   if (spec.state === 'absent') return lines.filter((l) => !matchesLine(l));
   const line = spec.line ?? '';
-  if (re) {
-    const matches = lines.flatMap((l, i) => (re.test(withoutCR(l)) ? [i] : []));
+  if (found) {
+    const matches = lines.flatMap((l, i) => (found(l) ? [i] : []));
     if (matches.length > 0) {
       const index = spec.firstMatch ? matches[0]! : matches[matches.length - 1]!;
       lines[index] = line;
