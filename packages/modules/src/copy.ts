@@ -41,7 +41,7 @@ export type CopyParams = z.output<typeof copyParams>;
  * Differences from Ansible (README, "File modules: differences from Ansible"):
  * - a symlink at dest is written through to its target: `follow` is not implemented yet, and
  *   keeping the link beats silently removing it.
- * - mode is octal only: symbolic modes are not implemented yet.
+ * - a symbolic mode on a new file edits 0644, not the umask's mode: the plan shows the real mode.
  */
 export const copy = defineModule({
   name: 'copy',

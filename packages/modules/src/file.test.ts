@@ -23,6 +23,8 @@ describePlanFixtures(
     { name: 'owner given as numeric id that matches', params: { path: P, state: 'directory', owner: '0', group: '0' }, facts: { path: directory(P) }, changes: [] },
     { name: 'touch: absent → created', params: { path: `${P}/x`, state: 'touch', mode: '600' }, facts: { path: absentFile(`${P}/x`) }, changes: [{ kind: 'file.file', target: `${P}/x` }] },
     { name: 'touch: present → content and times untouched', params: { path: `${P}/x`, state: 'touch' }, facts: { path: textFile(`${P}/x`, 'anything') }, changes: [] },
+    { name: 'symbolic mode resolved against the current mode', params: { path: P, state: 'directory', mode: 'g-x,o=' }, facts: { path: directory(P) }, changes: [{ kind: 'file.mode', before: '0755', after: '0740', target: P }] },
+    { name: 'symbolic mode already in effect → nothing', params: { path: P, state: 'directory', mode: 'u=rwx,go=rx' }, facts: { path: directory(P) }, changes: [] },
     { name: 'no state, a directory there: its mode, as Ansible infers', params: { path: P, mode: '0700' }, facts: { path: directory(P) }, changes: [{ kind: 'file.mode', before: '0755', after: '0700', target: P }] },
     { name: 'file: present → content never looked at', params: { path: `${P}/x` }, facts: { path: textFile(`${P}/x`, 'anything') }, changes: [] },
     { name: 'file: present with other mode', params: { path: `${P}/x`, mode: '0600' }, facts: { path: textFile(`${P}/x`, '') }, changes: [{ kind: 'file.mode', before: '0644', after: '0600', target: `${P}/x` }] },
@@ -40,7 +42,8 @@ describePlanFixtures(
   [
     { name: 'a relative path', params: { path: 'etc/x' }, error: /file\.path: an absolute path/ },
     { name: 'an unknown key', params: { path: '/x', recurse: true }, error: /recurse/ },
-    { name: 'a symbolic mode', params: { path: '/x', mode: 'u+x' }, error: /file\.mode/ },
+    { name: 'a mode that is neither octal nor symbolic', params: { path: '/x', mode: 'rwx' }, error: /file\.mode: an octal mode such as '0644', or a symbolic one/ },
+    { name: 'an octal mode with a 9', params: { path: '/x', mode: '0649' }, error: /file\.mode/ },
     { name: 'a mode above 0o7777', params: { path: '/x', mode: 0o17777 }, error: /file\.mode/ },
     { name: 'an owner with a leading dash', params: { path: '/x', owner: '-R' }, error: /file\.owner/ },
     { name: 'link without src', params: { path: '/x', state: 'link' }, error: /file\.src: src is required/ },

@@ -5,6 +5,7 @@ import type { Change, ShellCommand } from '@meshbook/engine';
 import { absolutePath, attributesCommand, attributesOf, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
 import type { AttributeChange, FileAttributes } from './lib/file-attributes.js';
 import { fileState } from './lib/file-facts.js';
+import { resolveMode } from './lib/symbolic-mode.js';
 import type { FileState } from './lib/file-facts.js';
 
 const fileParams = z
@@ -58,7 +59,8 @@ export type FileModuleChange =
  * - touch leaves an existing file's times alone: a second run changes nothing.
  * - link with force replaces a regular file only, never a directory: removing a directory named
  *   as a link path is a surprise, not a fix.
- * - mode is octal only: symbolic modes are not implemented yet.
+ * - a symbolic mode on a new path edits 0644 (a directory 0755), not the umask's mode: the plan
+ *   shows the mode the path will get.
  */
 export const file = defineModule({
   name: 'file',
@@ -102,7 +104,9 @@ export const file = defineModule({
           throw new MeshbookError('MODULE_FAILED', `${p.path} does not exist`, { hint: 'state: file only sets attributes of an existing file; use state: touch to create it' });
         }
         const mode = p.mode ? ` mode ${p.mode}` : '';
-        if (!s.exists) return [{ kind: `file.${type}`, target: p.path, summary: `create ${type}${mode}`, before: null, after: type, payload: { path: p.path, attributes } }];
+        // A symbolic mode on a new path edits what it is created with (0644, a directory 0755).
+        const created = { ...attributes, mode: p.mode === undefined ? undefined : resolveMode(p.mode, null, type === 'directory') };
+        if (!s.exists) return [{ kind: `file.${type}`, target: p.path, summary: `create ${type}${mode}`, before: null, after: type, payload: { path: p.path, attributes: created } }];
         return planAttributes('file', { path: p.path }, s, attributes);
       }
     }

@@ -48,7 +48,8 @@ const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(i
  *
  * Differences from Ansible (README, "File modules: differences from Ansible"):
  * - handlebars, not Jinja2: templates are rendered by the controller's JavaScript engine.
- * - a symlink at dest is written through to its target, and mode is octal only, as copy.
+ * - a symlink at dest is written through to its target, and a symbolic mode on a new file edits
+ *   0644, as copy.
  */
 export const template = defineModule({
   name: 'template',

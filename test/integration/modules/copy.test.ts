@@ -109,6 +109,18 @@ describe('copy on a real host', () => {
     });
   });
 
+  it("symbolic mode 'u=rw,g=r,o=': a new file gets it, an existing one is changed to it, then nothing", async () => {
+    const params = { dest: '/etc/symbolic.conf', content: 'x\n', mode: 'u=rw,g=r,o=' };
+    await proveCheckMode(copy, t(), params, () => hosts.sh(H, 'test -e /etc/symbolic.conf && echo present || echo absent'));
+    await proveIdempotent(copy, t(), params, async () => {
+      expect(await hosts.sh(H, 'stat -c %a /etc/symbolic.conf')).toBe('640\n');
+    });
+    await hosts.sh(H, 'chmod 0666 /etc/symbolic.conf');
+    await proveIdempotent(copy, t(), params, async () => {
+      expect(await hosts.sh(H, 'stat -c %a /etc/symbolic.conf')).toBe('640\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(copy, t(), { dest: '/etc/x' }, /copy\.content: give exactly one of content or src/);
     await proveBadParams(copy, t(), { dest: '/etc/x', content: 'x', owner: '-R' }, /copy\.owner/);

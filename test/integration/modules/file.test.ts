@@ -75,6 +75,18 @@ describe('file on a real host', () => {
     });
   });
 
+  it('symbolic modes: resolved against what is there; check mode on a fresh path, apply, apply again', async () => {
+    const fresh = { path: '/srv/symbolic', state: 'directory' as const, mode: 'u=rwx,g=rx,o=' };
+    await proveCheckMode(file, t(), fresh, () => hosts.sh(H, 'test -e /srv/symbolic && echo present || echo absent'));
+    await proveIdempotent(file, t(), fresh, async () => {
+      expect(await stat('/srv/symbolic')).toBe('directory 750 root:root\n');
+    });
+    await hosts.sh(H, 'printf x > /srv/symbolic/run && chmod 0744 /srv/symbolic/run');
+    await proveIdempotent(file, t(), { path: '/srv/symbolic/run', mode: 'go+X,o-r' }, async () => {
+      expect(await stat('/srv/symbolic/run')).toBe('regular file 751 root:root\n');
+    });
+  });
+
   it('absent: removes a directory tree, then nothing', async () => {
     await hosts.sh(H, 'mkdir -p /srv/gone/a/b && touch /srv/gone/a/b/c');
     await proveIdempotent(file, t(), { path: '/srv/gone', state: 'absent' }, async () => {

@@ -6,6 +6,7 @@ import { attributesCommand, attributesOf, planAttributes } from './file-attribut
 import type { AttributeChange } from './file-attributes.js';
 import type { FileAttributes } from './file-attributes.js';
 import { sha256, textOf } from './file-facts.js';
+import { resolveMode } from './symbolic-mode.js';
 import type { FileState } from './file-facts.js';
 
 /** A whole file as it should be: what copy, template and the in-place editors all end with. */
@@ -109,7 +110,7 @@ export function planFile<M extends string>(module: M, state: FileState, desired:
     const write: FileWrite = {
       ...target,
       bytes: desired.sensitive ? new Secret(desired.bytes.toString('utf8')) : desired.bytes,
-      mode: parseInt(mode ?? state.mode ?? '0644', 8),
+      mode: parseInt(mode === undefined ? (state.mode ?? '0644') : resolveMode(mode, state.mode, false), 8),
       // Unset attributes keep the existing file's (by id, which survives a missing name).
       owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
       group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
