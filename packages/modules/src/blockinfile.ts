@@ -23,6 +23,10 @@ const blockinfileParams = z
     state: z.enum(['present', 'absent']).default('present'),
     /** Marker line template: {mark} becomes BEGIN/END, {name} the block name. */
     marker: singleLine('a marker').refine((m) => m.includes('{mark}'), 'a marker containing {mark}').default(DEFAULT_MARKER),
+    /** What {mark} becomes in the first marker line. */
+    marker_begin: singleLine('marker_begin').pipe(z.string().min(1)).default('BEGIN'),
+    /** What {mark} becomes in the last marker line. */
+    marker_end: singleLine('marker_end').pipe(z.string().min(1)).default('END'),
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
     create: z.boolean().default(false),
@@ -31,6 +35,7 @@ const blockinfileParams = z
     validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
+  .refine((p) => p.marker_begin !== p.marker_end, { message: 'marker_begin and marker_end must differ', path: ['marker_end'] })
   .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
@@ -62,7 +67,7 @@ export const blockinfile = defineModule({
   apply: (ctx, changes) => applyFile(ctx, changes),
 });
 
-export function markerLines(marker: string, name: string): { begin: string; end: string } {
+export function markerLines(marker: string, name: string, marks = { begin: 'BEGIN', end: 'END' }): { begin: string; end: string } {
   // split/join, not replace: a name holding `$&` or `{mark}` is text, never a pattern.
   const line = (mark: string) =>
     marker
@@ -70,19 +75,19 @@ export function markerLines(marker: string, name: string): { begin: string; end:
       .map((part) => part.split('{name}').join(name))
       .join(mark)
       .trimEnd();
-  return { begin: line('BEGIN'), end: line('END') };
+  return { begin: line(marks.begin), end: line(marks.end) };
 }
 
 /** Shared with hosts: the in-place edit that puts a named block into (or out of) a file. */
 export function namedBlockEdit<M extends string>(
   module: M,
   file: FileState,
-  p: { path: string; name: string; marker: string; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
+  p: { path: string; name: string; marker: string; marks?: { begin: string; end: string }; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
     BlockinfileParams,
     'insertafter' | 'insertbefore' | 'mode' | 'owner' | 'group'
   >,
 ): InPlaceEdit<M> {
-  const { begin, end } = markerLines(p.marker, p.name);
+  const { begin, end } = markerLines(p.marker, p.name, p.marks);
   return {
     module,
     path: p.path,
@@ -103,5 +108,5 @@ function blockEdit(facts: BlockinfileFacts, p: BlockinfileParams): InPlaceEdit<'
   const body = splitLines(p.block);
   // An empty block removes the markers (Ansible's rule): a templated block that came out empty
   // must not leave an empty marked block behind.
-  return namedBlockEdit('blockinfile', facts.file, { ...p, body, state: body.length === 0 ? 'absent' : p.state });
+  return namedBlockEdit('blockinfile', facts.file, { ...p, marks: { begin: p.marker_begin, end: p.marker_end }, body, state: body.length === 0 ? 'absent' : p.state });
 }

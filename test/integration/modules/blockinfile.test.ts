@@ -62,6 +62,15 @@ describe('blockinfile on a real host', () => {
     expect(await read()).toBe(before);
   });
 
+  it('marker_begin/marker_end: check mode on a fresh path, apply, apply again', async () => {
+    const path = '/etc/meshbook-marks.conf';
+    const params = { path, name: 'm', block: 'k=v', marker: '; {mark} {name}', marker_begin: 'start', marker_end: 'stop', create: true };
+    await proveCheckMode(blockinfile, t(), params, () => hosts.sh(H, `test -e ${path} && echo present || echo absent`));
+    await proveIdempotent(blockinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}`)).toBe('; start m\nk=v\n; stop m\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(blockinfile, t(), { path: P, name: 'x', marker: '# no mark' }, /blockinfile\.marker/);
     await proveBadParams(blockinfile, t(), { path: P, block: 'x' }, /blockinfile\.name/);
