@@ -24,7 +24,9 @@ describePlanFixtures(
     { name: 'insertbefore BOF', params: { path: P, name: 'proxy', block: 'a', insertbefore: 'BOF' }, facts: f('x\n'), changes: edit('x\n', `${B}\na\n${E}\nx\n`) },
     { name: 'insertafter a regex', params: { path: P, name: 'proxy', block: 'a', insertafter: '^x' }, facts: f('x\ny\n'), changes: edit('x\ny\n', `x\n${B}\na\n${E}\ny\n`) },
     { name: 'an existing block stays where it is despite insertbefore', params: { path: P, name: 'proxy', block: 'a', insertbefore: 'BOF' }, facts: f(`x\n${B}\na\n${E}\n`), changes: [] },
-    { name: 'empty block keeps the markers', params: { path: P, name: 'proxy' }, facts: f(''), changes: edit('', `${B}\n${E}\n`) },
+    { name: 'empty block removes the block, as Ansible', params: { path: P, name: 'proxy', block: '' }, facts: f(`x\n${B}\na\n${E}\n`), changes: edit(`x\n${B}\na\n${E}\n`, 'x\n') },
+    { name: 'marker_begin/marker_end name the marks', params: { path: P, name: 'proxy', block: 'a', marker_begin: 'START', marker_end: 'STOP' }, facts: f('x\n'), changes: edit('x\n', 'x\n# START MESHBOOK proxy\na\n# STOP MESHBOOK proxy\n') },
+    { name: 'empty block, none there → nothing', params: { path: P, name: 'proxy' }, facts: f('x\n'), changes: [] },
     { name: 'mode only', params: { path: P, name: 'proxy', block: 'a', mode: '0600' }, facts: f(`${B}\na\n${E}\n`), changes: [{ kind: 'blockinfile.mode', target: P, after: '0600' }] },
   ],
   [

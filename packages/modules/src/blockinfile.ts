@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile } from './lib/file-content.js';
+import { applyFile, validateCommand } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -18,17 +18,24 @@ const blockinfileParams = z
     path: absolutePath,
     /** Names the block, so several blocks can live in one file and each be updated or removed. */
     name: singleLine('a block name').pipe(z.string().min(1)),
-    /** The block's text (without markers); a trailing newline is ignored. */
+    /** The block's text (without markers); a trailing newline is ignored. Empty removes the block, as Ansible. */
     block: z.string().default(''),
     state: z.enum(['present', 'absent']).default('present'),
     /** Marker line template: {mark} becomes BEGIN/END, {name} the block name. */
     marker: singleLine('a marker').refine((m) => m.includes('{mark}'), 'a marker containing {mark}').default(DEFAULT_MARKER),
+    /** What {mark} becomes in the first marker line. */
+    marker_begin: singleLine('marker_begin').pipe(z.string().min(1)).default('BEGIN'),
+    /** What {mark} becomes in the last marker line. */
+    marker_end: singleLine('marker_end').pipe(z.string().min(1)).default('END'),
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
     create: z.boolean().default(false),
     backup: z.boolean().default(false),
+    /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
+    validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
+  .refine((p) => p.marker_begin !== p.marker_end, { message: 'marker_begin and marker_end must differ', path: ['marker_end'] })
   .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
@@ -40,30 +47,47 @@ export interface BlockinfileFacts {
   file: FileState;
 }
 
-/** A named, marked block of lines in a text file: inserted, replaced in place, or removed. */
+/**
+ * A named, marked block of lines in a text file: inserted, replaced in place, or removed (an
+ * empty block removes it, as Ansible).
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - several BEGIN markers, or a BEGIN without its END, are refused: guessing which copy is real
+ *   leaves a stale one in force or deletes the user's lines.
+ * - markers with CRLF or trailing spaces, and an END on a last line without newline, are found:
+ *   the block is not added again.
+ * - regexps are JavaScript's; an edited file always ends with a newline; parents made by create
+ *   get the umask's mode.
+ */
 export const blockinfile = defineModule({
   name: 'blockinfile',
   params: blockinfileParams,
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
-  plan: (facts, params): FileChange<'blockinfile'>[] => planEdit(blockEdit(facts, params), params.backup),
+  plan: (facts, params): FileChange<'blockinfile'>[] => planEdit(blockEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
 });
 
-export function markerLines(marker: string, name: string): { begin: string; end: string } {
-  const line = (mark: string) => marker.replaceAll('{name}', name).replaceAll('{mark}', mark).trimEnd();
-  return { begin: line('BEGIN'), end: line('END') };
+export function markerLines(marker: string, name: string, marks = { begin: 'BEGIN', end: 'END' }): { begin: string; end: string } {
+  // split/join, not replace: a name holding `$&` or `{mark}` is text, never a pattern.
+  const line = (mark: string) =>
+    marker
+      .split('{mark}')
+      .map((part) => part.split('{name}').join(name))
+      .join(mark)
+      .trimEnd();
+  return { begin: line(marks.begin), end: line(marks.end) };
 }
 
 /** Shared with hosts: the in-place edit that puts a named block into (or out of) a file. */
 export function namedBlockEdit<M extends string>(
   module: M,
   file: FileState,
-  p: { path: string; name: string; marker: string; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
+  p: { path: string; name: string; marker: string; marks?: { begin: string; end: string }; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
     BlockinfileParams,
     'insertafter' | 'insertbefore' | 'mode' | 'owner' | 'group'
   >,
 ): InPlaceEdit<M> {
-  const { begin, end } = markerLines(p.marker, p.name);
+  const { begin, end } = markerLines(p.marker, p.name, p.marks);
   return {
     module,
     path: p.path,
@@ -81,5 +105,8 @@ export function namedBlockEdit<M extends string>(
 }
 
 function blockEdit(facts: BlockinfileFacts, p: BlockinfileParams): InPlaceEdit<'blockinfile'> {
-  return namedBlockEdit('blockinfile', facts.file, { ...p, body: splitLines(p.block) });
+  const body = splitLines(p.block);
+  // An empty block removes the markers (Ansible's rule): a templated block that came out empty
+  // must not leave an empty marked block behind.
+  return namedBlockEdit('blockinfile', facts.file, { ...p, marks: { begin: p.marker_begin, end: p.marker_end }, body, state: body.length === 0 ? 'absent' : p.state });
 }

@@ -13,6 +13,7 @@ describePlanFixtures(
   [
     { name: 'absent → created', params: { dest: D, content: 'a=1\n' }, facts: facts(), changes: [{ kind: 'copy.content', target: D, content: { path: D, before: null, after: 'a=1\n' } }] },
     { name: 'same content → nothing', params: { dest: D, content: 'a=1\n' }, facts: facts(textFile(D, 'a=1\n')), changes: [] },
+    { name: 'force: false on an existing file with another mode → nothing', params: { dest: D, content: 'a=2\n', mode: '0600', force: false }, facts: facts(textFile(D, 'a=1\n')), changes: [] },
     { name: 'other content → updated with a text diff', params: { dest: D, content: 'a=2\n' }, facts: facts(textFile(D, 'a=1\n')), changes: [{ kind: 'copy.content', target: D, content: { path: D, before: 'a=1\n', after: 'a=2\n' } }] },
     { name: 'force false: existing file kept', params: { dest: D, content: 'a=2\n', force: false }, facts: facts(textFile(D, 'a=1\n')), changes: [] },
     { name: 'force false: absent file still created', params: { dest: D, content: 'a=2\n', force: false }, facts: facts(), changes: [{ kind: 'copy.content', target: D }] },
@@ -32,6 +33,7 @@ describePlanFixtures(
     { name: 'neither content nor src', params: { dest: D }, error: /copy\.content: give exactly one of content or src/ },
     { name: 'both content and src', params: { dest: D, content: 'x', src: 'y' }, error: /give exactly one/ },
     { name: 'a relative dest', params: { dest: 'x', content: '' }, error: /copy\.dest: an absolute path/ },
+    { name: 'validate without %s', params: { dest: D, content: '', validate: 'visudo -c' }, error: /copy\.validate: a command containing %s/ },
     { name: 'an unknown key', params: { dest: D, content: '', validate: 'x' }, error: /validate/ },
     { name: 'content of the wrong type', params: { dest: D, content: 42 }, error: /copy\.content/ },
     { name: 'a bad mode', params: { dest: D, content: '', mode: '0999' }, error: /copy\.mode/ },

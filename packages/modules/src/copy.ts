@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
-import { applyFile, planFile } from './lib/file-content.js';
+import { applyFile, planFile, validateCommand } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -22,8 +22,10 @@ const copyParams = z
     src: z.string().min(1).optional(),
     ...fileAttributesShape,
     backup: z.boolean().default(false),
-    /** false: only create the file when it is absent, never replace its content. */
+    /** false: only create the file when it is absent; an existing one is left alone (content, mode, owner). */
     force: z.boolean().default(true),
+    /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
+    validate: validateCommand.optional(),
   })
   .refine((p) => (p.content === undefined) !== (p.src === undefined), {
     message: 'give exactly one of content or src',
@@ -35,6 +37,11 @@ export type CopyParams = z.output<typeof copyParams>;
 /**
  * A file on the host with the given content (literal, Secret, or a controller file), written
  * atomically; compared by sha256, diffed when small and text.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - a symlink at dest is written through to its target: `follow` is not implemented yet, and
+ *   keeping the link beats silently removing it.
+ * - a symbolic mode on a new file edits 0644, not the umask's mode: the plan shows the real mode.
  */
 export const copy = defineModule({
   name: 'copy',
@@ -43,7 +50,7 @@ export const copy = defineModule({
   facts: (params) => ({ dest: fileState(params.dest, params.content instanceof Secret ? 0 : DIFF_CONTENT_LIMIT) }),
   // The controller file named by `src` is read here, so plan stays pure.
   gather: async (_ctx, params, facts): Promise<CopyFacts> => ({ dest: facts.dest, source: await readSource(params.src) }),
-  plan: (facts, params): FileChange<'copy'>[] => planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup }),
+  plan: (facts, params): FileChange<'copy'>[] => planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup, validate: params.validate }),
   apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
 });

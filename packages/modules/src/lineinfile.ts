@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile } from './lib/file-content.js';
+import { applyFile, validateCommand } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -16,6 +16,8 @@ const lineinfileParams = z
     line: z.string().refine((l) => !l.includes('\n'), 'a single line (no newline)').optional(),
     /** Present: replace the last matching line; absent: remove every matching line. */
     regexp: regexSource.optional(),
+    /** As regexp, but a literal string a line contains: no pattern syntax to escape. */
+    search_string: z.string().min(1).refine((s) => !s.includes('\n'), 'a single line (no newline)').optional(),
     state: z.enum(['present', 'absent']).default('present'),
     /** Where to insert when no line matches: after the last line matching this regex, or EOF. */
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
@@ -26,10 +28,13 @@ const lineinfileParams = z
     /** Create the file when it is absent (state present). */
     create: z.boolean().default(false),
     backup: z.boolean().default(false),
+    /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
+    validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
   .refine((p) => p.state === 'absent' || p.line !== undefined, { message: 'line is required with state present', path: ['line'] })
-  .refine((p) => p.line !== undefined || p.regexp !== undefined, { message: 'give line or regexp', path: ['line'] })
+  .refine((p) => p.line !== undefined || p.regexp !== undefined || p.search_string !== undefined, { message: 'give line, regexp or search_string', path: ['line'] })
+  .refine((p) => p.regexp === undefined || p.search_string === undefined, { message: 'give at most one of regexp and search_string', path: ['search_string'] })
   .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
@@ -41,12 +46,20 @@ export interface LineinfileFacts {
   file: FileState;
 }
 
-/** One line in a text file present (optionally replacing a regex match) or absent. */
+/**
+ * One line in a text file present (optionally replacing a regex match) or absent.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - regexps are JavaScript's: a Python-only construct is refused with the JavaScript form.
+ * - an edited file always ends with a newline: one rule, whatever the position of the edit.
+ * - firstmatch never inserts a line that is already there: a second run changes nothing.
+ * - parents made by create get the umask's mode, not the file's: 0600 would make them untraversable.
+ */
 export const lineinfile = defineModule({
   name: 'lineinfile',
   params: lineinfileParams,
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
-  plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), params.backup),
+  plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
 });
 
@@ -56,7 +69,7 @@ function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit<'lin
     path: p.path,
     state: facts.file,
     edit: (lines) =>
-      editLine(lines, { line: p.line, regexp: p.regexp, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
+      editLine(lines, { line: p.line, regexp: p.regexp, searchString: p.search_string, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
     whenAbsent: p.state === 'absent' ? 'skip' : p.create ? 'create' : 'fail',
     attributes: { mode: p.mode, owner: p.owner, group: p.group },
   };

@@ -4,7 +4,7 @@ import type HandlebarsModule from 'handlebars';
 import { z } from 'zod';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
-import { applyFile, planFile } from './lib/file-content.js';
+import { applyFile, planFile, validateCommand } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -27,6 +27,8 @@ const templateParams = z
     ...fileAttributesShape,
     backup: z.boolean().default(false),
     force: z.boolean().default(true),
+    /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
+    validate: validateCommand.optional(),
   })
   .refine((p) => (p.template === undefined) !== (p.src === undefined), {
     message: 'give exactly one of src or template',
@@ -43,6 +45,11 @@ const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(i
 /**
  * A file rendered on the controller from a handlebars template (strict: an undefined variable is an
  * error naming it, the template and the line; no HTML escaping), then written like copy.
+ *
+ * Differences from Ansible (README, "File modules: differences from Ansible"):
+ * - handlebars, not Jinja2: templates are rendered by the controller's JavaScript engine.
+ * - a symlink at dest is written through to its target, and a symbolic mode on a new file edits
+ *   0644, as copy.
  */
 export const template = defineModule({
   name: 'template',
@@ -51,7 +58,7 @@ export const template = defineModule({
   // The controller template named by `src` is read here, so plan stays pure.
   gather: async (_ctx, params, facts): Promise<TemplateFacts> => ({ dest: facts.dest, source: await readTemplate(params.src) }),
   plan: (facts, params): FileChange<'template'>[] =>
-    planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup }),
+    planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup, validate: params.validate }),
   apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
 });

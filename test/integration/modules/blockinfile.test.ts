@@ -34,6 +34,43 @@ describe('blockinfile on a real host', () => {
     });
   });
 
+  it('a block name with $& and {mark} is taken literally in the markers', async () => {
+    await hosts.sh(H, `rm -f ${P}; printf 'head\\n' > ${P}`);
+    await proveIdempotent(blockinfile, t(), { path: P, name: "cost $& $1 $' {mark}", block: 'x=1' }, async () => {
+      expect(await read()).toBe("head\n# BEGIN MESHBOOK cost $& $1 $' {mark}\nx=1\n# END MESHBOOK cost $& $1 $' {mark}\n");
+    });
+  });
+
+  it('create: true makes a missing parent directory, as Ansible does; check mode touches nothing', async () => {
+    const path = '/etc/meshbook-new/sub/block.conf';
+    const params = { path, name: 'b', block: 'y', create: true };
+    await proveCheckMode(blockinfile, t(), params, () => hosts.sh(H, 'test -e /etc/meshbook-new && echo present || echo absent'));
+    await proveIdempotent(blockinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}; stat -c %a /etc/meshbook-new/sub`)).toBe('# BEGIN MESHBOOK b\ny\n# END MESHBOOK b\n755\n');
+    });
+  });
+
+  it('an empty block removes the block, as Ansible; several BEGIN markers are refused', async () => {
+    await hosts.sh(H, `printf 'head\\n# BEGIN MESHBOOK e\\nold\\n# END MESHBOOK e\\ntail\\n' > ${P}`);
+    await proveIdempotent(blockinfile, t(), { path: P, name: 'e', block: '' }, async () => {
+      expect(await read()).toBe('head\ntail\n');
+    });
+    const twice = '# BEGIN MESHBOOK d\\na\\n# END MESHBOOK d\\n';
+    await hosts.sh(H, `printf '${twice}${twice}' > ${P}`);
+    const before = await read();
+    await expect(blockinfile.run(t(), { path: P, name: 'd', block: 'b' })).rejects.toThrow(/found "# BEGIN MESHBOOK d" 2 times/);
+    expect(await read()).toBe(before);
+  });
+
+  it('marker_begin/marker_end: check mode on a fresh path, apply, apply again', async () => {
+    const path = '/etc/meshbook-marks.conf';
+    const params = { path, name: 'm', block: 'k=v', marker: '; {mark} {name}', marker_begin: 'start', marker_end: 'stop', create: true };
+    await proveCheckMode(blockinfile, t(), params, () => hosts.sh(H, `test -e ${path} && echo present || echo absent`));
+    await proveIdempotent(blockinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}`)).toBe('; start m\nk=v\n; stop m\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(blockinfile, t(), { path: P, name: 'x', marker: '# no mark' }, /blockinfile\.marker/);
     await proveBadParams(blockinfile, t(), { path: P, block: 'x' }, /blockinfile\.name/);

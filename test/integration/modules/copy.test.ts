@@ -87,6 +87,40 @@ describe('copy on a real host', () => {
     }
   });
 
+  it('force: false leaves an existing file alone, mode included, as Ansible; creates a missing one', async () => {
+    await hosts.sh(H, "printf 'mine' > /etc/keep.conf && chmod 0600 /etc/keep.conf");
+    const r = await copy.run(t(), { dest: '/etc/keep.conf', content: 'theirs', mode: '0644', force: false });
+    expect(r.changed).toBe(false);
+    expect(await hosts.sh(H, 'cat /etc/keep.conf; stat -c %a /etc/keep.conf')).toBe('mine600\n');
+    await proveIdempotent(copy, t(), { dest: '/etc/new-keep.conf', content: 'theirs', mode: '0640', force: false }, async () => {
+      expect(await hosts.sh(H, 'cat /etc/new-keep.conf; stat -c %a /etc/new-keep.conf')).toBe('theirs640\n');
+    });
+  });
+
+  it("validate: 'visudo -cf %s' checks the new content with its mode; a rejected file is never written", async () => {
+    const dest = '/etc/sudoers.d/meshbook';
+    const validate = '/usr/sbin/visudo -cf %s';
+    await expect(copy.run(t(), { dest, content: 'deploy ALL=(ALL NOPASSWD: ALL\n', mode: '0440', validate })).rejects.toThrow(/validate failed/);
+    expect(await hosts.sh(H, `test -e ${dest} && echo present || echo absent; ls -a /etc/sudoers.d | grep -c meshbook-validate || true`)).toBe('absent\n0\n');
+    const params = { dest, content: 'deploy ALL=(ALL) NOPASSWD: ALL\n', mode: '0440', validate };
+    await proveCheckMode(copy, t(), params, () => hosts.sh(H, `test -e ${dest} && echo present || echo absent`));
+    await proveIdempotent(copy, t(), params, async () => {
+      expect(await hosts.sh(H, `stat -c %a ${dest}; visudo -c >/dev/null && echo valid`)).toBe('440\nvalid\n');
+    });
+  });
+
+  it("symbolic mode 'u=rw,g=r,o=': a new file gets it, an existing one is changed to it, then nothing", async () => {
+    const params = { dest: '/etc/symbolic.conf', content: 'x\n', mode: 'u=rw,g=r,o=' };
+    await proveCheckMode(copy, t(), params, () => hosts.sh(H, 'test -e /etc/symbolic.conf && echo present || echo absent'));
+    await proveIdempotent(copy, t(), params, async () => {
+      expect(await hosts.sh(H, 'stat -c %a /etc/symbolic.conf')).toBe('640\n');
+    });
+    await hosts.sh(H, 'chmod 0666 /etc/symbolic.conf');
+    await proveIdempotent(copy, t(), params, async () => {
+      expect(await hosts.sh(H, 'stat -c %a /etc/symbolic.conf')).toBe('640\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(copy, t(), { dest: '/etc/x' }, /copy\.content: give exactly one of content or src/);
     await proveBadParams(copy, t(), { dest: '/etc/x', content: 'x', owner: '-R' }, /copy\.owner/);

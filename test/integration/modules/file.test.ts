@@ -21,7 +21,7 @@ describe('file on a real host', () => {
     const none = await file.run(t(), { path: '/srv/existing', mode: '0600' });
     expect(none.changes.map((c) => c.kind)).toEqual(['file.mode']);
     expect(await hosts.sh(H, 'cat /srv/existing; stat -c %a /srv/existing')).toBe('keep me600\n');
-    await proveIdempotent(file, t(), { path: '/srv/empty', state: 'file' }, async () => {
+    await proveIdempotent(file, t(), { path: '/srv/empty', state: 'touch' }, async () => {
       expect(await stat('/srv/empty')).toBe('regular empty file 644 root:root\n');
     });
   });
@@ -35,6 +35,56 @@ describe('file on a real host', () => {
     expect(await hosts.sh(H, 'readlink /srv/current; ls -d /srv/current/')).toBe('app/data\n/srv/current/\n');
     await expect(file.run(t(), { path: '/srv/existing', state: 'link', src: '/srv/app' })).rejects.toThrow(/force: true/);
     await proveIdempotent(file, t(), { path: '/srv/existing', state: 'link', src: '/srv/app', force: true });
+  });
+
+  it('a setgid directory reaches the mode asked for (five-digit chmod clears the bit)', async () => {
+    await hosts.sh(H, 'mkdir -p /srv/sgid && chmod 2755 /srv/sgid && mkdir -p /srv/shared && chmod 2775 /srv/shared');
+    await proveIdempotent(file, t(), { path: '/srv/sgid', state: 'directory', mode: '0755' }, async () => {
+      expect(await stat('/srv/sgid')).toBe('directory 755 root:root\n');
+    });
+    await proveIdempotent(file, t(), { path: '/srv/shared/new', state: 'directory', mode: '0750' }, async () => {
+      expect(await stat('/srv/shared/new')).toBe('directory 750 root:root\n');
+    });
+    await proveIdempotent(file, t(), { path: '/srv/sgid', state: 'directory', mode: '2770' }, async () => {
+      expect(await stat('/srv/sgid')).toBe('directory 2770 root:root\n');
+    });
+  });
+
+  it('link: a missing source is refused unless force', async () => {
+    const snapshot = () => hosts.sh(H, 'ls -la /srv');
+    const before = await snapshot();
+    await expect(file.run(t(), { path: '/srv/typo', state: 'link', src: '/srv/no-such-thing' })).rejects.toMatchObject({
+      message: 'link source /srv/no-such-thing does not exist',
+      hint: expect.stringContaining('force: true'),
+    });
+    expect(await snapshot()).toBe(before);
+    await proveIdempotent(file, t(), { path: '/srv/dangling', state: 'link', src: 'not-yet', force: true }, async () => {
+      expect(await hosts.sh(H, 'readlink /srv/dangling')).toBe('not-yet\n');
+    });
+    // A relative source resolves from the link's directory, as the link will.
+    await hosts.sh(H, 'mkdir -p /srv/rel && touch /srv/rel/target');
+    await proveIdempotent(file, t(), { path: '/srv/rel/link', state: 'link', src: 'target' });
+  });
+
+  it('as Ansible: state file on a missing path fails, no state takes the kind that is there', async () => {
+    await expect(file.run(t(), { path: '/srv/missing-file', state: 'file' })).rejects.toThrow('/srv/missing-file does not exist');
+    expect(await hosts.sh(H, 'test -e /srv/missing-file && echo present || echo absent')).toBe('absent\n');
+    await hosts.sh(H, 'mkdir -p /srv/inferred && chmod 0755 /srv/inferred');
+    await proveIdempotent(file, t(), { path: '/srv/inferred', mode: '0700' }, async () => {
+      expect(await stat('/srv/inferred')).toBe('directory 700 root:root\n');
+    });
+  });
+
+  it('symbolic modes: resolved against what is there; check mode on a fresh path, apply, apply again', async () => {
+    const fresh = { path: '/srv/symbolic', state: 'directory' as const, mode: 'u=rwx,g=rx,o=' };
+    await proveCheckMode(file, t(), fresh, () => hosts.sh(H, 'test -e /srv/symbolic && echo present || echo absent'));
+    await proveIdempotent(file, t(), fresh, async () => {
+      expect(await stat('/srv/symbolic')).toBe('directory 750 root:root\n');
+    });
+    await hosts.sh(H, 'printf x > /srv/symbolic/run && chmod 0744 /srv/symbolic/run');
+    await proveIdempotent(file, t(), { path: '/srv/symbolic/run', mode: 'go+X,o-r' }, async () => {
+      expect(await stat('/srv/symbolic/run')).toBe('regular file 751 root:root\n');
+    });
   });
 
   it('absent: removes a directory tree, then nothing', async () => {
@@ -56,7 +106,7 @@ describe('file on a real host', () => {
     await proveIdempotent(file, t(), { path: odd, state: 'directory' }, async () => {
       expect(await hosts.sh(H, 'ls /srv | grep -c odd; test -e /tmp/pwned && echo pwned || echo safe')).toBe('1\nsafe\n');
     });
-    await proveIdempotent(file, t(), { path: '/srv/-n', state: 'file' }, async () => {
+    await proveIdempotent(file, t(), { path: '/srv/-n', state: 'touch' }, async () => {
       expect(await hosts.sh(H, "test -f '/srv/-n' && echo yes")).toBe('yes\n');
     });
   });

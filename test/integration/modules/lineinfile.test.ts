@@ -35,6 +35,43 @@ describe('lineinfile on a real host', () => {
     await expect(lineinfile.run(t(), { path: '/etc/missing.conf', line: 'x' })).rejects.toThrow(/\/etc\/missing\.conf does not exist/);
   });
 
+  it('create: true makes a missing parent directory, as Ansible does; check mode touches nothing', async () => {
+    const path = '/etc/meshbook-lines/deep/er.conf';
+    const params = { path, line: 'a=1', create: true, mode: '0600' };
+    await proveCheckMode(lineinfile, t(), params, () => hosts.sh(H, 'test -e /etc/meshbook-lines && echo present || echo absent'));
+    await proveIdempotent(lineinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}; stat -c %a ${path}`)).toBe('a=1\n600\n');
+    });
+  });
+
+  it("validate: 'sshd -t -f %s' checks the edited file on the host; a rejected edit leaves the file untouched", async () => {
+    const path = '/etc/ssh/sshd_config.d/validated.conf';
+    await hosts.sh(H, `printf 'PermitRootLogin prohibit-password\\n' > ${path}`);
+    const validate = 'sshd -t -f %s';
+    const leftovers = () => hosts.sh(H, 'ls -a /etc/ssh/sshd_config.d | grep -c meshbook-validate || true');
+    await expect(lineinfile.run(t(), { path, line: 'NoSuchOption yes', validate })).rejects.toThrow(/validate failed \(exit 255\), the file is left as it was.*NoSuchOption/s);
+    expect(await read(path)).toBe('PermitRootLogin prohibit-password\n');
+    expect(await leftovers()).toBe('0\n');
+    await proveCheckMode(lineinfile, t(), { path, regexp: '^PermitRootLogin', line: 'PermitRootLogin no', validate }, () => hosts.sh(H, `md5sum ${path}`));
+    await proveIdempotent(lineinfile, t(), { path, regexp: '^PermitRootLogin', line: 'PermitRootLogin no', validate }, async () => {
+      expect(await read(path)).toBe('PermitRootLogin no\n');
+      expect(await leftovers()).toBe('0\n');
+    });
+  });
+
+  it('search_string: a literal substring, regex characters and all; check mode, apply, apply again', async () => {
+    const path = '/etc/meshbook-search.conf';
+    await hosts.sh(H, `printf 'match (a.*) here\\nmatch (axx) here\\n' > ${path}`);
+    const params = { path, search_string: '(a.*)', line: 'replaced' };
+    await proveCheckMode(lineinfile, t(), params, () => hosts.sh(H, `md5sum ${path}`));
+    await proveIdempotent(lineinfile, t(), params, async () => {
+      expect(await read(path)).toBe('replaced\nmatch (axx) here\n');
+    });
+    await proveIdempotent(lineinfile, t(), { path, search_string: '(axx)', state: 'absent' }, async () => {
+      expect(await read(path)).toBe('replaced\n');
+    });
+  });
+
   it('check mode reports the edit and leaves the file alone', async () => {
     const r = await proveCheckMode(lineinfile, t(), { path: P, line: 'MaxAuthTries 3' }, () => hosts.sh(H, `md5sum ${P}; stat -c %Y ${P}`));
     expect(r.diff).toContain('+MaxAuthTries 3');
@@ -54,7 +91,7 @@ describe('lineinfile on a real host', () => {
   });
 
   it('bad params fail before the host is touched', async () => {
-    await proveBadParams(lineinfile, t(), { path: P, line: 'x', regexp: '([' }, /lineinfile\.regexp: a valid regular expression/);
+    await proveBadParams(lineinfile, t(), { path: P, line: 'x', regexp: '([' }, /lineinfile\.regexp: a valid JavaScript regular expression/);
     await proveBadParams(lineinfile, t(), { path: P, line: 'a\nb' }, /lineinfile\.line/);
   });
 });

@@ -37,7 +37,7 @@ export function editedFile(e: InPlaceEdit): DesiredFile | null {
 }
 
 /** The edit's file changes; apply them with applyFile (the payload holds the edited file). */
-export function planEdit<M extends string>(e: InPlaceEdit<M>, backup = false): FileChange<M>[] {
+export function planEdit<M extends string>(e: InPlaceEdit<M>, options: { backup?: boolean; validate?: string | undefined } = {}): FileChange<M>[] {
   const desired = editedFile(e);
-  return desired ? planFile(e.module, e.state, desired, { backup }) : [];
+  return desired ? planFile(e.module, e.state, desired, { ...options, createParents: e.whenAbsent === 'create' }) : [];
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { joinCommands, sh } from '@meshbook/engine';
 import type { Change, ShellCommand } from '@meshbook/engine';
 import { normalizeMode } from './file-facts.js';
+import { isSymbolicMode, resolveMode } from './symbolic-mode.js';
 import type { FileState } from './file-facts.js';
 
 /** An absolute path: relative paths would depend on the remote shell's working directory. */
@@ -10,13 +11,17 @@ export const absolutePath = z
   .startsWith('/', 'an absolute path (starting with /)')
   .refine((p) => !p.includes('\0'), 'a path without NUL bytes');
 
-/** '0644' / '644' / '4755' (octal digits) or a number such as 0o644. Normalised to four digits. */
+/**
+ * '0644' / '644' / '4755' (octal digits), a number such as 0o644 (both normalised to four digits),
+ * or a symbolic mode as chmod takes it ('u=rw,g=r,o=', 'a+X'), kept as given and resolved against
+ * the path's current mode when planned (resolveMode).
+ */
 export const modeSchema = z
   .union([
-    z.string().regex(/^[0-7]{3,4}$/, "an octal mode such as '0644'"),
+    z.string().refine((m) => /^[0-7]{3,4}$/.test(m) || isSymbolicMode(m), "an octal mode such as '0644', or a symbolic one such as 'u=rw,g=r,o='"),
     z.number().int().min(0).max(0o7777, 'a mode no larger than 0o7777'),
   ])
-  .transform((m) => normalizeMode(m));
+  .transform((m) => (typeof m === 'number' || /^[0-7]{3,4}$/.test(m) ? normalizeMode(m) : m));
 
 /** A user or group name or numeric id; a leading dash could be read as an option. */
 export const accountName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/, 'a user/group name or numeric id');
@@ -61,8 +66,9 @@ export function planAttributes<M extends string, T extends { path: string }>(mod
   if (wanted.group !== undefined && !accountMatches(wanted.group, state.group, state.gid)) {
     changes.push(change('group', `group ${state.group} → ${wanted.group}`, state.group, wanted.group));
   }
-  if (wanted.mode !== undefined && wanted.mode !== state.mode) {
-    changes.push(change('mode', `mode ${state.mode} → ${wanted.mode}`, state.mode, wanted.mode));
+  const mode = wanted.mode === undefined ? undefined : resolveMode(wanted.mode, state.mode, state.type === 'directory');
+  if (mode !== undefined && mode !== state.mode) {
+    changes.push(change('mode', `mode ${state.mode} → ${mode}`, state.mode, mode));
   }
   return changes;
 }
@@ -77,7 +83,9 @@ export function attributesCommand(path: string, wanted: FileAttributes): ShellCo
     const spec = `${wanted.owner ?? ''}${wanted.group !== undefined ? `:${wanted.group}` : ''}`;
     commands.push(sh`chown -- ${spec} ${path}`);
   }
-  if (wanted.mode !== undefined) commands.push(sh`chmod -- ${wanted.mode} ${path}`);
+  // Five digits: GNU chmod keeps a directory's setuid/setgid bits for a four-digit mode (0755 on a
+  // 2755 directory stays 2755) and clears them only when the mode has a leading extra zero.
+  if (wanted.mode !== undefined) commands.push(sh`chmod -- ${`0${wanted.mode}`} ${path}`);
   return commands.length === 0 ? null : joinCommands(commands, ' && ');
 }
 

@@ -1,9 +1,12 @@
-import { MASK, MeshbookError, Secret, sh } from '@meshbook/engine';
-import type { Change, ChangeDisplay, ModuleContext } from '@meshbook/engine';
+import { posix } from 'node:path';
+import { z } from 'zod';
+import { MASK, MeshbookError, Secret, joinCommands, sh } from '@meshbook/engine';
+import type { Change, ChangeDisplay, ModuleContext, ShellCommand } from '@meshbook/engine';
 import { attributesCommand, attributesOf, planAttributes } from './file-attributes.js';
 import type { AttributeChange } from './file-attributes.js';
 import type { FileAttributes } from './file-attributes.js';
 import { sha256, textOf } from './file-facts.js';
+import { resolveMode } from './symbolic-mode.js';
 import type { FileState } from './file-facts.js';
 
 /** A whole file as it should be: what copy, template and the in-place editors all end with. */
@@ -21,6 +24,31 @@ export interface WriteOptions {
   force?: boolean;
   /** Keep `<path>.<timestamp>~` before overwriting. */
   backup?: boolean;
+  /** A new file's missing parent directories are made (mkdir -p, mode from the umask), as Ansible's create. */
+  createParents?: boolean;
+  /** A command checking the new content (`visudo -cf %s`) before it replaces the file. */
+  validate?: string | undefined;
+}
+
+/**
+ * `validate`: a command run on the host with `%s` replaced by a temp file holding the new content
+ * (quoted); the file is replaced only when it exits 0 (Ansible's validate). The command is the
+ * user's shell text, as a command task's; only the path is substituted.
+ */
+export const validateCommand = z
+  .string()
+  .refine((c) => c.includes('%s'), "a command containing %s (the file to check), such as 'visudo -cf %s'")
+  .refine((c) => !c.includes('\0') && !c.includes('\n'), 'a command on one line');
+
+/** The validate command with each `%s` replaced by the quoted path. */
+export function validateShell(command: string, path: string): ShellCommand {
+  const parts = command.split('%s');
+  const pieces: ShellCommand[] = [];
+  parts.forEach((part, i) => {
+    if (i > 0) pieces.push(sh`${path}`);
+    pieces.push(sh`${sh.raw(part)}`);
+  });
+  return joinCommands(pieces, '');
 }
 
 export interface WriteOutput {
@@ -50,6 +78,10 @@ export interface FileWrite extends FileTarget {
   inPlace: boolean;
   /** Keep `<path>.<timestamp>~` of the file being replaced. */
   backup: boolean;
+  /** The file is new and its missing parent directories are made first. */
+  createParents: boolean;
+  /** Checks the new content in a temp file first; a non-zero exit leaves the file untouched. */
+  validate: string | undefined;
 }
 
 /** Payload of `<module>.owner`, `.group`, `.mode`: one attribute of an existing file, set as given. */
@@ -67,21 +99,25 @@ export function planFile<M extends string>(module: M, state: FileState, desired:
       hint: `remove it or choose another ${module} destination`,
     });
   }
+  // force: false leaves an existing file wholly alone, mode and owner too (as Ansible's copy).
+  if (state.exists && options.force === false) return [];
   const changes: FileChange<M>[] = [];
   const wantedSha = sha256(desired.bytes);
   const created = !state.exists;
   const target: FileTarget = { path: desired.path, realPath: state.realPath, sha256: wantedSha };
-  if (created || ((options.force ?? true) && state.sha256 !== wantedSha)) {
+  if (created || state.sha256 !== wantedSha) {
     const { mode, owner, group } = desired.attributes;
     const write: FileWrite = {
       ...target,
       bytes: desired.sensitive ? new Secret(desired.bytes.toString('utf8')) : desired.bytes,
-      mode: parseInt(mode ?? state.mode ?? '0644', 8),
+      mode: parseInt(mode === undefined ? (state.mode ?? '0644') : resolveMode(mode, state.mode, false), 8),
       // Unset attributes keep the existing file's (by id, which survives a missing name).
       owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
       group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
       inPlace: state.mountPoint,
       backup: options.backup === true && state.exists,
+      createParents: options.createParents === true && created,
+      validate: options.validate,
     };
     changes.push({ ...contentDisplay(state, desired, wantedSha), kind: `${module}.content`, payload: write });
   }
@@ -111,11 +147,13 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
   if (!first) throw new MeshbookError('INTERNAL', 'applyFile: no change to apply');
   const output: WriteOutput = { path: first.path, sha256: first.sha256 };
   if (write) {
+    if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
+    const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
+    if (write.validate !== undefined) await validateContent(ctx, write, bytes);
     if (write.backup) {
       output.backupFile = `${write.realPath}.${timestamp()}~`;
       await ctx.exec(sh`cp -p -- ${write.realPath} ${output.backupFile}`);
     }
-    const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
     if (!write.inPlace) {
       // The put sets every attribute: the attribute changes are done with it.
       await ctx.put(write.realPath, bytes, { mode: write.mode, owner: write.owner, group: write.group });
@@ -126,6 +164,30 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
   const command = attributesCommand(first.realPath, attributesOf(changes));
   if (command) await ctx.exec(command);
   return output;
+}
+
+/**
+ * Writes the new content, with its mode and owner, to a temp file beside the destination and runs
+ * the validate command on it; the temp file is removed either way. Throws when the check fails, so
+ * the destination is never written.
+ */
+async function validateContent(ctx: ModuleContext, write: FileWrite, bytes: Buffer): Promise<void> {
+  const dir = posix.dirname(write.realPath);
+  const made = await ctx.exec(sh`mktemp -- ${`${dir}/.${posix.basename(write.realPath)}.meshbook-validate.XXXXXX`}`);
+  const temp = made.stdout.trim();
+  try {
+    await ctx.put(temp, bytes, { mode: write.mode, owner: write.owner, group: write.group });
+    const result = await ctx.run(validateShell(write.validate!, temp));
+    if (result.exitCode !== 0) {
+      const said = `${result.stderr}${result.stdout}`.trim().split(temp).join('<new content>');
+      throw new MeshbookError('MODULE_FAILED', `${write.path}: validate failed (exit ${result.exitCode}), the file is left as it was${said ? `: ${said}` : ''}`, {
+        host: ctx.host,
+        hint: 'fix the content so the validate command accepts it, or fix the validate command',
+      });
+    }
+  } finally {
+    await ctx.run(sh`rm -f -- ${temp}`);
+  }
 }
 
 /**

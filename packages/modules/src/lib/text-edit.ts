@@ -22,15 +22,30 @@ export function applyLineEdit(original: string, edit: (lines: string[]) => strin
   return joinLines(after) === joinLines(before) ? original : joinLines(after);
 }
 
-/** A JavaScript regular expression given as a string; checked when params are parsed. */
-export const regexSource = z.string().refine((source) => {
+/** Python-only regex constructs a ported playbook may hold, and their JavaScript form. */
+const PYTHON_ONLY: readonly { construct: RegExp; hint: string }[] = [
+  { construct: /^\(\?[aiLmsux]+\)/, hint: 'a leading inline flag such as (?i) is Python syntax; JavaScript has none: spell both cases ([Pp]ort) or anchor differently' },
+  { construct: /\(\?P</, hint: '(?P<name>...) is Python syntax; JavaScript writes (?<name>...)' },
+  { construct: /\(\?P=/, hint: '(?P=name) is Python syntax; JavaScript writes \\k<name>' },
+  { construct: /\\[AZ]/, hint: '\\A and \\Z are Python syntax; JavaScript writes ^ and $' },
+];
+
+/**
+ * A JavaScript regular expression given as a string; checked when params are parsed. Regexps are
+ * JavaScript's, not Python's: a Python-only construct gets an error naming the JavaScript form.
+ */
+export const regexSource = z.string().superRefine((source, ctx) => {
+  const python = PYTHON_ONLY.find((p) => p.construct.test(source));
+  if (python) {
+    ctx.addIssue({ code: 'custom', message: `a JavaScript regular expression: ${python.hint}` });
+    return;
+  }
   try {
     new RegExp(source);
-    return true;
-  } catch {
-    return false;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `a valid JavaScript regular expression (${(error as Error).message})` });
   }
-}, 'a valid regular expression');
+});
 
 const withoutCR = (line: string) => line.replace(/\r$/, '');
 
@@ -57,6 +72,8 @@ export function insertionIndex(lines: readonly string[], at: InsertAt): number {
 export interface LineSpec extends InsertAt {
   line?: string | undefined;
   regexp?: string | undefined;
+  /** A literal string a line contains (Ansible's search_string): regexp without the pattern syntax. */
+  searchString?: string | undefined;
   state: 'present' | 'absent';
 }
 
@@ -66,11 +83,13 @@ export interface LineSpec extends InsertAt {
  */
 export function editLine(lines: string[], spec: LineSpec): string[] {
   const re = spec.regexp !== undefined ? new RegExp(spec.regexp) : null;
-  const matchesLine = (l: string) => (re ? re.test(withoutCR(l)) : withoutCR(l) === spec.line);
+  const search = spec.searchString;
+  const found = re ? (l: string) => re.test(withoutCR(l)) : search !== undefined ? (l: string) => withoutCR(l).includes(search) : null;
+  const matchesLine = (l: string) => (found ? found(l) : withoutCR(l) === spec.line);
   if (spec.state === 'absent') return lines.filter((l) => !matchesLine(l));
   const line = spec.line ?? '';
-  if (re) {
-    const matches = lines.flatMap((l, i) => (re.test(withoutCR(l)) ? [i] : []));
+  if (found) {
+    const matches = lines.flatMap((l, i) => (found(l) ? [i] : []));
     if (matches.length > 0) {
       const index = spec.firstMatch ? matches[0]! : matches[matches.length - 1]!;
       lines[index] = line;
@@ -90,8 +109,13 @@ export interface BlockSpec extends InsertAt {
   state: 'present' | 'absent';
 }
 
-/** Finds the marker pair; a BEGIN without its END (or the reverse) is an error, not a new block. */
+/**
+ * Finds the marker pair; a BEGIN without its END (or the reverse) is an error, not a new block, and
+ * so are several BEGIN markers: which copy is the real one is the user's call, not a guess.
+ */
 export function findBlock(lines: readonly string[], begin: string, end: string): { start: number; stop: number } | null {
+  const begins = lines.filter((l) => withoutCR(l).trimEnd() === begin).length;
+  if (begins > 1) throw new Error(`found "${begin}" ${begins} times`);
   const start = lines.findIndex((l) => withoutCR(l).trimEnd() === begin);
   const stop = start < 0 ? -1 : lines.findIndex((l, i) => i > start && withoutCR(l).trimEnd() === end);
   if (start < 0 && lines.some((l) => withoutCR(l).trimEnd() === end)) throw new Error(`found "${end}" without "${begin}"`);
