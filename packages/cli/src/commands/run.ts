@@ -19,7 +19,8 @@ import type { RegisterCommand } from './context.js';
 import { renderListings } from './listings.js';
 
 export interface RunCommandOptions {
-  inventory: string;
+  /** -i, repeatable: several inventories are merged as Ansible merges them. */
+  inventory: string[];
   check?: boolean;
   diff?: boolean;
   limit?: string;
@@ -42,7 +43,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .command('run')
     .description('run a playbook against an inventory')
     .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
-    .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
+    .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
     .option('-C, --check', 'gather and plan only: report what would change, change nothing')
     .option('-D, --diff', 'show the diff of every change')
     .option('-l, --limit <pattern>', 'further limit the hosts with a pattern (group, host, glob, !exclude, &intersect)')
@@ -72,7 +73,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
-  const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars });
   const playbook = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
   validatePlaybook(playbook, inventory, selection);
