@@ -11,11 +11,12 @@ import { connectHost } from '../connect-host.js';
 import type { CliIo } from '../io.js';
 import { positiveInt } from '../option-parsers.js';
 import { collect } from '../option-parsers.js';
+import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { factsProbe, parseFactsProbe } from './facts-probe.js';
 import type { BasicFacts } from './facts-probe.js';
 
-export interface FactsCommandOptions {
+export interface FactsCommandOptions extends VaultCommandOptions {
   /** -i, repeatable: several inventories are merged as Ansible merges them. */
   inventory: string[];
   limit?: string;
@@ -25,8 +26,7 @@ export interface FactsCommandOptions {
 type HostFacts = BasicFacts | { error: { code: string; message: string; hint?: string } };
 
 export const registerFactsCommand: RegisterCommand = (program, context) => {
-  program
-    .command('facts')
+  addVaultOptions(program.command('facts'))
     .description('connect to hosts and print basic facts as JSON (hostname, OS, kernel, arch, CPUs, memory)')
     .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
     .option('-l, --limit <pattern>', 'host pattern (default: all)')
@@ -38,7 +38,7 @@ export const registerFactsCommand: RegisterCommand = (program, context) => {
 
 /** Exit code: OK, or UNREACHABLE when any host could not be reached or probed. */
 export async function factsCommand(options: FactsCommandOptions, io: CliIo): Promise<ExitCode> {
-  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)));
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { vaultPasswords: await vaultPasswords(options, io) });
   const names = inventory.select(options.limit ?? 'all');
   const queue = new PQueue({ concurrency: options.forks ?? 16 });
   const results = await Promise.all(

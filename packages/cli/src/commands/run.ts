@@ -15,10 +15,11 @@ import type { CliIo } from '../io.js';
 import { loadPlaybook } from '../load-playbook.js';
 import { startReporting } from '../reporting.js';
 import { collect, commaList, increase, nonNegativeSeconds, positiveInt } from '../option-parsers.js';
+import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { renderListings } from './listings.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends VaultCommandOptions {
   /** -i, repeatable: several inventories are merged as Ansible merges them. */
   inventory: string[];
   check?: boolean;
@@ -39,8 +40,7 @@ export interface RunCommandOptions {
 }
 
 export const registerRunCommand: RegisterCommand = (program, context) => {
-  program
-    .command('run')
+  addVaultOptions(program.command('run'))
     .description('run a playbook against an inventory')
     .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
     .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
@@ -73,7 +73,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
-  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars });
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars, vaultPasswords: await vaultPasswords(options, io) });
   const playbook = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
   validatePlaybook(playbook, inventory, selection);

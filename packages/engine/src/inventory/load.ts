@@ -10,7 +10,8 @@ import { readIniInventory } from './ini-file.js';
 import { emptyInventoryTree, findGroupCycles, isPlainObject, readInventoryTree, type InventoryTree } from './tree.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 import { readVarsFiles, type VarsFiles } from './vars-files.js';
-import { parseYamlText } from './yaml-file.js';
+import type { VaultPassword } from '../vault/vault.js';
+import { openVaultFile, parseYamlText, type YamlReadOptions } from './yaml-file.js';
 
 export interface LoadInventoryOptions {
   /**
@@ -18,6 +19,8 @@ export interface LoadInventoryOptions {
    * are applied when resolving each host's connection so `-e ansible_user=x` is checked at load.
    */
   extraVars?: Readonly<Vars>;
+  /** Passwords for ansible-vault: `!vault` values and encrypted files become Secrets. */
+  vaultPasswords?: readonly VaultPassword[];
 }
 
 const HOSTS_FILES = ['hosts.yaml', 'hosts.yml', 'hosts', 'hosts.ini'];
@@ -44,11 +47,11 @@ export async function loadInventory(paths: string | readonly string[], options: 
   for (const path of sources) {
     const { hostsFile, baseDir } = await locateHostsFile(path);
     firstBaseDir ??= baseDir;
-    const read = await readInventorySource(hostsFile, display(hostsFile), tree);
+    const read = await readInventorySource(hostsFile, display(hostsFile), tree, options);
     issues.push(...read.issues);
     warnings.push(...read.warnings);
-    mergeVarsFiles(groupVarsFiles, await readVarsFiles(join(baseDir, 'group_vars'), display));
-    mergeVarsFiles(hostVarsFiles, await readVarsFiles(join(baseDir, 'host_vars'), display));
+    mergeVarsFiles(groupVarsFiles, await readVarsFiles(join(baseDir, 'group_vars'), display, options));
+    mergeVarsFiles(hostVarsFiles, await readVarsFiles(join(baseDir, 'host_vars'), display, options));
   }
   const baseDir = firstBaseDir ?? '.';
   issues.push(...tree.issues, ...groupVarsFiles.issues, ...hostVarsFiles.issues);
@@ -85,9 +88,10 @@ async function readInventorySource(
   hostsFile: string,
   shown: string,
   tree: InventoryTree,
+  options: YamlReadOptions,
 ): Promise<{ issues: InventoryIssue[]; warnings: string[] }> {
-  const text = await readFile(hostsFile, 'utf8');
-  const parsed = parseYamlText(text, shown);
+  const text = openVaultFile(await readFile(hostsFile, 'utf8'), shown, options);
+  const parsed = parseYamlText(text, shown, options);
   const isYaml = YAML_EXTENSIONS.test(hostsFile) || (parsed.issues.length === 0 && (parsed.value == null || isPlainObject(parsed.value)));
   if (isYaml) {
     if (parsed.issues.length === 0) readInventoryTree(parsed.value, shown, tree);
