@@ -23,7 +23,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
-          testTimeout: 180_000,
+          // Long enough for a whole playbook run on 2 loaded cores; a hang still ends the test.
+          testTimeout: 600_000,
           hookTimeout: 600_000,
           // Two cores: files share one image and run a few at a time.
           fileParallelism: true,

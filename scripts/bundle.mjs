@@ -16,7 +16,7 @@
 // and playbooks bundles import it from there, so schemas and the engine that parses them share one
 // zod, loaded once.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,26 @@ for (const pkg of packages) {
     const lines = Object.keys(bundle[entry]).map((key) => `exports.${key} = ${entry}.${key};`);
     writeFileSync(join(dir, 'dist/bundle', `${entry}.cjs`), `'use strict';\nconst { ${entry} } = require('./${BUNDLE}');\n${lines.join('\n')}\n`);
   }
+  declareAsCommonJs(join(dir, 'dist'));
   console.log(`bundled ${name}: ${Object.keys(pkg.entryPoints).join(', ')}`);
+}
+
+/**
+ * What is published runs as CommonJS (the bundles), so its types must say CommonJS too: a `.d.ts`
+ * in a "type": "module" package declares an ES module, which a CommonJS TypeScript project cannot
+ * `require` (TS1479) and which misdescribes the .cjs to ES module projects. Each declaration gets a
+ * `.d.cts` twin whose relative imports name `.cjs` files (so they resolve to the twins); the
+ * package.json `exports` point their `types` at these.
+ */
+function declareAsCommonJs(distDir) {
+  for (const entry of readdirSync(distDir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+    const file = join(entry.parentPath ?? entry.path, entry.name);
+    const text = readFileSync(file, 'utf8')
+      .replace(/((?:from|import\()\s*['"]\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1.cjs$2')
+      .replace(/^\/\/# sourceMappingURL=.*$/m, '');
+    writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), text);
+  }
 }
 
 /**

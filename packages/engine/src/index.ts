@@ -23,5 +23,5 @@ export * from './inventory/index.js';
 export type { SshTransport, SshTransportOptions } from './transport/ssh/index.js';
 export { connectSsh } from './transport/connect.js';
 export { createTransport } from './inventory/create-transport.js';
-export type * from './transport/host-lock.js';
+export type { HostLockRequest, HostLockState } from './transport/host-lock.js';
 export * from './vault/index.js';

@@ -6,8 +6,8 @@ import type { FileState } from './lib/file-facts.js';
 
 export const KEYRINGS_DIR = '/etc/apt/keyrings';
 
-/** The key as it would be installed: binary OpenPGP bytes, or why it could not be obtained. */
-export type KeySource = { ok: true; bytes: Buffer } | { ok: false; message: string };
+/** The key as it would be installed: binary OpenPGP bytes and its primary keys' fingerprints, or why it could not be obtained. */
+export type KeySource = { ok: true; bytes: Buffer; fingerprints: string[] } | { ok: false; message: string };
 
 // Runs in a temp dir removed on exit, so gathering leaves nothing behind. The host's gpg dearmors
 // (the same bytes `gpg --dearmor` gives by hand); binary keys pass through as they are.
@@ -19,19 +19,24 @@ if [ -n "$url" ]; then
 else
   printf '%s' "$data" | base64 -d > "$d/key" || exit 92
 fi
+mkdir -m 700 "$d/gnupg" || exit 90
 if grep -q -e '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$d/key"; then
-  mkdir -m 700 "$d/gnupg" && GNUPGHOME="$d/gnupg" gpg --batch --dearmor < "$d/key" > "$d/key.gpg" || { echo 'gpg --dearmor failed' >&2; exit 93; }
+  GNUPGHOME="$d/gnupg" gpg --batch --dearmor < "$d/key" > "$d/key.gpg" || { echo 'gpg --dearmor failed' >&2; exit 93; }
 else
   mv "$d/key" "$d/key.gpg"
 fi
-base64 -w0 < "$d/key.gpg"`;
+base64 -w0 < "$d/key.gpg"; echo
+GNUPGHOME="$d/gnupg" gpg --batch --with-colons --show-keys "$d/key.gpg" 2>/dev/null | awk -F: '$1 == "pub" { p = 1 } $1 == "fpr" && p { print $10; p = 0 }'
+true`;
 
 const keySource = defineFact<{ url: string | null; data: string | null }, KeySource>({
   name: 'apt_key.source',
   command: ({ url, data }) => sh`url=${url ?? ''}; data=${data ?? ''};${sh.raw(SOURCE_SCRIPT)}`,
   parse: (result) => {
     if (result.exitCode !== 0) return { ok: false, message: result.stderr.trim() || `exit code ${result.exitCode}` };
-    return { ok: true, bytes: Buffer.from(result.stdout.trim(), 'base64') };
+    // The key's bytes on the first line, then the fingerprint of each primary key in it.
+    const [encoded = '', ...fingerprints] = result.stdout.split('\n');
+    return { ok: true, bytes: Buffer.from(encoded.trim(), 'base64'), fingerprints: fingerprints.map((f) => f.trim()).filter(Boolean) };
   },
 });
 
@@ -50,6 +55,15 @@ const params = z
     url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
     /** The key itself: ASCII-armored text, or the binary keyring bytes. */
     data: z.union([z.string().min(1), z.instanceof(Buffer)]).optional(),
+    /**
+     * The key's (primary) fingerprint, 40 hex digits; spaces allowed. Recommended: the key is
+     * checked against it before anything is installed, so a URL serving another key fails the task.
+     */
+    fingerprint: z
+      .string()
+      .transform((f) => f.replace(/\s+/g, '').toUpperCase())
+      .pipe(z.string().regex(/^[0-9A-F]{40}$/, 'an OpenPGP v4 fingerprint: 40 hex digits'))
+      .optional(),
     state: z.enum(['present', 'absent']).default('present'),
   })
   .strict()
@@ -96,6 +110,11 @@ export const aptKey = defineModule({
     if (!source.ok) throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: could not get the key from ${from}: ${source.message}`);
     if (!looksLikeOpenPgp(source.bytes)) {
       throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: ${from} is not an OpenPGP key (neither armored nor binary)`);
+    }
+    if (p.fingerprint !== undefined && !source.fingerprints.includes(p.fingerprint)) {
+      throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: the key from ${from} has fingerprint ${source.fingerprints.join(', ') || '(none)'}, not the ${p.fingerprint} expected: nothing installed`, {
+        hint: 'check where the URL points and which key the repository signs with; update fingerprint only if the vendor announced a new key',
+      });
     }
     const wanted = sha256(source.bytes);
     if (facts.keyring.exists && facts.keyring.type === 'file' && facts.keyring.sha256 === wanted && facts.keyring.mode === '0644') return [];

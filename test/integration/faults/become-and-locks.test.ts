@@ -20,9 +20,8 @@ describe('become', () => {
   it('5. a wrong sudo password: one attempt per host, a clear error, no retry, the password shown nowhere', async () => {
     const wrong = 'Wrong-Sudo-Canary-4d2f';
     const before = await Promise.all(HOSTS.map(sudoFailures));
-    const started = Date.now();
+    // One attempt, no retry: proven by sudo's own journal count below, not by a clock.
     const run = await runPlaybook('steps.ts', await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: wrong } }), ['-e', 'tag=wrongsudo', '-vvv']);
-    expect(Date.now() - started).toBeLessThan(15_000);
     expectExit(run, 2);
     for (const host of HOSTS) {
       const result = resultsOf(run, 'step 1')[host]!;

@@ -71,4 +71,23 @@ describe('apt_key on a real host', () => {
       expect(await hosts.sh('node2', `test -e ${KEYRING} && echo present || echo absent`)).toBe('absent\n');
     });
   });
+
+  it('a fingerprint is checked before anything is installed: a key that does not match is refused, in check mode too (issue 19, item 13)', async () => {
+    await prepare();
+    const fingerprintOf = async (file: string) =>
+      (await hosts.sh('node2', `export GNUPGHOME=$(mktemp -d); curl -fsS ${base}/${file} | gpg --batch --with-colons --show-keys 2>/dev/null | awk -F: '$1 == "fpr" { print $10; exit }'; rm -rf "$GNUPGHOME"`)).trim();
+    const right = await fingerprintOf('meshbook.asc');
+    const other = await fingerprintOf('rotated.asc');
+    expect(right).toMatch(/^[0-9A-F]{40}$/);
+    await hosts.sh('node2', `rm -f /etc/apt/keyrings/pinned.gpg`);
+    for (const check of [true, false]) {
+      const error = await aptKey.run(t(), { name: 'pinned', url: `${base}/meshbook.asc`, fingerprint: other }, { check }).catch((e: unknown) => e);
+      expect((error as Error).message).toContain(`has fingerprint ${right}, not the ${other} expected`);
+    }
+    expect(await hosts.sh('node2', 'test -e /etc/apt/keyrings/pinned.gpg && echo present || echo absent')).toBe('absent\n');
+    // Spaces and lower case as key listings print them are fine.
+    const spaced = right.toLowerCase().replace(/(.{4})/g, '$1 ').trim();
+    expect((await aptKey.run(t(), { name: 'pinned', url: `${base}/meshbook.asc`, fingerprint: spaced })).changed).toBe(true);
+    expect(await hosts.sh('node2', 'test -e /etc/apt/keyrings/pinned.gpg && echo present || echo absent')).toBe('present\n');
+  });
 });

@@ -79,13 +79,14 @@ describe('host lock prelude and lease loop', () => {
   });
 
   it('lets a second connection of the same run share the lock', async () => {
-    await lock(request('ffff'));
+    // A wait: the previous test's holder may still be dying (afterEach's SIGKILL is asynchronous).
+    expect((await lock(request('ffff', 3000))).reply).toEqual({ state: 'held' });
     const same = await lock(request('ffff', 5000));
     expect(same.reply).toEqual({ state: 'shared' });
   });
 
   it('decides "shared" by the flock, not the file: a lock file naming this run, held by another, is busy (issue 19, item 3)', async () => {
-    await lock(request('llll'));
+    expect((await lock(request('llll', 3000))).reply).toEqual({ state: 'held' });
     // Anyone able to write the file could make it name any run.
     writeFileSync(path, 'run=mmmm controller=stale\n');
     const other = await lock(request('mmmm', 0));

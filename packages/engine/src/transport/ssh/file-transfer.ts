@@ -17,6 +17,10 @@ export function tempPathFor(path: string): string {
  * chmod: every exec costs milliseconds on a small host, and a first run writes a dozen files per host.
  * sha256sum reads stdin: given a name holding a backslash or a newline, it would escape the name
  * and prefix its line with '\\', and the hash would never match.
+ *
+ * Durable as well as atomic: the temp file is synced before the rename, and its directory after
+ * it (the rename lives in the directory), so a power cut cannot leave an empty file behind on a
+ * filesystem that delays allocation (XFS, ext4 without auto_da_alloc).
  */
 export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -42,7 +46,10 @@ ${ownership}
 ${chmod}
 s=$(sha256sum < "$t") || fail 'sha256sum failed'
 [ "\${s%% *}" = ${sha256} ] || fail 'checksum mismatch after writing'
-mv -f -- "$t" "$p" || fail 'rename failed'`;
+sync -- "$t" || fail 'sync failed'
+mv -f -- "$t" "$p" || fail 'rename failed'
+dir=\${p%/*}
+sync -- "\${dir:-/}" 2>/dev/null || true`;
 }
 
 /** Always quoted (base64 would pass unquoted: the quote is what makes a cut-short script inert); never displayed. */

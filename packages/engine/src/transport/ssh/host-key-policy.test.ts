@@ -52,8 +52,10 @@ describe('host key policy', () => {
     expect((await verifyHostKey(options, key))?.code).toBe('HOST_KEY_UNKNOWN');
   });
 
-  it('checks nothing under off', async () => {
-    const { options } = check('off', `[127.0.0.1]:2222 ssh-ed25519 ${OTHER}\n`);
+  it('checks nothing under off, and says so with the key it did not check (issue 19, item 10)', async () => {
+    const { options, notices } = check('off', `[127.0.0.1]:2222 ssh-ed25519 ${OTHER}\n`);
     expect(await verifyHostKey(options, key)).toBeUndefined();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/^host key checking is off for node1 \(\[127\.0\.0\.1\]:2222\): its ssh-ed25519 key SHA256:\S+ was not checked/);
   });
 });

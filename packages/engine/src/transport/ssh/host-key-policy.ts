@@ -40,10 +40,14 @@ let appendChain: Promise<unknown> = Promise.resolve();
  * or the error that refuses it. Nothing is accepted silently: accept-new reports what it added.
  */
 export async function verifyHostKey(check: HostKeyCheck, keyBlob: Buffer): Promise<MeshbookError | undefined> {
-  if (check.policy === 'off') return undefined;
   const name = knownHostsName(check.address, check.port);
   const keyType = keyTypeOf(keyBlob);
   const fingerprint = sha256Fingerprint(keyBlob);
+  if (check.policy === 'off') {
+    // Honoured (StrictHostKeyChecking=no in ssh arguments, or the inventory's off), never silently.
+    check.notice(`host key checking is off for ${check.host} (${name}): its ${keyType} key ${fingerprint} was not checked`);
+    return undefined;
+  }
   const file = check.knownHostsFile;
   const verdict = checkKnownHost(parseKnownHosts(await readKnownHosts(file)), name, keyType, keyBlob);
   const removeHint = `ssh-keygen -R ${quote(name)} -f ${quote(file)}`;

@@ -46,6 +46,11 @@ describe('known_hosts', () => {
     expect(checkKnownHost(entries, 'other.example.com', 'ssh-ed25519', key).status).toBe('unknown');
   });
 
+  it('matches a hashed entry whatever the case of the address, as OpenSSH does (it hashes the name lower-cased) (issue 19, item 10)', () => {
+    const entries = parseKnownHosts(`|1|Aq7igApLUhevWN9x5fjbemKZYn8=|p/F38dG1b97C8gQCHk0ql9kpsIY= ssh-ed25519 ${ED25519}\n`);
+    expect(checkKnownHost(entries, 'Web.Example.COM', 'ssh-ed25519', key)).toEqual({ status: 'match', line: 1 });
+  });
+
   it('reports a different key of the same type as a mismatch, with the lines', () => {
     const entries = parseKnownHosts(`[127.0.0.1]:2222 ssh-ed25519 ${OTHER_ED25519}\n`);
     expect(checkKnownHost(entries, '[127.0.0.1]:2222', 'ssh-ed25519', key)).toEqual({ status: 'mismatch', lines: [1] });

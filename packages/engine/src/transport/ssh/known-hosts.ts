@@ -49,7 +49,8 @@ function wildcardMatch(pattern: string, name: string): boolean {
 function hashedMatch(hashed: string, name: string): boolean {
   const [, magic, salt, hash] = hashed.split('|');
   if (magic !== '1' || !salt || !hash) return false;
-  const digest = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest('base64');
+  // OpenSSH lower-cases the name before hashing it (ssh-keygen -H, HashKnownHosts).
+  const digest = createHmac('sha1', Buffer.from(salt, 'base64')).update(name.toLowerCase()).digest('base64');
   return digest === hash;
 }
 
