@@ -7,6 +7,7 @@ import { closestNames, inventoryError, type InventoryIssue } from './issues.js';
 import { selectHosts } from './patterns.js';
 import { groupDepths, groupPriority, mergeVars, sortGroupsByPrecedence } from './precedence.js';
 import { readIniInventory } from './ini-file.js';
+import { unevaluatedJinja } from './jinja-warnings.js';
 import { emptyInventoryTree, findGroupCycles, isPlainObject, readInventoryTree, type InventoryTree } from './tree.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 import { readVarsFiles, type VarsFiles } from './vars-files.js';
@@ -94,11 +95,23 @@ async function readInventorySource(
   const parsed = parseYamlText(text, shown, options);
   const isYaml = YAML_EXTENSIONS.test(hostsFile) || (parsed.issues.length === 0 && (parsed.value == null || isPlainObject(parsed.value)));
   if (isYaml) {
+    refuseInventoryPlugin(parsed.value, shown);
     if (parsed.issues.length === 0) readInventoryTree(parsed.value, shown, tree);
     return parsed;
   }
   readIniInventory(text, shown, tree);
   return { issues: [], warnings: [] };
+}
+
+/**
+ * An inventory plugin's config (`plugin: hetzner.hcloud.hcloud`) asks Ansible to run Python that
+ * queries a cloud: meshbook runs no plugins, and says how to get the hosts it would produce.
+ */
+function refuseInventoryPlugin(value: unknown, shown: string): void {
+  if (!isPlainObject(value) || typeof value['plugin'] !== 'string') return;
+  throw new MeshbookError('BAD_INPUT', `${shown} configures the Ansible inventory plugin ${value['plugin']}; meshbook does not run inventory plugins`, {
+    hint: `export the hosts it produces once with Ansible: ansible-inventory -i ${shown} --list -y > hosts.yaml, then pass -i hosts.yaml`,
+  });
 }
 
 function emptyVarsFiles(): VarsFiles {
@@ -218,7 +231,7 @@ function buildHosts(
       where: `host ${name} (merged vars${extraVars ? ' and extra vars' : ''})`,
     });
     issues.push(...resolved.issues);
-    for (const warning of resolved.warnings) warningHosts.set(warning, [...(warningHosts.get(warning) ?? []), name]);
+    for (const warning of [...resolved.warnings, ...unevaluatedJinja(vars)]) warningHosts.set(warning, [...(warningHosts.get(warning) ?? []), name]);
     hosts.set(name, { name, groups: ['all', ...memberOf], vars, connection: resolved.connection });
   }
   // One line per distinct warning, not one per host: a group var would otherwise repeat it N times.
