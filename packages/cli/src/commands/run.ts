@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
 import { MeshbookError } from '@meshbook/engine';
-import type { RunSummary, SelectionOptions } from '@meshbook/engine';
+import type { Inventory, Playbook, RunSummary, SelectionOptions } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
 import { runPlaybook, validatePlaybook } from '@meshbook/engine';
@@ -84,6 +84,18 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     return EXIT.OK;
   }
 
+  return runValidatedPlaybook(playbook, playbookPath, inventory, selection, options, io);
+}
+
+/** Runs a loaded, validated playbook with the run command's reporting and interrupts (also ad-hoc exec). */
+export async function runValidatedPlaybook(
+  playbook: Playbook,
+  playbookPath: string,
+  inventory: Inventory,
+  selection: SelectionOptions,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<ExitCode> {
   const reporting = startReporting(options, io);
   const { events } = reporting;
   for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });
