@@ -18,6 +18,7 @@ import { collect, commaList, increase, nonNegativeSeconds, positiveInt } from '.
 import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { renderListings } from './listings.js';
+import { renderTagList, startAtTask, unknownTagWarnings } from './tags-and-start.js';
 
 export interface RunCommandOptions extends VaultCommandOptions {
   /** -i, repeatable: several inventories are merged as Ansible merges them. */
@@ -35,6 +36,8 @@ export interface RunCommandOptions extends VaultCommandOptions {
   syntaxCheck?: boolean;
   listHosts?: boolean;
   listTasks?: boolean;
+  listTags?: boolean;
+  startAtTask?: string;
   lockTimeout?: number;
   detailedExitcode?: boolean;
 }
@@ -59,6 +62,8 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .addOption(new Option('--syntax-check', 'load and validate the playbook and inventory, then exit'))
     .addOption(new Option('--list-hosts', 'print the hosts each play would run on, then exit'))
     .addOption(new Option('--list-tasks', 'print the tasks each play would run, then exit'))
+    .addOption(new Option('--list-tags', 'print the tags of each play\'s tasks, then exit'))
+    .option('--start-at-task <name>', 'start at the first task with this name (earlier tasks and plays are left out)')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (playbookPath: string, options: RunCommandOptions) => {
       context.setExitCode(await runCommand(playbookPath, options, context.io));
@@ -74,7 +79,13 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars, vaultPasswords: await vaultPasswords(options, io) });
-  const playbook = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
+  const loaded = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
+  const playbook = options.startAtTask !== undefined ? startAtTask(loaded, options.startAtTask) : loaded;
+  for (const warning of unknownTagWarnings(loaded, options)) io.stderr.write(`[WARNING]: ${warning}\n`);
+  if (options.listTags) {
+    io.stdout.write(renderTagList(playbookPath, loaded));
+    return EXIT.OK;
+  }
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
   validatePlaybook(playbook, inventory, selection);
 
