@@ -34,10 +34,10 @@ export async function vaultPasswords(options: VaultCommandOptions, io: CliIo): P
 }
 
 /** One line from the terminal, not echoed. */
-async function promptHidden(question: string, io: CliIo): Promise<string> {
+export async function promptHidden(question: string, io: CliIo): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
-    throw new MeshbookError('BAD_INPUT', '--ask-vault-pass needs a terminal', { hint: 'use --vault-password-file FILE when not interactive' });
+    throw new MeshbookError('BAD_INPUT', `${question.replace(/: $/, '')}: a prompt needs a terminal`, { hint: 'give the password in a file (--vault-password-file) or an inventory variable instead' });
   }
   io.stderr.write(question);
   stdin.setRawMode(true);
@@ -54,7 +54,7 @@ async function promptHidden(question: string, io: CliIo): Promise<string> {
           }
           if (char === '\u0003') {
             stdin.off('data', onData);
-            fail(new MeshbookError('BAD_INPUT', 'vault password prompt interrupted', { hint: 'run again and type the password' }));
+            fail(new MeshbookError('BAD_INPUT', 'password prompt interrupted', { hint: 'run again and type the password' }));
             return;
           }
           typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;

@@ -8,6 +8,7 @@ import { parseExtraVars } from '../extra-vars.js';
 import type { CliIo } from '../io.js';
 import { collect, increase, positiveInt } from '../option-parsers.js';
 import { importModule } from '../startup/import-module.js';
+import { addConnectionOptions, connectionDefaults } from '../connection-options.js';
 import { addVaultOptions, vaultPasswords } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { runValidatedPlaybook, type RunCommandOptions } from './run.js';
@@ -15,7 +16,6 @@ import { runValidatedPlaybook, type RunCommandOptions } from './run.js';
 export interface ExecCommandOptions extends RunCommandOptions {
   module?: string;
   args?: string;
-  become?: boolean;
 }
 
 /*
@@ -23,7 +23,7 @@ export interface ExecCommandOptions extends RunCommandOptions {
  * -a 'name=htop'`, `meshbook ping all -i hosts`. Each is a one-task playbook run like `meshbook run`.
  */
 export const registerExecCommand: RegisterCommand = (program, context) => {
-  sharedOptions(addVaultOptions(program.command('exec')))
+  sharedOptions(addConnectionOptions(addVaultOptions(program.command('exec'))))
     .description('run one module (default: command) on the hosts a pattern selects, as `ansible PATTERN -m MODULE -a ARGS`')
     .argument('<pattern>', 'host pattern: all, a group, a host, web*:!web3')
     .argument('[command...]', 'after --: the command to run (the command module, no shell)')
@@ -32,7 +32,7 @@ export const registerExecCommand: RegisterCommand = (program, context) => {
     .action(async (pattern: string, command: string[], options: ExecCommandOptions) => {
       context.setExitCode(await execCommand(pattern, command, options, context.io));
     });
-  sharedOptions(addVaultOptions(program.command('ping')))
+  sharedOptions(addConnectionOptions(addVaultOptions(program.command('ping'))))
     .description('connect to the hosts a pattern selects and run `true` there: checks login and become')
     .argument('<pattern>', 'host pattern')
     .action(async (pattern: string, options: ExecCommandOptions) => {
@@ -65,12 +65,12 @@ export async function execCommand(
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(
     options.inventory.map((path) => resolve(io.cwd, path)),
-    { extraVars, vaultPasswords: await vaultPasswords(options, io) },
+    { extraVars, vaultPasswords: await vaultPasswords(options, io), defaultVars: await connectionDefaults(options, io) },
   );
   const taskName = fixed?.name ?? `${module.name} ${options.args ?? command.join(' ')}`.trim();
   const playbook: Playbook = definePlaybook({
     name: 'ad-hoc',
-    plays: [{ name: taskName, hosts: pattern, ...(options.become ? { become: true } : {}), tasks: [task(module, params as never, { name: taskName })] }],
+    plays: [{ name: taskName, hosts: pattern, tasks: [task(module, params as never, { name: taskName })] }],
   });
   const selection: SelectionOptions = { extraVars };
   validatePlaybook(playbook, inventory, selection);

@@ -15,12 +15,13 @@ import type { CliIo } from '../io.js';
 import { loadPlaybook } from '../load-playbook.js';
 import { startReporting } from '../reporting.js';
 import { collect, commaList, increase, nonNegativeSeconds, positiveInt } from '../option-parsers.js';
+import { addConnectionOptions, connectionDefaults, type ConnectionCommandOptions } from '../connection-options.js';
 import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { renderListings } from './listings.js';
 import { renderTagList, startAtTask, unknownTagWarnings } from './tags-and-start.js';
 
-export interface RunCommandOptions extends VaultCommandOptions {
+export interface RunCommandOptions extends VaultCommandOptions, ConnectionCommandOptions {
   /** -i, repeatable: several inventories are merged as Ansible merges them. */
   inventory: string[];
   check?: boolean;
@@ -43,7 +44,8 @@ export interface RunCommandOptions extends VaultCommandOptions {
 }
 
 export const registerRunCommand: RegisterCommand = (program, context) => {
-  addVaultOptions(program.command('run'))
+  addConnectionOptions(addVaultOptions(program.command('run')))
+    .option('-b, --become', 'run every play as root (sudo) unless the play or task says otherwise')
     .description('run a playbook against an inventory')
     .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
     .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
@@ -78,7 +80,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
-  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars, vaultPasswords: await vaultPasswords(options, io) });
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars, vaultPasswords: await vaultPasswords(options, io), defaultVars: await connectionDefaults(options, io) });
   const loaded = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
   const playbook = options.startAtTask !== undefined ? startAtTask(loaded, options.startAtTask) : loaded;
   for (const warning of unknownTagWarnings(loaded, options)) io.stderr.write(`[WARNING]: ${warning}\n`);

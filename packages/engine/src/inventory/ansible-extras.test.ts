@@ -26,3 +26,13 @@ describe('Jinja in inventory values', () => {
     expect(inventory.hosts.get('w2')?.connection.address).toBe('192.0.2.2');
   });
 });
+
+describe('command-line connection defaults (-u, --private-key, -b)', () => {
+  it('apply where the inventory sets nothing; the inventory wins where it does', async () => {
+    const dir = await tempInventory({ hosts: '[web]\nw1\nw2 ansible_user=admin ansible_become=false\n' });
+    const inventory = await loadInventory(dir, { defaultVars: { ansible_user: 'deploy', ansible_ssh_private_key_file: '/keys/id', ansible_become: true } });
+    expect(inventory.hosts.get('w1')?.connection).toMatchObject({ user: 'deploy', privateKeyFile: '/keys/id', become: true });
+    expect(inventory.hosts.get('w2')?.connection).toMatchObject({ user: 'admin', privateKeyFile: '/keys/id' });
+    expect(inventory.hosts.get('w2')?.connection.become).toBeFalsy();
+  });
+});

@@ -20,6 +20,11 @@ export interface LoadInventoryOptions {
    * are applied when resolving each host's connection so `-e ansible_user=x` is checked at load.
    */
   extraVars?: Readonly<Vars>;
+  /**
+   * Command-line connection settings (`-u`, `--private-key`, `-b`, `-K`): the lowest layer, under
+   * group all, so an inventory's own ansible_user wins as it does over ansible-playbook's -u.
+   */
+  defaultVars?: Readonly<Vars>;
   /** Passwords for ansible-vault: `!vault` values and encrypted files become Secrets. */
   vaultPasswords?: readonly VaultPassword[];
 }
@@ -74,7 +79,7 @@ export async function loadInventory(paths: string | readonly string[], options: 
   }
 
   const groups = buildGroups(tree, groupVarsFiles);
-  const hosts = buildHosts(tree, groups, hostVarsFiles, baseDir, options.extraVars, issues, warnings);
+  const hosts = buildHosts(tree, groups, hostVarsFiles, baseDir, options, issues, warnings);
   if (issues.length > 0) throw inventoryError(source, issues);
   return createInventory({ source, baseDir, hosts, groups, hostOrder: tree.hostOrder, warnings });
 }
@@ -206,7 +211,7 @@ function buildHosts(
   groups: ReadonlyMap<string, InventoryGroup>,
   hostVarsFiles: VarsFiles,
   baseDir: string,
-  extraVars: Readonly<Vars> | undefined,
+  { extraVars, defaultVars }: LoadInventoryOptions,
   issues: InventoryIssue[],
   warnings: string[],
 ): Map<string, InventoryHost> {
@@ -221,6 +226,7 @@ function buildHosts(
     const direct = [...groups.values()].filter((group) => group.hosts.includes(name)).map((group) => group.name);
     const memberOf = sortGroupsByPrecedence([...ancestorsOf(direct, parents)].filter((group) => group !== 'all'), rank);
     const vars = mergeVars(
+      defaultVars,
       groups.get('all')?.vars,
       ...memberOf.map((group) => groups.get(group)?.vars),
       tree.hostVars.get(name),
