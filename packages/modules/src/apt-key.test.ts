@@ -37,14 +37,14 @@ describePlanFixtures(
     { name: 'absent and gone: nothing', params: { name: 'docker', state: 'absent' }, facts: { keyring: keyring(null), source: null }, changes: [] },
   ],
   [
-    { name: 'neither url nor data', params: { name: 'docker' }, error: /apt_key\.url: give exactly one of url and data/ },
+    { name: 'neither url nor data', params: { name: 'docker' }, error: /aptKey\.url: give exactly one of url and data/ },
     { name: 'both url and data', params: { name: 'docker', url: URL, data: 'x' }, error: /exactly one/ },
-    { name: 'a non-http URL', params: { name: 'docker', url: 'ftp://x/key' }, error: /apt_key\.url: an http\(s\) URL/ },
-    { name: 'a name with a slash', params: { name: '../docker', url: URL }, error: /apt_key\.name/ },
+    { name: 'a non-http URL', params: { name: 'docker', url: 'ftp://x/key' }, error: /aptKey\.url: an http\(s\) URL/ },
+    { name: 'a name with a slash', params: { name: '../docker', url: URL }, error: /aptKey\.name/ },
   ],
 );
 
-describe('apt_key plan errors', () => {
+describe('aptKey plan errors', () => {
   it('a download failure names the URL', () => {
     const p = aptKey.parse({ name: 'docker', url: URL });
     expect(() => aptKey.definition.plan({ keyring: keyring(null), source: { ok: false, message: 'downloading failed' } }, p)).toThrow(`could not get the key from ${URL}`);

@@ -94,7 +94,7 @@ export function keyringPath(name: string): string {
  * bytes the plan compared.
  */
 export const aptKey = defineModule({
-  name: 'apt_key',
+  name: 'aptKey',
   params,
   facts: (p) => ({
     keyring: fileState(keyringPath(p.name), 0),
@@ -107,12 +107,12 @@ export const aptKey = defineModule({
     }
     const source = facts.source!;
     const from = p.url ?? 'the given data';
-    if (!source.ok) throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: could not get the key from ${from}: ${source.message}`);
+    if (!source.ok) throw new MeshbookError('MODULE_FAILED', `aptKey ${p.name}: could not get the key from ${from}: ${source.message}`);
     if (!looksLikeOpenPgp(source.bytes)) {
-      throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: ${from} is not an OpenPGP key (neither armored nor binary)`);
+      throw new MeshbookError('MODULE_FAILED', `aptKey ${p.name}: ${from} is not an OpenPGP key (neither armored nor binary)`);
     }
     if (p.fingerprint !== undefined && !source.fingerprints.includes(p.fingerprint)) {
-      throw new MeshbookError('MODULE_FAILED', `apt_key ${p.name}: the key from ${from} has fingerprint ${source.fingerprints.join(', ') || '(none)'}, not the ${p.fingerprint} expected: nothing installed`, {
+      throw new MeshbookError('MODULE_FAILED', `aptKey ${p.name}: the key from ${from} has fingerprint ${source.fingerprints.join(', ') || '(none)'}, not the ${p.fingerprint} expected: nothing installed`, {
         hint: 'check where the URL points and which key the repository signs with; update fingerprint only if the vendor announced a new key',
       });
     }
@@ -138,7 +138,7 @@ export const aptKey = defineModule({
       }
       await ctx.exec(sh`mkdir -p -m 0755 -- ${KEYRINGS_DIR}`);
       // apt reads keyrings as the unprivileged _apt user: world-readable.
-      await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644 });
+      await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644, keepExisting: true });
     }
   },
 });

@@ -41,11 +41,11 @@ describePlanFixtures(
     { name: 'absent and gone: nothing', params: { ...docker, state: 'absent' }, facts: file(null), changes: [] },
   ],
   [
-    { name: 'no components on a dist suite', params: { ...docker, components: [] }, error: /apt_repository\.components: at least one component/ },
+    { name: 'no components on a dist suite', params: { ...docker, components: [] }, error: /aptRepository\.components: at least one component/ },
     { name: 'components on a flat repo', params: { ...docker, suite: '/' }, error: /flat repository/ },
-    { name: 'a blank in a component', params: { ...docker, components: ['stable main'] }, error: /apt_repository\.components\[0\]/ },
-    { name: 'a relative keyring', params: { ...docker, signedBy: 'docker.gpg' }, error: /apt_repository\.signedBy/ },
-    { name: 'not a URL', params: { ...docker, uri: 'download.docker.com' }, error: /apt_repository\.uri/ },
+    { name: 'a blank in a component', params: { ...docker, components: ['stable main'] }, error: /aptRepository\.components\[0\]/ },
+    { name: 'a relative keyring', params: { ...docker, signedBy: 'docker.gpg' }, error: /aptRepository\.signedBy/ },
+    { name: 'not a URL', params: { ...docker, uri: 'download.docker.com' }, error: /aptRepository\.uri/ },
   ],
 );
 

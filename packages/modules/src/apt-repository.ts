@@ -63,12 +63,12 @@ export function sourcesPath(name: string): string {
  * not contacted.
  */
 export const aptRepository = defineModule({
-  name: 'apt_repository',
+  name: 'aptRepository',
   params,
   facts: (p) => fileState(sourcesPath(p.name)),
   plan(file: FileState, p): AptRepositoryChange[] {
     const path = sourcesPath(p.name);
-    if (file.exists && file.type !== 'file') throw new MeshbookError('MODULE_FAILED', `apt_repository: ${path} exists and is not a regular file`);
+    if (file.exists && file.type !== 'file') throw new MeshbookError('MODULE_FAILED', `aptRepository: ${path} exists and is not a regular file`);
     const before = file.exists ? (file.text ?? '') : null;
     if (p.state === 'absent') {
       return before === null
@@ -98,7 +98,7 @@ export const aptRepository = defineModule({
       return;
     }
     await ctx.exec(sh`mkdir -p -- ${SOURCES_DIR}`);
-    await ctx.put(path, change.payload.text, { mode: 0o644 });
+    await ctx.put(path, change.payload.text, { mode: 0o644, keepExisting: true });
     if (!change.payload.refresh) return;
     try {
       await runAptGet(ctx, ['update', '-o', `Dir::Etc::sourcelist=${path}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0'], options);
@@ -107,7 +107,7 @@ export const aptRepository = defineModule({
       // next run must see the change again (the refresh happens only when the file changes).
       const { previous } = change.payload;
       if (previous === null) await ctx.run(sh`rm -f -- ${path}`);
-      else await ctx.put(path, previous, { mode: 0o644 });
+      else await ctx.put(path, previous, { mode: 0o644, keepExisting: true });
       throw error;
     }
   },

@@ -22,15 +22,15 @@ describePlanFixtures(
     { name: 'missing with mode and owner: one download change (it sets both)', params: { ...base, mode: '0755', owner: 'ubuntu' }, facts: dest(null), changes: [{ kind: 'get_url.download', target: DEST }] },
   ],
   [
-    { name: 'no checksum', params: { url: base.url, dest: DEST }, error: /get_url\.checksum/ },
-    { name: 'an md5 checksum', params: { ...base, checksum: `md5:${'a'.repeat(32)}` }, error: /get_url\.checksum: 'sha256:' followed by 64 hex digits/ },
-    { name: 'a directory dest', params: { ...base, dest: '/usr/local/src/' }, error: /get_url\.dest/ },
-    { name: 'a file:// URL', params: { ...base, url: 'file:///etc/passwd' }, error: /get_url\.url/ },
-    { name: 'a bad mode', params: { ...base, mode: '0999' }, error: /get_url\.mode/ },
+    { name: 'no checksum', params: { url: base.url, dest: DEST }, error: /getUrl\.checksum/ },
+    { name: 'an md5 checksum', params: { ...base, checksum: `md5:${'a'.repeat(32)}` }, error: /getUrl\.checksum: 'sha256:' followed by 64 hex digits/ },
+    { name: 'a directory dest', params: { ...base, dest: '/usr/local/src/' }, error: /getUrl\.dest/ },
+    { name: 'a file:// URL', params: { ...base, url: 'file:///etc/passwd' }, error: /getUrl\.url/ },
+    { name: 'a bad mode', params: { ...base, mode: '0999' }, error: /getUrl\.mode/ },
   ],
 );
 
-describe('get_url plan errors', () => {
+describe('getUrl plan errors', () => {
   it('dest is a directory', () => {
     const facts = parseFileState(DEST, 'stat directory|755|root|root|4096|0|0\n');
     expect(() => getUrl.definition.plan(facts, getUrl.parse(base))).toThrow('exists and is not a regular file');
@@ -38,7 +38,7 @@ describe('get_url plan errors', () => {
 });
 
 // The download script, run for real on the controller against a local HTTP server (no host needed).
-describe('get_url on the controller', async () => {
+describe('getUrl on the controller', async () => {
   const { createServer } = await import('node:http');
   const { mkdtemp, readFile, rm, writeFile, stat } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');

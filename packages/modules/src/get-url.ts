@@ -67,11 +67,11 @@ export type GetUrlChange =
  * by dest's checksum: a dest that already matches is never downloaded again.
  */
 export const getUrl = defineModule({
-  name: 'get_url',
+  name: 'getUrl',
   params,
   facts: (p) => fileState(p.dest, 0),
   plan(dest: FileState, p): GetUrlChange[] {
-    if (dest.exists && dest.type !== 'file') throw new MeshbookError('MODULE_FAILED', `get_url: ${p.dest} exists and is not a regular file`);
+    if (dest.exists && dest.type !== 'file') throw new MeshbookError('MODULE_FAILED', `getUrl: ${p.dest} exists and is not a regular file`);
     const wanted = p.checksum.slice('sha256:'.length);
     if (!dest.exists || dest.sha256 !== wanted) {
       return [
@@ -135,11 +135,11 @@ function downloadFailure(host: string, command: string, result: CommandResult, p
   if (result.exitCode === EXIT.checksum) {
     return new MeshbookError(
       'MODULE_FAILED',
-      `get_url: checksum mismatch for ${p.url}: expected ${p.checksum}, got ${result.stderr.trim()}; ${p.dest} left untouched`,
+      `getUrl: checksum mismatch for ${p.url}: expected ${p.checksum}, got ${result.stderr.trim()}; ${p.dest} left untouched`,
       { ...details, hint: 'check the checksum, or whether the file at the URL changed' },
     );
   }
-  if (result.exitCode === EXIT.download) return new MeshbookError('MODULE_FAILED', `get_url: downloading ${p.url} failed`, details);
-  if (result.exitCode === EXIT.noDir) return new MeshbookError('MODULE_FAILED', `get_url: ${result.stderr.trim()}`, details);
-  return new MeshbookError('COMMAND_FAILED', `get_url: installing ${p.dest} failed`, details);
+  if (result.exitCode === EXIT.download) return new MeshbookError('MODULE_FAILED', `getUrl: downloading ${p.url} failed`, details);
+  if (result.exitCode === EXIT.noDir) return new MeshbookError('MODULE_FAILED', `getUrl: ${result.stderr.trim()}`, details);
+  return new MeshbookError('COMMAND_FAILED', `getUrl: installing ${p.dest} failed`, details);
 }

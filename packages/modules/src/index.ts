@@ -29,3 +29,4 @@ export { openstackAllowedAddress } from './openstack/allowed-address.js';
 export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.js';
 export * from './kube/index.js';
 export * from './helm/index.js';
+export * from './cilium/index.js';

@@ -142,7 +142,7 @@ export const modprobe = defineModule({
     if (loads.length > 0) await ctx.exec(sh`modprobe -a -- ${loads}`);
     for (const file of files) {
       await ctx.exec(sh`mkdir -p -- ${MODULES_LOAD_D}`);
-      await ctx.put(file.path, file.content, { mode: 0o644 });
+      await ctx.put(file.path, file.content, { mode: 0o644, keepExisting: true });
     }
   },
 });

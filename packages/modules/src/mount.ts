@@ -162,7 +162,7 @@ export const mount = defineModule({
       if (change.kind === 'mount.unmount' || change.kind === 'mount.remount') await ctx.exec(sh`umount -- ${change.payload.path}`);
     }
     for (const change of changes) {
-      if (change.kind === 'mount.fstab') await ctx.put(change.payload.path, change.payload.content, { mode: 0o644 });
+      if (change.kind === 'mount.fstab') await ctx.put(change.payload.path, change.payload.content, { mode: 0o644, keepExisting: true });
     }
     for (const change of changes) {
       if (change.kind !== 'mount.mount' && change.kind !== 'mount.remount') continue;

@@ -131,7 +131,7 @@ export const sysctl = defineModule({
       switch (change.kind) {
         case 'sysctl.file':
           await ctx.exec(sh`mkdir -p -- ${SYSCTL_D}`);
-          await ctx.put(change.payload.path, change.payload.content, { mode: 0o644 });
+          await ctx.put(change.payload.path, change.payload.content, { mode: 0o644, keepExisting: true });
           break;
         case 'sysctl.runtime':
           writes.push(`${change.payload.key}=${change.payload.value}`);

@@ -29,12 +29,12 @@ describePlanFixtures(
     { name: 'edits the existing file when there is no base command', params: { path: '/etc/x.toml', settings: [{ key: ['a', 'b'], value: 1 }] }, facts: { file: { mode: '644', uid: '0', gid: '0', text: 'c = 2\n' }, base: null }, changes: [{ kind: 'toml_file.content', target: '/etc/x.toml' }] },
   ],
   [
-    { name: 'a relative path', params: { ...params, path: 'config.toml' }, error: /toml_file\.path: an absolute path/ },
-    { name: 'no settings', params: { ...params, settings: [] }, error: /toml_file\.settings/ },
+    { name: 'a relative path', params: { ...params, path: 'config.toml' }, error: /tomlFile\.path: an absolute path/ },
+    { name: 'no settings', params: { ...params, settings: [] }, error: /tomlFile\.settings/ },
   ],
 );
 
-describe('toml_file plan', () => {
+describe('tomlFile plan', () => {
   it('writes the key set on the base, keeping the rest', () => {
     const [change] = tomlFile.definition.plan({ file: null, base: { text: DEFAULT } }, tomlFile.parse(params));
     expect(change!.content!.after).toContain('SystemdCgroup = true');

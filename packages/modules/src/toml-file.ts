@@ -67,7 +67,7 @@ const tomlValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean
  * never reports a change.
  */
 export const tomlFile = defineModule({
-  name: 'toml_file',
+  name: 'tomlFile',
   params: z
     .object({
       path: z.string().startsWith('/', 'an absolute path'),

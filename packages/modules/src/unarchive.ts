@@ -104,7 +104,7 @@ export const unarchive = defineModule({
   }),
   plan(facts: UnarchiveFacts, p): UnarchiveChange[] {
     if (!facts.archive.exists || facts.archive.type !== 'file') {
-      throw new MeshbookError('MODULE_FAILED', `unarchive: archive ${p.src} not found on the host`, { hint: 'download it first (get_url) or fix src' });
+      throw new MeshbookError('MODULE_FAILED', `unarchive: archive ${p.src} not found on the host`, { hint: 'download it first (getUrl) or fix src' });
     }
     const what = p.include.length ? ` (${p.include.join(', ')})` : '';
     const extract = (reason: string): UnarchiveChange[] => [

@@ -91,6 +91,17 @@ describe('clustermesh.ts on the lab', () => {
     }
   });
 
+  it('a shared cluster id or overlapping pod CIDRs are refused before any host is touched', async () => {
+    const before = await Promise.all(HOSTS.map((h) => sh(h, FOOTPRINT)));
+    const sharedId = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '-e', 'cluster_id=1']);
+    expect(sharedId.exitCode).not.toBe(0);
+    expect(sharedId.stdout + sharedId.stderr).toContain('clusters cluster-kzh and cluster-ayk share cluster_id 1');
+    const overlapping = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '-e', 'pod_cidr=10.242.0.0/16']);
+    expect(overlapping.exitCode).not.toBe(0);
+    expect(overlapping.stdout + overlapping.stderr).toContain('cluster-kzh pod_cidr 10.242.0.0/16 overlaps cluster-ayk pod_cidr 10.242.0.0/16');
+    expect(await Promise.all(HOSTS.map((h) => sh(h, FOOTPRINT)))).toEqual(before);
+  });
+
   it('--check on fresh hosts plans the installs and leaves the hosts untouched', async () => {
     const before = await Promise.all(HOSTS.map((h) => sh(h, FOOTPRINT)));
     const run = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--check', '--diff', '--json']);
@@ -110,9 +121,20 @@ describe('clustermesh.ts on the lab', () => {
     // known after apply (a key's schema cannot take a placeholder, and no module schema mentions one).
     for (const result of wireguard) {
       expect(result).toMatchObject({ status: 'changed', knownAfterApply: true });
-      expect(result.type === 'host.result' && result.diff).toContain('known after apply: wireguard_key output on');
+      expect(result.type === 'host.result' && result.diff).toContain('known after apply: wireguardKey output on');
     }
     expect(run.stdout).not.toMatch(/PrivateKey/);
+    // Seed 000-07 to 000-20 planned on bare hosts: what an earlier task would prepare is known after apply.
+    const planned = (task: string) => run.events.filter((e) => e.type === 'host.result' && e.task === task && e.status === 'changed').map((e) => (e.type === 'host.result' ? e.host : '')).sort();
+    const masters = ['jin-ayaka-master-1', 'jin-kazuha-master-1'];
+    expect(planned('kubelet kubeadm kubectl installed at the pinned version and held')).toEqual([...NODES].sort());
+    expect(planned('kubeadm init --skip-phases=addon/kube-proxy --upload-certs')).toEqual(masters);
+    expect(planned("kubeadm join on the workers with their master's join command")).toEqual(['jin-ayaka-worker-1', 'jin-kazuha-worker-1']);
+    expect(planned('cilium-cli (stable version, sha256 checked) in /usr/local/bin')).toEqual(masters);
+    expect(planned("Cilium installed by helm with the cluster's values (cilium.yaml)")).toEqual(masters);
+    expect(planned('cilium clustermesh enable --service-type (NodePort)')).toEqual(masters);
+    expect(planned('cilium-ca of cluster 1 in this cluster (replaced only when different)')).toEqual(['jin-kazuha-master-1']);
+    expect(run.stdout).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY|client-key-data: [A-Za-z0-9+/]{20}|--token [a-z0-9]{6}\.[a-z0-9]{16}/);
     const after = await Promise.all(HOSTS.map((h) => sh(h, FOOTPRINT)));
     expect(after).toEqual(before);
   });
@@ -156,6 +178,41 @@ describe('clustermesh.ts on the lab', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     const recap = recapOf(run);
     for (const host of HOSTS) expect({ host, changed: recap[host]!.changed, failed: recap[host]!.failed }).toEqual({ host, changed: 0, failed: 0 });
+  });
+
+  it('the clusters are connected: each lists the other\'s nodes, cilium clustermesh status says so', async () => {
+    const peerNodes = await sh('jin-ayaka-master-1', 'kubectl get ciliumnodes -l io.cilium.k8s.policy.cluster=cluster-kzh -o name');
+    expect(peerNodes.stdout.trim().split('\n')).toHaveLength(2);
+    const status = await sh('jin-kazuha-master-1', 'cilium clustermesh status --context kubernetes-admin-kzh@cluster-kzh');
+    expect(status.stdout).toMatch(/cluster-ayk: 2\/2 configured, 2\/2 connected/);
+  });
+
+  it('--tags verify passes: node lists, the rebel-base global service on both clusters, failover', async () => {
+    const run = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--tags', 'verify', '--json'], { timeoutMs: 600_000 });
+    expect(run.exitCode, run.stderr + run.stdout.slice(-3000)).toBe(0);
+    const passed = run.events.filter((e) => e.type === 'host.result' && e.task.startsWith('failover') && e.status === 'ok').map((e) => (e.type === 'host.result' ? e.host : ''));
+    expect(passed.sort()).toEqual(['jin-ayaka-master-1', 'jin-kazuha-master-1']);
+  });
+
+  it('a corrupt cilium-ca in cluster 2 fails the verification naming who cannot reach whom; the next run repairs it', async () => {
+    // another CA where cluster 1's was copied (seed 000-19 gone wrong)
+    const corrupt = await sh(
+      'jin-kazuha-master-1',
+      `set -e; d=$(mktemp -d); cd $d
+       openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -subj /CN=Cilium-CA -days 30 2>/dev/null
+       kubectl --context kubernetes-admin-kzh@cluster-kzh -n kube-system create secret generic cilium-ca --from-file=ca.crt --from-file=ca.key --dry-run=client -o yaml | kubectl --context kubernetes-admin-kzh@cluster-kzh replace -f -`,
+    );
+    expect(corrupt.exitCode, corrupt.stdout).toBe(0);
+    const failing = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--tags', 'verify', '--json'], { timeoutMs: 600_000 });
+    expect(failing.exitCode).not.toBe(0);
+    const failures = failing.events.flatMap((e) => (e.type === 'host.result' && e.status === 'failed' ? [`${e.host}: ${JSON.stringify(e.error ?? e)}`] : []));
+    expect(failures.join('\n')).toMatch(/kubernetes-admin-(ayk@cluster-ayk cannot reach cluster-kzh|kzh@cluster-kzh cannot reach cluster-ayk)/);
+    const repair = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--json'], { timeoutMs: 600_000 });
+    expect(repair.exitCode, repair.stderr + repair.stdout.slice(-3000)).toBe(0);
+    const copied = repair.events.find((e) => e.type === 'host.result' && e.task === 'cilium-ca of cluster 1 in this cluster (replaced only when different)');
+    expect(copied).toMatchObject({ host: 'jin-kazuha-master-1', status: 'changed' });
+    const verify = await meshbook(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--tags', 'verify'], { timeoutMs: 600_000 });
+    expect(verify.exitCode, verify.stdout.slice(-3000)).toBe(0);
   });
 
   it("a node's changed host key is refused through the bastion; lab up records the new one", async () => {

@@ -33,6 +33,17 @@ describe('hung commands', () => {
     expect(await strays(marker)).toEqual([]);
   });
 
+  it('3. a task without a timeout of its own gets the run\'s default (--task-timeout; 3600 s unless given) (issue 19, item 8)', async () => {
+    const marker = newMarker('default');
+    const run = await runPlaybook('hung-default-timeout.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '--task-timeout', '2']);
+    expectExit(run, 2);
+    for (const host of HOSTS) {
+      expect(resultsOf(run, 'hangs')[host]).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } });
+      expect(resultsOf(run, 'hangs')[host]!.error?.message).toMatch(/timed out after 2000 ms/);
+    }
+    expect(await strays(marker)).toEqual([]);
+  });
+
   it('3. a host that freezes mid-command (docker pause): the task times out, the others finish, nothing is left once it thaws', async () => {
     const marker = newMarker('paused');
     const inventory = await writeInventory(fleet(), workDir());

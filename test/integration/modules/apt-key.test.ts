@@ -16,10 +16,10 @@ const prepare = async () => {
 };
 const keyringState = () => hosts.sh('node2', `ls -la /etc/apt/keyrings 2>&1; sha256sum ${KEYRING} 2>&1 || true`);
 
-describe('apt_key on a real host', () => {
+describe('aptKey on a real host', () => {
   it('bad params fail before the host is touched', async () => {
-    await proveBadParams(aptKey, t(), { name: 'meshbook' }, /apt_key\.url: give exactly one of url and data/);
-    await proveBadParams(aptKey, t(), { name: 'x/../../etc/passwd', data: 'x' }, /apt_key\.name/);
+    await proveBadParams(aptKey, t(), { name: 'meshbook' }, /aptKey\.url: give exactly one of url and data/);
+    await proveBadParams(aptKey, t(), { name: 'x/../../etc/passwd', data: 'x' }, /aptKey\.name/);
   });
 
   it('check mode on a fresh host reports the keyring and writes nothing (the temp download is gone)', async () => {

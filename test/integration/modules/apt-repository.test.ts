@@ -20,10 +20,10 @@ const repo = () => ({ name: 'meshbook', uri: `${base}/repo/`, suite: './', signe
 const candidate = () => hosts.sh('node2', "apt-cache policy meshbook-hello | sed -n 's/^ *Candidate: //p'");
 const listState = () => hosts.sh('node2', `ls /etc/apt/sources.list.d; cat ${LIST} 2>&1; ls /var/lib/apt/lists | grep -c meshbook || true`);
 
-describe('apt_repository on a real host', () => {
+describe('aptRepository on a real host', () => {
   it('bad params fail before the host is touched', async () => {
-    await proveBadParams(aptRepository, t(), { name: 'meshbook', uri: 'http://x/', suite: 'bookworm' }, /apt_repository\.components: at least one component/);
-    await proveBadParams(aptRepository, t(), { name: 'meshbook', uri: 'http://x/', suite: 'bookworm', components: ['main] evil'] }, /apt_repository\.components\[0\]/);
+    await proveBadParams(aptRepository, t(), { name: 'meshbook', uri: 'http://x/', suite: 'bookworm' }, /aptRepository\.components: at least one component/);
+    await proveBadParams(aptRepository, t(), { name: 'meshbook', uri: 'http://x/', suite: 'bookworm', components: ['main] evil'] }, /aptRepository\.components\[0\]/);
   });
 
   it('check mode on a fresh host reports the source and writes nothing', async () => {

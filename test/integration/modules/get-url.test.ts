@@ -22,10 +22,10 @@ const prepare = async () => {
 const params = () => ({ url: `${base}/${TARBALL}`, dest: DEST, checksum });
 const destState = () => hosts.sh('node2', `ls -la /usr/local/src; sha256sum ${DEST} 2>&1 || true`);
 
-describe('get_url on a real host', () => {
+describe('getUrl on a real host', () => {
   it('bad params fail before the host is touched', async () => {
-    await proveBadParams(getUrl, t(), { url: 'http://x/y', dest: DEST }, /get_url\.checksum/);
-    await proveBadParams(getUrl, t(), { url: 'http://x/y', dest: DEST, checksum: 'sha256:abc' }, /get_url\.checksum: 'sha256:' followed by 64 hex digits/);
+    await proveBadParams(getUrl, t(), { url: 'http://x/y', dest: DEST }, /getUrl\.checksum/);
+    await proveBadParams(getUrl, t(), { url: 'http://x/y', dest: DEST, checksum: 'sha256:abc' }, /getUrl\.checksum: 'sha256:' followed by 64 hex digits/);
   });
 
   it('check mode on a fresh host reports the download and downloads nothing', async () => {

@@ -104,7 +104,7 @@ describe('kubeadm modules on a fresh host, in check mode', () => {
   });
 });
 
-describe('kubeadm_config and kubeadm_init', () => {
+describe('kubeadmConfig and kubeadmInit', () => {
   it('writes the v1beta4 file kubeadm 1.31 reads, then nothing', async () => {
     const first = await run(kubeadmConfig, 'm1', config('m1'));
     expect(first.output).toEqual({ path: '/etc/kubernetes/kubeadm-config.yaml', apiVersion: 'kubeadm.k8s.io/v1beta4' });
@@ -133,7 +133,7 @@ describe('kubeadm_config and kubeadm_init', () => {
   });
 });
 
-describe('kubeadm_join_command and kubeadm_join', () => {
+describe('kubeadmJoinCommand and kubeadmJoin', () => {
   it('check mode plans a token, creates none, and its output is known after apply', async () => {
     const before = await apiState();
     const check = await run(kubeadmJoinCommand, 'm1', { mint: true }, { check: true });
@@ -214,7 +214,7 @@ describe('kubeadm_join_command and kubeadm_join', () => {
   });
 });
 
-describe('kubeadm_kubeconfig_user', () => {
+describe('kubeadmKubeconfigUser', () => {
   it('writes the login user\'s ~/.kube/config, 0600 and theirs, usable by the real kubectl; then nothing', async () => {
     const first = await run(kubeadmKubeconfigUser, 'm1', { ...adminUser('m1'), config: '/etc/kubernetes/kubeadm-config.yaml' });
     expect(first.changed).toBe(true);

@@ -11,7 +11,7 @@ const SYSTEMD_CGROUP = ['plugins', 'io.containerd.grpc.v1.cri', 'containerd', 'r
 const params = { path: PATH, baseCommand: ['containerd', 'config', 'default'], settings: [{ key: SYSTEMD_CGROUP, value: true }] };
 const state = () => hosts.sh(H, `sha256sum ${PATH} 2>&1; true`);
 
-describe('toml_file on a real host (containerd config)', () => {
+describe('tomlFile on a real host (containerd config)', () => {
   it('check mode on a fresh host reports the change and writes nothing', async () => {
     await hosts.sh(H, `rm -f ${PATH}`);
     const result = await proveCheckMode(tomlFile, t(), params, state);
@@ -72,6 +72,6 @@ describe('toml_file on a real host (containerd config)', () => {
   });
 
   it('rejects bad params before touching the host', async () => {
-    await proveBadParams(tomlFile, t(), { ...params, path: 'relative.toml' }, /toml_file\.path/);
+    await proveBadParams(tomlFile, t(), { ...params, path: 'relative.toml' }, /tomlFile\.path/);
   });
 });

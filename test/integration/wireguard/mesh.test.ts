@@ -112,7 +112,7 @@ describe('WireGuard hub-and-spoke mesh on real hosts', () => {
       expect(results[name]!.changed).toBe(true);
       // The peers' keys do not exist yet: the engine reports the interface as a change known after apply.
       expect(results[name]!.knownAfterApply).toBe(true);
-      expect(results[name]!.diff).toContain('known after apply: wireguard_key output on');
+      expect(results[name]!.diff).toContain('known after apply: wireguardKey output on');
       expect(results[name]!.diff).not.toMatch(/PrivateKey/);
       const state = await fleet.exec(name, ['sh', '-c', 'ls /etc/wireguard; wg show interfaces']);
       expect(state.stdout.trim()).toBe('');

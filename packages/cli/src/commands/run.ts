@@ -40,6 +40,7 @@ export interface RunCommandOptions extends VaultCommandOptions, ConnectionComman
   listTags?: boolean;
   startAtTask?: string;
   lockTimeout?: number;
+  taskTimeout?: number;
   detailedExitcode?: boolean;
 }
 
@@ -57,6 +58,7 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
     .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable; highest precedence)', collect)
     .option('--lock-timeout <seconds>', 'wait this long for a host another meshbook run holds, then report it HOST_LOCKED (default 30)', nonNegativeSeconds)
+    .option('--task-timeout <seconds>', 'fail a task on a host with TIMEOUT after this long unless the task sets its own timeoutMs; 0: no default (default 3600)', nonNegativeSeconds)
     .option('--detailed-exitcode', `with --check: exit ${EXIT.CHANGES_PENDING} when changes are pending (0 when there are none), for drift checks`)
     .option('--json', 'print events as JSON lines on stdout instead of the terminal output')
     .option('--log-file <path>', 'also write every event as a structured (pino) log to this file')
@@ -124,6 +126,7 @@ export async function runValidatedPlaybook(
       diff: options.diff === true,
       forks: options.forks,
       ...(options.lockTimeout !== undefined ? { hostLockWaitMs: options.lockTimeout * 1000 } : {}),
+      ...(options.taskTimeout !== undefined ? { taskTimeoutMs: options.taskTimeout * 1000 } : {}),
       connect: async (host, connectOptions) => {
         const transport = await connectHost(host, connectOptions);
         opened.push(transport);

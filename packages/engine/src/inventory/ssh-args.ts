@@ -1,3 +1,4 @@
+import { parseHostKeyPolicy } from './connection-vars.js';
 import type { HostKeyPolicy } from './types.js';
 
 /** What meshbook takes from Ansible's `ansible_ssh_common_args`; everything else is reported as ignored. */
@@ -58,9 +59,7 @@ function applyOption(option: string, findings: SshArgsFindings): void {
       return;
     }
     case 'stricthostkeychecking': {
-      const policy = ({ yes: 'strict', ask: 'strict', 'accept-new': 'accept-new', no: 'off', off: 'off' } as const)[
-        value.toLowerCase() as 'yes'
-      ];
+      const policy = parseHostKeyPolicy(value.toLowerCase());
       if (policy) findings.hostKeyPolicy = policy;
       else findings.ignored.push(`-o StrictHostKeyChecking=${value}`);
       return;

@@ -1,10 +1,12 @@
+import type { HostKeyPolicy } from '../transport/ssh/host-key-policy.js';
 import type { Secret } from '../secret.js';
 import type { Become } from '../transport/types.js';
 
 /** Variables of a host, group, play or `-e`: names to any YAML or JSON value. */
 export type Vars = Record<string, unknown>;
 
-export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
+/** The one definition lives with the check that applies it (transport/ssh/host-key-policy.ts). */
+export type { HostKeyPolicy } from '../transport/ssh/host-key-policy.js';
 
 /** How to reach a host, resolved from its merged vars (meshbook names or Ansible's aliases). */
 export interface ConnectionSpec {

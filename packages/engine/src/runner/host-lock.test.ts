@@ -82,6 +82,19 @@ describe('the runner and the host lock', () => {
     expect(locks).toEqual([first, first]);
   });
 
+  it('reads the lock state a connection reports from connecting instead of asking it again (issue 12)', async () => {
+    const locks: HostLockRequest[] = [];
+    const connect = async (host: { name: string }) => {
+      const transport = new FakeTransport(host.name) as FakeTransport & Transport & { hostLockState: HostLockState };
+      transport.hostLockState = { state: 'busy', holder: 'controller=ci pid=42 started=x' };
+      transport.lockHost = (request) => (locks.push(request), Promise.resolve({ state: 'held' }));
+      return transport;
+    };
+    const summary = await runPlaybook(playbook, { inventory: fakeInventory({ a: {} }), connect });
+    expect(summary.outcome).not.toBe('ok');
+    expect(locks).toEqual([]);
+  });
+
   it('asks for no lock when the run is unlocked', async () => {
     const { connect, connects, locks } = recordingConnect();
     await runPlaybook(playbook, { inventory: fakeInventory({ a: {} }), connect, hostLock: false });

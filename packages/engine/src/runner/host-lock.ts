@@ -20,8 +20,10 @@ export function runLockIdentity(waitMs: number, now = new Date()): HostLockReque
  * another run held the lock for the whole wait.
  */
 export async function lockHost(transport: Transport, request: HostLockRequest): Promise<string | undefined> {
-  if (!transport.lockHost) return undefined;
-  const lock = await transport.lockHost(request);
+  // The connection reports what taking the lock while connecting found; only a transport that
+  // took none (a test fake, a connect without the request) is asked.
+  const lock = transport.hostLockState ?? (await transport.lockHost?.(request));
+  if (!lock) return undefined;
   if (lock.state === 'unsupported') return `${transport.host}: ${lock.reason}, so this run does not lock the host against other runs`;
   if (lock.state === 'busy') throw hostLockedError(transport.host, lock.holder, request.waitMs);
   return undefined;

@@ -5,3 +5,4 @@ export { taskName } from './params.js';
 export { selectedByTags } from './tags.js';
 export { computeBatches } from './batches.js';
 export type { RunPlaybookOptions, RunSummary, SelectionOptions } from './options.js';
+export { DEFAULT_TASK_TIMEOUT_MS } from './options.js';

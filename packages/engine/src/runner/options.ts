@@ -4,6 +4,9 @@ import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { ConnectOptions, Transport } from '../transport/types.js';
 import type { Vars } from '../inventory/types.js';
 
+/** One hour: longer than any seed task takes on a slow host (kubeadm init, an apt upgrade), short of forever. */
+export const DEFAULT_TASK_TIMEOUT_MS = 3_600_000;
+
 /** Which hosts and tasks a run (or a listing, or a validation) covers. */
 export interface SelectionOptions {
   /** Host pattern intersected with each play's hosts (`--limit`). */
@@ -42,6 +45,12 @@ export interface RunPlaybookOptions extends SelectionOptions {
    */
   hostLock?: boolean;
   hostLockWaitMs?: number;
+  /**
+   * Timeout of a task that sets no `timeoutMs` of its own: a hung command (a prompt nobody answers,
+   * a stalled download) fails its host with TIMEOUT instead of holding the run forever. Default
+   * DEFAULT_TASK_TIMEOUT_MS; 0 means no default.
+   */
+  taskTimeoutMs?: number;
   /** Validate before anything connects (default true); the CLI may skip it when it already validated. */
   validate?: boolean;
 }

@@ -8,6 +8,7 @@ import { aggregateOutcomes, changeView, errorView, taskResult } from './outcome.
 import type { Outcome } from './outcome.js';
 import type { HostRuntime, RunState, Target } from './state.js';
 import type { HostContext, Play, Task } from './types.js';
+import { DEFAULT_TASK_TIMEOUT_MS } from './options.js';
 
 /** A task as one play runs it: the task plus how it is named and where it sits. */
 export interface TaskSpec {
@@ -101,7 +102,7 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
         diff: run.diff,
         become: becomeOf(run, scope.play, host, task),
         signal: run.interrupts.commandSignal,
-        timeoutMs: task.timeoutMs,
+        timeoutMs: taskTimeoutOf(run, task),
         facts: target.facts,
         onProgress: (line) => run.events.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
       }),
@@ -112,6 +113,13 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
   } catch (error) {
     return fromError(run, spec, ctx, error, phase, started);
   }
+}
+
+/** The task's own timeout, else the run's default (0: none). */
+export function taskTimeoutOf(run: RunState, task: Task): number | undefined {
+  if (task.timeoutMs !== undefined) return task.timeoutMs;
+  const fallback = run.options.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+  return fallback > 0 ? fallback : undefined;
 }
 
 function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target> {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../hash.js';
-import { chmod, chown, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { ShellCommand } from '../command.js';
@@ -136,18 +136,39 @@ export class LocalTransport implements Transport {
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const tmp = join(dirname(path), `.${basename(path)}.meshbook-${randomBytes(6).toString('hex')}`);
     try {
-      await writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
-      if (options.owner || options.group) {
-        const uid = options.owner ? Number(execFileSync('id', ['-u', options.owner]).toString().trim()) : -1;
-        const gid = options.group ? Number(execFileSync('getent', ['group', options.group]).toString().split(':')[2]) : -1;
-        await chown(tmp, uid, gid);
+      // Synced before the rename and the directory after it, as the SSH put does: durable, not only atomic.
+      const file = await open(tmp, 'wx', 0o600);
+      try {
+        await file.writeFile(data);
+        await file.sync();
+      } finally {
+        await file.close();
       }
-      await chmod(tmp, options.mode ?? 0o644);
+      const existing = options.keepExisting ? await stat(path).catch(() => undefined) : undefined;
+      if (existing) {
+        await chown(tmp, existing.uid, existing.gid);
+        await chmod(tmp, existing.mode & 0o7777);
+        // Extended attributes (ACLs, SELinux context, capabilities): GNU cp copies those the filesystem keeps.
+        try {
+          execFileSync('cp', ['--attributes-only', '--preserve=xattr', '--', path, tmp], { stdio: 'ignore' });
+        } catch {
+          // none to keep, or a filesystem without xattrs
+        }
+      } else {
+        if (options.owner || options.group) {
+          const uid = options.owner ? Number(execFileSync('id', ['-u', options.owner]).toString().trim()) : -1;
+          const gid = options.group ? Number(execFileSync('getent', ['group', options.group]).toString().split(':')[2]) : -1;
+          await chown(tmp, uid, gid);
+        }
+        await chmod(tmp, options.mode ?? 0o644);
+      }
       const written = await readFile(tmp);
       if (sha256(written) !== sha256(data)) {
         throw new MeshbookError('TRANSFER_FAILED', `checksum mismatch writing ${path}`, { host: this.host });
       }
       await rename(tmp, path);
+      const directory = await open(dirname(path), 'r');
+      await directory.sync().finally(() => directory.close());
     } catch (error) {
       await rm(tmp, { force: true });
       if (error instanceof MeshbookError) throw error;

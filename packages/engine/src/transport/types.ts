@@ -39,6 +39,12 @@ export interface PutOptions {
   mode?: number;
   owner?: string;
   group?: string;
+  /**
+   * An existing destination keeps its mode, owner and group, and where the host has them its
+   * extended attributes (ACLs, SELinux context, file capabilities); mode, owner and group then
+   * apply only to a new file. For files whose mode the module does not own (/etc/fstab, sysctl.d).
+   */
+  keepExisting?: boolean;
   become?: Become;
   signal?: AbortSignal;
   timeoutMs?: number;
@@ -94,6 +100,11 @@ export interface Transport {
   get(path: string, options?: GetOptions): Promise<Buffer>;
   stats(): TransportStats;
   close(): Promise<void>;
+  /**
+   * What the lock taken while connecting (ConnectOptions.hostLock) came to: the runner reads it
+   * here instead of asking again. Undefined when connecting took no lock.
+   */
+  readonly hostLockState?: HostLockState;
   /**
    * Takes the host's run lock (host-lock.ts) for as long as the transport stays open. Transports
    * without it (the controller's local one, test fakes) are never locked.

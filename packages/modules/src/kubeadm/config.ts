@@ -52,7 +52,7 @@ export type KubeadmConfigChange =
  * and the API version written.
  */
 export const kubeadmConfig = defineModule({
-  name: 'kubeadm_config',
+  name: 'kubeadmConfig',
   params,
   facts: (p) => ({ version: kubeadmVersion(null), file: fileState(p.path) }),
   plan(facts, p): KubeadmConfigChange[] {
@@ -61,7 +61,7 @@ export const kubeadmConfig = defineModule({
       return [{ kind: 'kubeadm_config.kubeadm_missing', target: p.path, summary: 'write the kubeadm configuration (known after apply: kubeadm is not installed yet)', payload: { path: p.path } }];
     }
     if (facts.file.exists && facts.file.type !== 'file') {
-      throw new MeshbookError('MODULE_FAILED', `kubeadm_config: ${p.path} exists and is not a regular file`, { hint: 'move it away or choose another path' });
+      throw new MeshbookError('MODULE_FAILED', `kubeadmConfig: ${p.path} exists and is not a regular file`, { hint: 'move it away or choose another path' });
     }
     const content = renderKubeadmInitConfig(configApiVersion(version), p);
     const before = facts.file.exists ? (facts.file.text ?? '') : null;

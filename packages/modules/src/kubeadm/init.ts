@@ -42,7 +42,7 @@ export interface KubeadmInitOutput {
  * reaches errors only masked.
  */
 export const kubeadmInit = defineModule({
-  name: 'kubeadm_init',
+  name: 'kubeadmInit',
   params,
   facts: () => ({ admin: fileState(ADMIN_CONF, 0) }),
   plan(facts, p): KubeadmInitChange[] {

@@ -28,7 +28,7 @@ export type KubeadmJoinCommandChange = Change<'kubeadm_join_command.mint', { ttl
  * command, or null when none was minted.
  */
 export const kubeadmJoinCommand = defineModule({
-  name: 'kubeadm_join_command',
+  name: 'kubeadmJoinCommand',
   params,
   plan(_facts, p): KubeadmJoinCommandChange[] {
     if (!p.mint) return [];

@@ -72,14 +72,14 @@ export type KubeadmJoinChange =
  * written 0600 under /run and removed after: never on a command line, shown or not.
  */
 export const kubeadmJoin = defineModule({
-  name: 'kubeadm_join',
+  name: 'kubeadmJoin',
   params,
   facts: () => ({ kubeletConf: fileState(KUBELET_CONF, 0), version: kubeadmVersion(null) }),
   plan(facts, p): KubeadmJoinChange[] {
     if (facts.kubeletConf.exists) return [];
     const join = p.joinCommand;
     if (!join) {
-      throw new MeshbookError('BAD_INPUT', `kubeadm_join: this node is not joined (no ${KUBELET_CONF}) and no join command was given`, {
+      throw new MeshbookError('BAD_INPUT', `kubeadmJoin: this node is not joined (no ${KUBELET_CONF}) and no join command was given`, {
         hint: 'set mint on the master\'s kubeadmJoinCommand task when a node still has to join, and pass its output as joinCommand',
       });
     }

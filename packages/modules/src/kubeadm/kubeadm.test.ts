@@ -155,7 +155,7 @@ describePlanFixtures(
     },
   ],
   [
-    { name: 'a pod subnet that is no CIDR', params: { ...ayaka, podSubnet: '10.242.0.0/33' }, error: /kubeadm_config\.podSubnet: a CIDR/ },
+    { name: 'a pod subnet that is no CIDR', params: { ...ayaka, podSubnet: '10.242.0.0/33' }, error: /kubeadmConfig\.podSubnet: a CIDR/ },
     { name: 'a certSAN with a space', params: { ...ayaka, certSANs: ['localhost', 'a b'] }, error: /certSANs\[1\]/ },
     { name: 'an endpoint with a path', params: { ...ayaka, controlPlaneEndpoint: 'm1:6443/x' }, error: /controlPlaneEndpoint/ },
     { name: 'an extra arg value with a newline', params: { ...ayaka, apiServerExtraArgs: { 'authorization-mode': 'Node\nRBAC' } }, error: /apiServerExtraArgs.*single-line/ },
@@ -168,7 +168,7 @@ describePlanFixtures(
   ],
 );
 
-describe('kubeadm_config plan', () => {
+describe('kubeadmConfig plan', () => {
   it('refuses kubeadm older than 1.22 (no v1beta3)', () => {
     expect(() => kubeadmConfig.definition.plan({ version: parseKubeadmVersion('v1.21.0'), file: absentFile(PATH) }, kubeadmConfig.parse(ayaka))).toThrow(/too old/);
   });
@@ -195,7 +195,7 @@ describePlanFixtures(
   ],
   [
     { name: 'a phase with shell metacharacters', params: { skipPhases: ['addon/kube-proxy;reboot'] }, error: /skipPhases\[0\]/ },
-    { name: 'a relative config path', params: { config: 'kubeadm.yaml' }, error: /kubeadm_init\.config/ },
+    { name: 'a relative config path', params: { config: 'kubeadm.yaml' }, error: /kubeadmInit\.config/ },
   ],
 );
 
@@ -216,7 +216,7 @@ describePlanFixtures(
       changes: [{ kind: 'kubeadm_join_command.mint', target: 'bootstrap token', payload: { ttl: '30m', controlPlane: true } }],
     },
   ],
-  [{ name: 'mint left out', params: {}, error: /kubeadm_join_command\.mint/ }],
+  [{ name: 'mint left out', params: {}, error: /kubeadmJoinCommand\.mint/ }],
 );
 
 const TOKEN = 'k8swxy.0123456789abcdef';
@@ -257,7 +257,7 @@ describePlanFixtures(
   ],
 );
 
-describe('kubeadm_join plan', () => {
+describe('kubeadmJoin plan', () => {
   it('a node not joined and no join command: a clear error saying what to do', () => {
     const p = kubeadmJoin.parse({ joinCommand: null });
     expect(() => kubeadmJoin.definition.plan({ kubeletConf: absentFile(KUBELET), version: v131 }, p)).toThrow(/not joined .* no join command was given/);
@@ -285,7 +285,7 @@ describe('kubeadm version', () => {
   });
 });
 
-describe('kubeadm_node', () => {
+describe('kubeadmNode', () => {
   it('reads the node\'s state from kubeadm\'s files and never plans a change', () => {
     const p = kubeadmNode.parse(undefined);
     const facts = { admin: absentFile(ADMIN), kubelet: textFile(KUBELET, '') };

@@ -69,7 +69,7 @@ describePlanFixtures(
   ],
   [
     { name: 'a client name with a comma (would split the subject)', params: { ...params, clientName: 'admin,O=system:masters' }, error: /clientName/ },
-    { name: 'a user name with a slash', params: { ...params, user: '../root' }, error: /kubeadm_kubeconfig_user\.user/ },
+    { name: 'a user name with a slash', params: { ...params, user: '../root' }, error: /kubeadmKubeconfigUser\.user/ },
   ],
 );
 

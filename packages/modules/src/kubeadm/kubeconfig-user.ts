@@ -58,7 +58,7 @@ function pathFor(p: Params, account: UserAccount): string {
  * renewBeforeDays: the certificate is read on the host by openssl; its key never leaves the host.
  */
 export const kubeadmKubeconfigUser = defineModule({
-  name: 'kubeadm_kubeconfig_user',
+  name: 'kubeadmKubeconfigUser',
   params,
   facts: (p) => ({ account: userAccount(p.user) }),
   async gather(ctx, p, facts): Promise<KubeconfigUserFacts> {

@@ -18,7 +18,7 @@ export interface KubeadmNodeState {
  * output is known in check mode too.
  */
 export const kubeadmNode = defineModule({
-  name: 'kubeadm_node',
+  name: 'kubeadmNode',
   params: z.object({}).strict().default({}),
   facts: () => ({ admin: fileState(ADMIN_CONF, 0), kubelet: fileState(KUBELET_CONF, 0) }),
   plan: () => [],

@@ -63,7 +63,7 @@ type InterfaceChange =
  * (no restart; removed peers go away). Only a change to Address/MTU restarts the interface.
  */
 export const wireguardInterface = defineModule({
-  name: 'wireguard',
+  name: 'wireguardInterface',
   params: z
     .object({
       interface: interfaceParam,

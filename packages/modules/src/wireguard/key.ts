@@ -23,7 +23,7 @@ type KeyChange = Change<'wireguard.key' | 'wireguard.key-mode', { file: string }
  * to share with peers as a cross-host value.
  */
 export const wireguardKey = defineModule({
-  name: 'wireguard_key',
+  name: 'wireguardKey',
   params: z
     .object({
       interface: interfaceParam,

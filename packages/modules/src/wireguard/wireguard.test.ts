@@ -17,12 +17,12 @@ describePlanFixtures(
     { name: 'keeps a present key', params: {}, facts: { state: 'present', publicKey: KEY_A, mode: '600' }, changes: [] },
   ],
   [
-    { name: 'a bad interface name', params: { interface: 'wg0; reboot' }, error: /wireguard_key\.interface/ },
+    { name: 'a bad interface name', params: { interface: 'wg0; reboot' }, error: /wireguardKey\.interface/ },
     { name: 'a relative key path', params: { privateKeyFile: 'wg.key' }, error: /privateKeyFile: an absolute path/ },
   ],
 );
 
-describe('wireguard_key plan', () => {
+describe('wireguardKey plan', () => {
   it('refuses to overwrite a file that is not a key', () => {
     const params = wireguardKey.parse({});
     expect(() => wireguardKey.definition.plan({ state: 'malformed' }, params)).toThrow(/not a WireGuard private key/);
@@ -83,7 +83,7 @@ describePlanFixtures(
     },
   ],
   [
-    { name: 'an address without prefix', params: { ...params, address: '10.7.0.2' }, error: /wireguard\.address/ },
+    { name: 'an address without prefix', params: { ...params, address: '10.7.0.2' }, error: /wireguardInterface\.address/ },
     { name: 'a malformed public key', params: { ...params, peers: [{ publicKey: 'nope', allowedIps: ['10.7.0.1/32'] }] }, error: /peers\[0\]\.publicKey/ },
     { name: 'an unknown field', params: { ...params, privateKey: KEY_A }, error: /privateKey/ },
   ],

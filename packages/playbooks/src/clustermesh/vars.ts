@@ -22,7 +22,11 @@ export const wireguardMemberVars = z.object({
 export const clusterNodeVars = z.object({
   upstream_ip: ipv4,
   wg_address: ipv4,
-  cluster_name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a DNS label such as cluster-kzh').refine((n) => n !== 'default', 'anything but "default" (ClusterMesh needs unique names)'),
+  cluster_name: z
+    .string()
+    .max(32, 'at most 32 characters (Cilium ClusterMesh)')
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'a lowercase DNS label such as cluster-kzh')
+    .refine((n) => n !== 'default', 'anything but "default" (ClusterMesh needs unique names)'),
   cluster_id: z.coerce.number().int().min(1, 'from 1 to 255 (ClusterMesh: 0 is the default and not allowed)').max(255, 'from 1 to 255'),
   cluster_short: z.string().regex(/^[a-z0-9]+$/, 'a short lowercase name such as kzh'),
   pod_cidr: cidr,
@@ -80,3 +84,48 @@ export function clusterProblems(hosts: readonly HostContext[]): string[] {
   );
   return problems;
 }
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+const absolutePath = z.string().regex(/^\/[^\0\n]*[^/]$/, 'an absolute file path');
+
+/** What the Kubernetes packages need (seed 000-07): the inventory names the repository per minor version. */
+export const kubernetesPackageVars = z.object({
+  kubernetes_apt_url: httpUrl,
+  kubernetes_apt_key_url: httpUrl,
+  kubernetes_apt_keyring: absolutePath.regex(/^\/etc\/apt\/keyrings\/[A-Za-z0-9_.-]+\.gpg$/, 'a keyring under /etc/apt/keyrings such as /etc/apt/keyrings/kubernetes-apt-keyring.gpg'),
+  /** The Debian package version of kubelet, kubeadm and kubectl (pinned and held), e.g. 1.31.9-1.1. */
+  kubernetes_package_version: z.string().regex(/^[0-9][0-9A-Za-z.+~-]*$/, 'a package version such as 1.31.9-1.1'),
+  /** The seed's extra packages. */
+  kubernetes_extra_packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'a package name')).default(['apt-transport-https', 'vim', 'git', 'curl', 'wget']),
+});
+
+/** What the clusters need beyond a node's own vars (seed 000-08 to 000-14). */
+export const kubeadmClusterVars = z.object({
+  kube_api_port: z.coerce.number().int().min(1).max(65535).default(6443),
+  /** kube-vip address, one of the API server's certSANs. */
+  kube_vip: ipv4.optional(),
+  /** The login user whose ~/.kube/config is set up (the seed's `student`); default ansible_user. */
+  kube_user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'a user name').optional(),
+});
+
+/** Helm, cilium-cli and the Cilium chart (seed 000-15 to 000-17). */
+export const ciliumVars = z.object({
+  helm_apt_url: httpUrl,
+  helm_apt_key_url: httpUrl,
+  helm_apt_keyring: absolutePath.regex(/^\/etc\/apt\/keyrings\/[A-Za-z0-9_.-]+\.gpg$/, 'a keyring under /etc/apt/keyrings such as /etc/apt/keyrings/helm.gpg'),
+  cilium_cli_stable_url: httpUrl,
+  cilium_cli_download_url: httpUrl,
+  /** Pin cilium-cli (v0.16.22); absent: the version stable.txt names, as the seed does. */
+  cilium_cli_version: z.string().regex(/^v\d+\.\d+\.\d+\S*$/, 'a cilium-cli release such as v0.16.22').optional(),
+  cilium_chart_repo_url: httpUrl,
+  /** The Cilium chart version: 1.14.x takes the seed's keys, 1.15+ their renamed equivalents. */
+  cilium_chart_version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a chart version such as 1.14.4'),
+  /** How the clustermesh-apiserver is exposed (seed 000: NodePort). */
+  clustermesh_service_type: z.enum(['NodePort', 'LoadBalancer']).default('NodePort'),
+  /** Its NodePort (the chart's default). */
+  clustermesh_apiserver_port: z.coerce.number().int().min(1).max(65535).default(32379),
+});
+
+export type KubernetesPackageVars = z.output<typeof kubernetesPackageVars>;
+export type KubeadmClusterVars = z.output<typeof kubeadmClusterVars>;
+export type CiliumVars = z.output<typeof ciliumVars>;

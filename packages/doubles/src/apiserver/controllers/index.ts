@@ -5,6 +5,7 @@ import { eventExpiry } from './events.js';
 import { garbageCollector } from './garbage-collector.js';
 import { loadBalancer } from './load-balancer.js';
 import { namespaceDefaults } from './namespaces.js';
+import { nodeIpam } from './node-ipam.js';
 import { nodeLifecycle } from './node-lifecycle.js';
 import { runControllers } from './run.js';
 import { workloads } from './workloads.js';
@@ -18,6 +19,7 @@ export interface ControllerOptions {
 export function startControllers(ctx: Context, options: ControllerOptions): () => void {
   return runControllers(ctx, [
     nodeLifecycle(options.nodeGracePeriodSeconds),
+    nodeIpam,
     workloads,
     loadBalancer,
     namespaceDefaults(options.caCertificate),

@@ -4,6 +4,7 @@ import type { Client } from 'ssh2';
 import { MeshbookError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
 import type { HostLockRequest } from '../host-lock.js';
+import type { HostKeyPolicy } from './host-key-policy.js';
 import { defaultIdentityFiles, defaultUser, openConnection, readKeyFiles, type ConnectionTarget } from './connection.js';
 import { loadSshConfig, parseJumpHop, resolveSshConfig } from './ssh-config.js';
 import { SshTransport } from './ssh-transport.js';
@@ -24,7 +25,7 @@ export interface SshTransportOptions {
   /** ssh-agent socket; default process.env.SSH_AUTH_SOCK; false disables the agent. */
   agent?: string | false;
   /** Default strict. */
-  hostKeyPolicy?: 'strict' | 'accept-new' | 'off';
+  hostKeyPolicy?: HostKeyPolicy;
   /** Default ~/.ssh/known_hosts. */
   knownHostsFile?: string;
   /** sudo password, given on stdin once per kept sudo shell. */

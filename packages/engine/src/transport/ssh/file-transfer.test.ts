@@ -11,11 +11,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function put(name: string, data: Buffer, mode = 0o640, sha = sha256Hex(data)) {
   const path = join(dir, name);
-  const script = putScript(path, tempPathFor(path), data, sha, mode);
+  const script = putScript(path, tempPathFor(path), data, sha, { mode });
   return { path, script, result: spawnSync('/bin/sh', ['-c', script.text], { encoding: 'utf8' }) };
 }
 
 describe('putScript', () => {
+  it('keepExisting: a replaced file keeps its mode (and owner); a new file gets the given mode', () => {
+    const data = Buffer.from('new\n');
+    const existing = join(dir, 'kept');
+    spawnSync('/bin/sh', ['-c', 'printf old > "$1" && chmod 0604 "$1"', 'sh', existing]);
+    for (const name of ['kept', 'fresh']) {
+      const path = join(dir, name);
+      const result = spawnSync('/bin/sh', ['-c', putScript(path, tempPathFor(path), data, sha256Hex(data), { mode: 0o644, keepExisting: true }).text], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(readFileSync(path, 'utf8')).toBe('new\n');
+    }
+    expect(statSync(existing).mode & 0o7777).toBe(0o604);
+    expect(statSync(join(dir, 'fresh')).mode & 0o7777).toBe(0o644);
+  });
+
   it('writes names with shell metacharacters, a backslash and a newline literally (sha256sum would escape such names)', () => {
     const name = `-x ;$(touch pwned);\`id\` 'q' "dq" \\ back\nslash ü`;
     const data = Buffer.from('content\n');
@@ -40,7 +54,7 @@ describe('putScript', () => {
   it('runs nothing when the script is cut short (a dropped connection): no destination, no temp file', () => {
     const path = join(dir, 'cut');
     const data = Buffer.from('x'.repeat(300));
-    const script = putScript(path, tempPathFor(path), data, sha256Hex(data), 0o644);
+    const script = putScript(path, tempPathFor(path), data, sha256Hex(data), { mode: 0o644 });
     const cut = script.text.slice(0, script.text.indexOf("d='") + 50);
     const result = spawnSync('/bin/sh', ['-c', cut], { encoding: 'utf8' });
     expect(result.status).not.toBe(0);
@@ -50,7 +64,7 @@ describe('putScript', () => {
 
   it('refuses content that does not decode and leaves neither the destination nor a temp file', () => {
     const path = join(dir, 'corrupt');
-    const script = putScript(path, tempPathFor(path), Buffer.from('data'), sha256Hex(Buffer.from('data')), 0o644);
+    const script = putScript(path, tempPathFor(path), Buffer.from('data'), sha256Hex(Buffer.from('data')), { mode: 0o644 });
     const corrupt = script.text.replace(/d='[^']*'/, "d='!!not base64!!'");
     const result = spawnSync('/bin/sh', ['-c', corrupt], { encoding: 'utf8' });
     expect(result.status).toBe(1);

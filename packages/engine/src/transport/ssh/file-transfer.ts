@@ -26,13 +26,36 @@ export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export function putScript(path: string, tmp: string, data: Buffer, sha256: string, mode: number, owner?: string, group?: string): ShellCommand {
+export interface PutAttributes {
+  mode: number;
+  owner?: string;
+  group?: string;
+  /** An existing destination's mode, owner, group and extended attributes win (PutOptions.keepExisting). */
+  keepExisting?: boolean;
+}
+
+export function putScript(path: string, tmp: string, data: Buffer, sha256: string, attributes: PutAttributes): ShellCommand {
+  const { mode, owner, group } = attributes;
   const bits = mode & 0o7777;
   let ownership = sh``;
   if (owner && group) ownership = sh`chown -- ${`${owner}:${group}`} "$t" || fail 'chown failed'`;
   else if (owner) ownership = sh`chown -- ${owner} "$t" || fail 'chown failed'`;
   else if (group) ownership = sh`chgrp -- ${group} "$t" || fail 'chgrp failed'`;
-  const chmod = bits === 0o600 ? sh`` : sh`chmod ${bits.toString(8).padStart(4, '0')} "$t" || fail 'chmod failed'`;
+  let chmod = bits === 0o600 ? sh`` : sh`chmod ${bits.toString(8).padStart(4, '0')} "$t" || fail 'chmod failed'`;
+  if (attributes.keepExisting) {
+    // Owner before mode (chown clears setuid bits), extended attributes last (chown clears a file
+    // capability). cp copies every xattr the filesystem keeps (system.posix_acl_*, security.selinux,
+    // security.capability); a filesystem without xattrs has none to keep, so its failure is ignored.
+    chmod = sh`if [ -e "$p" ]; then
+chown --reference="$p" -- "$t" || fail 'cannot give the new file the owner of the one it replaces'
+chmod --reference="$p" -- "$t" || fail 'cannot give the new file the mode of the one it replaces'
+cp --attributes-only --preserve=xattr -- "$p" "$t" 2>/dev/null || true
+else
+${ownership}
+${chmod}
+fi`;
+    ownership = sh``;
+  }
   return sh`t=${tmp}; p=${path}
 fail() { rm -f -- "$t" 2>/dev/null; printf 'meshbook put: %s\\n' "$1" >&2; exit 1; }
 trap 'rm -f -- "$t"' HUP TERM INT

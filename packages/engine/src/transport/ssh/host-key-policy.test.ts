@@ -17,6 +17,21 @@ function check(policy: HostKeyCheck['policy'], content?: string) {
 }
 
 describe('host key policy', () => {
+  it('reads the global known_hosts too (OpenSSH GlobalKnownHostsFile): a key known there is accepted, a different one there refused, under accept-new too (issue 19, item 10)', async () => {
+    const global = join(mkdtempSync(join(tmpdir(), 'meshbook-gkh-')), 'ssh_known_hosts');
+    writeFileSync(global, `[127.0.0.1]:2222 ssh-ed25519 ${ED25519}\n`);
+    const known = check('strict');
+    expect(await verifyHostKey({ ...known.options, globalKnownHostsFiles: [global] }, key)).toBeUndefined();
+
+    writeFileSync(global, `[127.0.0.1]:2222 ssh-ed25519 ${OTHER}\n`);
+    const changed = check('accept-new');
+    const error = await verifyHostKey({ ...changed.options, globalKnownHostsFiles: [global] }, key);
+    expect(error?.code).toBe('HOST_KEY_MISMATCH');
+    expect(error?.message).toContain(`${global}:1`);
+    expect(error?.hint).toContain(`-f ${global}`);
+    expect(changed.notices).toEqual([]);
+  });
+
   it('accepts a known key', async () => {
     const { options } = check('strict', `[127.0.0.1]:2222 ssh-ed25519 ${ED25519}\n`);
     expect(await verifyHostKey(options, key)).toBeUndefined();

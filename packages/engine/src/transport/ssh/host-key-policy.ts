@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { quote } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
 import { keyTypeOf, knownHostsName, sha256Fingerprint } from './host-key.js';
-import { checkKnownHost, formatKnownHostsLine, knownKeyTypes, parseKnownHosts } from './known-hosts.js';
+import { checkKnownHost, formatKnownHostsLine, knownKeyTypes, parseKnownHosts, type KnownHostsVerdict } from './known-hosts.js';
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 
@@ -14,7 +14,31 @@ export interface HostKeyCheck {
   port: number;
   policy: HostKeyPolicy;
   knownHostsFile: string;
+  /**
+   * Read-only files consulted after knownHostsFile, as OpenSSH's GlobalKnownHostsFile; default
+   * GLOBAL_KNOWN_HOSTS_FILES. A key known (or revoked, or contradicted) there counts the same.
+   */
+  globalKnownHostsFiles?: readonly string[];
   notice: (message: string) => void;
+}
+
+/** OpenSSH's default GlobalKnownHostsFile. */
+export const GLOBAL_KNOWN_HOSTS_FILES: readonly string[] = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
+
+/** The verdict of each file: the user's first, then the global ones. */
+async function verdicts(check: HostKeyCheck, name: string, keyType: string, keyBlob: Buffer): Promise<Array<{ file: string; verdict: KnownHostsVerdict }>> {
+  const files = [check.knownHostsFile, ...(check.globalKnownHostsFiles ?? GLOBAL_KNOWN_HOSTS_FILES)];
+  return Promise.all(files.map(async (file) => ({ file, verdict: checkKnownHost(parseKnownHosts(await readKnownHosts(file)), name, keyType, keyBlob) })));
+}
+
+/** As OpenSSH decides over several files: revoked anywhere refuses, then a match accepts, then a mismatch refuses. */
+function combined(all: Array<{ file: string; verdict: KnownHostsVerdict }>): { file: string; verdict: KnownHostsVerdict } {
+  for (const status of ['revoked', 'match', 'mismatch'] as const) {
+    const found = all.find((v) => v.verdict.status === status);
+    if (found) return found;
+  }
+  const otherKeyTypes = [...new Set(all.flatMap((v) => (v.verdict.status === 'unknown' ? v.verdict.otherKeyTypes : [])))];
+  return { file: all[0]!.file, verdict: { status: 'unknown', otherKeyTypes } };
 }
 
 async function readKnownHosts(file: string): Promise<string> {
@@ -29,7 +53,9 @@ async function readKnownHosts(file: string): Promise<string> {
 /** Key types known_hosts holds for the host, so the handshake asks for those first (as OpenSSH does). */
 export async function knownKeyTypesFor(check: HostKeyCheck): Promise<string[]> {
   if (check.policy === 'off') return [];
-  return knownKeyTypes(parseKnownHosts(await readKnownHosts(check.knownHostsFile)), knownHostsName(check.address, check.port));
+  const files = [check.knownHostsFile, ...(check.globalKnownHostsFiles ?? GLOBAL_KNOWN_HOSTS_FILES)];
+  const texts = await Promise.all(files.map(readKnownHosts));
+  return [...new Set(texts.flatMap((text) => knownKeyTypes(parseKnownHosts(text), knownHostsName(check.address, check.port))))];
 }
 
 // accept-new appends from many connections at once; one chain per process keeps lines whole.
@@ -49,20 +75,20 @@ export async function verifyHostKey(check: HostKeyCheck, keyBlob: Buffer): Promi
     return undefined;
   }
   const file = check.knownHostsFile;
-  const verdict = checkKnownHost(parseKnownHosts(await readKnownHosts(file)), name, keyType, keyBlob);
-  const removeHint = `ssh-keygen -R ${quote(name)} -f ${quote(file)}`;
+  const { file: foundIn, verdict } = combined(await verdicts(check, name, keyType, keyBlob));
+  const removeHint = `ssh-keygen -R ${quote(name)} -f ${quote(foundIn)}`;
   switch (verdict.status) {
     case 'match':
       return undefined;
     case 'revoked':
-      return new MeshbookError('HOST_KEY_MISMATCH', `${check.host} (${name}) presented a REVOKED ${keyType} host key ${fingerprint} (${file}:${verdict.line})`, {
+      return new MeshbookError('HOST_KEY_MISMATCH', `${check.host} (${name}) presented a REVOKED ${keyType} host key ${fingerprint} (${foundIn}:${verdict.line})`, {
         host: check.host,
         hint: 'the key is marked @revoked: do not connect until the host has a new key',
       });
     case 'mismatch':
       return new MeshbookError(
         'HOST_KEY_MISMATCH',
-        `HOST KEY MISMATCH for ${check.host} (${name}): it presented ${keyType} ${fingerprint}, which differs from ${file}:${verdict.lines.join(',')}. Someone may be intercepting the connection, or the host was reinstalled.`,
+        `HOST KEY MISMATCH for ${check.host} (${name}): it presented ${keyType} ${fingerprint}, which differs from ${foundIn}:${verdict.lines.join(',')}. Someone may be intercepting the connection, or the host was reinstalled.`,
         { host: check.host, hint: `if the host's key really changed, remove the old entry with: ${removeHint}` },
       );
     case 'unknown': {

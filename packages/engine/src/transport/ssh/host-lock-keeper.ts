@@ -40,6 +40,11 @@ export class HostLockKeeper {
     return this.#taking;
   }
 
+  /** What the latest take found; undefined before one finished. */
+  get state(): HostLockState | undefined {
+    return this.#state;
+  }
+
   /** Before a command: throws HOST_LOCKED once the lock this transport held is gone. */
   async ensure(): Promise<void> {
     if (this.#failure) throw this.#failure;

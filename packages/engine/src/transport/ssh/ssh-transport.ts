@@ -125,7 +125,7 @@ export class SshTransport implements Transport {
     this.#stats.commands++;
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const tmp = tempPathFor(path);
-    const script = putScript(path, tmp, data, sha256Hex(data), options.mode ?? 0o644, options.owner, options.group);
+    const script = putScript(path, tmp, data, sha256Hex(data), { mode: options.mode ?? 0o644, owner: options.owner, group: options.group, keepExisting: options.keepExisting });
     let result: FrameResult;
     try {
       result = await this.#runFramed(`put ${path}`, frameCommand({ command: script.text }), options);
@@ -163,6 +163,11 @@ export class SshTransport implements Transport {
       throw new MeshbookError('TRANSFER_FAILED', `reading ${path} failed: the file is larger than ${(GET_MAX_BASE64_BYTES * 3) / 4} bytes`, { host: this.host, hint: 'read large files on the host (a command), not through get' });
     }
     return Buffer.from(result.stdout.toString('latin1'), 'base64');
+  }
+
+  /** What taking the lock while connecting found (warmUp), read by the runner without a round trip. */
+  get hostLockState(): HostLockState | undefined {
+    return this.#lock.state;
   }
 
   /**
