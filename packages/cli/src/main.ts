@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { redact } from '@meshbook/engine';
+import { registerExecCommand } from './commands/exec.js';
 import { registerFactsCommand } from './commands/facts.js';
 import { registerInventoryCommand } from './commands/inventory.js';
 import { registerLabCommand } from './commands/lab.js';
@@ -13,7 +14,7 @@ import { resolveIo } from './io.js';
 import type { CliIo, CliIoOptions } from './io.js';
 
 /** Subcommands, one file each under cli/commands/. */
-const COMMANDS: readonly RegisterCommand[] = [registerRunCommand, registerInventoryCommand, registerFactsCommand, registerLabCommand];
+const COMMANDS: readonly RegisterCommand[] = [registerRunCommand, registerExecCommand, registerInventoryCommand, registerFactsCommand, registerLabCommand];
 
 
 /**

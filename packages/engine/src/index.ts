@@ -24,3 +24,4 @@ export type { SshTransport, SshTransportOptions } from './transport/ssh/index.js
 export { connectSsh } from './transport/connect.js';
 export { createTransport } from './inventory/create-transport.js';
 export type { HostLockRequest, HostLockState } from './transport/host-lock.js';
+export * from './vault/index.js';

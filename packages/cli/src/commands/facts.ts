@@ -10,12 +10,15 @@ import { loadInventory } from '@meshbook/engine';
 import { connectHost } from '../connect-host.js';
 import type { CliIo } from '../io.js';
 import { positiveInt } from '../option-parsers.js';
+import { collect } from '../option-parsers.js';
+import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { factsProbe, parseFactsProbe } from './facts-probe.js';
 import type { BasicFacts } from './facts-probe.js';
 
-export interface FactsCommandOptions {
-  inventory: string;
+export interface FactsCommandOptions extends VaultCommandOptions {
+  /** -i, repeatable: several inventories are merged as Ansible merges them. */
+  inventory: string[];
   limit?: string;
   forks?: number;
 }
@@ -23,10 +26,9 @@ export interface FactsCommandOptions {
 type HostFacts = BasicFacts | { error: { code: string; message: string; hint?: string } };
 
 export const registerFactsCommand: RegisterCommand = (program, context) => {
-  program
-    .command('facts')
+  addVaultOptions(program.command('facts'))
     .description('connect to hosts and print basic facts as JSON (hostname, OS, kernel, arch, CPUs, memory)')
-    .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
+    .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
     .option('-l, --limit <pattern>', 'host pattern (default: all)')
     .option('-f, --forks <n>', 'hosts probed at the same time (default 16)', positiveInt)
     .action(async (options: FactsCommandOptions) => {
@@ -36,7 +38,7 @@ export const registerFactsCommand: RegisterCommand = (program, context) => {
 
 /** Exit code: OK, or UNREACHABLE when any host could not be reached or probed. */
 export async function factsCommand(options: FactsCommandOptions, io: CliIo): Promise<ExitCode> {
-  const inventory = await loadInventory(resolve(io.cwd, options.inventory));
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { vaultPasswords: await vaultPasswords(options, io) });
   const names = inventory.select(options.limit ?? 'all');
   const queue = new PQueue({ concurrency: options.forks ?? 16 });
   const results = await Promise.all(

@@ -6,20 +6,21 @@ import { loadInventory, renderInventoryGraph, renderInventoryList } from '@meshb
 import { parseExtraVars } from '../extra-vars.js';
 import type { CliIo } from '../io.js';
 import { collect } from '../option-parsers.js';
+import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 
-export interface InventoryCommandOptions {
-  inventory: string;
+export interface InventoryCommandOptions extends VaultCommandOptions {
+  /** -i, repeatable: several inventories are merged as Ansible merges them. */
+  inventory: string[];
   list?: boolean;
   graph?: boolean;
   extraVars?: string[];
 }
 
 export const registerInventoryCommand: RegisterCommand = (program, context) => {
-  program
-    .command('inventory')
+  addVaultOptions(program.command('inventory'))
     .description('show an inventory as Ansible does: --list (JSON) or --graph (tree)')
-    .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
+    .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
     .option('--list', 'print hosts, groups and merged vars as JSON (ansible-inventory --list shape)')
     .option('--graph', 'print the group tree')
     .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable)', collect)
@@ -33,7 +34,7 @@ export async function inventoryCommand(options: InventoryCommandOptions, io: Cli
     throw new MeshbookError('BAD_INPUT', 'give exactly one of --list or --graph', { hint: 'meshbook inventory -i inventories/lab --graph' });
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
-  const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars, vaultPasswords: await vaultPasswords(options, io) });
   for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
   const text = options.list ? asJson(renderInventoryList(inventory)) : renderInventoryGraph(inventory);
   io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

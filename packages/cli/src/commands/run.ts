@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
 import { MeshbookError } from '@meshbook/engine';
-import type { RunSummary, SelectionOptions } from '@meshbook/engine';
+import type { Inventory, Playbook, RunSummary, SelectionOptions } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
 import { runPlaybook, validatePlaybook } from '@meshbook/engine';
@@ -15,11 +15,15 @@ import type { CliIo } from '../io.js';
 import { loadPlaybook } from '../load-playbook.js';
 import { startReporting } from '../reporting.js';
 import { collect, commaList, increase, nonNegativeSeconds, positiveInt } from '../option-parsers.js';
+import { addConnectionOptions, connectionDefaults, type ConnectionCommandOptions } from '../connection-options.js';
+import { addVaultOptions, vaultPasswords, type VaultCommandOptions } from '../vault-options.js';
 import type { RegisterCommand } from './context.js';
 import { renderListings } from './listings.js';
+import { renderTagList, startAtTask, unknownTagWarnings } from './tags-and-start.js';
 
-export interface RunCommandOptions {
-  inventory: string;
+export interface RunCommandOptions extends VaultCommandOptions, ConnectionCommandOptions {
+  /** -i, repeatable: several inventories are merged as Ansible merges them. */
+  inventory: string[];
   check?: boolean;
   diff?: boolean;
   limit?: string;
@@ -33,17 +37,19 @@ export interface RunCommandOptions {
   syntaxCheck?: boolean;
   listHosts?: boolean;
   listTasks?: boolean;
+  listTags?: boolean;
+  startAtTask?: string;
   lockTimeout?: number;
   taskTimeout?: number;
   detailedExitcode?: boolean;
 }
 
 export const registerRunCommand: RegisterCommand = (program, context) => {
-  program
-    .command('run')
+  addConnectionOptions(addVaultOptions(program.command('run')))
+    .option('-b, --become', 'run every play as root (sudo) unless the play or task says otherwise')
     .description('run a playbook against an inventory')
     .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
-    .requiredOption('-i, --inventory <path>', 'inventory directory or hosts.yaml')
+    .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
     .option('-C, --check', 'gather and plan only: report what would change, change nothing')
     .option('-D, --diff', 'show the diff of every change')
     .option('-l, --limit <pattern>', 'further limit the hosts with a pattern (group, host, glob, !exclude, &intersect)')
@@ -60,6 +66,8 @@ export const registerRunCommand: RegisterCommand = (program, context) => {
     .addOption(new Option('--syntax-check', 'load and validate the playbook and inventory, then exit'))
     .addOption(new Option('--list-hosts', 'print the hosts each play would run on, then exit'))
     .addOption(new Option('--list-tasks', 'print the tasks each play would run, then exit'))
+    .addOption(new Option('--list-tags', 'print the tags of each play\'s tasks, then exit'))
+    .option('--start-at-task <name>', 'start at the first task with this name (earlier tasks and plays are left out)')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (playbookPath: string, options: RunCommandOptions) => {
       context.setExitCode(await runCommand(playbookPath, options, context.io));
@@ -74,8 +82,14 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     });
   }
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
-  const inventory = await loadInventory(resolve(io.cwd, options.inventory), { extraVars });
-  const playbook = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
+  const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { extraVars, vaultPasswords: await vaultPasswords(options, io), defaultVars: await connectionDefaults(options, io) });
+  const loaded = await loadPlaybook(playbookPath, io.cwd, (warning) => io.stderr.write(`[WARNING]: ${warning}\n`));
+  const playbook = options.startAtTask !== undefined ? startAtTask(loaded, options.startAtTask) : loaded;
+  for (const warning of unknownTagWarnings(loaded, options)) io.stderr.write(`[WARNING]: ${warning}\n`);
+  if (options.listTags) {
+    io.stdout.write(renderTagList(playbookPath, loaded));
+    return EXIT.OK;
+  }
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
   validatePlaybook(playbook, inventory, selection);
 
@@ -85,6 +99,18 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     return EXIT.OK;
   }
 
+  return runValidatedPlaybook(playbook, playbookPath, inventory, selection, options, io);
+}
+
+/** Runs a loaded, validated playbook with the run command's reporting and interrupts (also ad-hoc exec). */
+export async function runValidatedPlaybook(
+  playbook: Playbook,
+  playbookPath: string,
+  inventory: Inventory,
+  selection: SelectionOptions,
+  options: RunCommandOptions,
+  io: CliIo,
+): Promise<ExitCode> {
   const reporting = startReporting(options, io);
   const { events } = reporting;
   for (const warning of inventory.warnings) events.emit({ type: 'warning', time: Date.now(), message: warning });

@@ -1,4 +1,4 @@
-import { access, stat } from 'node:fs/promises';
+import { access, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MeshbookError } from '../errors.js';
 import type { Vars } from './types.js';
@@ -6,10 +6,13 @@ import { resolveConnectionChecked } from './connection.js';
 import { closestNames, inventoryError, type InventoryIssue } from './issues.js';
 import { selectHosts } from './patterns.js';
 import { groupDepths, groupPriority, mergeVars, sortGroupsByPrecedence } from './precedence.js';
-import { findGroupCycles, readInventoryTree, type InventoryTree } from './tree.js';
+import { readIniInventory } from './ini-file.js';
+import { unevaluatedJinja } from './jinja-warnings.js';
+import { emptyInventoryTree, findGroupCycles, isPlainObject, readInventoryTree, type InventoryTree } from './tree.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 import { readVarsFiles, type VarsFiles } from './vars-files.js';
-import { readYamlFile } from './yaml-file.js';
+import type { VaultPassword } from '../vault/vault.js';
+import { openVaultFile, parseYamlText, type YamlReadOptions } from './yaml-file.js';
 
 export interface LoadInventoryOptions {
   /**
@@ -17,30 +20,51 @@ export interface LoadInventoryOptions {
    * are applied when resolving each host's connection so `-e ansible_user=x` is checked at load.
    */
   extraVars?: Readonly<Vars>;
+  /**
+   * Command-line connection settings (`-u`, `--private-key`, `-b`, `-K`): the lowest layer, under
+   * group all, so an inventory's own ansible_user wins as it does over ansible-playbook's -u.
+   */
+  defaultVars?: Readonly<Vars>;
+  /** Passwords for ansible-vault: `!vault` values and encrypted files become Secrets. */
+  vaultPasswords?: readonly VaultPassword[];
 }
 
-const HOSTS_FILES = ['hosts.yaml', 'hosts.yml'];
+const HOSTS_FILES = ['hosts.yaml', 'hosts.yml', 'hosts', 'hosts.ini'];
 
 /**
- * Loads `inventories/<name>/` (hosts.yaml + group_vars/ + host_vars/) or a single YAML file (with
- * group_vars/ and host_vars/ beside it, as Ansible does). Everything is validated before returning:
+ * Loads `inventories/<name>/` (a hosts file + group_vars/ + host_vars/) or a single inventory file
+ * (with group_vars/ and host_vars/ beside it, as Ansible does), in YAML or Ansible's INI format.
+ * Several paths are merged as Ansible merges several -i: groups and hosts add up, and a later
+ * source's vars (and group_vars/host_vars files) win. Everything is validated before returning:
  * a bad inventory throws BAD_INPUT listing every problem with its file, path and fix.
  */
-export async function loadInventory(path: string, options: LoadInventoryOptions = {}): Promise<Inventory> {
-  const { hostsFile, baseDir } = await locateHostsFile(path);
+export async function loadInventory(paths: string | readonly string[], options: LoadInventoryOptions = {}): Promise<Inventory> {
+  const sources = typeof paths === 'string' ? [paths] : [...paths];
+  if (sources.length === 0) throw new MeshbookError('BAD_INPUT', 'no inventory given', { hint: 'pass -i inventories/<name>' });
   const display = (absolutePath: string): string => displayPath(absolutePath);
-  const source = display(resolve(path));
+  const source = sources.map((path) => display(resolve(path))).join(', ');
 
-  const parsed = await readYamlFile(hostsFile, display(hostsFile));
-  const tree = readInventoryTree(parsed.value, display(hostsFile));
-  const groupVarsFiles = await readVarsFiles(join(baseDir, 'group_vars'), display);
-  const hostVarsFiles = await readVarsFiles(join(baseDir, 'host_vars'), display);
-
-  const issues: InventoryIssue[] = [...parsed.issues, ...tree.issues, ...groupVarsFiles.issues, ...hostVarsFiles.issues];
-  const warnings: string[] = [...parsed.warnings, ...tree.warnings, ...groupVarsFiles.warnings, ...hostVarsFiles.warnings];
+  const tree = emptyInventoryTree();
+  const groupVarsFiles = emptyVarsFiles();
+  const hostVarsFiles = emptyVarsFiles();
+  const issues: InventoryIssue[] = [];
+  const warnings: string[] = [];
+  let firstBaseDir: string | undefined;
+  for (const path of sources) {
+    const { hostsFile, baseDir } = await locateHostsFile(path);
+    firstBaseDir ??= baseDir;
+    const read = await readInventorySource(hostsFile, display(hostsFile), tree, options);
+    issues.push(...read.issues);
+    warnings.push(...read.warnings);
+    mergeVarsFiles(groupVarsFiles, await readVarsFiles(join(baseDir, 'group_vars'), display, options));
+    mergeVarsFiles(hostVarsFiles, await readVarsFiles(join(baseDir, 'host_vars'), display, options));
+  }
+  const baseDir = firstBaseDir ?? '.';
+  issues.push(...tree.issues, ...groupVarsFiles.issues, ...hostVarsFiles.issues);
+  warnings.push(...tree.warnings, ...groupVarsFiles.warnings, ...hostVarsFiles.warnings);
   for (const { edge, cycle } of findGroupCycles(tree.edges)) {
     issues.push({
-      file: display(hostsFile),
+      file: edge.file,
       path: edge.path,
       message: `group "${edge.child}" is its own ancestor: ${cycle.join(' -> ')}`,
       fix: `remove ${edge.child} from the children of ${edge.parent}`,
@@ -55,9 +79,56 @@ export async function loadInventory(path: string, options: LoadInventoryOptions 
   }
 
   const groups = buildGroups(tree, groupVarsFiles);
-  const hosts = buildHosts(tree, groups, hostVarsFiles, baseDir, options.extraVars, issues, warnings);
+  const hosts = buildHosts(tree, groups, hostVarsFiles, baseDir, options, issues, warnings);
   if (issues.length > 0) throw inventoryError(source, issues);
   return createInventory({ source, baseDir, hosts, groups, hostOrder: tree.hostOrder, warnings });
+}
+
+const YAML_EXTENSIONS = /\.(ya?ml|json)$/;
+
+/**
+ * A hosts file into the tree. As Ansible tries its yaml plugin before its ini plugin: a .yaml, .yml
+ * or .json file is YAML; any other file is YAML when it parses as a mapping, else INI.
+ */
+async function readInventorySource(
+  hostsFile: string,
+  shown: string,
+  tree: InventoryTree,
+  options: YamlReadOptions,
+): Promise<{ issues: InventoryIssue[]; warnings: string[] }> {
+  const text = openVaultFile(await readFile(hostsFile, 'utf8'), shown, options);
+  const parsed = parseYamlText(text, shown, options);
+  const isYaml = YAML_EXTENSIONS.test(hostsFile) || (parsed.issues.length === 0 && (parsed.value == null || isPlainObject(parsed.value)));
+  if (isYaml) {
+    refuseInventoryPlugin(parsed.value, shown);
+    if (parsed.issues.length === 0) readInventoryTree(parsed.value, shown, tree);
+    return parsed;
+  }
+  readIniInventory(text, shown, tree);
+  return { issues: [], warnings: [] };
+}
+
+/**
+ * An inventory plugin's config (`plugin: hetzner.hcloud.hcloud`) asks Ansible to run Python that
+ * queries a cloud: meshbook runs no plugins, and says how to get the hosts it would produce.
+ */
+function refuseInventoryPlugin(value: unknown, shown: string): void {
+  if (!isPlainObject(value) || typeof value['plugin'] !== 'string') return;
+  throw new MeshbookError('BAD_INPUT', `${shown} configures the Ansible inventory plugin ${value['plugin']}; meshbook does not run inventory plugins`, {
+    hint: `export the hosts it produces once with Ansible: ansible-inventory -i ${shown} --list -y > hosts.yaml, then pass -i hosts.yaml`,
+  });
+}
+
+function emptyVarsFiles(): VarsFiles {
+  return { vars: new Map(), files: new Map(), issues: [], warnings: [] };
+}
+
+/** A later inventory source's group_vars/host_vars win over an earlier one's, key by key. */
+function mergeVarsFiles(into: VarsFiles, from: VarsFiles): void {
+  for (const [name, vars] of from.vars) into.vars.set(name, mergeVars(into.vars.get(name), vars));
+  for (const [name, files] of from.files) into.files.set(name, [...(into.files.get(name) ?? []), ...files]);
+  into.issues.push(...from.issues);
+  into.warnings.push(...from.warnings);
 }
 
 async function locateHostsFile(path: string): Promise<{ hostsFile: string; baseDir: string }> {
@@ -65,25 +136,25 @@ async function locateHostsFile(path: string): Promise<{ hostsFile: string; baseD
   const info = await stat(absolute).catch(() => undefined);
   if (!info) {
     throw new MeshbookError('BAD_INPUT', `inventory ${path} does not exist`, {
-      hint: 'pass a directory with hosts.yaml (inventories/<name>) or a YAML inventory file',
+      hint: 'pass a directory with hosts.yaml (inventories/<name>) or an inventory file (YAML or INI)',
     });
   }
   if (info.isFile()) return { hostsFile: absolute, baseDir: dirname(absolute) };
   const found: string[] = [];
   for (const name of HOSTS_FILES) {
-    if (await access(join(absolute, name)).then(() => true, () => false)) found.push(join(absolute, name));
+    if (await access(join(absolute, name)).then(() => true, () => false)) found.push(name);
   }
   if (found.length === 0) {
     throw new MeshbookError('BAD_INPUT', `inventory ${path} has no hosts.yaml`, {
-      hint: `create ${join(path, 'hosts.yaml')} starting with all:`,
+      hint: `create ${join(path, 'hosts.yaml')} starting with all: (or an INI file named hosts)`,
     });
   }
   if (found.length > 1) {
-    throw new MeshbookError('BAD_INPUT', `inventory ${path} has both hosts.yaml and hosts.yml`, {
-      hint: 'keep one of them: meshbook will not guess which is current',
+    throw new MeshbookError('BAD_INPUT', `inventory ${path} has both ${found.join(' and ')}`, {
+      hint: 'keep one of them: meshbook will not guess which is current (or pass each with its own -i)',
     });
   }
-  return { hostsFile: found[0] ?? '', baseDir: absolute };
+  return { hostsFile: join(absolute, found[0] ?? ''), baseDir: absolute };
 }
 
 /** Relative to the working directory when inside it (inventories/lab/hosts.yaml), else absolute. */
@@ -140,7 +211,7 @@ function buildHosts(
   groups: ReadonlyMap<string, InventoryGroup>,
   hostVarsFiles: VarsFiles,
   baseDir: string,
-  extraVars: Readonly<Vars> | undefined,
+  { extraVars, defaultVars }: LoadInventoryOptions,
   issues: InventoryIssue[],
   warnings: string[],
 ): Map<string, InventoryHost> {
@@ -155,6 +226,7 @@ function buildHosts(
     const direct = [...groups.values()].filter((group) => group.hosts.includes(name)).map((group) => group.name);
     const memberOf = sortGroupsByPrecedence([...ancestorsOf(direct, parents)].filter((group) => group !== 'all'), rank);
     const vars = mergeVars(
+      defaultVars,
       groups.get('all')?.vars,
       ...memberOf.map((group) => groups.get(group)?.vars),
       tree.hostVars.get(name),
@@ -165,7 +237,7 @@ function buildHosts(
       where: `host ${name} (merged vars${extraVars ? ' and extra vars' : ''})`,
     });
     issues.push(...resolved.issues);
-    for (const warning of resolved.warnings) warningHosts.set(warning, [...(warningHosts.get(warning) ?? []), name]);
+    for (const warning of [...resolved.warnings, ...unevaluatedJinja(vars)]) warningHosts.set(warning, [...(warningHosts.get(warning) ?? []), name]);
     hosts.set(name, { name, groups: ['all', ...memberOf], vars, connection: resolved.connection });
   }
   // One line per distinct warning, not one per host: a group var would otherwise repeat it N times.

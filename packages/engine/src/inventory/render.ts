@@ -10,7 +10,7 @@ export interface InventoryListing {
 /**
  * The data of `ansible-inventory --list`, keys sorted as Ansible prints them (JSON.stringify it):
  * group entries reached from `all` (hosts as written, child groups), groups with neither left out
- * as Ansible does, and every host's merged vars under `_meta.hostvars` with Secrets shown as ***.
+ * as Ansible does, and every host's merged vars (if any) under `_meta.hostvars` with Secrets shown as ***.
  */
 export function renderInventoryList(inventory: Inventory): InventoryListing {
   const listing: InventoryListing = { _meta: { hostvars: {} } };
@@ -28,7 +28,10 @@ export function renderInventoryList(inventory: Inventory): InventoryListing {
     for (const child of group.children) visit(child);
   };
   visit('all');
-  for (const [name, host] of inventory.hosts) listing._meta.hostvars[name] = redactDeep(host.vars) as Record<string, unknown>;
+  // As Ansible: a host without vars has no entry under hostvars.
+  for (const [name, host] of inventory.hosts) {
+    if (Object.keys(host.vars).length > 0) listing._meta.hostvars[name] = redactDeep(host.vars) as Record<string, unknown>;
+  }
   return sortKeys(listing) as InventoryListing;
 }
 

@@ -14,6 +14,8 @@ export interface GroupDraft {
 
 /** A parent -> child edge and where it is written, so a cycle error can point at it. */
 export interface GroupEdge {
+  /** The file (and, for INI, line) the edge is written in. */
+  file: string;
   parent: string;
   child: string;
   path: string;
@@ -34,8 +36,8 @@ export interface InventoryTree {
 /** Deeper than any real inventory: guards against YAML anchors that refer to themselves. */
 const MAX_GROUP_DEPTH = 64;
 
-export function readInventoryTree(value: unknown, file: string): InventoryTree {
-  const tree: InventoryTree = {
+export function emptyInventoryTree(): InventoryTree {
+  return {
     groups: new Map([['all', { name: 'all', children: [], hosts: [], vars: {} }]]),
     hostOrder: [],
     hostVars: new Map(),
@@ -43,6 +45,10 @@ export function readInventoryTree(value: unknown, file: string): InventoryTree {
     issues: [],
     warnings: [],
   };
+}
+
+/** Walks a YAML inventory into `tree`; a second source adds to the first, as Ansible merges several -i. */
+export function readInventoryTree(value: unknown, file: string, tree: InventoryTree = emptyInventoryTree()): InventoryTree {
   if (value === null || value === undefined) {
     tree.warnings.push(`${file}: the file is empty, the inventory has no hosts`);
     return tree;
@@ -91,22 +97,14 @@ function walkGroup(
     tree.issues.push({ file, path, message: 'group "all" cannot be a child group: every group is already under all', fix: 'remove it from these children' });
     return;
   }
-  if (name !== 'all' && !GROUP_NAME.test(name)) {
-    tree.issues.push({
-      file,
-      path,
-      message: `group name "${name}" has invalid characters (allowed: letters, digits, "_" and "-")`,
-      fix: `rename the group, e.g. ${name.replace(/[^A-Za-z0-9_-]+/g, '_')}`,
-    });
-    return;
-  }
+  if (!checkGroupName(tree, file, name, path)) return;
   if (depth > MAX_GROUP_DEPTH) {
     tree.issues.push({ file, path, message: 'groups nest too deep (a YAML anchor that refers to itself?)', fix: 'flatten the group tree' });
     return;
   }
   const group = groupDraft(tree, name);
   if (parent !== undefined) {
-    tree.edges.push({ parent, child: name, path });
+    tree.edges.push({ file, parent, child: name, path });
     const parentDraft = groupDraft(tree, parent);
     if (!parentDraft.children.includes(name)) parentDraft.children.push(name);
   }
@@ -135,7 +133,19 @@ function walkGroup(
   }
 }
 
-function walkHost(tree: InventoryTree, file: string, group: GroupDraft, hostKey: string, entry: unknown, path: string): void {
+/** False (with an issue) when the group name has characters a host pattern cannot carry. */
+export function checkGroupName(tree: InventoryTree, file: string, name: string, path: string): boolean {
+  if (name === 'all' || GROUP_NAME.test(name)) return true;
+  tree.issues.push({
+    file,
+    path,
+    message: `group name "${name}" has invalid characters (allowed: letters, digits, "_" and "-")`,
+    fix: `rename the group, e.g. ${name.replace(/[^A-Za-z0-9_-]+/g, '_')}`,
+  });
+  return false;
+}
+
+export function walkHost(tree: InventoryTree, file: string, group: GroupDraft, hostKey: string, entry: unknown, path: string): void {
   let names: string[];
   try {
     names = expandHostRange(hostKey);
@@ -176,13 +186,13 @@ function walkHost(tree: InventoryTree, file: string, group: GroupDraft, hostKey:
   }
 }
 
-function checkVars(tree: InventoryTree, file: string, path: string, vars: Record<string, unknown>): Vars {
+export function checkVars(tree: InventoryTree, file: string, path: string, vars: Record<string, unknown>): Vars {
   const checked = varsLayerSchema.safeParse(vars);
   if (!checked.success) tree.issues.push(...toInventoryIssues(checked.error, file, path));
   return wrapSecretVars(vars);
 }
 
-function groupDraft(tree: InventoryTree, name: string): GroupDraft {
+export function groupDraft(tree: InventoryTree, name: string): GroupDraft {
   let group = tree.groups.get(name);
   if (!group) {
     group = { name, children: [], hosts: [], vars: {} };

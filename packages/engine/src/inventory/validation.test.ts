@@ -106,9 +106,10 @@ describe('inventory validation', () => {
     expect(error.message).not.toContain('pw-in-a-list-1234');
   });
 
-  it('rejects Ansible Vault values with a way out', async () => {
+  it('refuses Ansible Vault values without a vault password, saying how to give one', async () => {
     const { error } = await loadError({ 'hosts.yaml': 'all:\n  hosts:\n    a:\n      ansible_become_password: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        3135\n' });
-    expect(error.message).toMatch(/:4:32: Ansible Vault values are not supported/);
+    expect(error.message).toMatch(/:4:32: .*encrypted with Ansible Vault and no vault password was given/);
+    expect(error.message).toContain('fix: pass the vault password with --vault-password-file FILE');
   });
 
   it('collects every problem before failing', async () => {

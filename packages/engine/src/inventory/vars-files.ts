@@ -5,7 +5,7 @@ import { wrapSecretVars } from './connection-vars.js';
 import type { InventoryIssue } from './issues.js';
 import { toInventoryIssues, varsLayerSchema } from './schema.js';
 import { isPlainObject } from './tree.js';
-import { readYamlFile } from './yaml-file.js';
+import { readYamlFile, type YamlReadOptions } from './yaml-file.js';
 
 const VARS_FILE = /\.(ya?ml|json)$/;
 
@@ -23,19 +23,23 @@ export interface VarsFiles {
  * directory form `<name>/*.yaml` (recursively, sorted by path, later files win). Other files are
  * ignored, so a README can live there.
  */
-export async function readVarsFiles(directory: string, display: (absolutePath: string) => string): Promise<VarsFiles> {
+export async function readVarsFiles(
+  directory: string,
+  display: (absolutePath: string) => string,
+  options: YamlReadOptions = {},
+): Promise<VarsFiles> {
   const result: VarsFiles = { vars: new Map(), files: new Map(), issues: [], warnings: [] };
   const entries = await readdir(directory, { withFileTypes: true }).catch(() => []);
   const sorted = [...entries].sort((a, b) => a.name.localeCompare(b.name));
   // Files named after the group first, then its directory: a directory is the finer-grained split.
   for (const entry of sorted) {
     if (entry.isFile() && VARS_FILE.test(entry.name)) {
-      await loadInto(result, entry.name.replace(VARS_FILE, ''), join(directory, entry.name), display);
+      await loadInto(result, entry.name.replace(VARS_FILE, ''), join(directory, entry.name), display, options);
     }
   }
   for (const entry of sorted) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-    for (const file of await listVarsFiles(join(directory, entry.name))) await loadInto(result, entry.name, file, display);
+    for (const file of await listVarsFiles(join(directory, entry.name))) await loadInto(result, entry.name, file, display, options);
   }
   return result;
 }
@@ -52,9 +56,15 @@ async function listVarsFiles(directory: string): Promise<string[]> {
   return out;
 }
 
-async function loadInto(result: VarsFiles, name: string, file: string, display: (absolutePath: string) => string): Promise<void> {
+async function loadInto(
+  result: VarsFiles,
+  name: string,
+  file: string,
+  display: (absolutePath: string) => string,
+  options: YamlReadOptions,
+): Promise<void> {
   const shown = display(file);
-  const parsed = await readYamlFile(file, shown);
+  const parsed = await readYamlFile(file, shown, options);
   result.issues.push(...parsed.issues);
   result.warnings.push(...parsed.warnings);
   if (parsed.issues.length > 0 || parsed.value === null || parsed.value === undefined) {

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { MeshbookError } from '../errors.js';
+import { Secret } from '../secret.js';
+import { decryptVault, isVaultText, type VaultPassword } from '../vault/vault.js';
 import type { InventoryIssue } from './issues.js';
+
+export interface YamlReadOptions {
+  /** Passwords for `!vault` values and whole files encrypted with ansible-vault. */
+  vaultPasswords?: readonly VaultPassword[];
+}
 
 export interface YamlFileResult {
   /** The parsed value; undefined when the file could not be parsed (see issues). */
@@ -13,9 +21,61 @@ export interface YamlFileResult {
  * Reads one YAML file the way Ansible does: YAML 1.1, so `yes`/`no`/`on`/`off` are booleans as in an
  * existing Ansible inventory. Syntax errors carry line and column; duplicate keys are errors.
  */
-export async function readYamlFile(absolutePath: string, displayPath: string): Promise<YamlFileResult> {
+export async function readYamlFile(absolutePath: string, displayPath: string, options: YamlReadOptions = {}): Promise<YamlFileResult> {
   const text = await readFile(absolutePath, 'utf8');
-  return parseYamlText(text, displayPath);
+  if (!isVaultText(text)) return parseYamlText(text, displayPath, options);
+  const parsed = parseYamlText(decryptVault(text, options.vaultPasswords ?? [], displayPath), displayPath, options);
+  // A whole encrypted file holds secrets: its text values are never printed.
+  return { ...parsed, value: secretStrings(parsed.value) };
+}
+
+/** A file's text, decrypted when it is an ansible-vault file (throws BAD_INPUT naming it otherwise). */
+export function openVaultFile(text: string, displayPath: string, options: YamlReadOptions): string {
+  return isVaultText(text) ? decryptVault(text, options.vaultPasswords ?? [], displayPath) : text;
+}
+
+/** Every string inside `value` as a Secret. */
+export function secretStrings(value: unknown): unknown {
+  if (typeof value === 'string') return new Secret(value);
+  if (Array.isArray(value)) return value.map(secretStrings);
+  if (value && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, secretStrings(inner)]));
+  }
+  return value;
+}
+
+/**
+ * What a `!vault` scalar resolves to while parsing. Not a Secret yet: the yaml package renders
+ * objects through their toJSON, which for a Secret is the mask.
+ */
+class VaultedText {
+  constructor(readonly plain: string) {}
+}
+
+const VAULT_ERROR = 'vault: ';
+
+function vaultTag(options: YamlReadOptions, displayPath: string): ScalarTag {
+  return {
+    tag: '!vault',
+    resolve(text, onError) {
+      try {
+        return new VaultedText(decryptVault(text, options.vaultPasswords ?? [], displayPath));
+      } catch (error) {
+        const message = error instanceof MeshbookError ? error.message : String(error);
+        onError(`${VAULT_ERROR}${message}`);
+        return '';
+      }
+    },
+  };
+}
+
+function revealVaulted(value: unknown): unknown {
+  if (value instanceof VaultedText) return new Secret(value.plain);
+  if (Array.isArray(value)) return value.map(revealVaulted);
+  if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof Secret)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, revealVaulted(inner)]));
+  }
+  return value;
 }
 
 /**
@@ -33,11 +93,21 @@ function ansibleBooleans(tags: Tags): Tags {
   });
 }
 
-export function parseYamlText(text: string, displayPath: string): YamlFileResult {
-  const document = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, customTags: ansibleBooleans });
+export function parseYamlText(text: string, displayPath: string, options: YamlReadOptions = {}): YamlFileResult {
+  const customTags = (tags: Tags): Tags => [...ansibleBooleans(tags), vaultTag(options, displayPath)];
+  const document = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, customTags });
   const issues: InventoryIssue[] = document.errors.map((error) => {
     const position = error.linePos?.[0];
     const where = position ? `${displayPath}:${position.line}:${position.col}` : displayPath;
+    const vault = firstLine(error.message).indexOf(VAULT_ERROR);
+    if (vault >= 0) {
+      return {
+        file: where,
+        path: '',
+        message: firstLine(error.message).slice(vault + VAULT_ERROR.length).replace(`${displayPath}: `, ''),
+        fix: 'pass the vault password with --vault-password-file FILE (or --ask-vault-pass)',
+      };
+    }
     return {
       file: where,
       path: '',
@@ -49,19 +119,10 @@ export function parseYamlText(text: string, displayPath: string): YamlFileResult
   for (const warning of document.warnings) {
     const position = warning.linePos?.[0];
     const where = position ? `${displayPath}:${position.line}:${position.col}` : displayPath;
-    if (warning.message.includes('!vault')) {
-      issues.push({
-        file: where,
-        path: '',
-        message: 'Ansible Vault values are not supported',
-        fix: 'decrypt the value (ansible-vault decrypt_string) and pass secrets with -e @file or an environment variable',
-      });
-    } else {
-      warnings.push(`${where}: ${firstLine(warning.message)}`);
-    }
+    warnings.push(`${where}: ${firstLine(warning.message)}`);
   }
   if (issues.length > 0) return { value: undefined, issues, warnings };
-  return { value: document.toJS({ maxAliasCount: 1000 }), issues, warnings };
+  return { value: revealVaulted(document.toJS({ maxAliasCount: 1000 })), issues, warnings };
 }
 
 function firstLine(message: string): string {

@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseModuleArgs } from './ad-hoc-args.js';
+import { EXIT } from './exit-codes.js';
+import { testIo } from './__fixtures__/test-io.js';
+import { main } from './main.js';
+
+/** The tiny inventory: every host is the controller itself (local connection). */
+const fixtures = fileURLToPath(new URL('./__fixtures__/tiny/', import.meta.url));
+
+async function cli(...argv: string[]) {
+  const io = testIo(fixtures);
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+describe('meshbook exec (ad-hoc)', () => {
+  it('runs a command after -- on the pattern\'s hosts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbook-exec-'));
+    const { code, stderr } = await cli('exec', 'web1', '-i', 'hosts.yaml', '--', 'touch', join(dir, 'ran'));
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.OK);
+    expect((await stat(join(dir, 'ran'))).isFile()).toBe(true);
+  });
+
+  it('runs any module with -m and -a key=value; --check changes nothing, then a run does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbook-exec-'));
+    const dest = join(dir, 'motd');
+    const args = `dest=${dest} content="hello world"`;
+    expect((await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'copy', '-a', args, '--check')).code).toBe(EXIT.OK);
+    await expect(stat(dest)).rejects.toThrow();
+    expect((await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'copy', '-a', args)).code).toBe(EXIT.OK);
+    expect(await readFile(dest, 'utf8')).toBe('hello world');
+  });
+
+  it("validates -a with the module's schema, naming the field", async () => {
+    const { code, stderr } = await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'copy', '-a', 'dest=relative/path content=x');
+    expect(code).toBe(EXIT.BAD_INPUT);
+    expect(stderr).toContain('dest');
+  });
+
+  it('an unknown module lists the known ones', async () => {
+    const { code, stderr } = await cli('exec', 'all', '-i', 'hosts.yaml', '-m', 'nosuch', '-a', 'x=1');
+    expect(code).toBe(EXIT.BAD_INPUT);
+    expect(stderr).toMatch(/no module named "nosuch"[\s\S]*apt/);
+  });
+
+  it('ping reaches every host', async () => {
+    const { code, stderr } = await cli('ping', 'all', '-i', 'hosts.yaml');
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.OK);
+  });
+});
+
+describe('-a key=value', () => {
+  it('splits as a shell would and reads JSON values', () => {
+    expect(parseModuleArgs(`path=/a name="two words" count=3 force=true list='["a"]' mode=0644`)).toEqual({
+      path: '/a',
+      name: 'two words',
+      count: 3,
+      force: true,
+      list: ['a'],
+      mode: '0644',
+    });
+    expect(parseModuleArgs('uptime')).toBeUndefined();
+  });
+});
