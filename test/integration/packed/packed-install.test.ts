@@ -104,10 +104,12 @@ describe('the packed packages in a fresh npm project', () => {
 
   it('ES module and CommonJS consumers type-check under node16, nodenext and bundler', async () => {
     await tsc({ module: 'node16', moduleResolution: 'node16', noEmit: true }, consumers);
-    await tsc({ module: 'nodenext', moduleResolution: 'nodenext', noEmit: true }, consumers);
+    // nodenext also emits: the next test runs what it compiled.
+    await tsc({ module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, consumers);
     await tsc({ module: 'esnext', moduleResolution: 'bundler', noEmit: true }, consumers);
-    // The published types are real: a wrong param type is an error there too.
-    const wrong = await tsc({ module: 'nodenext', moduleResolution: 'nodenext', noEmit: true }, ['type-error.mts']).then(
+    // The published types are real: a wrong param type is an error there too (the declarations
+    // themselves were checked above, so this one skips them).
+    const wrong = await tsc({ module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: true }, ['type-error.mts']).then(
       () => '',
       (error: { stdout: string }) => error.stdout,
     );
@@ -115,7 +117,6 @@ describe('the packed packages in a fresh npm project', () => {
   });
 
   it('the ES module and CommonJS consumers, compiled, run against a host', async () => {
-    await tsc({ module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, ['check-forwarding.mts', 'check-forwarding.cts']);
     const host = fleet().hosts[0]!;
     await fleet().exec(host.name, ['sysctl', '-qw', 'net.ipv4.ip_forward=0']);
     const env = { KEY: fleet().privateKeyPath, KNOWN_HOSTS: fleet().knownHostsPath };
