@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine (as root) for meshbook: the Docker engine and debootstrap (the
 # test hosts and the lab are built from Debian packages, no registry), the tools that build the
-# lab's stand-ins (openssl, gnupg, dpkg-dev), pnpm, the dependencies and a build. Every step
+# lab's stand-ins (openssl, gnupg, dpkg-dev), the real `openstack` client, pnpm, the dependencies and a build. Every step
 # checks first, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,8 @@ command -v unzip >/dev/null || missing_packages+=(unzip)
 command -v openssl >/dev/null || missing_packages+=(openssl)
 command -v gpg >/dev/null || missing_packages+=(gnupg)
 command -v dpkg-deb >/dev/null || missing_packages+=(dpkg-dev)
+# The judge of the lab's OpenStack double (Keystone + Neutron ports): Debian's real client.
+command -v openstack >/dev/null || missing_packages+=(python3-openstackclient)
 if [ ${#missing_packages[@]} -gt 0 ]; then
   say "installing ${missing_packages[*]} from Debian's packages"
   apt-get update # a new machine's package lists are empty or stale

@@ -26,3 +26,5 @@ export {
 } from './stand-ins/index.js';
 export { labPlanFrom, type LabPlan } from './lab-spec.js';
 export { LAB_ROUTER, PUBLIC_NETWORK } from './topology/from-inventory.js';
+export { labOpenStackStatus, openstackDoubleExecutable, openstackSeedHosts, startLabOpenStack, stopLabOpenStack } from './openstack-double.js';
+export type { LabOpenStack, OpenStackSeedHost } from './openstack-double.js';

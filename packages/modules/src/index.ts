@@ -25,3 +25,5 @@ export { fileState } from './lib/file-facts.js';
 export * from './kubeadm/index.js';
 export { kubeconfig } from './kubeconfig.js';
 export { fetch, type FetchOutput } from './fetch.js';
+export { openstackAllowedAddress } from './openstack/allowed-address.js';
+export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.js';

@@ -55,12 +55,19 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
         h.name === fleet.LAB_ROUTER ? `routes ${h.addresses.map((a) => a.network).join(' <-> ')}` : h.sshPort === null ? `${h.addresses[0]?.ip} via bastion` : `127.0.0.1:${h.sshPort}`;
       io.stdout.write(`lab ${plan.id} ${how}: ${hosts.length} hosts on ${networks.length} networks (${hosts.map((h) => `${h.name} ${reach(h)}`).join(', ')})\n`);
       io.stdout.write(`stand-ins: https://${fleet.STAND_INS_HOSTNAME}/ on every lab network (apt repositories, releases, charts; the hosts trust the lab CA)\n`);
+      // An inventory whose nodes name an OpenStack network gets the lab's OpenStack (a double).
+      const openstackHosts = fleet.openstackSeedHosts(inventory);
+      if (openstackHosts.length > 0) {
+        const openstack = await fleet.startLabOpenStack(plan.workDir, openstackHosts, log);
+        io.stdout.write(`openstack: ${openstack.authUrl} (a double: Keystone, Nova, Neutron ports; clouds.yaml ${openstack.cloudsFile}, cloud ${openstack.cloud})\n`);
+      }
       const playbook = inventory.groups.has('wireguard_server') ? 'playbooks/clustermesh.ts' : "the seed's playbook";
       io.stdout.write(`next: npx meshbook run ${playbook} -i ${options.inventory}\n`);
       return EXIT.OK;
     }
     case 'down':
       await fleet.labDown(plan.id, plan.workDir);
+      await fleet.stopLabOpenStack(plan.workDir);
       io.stdout.write(`lab down: ${plan.id} removed\n`);
       return EXIT.OK;
     case 'status': {
@@ -69,6 +76,8 @@ export async function labCommand(action: string, options: LabCommandOptions, io:
       const reach = (h: (typeof hosts)[number]) =>
         h.role === 'stand-ins' ? `https://${fleet.STAND_INS_HOSTNAME}/` : h.name === fleet.LAB_ROUTER ? 'router' : h.sshPort === null ? 'via bastion' : `127.0.0.1:${h.sshPort}`;
       for (const h of hosts) io.stdout.write(`${h.name}\t${h.state}\t${reach(h)}\t${h.ips.join(',') || '-'}\n`);
+      const openstack = fleet.labOpenStackStatus(plan.workDir);
+      if (openstack) io.stdout.write(`openstack\t${openstack.state}\t${openstack.authUrl}\t127.0.0.1\n`);
       return EXIT.OK;
     }
   }
