@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, CommandResult } from '@meshbook/engine';
 import { fileState, normalizeMode } from './lib/file-facts.js';
+import { runWithProgress } from './lib/progress.js';
 import type { FileState } from './lib/file-facts.js';
 
 /** Exit codes of the download script, so apply can tell the user which step failed. */
@@ -14,10 +15,12 @@ dir=$(dirname -- "$dest")
 [ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit ${EXIT.noDir}; }
 tmp=$(mktemp "$dir/.meshbook-get_url.XXXXXX") || exit 1
 trap 'rm -f -- "$tmp"' EXIT
+echo "downloading $url"
 curl -fsSL --proto '=http,https' --max-time "$timeout" -o "$tmp" -- "$url" || exit ${EXIT.download}
 actual=$(sha256sum < "$tmp") || exit 1
 actual=\${actual%% *}
 [ "$actual" = "$sum" ] || { echo "sha256:$actual" >&2; exit ${EXIT.checksum}; }
+echo "downloaded $(wc -c < "$tmp") bytes, sha256 verified"
 chmod "$mode" "$tmp" || exit 1
 if [ -n "$owner" ]; then chown -- "$owner" "$tmp" || exit 1; fi
 mv -f -- "$tmp" "$dest"`;
@@ -106,7 +109,7 @@ export const getUrl = defineModule({
         case 'get_url.download': {
           const d = change.payload;
           const command = sh`url=${d.url}; dest=${d.dest}; sum=${d.sha256}; mode=${d.mode}; owner=${d.owner}; timeout=${String(d.timeoutSeconds)};${sh.raw(DOWNLOAD_SCRIPT)}`;
-          const result = await ctx.run(command);
+          const result = await runWithProgress(ctx, command);
           if (result.exitCode !== 0) throw downloadFailure(ctx.host, command.display, result, p);
           break;
         }

@@ -3,6 +3,7 @@ import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import { runWithProgress } from './lib/progress.js';
 
 /** How the files in dest compare with the archive's entries (`tar --diff`). */
 export type ArchiveComparison = { ok: true; differing: string[] } | { ok: false; message: string };
@@ -126,9 +127,16 @@ export const unarchive = defineModule({
   },
   async apply(ctx, changes) {
     for (const { payload: x } of changes) {
-      await ctx.exec(
-        sh`mkdir -p -- ${x.dest} && tar -x --no-same-owner -f ${x.src} -C ${x.dest} --strip-components=${String(x.stripComponents)} -- ${x.include}`,
-      );
+      // -v: each extracted entry is a progress line (a large archive shows where it is).
+      const command = sh`mkdir -p -- ${x.dest} && tar -xv --no-same-owner -f ${x.src} -C ${x.dest} --strip-components=${String(x.stripComponents)} -- ${x.include}`;
+      const result = await runWithProgress(ctx, command);
+      if (result.exitCode !== 0) {
+        throw new MeshbookError('COMMAND_FAILED', `unarchive: extracting ${x.src} into ${x.dest} failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`, {
+          host: ctx.host,
+          command: command.display,
+          exitCode: result.exitCode,
+        });
+      }
     }
   },
 });
