@@ -29,12 +29,28 @@ export const modeSchema = z
   .union([z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0755'"), z.number().int().min(0).max(0o7777)])
   .transform((m) => normalizeMode(m));
 
-const params = z
+/** The get_url task's params as written (an interface, so editors show each field's documentation). */
+export interface GetUrlInput {
+  /** The http(s) URL to download, on the host (curl). */
+  url: string;
+  /** The file to create; its directory must exist. */
+  dest: string;
+  /** Required, `sha256:<64 hex digits>`: the download is verified, and a dest with this checksum is never downloaded again. */
+  checksum: string;
+  /** The file's mode, octal ('0755' or 0o755); default: the existing dest's mode, else '0644'. */
+  mode?: string | number | undefined;
+  /** Owner (user name or uid); default: left as the download creates it. */
+  owner?: string | undefined;
+  /** Group (group name or gid); default: left as the download creates it. */
+  group?: string | undefined;
+  /** curl's --max-time for the whole download (default 600). */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
-    /** The file to create; its directory must exist. */
     dest: z.string().regex(/^\/.*[^/]$/, 'an absolute file path (not a directory)'),
-    /** Required: the download is verified, and a dest with this checksum is never downloaded again. */
     checksum: z
       .string()
       .regex(/^sha256:[0-9a-fA-F]{64}$/, "'sha256:' followed by 64 hex digits")
@@ -45,6 +61,7 @@ const params = z
     timeoutSeconds: z.number().int().min(1).default(600),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, GetUrlInput> = paramsSchema;
 
 type GetUrlParams = z.output<typeof params>;
 

@@ -95,6 +95,16 @@ describe('the packed packages in a fresh npm project', () => {
     expect(libraryOnly.packages.filter((name) => name === '@meshbook/engine')).toHaveLength(1);
   });
 
+  it("the params' field documentation is in the published declarations (editors show it on hover)", () => {
+    const declarations = (file: string) => readFileSync(join(project, 'node_modules/@meshbook/modules/dist', file), 'utf8');
+    const sysctl = declarations('sysctl.d.cts');
+    expect(sysctl).toMatch(/\/\*\* Keys and the values they must have at runtime[^*]*\*\/\s*values: Record<string, string \| number>;/);
+    expect(sysctl).toMatch(/declare const sysctl: .*Module<[\s\S]*, SysctlParams>;/);
+    const getUrl = declarations('get-url.d.cts');
+    expect(getUrl).toMatch(/\/\*\* Required, `sha256:<64 hex digits>`: the download is verified[^*]*\*\/\s*checksum: string;/);
+    expect(getUrl).toMatch(/declare const getUrl: .*Module<[\s\S]*, GetUrlInput>;/);
+  });
+
   const tsc = (config: object, files: string[]) => {
     const name = `tsconfig.${Math.random().toString(36).slice(2)}.json`;
     writeFileSync(join(project, name), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', skipLibCheck: false, types: ['node'], ...config }, files }));
