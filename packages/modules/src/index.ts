@@ -5,7 +5,7 @@ export { apt } from './apt.js';
 export { aptKey } from './apt-key.js';
 export { aptRepository } from './apt-repository.js';
 export { getUrl, type GetUrlInput } from './get-url.js';
-export { unarchive } from './unarchive.js';
+export { unarchive, type UnarchiveInput } from './unarchive.js';
 export { sysctl, type SysctlParams } from './sysctl.js';
 export { modprobe } from './modprobe.js';
 export { mount } from './mount.js';
