@@ -27,3 +27,5 @@ export { kubeconfig } from './kubeconfig.js';
 export { fetch, type FetchOutput } from './fetch.js';
 export { openstackAllowedAddress } from './openstack/allowed-address.js';
 export type { OpenstackAllowedAddressParams } from './openstack/allowed-address.js';
+export * from './kube/index.js';
+export * from './helm/index.js';

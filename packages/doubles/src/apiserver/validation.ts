@@ -152,6 +152,11 @@ export function invalidObject(kind: ResourceKind, object: KubeObject): Cause[] {
   if (id === '/Service') {
     const spec = object.spec ?? {};
     if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && !(spec.ports ?? []).length) causes.push({ field: 'spec.ports', message: 'Required value', type: 'FieldValueRequired' });
+    (spec.ports ?? []).forEach((port: { port?: unknown }, i: number) => {
+      if (typeof port.port === 'number' && (port.port < 1 || port.port > 65535)) {
+        causes.push({ field: `spec.ports[${i}].port`, message: `Invalid value: ${port.port}: must be between 1 and 65535, inclusive`, type: 'FieldValueInvalid' });
+      }
+    });
   }
   return causes;
 }

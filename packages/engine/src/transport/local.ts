@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../hash.js';
@@ -160,6 +162,26 @@ export class LocalTransport implements Transport {
     } catch (error) {
       throw new MeshbookError('TRANSFER_FAILED', `reading ${path} failed: ${(error as Error).message}`, { host: this.host, cause: error });
     }
+  }
+
+  /** A TCP connection from the controller itself (what a forward from an SSH host is, for localhost). */
+  openTcp(address: string, port: number, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Duplex> {
+    const target = `${address}:${port}`;
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host: address, port });
+      const fail = (error: MeshbookError) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new MeshbookError('TIMEOUT', `connecting to ${target} timed out`, { host: this.host })), options.timeoutMs ?? 15_000);
+      if (options.signal?.aborted) return fail(new MeshbookError('ABORTED', `connecting to ${target} was aborted`, { host: this.host }));
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(socket);
+      });
+      socket.once('error', (error) => fail(new MeshbookError('UNREACHABLE', `${this.host} cannot connect to ${target}: ${error.message}`, { host: this.host, cause: error })));
+    });
   }
 
   stats(): TransportStats {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { ShellCommand } from '../command.js';
 import type { Secret } from '../secret.js';
 import type { HostLockRequest, HostLockState } from './host-lock.js';
@@ -98,4 +99,10 @@ export interface Transport {
    * without it (the controller's local one, test fakes) are never locked.
    */
   lockHost?(request: HostLockRequest): Promise<HostLockState>;
+  /**
+   * A TCP connection opened from the host to `address:port` (SSH's direct-tcpip, what `ssh -L`
+   * uses); the address is resolved on the host. Reaches what only the host can reach (an API on a
+   * private address) without exposing it. Transports that cannot forward leave it out.
+   */
+  openTcp?(address: string, port: number, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<Duplex>;
 }

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
@@ -62,6 +63,8 @@ export class SshTransport implements Transport {
   #closed: Promise<void> | undefined;
   /** Sessions with a command under way: close() kills them first (see #killRunning). */
   readonly #running = new Set<ShellSession>();
+  /** Open TCP forwards (openTcp), destroyed at close. */
+  readonly #forwards = new Set<Duplex>();
   #loginIsRoot: Promise<boolean> | undefined;
 
   constructor(init: SshTransportInit) {
@@ -171,6 +174,47 @@ export class SshTransport implements Transport {
     return this.#lock.lock(request);
   }
 
+  /**
+   * A TCP connection from the host to `address:port` through this SSH connection (direct-tcpip).
+   * Closed with the transport; a refused or unresolvable target is UNREACHABLE naming both ends.
+   */
+  async openTcp(address: string, port: number, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Duplex> {
+    if (this.#lost) throw this.#lost;
+    if (this.#closing || this.#closed) throw new MeshbookError('ABORTED', `transport to ${this.host} is closed`, { host: this.host });
+    const target = `${address}:${port}`;
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    const stream = await new Promise<Duplex>((resolve, reject) => {
+      let done = false;
+      const finish = (error: MeshbookError | undefined, channel?: Duplex) => {
+        if (done) {
+          channel?.destroy();
+          return;
+        }
+        done = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(channel!);
+      };
+      const onAbort = () => finish(new MeshbookError('ABORTED', `opening a connection to ${target} from ${this.host} was aborted`, { host: this.host }));
+      const timer = setTimeout(() => finish(new MeshbookError('TIMEOUT', `opening a connection to ${target} from ${this.host} timed out after ${timeoutMs} ms`, { host: this.host })), timeoutMs);
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#client.forwardOut('127.0.0.1', 0, address, port, (error, channel) => {
+        if (error) {
+          finish(new MeshbookError('UNREACHABLE', `${this.host} cannot connect to ${target}: ${error.message}`, {
+            host: this.host,
+            hint: `check that something listens on ${target} as seen from ${this.host}, and that its sshd allows TCP forwarding`,
+            cause: error,
+          }));
+        } else finish(undefined, channel as unknown as Duplex);
+      });
+    });
+    this.#forwards.add(stream);
+    stream.once('close', () => this.#forwards.delete(stream));
+    return stream;
+  }
+
   close(): Promise<void> {
     this.#closed ??= this.#close();
     return this.#closed;
@@ -179,6 +223,7 @@ export class SshTransport implements Transport {
   async #close(): Promise<void> {
     await this.#killRunning();
     this.#closing = true;
+    for (const forward of this.#forwards) forward.destroy();
     this.#lock.close();
     this.#pool.closeAll(new MeshbookError('ABORTED', `transport to ${this.host} closed`, { host: this.host }));
     await new Promise<void>((resolve) => {

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { defineModule } from '@meshbook/engine';
+import { KubeApi } from './api-client.js';
+import { kubeconfigFact } from './kubeconfig.js';
+import { maskedObject, objectPath, registerSecretData } from './objects.js';
+import type { KubeObject } from './objects.js';
+import { credentialsOf, kubeconfigParams } from './resource.js';
+
+const params = z
+  .object({
+    apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v[0-9a-z]+$/, "an apiVersion such as 'v1' or 'apps/v1'"),
+    kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "a kind such as 'Secret'"),
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS name'),
+    /** For namespaced kinds; default 'default'. */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name').optional(),
+    ...kubeconfigParams,
+  })
+  .strict();
+
+/**
+ * Reads one object from a cluster (through the host's SSH connection, as kubeResource): the
+ * output is the live object, or null when absent; never a change. A Secret's data values come out
+ * as engine Secrets, so the object can be applied on another cluster (kubeResource) without its
+ * data ever being printed: the seed's cilium-ca copy.
+ */
+export const kubeResourceInfo = defineModule({
+  name: 'kubeResourceInfo',
+  params,
+  facts: (p) => ({ kubeconfig: kubeconfigFact({ path: p.kubeconfig, context: p.context }) }),
+  async gather(ctx, p, facts): Promise<{ live: KubeObject | null }> {
+    const api = new KubeApi(ctx.transport, credentialsOf(facts.kubeconfig, ctx.host), ctx.signal);
+    const resource = await api.resourceFor(p.apiVersion, p.kind);
+    if (!resource) return { live: null };
+    const path = objectPath(p.apiVersion, resource.plural, resource.namespaced ? (p.namespace ?? 'default') : undefined, p.name);
+    const got = await api.expect<KubeObject>({ method: 'GET', path }, (s) => s === 200 || s === 404);
+    const live = got.status === 200 ? got.body : null;
+    registerSecretData(live);
+    return { live };
+  },
+  plan: () => [],
+  async apply() {
+    return null;
+  },
+  output: (facts) => maskedObject(facts.live),
+});
