@@ -103,6 +103,7 @@ describe('the packed packages in a fresh npm project', () => {
     const getUrl = declarations('get-url.d.cts');
     expect(getUrl).toMatch(/\/\*\* Required, `sha256:<64 hex digits>`: the download is verified[^*]*\*\/\s*checksum: string;/);
     expect(getUrl).toMatch(/declare const getUrl: .*Module<[\s\S]*, GetUrlInput>;/);
+    expect(declarations('unarchive.d.cts')).toMatch(/\/\*\* Only these entries \(as listed by `tar -t`[^*]*\*\/\s*include\?: string\[\] \| undefined;/);
   });
 
   const tsc = (config: object, files: string[]) => {
