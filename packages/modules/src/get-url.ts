@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, CommandResult } from '@meshbook/engine';
 import { fileState, normalizeMode } from './lib/file-facts.js';
+import { runWithProgress } from './lib/progress.js';
 import type { FileState } from './lib/file-facts.js';
 
 /** Exit codes of the download script, so apply can tell the user which step failed. */
@@ -14,10 +15,12 @@ dir=$(dirname -- "$dest")
 [ -d "$dir" ] || { echo "directory $dir does not exist" >&2; exit ${EXIT.noDir}; }
 tmp=$(mktemp "$dir/.meshbook-get_url.XXXXXX") || exit 1
 trap 'rm -f -- "$tmp"' EXIT
+echo "downloading $url"
 curl -fsSL --proto '=http,https' --max-time "$timeout" -o "$tmp" -- "$url" || exit ${EXIT.download}
 actual=$(sha256sum < "$tmp") || exit 1
 actual=\${actual%% *}
 [ "$actual" = "$sum" ] || { echo "sha256:$actual" >&2; exit ${EXIT.checksum}; }
+echo "downloaded $(wc -c < "$tmp") bytes, sha256 verified"
 chmod "$mode" "$tmp" || exit 1
 if [ -n "$owner" ]; then chown -- "$owner" "$tmp" || exit 1; fi
 mv -f -- "$tmp" "$dest"`;
@@ -26,12 +29,28 @@ export const modeSchema = z
   .union([z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0755'"), z.number().int().min(0).max(0o7777)])
   .transform((m) => normalizeMode(m));
 
-const params = z
+/** The get_url task's params as written (an interface, so editors show each field's documentation). */
+export interface GetUrlInput {
+  /** The http(s) URL to download, on the host (curl). */
+  url: string;
+  /** The file to create; its directory must exist. */
+  dest: string;
+  /** Required, `sha256:<64 hex digits>`: the download is verified, and a dest with this checksum is never downloaded again. */
+  checksum: string;
+  /** The file's mode, octal ('0755' or 0o755); default: the existing dest's mode, else '0644'. */
+  mode?: string | number | undefined;
+  /** Owner (user name or uid); default: left as the download creates it. */
+  owner?: string | undefined;
+  /** Group (group name or gid); default: left as the download creates it. */
+  group?: string | undefined;
+  /** curl's --max-time for the whole download (default 600). */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
-    /** The file to create; its directory must exist. */
     dest: z.string().regex(/^\/.*[^/]$/, 'an absolute file path (not a directory)'),
-    /** Required: the download is verified, and a dest with this checksum is never downloaded again. */
     checksum: z
       .string()
       .regex(/^sha256:[0-9a-fA-F]{64}$/, "'sha256:' followed by 64 hex digits")
@@ -42,6 +61,7 @@ const params = z
     timeoutSeconds: z.number().int().min(1).default(600),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, GetUrlInput> = paramsSchema;
 
 type GetUrlParams = z.output<typeof params>;
 
@@ -106,7 +126,7 @@ export const getUrl = defineModule({
         case 'get_url.download': {
           const d = change.payload;
           const command = sh`url=${d.url}; dest=${d.dest}; sum=${d.sha256}; mode=${d.mode}; owner=${d.owner}; timeout=${String(d.timeoutSeconds)};${sh.raw(DOWNLOAD_SCRIPT)}`;
-          const result = await ctx.run(command);
+          const result = await runWithProgress(ctx, command);
           if (result.exitCode !== 0) throw downloadFailure(ctx.host, command.display, result, p);
           break;
         }

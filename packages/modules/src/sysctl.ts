@@ -41,11 +41,17 @@ const valueSchema = z
   .refine((v) => String(v).trim().length > 0 && !/[\n\r]/.test(String(v)), 'a non-empty single-line value')
   .transform((v) => normalizeSysctlValue(String(v)));
 
-const params = z
+/** The sysctl task's params as written (an interface, so editors show each field's documentation). */
+export interface SysctlParams {
+  /** Keys and the values they must have at runtime (and in `file`, when given). */
+  values: Record<string, string | number>;
+  /** File name under /etc/sysctl.d ('k8s.conf'; '.conf' is added when missing) that persists the values. */
+  file?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** Keys and the values they must have at runtime (and in `file`, when given). */
     values: z.record(keySchema, valueSchema).refine((v) => Object.keys(v).length > 0, 'at least one key'),
-    /** File name under /etc/sysctl.d ('k8s.conf'; '.conf' is added when missing) that persists the values. */
     file: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, "a file name under /etc/sysctl.d such as 'k8s.conf' (no slashes)")
@@ -53,6 +59,7 @@ const params = z
       .optional(),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, SysctlParams> = paramsSchema;
 
 export interface SysctlFacts {
   runtime: Record<string, SysctlValue>;

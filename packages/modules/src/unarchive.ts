@@ -3,6 +3,7 @@ import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import { runWithProgress } from './lib/progress.js';
 
 /** How the files in dest compare with the archive's entries (`tar --diff`). */
 export type ArchiveComparison = { ok: true; differing: string[] } | { ok: false; message: string };
@@ -53,22 +54,33 @@ export function parseTarDiff(stdout: string, stderr: string): string[] {
 
 const absolutePath = z.string().regex(/^\//, 'an absolute path');
 
-const params = z
+/** The unarchive task's params as written (an interface, so editors show each field's documentation). */
+export interface UnarchiveInput {
+  /** The archive, already on the host: .tar, .tar.gz/.tgz, .tar.xz, .tar.bz2, .tar.zst. */
+  src: string;
+  /** Directory to extract into; created when missing. */
+  dest: string;
+  /** Only these entries (as listed by `tar -t`, e.g. ['cilium']); default: all. */
+  include?: string[] | undefined;
+  /** Leading path components removed from each entry (tar's --strip-components); default 0. */
+  stripComponents?: number | undefined;
+  /**
+   * When given, this path existing means done (fast, no comparison). Without it the archive is
+   * compared with dest entry by entry, so a changed archive or a deleted file is extracted again.
+   */
+  creates?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The archive, already on the host: .tar, .tar.gz/.tgz, .tar.xz, .tar.bz2, .tar.zst. */
     src: absolutePath.refine((s) => !s.endsWith('/'), 'an archive file path'),
-    /** Directory to extract into; created when missing. */
     dest: absolutePath,
-    /** Only these entries (as listed by `tar -t`, e.g. ['cilium']). */
     include: z.array(z.string().min(1).refine((e) => !e.startsWith('-'), 'an entry name, not an option')).default([]),
     stripComponents: z.number().int().min(0).default(0),
-    /**
-     * When given, this path existing means done (fast, no comparison). Without it the archive is
-     * compared with dest entry by entry, so a changed archive or a deleted file is extracted again.
-     */
     creates: absolutePath.optional(),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, UnarchiveInput> = paramsSchema;
 
 type UnarchiveParams = z.output<typeof params>;
 
@@ -126,9 +138,16 @@ export const unarchive = defineModule({
   },
   async apply(ctx, changes) {
     for (const { payload: x } of changes) {
-      await ctx.exec(
-        sh`mkdir -p -- ${x.dest} && tar -x --no-same-owner -f ${x.src} -C ${x.dest} --strip-components=${String(x.stripComponents)} -- ${x.include}`,
-      );
+      // -v: each extracted entry is a progress line (a large archive shows where it is).
+      const command = sh`mkdir -p -- ${x.dest} && tar -xv --no-same-owner -f ${x.src} -C ${x.dest} --strip-components=${String(x.stripComponents)} -- ${x.include}`;
+      const result = await runWithProgress(ctx, command);
+      if (result.exitCode !== 0) {
+        throw new MeshbookError('COMMAND_FAILED', `unarchive: extracting ${x.src} into ${x.dest} failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`, {
+          host: ctx.host,
+          command: command.display,
+          exitCode: result.exitCode,
+        });
+      }
     }
   },
 });

@@ -68,4 +68,12 @@ describe('getUrl on a real host', () => {
     await prepare();
     await expect(getUrl.run(t(), { ...params(), url: `${base}/missing.tar.gz` })).rejects.toThrow(`downloading ${base}/missing.tar.gz failed`);
   });
+
+  it('a download streams its progress lines (the live view shows them)', async () => {
+    await prepare();
+    const progress: string[] = [];
+    const fresh = { ...params(), dest: '/usr/local/src/streamed.tar.gz' };
+    expect((await getUrl.run(t(), fresh, { onProgress: (line) => progress.push(line) })).changed).toBe(true);
+    expect(progress).toEqual([`downloading ${params().url}`, expect.stringMatching(/^downloaded \d+ bytes, sha256 verified$/)]);
+  });
 });

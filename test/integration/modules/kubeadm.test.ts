@@ -114,8 +114,11 @@ describe('kubeadmConfig and kubeadmInit', () => {
   });
 
   it('initialises the control plane once, capturing the certificate key as a Secret', async () => {
+    const shownBefore = shown.length;
     const first = await run(kubeadmInit, 'm1', init);
     expect(first.changed).toBe(true);
+    // kubeadm's output streamed as progress lines, the certificate key masked (the canary below proves it)
+    expect(shown.slice(shownBefore)).toEqual(expect.arrayContaining(['[upload-certs] Using certificate key:', 'Your Kubernetes control-plane has initialized successfully!']));
     const output = first.output as { initialized: boolean; certificateKey: Secret };
     expect(output.initialized).toBe(true);
     expect(output.certificateKey).toBeInstanceOf(Secret);
@@ -168,8 +171,10 @@ describe('kubeadmJoinCommand and kubeadmJoin', () => {
   });
 
   it('joins the worker once; the JoinConfiguration holding the token is removed after', async () => {
+    const shownBefore = shown.length;
     const joined = await run(kubeadmJoin, 'w1', { joinCommand, kubeletExtraArgs: { 'node-labels': 'lab.meshbook.io/role=worker' } });
     expect(joined.changed).toBe(true);
+    expect(shown.slice(shownBefore)).toContain('This node has joined the cluster:');
     expect(await sh('w1', 'ls -A /run/meshbook 2>&1 || true')).toMatch(/No such file/);
     expect(await kubectl('m1', 'wait --for=condition=Ready node/w1 --timeout=90s')).toBe('node/w1 condition met\n');
     expect(await kubectl('m1', 'get nodes -l lab.meshbook.io/role=worker -o name')).toBe('node/w1\n');

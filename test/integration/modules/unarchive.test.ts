@@ -31,6 +31,12 @@ describe('unarchive on a real host', () => {
     const diff = await applyWithDiff(unarchive, t(), cilium);
     expect(diff).toContain('1 entry differs (cilium)');
     expect(await hosts.sh(H, '/usr/local/bin/cilium')).toBe('cilium-cli v0.16.1\n');
+    // Each extracted entry is streamed as a progress line.
+    await makeArchive('v0.16.2');
+    const progress: string[] = [];
+    await unarchive.run(t(), cilium, { onProgress: (line) => progress.push(line) });
+    expect(progress).toEqual(['cilium']);
+    expect(await hosts.sh(H, '/usr/local/bin/cilium')).toBe('cilium-cli v0.16.2\n');
     expect((await unarchive.run(t(), cilium)).changed).toBe(false);
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, Secret } from '@meshbook/engine';
 import { fileState } from '../lib/file-facts.js';
+import { runWithProgress } from '../lib/progress.js';
 import { DEFAULT_KUBEADM_CONFIG } from './config.js';
 import { absolutePath, phaseName, preflightCheck } from './grammar.js';
 import { kubeadmFailure, maskKubeadmOutput, parseCertificateKey } from './output.js';
@@ -69,7 +70,7 @@ export const kubeadmInit = defineModule({
       if (ignorePreflightErrors.length) words.push(`--ignore-preflight-errors=${ignorePreflightErrors.join(',')}`);
       const command = sh`kubeadm init ${words}`;
       ctx.progress(`kubeadm init on ${ctx.host} (takes a minute or more)`);
-      const result = await ctx.run(command, { timeoutMs: p.timeoutSeconds * 1000 });
+      const result = await runWithProgress(ctx, command, { timeoutMs: p.timeoutSeconds * 1000 }, maskKubeadmOutput);
       if (uploadCerts) certificateKey = parseCertificateKey(result.stdout);
       if (result.exitCode !== 0) throw kubeadmFailure(ctx.host, 'kubeadm init', command, result, initHint(maskKubeadmOutput(result.stderr)));
       if (uploadCerts && certificateKey === null) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, Secret } from '@meshbook/engine';
 import { fileState } from '../lib/file-facts.js';
+import { runWithProgress } from '../lib/progress.js';
 import {
   BOOTSTRAP_TOKEN, CA_CERT_HASH, CERTIFICATE_KEY, criSocket, endpointWithPort, extraArgs, goDuration, nodeName, preflightCheck, secretMatching,
 } from './grammar.js';
@@ -124,7 +125,7 @@ export const kubeadmJoin = defineModule({
       // The file and (when nothing else uses it) its directory go whatever kubeadm's outcome.
       const command = sh`kubeadm join --config ${file}; rc=$?; rm -f -- ${file}; rmdir /run/meshbook 2>/dev/null; exit $rc`;
       ctx.progress(`kubeadm join ${change.payload.endpoint} on ${ctx.host}`);
-      const result = await ctx.run(command, { timeoutMs: p.timeoutSeconds * 1000 });
+      const result = await runWithProgress(ctx, command, { timeoutMs: p.timeoutSeconds * 1000 }, maskKubeadmOutput);
       if (result.exitCode !== 0) throw kubeadmFailure(ctx.host, `kubeadm join ${change.payload.endpoint}`, command, result, joinHint(maskKubeadmOutput(result.stderr)));
     }
   },

@@ -1,0 +1,179 @@
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/cli.js';
+import { useFleet } from '../support/fleet.js';
+
+const exec = promisify(execFile);
+const PACKAGES = ['engine', 'modules', 'playbooks', 'cli'] as const;
+const CONSUMER_SOURCES = new URL('./consumer/', import.meta.url);
+// What the library must not bring: a Docker client, a compiler or bundler, gRPC.
+const HEAVY = ['dockerode', 'docker-modem', 'esbuild', '@grpc/grpc-js', '@grpc/proto-loader'];
+
+async function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; stderr: string }> {
+  return exec(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+}
+
+/** Every installed package's name, from the node_modules tree (nested ones included). */
+function installedPackages(nodeModules: string): string[] {
+  const names: string[] = [];
+  const visit = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir)) {
+      if (entry.startsWith('.')) continue;
+      if (entry.startsWith('@')) {
+        for (const scoped of readdirSync(join(dir, entry))) add(join(dir, entry, scoped), `${entry}/${scoped}`);
+      } else add(join(dir, entry), entry);
+    }
+  };
+  const add = (path: string, name: string) => {
+    names.push(name);
+    visit(join(path, 'node_modules'));
+  };
+  visit(nodeModules);
+  return names;
+}
+
+function diskBytes(path: string): number {
+  const stat = lstatSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, entry) => sum + diskBytes(join(path, entry)), 0);
+}
+
+/**
+ * What a new user does: the packages as `pnpm pack` makes them, installed with plain `npm install`
+ * into a fresh project outside this repository, then used from ES module and CommonJS TypeScript,
+ * type-checked under node16, nodenext and bundler resolution, and the `meshbook` bin run there.
+ */
+describe('the packed packages in a fresh npm project', () => {
+  const fleet = useFleet({ hosts: 1 });
+  let work: string;
+  let project: string;
+  const tarball: Partial<Record<(typeof PACKAGES)[number], string>> = {};
+  let libraryOnly: { packages: string[]; bytes: number };
+
+  beforeAll(async () => {
+    const built = join(REPO_ROOT, 'packages/cli/dist/bundle/package.cjs');
+    if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(REPO_ROOT, 'packages/cli/src/main.ts')).mtimeMs) {
+      throw new Error('the packages are not built (or older than their sources): run `pnpm build` first');
+    }
+    work = mkdtempSync(join(tmpdir(), 'meshbook-packed-'));
+    const tarballs = join(work, 'tarballs');
+    for (const name of PACKAGES) {
+      const { stdout } = await sh('pnpm', ['pack', '--pack-destination', tarballs], join(REPO_ROOT, 'packages', name));
+      const file = stdout.trim().split('\n').at(-1)!.trim();
+      tarball[name] = file.startsWith('/') ? file : join(tarballs, file);
+    }
+    project = join(work, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2));
+    // npm's own cache makes a second run of this test offline for the registry's packages.
+    const npmInstall = (...specs: string[]) => sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], project);
+
+    // The README's first step: the library alone, in an empty project.
+    await npmInstall(tarball.engine!, tarball.modules!);
+    libraryOnly = { packages: installedPackages(join(project, 'node_modules')), bytes: diskBytes(join(project, 'node_modules')) };
+    console.log(`npm install @meshbook/modules @meshbook/engine: ${libraryOnly.packages.length} packages, ${(libraryOnly.bytes / 1e6).toFixed(1)} MB`);
+
+    // Then the rest, and what a TypeScript project has.
+    await npmInstall(tarball.playbooks!, tarball.cli!, '--save-dev', 'typescript@~5.9.3', '@types/node@^20.19.0');
+    cpSync(CONSUMER_SOURCES, project, { recursive: true });
+  });
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the library alone installs no Docker client, no esbuild and no gRPC', () => {
+    expect(libraryOnly.packages).toContain('@meshbook/engine');
+    expect(libraryOnly.packages).toContain('@meshbook/modules');
+    for (const name of HEAVY) expect(libraryOnly.packages).not.toContain(name);
+    // One engine in the tree: the modules use the program's (a peer dependency).
+    expect(libraryOnly.packages.filter((name) => name === '@meshbook/engine')).toHaveLength(1);
+  });
+
+  it("the params' field documentation is in the published declarations (editors show it on hover)", () => {
+    const declarations = (file: string) => readFileSync(join(project, 'node_modules/@meshbook/modules/dist', file), 'utf8');
+    const sysctl = declarations('sysctl.d.cts');
+    expect(sysctl).toMatch(/\/\*\* Keys and the values they must have at runtime[^*]*\*\/\s*values: Record<string, string \| number>;/);
+    expect(sysctl).toMatch(/declare const sysctl: .*Module<[\s\S]*, SysctlParams>;/);
+    const getUrl = declarations('get-url.d.cts');
+    expect(getUrl).toMatch(/\/\*\* Required, `sha256:<64 hex digits>`: the download is verified[^*]*\*\/\s*checksum: string;/);
+    expect(getUrl).toMatch(/declare const getUrl: .*Module<[\s\S]*, GetUrlInput>;/);
+    expect(declarations('unarchive.d.cts')).toMatch(/\/\*\* Only these entries \(as listed by `tar -t`[^*]*\*\/\s*include\?: string\[\] \| undefined;/);
+  });
+
+  const tsc = (config: object, files: string[]) => {
+    const name = `tsconfig.${Math.random().toString(36).slice(2)}.json`;
+    writeFileSync(join(project, name), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', skipLibCheck: false, types: ['node'], ...config }, files }));
+    return sh(process.execPath, ['node_modules/typescript/bin/tsc', '-p', name], project);
+  };
+  const consumers = ['check-forwarding.mts', 'check-forwarding.cts', 'playbook.ts'];
+
+  it('ES module and CommonJS consumers type-check under node16, nodenext and bundler', async () => {
+    await tsc({ module: 'node16', moduleResolution: 'node16', noEmit: true }, consumers);
+    // nodenext also emits: the next test runs what it compiled.
+    await tsc({ module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }, consumers);
+    await tsc({ module: 'esnext', moduleResolution: 'bundler', noEmit: true }, consumers);
+    // The published types are real: a wrong param type is an error there too (the declarations
+    // themselves were checked above, so this one skips them).
+    const wrong = await tsc({ module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, skipLibCheck: true }, ['type-error.mts']).then(
+      () => '',
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(wrong).toMatch(/type-error\.mts\(\d+,\d+\): error TS2322/);
+  });
+
+  it('the ES module and CommonJS consumers, compiled, run against a host', async () => {
+    const host = fleet().hosts[0]!;
+    await fleet().exec(host.name, ['sysctl', '-qw', 'net.ipv4.ip_forward=0']);
+    const env = { KEY: fleet().privateKeyPath, KNOWN_HOSTS: fleet().knownHostsPath };
+    const args = [host.address, String(host.port)];
+
+    const cjs = await sh(process.execPath, ['out/check-forwarding.cjs', ...args], project, env);
+    expect(cjs.stdout).toContain('cjs would change: net.ipv4.ip_forward');
+    const esm = await sh(process.execPath, ['out/check-forwarding.mjs', ...args], project, env);
+    expect(esm.stdout).toContain('esm would change: net.ipv4.ip_forward');
+    expect((await fleet().exec(host.name, ['sysctl', '-n', 'net.ipv4.ip_forward'])).stdout.trim()).toBe('0');
+
+    expect((await sh(process.execPath, ['out/check-forwarding.mjs', ...args, '--apply'], project, env)).stdout).toContain('esm changed:');
+    expect((await sh(process.execPath, ['out/check-forwarding.cjs', ...args], project, env)).stdout).toContain('cjs unchanged');
+  });
+
+  it("the installed meshbook bin type-checks and runs the project's playbook", async () => {
+    const host = fleet().hosts[0]!;
+    await fleet().exec(host.name, ['sysctl', '-qw', 'net.ipv4.ip_forward=0']);
+    const inventory = [
+      'all:',
+      '  hosts:',
+      '    target:',
+      `      ansible_host: ${host.address}`,
+      `      ansible_port: ${host.port}`,
+      '      ansible_user: root',
+      `      ansible_ssh_private_key_file: ${fleet().privateKeyPath}`,
+      `      meshbook_known_hosts_file: ${fleet().knownHostsPath}`,
+    ].join('\n');
+    writeFileSync(join(project, 'hosts.yaml'), `${inventory}\n`);
+    const bin = join(project, 'node_modules/.bin/meshbook');
+
+    const checked = await sh(bin, ['run', 'playbook.ts', '-i', 'hosts.yaml', '--check', '--detailed-exitcode'], project).then(
+      () => 0,
+      (error: { code: number }) => error.code,
+    );
+    expect(checked).toBe(3); // changes pending
+    expect((await fleet().exec(host.name, ['sysctl', '-n', 'net.ipv4.ip_forward'])).stdout.trim()).toBe('0');
+    await sh(bin, ['run', 'playbook.ts', '-i', 'hosts.yaml'], project);
+    expect((await fleet().exec(host.name, ['sysctl', '-n', 'net.ipv4.ip_forward'])).stdout.trim()).toBe('1');
+
+    writeFileSync(join(project, 'broken.ts'), readFileSync(join(project, 'playbook.ts'), 'utf8').replace("'1' }", 'true }'));
+    const broken = await sh(bin, ['run', 'broken.ts', '-i', 'hosts.yaml', '--syntax-check'], project).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(broken.code).toBe(5);
+    expect(broken.stderr).toMatch(/broken\.ts:\d+:\d+/);
+  });
+});
