@@ -12,6 +12,7 @@ export { mount } from './mount.js';
 export { user } from './user.js';
 export { group } from './group.js';
 export { authorizedKey } from './authorized-key.js';
+export { cron } from './cron.js';
 export { file } from './file.js';
 export { copy } from './copy.js';
 export { template, renderTemplate } from './template.js';
