@@ -13,6 +13,7 @@ export { user } from './user.js';
 export { group } from './group.js';
 export { authorizedKey } from './authorized-key.js';
 export { cron } from './cron.js';
+export { git, type GitOutput } from './git.js';
 export { file } from './file.js';
 export { copy } from './copy.js';
 export { template, renderTemplate } from './template.js';
