@@ -56,6 +56,24 @@ describePlanFixtures(
       facts: tab('#Ansible: backup\n0 2 * * * /usr/local/bin/backup\n#Ansible: other\n1 1 * * * x\n'),
       changes: [{ kind: 'cron.crontab', target: T, summary: 'remove job "backup"', payload: { text: '#Ansible: other\n1 1 * * * x\n' } }],
     },
+    {
+      name: 'a marker left without its line: the line goes back under it',
+      params: { name: 'x', job: 'true' },
+      facts: tab('#Ansible: x\n#Ansible: y\n1 1 * * * y\n'),
+      changes: [{ kind: 'cron.crontab', target: 'crontab of the task user', summary: 'update job "x"', payload: { text: '#Ansible: x\n* * * * * true\n#Ansible: y\n1 1 * * * y\n' } }],
+    },
+    {
+      name: 'absent, a marker without its line: only the marker goes (the next job is kept)',
+      params: { name: 'x', state: 'absent' },
+      facts: tab('#Ansible: x\n#Ansible: y\n1 1 * * * y\n'),
+      changes: [{ kind: 'cron.crontab', target: 'crontab of the task user', payload: { text: '#Ansible: y\n1 1 * * * y\n' } }],
+    },
+    {
+      name: 'env set twice: the first set, the copy removed',
+      params: { name: 'MAILTO', env: true, job: 'ops' },
+      facts: tab('MAILTO=ops\nMAILTO = root\n'),
+      changes: [{ kind: 'cron.crontab', target: 'crontab of the task user', summary: 'set variable MAILTO', payload: { text: 'MAILTO=ops\n' } }],
+    },
     { name: 'absent, no crontab: nothing', params: { name: 'backup', state: 'absent', user: 'deploy' }, facts: tab(null), changes: [] },
     { name: 'absent, not in the crontab: nothing', params: { name: 'backup', state: 'absent' }, facts: tab('1 1 * * * x\n'), changes: [] },
     {

@@ -83,8 +83,8 @@ export type CronChange =
 
 /** The cron_file's state when one is given, else the user's crontab (null: none). */
 export interface CronFacts {
-  crontab?: string | null;
-  file?: FileState | null;
+  crontab: string | null;
+  file: FileState | null;
 }
 
 /**
@@ -130,7 +130,7 @@ export function planCron(facts: CronFacts, p: CronParams): CronChange[] {
     }
     return planFile('cron', state, desiredFile(p.cron_file!, text)).map((c) => (c.kind === 'cron.content' ? { ...c, summary: `${state.exists ? '' : 'create, '}${edit.summary}` } : c));
   }
-  const current = facts.crontab ?? null;
+  const current = facts.crontab;
   if (current === null && p.state === 'absent') return [];
   const edit = edited(current ?? '', p);
   if (!edit.summary) return [];

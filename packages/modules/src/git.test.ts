@@ -64,6 +64,12 @@ describePlanFixtures(
       facts: at(B),
       changes: [{ kind: 'git.update', target: '/srv/app', summary: 'update bbbbbbbbbbbb → commit eeeeeee', after: 'eeeeeee', payload: { checkout: 'eeeeeee', fetch: true } }],
     },
+    {
+      name: 'HEAD moved on the remote: update to its commit',
+      params: { repo: REPO, dest: '/srv/app' },
+      facts: at(A),
+      changes: [{ kind: 'git.update', target: '/srv/app', summary: 'update aaaaaaaaaaaa → HEAD (bbbbbbbbbbbb)', payload: { version: { kind: 'head', name: 'HEAD', commit: B }, fetch: true } }],
+    },
     { name: 'update false: an existing checkout is left as it is', params: { repo: REPO, dest: '/srv/app', version: 'main', update: false }, facts: at(A, { remoteRefs: null }), changes: [] },
     { name: 'update false still clones a missing checkout', params: { repo: REPO, dest: '/srv/app', update: false }, facts: fresh, changes: [{ kind: 'git.clone', target: '/srv/app' }] },
     {
