@@ -54,6 +54,21 @@ describe('cron on a real host', () => {
     });
   });
 
+  it('the cron daemon runs what was written: a cron.d entry as its user, and a user crontab job', async () => {
+    await hosts.sh(H, 'systemctl is-active cron || systemctl start cron');
+    await cron.run(t(), { name: 'proof', cron_file: 'meshbook-proof', user: 'deploy', job: 'id -un > /tmp/cron-d-ran' });
+    await cron.run(t(), { name: 'proof', user: 'deploy', job: 'id -un > /tmp/crontab-ran' });
+    // cron reads its files on the minute: wait for the next one or two.
+    let ran = '';
+    for (let i = 0; i < 75 && ran !== 'deploy\ndeploy\n'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      ran = await hosts.sh(H, 'cat /tmp/cron-d-ran /tmp/crontab-ran 2>/dev/null || true');
+    }
+    expect(ran).toBe('deploy\ndeploy\n');
+    await cron.run(t(), { name: 'proof', cron_file: 'meshbook-proof', state: 'absent' });
+    await cron.run(t(), { name: 'proof', user: 'deploy', state: 'absent' });
+  }, 120_000);
+
   it('absent removes the job and its marker, then nothing', async () => {
     await proveIdempotent(cron, t(), { name: 'backup', state: 'absent', user: 'deploy' }, async () => {
       expect(await crontab()).toBe(`MAILTO=ops@example.test\n#Ansible: hostile\n#@daily ${HOSTILE}\n`);
