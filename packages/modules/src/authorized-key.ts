@@ -101,8 +101,8 @@ const FILE_MODE = '0600';
  * - an updated key stays where it was in the file (Ansible moves it to the end); state absent removes
  *   a key whatever its options and comment (Ansible only an exact match); exclusive keeps comment
  *   lines and is refused with state absent.
- * - with manage_dir, an existing file's mode and owner are corrected too; a symlinked key file is
- *   followed (Ansible's follow: true); the user must exist, in check mode too.
+ * - with manage_dir, the file's mode (0600) and owner are checked and corrected on every run, as the
+ *   directory's are; a symlinked key file is followed (Ansible's follow: true).
  */
 export const authorizedKey = defineModule({
   name: 'authorizedKey',
