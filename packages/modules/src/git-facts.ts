@@ -1,4 +1,4 @@
-import { MeshbookError, defineFact, sh } from '@meshbook/engine';
+import { MeshbookError, defineFact, quote, sh } from '@meshbook/engine';
 
 /** What the git module reads on a host, in one command: the checkout at dest and the remote's refs for the version. */
 export interface GitFacts {
@@ -25,15 +25,23 @@ export interface GitFactArgs {
   lsRemote: boolean;
   /** The checkout will be updated: the remote is read even when dest is a repository. */
   update: boolean;
+  /** A private key on the host for ssh remotes. */
+  keyFile: string | undefined;
 }
 
-/** Environment for every git command: never prompt (no terminal), ssh in batch mode (host keys checked, never accepted). */
-export const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' };
+/**
+ * Environment for every git command: never prompt (no terminal), ssh in batch mode (host keys
+ * checked, never accepted), with the given private key (a path on the host) only. git runs
+ * GIT_SSH_COMMAND through a shell: the path is quoted for it.
+ */
+export function gitEnv(keyFile: string | undefined): Record<string, string> {
+  return { GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: `ssh -o BatchMode=yes${keyFile ? ` -o IdentitiesOnly=yes -i ${quote(keyFile)}` : ''}` };
+}
 
 // Trusted script; repo, dest and version come in quoted. `git -C "$d"` never takes dest as an option.
 const SCRIPT = `
 command -v git >/dev/null 2>&1 || { echo nogit; exit 0; }
-export GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND='ssh -o BatchMode=yes'
+export GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND="$gs"
 if [ -d "$d/.git" ]; then
   if ! e=$(git -C "$d" rev-parse --git-dir 2>&1); then printf 'error '; printf '%s' "$e" | base64 -w0; echo; exit 0; fi
   echo repository
@@ -55,7 +63,7 @@ export const SHORT_COMMIT = /^[0-9a-f]{7,40}$/;
 export const gitCheckout = defineFact<GitFactArgs, GitFacts>({
   name: 'git.checkout',
   command: (a) =>
-    sh`r=${a.repo}; d=${a.dest}; v=${a.version}; c=${SHORT_COMMIT.test(a.version) ? 1 : 0}; lr=${a.lsRemote ? 1 : 0}; u=${a.update ? 1 : 0};${sh.raw(SCRIPT)}`,
+    sh`r=${a.repo}; d=${a.dest}; v=${a.version}; c=${SHORT_COMMIT.test(a.version) ? 1 : 0}; lr=${a.lsRemote ? 1 : 0}; u=${a.update ? 1 : 0}; gs=${gitEnv(a.keyFile).GIT_SSH_COMMAND!};${sh.raw(SCRIPT)}`,
   parse: (result, a) => {
     if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', `reading the checkout at ${a.dest} failed`, { exitCode: result.exitCode, stderr: result.stderr });
     return parseGitFacts(result.stdout, a.dest);

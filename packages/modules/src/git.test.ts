@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { git, versionProblem } from './git.js';
-import { parseGitFacts, resolveVersion } from './git-facts.js';
+import { gitEnv, parseGitFacts, resolveVersion } from './git-facts.js';
 import type { GitFacts } from './git-facts.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 
@@ -101,6 +101,7 @@ describePlanFixtures(
     { name: 'a version that is an option', params: { repo: REPO, dest: '/srv/app', version: '--orphan=x' }, error: /git\.version/ },
     { name: 'a version with ..', params: { repo: REPO, dest: '/srv/app', version: 'a..b' }, error: /git\.version/ },
     { name: 'a relative dest', params: { repo: REPO, dest: 'app' }, error: /git\.dest/ },
+    { name: 'a relative key_file', params: { repo: 'git@git.example.test:app.git', dest: '/srv/app', key_file: 'id_ed25519' }, error: /git\.key_file/ },
     { name: 'depth with a commit id', params: { repo: REPO, dest: '/srv/app', version: A, depth: 1 }, error: /git\.depth/ },
   ],
 );
@@ -139,6 +140,10 @@ describe('git facts and versions', () => {
     const both: Array<[string, string]> = [[A, 'refs/heads/x'], [B, 'refs/tags/x']];
     expect(resolveVersion('x', both, null)).toEqual({ kind: 'branch', name: 'x', commit: A });
     expect(resolveVersion('refs/tags/x', both, null)).toEqual({ kind: 'tag', name: 'x', commit: B });
+  });
+  it('a key_file reaches ssh quoted for the shell git runs it with', () => {
+    expect(gitEnv(`/root/k's key`).GIT_SSH_COMMAND).toBe(`ssh -o BatchMode=yes -o IdentitiesOnly=yes -i '/root/k'\\''s key'`);
+    expect(gitEnv(undefined)).toEqual({ GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: 'ssh -o BatchMode=yes' });
   });
   it.each(['main', 'release/1.2', 'v1.0.0', 'HEAD', 'abc1234', 'feature-x_y'])('%s is a version', (v) => expect(versionProblem(v)).toBeNull());
   it.each(['-x', '/a', 'a/', 'a.lock', 'a b', 'a~1', 'a^', 'a:b', 'a..b', 'a@{1}', '.hidden', 'a//b'])('%j is refused', (v) => expect(versionProblem(v)).not.toBeNull());

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
-import type { Change, ModuleContext } from '@meshbook/engine';
-import { FULL_COMMIT, GIT_ENV, SHORT_COMMIT, gitCheckout, resolveVersion } from './git-facts.js';
+import type { Change, ModuleContext, ShellCommand } from '@meshbook/engine';
+import { FULL_COMMIT, SHORT_COMMIT, gitCheckout, gitEnv, resolveVersion } from './git-facts.js';
 import type { GitFacts, ResolvedVersion } from './git-facts.js';
 
 /**
@@ -51,6 +51,8 @@ const params = z
     depth: z.number().int().min(1).optional(),
     /** Bring an existing checkout to the version; false only clones when dest has no checkout. */
     update: z.boolean().default(true),
+    /** A private key on the host for an ssh repo (used alone: IdentitiesOnly); the host's key must be in known_hosts. */
+    key_file: absolutePathOnHost.optional(),
   })
   .refine((p) => p.depth === undefined || !SHORT_COMMIT.test(p.version) || p.version === 'HEAD', {
     message: 'depth needs a branch, tag or HEAD: a commit id cannot be fetched shallowly from every server',
@@ -89,18 +91,20 @@ const shortSha = (c: string | null) => (c ? c.slice(0, 12) : 'unknown');
  * what would be cloned or updated to which commit and writes nothing.
  *
  * Differences from Ansible (README, "Differences from Ansible"):
- * - ssh runs in batch mode and checks host keys (no accept_hostkey): add the host to known_hosts first.
+ * - ssh runs in batch mode and checks host keys (no accept_hostkey, no ssh_opts): add the host to
+ *   known_hosts first; key_file is used alone (IdentitiesOnly).
  * - repo is checked (no options, no remote helpers such as ext::); version by git's ref rules.
- * - depth with a commit id is refused; submodules, bare, archive, refspec, key_file, gpg checks and
+ * - depth with a commit id is refused; submodules, bare, archive, refspec, gpg checks and
  *   other remotes than origin are not offered.
  * - a changed repo URL updates origin's URL (as Ansible) and is shown as its own change.
  */
 export const git = defineModule({
   name: 'git',
   params,
-  facts: (p) => gitCheckout({ repo: p.repo, dest: p.dest, version: p.version, lsRemote: !FULL_COMMIT.test(p.version), update: p.update }),
+  facts: (p) => gitCheckout({ repo: p.repo, dest: p.dest, version: p.version, lsRemote: !FULL_COMMIT.test(p.version), update: p.update, keyFile: p.key_file }),
   plan: (facts, p): GitChange[] => planGit(facts, p),
-  async apply(ctx, changes): Promise<GitOutput> {
+  async apply(ctx, changes, p): Promise<GitOutput> {
+    const runGit = (command: ShellCommand) => ctx.exec(command, { env: gitEnv(p.key_file) });
     let before: string | null = null;
     let dest = '';
     for (const change of changes) {
@@ -109,25 +113,25 @@ export const git = defineModule({
           const { repo, version, depth } = change.payload;
           dest = change.payload.dest;
           const branch = version.kind === 'branch' || version.kind === 'tag' ? ['--branch', version.name] : [];
-          await runGit(ctx, sh`git clone -q ${depth ? ['--depth', String(depth)] : []} ${branch} -- ${repo} ${dest}`);
-          await checkout(ctx, change.payload);
+          await runGit(sh`git clone -q ${depth ? ['--depth', String(depth)] : []} ${branch} -- ${repo} ${dest}`);
+          await checkout(runGit, change.payload);
           break;
         }
         case 'git.remote':
           dest = change.payload.dest;
-          await runGit(ctx, sh`git -C ${dest} remote set-url origin ${change.payload.url}`);
+          await runGit(sh`git -C ${dest} remote set-url origin ${change.payload.url}`);
           break;
         case 'git.update': {
-          const p = change.payload;
-          dest = p.dest;
+          const target = change.payload;
+          dest = target.dest;
           before = (await ctx.exec(sh`git -C ${dest} rev-parse --verify -q HEAD || true`)).stdout.trim() || null;
-          if (p.fetch) await fetchTarget(ctx, p);
-          await checkout(ctx, p);
+          if (target.fetch) await fetchTarget(ctx, runGit, target);
+          await checkout(runGit, target);
           break;
         }
         case 'git.reset':
           dest = change.payload.dest;
-          await runGit(ctx, sh`git -C ${dest} reset -q --hard HEAD`);
+          await runGit(sh`git -C ${dest} reset -q --hard HEAD`);
           break;
       }
     }
@@ -137,28 +141,28 @@ export const git = defineModule({
   output: (facts): GitOutput => ({ before: facts.head, after: facts.head }),
 });
 
-const runGit = (ctx: ModuleContext, command: ReturnType<typeof sh>) => ctx.exec(command, { env: GIT_ENV });
+type RunGit = (command: ShellCommand) => Promise<unknown>;
 
-async function fetchTarget(ctx: ModuleContext, t: Target): Promise<void> {
+async function fetchTarget(ctx: ModuleContext, runGit: RunGit, t: Target): Promise<void> {
   const depth = t.depth ? ['--depth', String(t.depth)] : [];
   const { dest, version } = t;
-  if (version.kind === 'branch') await runGit(ctx, sh`git -C ${dest} fetch -q ${depth} origin -- ${`+refs/heads/${version.name}:refs/remotes/origin/${version.name}`}`);
-  else if (version.kind === 'tag') await runGit(ctx, sh`git -C ${dest} fetch -q ${depth} origin -- ${`+refs/tags/${version.name}:refs/tags/${version.name}`}`);
-  else if (version.kind === 'head') await runGit(ctx, sh`git -C ${dest} fetch -q ${depth} origin`);
+  if (version.kind === 'branch') await runGit(sh`git -C ${dest} fetch -q ${depth} origin -- ${`+refs/heads/${version.name}:refs/remotes/origin/${version.name}`}`);
+  else if (version.kind === 'tag') await runGit(sh`git -C ${dest} fetch -q ${depth} origin -- ${`+refs/tags/${version.name}:refs/tags/${version.name}`}`);
+  else if (version.kind === 'head') await runGit(sh`git -C ${dest} fetch -q ${depth} origin`);
   else {
     // A commit: the branches first; a commit on no branch only where the server allows asking for it.
-    await runGit(ctx, sh`git -C ${dest} fetch -q origin`);
+    await runGit(sh`git -C ${dest} fetch -q origin`);
     const known = await ctx.run(sh`git -C ${dest} rev-parse --verify -q ${`${t.checkout}^{commit}`}`);
-    if (known.exitCode !== 0) await runGit(ctx, sh`git -C ${dest} fetch -q origin -- ${t.checkout}`);
+    if (known.exitCode !== 0) await runGit(sh`git -C ${dest} fetch -q origin -- ${t.checkout}`);
   }
 }
 
 /** Puts dest at the target: a branch reset to the planned commit, a tag or commit detached, HEAD on the current branch. */
-async function checkout(ctx: ModuleContext, t: Target): Promise<void> {
+async function checkout(runGit: RunGit, t: Target): Promise<void> {
   const { dest, version } = t;
-  if (version.kind === 'branch') await runGit(ctx, sh`git -C ${dest} checkout -q --force -B ${version.name} ${t.checkout} --`);
-  else if (version.kind === 'head') await runGit(ctx, sh`git -C ${dest} reset -q --hard ${t.checkout} --`);
-  else await runGit(ctx, sh`git -C ${dest} checkout -q --force --detach ${t.checkout} --`);
+  if (version.kind === 'branch') await runGit(sh`git -C ${dest} checkout -q --force -B ${version.name} ${t.checkout} --`);
+  else if (version.kind === 'head') await runGit(sh`git -C ${dest} reset -q --hard ${t.checkout} --`);
+  else await runGit(sh`git -C ${dest} checkout -q --force --detach ${t.checkout} --`);
 }
 
 export function planGit(facts: GitFacts, p: GitParams): GitChange[] {

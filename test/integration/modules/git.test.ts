@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MeshbookError } from '@meshbook/engine';
-import { git } from '@meshbook/modules';
+import { authorizedKey, git } from '@meshbook/modules';
 import { proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
 // The host image has no git: Debian's is installed from the mirror (the only network this test
@@ -105,6 +105,20 @@ describe('git on a real host, against a bare repository on it', () => {
       expect(head.stdout).toBe(`${tagged}\n`);
     });
     expect(await hosts.sh(H, `find / -xdev -name pwned 2>/dev/null | head -1; test -e ${CANARY} && echo pwned || echo clean`)).toBe('clean\n');
+  });
+
+  it('over ssh with key_file: an unknown host key is refused (batch mode, nothing accepted), a known one clones', async () => {
+    const key = `/root/git key's`;
+    await hosts.fleet().exec(H, ['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-C', 'git', '-f', key]);
+    await authorizedKey.run(t(), { user: 'root', key: (await hosts.fleet().exec(H, ['cat', `${key}.pub`])).stdout });
+    const params = { repo: `root@127.0.0.1:${ORIGIN}`, dest: '/srv/over-ssh', version: 'v1', key_file: key };
+    const refused = await git.run(t(), params).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MeshbookError);
+    expect((refused as MeshbookError).message).toMatch(/cannot read root@127\.0\.0\.1:\/srv\/origin\.git: .*Host key verification failed/s);
+    await hosts.sh(H, 'echo "127.0.0.1 $(cat /etc/ssh/ssh_host_ed25519_key.pub)" >> /root/.ssh/known_hosts');
+    await proveIdempotent(git, t(), params, async () => {
+      expect(await headOf('/srv/over-ssh')).toBe(`${tagged}\ndetached\n`);
+    });
   });
 
   it('an option or a remote helper as repo, or a command in version, fails before the host is touched', async () => {
