@@ -5,7 +5,7 @@ import type { TreeEntry } from './lib/file-tree.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 
 const P = '/etc/app';
-const entry = (path: string, type: TreeEntry['type'], mode: string, owner = 'root'): TreeEntry => ({ path, type, mode, owner, group: owner, uid: owner === 'root' ? 0 : 33, gid: owner === 'root' ? 0 : 33 });
+const entry = (path: string, type: TreeEntry['type'], mode: string, owner = 'root'): TreeEntry => ({ path, type, mode, owner, group: owner, uid: owner === 'root' ? 0 : 33, gid: owner === 'root' ? 0 : 33, size: 1 });
 const tree = [entry(`${P}/a.sh`, 'file', '0755'), entry(`${P}/b.conf`, 'file', '0644', 'www-data'), entry(`${P}/sub`, 'directory', '0700'), entry(`${P}/sub/l`, 'link', '0777')];
 const inode = (n: string) => ({ inode: `2049:${n}` });
 const linkOwned = (owner: string) => ({ linkOwner: { owner, group: owner, uid: owner === 'root' ? 0 : 33, gid: owner === 'root' ? 0 : 33 } });

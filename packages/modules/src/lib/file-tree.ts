@@ -13,17 +13,23 @@ export interface TreeEntry {
   group: string;
   uid: number;
   gid: number;
+  /** Bytes (a regular file's size). */
+  size: number;
+  /** Hex sha256 of a regular file, when the tree was listed with hashes. */
+  sha256?: string;
 }
 
 const TYPES: Record<string, TreeEntry['type']> = { f: 'file', d: 'directory', l: 'link' };
 
 // NUL after each entry: a name may hold newlines or '|', so the path comes last and ends at the NUL.
 // A missing directory is an empty tree (the directory itself is planned by the caller).
-const TREE_SCRIPT = `[ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf '%y|%m|%u|%g|%U|%G|%p\\0'`;
+// With hashes, sha256sum -z adds "<hash>  <path>" records (-z: names are not escaped).
+const TREE_SCRIPT = `[ -d "$p" ] || exit 0; find -H "$p" -mindepth 1 -printf 'E%y|%m|%u|%g|%U|%G|%s|%p\\0' || exit 3
+[ "$h" = 1 ] || exit 0; find -H "$p" -mindepth 1 -type f -exec sha256sum -z -- {} + || exit 3`;
 
-const fileTreeDefinition = defineFact<{ path: string }, TreeEntry[]>({
+const fileTreeDefinition = defineFact<{ path: string; hashes: boolean }, TreeEntry[]>({
   name: 'file.tree',
-  command: ({ path }) => sh`p=${path}; ${sh.raw(TREE_SCRIPT)}`,
+  command: ({ path, hashes }) => sh`p=${path}; h=${hashes ? '1' : '0'}; ${sh.raw(TREE_SCRIPT)}`,
   parse: (result, { path }) => {
     if (result.exitCode !== 0) {
       throw new MeshbookError('COMMAND_FAILED', `listing the tree under ${path} failed`, { exitCode: result.exitCode, stderr: result.stderr });
@@ -33,19 +39,27 @@ const fileTreeDefinition = defineFact<{ path: string }, TreeEntry[]>({
 });
 
 /** Every entry under a directory (not the directory itself); a link into another tree is not entered. */
-export function fileTree(path: string): FactRequest<TreeEntry[]> {
-  return fileTreeDefinition({ path });
+export function fileTree(path: string, options: { hashes?: boolean } = {}): FactRequest<TreeEntry[]> {
+  return fileTreeDefinition({ path, hashes: options.hashes === true });
 }
 
 export function parseTree(stdout: string): TreeEntry[] {
-  return stdout
-    .split('\0')
-    .filter((record) => record !== '')
-    .map((record) => {
-      const fields = record.split('|');
-      const [type = '', mode = '', owner = '', group = '', uid = '', gid = ''] = fields;
-      return { type: TYPES[type] ?? 'other', mode: normalizeMode(mode), owner, group, uid: Number(uid), gid: Number(gid), path: fields.slice(6).join('|') };
-    });
+  const entries: TreeEntry[] = [];
+  const hashes = new Map<string, string>();
+  for (const record of stdout.split('\0')) {
+    if (record.startsWith('E')) {
+      const fields = record.slice(1).split('|');
+      const [type = '', mode = '', owner = '', group = '', uid = '', gid = '', size = ''] = fields;
+      entries.push({ type: TYPES[type] ?? 'other', mode: normalizeMode(mode), owner, group, uid: Number(uid), gid: Number(gid), size: Number(size), path: fields.slice(7).join('|') });
+    } else if (/^[0-9a-f]{64} {2}/.test(record)) {
+      hashes.set(record.slice(66), record.slice(0, 64));
+    }
+  }
+  for (const entry of entries) {
+    const hash = hashes.get(entry.path);
+    if (hash !== undefined) entry.sha256 = hash;
+  }
+  return entries;
 }
 
 /** What recurse changes under a directory: who gets chown'd, and which entries get which mode. */
