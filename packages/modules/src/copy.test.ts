@@ -50,8 +50,8 @@ describePlanFixtures(
     { name: "remote_src with mode 'preserve' and a large source: compared by checksum", params: { dest: D, src: '/opt/big', remote_src: true, mode: 'preserve' }, facts: hostFacts(largeFile(D, 'old'), largeFile('/opt/big', 'new', { mode: '0600' })), changes: [{ kind: 'copy.content', target: D, after: expect.stringMatching(/^sha256:/), payload: expect.objectContaining({ mode: 0o600 }) }, { kind: 'copy.mode', target: D, after: '0600' }] },
     { name: 'remote_src through a symlink source: the link\'s target is copied', params: { dest: D, src: '/opt/current.conf', remote_src: true }, facts: hostFacts(absentFile(D), symlink('/opt/current.conf', 'v2.conf', { ...textFile('/opt/v2.conf', 'v2\n'), isLink: true, linkTarget: 'v2.conf', path: '/opt/current.conf' })), changes: [{ kind: 'copy.content', target: D, payload: expect.objectContaining({ fromHost: '/opt/v2.conf' }) }] },
     { name: "directory src 'dir' into a missing dest: dest/dir, its directories (directory_mode), its files", params: { dest: '/srv', src: 'files/app', directory_mode: '0750' }, facts: tree(absentFile('/srv/app')), changes: [
-      { kind: 'copy.directory', target: '/srv/app', payload: { path: '/srv/app', attributes: { mode: '0750', owner: undefined, group: undefined } } },
-      { kind: 'copy.directory', target: '/srv/app/conf', payload: { path: '/srv/app/conf', attributes: { mode: '0750' } } },
+      { kind: 'copy.directory', target: '/srv/app', payload: { path: '/srv/app', attributes: { mode: '0750', owner: undefined, group: undefined }, parents: true } },
+      { kind: 'copy.directory', target: '/srv/app/conf', payload: { path: '/srv/app/conf', attributes: { mode: '0750' }, parents: false } },
       { kind: 'copy.content', target: '/srv/app/conf/a.conf', payload: expect.objectContaining({ mode: 0o644 }) },
       { kind: 'copy.content', target: '/srv/app/run.sh', content: { path: '/srv/app/run.sh', before: null, after: '#!/bin/sh\n' } },
     ] },
@@ -61,6 +61,12 @@ describePlanFixtures(
     ] },
     { name: 'directory src, everything in place → nothing (extra files at dest are kept)', params: { dest: '/srv/app', src: 'files/app/' }, facts: tree(directory('/srv/app'), [destEntry('/srv/app/conf', 'directory'), destEntry('/srv/app/conf/a.conf', 'file', 'a\n'), destEntry('/srv/app/run.sh', 'file', '#!/bin/sh\n'), destEntry('/srv/app/extra', 'file', 'mine')]), changes: [] },
     { name: 'directory src, one file differs → only it (checksum, no text of the old)', params: { dest: '/srv/app', src: 'files/app/', owner: 'root' }, facts: tree(directory('/srv/app'), [destEntry('/srv/app/conf', 'directory'), destEntry('/srv/app/conf/a.conf', 'file', 'old\n'), destEntry('/srv/app/run.sh', 'file', '#!/bin/sh\n')]), changes: [{ kind: 'copy.content', target: '/srv/app/conf/a.conf', before: expect.stringMatching(/^sha256:/) }] },
+    { name: 'remote_src directory: without mode/directory_mode, files and new directories keep their source modes (as Ansible)', params: { dest: '/srv/app', src: '/opt/app/', remote_src: true }, facts: tree(absentFile('/srv/app'), [], [{ rel: 'conf', type: 'directory', mode: '0700' }, { rel: 'conf/a', type: 'file', mode: '0600', fromHost: { path: '/opt/app/conf/a', sha256: sha('a'), size: 1, text: null } }]), changes: [
+      { kind: 'copy.directory', target: '/srv/app', payload: { path: '/srv/app', attributes: { mode: undefined }, parents: true } },
+      { kind: 'copy.directory', target: '/srv/app/conf', payload: { path: '/srv/app/conf', attributes: { mode: '0700' }, parents: false } },
+      { kind: 'copy.content', target: '/srv/app/conf/a', payload: expect.objectContaining({ mode: 0o600, fromHost: '/opt/app/conf/a' }) },
+    ] },
+    { name: "dest ending in '/': a missing directory is made for the file", params: { dest: '/etc/new/', src: 'a.conf' }, facts: facts(absentFile('/etc/new/a.conf'), { path: 'a.conf', bytes: Buffer.from('x') }), changes: [{ kind: 'copy.content', target: '/etc/new/a.conf', payload: expect.objectContaining({ createParents: true }) }] },
     { name: 'directory src, force false: existing files kept, missing ones created', params: { dest: '/srv/app', src: 'files/app/', force: false }, facts: tree(directory('/srv/app'), [destEntry('/srv/app/conf', 'directory'), destEntry('/srv/app/conf/a.conf', 'file', 'old\n')]), changes: [{ kind: 'copy.content', target: '/srv/app/run.sh' }] },
     { name: 'shell metacharacters are just content', params: { dest: "/tmp/x'; rm -rf / #", content: "$(reboot) `id` ; '\"\n-n\nünïcødé\n" }, facts: facts(absentFile("/tmp/x'; rm -rf / #")), changes: [{ kind: 'copy.content', target: "/tmp/x'; rm -rf / #", content: { path: "/tmp/x'; rm -rf / #", before: null, after: "$(reboot) `id` ; '\"\n-n\nünïcødé\n" } }] },
   ],

@@ -130,15 +130,16 @@ export const copy = defineModule({
   plan: (facts, params): Array<FileChange<'copy'> | CopyDirectoryChange> => {
     if (facts.tree) {
       const { root, rootState, sources, destTree } = facts.tree;
-      return planTree(root, rootState, sources, destTree, { mode: params.mode, owner: params.owner, group: params.group, directoryMode: params.directory_mode, force: params.force });
+      return planTree(root, rootState, sources, destTree, { mode: params.mode, owner: params.owner, group: params.group, directoryMode: params.directory_mode, force: params.force, keepSourceModes: params.remote_src });
     }
-    return planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow });
+    // A dest ending in '/' is a directory the file goes into: made when missing, as Ansible.
+    return planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow, createParents: params.dest.endsWith('/') });
   },
   apply: async (ctx, changes, params): Promise<WriteOutput> => {
     const directories = changes.filter((c): c is CopyDirectoryChange => c.kind === 'copy.directory');
     const commands: ShellCommand[] = [];
     for (const { payload } of directories) {
-      commands.push(sh`mkdir -- ${payload.path}`);
+      commands.push(payload.parents ? sh`mkdir -p -- ${payload.path}` : sh`mkdir -- ${payload.path}`);
       const fix = attributesCommand(payload.path, payload.attributes);
       if (fix) commands.push(fix);
     }

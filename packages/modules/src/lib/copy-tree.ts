@@ -79,8 +79,11 @@ export function hostTree(src: string, tree: readonly TreeEntry[]): SourceEntry[]
   });
 }
 
-/** A directory the copy creates; `mode` from directory_mode (else mkdir's), owner/group as asked. */
-export type CopyDirectoryChange = Change<'copy.directory', { path: string; attributes: FileAttributes }>;
+/**
+ * A directory the copy creates; `mode` from directory_mode (else mkdir's, or with remote_src the
+ * source directory's), owner/group as asked. `parents`: the tree's root, made with its missing parents.
+ */
+export type CopyDirectoryChange = Change<'copy.directory', { path: string; attributes: FileAttributes; parents: boolean }>;
 
 export interface TreeParams {
   /** Octal or symbolic, or 'preserve': each file gets its source's mode. */
@@ -89,6 +92,8 @@ export interface TreeParams {
   group: string | undefined;
   directoryMode: string | undefined;
   force: boolean;
+  /** remote_src: without mode / directory_mode, files and directories keep their source's mode (as Ansible's copytree). */
+  keepSourceModes: boolean;
 }
 
 /** The host state of one dest path, from the dest tree listing (no content: compared by checksum). */
@@ -102,24 +107,25 @@ function destState(path: string, entry: TreeEntry | undefined): FileState {
 export function planTree(root: string, rootState: FileState, sources: readonly SourceEntry[], destTree: readonly TreeEntry[], p: TreeParams): Array<CopyDirectoryChange | FileChange<'copy'>> {
   const dest = new Map(destTree.map((e) => [e.path, e]));
   const changes: Array<CopyDirectoryChange | FileChange<'copy'>> = [];
-  const directory = (path: string): CopyDirectoryChange => {
-    const mode = p.directoryMode === undefined ? undefined : resolveMode(p.directoryMode, null, true);
-    return { kind: 'copy.directory', target: path, summary: `create directory${mode ? ` mode ${mode}` : ''}`, before: null, after: 'directory', payload: { path, attributes: { mode, owner: p.owner, group: p.group } } };
+  const directory = (path: string, sourceMode: string | null): CopyDirectoryChange => {
+    const mode = p.directoryMode !== undefined ? resolveMode(p.directoryMode, null, true) : p.keepSourceModes ? (sourceMode ?? undefined) : undefined;
+    const parents = path === root;
+    return { kind: 'copy.directory', target: path, summary: `create directory${mode ? ` mode ${mode}` : ''}`, before: null, after: 'directory', payload: { path, attributes: { mode, owner: p.owner, group: p.group }, parents } };
   };
   if (rootState.exists && rootState.type !== 'directory') {
     throw new MeshbookError('MODULE_FAILED', `${root} is a ${rootState.type}, not a directory to copy into`, { hint: 'remove it, or choose another dest' });
   }
-  if (!rootState.exists) changes.push(directory(root));
+  if (!rootState.exists) changes.push(directory(root, null));
   for (const source of sources) {
     const path = posix.join(root, source.rel);
     const there = dest.get(path);
     if (source.type === 'directory') {
-      if (!there) changes.push(directory(path));
+      if (!there) changes.push(directory(path, source.mode));
       else if (there.type !== 'directory') throw new MeshbookError('MODULE_FAILED', `${path} is a ${there.type}, not a directory`, { hint: 'remove it so the source directory can be copied there' });
       continue;
     }
     if (there && there.type !== 'file') throw new MeshbookError('MODULE_FAILED', `${path} is a ${there.type}, not a regular file`, { hint: 'remove it so the source file can be copied there' });
-    const mode = p.mode === 'preserve' ? source.mode : p.mode;
+    const mode = p.mode === 'preserve' || (p.mode === undefined && p.keepSourceModes) ? source.mode : p.mode;
     const desired = { path, bytes: source.bytes ?? Buffer.alloc(0), fromHost: source.fromHost, sensitive: false, attributes: { mode, owner: p.owner, group: p.group } };
     changes.push(...planFile('copy', destState(path, there), desired, { force: p.force }));
   }
