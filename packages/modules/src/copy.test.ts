@@ -18,7 +18,7 @@ const sources: SourceEntry[] = [
   { rel: 'conf/a.conf', type: 'file', mode: '0600', bytes: Buffer.from('a\n') },
   { rel: 'run.sh', type: 'file', mode: '0755', bytes: Buffer.from('#!/bin/sh\n') },
 ];
-const tree = (rootState: ReturnType<typeof absentFile>, destTree: TreeEntry[] = [], list = sources) => ({ dest: absentFile('/srv/app/'), source: null, tree: { root: '/srv/app', rootState, sources: list, destTree } });
+const tree = (rootState: ReturnType<typeof absentFile>, destTree: TreeEntry[] = [], list = sources, parentState: ReturnType<typeof absentFile> | null = null) => ({ dest: absentFile('/srv/app/'), source: null, tree: { root: '/srv/app', rootState, sources: list, destTree, parentState } });
 
 describePlanFixtures(
   copy,
@@ -49,11 +49,15 @@ describePlanFixtures(
     { name: 'remote_src: same checksum → nothing', params: { dest: D, src: '/opt/app.conf.dist', remote_src: true }, facts: hostFacts(largeFile(D, 'dist\n'), largeFile('/opt/app.conf.dist', 'dist\n')), changes: [] },
     { name: "remote_src with mode 'preserve' and a large source: compared by checksum", params: { dest: D, src: '/opt/big', remote_src: true, mode: 'preserve' }, facts: hostFacts(largeFile(D, 'old'), largeFile('/opt/big', 'new', { mode: '0600' })), changes: [{ kind: 'copy.content', target: D, after: expect.stringMatching(/^sha256:/), payload: expect.objectContaining({ mode: 0o600 }) }, { kind: 'copy.mode', target: D, after: '0600' }] },
     { name: 'remote_src through a symlink source: the link\'s target is copied', params: { dest: D, src: '/opt/current.conf', remote_src: true }, facts: hostFacts(absentFile(D), symlink('/opt/current.conf', 'v2.conf', { ...textFile('/opt/v2.conf', 'v2\n'), isLink: true, linkTarget: 'v2.conf', path: '/opt/current.conf' })), changes: [{ kind: 'copy.content', target: D, payload: expect.objectContaining({ fromHost: '/opt/v2.conf' }) }] },
-    { name: "directory src 'dir' into a missing dest: dest/dir, its directories (directory_mode), its files", params: { dest: '/srv', src: 'files/app', directory_mode: '0750' }, facts: tree(absentFile('/srv/app')), changes: [
+    { name: "directory src 'dir' into a missing dest: dest/dir, its directories (directory_mode), its files", params: { dest: '/srv', src: 'files/app', directory_mode: '0750' }, facts: tree(absentFile('/srv/app'), [], sources, directory('/srv')), changes: [
       { kind: 'copy.directory', target: '/srv/app', payload: { path: '/srv/app', attributes: { mode: '0750', owner: undefined, group: undefined }, parents: true } },
       { kind: 'copy.directory', target: '/srv/app/conf', payload: { path: '/srv/app/conf', attributes: { mode: '0750' }, parents: false } },
       { kind: 'copy.content', target: '/srv/app/conf/a.conf', payload: expect.objectContaining({ mode: 0o644 }) },
       { kind: 'copy.content', target: '/srv/app/run.sh', content: { path: '/srv/app/run.sh', before: null, after: '#!/bin/sh\n' } },
+    ] },
+    { name: "directory src 'dir' into a missing dest: dest made too (with its parents), given directory_mode as Ansible", params: { dest: '/srv/new', src: 'files/app', directory_mode: '0750' }, facts: tree(absentFile('/srv/app'), [], [], absentFile('/srv/new')), changes: [
+      { kind: 'copy.directory', target: '/srv/new', payload: { path: '/srv/new', attributes: { mode: '0750' }, parents: true } },
+      { kind: 'copy.directory', target: '/srv/app', payload: { path: '/srv/app', attributes: { mode: '0750' }, parents: false } },
     ] },
     { name: "directory src, mode 'preserve': each file its source's mode; existing directories left alone", params: { dest: '/srv/app', src: 'files/app/', mode: 'preserve', directory_mode: '0700' }, facts: tree(directory('/srv/app'), [destEntry('/srv/app/conf', 'directory', '', '0755')]), changes: [
       { kind: 'copy.content', target: '/srv/app/conf/a.conf', payload: expect.objectContaining({ mode: 0o600 }) },

@@ -25,6 +25,8 @@ export interface ControllerFile {
 export interface CopyTreeFacts {
   root: string;
   rootState: FileState;
+  /** `src: 'dir'`: dest, the directory root goes into; null when root is dest. */
+  parentState: FileState | null;
   sources: SourceEntry[];
   destTree: TreeEntry[];
 }
@@ -106,6 +108,7 @@ export const copy = defineModule({
       hostSource: params.remote_src ? fileState(params.src!, DIFF_CONTENT_LIMIT) : null,
       hostSourceTree: params.remote_src ? fileTree(params.src!, { hashes: true }) : null,
       hostRoot: params.remote_src ? fileState(root, 0) : null,
+      hostDestDir: params.remote_src ? fileState(withoutSlash(params.dest), 0) : null,
       hostDestTree: params.remote_src ? fileTree(root, { hashes: true }) : null,
     };
   },
@@ -115,22 +118,24 @@ export const copy = defineModule({
       const source = facts.hostSource!;
       if (source.exists && source.type === 'directory') {
         const root = treeRoot(params.src!, params.dest);
-        return { dest: facts.dest, source: null, tree: { root, rootState: facts.hostRoot!, sources: hostTree(params.src!, facts.hostSourceTree!), destTree: facts.hostDestTree! } };
+        const parentState = root === withoutSlash(params.dest) ? null : facts.hostDestDir!;
+        return { dest: facts.dest, source: null, tree: { root, rootState: facts.hostRoot!, parentState, sources: hostTree(params.src!, facts.hostSourceTree!), destTree: facts.hostDestTree! } };
       }
       return { dest: facts.dest, source: null, hostSource: source };
     }
     if (params.src !== undefined && (await isControllerDirectory(params.src))) {
       const root = treeRoot(params.src, params.dest);
       const sources = await readControllerTree(params.src);
-      const there = await ctx.facts({ rootState: fileState(root, 0), destTree: fileTree(root, { hashes: true }) });
-      return { dest: facts.dest, source: null, tree: { root, sources, ...there } };
+      const there = await ctx.facts({ rootState: fileState(root, 0), parent: fileState(withoutSlash(params.dest), 0), destTree: fileTree(root, { hashes: true }) });
+      const parentState = root === withoutSlash(params.dest) ? null : there.parent;
+      return { dest: facts.dest, source: null, tree: { root, sources, rootState: there.rootState, destTree: there.destTree, parentState } };
     }
     return { dest: facts.dest, source: await readSource(params.src) };
   },
   plan: (facts, params): Array<FileChange<'copy'> | CopyDirectoryChange> => {
     if (facts.tree) {
-      const { root, rootState, sources, destTree } = facts.tree;
-      return planTree(root, rootState, sources, destTree, { mode: params.mode, owner: params.owner, group: params.group, directoryMode: params.directory_mode, force: params.force, keepSourceModes: params.remote_src });
+      const { root, rootState, sources, destTree, parentState } = facts.tree;
+      return planTree(root, rootState, sources, destTree, { mode: params.mode, owner: params.owner, group: params.group, directoryMode: params.directory_mode, force: params.force, keepSourceModes: params.remote_src }, parentState);
     }
     // A dest ending in '/' is a directory the file goes into: made when missing, as Ansible.
     return planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow, createParents: params.dest.endsWith('/') });
@@ -160,6 +165,10 @@ export const copy = defineModule({
   },
   output: (facts, params): WriteOutput => (facts.tree ? { path: facts.tree.root, sha256: '' } : { path: destFile(params), sha256: facts.dest.sha256 ?? '' }),
 });
+
+function withoutSlash(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
+}
 
 async function isControllerDirectory(src: string): Promise<boolean> {
   return (await stat(src).catch(() => null))?.isDirectory() === true;

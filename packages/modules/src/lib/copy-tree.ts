@@ -104,17 +104,28 @@ function destState(path: string, entry: TreeEntry | undefined): FileState {
 }
 
 /** The changes that copy the source tree under root: new directories first (parents before children), then each file. */
-export function planTree(root: string, rootState: FileState, sources: readonly SourceEntry[], destTree: readonly TreeEntry[], p: TreeParams): Array<CopyDirectoryChange | FileChange<'copy'>> {
+export function planTree(
+  root: string,
+  rootState: FileState,
+  sources: readonly SourceEntry[],
+  destTree: readonly TreeEntry[],
+  p: TreeParams,
+  /** `src: 'dir'`: the dest directory root goes into (null when root is dest itself). */
+  parentState: FileState | null = null,
+): Array<CopyDirectoryChange | FileChange<'copy'>> {
   const dest = new Map(destTree.map((e) => [e.path, e]));
   const changes: Array<CopyDirectoryChange | FileChange<'copy'>> = [];
   const directory = (path: string, sourceMode: string | null): CopyDirectoryChange => {
     const mode = p.directoryMode !== undefined ? resolveMode(p.directoryMode, null, true) : p.keepSourceModes ? (sourceMode ?? undefined) : undefined;
-    const parents = path === root;
+    // The first directory made is made with its missing parents.
+    const parents = changes.length === 0;
     return { kind: 'copy.directory', target: path, summary: `create directory${mode ? ` mode ${mode}` : ''}`, before: null, after: 'directory', payload: { path, attributes: { mode, owner: p.owner, group: p.group }, parents } };
   };
   if (rootState.exists && rootState.type !== 'directory') {
     throw new MeshbookError('MODULE_FAILED', `${root} is a ${rootState.type}, not a directory to copy into`, { hint: 'remove it, or choose another dest' });
   }
+  // As Ansible: a missing dest made for `src: 'dir'` gets directory_mode too.
+  if (parentState && !parentState.exists) changes.push(directory(parentState.path, null));
   if (!rootState.exists) changes.push(directory(root, null));
   for (const source of sources) {
     const path = posix.join(root, source.rel);
