@@ -59,7 +59,7 @@ export interface BlockinfileFacts {
  * - several BEGIN markers, or a BEGIN without its END, are refused: guessing which copy is real
  *   leaves a stale one in force or deletes the user's lines.
  * - markers with CRLF or trailing spaces, and an END on a last line without newline, are found:
- *   the block is not added again.
+ *   the block is not added again; a CRLF blank line counts as blank for prepend/append_newline.
  * - regexps are JavaScript's; an edited file always ends with a newline; parents made by create
  *   get the umask's mode.
  */
