@@ -137,7 +137,7 @@ export const copy = defineModule({
   plan: (facts, params): Array<FileChange<'copy'> | CopyDirectoryChange> => {
     if (facts.tree) {
       const { root, rootState, sources, destTree, parentState } = facts.tree;
-      return planTree(root, rootState, sources, destTree, { mode: params.mode, owner: params.owner, group: params.group, directoryMode: params.directory_mode, force: params.force, keepSourceModes: params.remote_src }, parentState);
+      return planTree(root, rootState, sources, destTree, { mode: params.mode, owner: params.owner, group: params.group, directoryMode: params.directory_mode, force: params.force, backup: params.backup, validate: params.validate, keepSourceModes: params.remote_src }, parentState);
     }
     // A dest ending in '/' is a directory the file goes into: made when missing, as Ansible.
     return planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow, createParents: params.dest.endsWith('/') });

@@ -92,6 +92,9 @@ export interface TreeParams {
   group: string | undefined;
   directoryMode: string | undefined;
   force: boolean;
+  /** Per file, as for a single file: keep the replaced file, check the new content first. */
+  backup: boolean;
+  validate: string | undefined;
   /** remote_src: without mode / directory_mode, files and directories keep their source's mode (as Ansible's copytree). */
   keepSourceModes: boolean;
 }
@@ -138,7 +141,7 @@ export function planTree(
     if (there && there.type !== 'file') throw new MeshbookError('MODULE_FAILED', `${path} is a ${there.type}, not a regular file`, { hint: 'remove it so the source file can be copied there' });
     const mode = p.mode === 'preserve' || (p.mode === undefined && p.keepSourceModes) ? source.mode : p.mode;
     const desired = { path, bytes: source.bytes ?? Buffer.alloc(0), fromHost: source.fromHost, sensitive: false, attributes: { mode, owner: p.owner, group: p.group } };
-    changes.push(...planFile('copy', destState(path, there), desired, { force: p.force }));
+    changes.push(...planFile('copy', destState(path, there), desired, { force: p.force, backup: p.backup, validate: p.validate }));
   }
   return changes;
 }
