@@ -47,6 +47,12 @@ describe('shell metacharacters in parameters', () => {
     expect(await read(at('.tpl'))).toBe(`${TEXT}|$(touch ${CANARY})|${NAME}\n`);
     expect(await read(at('.lines'))).toBe(`${NAME}\n`);
     expect(await read(at('.block'))).toBe(`# BEGIN MESHBOOK ${NAME}\n${TEXT}# END MESHBOOK ${NAME}\n`);
+    expect(await read(at('.backrefs'))).toBe(`k=${NAME}|$1 $(touch ${CANARY})\n`);
+    expect(await exec(['stat', '-c', '%i %h', '--', at('.hard')])).toBe(await exec(['stat', '-c', '%i %h', '--', at('')]));
+    expect(await read(at('.remote'))).toBe(TEXT);
+    expect(await exec(['stat', '-c', '%F %a', '--', `${at('.tree')}/${NAME}.dir`, `${at('.tree')}/${NAME}.dir/${NAME}`])).toBe('directory 750\nregular empty file 640\n');
+    // recurse gave every entry u=rwX,g=rX,o= (the copies, the tree, the files the commands wrote).
+    expect(await exec(['sh', '-c', 'find "$1" ! -type l ! -perm 0750 ! -perm 0640 | wc -l', 'sh', DIR])).toBe('0\n');
     expect(await read(at('.argv'))).toBe(TEXT);
     expect(await read(at('.env'))).toBe(TEXT);
     expect(await read(at('.stdin'))).toBe(TEXT);
