@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MeshbookError } from '@meshbook/engine';
 import { ciliumClustermesh, ciliumClustermeshConnect, ciliumClustermeshStatus, fetch, kubeconfig, kubeResource, kubeResourceInfo } from '@meshbook/modules';
 import type { FetchOutput, KubeObject } from '@meshbook/modules';
@@ -7,6 +9,8 @@ import { proveCheckMode, proveIdempotent, useHosts } from '../support/prove.js';
 import { installDoubles, stageDoubles } from '../support/doubles.js';
 import { installCilium } from '../support/cilium.js';
 import { ciliumInstalledManifest } from '../doubles/loopback-clusters.js';
+import { REPO_ROOT, meshbook } from '../support/cli.js';
+import { expectExit, expectNoSecretIn, resultsOf, useWorkDir, writeInventory } from '../faults/harness.js';
 
 /**
  * ciliumClustermesh (seed 000-18) and ciliumClustermeshConnect (000-20) on two fleet hosts, each
@@ -16,6 +20,7 @@ import { ciliumInstalledManifest } from '../doubles/loopback-clusters.js';
  * kubeconfig (fetch + kubeconfig, as seed 000-14 does), so it connects the pair.
  */
 const hosts = useHosts(['ayk-master', 'kzh-master']);
+const workDir = useWorkDir();
 const clusters = {
   ayk: { host: 'ayk-master', name: 'cluster-ayk', id: 1, user: 'kubernetes-admin-ayk', podSubnet: '10.242.0.0/16' },
   kzh: { host: 'kzh-master', name: 'cluster-kzh', id: 2, user: 'kubernetes-admin-kzh', podSubnet: '10.244.0.0/16' },
@@ -156,5 +161,75 @@ describe('ciliumClustermeshConnect', () => {
     });
     const status = await ciliumClustermeshStatus.run(t(kzh), { kubeconfig: ownKubeconfig(kzh), peers: [ayk.name], waitSeconds: 30 });
     expect(status.output).toEqual({ connected: { [ayk.name]: '1/1' } });
+  });
+});
+
+/**
+ * Every private key, token and Secret key material in both clusters: the kubeconfigs' client keys
+ * (base64 and PEM lines), and every Secret value in kube-system whose key names a key or token
+ * (cilium-ca's ca.key, the clustermesh-apiserver certificates' tls.key, bootstrap tokens).
+ */
+async function secretsOfBothClusters(): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of [ayk, kzh]) {
+    const key = (await exec(c, `sed -n 's/^ *client-key-data: *//p' ${ownKubeconfig(c)}`)).stdout.trim();
+    out.push(key, ...Buffer.from(key, 'base64').toString().split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')).slice(0, 3));
+    const secrets = JSON.parse((await kubectl(c, 'get secrets -n kube-system -o json')).stdout) as { items: Array<{ data?: Record<string, string> }> };
+    for (const item of secrets.items) {
+      for (const [name, value] of Object.entries(item.data ?? {})) {
+        if (!/key|token-secret|token$/i.test(name)) continue;
+        const decoded = Buffer.from(value, 'base64').toString();
+        out.push(value, ...decoded.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')).slice(0, 3));
+        if (!decoded.includes('\n')) out.push(decoded);
+      }
+    }
+  }
+  return [...new Set(out.filter((s) => s.length >= 16))];
+}
+
+describe('the pair as a playbook at -vvv --diff --json: no key, token or Secret data in any output', () => {
+  const PLAYBOOK = join(REPO_ROOT, 'test/integration/modules/fixtures/clustermesh-pair.ts');
+  const outputs: Array<{ where: string; text: string }> = [];
+  let inventory = '';
+  const play = (args: string[]) => meshbook(['run', PLAYBOOK, '-i', inventory, ...args], { timeoutMs: 300_000 });
+
+  it('check mode: fetch, merge, the CA copy and the enable planned; nothing changes', async () => {
+    // Cluster 2 as before seed 000-18: clustermesh disabled, no cilium-ca (the connection to cluster 1 stays configured).
+    const reset = await exec(kzh, `cilium clustermesh disable --kubeconfig ${ownKubeconfig(kzh)} && kubectl --kubeconfig ${ownKubeconfig(kzh)} delete secret cilium-ca -n kube-system`);
+    expect(reset.exitCode, reset.stderr).toBe(0);
+    inventory = await writeInventory(hosts.fleet(), workDir());
+    const before = `${await both()}${(await exec(ayk, 'ls /root/.kube')).stdout}${(await exec(kzh, 'ls /root/.kube')).stdout}`;
+    const logFile = join(workDir(), 'check.log');
+    const run = await play(['--check', '--json', '-vvv', '--diff', '--log-file', logFile]);
+    expectExit(run, 0);
+    outputs.push({ where: 'check: JSON events and stderr', text: run.stdout + run.stderr }, { where: 'check: log', text: await readFile(logFile, 'utf8') });
+    expect(Object.values(resultsOf(run, 'merge kubeconfigs')).map((r) => r.status)).toEqual(['changed', 'changed']);
+    expect(resultsOf(run, 'copy cilium-ca')[ayk.host]).toMatchObject({ status: 'changed' });
+    expect(resultsOf(run, 'clustermesh enable')).toMatchObject({ [ayk.host]: { status: 'ok' }, [kzh.host]: { status: 'changed' } });
+    expect(`${await both()}${(await exec(ayk, 'ls /root/.kube')).stdout}${(await exec(kzh, 'ls /root/.kube')).stdout}`).toBe(before);
+  });
+
+  it('apply, then apply again with no change (human output at -vvv --diff)', async () => {
+    const logFile = join(workDir(), 'apply.log');
+    const run = await play(['--json', '-vvv', '--diff', '--log-file', logFile]);
+    expectExit(run, 0);
+    outputs.push({ where: 'apply: JSON events and stderr', text: run.stdout + run.stderr }, { where: 'apply: log', text: await readFile(logFile, 'utf8') });
+    expect(resultsOf(run, 'copy cilium-ca')[ayk.host]).toMatchObject({ status: 'changed' });
+    expect(resultsOf(run, 'clustermesh enable')[kzh.host]).toMatchObject({ status: 'changed' });
+    const status = await ciliumClustermeshStatus.run(t(ayk), { kubeconfig: ownKubeconfig(ayk), peers: [kzh.name], waitSeconds: 60 });
+    expect(status.output).toEqual({ connected: { [kzh.name]: '1/1' } });
+    const again = await play(['-vvv', '--diff']);
+    expectExit(again, 0);
+    outputs.push({ where: 'second run: human output', text: again.stdout + again.stderr });
+    for (const c of [ayk, kzh]) expect(again.stdout).toMatch(new RegExp(`${c.host} +: ok=\\d+ +changed=0`));
+  });
+
+  it('none of the clusters\' keys, tokens or Secret key data appears in any of it', async () => {
+    const secrets = await secretsOfBothClusters();
+    // both client keys, cilium-ca's key, the clustermesh-apiserver certificates' keys, bootstrap tokens
+    expect(secrets.length).toBeGreaterThan(10);
+    expect(outputs.length).toBe(5);
+    for (const { where, text } of outputs) for (const secret of secrets) expectNoSecretIn(where, text, secret);
+    expect(outputs[2]!.text).toContain('***');
   });
 });
