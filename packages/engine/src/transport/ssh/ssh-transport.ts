@@ -89,7 +89,7 @@ export class SshTransport implements Transport {
       },
     };
     this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
-    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program) => this.#openSession('plain', prelude, program), () => this.#closed !== undefined || this.#lost !== undefined);
+    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program, preludeTimeoutMs) => this.#openSession('plain', { prelude, program, preludeTimeoutMs }), () => this.#closed !== undefined || this.#lost !== undefined);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
@@ -458,8 +458,8 @@ export class SshTransport implements Transport {
     return this.#loginIsRoot;
   }
 
-  /** `prelude` and `program`: what the bootstrap runs first and execs after (the host lock's), plain sessions only. */
-  async #openSession(key: string, prelude?: string, program?: string): Promise<ShellSession> {
+  /** `bootstrap`: what the shell runs first, execs after, and how long the first may take (the host lock's); plain sessions only. */
+  async #openSession(key: string, bootstrap: { prelude: string; program: string; preludeTimeoutMs: number } | undefined = undefined): Promise<ShellSession> {
     if (this.#lost) throw this.#lost;
     if (key === 'plain') {
       try {
@@ -467,8 +467,7 @@ export class SshTransport implements Transport {
           key,
           prefix: '',
           counters: this.#counters,
-          ...(prelude === undefined ? {} : { prelude }),
-          ...(program === undefined ? {} : { program }),
+          ...(bootstrap ?? {}),
           ...(this.#sessionOpenTimeoutMs === undefined ? {} : { openTimeoutMs: this.#sessionOpenTimeoutMs }),
         });
       } catch (error) {
