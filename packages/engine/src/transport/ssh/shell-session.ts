@@ -2,6 +2,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { quote } from '../../command.js';
 import type { Secret } from '../../secret.js';
 import { FrameParser, newMarker, type FrameResult, type FramedCommand, type StreamName } from '../framing.js';
+import { KILL_REQUEST, newCommandTag, watchedScript } from './kill-tree.js';
 
 /** Byte and round-trip accounting, kept by the transport. */
 export interface SessionCounters {
@@ -88,7 +89,9 @@ export function sessionBootstrap(ready: string, prelude?: string, program = '/bi
  * the command together with the shell (the shell is replaced afterwards).
  */
 export class ShellSession {
-  #current: { parser: FrameParser; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
+  #current: { parser: FrameParser; tag: string; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
+  /** Whether this shell has the kill function (kill-tree.ts) defined: sent with its first script. */
+  #killDefined = false;
   #exitCode: number | undefined;
   #signal: string | undefined;
   #alive = true;
@@ -154,11 +157,42 @@ export class ShellSession {
         frames.map((f) => f.marker),
         { onOutput, maxBytes, onStray: (bytes, stream) => this.counters.strayOutput(bytes, stream) },
       );
-      this.#current = { parser, resolve, reject };
-      const script = frames.map((f) => f.script).join('');
+      const tag = newCommandTag();
+      this.#current = { parser, tag, resolve, reject };
+      const script = watchedScript(frames, tag, !this.#killDefined);
+      this.#killDefined = true;
       this.counters.roundTrip();
       this.counters.bytesUp(Buffer.byteLength(script));
       this.channel.write(script);
+    });
+  }
+
+  /**
+   * Asks the session to kill its running command's processes, itself included (kill-tree.ts):
+   * one newline on its stdin, no new channel. Returns the command's tag for a kill from elsewhere,
+   * or undefined when nothing runs.
+   */
+  requestKill(): string | undefined {
+    const current = this.#current;
+    if (!current || !this.#alive) return undefined;
+    try {
+      this.counters.bytesUp(KILL_REQUEST.length);
+      this.channel.write(KILL_REQUEST);
+    } catch {
+      // the connection is already gone
+    }
+    return current.tag;
+  }
+
+  /** Resolves true once the channel has closed, false when `ms` passed first (nothing is closed). */
+  closedWithin(ms: number): Promise<boolean> {
+    if (!this.#alive) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.onClose(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
   }
 

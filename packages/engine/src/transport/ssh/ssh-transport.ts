@@ -9,6 +9,7 @@ import { hostLockedError, type HostLockRequest, type HostLockState } from '../ho
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
+import { killFromElsewhere } from './kill-tree.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
 import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
@@ -253,9 +254,9 @@ export class SshTransport implements Transport {
    * group is killed first, within the kill grace.
    */
   async #killRunning(): Promise<void> {
-    const running = [...this.#running].filter((s) => s.alive && s.processGroup !== undefined);
+    const running = [...this.#running].filter((s) => s.alive && s.busy);
     if (running.length === 0 || this.#lost) return;
-    await settledWithin(Promise.all(running.map((s) => this.#sendKill(s.key, s.processGroup!))).then(() => undefined), KILL_GRACE_MS);
+    await Promise.all(running.map((s) => this.#killCommand(s)));
   }
 
   /**
@@ -394,27 +395,35 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Kills the session's process group (the shell and everything the command started) from
-   * another session of the same user: the hung one cannot take input while its command runs.
+   * Kills the session's command with everything it started, the shell included (kill-tree.ts).
    * The killed session closes and the pool opens a fresh one when needed.
    */
   async #killSession(session: ShellSession): Promise<void> {
-    const group = session.processGroup;
-    if (group !== undefined && !this.#lost) {
-      // Bounded: on a host that stopped answering (paused, cut off) opening the killer session or
-      // running kill would wait for the keepalive to drop the connection (~30 s). The kill stays
-      // queued on the connection and lands if the host comes back.
-      await settledWithin(this.#sendKill(session.key, group), KILL_GRACE_MS);
-    }
+    await this.#killCommand(session);
     await session.closed(KILL_GRACE_MS);
   }
 
-  async #sendKill(key: string, group: number): Promise<void> {
+  /**
+   * The kill request goes through the command's own session: no new channel, which sshd's
+   * MaxSessions could refuse. Only when that session does not close within the grace (its shell
+   * stuck, the request lost) is the kill sent from another session of the same user.
+   */
+  async #killCommand(session: ShellSession): Promise<void> {
+    if (this.#lost) return;
+    const tag = session.requestKill();
+    if (await session.closedWithin(KILL_GRACE_MS)) return;
+    if (tag === undefined || session.pid === undefined || this.#lost) return;
+    // Bounded: on a host that stopped answering (paused, cut off) opening the killer session or
+    // running the kill would wait for the keepalive to drop the connection (~30 s). The kill stays
+    // queued on the connection and lands if the host comes back.
+    await settledWithin(this.#sendKill(session.key, tag, session.pid), KILL_GRACE_MS);
+  }
+
+  async #sendKill(key: string, tag: string, pid: number): Promise<void> {
     try {
       const killer = this.#pool.takeIdle(key) ?? (await this.#pool.openExtra(key));
       try {
-        // `kill -9 -PGID`: the one spelling dash's builtin kill and bash's both take for a group.
-        await killer.run(frameCommand({ command: sh`kill -9 ${`-${group}`}`.text }));
+        await killer.run(frameCommand({ command: killFromElsewhere(tag, pid) }));
       } finally {
         this.#pool.release(killer);
       }
