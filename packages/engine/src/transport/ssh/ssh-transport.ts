@@ -4,7 +4,7 @@ import type { ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
-import type { BatchOptions, Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
@@ -60,6 +60,7 @@ export class SshTransport implements Transport {
   readonly #stray = { stdout: { bytes: 0, preview: '' }, stderr: { bytes: 0, preview: '' } };
   readonly #counters: SessionCounters;
   #lost: MeshbookError | undefined;
+  #lostDuringCommand = false;
   #closing = false;
   #closed: Promise<void> | undefined;
   /** Sessions with a command under way: close() kills them first (see #killRunning). */
@@ -93,6 +94,7 @@ export class SshTransport implements Transport {
     this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program, preludeTimeoutMs) => this.#openSession('plain', { prelude, program, preludeTimeoutMs }), () => this.#closed !== undefined || this.#lost !== undefined);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
+      this.#lostDuringCommand = this.#running.size > 0;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
       this.#pool.closeAll(this.#lost);
     };
@@ -102,6 +104,10 @@ export class SshTransport implements Transport {
 
   stats(): TransportStats {
     return { ...this.#stats };
+  }
+
+  get lost(): ConnectionLoss | undefined {
+    return this.#lost ? { error: this.#lost, duringCommand: this.#lostDuringCommand } : undefined;
   }
 
   async run(command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
