@@ -29,27 +29,28 @@ function running(pattern: string): string[] {
   }
 }
 
-async function until(what: () => boolean, ms = 5000): Promise<void> {
+/** Generous: the machine may be shared and loaded; a hang still ends the test. */
+async function until(label: string, what: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!what()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
+    if (Date.now() > end) throw new Error(`timed out waiting: ${label}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 const unique = () => `${1000 + Math.floor(Math.random() * 8000)}.${randomBytes(2).readUInt16BE(0)}`;
 
-describe('a kept shell kills its command through its own stdin (issue 19, item 9)', () => {
+describe('a kept shell kills its command through its own stdin (issue 19, item 9)', { timeout: 90_000 }, () => {
   it('kills a command and the daemons it left (setsid, double fork) on one newline, the shell too', async () => {
     const [a, b, c] = [unique(), unique(), unique()];
     const { shell } = keptShell();
     const framed = frameCommand({ command: `setsid sleep ${a} & (setsid sh -c 'sleep ${b} & :' &); sleep ${c}` });
     shell.stdin!.write(watchedScript([framed], newCommandTag(), true));
-    await until(() => running(`sleep ${a}`).length + running(`sleep ${b}`).length + running(`sleep ${c}`).length === 3);
+    await until('all three running', () => running(`sleep ${a}`).length + running(`sleep ${b}`).length + running(`sleep ${c}`).length === 3);
     const exited = new Promise((resolve) => shell.once('exit', resolve));
     shell.stdin!.write(KILL_REQUEST);
     await exited;
-    await until(() => running(`sleep ${a}`).length + running(`sleep ${b}`).length + running(`sleep ${c}`).length === 0);
+    await until('none left', () => running(`sleep ${a}`).length + running(`sleep ${b}`).length + running(`sleep ${c}`).length === 0);
   });
 
   it('a command that ended first: its watcher is gone, a late request is an empty line, and the shell runs on', async () => {
@@ -59,13 +60,13 @@ describe('a kept shell kills its command through its own stdin (issue 19, item 9
     shell.stdout!.on('data', (chunk: Buffer) => parser.pushStdout(chunk));
     shell.stderr!.on('data', (chunk: Buffer) => parser.pushStderr(chunk));
     shell.stdin!.write(watchedScript([first], newCommandTag(), true));
-    await until(() => parser.done);
+    await until('the first command done', () => parser.done);
     expect(parser.results()[0]).toMatchObject({ exitCode: 0 });
     expect(parser.results()[0]!.stdout.toString()).toBe('one\n');
     shell.stdin!.write(KILL_REQUEST);
     const second = frameCommand({ command: 'echo two; exit 3' });
     shell.stdin!.write(watchedScript([second], newCommandTag(), false));
-    await until(() => output().includes(`${second.marker} 3`));
+    await until('the second command done', () => output().includes(`${second.marker} 3`));
     expect(shell.exitCode).toBeNull();
   });
 
@@ -74,10 +75,10 @@ describe('a kept shell kills its command through its own stdin (issue 19, item 9
     const c = unique();
     const framed = frameCommand({ command: `cat; cat <&8; sleep ${c}` });
     shell.stdin!.write(watchedScript([framed], newCommandTag(), true));
-    await until(() => running(`sleep ${c}`).length === 1);
+    await until('running', () => running(`sleep ${c}`).length === 1);
     const exited = new Promise((resolve) => shell.once('exit', resolve));
     shell.stdin!.write(KILL_REQUEST);
     await exited;
-    await until(() => running(`sleep ${c}`).length === 0);
+    await until('none left', () => running(`sleep ${c}`).length === 0);
   });
 });
