@@ -70,6 +70,8 @@ export type MeshbookEvent =
   | (Base & { type: 'handler.notified'; play: string; handler: string; host: string; check: boolean })
   | (Base & { type: 'play.end'; play: string; durationMs: number })
   | (Base & { type: 'warning'; message: string; host?: string })
+  /** The host's connection was opened again (it dropped between tasks, or a module such as a reboot ended it): host lock taken again, cached facts dropped. */
+  | (Base & { type: 'host.reconnect'; host: string; reason: string })
   /** Detail for -vvv from a host's transport, such as output dropped because it belonged to no command. */
   | (Base & { type: 'host.debug'; host: string; message: string })
   | (Base & {

@@ -236,6 +236,11 @@ describe('HumanReporter', () => {
     expect(render([debug], { verbosity: 3 })).toBe('  [web1] dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"\n');
   });
 
+  it('says when a host\'s connection was opened again, at every verbosity', () => {
+    const event: MeshbookEvent = { type: 'host.reconnect', time: 0, host: 'web1', reason: 'connection to web1 lost: connection closed' };
+    expect(render([event])).toBe('[RECONNECTED]: [web1] connection to web1 lost: connection closed; the host lock was taken again and its cached facts dropped\n');
+  });
+
   it('prints terminal control sequences from hosts escaped: stderr, messages, progress, warnings, debug (issue 19, item 14)', () => {
     const hostile = 'x\u001b]0;owned\u0007\u001b[2J\u009b31m\r\u0008y';
     const events: MeshbookEvent[] = [

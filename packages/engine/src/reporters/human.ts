@@ -106,6 +106,9 @@ export class HumanReporter {
         this.#print(this.#c.magenta(`[WARNING]: ${where}${indent(event.message)}`));
         return;
       }
+      case 'host.reconnect':
+        this.#print(this.#c.magenta(`[RECONNECTED]: [${event.host}] ${indent(event.reason)}; the host lock was taken again and its cached facts dropped`));
+        return;
       case 'host.debug':
         if (this.#verbosity >= 3) this.#print(this.#c.dim(`  [${event.host}] ${indent(event.message)}`));
         return;
