@@ -40,10 +40,10 @@ describe('HumanReporter', () => {
         'changed: [web2]',
         '',
         'PLAY RECAP *********************************************************************',
-        'web1 : ok=1  changed=0  unreachable=0  failed=0  skipped=1  ignored=0',
-        'web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  ignored=0',
-        'db1  : ok=0  changed=0  unreachable=0  failed=1  skipped=0  ignored=0',
-        'gone : ok=0  changed=0  unreachable=1  failed=0  skipped=0  ignored=0',
+        'web1 : ok=1  changed=0  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0',
+        'web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  rescued=0  ignored=0',
+        'db1  : ok=0  changed=0  unreachable=0  failed=1  skipped=0  rescued=0  ignored=0',
+        'gone : ok=0  changed=0  unreachable=1  failed=0  skipped=0  rescued=0  ignored=0',
         '',
       ].join('\n'),
     );
@@ -65,7 +65,7 @@ describe('HumanReporter', () => {
   it('adds change summaries and round trips at -v, durations and notifications at -vv, error codes at -vvv', () => {
     const v = render(syntheticRun(), { verbosity: 1 });
     expect(v).toContain('changed: [web2]\n  ~ net.ipv4.ip_forward: 0 → 1');
-    expect(v).toContain('web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  ignored=0  round_trips=5');
+    expect(v).toContain('web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  rescued=0  ignored=0  round_trips=5');
     expect(v).toContain('duration: 2.1s');
     expect(v).not.toContain('(1.5s)');
     const vv = render(syntheticRun(), { verbosity: 2 });
