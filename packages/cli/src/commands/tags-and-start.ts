@@ -44,6 +44,11 @@ export function startAtTask(playbook: Playbook, name: string): Playbook {
     return { ...playbook, plays } as Playbook;
   }
   const names = playbook.plays.flatMap((play) => tasksOf(play).map((task) => taskName(task)));
+  if (names.includes(name)) {
+    throw new MeshbookError('BAD_INPUT', `--start-at-task: ${JSON.stringify(name)} is a task of a block's rescue, which runs only after a failure in the block`, {
+      hint: 'start at the block\'s first task, or at a task before it',
+    });
+  }
   const close = names.filter((candidate) => candidate.toLowerCase().includes(name.toLowerCase())).slice(0, 5);
   throw new MeshbookError('BAD_INPUT', `--start-at-task: no task is named ${JSON.stringify(name)}`, {
     hint: close.length > 0 ? `did you mean ${close.map((c) => JSON.stringify(c)).join(', ')}?` : 'see the task names with --list-tasks',
