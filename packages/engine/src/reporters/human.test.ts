@@ -205,6 +205,27 @@ describe('HumanReporter', () => {
     expect(out).not.toContain('host: h1');
   });
 
+  it('shows each retried attempt, which attempt settled the task, and a failure a rescue takes over', () => {
+    const base = { time: 0, play: 'p', task: 'wait', host: 'h1', handler: false, durationMs: 1 } as const;
+    const out = render([
+      { ...base, type: 'host.retry', attempt: { number: 1, of: 4 }, status: 'failed', error: { code: 'COMMAND_FAILED', message: 'command failed with exit code 1' }, delaySeconds: 5 },
+      { ...base, type: 'host.retry', attempt: { number: 2, of: 4 }, status: 'ok', delaySeconds: 5 },
+      { ...base, type: 'host.result', status: 'ok', changes: [], attempt: { number: 3, of: 4 } },
+      { ...base, type: 'host.result', task: 'risky', status: 'failed', changes: [], rescue: true, error: { code: 'MODULE_FAILED', message: 'it broke' }, message: 'it broke' },
+    ]);
+    expect(out).toContain(
+      [
+        'TASK [wait] ********************************************************************',
+        'FAILED - RETRYING: [h1] (attempt 1 of 4, 3 retries left, next in 5.0s) => command failed with exit code 1',
+        'FAILED - RETRYING: [h1] (attempt 2 of 4, 2 retries left, next in 5.0s) => until not met (ok)',
+        'ok: [h1] (attempt 3 of 4)',
+        '',
+        'TASK [risky] *******************************************************************',
+        'failed: [h1] => it broke ...rescuing',
+      ].join('\n'),
+    );
+  });
+
   it('names the batch only when the play runs in several', () => {
     const start = (index: number, of: number): MeshbookEvent => ({ type: 'play.start', time: 0, play: 'p', hosts: [], batch: { index, of } });
     expect(render([start(1, 1)])).not.toContain('batch');
