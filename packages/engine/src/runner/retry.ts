@@ -1,7 +1,8 @@
 import { MeshbookError, toMeshbookError } from '../errors.js';
 import { errorView, taskResult } from './outcome.js';
 import type { Outcome } from './outcome.js';
-import type { HostContext, Task, TaskResult } from './types.js';
+import { KnownAfterApply } from '../module/unknown.js';
+import type { HostContext, Task, TaskResult, UntilResult } from './types.js';
 
 /** Ansible's defaults: `retries` 3 (so 4 attempts) and a 5 s `delay`. */
 export const DEFAULT_RETRIES = 3;
@@ -11,7 +12,7 @@ export interface RetryPolicy {
   /** Attempts in all, the first included. */
   readonly attempts: number;
   readonly delayMs: number;
-  readonly until: (result: TaskResult, host: HostContext, item: unknown) => boolean;
+  readonly until: (result: UntilResult, host: HostContext, item: unknown) => boolean;
 }
 
 /** The task's retry policy; undefined for a task that runs once (no cost on the common path). */
@@ -69,12 +70,12 @@ export async function untilSettled(policy: RetryPolicy, host: HostContext, item:
     const result: TaskResult = { ...outcome.result, attempts: attempt };
     const settled = (final: TaskResult): Outcome => ({ ...outcome, result: withEarlierChanges(final, appliedChanges, Date.now() - started) });
     if (outcome.stoppedMidway || result.status === 'unreachable') return settled(result);
-    if (attempts.check && (result.status === 'changed' || result.knownAfterApply)) {
+    if (attempts.check && (result.status === 'changed' || result.knownAfterApply || result.output instanceof KnownAfterApply)) {
       return settled({ ...result, message: 'check mode: the change is planned, not applied, so until is not waited for' });
     }
     let met: boolean;
     try {
-      met = policy.until(result, host, item);
+      met = policy.until(result as UntilResult, host, item);
     } catch (thrown) {
       const error = toMeshbookError(thrown, 'BAD_INPUT', host.name);
       return { result: failedResult(error, attempt, Date.now() - started, false), error, stoppedMidway: false };

@@ -52,6 +52,12 @@ export interface TaskResult<O = unknown> {
 }
 
 /**
+ * What `until` sees: the attempt's result. Never a value known only after apply: in check mode
+ * such a result is a planned change, which is not waited for.
+ */
+export type UntilResult<O = unknown> = Omit<TaskResult<O>, 'output'> & { output: O | undefined };
+
+/**
  * What params, `when`, `loop` and the other callbacks see for one host. `V`: the play's vars as its
  * varsSchema makes them (definePlay), so tasks read `host.vars.pod_cidr` typed, defaults applied.
  */
@@ -120,7 +126,7 @@ export interface TaskOptions<O = unknown, Item = unknown, V extends object = Var
    * (after changedWhen, failedWhen and ignoreErrors), at most `retries` more times; per item when
    * it loops. In check mode a planned change is not retried: nothing was applied to wait for.
    */
-  until?: (result: TaskResult<O>, host: HostContext<V>, item: Item) => boolean;
+  until?: (result: UntilResult<O>, host: HostContext<V>, item: Item) => boolean;
   /**
    * Attempts after the first, as in Ansible (`retries: 3` is up to 4 attempts); default 3 with
    * `until`. Without `until` the task is retried until it does not fail (Ansible 2.16).
@@ -226,7 +232,7 @@ export function handler<M extends AnyModule, V extends object = Vars>(
   return { kind: 'task', module, params, ...options, name };
 }
 
-/** A block of tasks, with `rescue` and `always` (see Block). */
+/** A block of tasks, with `rescue` and `always` (see Block); in a definePlay, its tasks see the play's typed vars. */
 export function block<V extends object = Vars>(name: string, tasks: readonly PlayItem<V>[], options: BlockOptions<V> = {}): Block<V> {
   return { kind: 'block', name, tasks, ...options };
 }
