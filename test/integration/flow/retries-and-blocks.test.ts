@@ -15,6 +15,9 @@ const workDir = useWorkDir();
 const RETRIES = join(REPO_ROOT, 'test/integration/flow/fixtures/retries.ts');
 const BLOCKS = join(REPO_ROOT, 'test/integration/flow/fixtures/blocks.ts');
 
+/** The fleet's inventory; a patient connect timeout: these tests are about tasks, not connections, on a loaded machine. */
+const inventory = (options: { hosts?: string[] } = {}) => writeInventory(fleet(), workDir(), { ...options, vars: { meshbook_connect_timeout: 30 } });
+
 type Retry = Extract<MeshbookEvent, { type: 'host.retry' }>;
 const retriesOf = (events: readonly MeshbookEvent[], task: string, host: string) =>
   events.filter((e): e is Retry => e.type === 'host.retry' && e.task === task && e.host === host);
@@ -27,7 +30,7 @@ async function present(host: string, ...paths: string[]): Promise<Record<string,
 
 describe('until / retries / delay', () => {
   it('a command that succeeds on its 3rd run: two attempts retried, settled on the third, on every host', async () => {
-    const run = await runPlaybook(RETRIES, await writeInventory(fleet(), workDir()), ['-t', 'counter']);
+    const run = await runPlaybook(RETRIES, await inventory(), ['-t', 'counter']);
     expectExit(run, 0);
     for (const host of ['node1', 'node2']) {
       expect(retriesOf(run.events, 'third time lucky', host).map((e) => [e.attempt.number, e.attempt.of, e.status, e.error?.code])).toEqual([
@@ -42,7 +45,7 @@ describe('until / retries / delay', () => {
 
   it('check mode: the counting command would change the host, so it is planned once, not retried, and nothing runs', async () => {
     await onHost(fleet(), 'node2', 'rm -rf /root/flow-counter');
-    const run = await runPlaybook(RETRIES, await writeInventory(fleet(), workDir(), { hosts: ['node2'] }), ['-t', 'counter', '--check']);
+    const run = await runPlaybook(RETRIES, await inventory({ hosts: ['node2'] }), ['-t', 'counter', '--check']);
     expectExit(run, 0);
     expect(retriesOf(run.events, 'third time lucky', 'node2')).toEqual([]);
     expect(resultsOf(run, 'third time lucky')['node2']).toMatchObject({ status: 'changed', attempt: { number: 1, of: 5 } });
@@ -51,7 +54,7 @@ describe('until / retries / delay', () => {
 
   it('a file that appears while the run waits: each attempt reads the host again (no cached answer), the 3rd sees it', async () => {
     await onHost(fleet(), 'node1', 'rm -rf /root/flow-appears');
-    const live = startPlaybook(RETRIES, await writeInventory(fleet(), workDir(), { hosts: ['node1'] }), ['-t', 'appears']);
+    const live = startPlaybook(RETRIES, await inventory({ hosts: ['node1'] }), ['-t', 'appears']);
     await live.waitFor((e) => e.type === 'host.retry' && e.attempt.number === 2, 120_000);
     // The run now waits 3 s before its third attempt.
     await onHost(fleet(), 'node1', 'mkdir -p /root/flow-appears && echo up > /root/flow-appears/ready');
@@ -64,8 +67,8 @@ describe('until / retries / delay', () => {
   it('retries used up: the failure says how many attempts and the last error; the secret on stderr is masked in every attempt', async () => {
     const canary = `flow-canary-${process.pid}-a7c1`;
     process.env['FLOW_CANARY'] = canary;
-    const inventory = await writeInventory(fleet(), workDir(), { hosts: ['node1'] });
-    const run = await runPlaybook(RETRIES, inventory, ['-t', 'exhausts', '-vvv']);
+    const node1 = await inventory({ hosts: ['node1'] });
+    const run = await runPlaybook(RETRIES, node1, ['-t', 'exhausts', '-vvv']);
     expectExit(run, 2);
     const attempts = retriesOf(run.events, 'wait for what never comes', 'node1');
     expect(attempts.map((e) => e.attempt)).toEqual([
@@ -80,7 +83,7 @@ describe('until / retries / delay', () => {
     expectNoSecretIn('the --json events', run.stdout, canary);
 
     // The same run for a person: each attempt on its own line, the secret masked there too.
-    const human = await meshbook(['run', RETRIES, '-i', inventory, '-t', 'exhausts', '-vvv']);
+    const human = await meshbook(['run', RETRIES, '-i', node1, '-t', 'exhausts', '-vvv']);
     expectExit(human, 2);
     expect(human.stdout).toMatch(/FAILED - RETRYING: \[node1\] \(attempt 1 of 3, 2 retries left, next in 1\.0s\) => command failed with exit code 1/);
     expect(human.stdout).toMatch(/FAILED - RETRYING: \[node1\] \(attempt 2 of 3, 1 retry left, next in 1\.0s\)/);
@@ -92,7 +95,7 @@ describe('until / retries / delay', () => {
 describe('block / rescue / always', () => {
   it('the rescue cleans up on the host where the block failed, always runs on both, the rescued host goes on and is not failed', async () => {
     const dir = '/root/flow-blocks';
-    const run = await runPlaybook(BLOCKS, await writeInventory(fleet(), workDir()), ['-e', 'fail_on=node1', '-e', `dir=${dir}`]);
+    const run = await runPlaybook(BLOCKS, await inventory(), ['-e', 'fail_on=node1', '-e', `dir=${dir}`]);
     expectExit(run, 0);
     const files = [`${dir}/half-done`, `${dir}/rolled-back`, `${dir}/always`, `${dir}/after`];
     expect(await present('node1', ...files)).toEqual({ [files[0]!]: false, [files[1]!]: true, [files[2]!]: true, [files[3]!]: true });
@@ -104,23 +107,26 @@ describe('block / rescue / always', () => {
     expect(recapOf(run)['node2']).toMatchObject({ failed: 0, rescued: 0 });
 
     // Again: nothing left to do on node2; node1 fails again and its rescue cleans up again.
-    const again = await runPlaybook(BLOCKS, await writeInventory(fleet(), workDir()), ['-e', 'fail_on=node1', '-e', `dir=${dir}`]);
+    const again = await runPlaybook(BLOCKS, await inventory(), ['-e', 'fail_on=node1', '-e', `dir=${dir}`]);
     expectExit(again, 0);
     expect(recapOf(again)['node2']).toMatchObject({ changed: 0 });
   });
 
-  it('check mode on fresh hosts: the block, its rescue and always are planned, nothing is touched', async () => {
+  it('check mode on fresh hosts: the block, its rescue and always are planned, nothing is touched; the block\'s when skips all of it', async () => {
     const dir = '/root/flow-blocks-check';
-    const run = await runPlaybook(BLOCKS, await writeInventory(fleet(), workDir()), ['--check', '-e', 'fail_on=node1', '-e', `dir=${dir}`]);
+    const run = await runPlaybook(BLOCKS, await inventory(), ['--check', '-e', 'fail_on=node1', '-e', 'skip_on=node2', '-e', `dir=${dir}`]);
     expectExit(run, 0);
     expect(resultsOf(run, 'say it was rolled back')['node1']).toMatchObject({ status: 'changed' });
-    expect(resultsOf(run, 'always report')['node2']).toMatchObject({ status: 'changed' });
+    expect(resultsOf(run, 'always report')['node1']).toMatchObject({ status: 'changed' });
+    // node2 is outside the block's when: every task of it skipped there, always included.
+    for (const name of ['make the directory', 'start the install', 'finish the install', 'always report']) expect(resultsOf(run, name)['node2']).toMatchObject({ status: 'skipped' });
+    expect(resultsOf(run, 'after the block')['node2']).toMatchObject({ status: 'changed' });
     expect(recapOf(run)['node1']).toMatchObject({ failed: 0, rescued: 1 });
     for (const host of ['node1', 'node2']) expect(await present(host, dir)).toEqual({ [dir]: false });
   });
 
   it('--list-tasks shows the nesting, without connecting', async () => {
-    const listed = await meshbook(['run', BLOCKS, '-i', await writeInventory(fleet(), workDir()), '--list-tasks']);
+    const listed = await meshbook(['run', BLOCKS, '-i', await inventory(), '--list-tasks']);
     expectExit(listed, 0);
     expect(listed.stdout).toContain(
       [
