@@ -44,14 +44,14 @@ export function useWorkDir(): () => string {
 
 let inventoryCount = 0;
 
-/** hosts.yaml for the fleet's current ports: strict host keys against the fleet's known_hosts, short connect timeout. */
+/** hosts.yaml for the fleet's current ports: strict host keys against the fleet's known_hosts, a connect timeout that survives a loaded CI machine. */
 export async function writeInventory(fleet: Fleet, dir: string, options: InventoryOptions = {}): Promise<string> {
   const names = options.hosts ?? fleet.hosts.map((h) => h.name);
   const vars: Record<string, unknown> = {
     ansible_user: options.sudoUser ? fleet.sudoUser.name : 'root',
     ansible_ssh_private_key_file: fleet.privateKeyPath,
     meshbook_known_hosts_file: fleet.knownHostsPath,
-    meshbook_connect_timeout: 3,
+    meshbook_connect_timeout: 15,
     ...(options.sudoUser ? { ansible_become: true, ansible_become_password: options.sudoUser.becomePassword } : {}),
     ...options.vars,
   };
