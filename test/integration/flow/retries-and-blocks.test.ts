@@ -15,8 +15,7 @@ const workDir = useWorkDir();
 const RETRIES = join(REPO_ROOT, 'test/integration/flow/fixtures/retries.ts');
 const BLOCKS = join(REPO_ROOT, 'test/integration/flow/fixtures/blocks.ts');
 
-/** The fleet's inventory; a patient connect timeout: these tests are about tasks, not connections, on a loaded machine. */
-const inventory = (options: { hosts?: string[] } = {}) => writeInventory(fleet(), workDir(), { ...options, vars: { meshbook_connect_timeout: 30 } });
+const inventory = (options: { hosts?: string[] } = {}) => writeInventory(fleet(), workDir(), options);
 
 type Retry = Extract<MeshbookEvent, { type: 'host.retry' }>;
 const retriesOf = (events: readonly MeshbookEvent[], task: string, host: string) =>
