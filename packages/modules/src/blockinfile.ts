@@ -16,7 +16,6 @@ const singleLine = (what: string) => z.string().refine((s) => !s.includes('\n'),
 
 /** The blockinfile task's params as written (an interface, so editors show each field's documentation). */
 export interface BlockinfileInput extends FileAttributesInput {
-
   /** The file to edit (absolute). */
   path: string;
   /** Names the block, so several blocks can live in one file and each be updated or removed. */

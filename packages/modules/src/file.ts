@@ -13,7 +13,6 @@ import type { FileState } from './lib/file-facts.js';
 
 /** The file task's params as written (an interface, so editors show each field's documentation). */
 export interface FileInput extends FileAttributesInput {
-
   /** The path to manage (absolute). */
   path: string;
   /**

@@ -13,7 +13,6 @@ import { editLine, regexSource } from './lib/text-edit.js';
 
 /** The lineinfile task's params as written (an interface, so editors show each field's documentation). */
 export interface LineinfileInput extends FileAttributesInput {
-
   /** The file to edit (absolute). */
   path: string;
   /** The line to have (present); without regexp, also the line to remove (absent). */

@@ -41,7 +41,6 @@ const DISABLEABLE = new Set(['enabled', 'enabled-runtime']);
 
 /** The systemd task's params as written (an interface, so editors show each field's documentation). */
 export interface SystemdInput {
-
   /** Unit name; without a suffix systemctl means NAME.service. */
   name: string;
   /** started/stopped: the run state to have; restarted and reloaded are actions: they always run (use them from handlers). */

@@ -18,7 +18,6 @@ export interface TemplateFacts {
 
 /** The template task's params as written (an interface, so editors show each field's documentation). */
 export interface TemplateInput extends FileAttributesInput {
-
   /** The file to write (absolute). */
   dest: string;
   /** A handlebars template file on the controller (give this or template). */
