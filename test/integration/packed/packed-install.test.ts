@@ -116,6 +116,9 @@ describe('the packed packages in a fresh npm project', () => {
       ['command.d.cts', 'command', 'CommandInput', /\/\*\* Program and arguments[^*]*\*\/\s*argv: Array<string \| Secret>;/],
       ['command.d.cts', 'shell', 'ShellInput', /\/\*\* Shell text, run with sh -c[^*]*\*\/\s*cmd: string;/],
       ['user.d.cts', 'user', 'UserInput', /\/\*\* Supplementary groups[^*]*\*\/\s*groups\?: string\[\] \| undefined;/],
+      ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* The peers, exactly[^*]*\*\/\s*peers: WireguardPeerInput\[\];/],
+      ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* Addresses or CIDRs routed to this peer[^*]*\*\/\s*allowedIps: string\[\];/],
+      ['wireguard/key.d.cts', 'wireguardKey', 'WireguardKeyInput', /\/\*\* Where the private key is kept[^*]*\*\/\s*privateKeyFile\?: string \| undefined;/],
     ];
     for (const [file, module, input, field] of documented) {
       const text = declarations(file);
