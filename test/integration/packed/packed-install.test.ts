@@ -119,6 +119,8 @@ describe('the packed packages in a fresh npm project', () => {
       ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* The peers, exactly[^*]*\*\/\s*peers: WireguardPeerInput\[\];/],
       ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* Addresses or CIDRs routed to this peer[^*]*\*\/\s*allowedIps: string\[\];/],
       ['wireguard/key.d.cts', 'wireguardKey', 'WireguardKeyInput', /\/\*\* Where the private key is kept[^*]*\*\/\s*privateKeyFile\?: string \| undefined;/],
+      ['helm/helm-release.d.cts', 'helmRelease', 'HelmReleaseInput', /\/\*\* Values as a typed object; Secret values[^*]*\*\/\s*values\?: Record<string, unknown> \| undefined;/],
+      ['helm/helm-repository.d.cts', 'helmRepository', 'HelmRepositoryInput', /\/\*\* The repository's local name[^*]*\*\/\s*name: string;/],
     ];
     for (const [file, module, input, field] of documented) {
       const text = declarations(file);
