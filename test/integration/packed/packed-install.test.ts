@@ -119,6 +119,7 @@ describe('the packed packages in a fresh npm project', () => {
       ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* The peers, exactly[^*]*\*\/\s*peers: WireguardPeerInput\[\];/],
       ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* Addresses or CIDRs routed to this peer[^*]*\*\/\s*allowedIps: string\[\];/],
       ['wireguard/key.d.cts', 'wireguardKey', 'WireguardKeyInput', /\/\*\* Where the private key is kept[^*]*\*\/\s*privateKeyFile\?: string \| undefined;/],
+      ['kube/resource.d.cts', 'kubeResource', 'KubeResourceInput', /\/\*\* Take over fields another field manager owns[^*]*\*\/\s*forceConflicts\?: boolean \| undefined;/],
       ['helm/helm-release.d.cts', 'helmRelease', 'HelmReleaseInput', /\/\*\* Values as a typed object; Secret values[^*]*\*\/\s*values\?: Record<string, unknown> \| undefined;/],
       ['helm/helm-repository.d.cts', 'helmRepository', 'HelmRepositoryInput', /\/\*\* The repository's local name[^*]*\*\/\s*name: string;/],
     ];
