@@ -119,6 +119,8 @@ describe('the packed packages in a fresh npm project', () => {
       ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* The peers, exactly[^*]*\*\/\s*peers: WireguardPeerInput\[\];/],
       ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* Addresses or CIDRs routed to this peer[^*]*\*\/\s*allowedIps: string\[\];/],
       ['wireguard/key.d.cts', 'wireguardKey', 'WireguardKeyInput', /\/\*\* Where the private key is kept[^*]*\*\/\s*privateKeyFile\?: string \| undefined;/],
+      ['group.d.cts', 'group', 'GroupInput', /\/\*\* A system group \(gid from the system range\)[^*]*\*\/\s*system\?: boolean \| undefined;/],
+      ['modprobe.d.cts', 'modprobe', 'ModprobeInput', /\/\*\* One module or several[^*]*\*\/\s*name: string \| string\[\];/],
       ['kubeadm/config.d.cts', 'kubeadmConfig', 'KubeadmConfigInput', /\/\*\* The API server's extra flags[^*]*\*\/\s*apiServerExtraArgs\?: Record<string, string \| number \| boolean> \| undefined;/],
       ['kubeadm/init.d.cts', 'kubeadmInit', 'KubeadmInitInput', /\/\*\* Phases to skip[^*]*\*\/\s*skipPhases\?: string\[\] \| undefined;/],
       ['kubeadm/join-command.d.cts', 'kubeadmJoinCommand', 'KubeadmJoinCommandInput', /\/\*\* The token's lifetime[^*]*\*\/\s*ttl\?: string \| undefined;/],
