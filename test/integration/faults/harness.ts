@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { MeshbookEvent } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
@@ -14,7 +14,8 @@ import { meshbook, REPO_ROOT, type CliRun } from '../support/cli.js';
  */
 
 export const FIXTURES = join(REPO_ROOT, 'test/integration/faults/fixtures');
-export const fixture = (name: string) => join(FIXTURES, name);
+/** A fixture playbook of this suite by name, or any playbook by absolute path. */
+export const fixture = (name: string) => (isAbsolute(name) ? name : join(FIXTURES, name));
 
 export interface InventoryOptions {
   /** Log in as the fleet's sudo user (password-protected sudo) instead of root. */

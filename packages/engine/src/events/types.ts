@@ -24,6 +24,8 @@ export interface HostCounts {
   skipped: number;
   unreachable: number;
   ignored: number;
+  /** Blocks whose rescue ran on this host (Ansible's `rescued`): the failure that sent it there is not counted as failed. */
+  rescued: number;
   /** SSH round trips this host cost during the run (0 for the local transport). */
   roundTrips: number;
 }
@@ -62,8 +64,30 @@ export type MeshbookEvent =
       knownAfterApply?: boolean;
       /** A failure that ignore_errors turned into ok. */
       ignored?: boolean;
+      /** A task with until/retries: the attempt this result came from, of how many at most. */
+      attempt?: { number: number; of: number };
+      /** A failure inside a block with a rescue: the host goes on with the rescue and is not counted failed. */
+      rescue?: boolean;
       message?: string;
       error?: ErrorView;
+      durationMs: number;
+    })
+  /** An attempt of a task with until/retries that did not settle it: the task runs again after `delaySeconds`. */
+  | (Base & {
+      type: 'host.retry';
+      play: string;
+      task: string;
+      host: string;
+      handler: boolean;
+      item?: string;
+      loop?: { index: number; of: number };
+      /** This attempt's number (from 1), of how many at most. */
+      attempt: { number: number; of: number };
+      /** What this attempt came to. */
+      status: HostStatus;
+      message?: string;
+      error?: ErrorView;
+      delaySeconds: number;
       durationMs: number;
     })
   | (Base & { type: 'host.progress'; play: string; task: string; host: string; line: string })

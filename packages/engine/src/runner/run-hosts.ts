@@ -25,7 +25,7 @@ export interface HostRuntime {
   earlierRoundTrips?: number;
 }
 
-export const emptyCounts = (): HostCounts => ({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, roundTrips: 0 });
+export const emptyCounts = (): HostCounts => ({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, rescued: 0, roundTrips: 0 });
 
 /** The run's hosts: each one's state, counts and registered results, and the inventory's groups. */
 export class RunHosts {
