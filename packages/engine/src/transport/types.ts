@@ -10,7 +10,7 @@ export type Become = boolean | { user: string };
 export interface RunOptions {
   /** Bytes given to the command's stdin; without it the command reads /dev/null, never the session. */
   stdin?: string | Buffer | Secret;
-  /** Kills the remote process group when exceeded; the result is a TIMEOUT error. */
+  /** Kills the command and everything it started (daemons included) when exceeded; the result is a TIMEOUT error. */
   timeoutMs?: number;
   signal?: AbortSignal;
   become?: Become;

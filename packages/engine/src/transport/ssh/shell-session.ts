@@ -85,8 +85,9 @@ export function sessionBootstrap(ready: string, prelude?: string, program = '/bi
 
 /**
  * One kept `/bin/sh` on its own exec channel, no pty. It runs one framed command at a time; the
- * pool hands it to one caller at a time. It reports its process group so that a timeout can kill
- * the command together with the shell (the shell is replaced afterwards).
+ * pool hands it to one caller at a time. Each command runs with a watcher that kills it, its
+ * daemons and the shell on one newline from the controller (kill-tree.ts); the shell is replaced
+ * afterwards.
  */
 export class ShellSession {
   #current: { parser: FrameParser; tag: string; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;

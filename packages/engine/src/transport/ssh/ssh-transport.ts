@@ -256,8 +256,8 @@ export class SshTransport implements Transport {
 
   /**
    * A kept shell has no pty, so nothing signals its command when the channel closes: a command
-   * still running at close (an interrupted run, a forced stop) would go on on the host. Its process
-   * group is killed first, within the kill grace.
+   * still running at close (an interrupted run, a forced stop) would go on on the host. It is
+   * killed first, with everything it started (kill-tree.ts), within the kill grace.
    */
   async #killRunning(): Promise<void> {
     const running = [...this.#running].filter((s) => s.alive && s.busy);
