@@ -1,7 +1,7 @@
 // `node --import tsx bench/report-from-raw.ts RUN/samples.json [LATER/samples.json ...] [--dry-report]`
 // re-renders results/latest.md, latest.svg and the README table from raw samples. With several
-// files, a tool's samples come from the last file that has any (e.g. Ansible from a full run,
-// meshbook re-run alone after an engine change); machine facts come from the last file.
+// files, the samples of one (tool, N, RTT) come from the last file that has any (e.g. the latency
+// cells and the growth cells from runs of their own); machine facts come from the last file.
 // --note=TEXT adds a line under the heading (why the runs were merged).
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -16,14 +16,21 @@ const files = args.filter((a) => !a.startsWith('--'));
 if (files.length === 0) throw new Error('usage: report-from-raw.ts <samples.json>... [--dry-report]');
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-type Raw = Pick<ReportInput, 'samples' | 'digests' | 'facts' | 'compile'>;
+type Raw = Pick<ReportInput, 'samples' | 'digests' | 'facts' | 'compile' | 'relayChecks'>;
 const raws = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as Raw));
-const merged: Raw = { samples: [], digests: [], facts: raws.at(-1)!.facts, compile: raws.findLast((r) => r.compile)?.compile };
+const merged: Raw = { samples: [], digests: [], facts: raws.at(-1)!.facts, compile: raws.findLast((r) => r.compile)?.compile, relayChecks: [] };
+const cellKey = (s: { tool: string; hosts: number; rttMs?: number }) => `${s.tool} ${s.hosts} ${s.rttMs ?? 0}`;
+const keys = new Set(raws.flatMap((r) => r.samples.map(cellKey)));
+for (const key of keys) {
+  const source = raws.findLast((r) => r.samples.some((s) => cellKey(s) === key))!;
+  merged.samples.push(...source.samples.filter((s) => cellKey(s) === key));
+}
 for (const tool of TOOLS) {
-  const source = raws.findLast((r) => r.samples.some((s) => s.tool === tool));
-  if (!source) continue;
-  merged.samples.push(...source.samples.filter((s) => s.tool === tool));
-  merged.digests.push(...source.digests.filter((d) => d.tool === tool));
+  const source = raws.findLast((r) => r.digests.some((d) => d.tool === tool));
+  if (source) merged.digests.push(...source.digests.filter((d) => d.tool === tool));
+}
+for (const rtt of new Set(raws.flatMap((r) => (r.relayChecks ?? []).map((c) => c.rttMs)))) {
+  merged.relayChecks!.push(raws.flatMap((r) => r.relayChecks ?? []).findLast((c) => c.rttMs === rtt)!);
 }
 // The Ansible version is that of the run Ansible's samples come from.
 const ansibleRaw = raws.findLast((r) => r.samples.some((s) => s.tool === 'ansible'));
