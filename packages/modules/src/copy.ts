@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
-import { applyFile, planFile, validateCommand } from './lib/file-content.js';
+import { applyFile, planFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -52,6 +52,7 @@ export const copy = defineModule({
   gather: async (_ctx, params, facts): Promise<CopyFacts> => ({ dest: facts.dest, source: await readSource(params.src) }),
   plan: (facts, params): FileChange<'copy'>[] => planFile('copy', facts.dest, desiredCopy(facts, params), { force: params.force, backup: params.backup, validate: params.validate }),
   apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
+  writes: (changes) => fileWrites(changes),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
 });
 
