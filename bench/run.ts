@@ -9,7 +9,7 @@ import { startFleet, type Fleet } from '../packages/fleet/src/index.ts';
 import { ensureAnsible, ensureMitogen } from './lib/ansible.js';
 import { startFleetRelays, type FleetRelays } from './lib/fleet-relays.js';
 import { checkRelay, type RelayCheck } from './lib/relay-check.js';
-import { parseArgs, type Tool } from './lib/args.js';
+import { parseArgs, type BenchTool, type Tool } from './lib/args.js';
 import { driftEveryHost, installPythonApt, workloadDigest } from './lib/hosts.js';
 import { machineFacts } from './lib/machine.js';
 import { measurePlaybookCompile, type PlaybookCompile } from './lib/playbook-compile.js';
@@ -55,8 +55,9 @@ const samples: Sample[] = [];
 const compile: PlaybookCompile | undefined = args.tools.includes('meshbook') ? await measurePlaybookCompile(repoRoot, rawDir) : undefined;
 if (compile) log(`meshbook playbook compile: cold ${compile.coldCpuSeconds.toFixed(2)} CPU-s, warm --syntax-check ${compile.warmCpuSeconds.toFixed(2)} CPU-s`);
 const digests: Array<{ tool: Tool; hosts: number; run: number; digest: string }> = [];
+const tools: BenchTool[] = args.baselineRoot ? [...args.tools, 'baseline'] : args.tools;
 
-async function benchOneFleet(tool: Tool, hosts: number, run: number, rttMs: number): Promise<void> {
+async function benchOneFleet(tool: BenchTool, hosts: number, run: number, rttMs: number): Promise<void> {
   log(`${tool}: N=${hosts}${rttMs ? ` RTT ${rttMs} ms` : ''} run ${run + 1}/${args.runs}: starting a fresh fleet`);
   const fleet = await startFleet({ hosts, prefix: 'bench', purpose: 'test' });
   liveFleets.add(fleet);
@@ -66,7 +67,7 @@ async function benchOneFleet(tool: Tool, hosts: number, run: number, rttMs: numb
     const dir = join(rawDir, `rtt${rttMs}-n${hosts}-run${run + 1}`);
     await mkdir(dir, { recursive: true });
     if (rttMs > 0) relays = await startFleetRelays(fleet, rttMs, join(dir, `${tool}-known_hosts`));
-    const ctx = { repoRoot, fleet, dir, run, ...(relays ? { relays } : {}) };
+    const ctx = { repoRoot, fleet, dir, run, ...(relays ? { relays } : {}), ...(args.baselineRoot ? { baselineRoot: args.baselineRoot } : {}) };
     for (const scenario of args.scenarios) {
       if (scenario === 'drift') await driftEveryHost(fleet);
       const sample = await runTool(tool, scenario, ctx);
@@ -78,7 +79,7 @@ async function benchOneFleet(tool: Tool, hosts: number, run: number, rttMs: numb
           `rss ${sample.maxRssMb.toFixed(0)} MB  pss ${sample.peakTreePssMb.toFixed(0)} MB  round trips/host ${Math.min(...rt)}-${Math.max(...rt)}${turns ? `  relay turns/host ${Math.min(...turns)}-${Math.max(...turns)}` : ''}  changed ${sample.changedTasks}  load ${sample.loadAverage1m.toFixed(2)}`,
       );
       if (sample.exitCode !== 0) log(`  ${tool} failed: see ${ctx.dir}`);
-      if (scenario === 'first') {
+      if (scenario === 'first' && tool !== 'baseline') {
         const { digest, listing } = await workloadDigest(fleet, fleet.hosts[0]!.name);
         digests.push({ tool, hosts, run, digest });
         await writeFile(join(ctx.dir, `${tool}-files.txt`), listing);
@@ -94,7 +95,7 @@ try {
   for (const rttMs of args.rttsMs) {
     for (const hosts of args.hostCounts) {
       for (let run = 0; run < args.runs; run++) {
-        for (const tool of args.tools) await benchOneFleet(tool, hosts, run, rttMs);
+        for (const tool of tools) await benchOneFleet(tool, hosts, run, rttMs);
         await writeFile(join(rawDir, 'samples.json'), JSON.stringify({ samples, digests, relayChecks }, null, 2));
       }
     }

@@ -3,6 +3,8 @@ export const SCENARIOS = ['first', 'idempotent', 'drift'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /** mitogen: Ansible with Debian's ansible-mitogen, `strategy = mitogen_linear`. */
 export const TOOLS = ['meshbook', 'ansible', 'mitogen'] as const;
+/** `--baseline DIR`: meshbook built from another checkout, alternated with this one (before/after an engine change; not in the report's tables). */
+export type BenchTool = Tool | 'baseline';
 export type Tool = (typeof TOOLS)[number];
 
 export interface BenchArgs {
@@ -12,6 +14,8 @@ export interface BenchArgs {
   scenarios: Scenario[];
   /** Round-trip times (ms) added by a latency relay in front of every host; 0: straight to the host. */
   rttsMs: number[];
+  /** Another checkout whose meshbook runs as the tool `baseline`, alternated with the others. */
+  baselineRoot?: string;
   /** Skip writing bench/results/latest.* (a trial run). */
   dryReport: boolean;
 }
@@ -45,6 +49,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
     else if (flag === '--scenarios') args.scenarios = listOf(value(), SCENARIOS, '--scenarios');
     else if (flag === '--rtt') args.rttsMs = value().split(',').map(Number);
     else if (flag === '--dry-report') args.dryReport = true;
+    else if (flag === '--baseline') args.baselineRoot = value();
     else throw new Error(`unknown flag ${flag} (known: --hosts 1,4,16 --runs N --tools meshbook,ansible,mitogen --scenarios first,idempotent,drift --rtt 0,20,50 --dry-report)`);
   }
   if (args.hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 32)) throw new Error('--hosts: whole numbers from 1 to 32');

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Scenario, Tool } from './args.js';
+import type { BenchTool, Scenario } from './args.js';
 
 /** One measured run of one tool on one fleet. */
 export interface Sample {
-  tool: Tool;
+  tool: BenchTool;
   hosts: number;
   scenario: Scenario;
   run: number;

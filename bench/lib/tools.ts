@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Fleet } from '../../packages/fleet/src/index.ts';
 import { ansibleSetup } from './ansible.js';
 import { engineBuild } from './engine-build.js';
-import type { Scenario, Tool } from './args.js';
+import type { BenchTool, Scenario } from './args.js';
 import type { FleetRelays } from './fleet-relays.js';
 import { writeInventory } from './inventory.js';
 import { measure } from './measure.js';
@@ -20,6 +20,8 @@ export interface RunContext {
   /** This sample's raw directory (inventory, output, Ansible config). */
   dir: string;
   run: number;
+  /** The checkout the `baseline` tool runs meshbook from. */
+  baselineRoot?: string;
   /** Latency relays the tool reaches the hosts through (absent: straight to the hosts). */
   relays?: FleetRelays;
 }
@@ -28,11 +30,11 @@ export interface RunContext {
  * One playbook run of `tool` against the fleet, measured. meshbook is started as its bin script
  * with node (what `npx meshbook` ends up executing, without npx's own start-up).
  */
-export async function runTool(tool: Tool, scenario: Scenario, ctx: RunContext): Promise<Sample> {
+export async function runTool(tool: BenchTool, scenario: Scenario, ctx: RunContext): Promise<Sample> {
   const dir = join(ctx.dir, `${tool}-${scenario}`);
   await mkdir(dir, { recursive: true });
   const inventory = join(dir, 'inventory.yaml');
-  await writeInventory(ctx.fleet, tool, inventory, ctx.relays);
+  await writeInventory(ctx.fleet, tool === 'baseline' ? 'meshbook' : tool, inventory, ctx.relays);
   const stdoutPath = join(dir, 'stdout.txt');
   const stderrPath = join(dir, 'stderr.txt');
   const loadAverage1m = loadavg()[0]!;
@@ -40,9 +42,10 @@ export async function runTool(tool: Tool, scenario: Scenario, ctx: RunContext): 
   ctx.relays?.resetTurns();
   const relayTurns = () => (ctx.relays ? { relayTurnsPerHost: ctx.relays.turnsPerHost() } : {});
 
-  if (tool === 'meshbook') {
+  if (tool === 'meshbook' || tool === 'baseline') {
     const argv = [process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', String(FORKS)];
-    const m = await measure(argv, { cwd: ctx.repoRoot, env: process.env, stdoutPath, stderrPath });
+    const cwd = tool === 'baseline' ? ctx.baselineRoot! : ctx.repoRoot;
+    const m = await measure(argv, { cwd, env: process.env, stdoutPath, stderrPath });
     return { ...base, ...m, ...relayTurns(), roundTripsPerHost: await meshbookRoundTrips(stdoutPath), changedTasks: await meshbookChanged(stdoutPath) };
   }
   const setup = await ansibleSetup(join(dir, 'ansible'), FORKS, tool === 'mitogen' ? 'mitogen_linear' : undefined);
