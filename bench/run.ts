@@ -56,6 +56,8 @@ const compile: PlaybookCompile | undefined = args.tools.includes('meshbook') ? a
 if (compile) log(`meshbook playbook compile: cold ${compile.coldCpuSeconds.toFixed(2)} CPU-s, warm --syntax-check ${compile.warmCpuSeconds.toFixed(2)} CPU-s`);
 const digests: Array<{ tool: Tool; hosts: number; run: number; digest: string }> = [];
 const tools: BenchTool[] = args.baselineRoot ? [...args.tools, 'baseline'] : args.tools;
+// The baseline's playbook compiled and cached before any timing, as this checkout's is.
+if (args.baselineRoot) await measurePlaybookCompile(args.baselineRoot, rawDir);
 
 async function benchOneFleet(tool: BenchTool, hosts: number, run: number, rttMs: number): Promise<void> {
   log(`${tool}: N=${hosts}${rttMs ? ` RTT ${rttMs} ms` : ''} run ${run + 1}/${args.runs}: starting a fresh fleet`);
