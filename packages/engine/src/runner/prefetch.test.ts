@@ -15,6 +15,7 @@ import { resultRef, task, type Playbook } from './types.js';
 /** A file-content module that declares one fact: what prefetching batches. */
 const contentFact = defineFact<string, string | null>({
   name: 'test.content',
+  reads: (path) => [path],
   command: (path) => sh`cat -- ${path}`,
   parse: (result) => (result.exitCode === 0 ? result.stdout : null),
 });
@@ -236,6 +237,14 @@ describe('fact prefetching: params that read a result registered later in the pl
     const summary = await runTasks(tasks(join(dir, 'a')));
     expect(summary.hosts.h).toMatchObject({ changed: 1, failed: 0 });
     expect(await readFile(join(dir, 'a'), 'utf8')).toBe('one');
+  });
+
+  it('a fact that names no host paths it reads is left to the task (it may ask what is not up yet)', async () => {
+    const unnamed = defineFact<string, string | null>({ name: 'test.unnamed', command: (path) => sh`cat -- ${path}`, parse: (r) => (r.exitCode === 0 ? r.stdout : null) });
+    const reader = defineModule({ name: 'reader', params: z.object({ path: z.string(), text: z.string() }), facts: (p) => unnamed(p.path), plan: () => [], apply: async () => undefined });
+    await writeFile(join(dir, 'a'), 'one');
+    await runTasks([first(), task(echo, { text: 'one' }, { register: said }), task(reader, (host) => ({ path: join(dir, 'a'), text: host.output(said).stdout }))]);
+    expect(transport.stats().commands).toBe(2);
   });
 
   it('a fact whose arguments come from the result is left to the task', async () => {

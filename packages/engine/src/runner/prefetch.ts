@@ -27,9 +27,9 @@ type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
  * Best effort: loops, run_once and delegated tasks are left to fetch their own facts, exactly as
  * without prefetching. Params that read host facts get them in the batch, and their own facts in a
  * second one. Params that read a result not registered yet are evaluated speculatively, with a
- * stand-in for the result (speculativeOutput): the lasting facts they declare whose arguments do
- * not come from the stand-in (a copy's `dest`, when only its content is a command's output) ride
- * in the batch; the rest is left to the task.
+ * stand-in for the result (speculativeOutput): the lasting facts they declare that read named host
+ * paths and whose arguments do not come from the stand-in (a copy's `dest`, when only its content
+ * is a command's output) ride in the batch; the rest is left to the task.
  *
  * Single-use facts (a read-only command's result) are stricter: what one reads is unknown, so a
  * change on any host of the batch (a worker joining the cluster a master's command lists) drops
@@ -162,9 +162,10 @@ export class FactPrefetcher {
       for (const request of declared) {
         // The batch runs under no task's timeout: a command the task bounds runs in the task.
         if (request.fact.singleUse && item.timeoutMs !== undefined) continue;
-        // A guess may be wrong: only lasting facts whose arguments owe nothing to the stand-in.
         if (refill && request.fact.singleUse) continue;
-        if (speculative && (request.fact.singleUse || JSON.stringify(request.args ?? null).includes(SPECULATIVE_MARK))) continue;
+        // A guess may be wrong: only lasting facts that read named host paths (cheap local reads,
+        // never a cluster not up yet), with arguments owing nothing to the stand-in.
+        if (speculative && (request.fact.singleUse || !request.fact.reads || JSON.stringify(request.args ?? null).includes(SPECULATIVE_MARK))) continue;
         requests.push({ request, become });
       }
     }
