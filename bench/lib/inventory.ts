@@ -27,6 +27,9 @@ export async function writeInventory(fleet: Fleet, tool: Tool, path: string, via
     bench_service_cidr: '10.96.0.0/12',
   };
   if (tool === 'meshbook') vars.meshbook_known_hosts_file = via?.knownHostsPath ?? fleet.knownHostsPath;
+  // The same interpreter ansible.cfg names: Mitogen's bootstrap was seen falling back to a missing
+  // /usr/bin/python on loaded hosts without it.
+  else vars.ansible_python_interpreter = '/usr/bin/python3';
   // JSON is YAML: both tools parse it with their YAML loaders, and bench/ needs no YAML dependency.
   await writeFile(path, `${JSON.stringify({ all: { vars, children: { bench_nodes: { hosts } } } }, null, 2)}\n`);
 }
