@@ -159,7 +159,10 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
   const { samples, facts } = input;
   const hostCounts = [...new Set(samples.map((s) => s.hosts))].sort((a, b) => a - b);
   const loads = samples.map((s) => s.loadAverage1m);
-  const digestsByTool = (tool: Tool) => [...new Set(input.digests.filter((d) => d.tool === tool).map((d) => d.digest))];
+  // A failed first run leaves the hosts as they were: its digest says nothing about the tool's result.
+  const firstFailed = (d: { tool: Tool; hosts: number; run: number }) =>
+    samples.some((x) => x.tool === d.tool && x.hosts === d.hosts && x.run === d.run && x.scenario === 'first' && x.exitCode !== 0);
+  const digestsByTool = (tool: Tool) => [...new Set(input.digests.filter((d) => d.tool === tool && !firstFailed(d)).map((d) => d.digest))];
   const same = digestsByTool('meshbook').join() === digestsByTool('ansible').join() && (digestsByTool('mitogen').length === 0 || digestsByTool('mitogen').join() === digestsByTool('meshbook').join());
   const loadRange = (rows: readonly Sample[]) => (rows.length ? `${Math.min(...rows.map((r) => r.loadAverage1m)).toFixed(1)}-${Math.max(...rows.map((r) => r.loadAverage1m)).toFixed(1)}` : '–');
   const md = [
