@@ -38,7 +38,7 @@ export async function runTool(tool: BenchTool, scenario: Scenario, ctx: RunConte
   const stdoutPath = join(dir, 'stdout.txt');
   const stderrPath = join(dir, 'stderr.txt');
   const loadAverage1m = loadavg()[0]!;
-  const base = { tool, hosts: ctx.fleet.hosts.length, scenario, run: ctx.run, loadAverage1m, rttMs: ctx.relays?.rttMs ?? 0, engineBuild: await engineBuild(ctx.repoRoot) };
+  const base = { tool, hosts: ctx.fleet.hosts.length, scenario, run: ctx.run, loadAverage1m, rttMs: ctx.relays?.rttMs ?? 0, engineBuild: await engineBuild(tool === 'baseline' ? ctx.baselineRoot! : ctx.repoRoot) };
   ctx.relays?.resetTurns();
   const relayTurns = () => (ctx.relays ? { relayTurnsPerHost: ctx.relays.turnsPerHost() } : {});
 
