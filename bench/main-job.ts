@@ -3,7 +3,8 @@
 // `meshbook lab up`; then `playbooks/clustermesh.ts` runs on the bare hosts (first run) and again
 // (no-op re-run), each with --json; the time per task comes from the run's events. Writes
 // bench/results/main-job.md (and the raw event streams under bench/results/raw/main-job-*), and
-// brings the lab down whatever happens.
+// brings the lab down whatever happens. `--from-raw DIR` re-renders the report from a run's raw dir.
+// Run it without an outer `timeout`: that signals the whole process group, meshbook included.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ interface Event {
 
 interface RunTiming {
   label: string;
+  /** run.end's outcome (ok, failed, interrupted), or 'no run.end'. */
+  outcome: string;
   exitCode: number;
   wallSeconds: number;
   cpuSeconds: number;
@@ -53,7 +56,9 @@ async function timed(args: string[], stdoutPath: string): Promise<{ exitCode: nu
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   await writeFile(stdoutPath, Buffer.concat(out));
   await writeFile(`${stdoutPath}.stderr`, Buffer.concat(err));
-  const [user, sys] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number);
+  // GNU time adds a "Command exited with non-zero status" line first; killed, it writes nothing.
+  const numbers = (await readFile(timeFile, 'utf8').catch(() => '')).split('\n').find((l) => /^\d/.test(l));
+  const [user, sys] = numbers ? numbers.split(' ').map(Number) : [Number.NaN, Number.NaN];
   return { exitCode, wallSeconds, cpuSeconds: user! + sys! };
 }
 
@@ -67,9 +72,11 @@ function timingOf(label: string, jsonLines: string, measured: { exitCode: number
     tasks.push({ play: e.play ?? '', task: `${e.handler ? 'handler: ' : ''}${e.task}`, ms: next.time - e.time });
   });
   const recap = events.find((e) => e.type === 'recap');
+  const outcome = (events.find((e) => e.type === 'run.end') as { outcome?: string } | undefined)?.outcome ?? 'no run.end';
   const hosts = Object.values(recap?.hosts ?? {});
   return {
     label,
+    outcome,
     ...measured,
     loadAverage1m,
     changed: hosts.reduce((n, h) => n + h.changed, 0),
@@ -128,7 +135,7 @@ async function main(): Promise<void> {
   log(`wrote bench/results/main-job.md (raw: ${rawDir})`);
 }
 
-function report(runs: RunTiming[], commit: string): string {
+function report(runs: RunTiming[], commit: string, note?: string): string {
   const lines = [
     '# The main job on the lab: `playbooks/clustermesh.ts`',
     '',
@@ -136,9 +143,10 @@ function report(runs: RunTiming[], commit: string): string {
     'no-op re-run: single samples, **on a loaded machine** (2 cores shared with other engineers\' Docker tests; load average at each start below).',
     'Kubernetes, Cilium and the internet are the lab\'s doubles and stand-ins (README, "The main job"); apt, containerd, WireGuard and SSH are real.',
     '',
-    '| run | exit | wall (s) | CPU (s) | changed (sum over hosts) | round trips (busiest host) | load average at start |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-    ...runs.map((r) => `| ${r.label} | ${r.exitCode} | ${r.wallSeconds.toFixed(1)} | ${r.cpuSeconds.toFixed(2)} | ${r.changed} | ${r.roundTripsMax} | ${r.loadAverage1m.toFixed(2)} |`),
+    ...(note ? [`> ${note}`, ''] : []),
+    '| run | outcome (exit) | wall (s) | CPU (s) | changed (sum over hosts) | round trips (busiest host) | load average at start |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...runs.map((r) => `| ${r.label} | ${r.outcome} (${r.exitCode}) | ${r.wallSeconds.toFixed(1)} | ${Number.isNaN(r.cpuSeconds) ? '–' : r.cpuSeconds.toFixed(2)} | ${r.changed} | ${r.roundTripsMax} | ${r.loadAverage1m.toFixed(2)} |`),
     '',
   ];
   for (const r of runs) {
@@ -152,4 +160,20 @@ function report(runs: RunTiming[], commit: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-await main();
+const fromRaw = process.argv.indexOf('--from-raw');
+if (fromRaw >= 0) {
+  // Re-render from a run's raw dir: its timings.json, with outcomes read again from the event streams.
+  const dir = process.argv[fromRaw + 1]!;
+  const saved = JSON.parse(await readFile(join(dir, 'timings.json'), 'utf8')) as RunTiming[];
+  const runs = await Promise.all(
+    saved.map(async (r) => {
+      const jsonl = await readFile(join(dir, `${r.label.replace(/\W+/g, '-')}.jsonl`), 'utf8');
+      return { ...timingOf(r.label, jsonl, r, r.loadAverage1m), cpuSeconds: r.cpuSeconds ?? Number.NaN };
+    }),
+  );
+  const note = process.argv.find((a) => a.startsWith('--note='))?.slice('--note='.length);
+  const commit = (await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot })).stdout.trim();
+  await writeFile(join(repoRoot, 'bench/results/main-job.md'), report(runs, commit, note));
+} else {
+  await main();
+}
