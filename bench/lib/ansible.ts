@@ -74,6 +74,8 @@ export async function ansibleSetup(dir: string, forks: number, strategy?: 'mitog
       'interpreter_python = /usr/bin/python3',
       'retry_files_enabled = False',
       'gathering = explicit',
+      // The connect timeout (default 10 s): Mitogen's bootstrap timed out on loaded hosts behind the relay.
+      'timeout = 60',
       ...(strategy ? [`strategy = ${strategy}`] : []),
       '',
       '[ssh_connection]',
