@@ -3,8 +3,17 @@ import type { ShellCommand } from '../command.js';
 import type { Secret } from '../secret.js';
 import type { HostLockRequest, HostLockState } from './host-lock.js';
 
-/** Who a command runs as. `true` means root through sudo (or directly when already root). */
-export type Become = boolean | { user: string };
+/** How a command becomes another user: Ansible's become_method (sudo, su or doas). */
+export type BecomeMethod = 'sudo' | 'su' | 'doas';
+
+export const BECOME_METHODS: readonly BecomeMethod[] = ['sudo', 'su', 'doas'];
+
+/**
+ * Who a command runs as. `true` means root through the host's become method (sudo unless the
+ * inventory or --become-method says otherwise), or directly when already root. An object names the
+ * user (default root) and may pick the method for this play or task.
+ */
+export type Become = boolean | { user?: string; method?: BecomeMethod };
 
 export interface RunOptions {
   /** Bytes given to the command's stdin; without it the command reads /dev/null, never the session. */

@@ -4,14 +4,14 @@ import { sh, type ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
-import type { BatchOptions, Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, BecomeMethod, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
-import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
+import { becomeError, becomeKey, becomeMethodOf, becomeSessionStart, becomeTarget, parseBecomeKey } from './become.js';
 
 export interface SshTransportInit {
   host: string;
@@ -20,6 +20,8 @@ export interface SshTransportInit {
   /** Bastion connections this one runs through; closed with it. */
   jumpClients: Client[];
   becomePassword: Secret | undefined;
+  /** How `become` changes user unless a play or task names a method; default sudo. */
+  becomeMethod?: BecomeMethod | undefined;
   maxChannels: number;
   notices: string[];
   /** Details shown at -vvv: output dropped as stray. */
@@ -50,6 +52,7 @@ export class SshTransport implements Transport {
   readonly #client: Client;
   readonly #jumpClients: Client[];
   readonly #becomePassword: Secret | undefined;
+  readonly #becomeMethod: BecomeMethod;
   readonly #pool: SessionPool;
   readonly #lock: HostLockKeeper;
   readonly #stats: TransportStats & { strayBytes: number } = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0, strayBytes: 0 };
@@ -74,6 +77,7 @@ export class SshTransport implements Transport {
     this.#client = init.client;
     this.#jumpClients = init.jumpClients;
     this.#becomePassword = init.becomePassword;
+    this.#becomeMethod = init.becomeMethod ?? 'sudo';
     this.#onDebug = init.onDebug;
     this.#sessionOpenTimeoutMs = init.sessionOpenTimeoutMs;
     const stats = this.#stats;
@@ -449,7 +453,7 @@ export class SshTransport implements Transport {
     const target = becomeTarget(become);
     if (target === undefined || target === this.loginUser) return 'plain';
     if (target === 'root' && (await this.#isLoginRoot())) return 'plain';
-    return `sudo:${target}`;
+    return becomeKey(becomeMethodOf(become) ?? this.#becomeMethod, target);
   }
 
   /** Whether the login user is uid 0 (any name): then become root needs no sudo. Asked once. */
@@ -476,13 +480,13 @@ export class SshTransport implements Transport {
         throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot start a shell on ${this.host}: ${(error as Error).message}`, { host: this.host, cause: error });
       }
     }
-    const user = key.slice('sudo:'.length);
+    const { method, user } = parseBecomeKey(key);
     try {
-      return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters, this.#sessionOpenTimeoutMs));
+      return await ShellSession.open(this.#client, becomeSessionStart(method, user, this.#becomePassword, this.#counters, this.#sessionOpenTimeoutMs));
     } catch (error) {
       if (this.#lost) throw this.#lost;
       if (isChannelRefusal(error)) throw error;
-      throw becomeError(this.host, user, error, this.#sessionOpenTimeoutMs);
+      throw becomeError(this.host, method, user, error, this.#sessionOpenTimeoutMs);
     }
   }
 }
