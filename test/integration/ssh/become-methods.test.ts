@@ -50,6 +50,8 @@ describe('become with su', () => {
     try {
       const result = await transport.run(sh`id -un; echo to-stderr >&2; exit 3`, { become: true });
       expect(result).toMatchObject({ stdout: 'root\n', stderr: 'to-stderr\n', exitCode: 3 });
+      // root's PATH, as sudo's secure_path gives it: the sbin tools are found.
+      expect((await transport.run(sh`command -v sysctl`, { become: true })).stdout).toBe('/usr/sbin/sysctl\n');
       expect(await commandLines()).not.toContain(ROOT_PASSWORD);
       await transport.put('/root/written-by-su', 'via su\n', { become: true, mode: 0o600 });
       expect(await onHost('stat -c "%U %a" /root/written-by-su; cat /root/written-by-su')).toBe('root 600\nvia su\n');
@@ -105,6 +107,8 @@ describe('become with doas', () => {
     try {
       const result = await transport.run(sh`id -un; cat; echo to-stderr >&2`, { become: true, stdin: 'from stdin\n' });
       expect(result).toMatchObject({ stdout: 'root\nfrom stdin\n', stderr: 'to-stderr\n', exitCode: 0 });
+      // doas's own safe PATH (sbin first, /sbin before /usr/sbin): the sbin tools are found.
+      expect((await transport.run(sh`command -v sysctl`, { become: true })).stdout).toMatch(/^(\/usr)?\/sbin\/sysctl\n$/);
       expect(await commandLines()).not.toContain(fleet().sudoUser.password);
       const [a, b] = await transport.runBatch([sh`echo one`, sh`echo two >&2; false`], { become: true });
       expect([a, b]).toMatchObject([{ stdout: 'one\n', exitCode: 0 }, { stderr: 'two\n', exitCode: 1 }]);

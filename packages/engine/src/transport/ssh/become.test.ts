@@ -34,7 +34,7 @@ describe('become sessions', () => {
   it('su and doas wrap the shell command and answer their own prompt; the password is never in the command', () => {
     const su = becomeSessionStart('su', 'root', secret('hunter2-canary'), counters);
     const suCommand = su.wrap!("/bin/sh -c 'exec /bin/sh'");
-    expect(suCommand).toBe(`LC_ALL=C su -s /bin/sh -c 'unset LC_ALL; exec /bin/sh -c '\\''exec /bin/sh'\\''' root`);
+    expect(suCommand).toBe(`LC_ALL=C su -l -s /bin/sh -c 'exec /bin/sh -c '\\''exec /bin/sh'\\''' root`);
     expect(su.prompt?.text).toBe('Password: ');
     const doas = becomeSessionStart('doas', 'root', secret('hunter2-canary'), counters);
     const doasCommand = doas.wrap!('/bin/sh -c true');

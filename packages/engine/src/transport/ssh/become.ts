@@ -68,11 +68,12 @@ export function becomeSessionStart(
 }
 
 /**
- * `su` runs its `-c` text with the shell given; its prompt is read in the C locale so it can be
- * recognised, and the locale is put back for the new shell. su gives one try: a wrong password ends it.
+ * `su -l` runs its `-c` text with the shell given and the target's login environment (PATH with
+ * the sbin directories, as sudo's secure_path gives; without -l su keeps the login user's PATH).
+ * Its prompt is read in the C locale so it can be recognised. su gives one try: a wrong password ends it.
  */
 function suCommand(user: string, shell: string): string {
-  return `LC_ALL=C su -s /bin/sh -c ${quote(`unset LC_ALL; exec ${shell}`)} ${quote(user)}`;
+  return `LC_ALL=C su -l -s /bin/sh -c ${quote(`exec ${shell}`)} ${quote(user)}`;
 }
 
 /**
