@@ -125,4 +125,10 @@ export interface Transport {
    * private address) without exposing it. Transports that cannot forward leave it out.
    */
   openTcp?(address: string, port: number, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<Duplex>;
+  /**
+   * Drops the connection and connects again with the same settings, trying until the host
+   * answers or `timeoutMs` runs out (a host rebooted on purpose); the host lock is taken again.
+   * Transports without a connection of their own (the controller's) leave it out.
+   */
+  reconnect?(options: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
 }

@@ -83,6 +83,7 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       notices,
       onDebug: options.onDebug,
       sessionOpenTimeoutMs: options.sessionOpenTimeoutMs,
+      redial: () => redial(options, notice),
     });
     try {
       await transport.warmUp(options.hostLock);
@@ -91,6 +92,19 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       throw error;
     }
     return transport;
+  } catch (error) {
+    for (const jump of jumpClients) jump.end();
+    if (error instanceof MeshbookError) throw error;
+    throw new MeshbookError('UNREACHABLE', `cannot connect to ${options.host}: ${(error as Error).message}`, { host: options.host, cause: error });
+  }
+}
+
+/** A new connection with the same options, for SshTransport.reconnect (the first shell is its own). */
+async function redial(options: SshTransportOptions, notice: (m: string) => void): Promise<{ client: Client; jumpClients: Client[] }> {
+  const jumpClients: Client[] = [];
+  try {
+    const { client } = await connectHop(options, notice, jumpClients);
+    return { client, jumpClients };
   } catch (error) {
     for (const jump of jumpClients) jump.end();
     if (error instanceof MeshbookError) throw error;
