@@ -20,7 +20,8 @@ const H = 'node1';
 let transport: Transport;
 
 beforeAll(async () => {
-  transport = await connectSsh(fleetSshOptions(fleet(), H));
+  // With the host lock, as a run takes it: reconnecting after the reboot must take it again.
+  transport = await connectSsh(fleetSshOptions(fleet(), H, { hostLock: { runId: 'reboot-test', holder: 'reboot test', waitMs: 5000 } }));
 });
 afterAll(async () => {
   await transport?.close();
@@ -28,6 +29,8 @@ afterAll(async () => {
 
 const onHost = async (script: string) => (await fleet().exec(H, ['sh', '-c', script])).stdout;
 const boot = () => onHost("cat /proc/sys/kernel/random/boot_id; sed 's/.*) //' /proc/1/stat | cut -d' ' -f20");
+/** Whether another run could take the host lock now (flock -n on the lock file from outside SSH). */
+const lockFree = async () => (await onHost('flock -n /run/lock/meshbook.lock true && echo free || echo held')).trim();
 const restarts = async () => Number((await promisify(execFile)('docker', ['inspect', '-f', '{{.RestartCount}}', fleet().host(H).containerName])).stdout.trim());
 
 async function failure(promise: Promise<unknown>): Promise<MeshbookError> {
@@ -48,6 +51,7 @@ describe('reboot on a real host', () => {
 
   it('reboots: systemd really restarts (new PID 1, fresh /run), the pre-reboot command ran first, the same transport works after', async () => {
     await onHost('touch /run/before-reboot; rm -f /root/pre-reboot-ran');
+    expect(await lockFree()).toBe('held');
     const [bootBefore, restartsBefore] = [await boot(), await restarts()];
     const result = await reboot.run(transport, { preRebootCommand: 'date +%s > /root/pre-reboot-ran', testCommand: 'systemctl is-active ssh', rebootTimeoutSeconds: 180 });
     expect(result.changed).toBe(true);
@@ -59,6 +63,7 @@ describe('reboot on a real host', () => {
     expect(await restarts()).toBe(restartsBefore + 1);
     expect(await onHost('test -e /run/before-reboot && echo kept || echo fresh; test -s /root/pre-reboot-ran && echo ran')).toBe('fresh\nran\n');
     expect((await transport.run({ text: 'id -u; systemctl is-active ssh', display: 'id' })).stdout).toBe('0\nactive\n');
+    expect(await lockFree()).toBe('held');
   });
 
   it('never idempotent (as Ansible): a second run reboots again', async () => {
