@@ -40,9 +40,9 @@ const commandLines = () => onHost("for f in /proc/[0-9]*/cmdline; do tr '\\0' ' 
 
 beforeAll(async () => {
   await fleet().exec(H, ['sh', '-c', `echo 'root:${ROOT_PASSWORD}' | chpasswd`]);
-  const install = await fleet().exec(H, ['sh', '-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq opendoas >/dev/null && command -v doas']);
+  const install = await fleet().exec(H, ['sh', '-c', 'apt-get update -qq -o Acquire::Languages=none && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq opendoas >/dev/null && command -v doas']);
   if (install.exitCode !== 0) throw new Error(`installing opendoas on the test host failed: ${install.stderr}`);
-}, 240_000);
+});
 
 describe('become with su', () => {
   it("becomes root with root's password: commands, stdout and stderr apart, files written as root; the password is on no command line", async () => {
@@ -151,6 +151,22 @@ describe('become with doas', () => {
       expect(error.message).toBe('doas to root needs a password and none was given');
     } finally {
       await transport.close();
+    }
+  });
+
+  it('a timed-out command run through doas or su is killed with everything it started', async () => {
+    await fleet().exec(H, ['sh', '-c', `printf 'permit ${fleet().sudoUser.name} as root\\n' > /etc/doas.conf`]);
+    for (const [method, password] of [['doas', fleet().sudoUser.password], ['su', ROOT_PASSWORD]] as const) {
+      const transport = await connectAsDeploy(method, password);
+      try {
+        const error = await caught(transport.run(sh`sleep 613 & sleep 614`, { become: true, timeoutMs: 1500 }));
+        expect(error.code).toBe('TIMEOUT');
+        // The next command gets a fresh root shell.
+        expect((await transport.run(sh`id -u`, { become: true })).stdout).toBe('0\n');
+      } finally {
+        await transport.close();
+      }
+      expect(await onHost('pgrep -f "sleep 61[34]" || echo none')).toBe('none\n');
     }
   });
 
