@@ -95,8 +95,8 @@ export function destFile(params: { dest: string; src?: string | undefined }): st
  *   say which, by copying the path on its own.
  * - a file src onto an existing directory dest without a trailing '/' is refused (Ansible copies
  *   into it): the plan must know which file it writes before it looks.
- * - a remote_src directory into a dest whose parent is missing makes the parents (Ansible fails):
- *   one rule for controller and host sources.
+ * - directories above a copied tree's dest are made by mkdir -p (Ansible: a remote_src tree fails,
+ *   a controller tree gives them directory_mode and owner): the plan sees dest, not its ancestors.
  */
 export const copy = defineModule({
   name: 'copy',

@@ -38,6 +38,7 @@ const fileParams = z
     /**
      * state link: replace an existing regular file at path (never a directory), and allow a link to
      * a source that does not exist (yet): without it a missing source is refused, as Ansible does.
+     * state hard: replace another file or a symlink at path (a hard link's src must exist).
      */
     force: z.boolean().default(false),
     ...fileAttributesShape,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Secret } from '@meshbook/engine';
 import { git, versionProblem } from './git.js';
 import { gitEnv, parseGitFacts, resolveVersion } from './git-facts.js';
 import type { GitFacts } from './git-facts.js';
@@ -105,6 +106,27 @@ describePlanFixtures(
     { name: 'depth with a commit id', params: { repo: REPO, dest: '/srv/app', version: A, depth: 1 }, error: /git\.depth/ },
   ],
 );
+
+describe('git with a token in the repo', () => {
+  const TOKEN_URL = 'https://deploy:glpat-t0ken@git.example.test/app.git';
+  const plan = (facts: GitFacts, params: unknown) => git.definition.plan(facts, git.parse(params));
+  it('a password in a URL is shown as ***, in summaries and in git’s errors', () => {
+    expect(plan(fresh, { repo: TOKEN_URL, dest: '/srv/app', version: 'main' })[0]!.summary).toBe('clone https://deploy:***@git.example.test/app.git at branch main (bbbbbbbbbbbb) into /srv/app');
+    const moved = plan(at(B, { url: 'https://deploy:old-t0ken@git.example.test/app.git' }), { repo: TOKEN_URL, dest: '/srv/app', version: 'main' })[0]!;
+    expect([moved.before, moved.after]).toEqual(['https://deploy:***@git.example.test/app.git', 'https://deploy:***@git.example.test/app.git']);
+    expect(() => plan({ ...fresh, remoteError: `fatal: unable to access '${TOKEN_URL}/': 403` }, { repo: TOKEN_URL, dest: '/srv/app' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('glpat-t0ken') }),
+    );
+  });
+  it('a Secret repo is never shown; payloads keep it a Secret; the same origin is no change', () => {
+    const repo = new Secret(TOKEN_URL);
+    const [clone] = plan(fresh, { repo, dest: '/srv/app', version: 'main' });
+    expect(clone!.summary).toBe('clone *** at branch main (bbbbbbbbbbbb) into /srv/app');
+    expect((clone!.payload as { repo: unknown }).repo).toBe(repo);
+    expect(plan(at(B, { url: TOKEN_URL }), { repo, dest: '/srv/app', version: 'main' })).toEqual([]);
+    expect(() => git.parse({ repo: new Secret('--upload-pack=x'), dest: '/srv/app' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('upload-pack') }));
+  });
+});
 
 describe('git refusals in plan', () => {
   const plan = (facts: GitFacts, params: unknown) => git.definition.plan(facts, git.parse(params));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MeshbookError, defineModule, sh } from '@meshbook/engine';
+import { MASK, MeshbookError, Secret, defineModule, registerSecretText, sh } from '@meshbook/engine';
 import type { Change, ModuleContext, ShellCommand } from '@meshbook/engine';
 import { FULL_COMMIT, SHORT_COMMIT, gitCheckout, gitEnv, resolveVersion } from './git-facts.js';
 import type { GitFacts, ResolvedVersion } from './git-facts.js';
@@ -9,7 +9,7 @@ import type { GitFacts, ResolvedVersion } from './git-facts.js';
  * an absolute path. Nothing starting with `-` (an option to git), and no `transport::address`
  * (remote helpers such as ext:: run commands).
  */
-const repoSource = z
+const repoText = z
   .string()
   .regex(/^[^\0-\x1f\x7f]+$/, 'a repository address without control characters')
   .refine(
@@ -17,6 +17,33 @@ const repoSource = z
     'an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path',
   )
   .refine((r) => !/^[A-Za-z][A-Za-z0-9+.-]*::/.test(r), 'no transport::address (git remote helpers run commands)');
+
+/** `https://user:password@host/...`: the password part. */
+const URL_PASSWORD = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@:\s]*):([^/@\s]+)@/;
+
+/**
+ * The repo as text or as a Secret (a URL holding a token, from a vault). A password written in a
+ * plain URL is registered as secret text, so the engine scrubs it from every output.
+ */
+const repoSource = z.union([z.instanceof(Secret), z.string()]).superRefine((value, ctx) => {
+  const text = value instanceof Secret ? value.reveal() : value;
+  const checked = repoText.safeParse(text);
+  // The messages name the rule, never the value: it may be a Secret.
+  for (const issue of checked.error?.issues ?? []) ctx.addIssue({ code: 'custom', message: issue.message });
+  const password = URL_PASSWORD.exec(text)?.[2];
+  if (password) registerSecretText(password);
+});
+
+const revealed = (repo: string | Secret) => (repo instanceof Secret ? repo.reveal() : repo);
+
+/** Text that may hold the repo, made fit to show: a Secret repo as ***, a URL's password as ***. */
+export function redactRepo(text: string, repo: string | Secret): string {
+  let out = repo instanceof Secret ? text.split(repo.reveal()).join(MASK) : text;
+  const password = URL_PASSWORD.exec(revealed(repo))?.[2];
+  if (password) out = out.split(password).join(MASK);
+  // Any other URL's password too (the checkout's old origin).
+  return out.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]+@/g, `$1:${MASK}@`);
+}
 
 /** A local path; spaces and quotes are fine (always quoted), newlines are not. */
 const absolutePathOnHost = z.string().regex(/^\/[^\n\0]*$/, 'an absolute path');
@@ -33,7 +60,7 @@ export function versionProblem(v: string): string | null {
 
 const params = z
   .strictObject({
-    /** The repository to clone: a URL, user@host:path, or a path on the host. */
+    /** The repository to clone: a URL, user@host:path, or a path on the host; a Secret when it holds a token. */
     repo: repoSource,
     /** Where the checkout lives on the host. */
     dest: absolutePathOnHost.refine((d) => d !== '/', 'a directory below /'),
@@ -70,8 +97,8 @@ interface Target {
 }
 
 export type GitChange =
-  | Change<'git.clone', Target & { repo: string }>
-  | Change<'git.remote', { dest: string; url: string }>
+  | Change<'git.clone', Target & { repo: string | Secret }>
+  | Change<'git.remote', { dest: string; url: string | Secret }>
   /** Fetch (unless the commit is already there) and check out the target. */
   | Change<'git.update', Target & { fetch: boolean }>
   /** Discard local modifications (force), the commit staying. */
@@ -97,11 +124,13 @@ const shortSha = (c: string | null) => (c ? c.slice(0, 12) : 'unknown');
  * - depth with a commit id is refused; submodules, bare, archive, refspec, gpg checks and
  *   other remotes than origin are not offered.
  * - a changed repo URL updates origin's URL (as Ansible) and is shown as its own change.
+ * - repo may be a Secret, and a password in a URL is shown as ***; git still keeps the URL in the
+ *   checkout's .git/config, as with Ansible: prefer key_file or a credential helper.
  */
 export const git = defineModule({
   name: 'git',
   params,
-  facts: (p) => gitCheckout({ repo: p.repo, dest: p.dest, version: p.version, lsRemote: !FULL_COMMIT.test(p.version), update: p.update, keyFile: p.key_file }),
+  facts: (p) => gitCheckout({ repo: revealed(p.repo), dest: p.dest, version: p.version, lsRemote: !FULL_COMMIT.test(p.version), update: p.update, keyFile: p.key_file }),
   plan: (facts, p): GitChange[] => planGit(facts, p),
   async apply(ctx, changes, p): Promise<GitOutput> {
     const runGit = (command: ShellCommand) => ctx.exec(command, { env: gitEnv(p.key_file) });
@@ -166,6 +195,7 @@ async function checkout(runGit: RunGit, t: Target): Promise<void> {
 }
 
 export function planGit(facts: GitFacts, p: GitParams): GitChange[] {
+  const show = (text: string) => redactRepo(text, p.repo);
   const exists = facts.dest === 'repository';
   if (facts.dest === 'occupied') throw new MeshbookError('MODULE_FAILED', `${p.dest} exists and is not a git checkout`, { hint: 'remove it, or choose another git.dest' });
   if (exists && !p.update) return [];
@@ -180,7 +210,7 @@ export function planGit(facts: GitFacts, p: GitParams): GitChange[] {
       {
         kind: 'git.clone',
         target: p.dest,
-        summary: `clone ${p.repo} at ${describeVersion(version)} into ${p.dest}`,
+        summary: show(`clone ${revealed(p.repo)} at ${describeVersion(version)} into ${p.dest}`),
         before: null,
         after: version.commit ?? p.version,
         payload: { repo: p.repo, dest: p.dest, version, checkout, depth },
@@ -188,8 +218,10 @@ export function planGit(facts: GitFacts, p: GitParams): GitChange[] {
     ];
   }
   const changes: GitChange[] = [];
-  if (facts.url !== p.repo) {
-    changes.push({ kind: 'git.remote', target: p.dest, summary: `origin: ${facts.url ?? '(none)'} → ${p.repo}`, before: facts.url, after: p.repo, payload: { dest: p.dest, url: p.repo } });
+  if (facts.url !== revealed(p.repo)) {
+    const before = facts.url === null ? null : show(facts.url);
+    const after = show(revealed(p.repo));
+    changes.push({ kind: 'git.remote', target: p.dest, summary: `origin: ${before ?? '(none)'} → ${after}`, before, after, payload: { dest: p.dest, url: p.repo } });
   }
   if (version.commit === null || version.commit !== facts.head) {
     changes.push({
@@ -208,10 +240,10 @@ export function planGit(facts: GitFacts, p: GitParams): GitChange[] {
 
 function resolve(facts: GitFacts, p: GitParams): ResolvedVersion {
   if (facts.remoteError !== null) {
-    throw new MeshbookError('MODULE_FAILED', `cannot read ${p.repo}: ${facts.remoteError.trim()}`, { hint: 'check git.repo, the network, and for ssh the host key in known_hosts and the key' });
+    throw new MeshbookError('MODULE_FAILED', redactRepo(`cannot read ${revealed(p.repo)}: ${facts.remoteError.trim()}`, p.repo), { hint: 'check git.repo, the network, and for ssh the host key in known_hosts and the key' });
   }
   const resolved = resolveVersion(p.version, facts.remoteRefs ?? [], facts.localCommit);
-  if (!resolved) throw new MeshbookError('MODULE_FAILED', `${p.repo} has no branch or tag ${JSON.stringify(p.version)}`, { hint: 'fix git.version: a branch, a tag, a commit id, or HEAD' });
+  if (!resolved) throw new MeshbookError('MODULE_FAILED', redactRepo(`${revealed(p.repo)} has no branch or tag ${JSON.stringify(p.version)}`, p.repo), { hint: 'fix git.version: a branch, a tag, a commit id, or HEAD' });
   return resolved;
 }
 

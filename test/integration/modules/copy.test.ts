@@ -138,6 +138,22 @@ describe('copy on a real host', () => {
     await expect(copy.run(t(), params)).rejects.toThrow(/validate failed/);
     expect((await hosts.fleet().exec(H, ['cat', '--', odd])).stdout).toBe('listen 80\n');
     await expect(copy.run(t(), { dest: '/srv/x', src: '/srv/dist/missing', remote_src: true })).rejects.toThrow('remote_src: /srv/dist/missing does not exist on the host');
+ 
+    // dest ending in '/': the directory is made; backup keeps the replaced file.
+    await hosts.sh(H, "printf 'listen 81\\n' > /srv/dist/app.conf");
+    await proveIdempotent(copy, t(), { dest: '/srv/made/', src: '/srv/dist/app.conf', remote_src: true }, async () => {
+      expect(await hosts.sh(H, 'cat /srv/made/app.conf')).toBe('listen 81\n');
+    });
+    await hosts.sh(H, "printf 'listen 82\\n' > /srv/dist/app.conf");
+    const backedUp = await copy.run(t(), { dest: '/srv/made/', src: '/srv/dist/app.conf', remote_src: true, backup: true });
+    expect(await hosts.sh(H, `cat /srv/made/app.conf '${backedUp.output.backupFile}'`)).toBe('listen 82\nlisten 81\n');
+  });
+
+  it('remote_src onto a bind-mounted file (Docker\'s /etc/hosts): rewritten in place from the checked copy, then unchanged', async () => {
+    await hosts.sh(H, "cp /etc/hosts /srv/hosts.new && printf '10.9.9.9 remote-src-test\\n' >> /srv/hosts.new");
+    await proveIdempotent(copy, t(), { dest: '/etc/hosts', src: '/srv/hosts.new', remote_src: true, mode: '0644' }, async () => {
+      expect(await hosts.sh(H, 'cmp /etc/hosts /srv/hosts.new && echo same; mountpoint -q /etc/hosts && echo mounted; ls -a /etc | grep -c meshbook-copy || true')).toBe('same\nmounted\n0\n');
+    });
   });
 
   it("a directory src: 'dir' lands as dest/dir with directory_mode, 'dir/' copies its contents with mode preserve; one drifted file is all a re-run changes", async () => {

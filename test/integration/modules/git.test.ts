@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MeshbookError } from '@meshbook/engine';
+import { MeshbookError, Secret } from '@meshbook/engine';
 import { authorizedKey, git } from '@meshbook/modules';
 import { proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
@@ -35,7 +35,7 @@ describe('git on a real host, against a bare repository on it', () => {
     await hosts.sh(H, `git init -q --bare -b main ${ORIGIN} && git clone -q ${ORIGIN} /root/work 2>/dev/null`);
     first = await commit('README', 'one');
     tagged = await commit('README', 'two', "git -c user.name=t -c user.email=t@example.test tag -a v1 -m 'release 1' &&");
-  }, 300_000);
+  }, 600_000);
 
   it('check mode on a fresh host says what would be cloned, at which commit, and writes nothing', async () => {
     const result = await proveCheckMode(git, t(), { repo: ORIGIN, dest: APP, version: 'main' }, () => hosts.sh(H, `ls -A /srv; test -e ${APP} && echo exists || echo none`));
@@ -118,6 +118,18 @@ describe('git on a real host, against a bare repository on it', () => {
     await hosts.sh(H, 'echo "127.0.0.1 $(cat /etc/ssh/ssh_host_ed25519_key.pub)" >> /root/.ssh/known_hosts');
     await proveIdempotent(git, t(), params, async () => {
       expect(await headOf('/srv/over-ssh')).toBe(`${tagged}\ndetached\n`);
+    });
+  });
+
+  it('a repo given as a Secret clones, and no summary or diff shows it', async () => {
+    await hosts.sh(H, `git clone -q --bare ${ORIGIN} /srv/secret-origin.git`);
+    const params = { repo: new Secret('/srv/secret-origin.git'), dest: '/srv/secret-app', version: 'main' };
+    const checked = await git.run(t(), params, { check: true, diff: true });
+    expect(checked.changes.map((c) => c.summary)).toEqual([expect.stringMatching(/^clone \*\*\* at branch main/)]);
+    expect(JSON.stringify(checked)).not.toContain('secret-origin');
+    await proveIdempotent(git, t(), params, async (applied) => {
+      expect(JSON.stringify(applied)).not.toContain('secret-origin');
+      expect(await hosts.sh(H, 'git -C /srv/secret-app config --get remote.origin.url')).toBe('/srv/secret-origin.git\n');
     });
   });
 

@@ -23,7 +23,8 @@ export interface ConnectionSpec {
   becomePassword: Secret | undefined;
   /** sudo (default), su or doas: Ansible's become_method. */
   becomeMethod: BecomeMethod | undefined;
-  hostKeyPolicy: HostKeyPolicy;
+  /** Unset: ssh config's StrictHostKeyChecking for the host, else strict. */
+  hostKeyPolicy: HostKeyPolicy | undefined;
   knownHostsFile: string | undefined;
   /** Bastion, in ssh's `[user@]host[:port]` form. */
   proxyJump: string | undefined;

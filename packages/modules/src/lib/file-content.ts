@@ -182,9 +182,9 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
   const output: WriteOutput = { path: first.path, sha256: first.sha256 };
   if (write?.fromHost !== undefined) {
     await copyOnHost(ctx, write, output);
-    return output;
-  }
-  if (write) {
+    // Renamed into place with every attribute; a mount point rewritten in place still needs them.
+    if (!write.inPlace) return output;
+  } else if (write) {
     if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
     const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
     if (write.validate !== undefined) await validateContent(ctx, write, bytes);
@@ -206,15 +206,12 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
 
 /**
  * copy remote_src: the host copies the file into a temp file beside the destination (mode, owner,
- * checksum checked, validated), then renames it over the destination; the temp file never stays.
+ * checksum checked, validated), then renames it over the destination (a mount point: rewritten in
+ * place from it); the temp file never stays.
  */
 async function copyOnHost(ctx: ModuleContext, write: FileWrite, output: WriteOutput): Promise<void> {
   const source = write.fromHost!;
-  if (write.inPlace) {
-    const result = await ctx.exec(sh`cat -- ${source} > ${write.realPath} && sha256sum < ${write.realPath}`);
-    if (!result.stdout.startsWith(write.sha256)) throw new MeshbookError('TRANSFER_FAILED', `copying ${source} onto ${write.realPath} in place: checksum mismatch`, { host: ctx.host });
-    return;
-  }
+  if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
   const temp = (await ctx.exec(sh`mktemp -- ${`${posix.dirname(write.realPath)}/.${posix.basename(write.realPath)}.meshbook-copy.XXXXXX`}`)).stdout.trim();
   try {
     const owner = write.owner !== undefined || write.group !== undefined ? sh` && chown -- ${`${write.owner ?? ''}${write.group !== undefined ? `:${write.group}` : ''}`} "$t"` : sh``;
@@ -227,7 +224,12 @@ async function copyOnHost(ctx: ModuleContext, write: FileWrite, output: WriteOut
       output.backupFile = `${write.realPath}.${timestamp()}~`;
       await ctx.exec(sh`cp -p -- ${write.realPath} ${output.backupFile}`);
     }
-    await ctx.exec(sh`mv -fT -- ${temp} ${write.realPath}`);
+    if (!write.inPlace) {
+      await ctx.exec(sh`mv -fT -- ${temp} ${write.realPath}`);
+      return;
+    }
+    const result = await ctx.exec(sh`cat -- ${temp} > ${write.realPath} && sha256sum < ${write.realPath}`);
+    if (!result.stdout.startsWith(write.sha256)) throw new MeshbookError('TRANSFER_FAILED', `copying ${source} onto ${write.realPath} in place: checksum mismatch`, { host: ctx.host });
   } finally {
     await ctx.run(sh`rm -f -- ${temp}`);
   }
