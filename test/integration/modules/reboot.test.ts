@@ -97,6 +97,8 @@ describe('reboot on a real host', () => {
   });
 
   it('meshbook exec -m reboot through the runner (host lock taken again after the reboot): changed, new boot', async () => {
+    // This file's transport holds the host lock: let it go, or the run would wait for it.
+    await transport.close();
     const inventory = await writeInventory(fleet(), workDir());
     const bootBefore = await boot();
     const run = await meshbook(['exec', H, '-i', inventory, '-m', 'reboot', '-a', 'rebootTimeoutSeconds=180', '--json']);
