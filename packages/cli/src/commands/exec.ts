@@ -46,7 +46,7 @@ function sharedOptions(command: Command): Command {
     .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)
     .option('-C, --check', 'report what would change, change nothing')
     .option('-D, --diff', 'show the diff of every change')
-    .option('-b, --become', 'run as root (sudo)')
+    .option('-b, --become', 'run as root (sudo, or --become-method)')
     .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
     .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable)', collect)
     .option('--json', 'print events as JSON lines on stdout')
