@@ -4,6 +4,14 @@ import { listHosts, listTasks, loadInventory, validatePlaybook } from '@meshbook
 import { rkeClustermeshPlaybook } from './playbook.js';
 
 const inventory = (name: string) => fileURLToPath(new URL(`../../../../inventories/${name}`, import.meta.url));
+const PLAYS = [
+  'RKE nodes and clusters',
+  'Cilium and MetalLB on every cluster',
+  'ClusterMesh endpoints as LoadBalancers',
+  'ClusterMesh addresses allowed on the OpenStack ports',
+  'Cilium ClusterMesh between the clusters',
+  'ClusterMesh verification',
+];
 const NODES = ['k8s-cluster1-node-0', 'k8s-cluster1-node-1', 'k8s-cluster1-node-2', 'k8s-cluster2-node-0', 'k8s-cluster2-node-1', 'k8s-cluster2-node-2'];
 
 /** Offline only: inventories/openstack holds other people's real addresses; nothing here connects. */
@@ -13,14 +21,29 @@ describe('rke-clustermesh.ts against the seed 004 inventories, offline', () => {
       const inv = await loadInventory(inventory(name));
       const playbook = rkeClustermeshPlaybook();
       expect(() => validatePlaybook(playbook, inv)).not.toThrow();
-      expect(listHosts(playbook, inv)).toEqual([{ play: 'RKE nodes and clusters', hosts: NODES }]);
+      expect(listHosts(playbook, inv)).toEqual(PLAYS.map((play) => ({ play, hosts: NODES })));
     });
   }
 
-  it('lists the written seed steps in order (004-02..004-05)', () => {
-    const tasks = listTasks(rkeClustermeshPlaybook()).flatMap((p) => p.tasks.map((t) => t.name));
-    const steps = [/docker\.io/, /docker group/, /bpffs/, /cluster directory/, /cluster\.yml/, /rke up/];
-    expect(steps.map((s) => tasks.findIndex((t) => s.test(t)))).toEqual([0, 1, 2, 3, 4, 5]);
+  it('lists every seed step in order (004-02..004-11), the verification only with --tags verify', () => {
+    const tasks = listTasks(rkeClustermeshPlaybook(), { tags: ['all', 'verify'] }).flatMap((p) => p.tasks.map((t) => t.name));
+    const steps: Record<string, RegExp[]> = {
+      '004-02': [/docker\.io/, /docker group/],
+      '004-03': [/bpffs/],
+      '004-04': [/cluster directory/, /cluster\.yml \(nodes/],
+      '004-05': [/rke up/],
+      '004-06': [/kube_config_cluster\.yml read on the controller/, /every cluster's context/, /helm installed/, /Cilium installed by helm/],
+      '004-07': [/helm repo add metallb/, /MetalLB installed by helm/, /layer-2 pool/],
+      '004-08': [/cilium-ca of cluster 1/, /clustermesh enable --service-type \(LoadBalancer\)/, /LoadBalancer address read back/],
+      '004-09': [/OpenStack ports/],
+      '004-10': [/clustermesh connect/],
+      '004-11': [/clustermesh status --wait/, /node list shows every cluster's nodes/],
+    };
+    const order = Object.values(steps).flat().map((s) => tasks.findIndex((t) => s.test(t)));
+    expect(order.every((i) => i >= 0), JSON.stringify(tasks)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    const plain = listTasks(rkeClustermeshPlaybook()).find((p) => p.play === 'ClusterMesh verification')!;
+    expect(plain.tasks).toEqual([]);
   });
 
   it('refuses two clusters with the same cluster_cidr or overlapping MetalLB ranges before connecting', async () => {
