@@ -4,6 +4,7 @@ import { clustermeshConnectRole, clustermeshEnableRole } from '../roles/clusterm
 import { clustermeshEndpointRole, openstackAllowedAddressRole } from '../roles/clustermesh-endpoint.js';
 import { clustermeshVerifyRole } from '../roles/clustermesh-verify.js';
 import { onlyWhere } from '../roles/mesh-site.js';
+import { kubectlRole } from '../roles/kubernetes-packages.js';
 import { metallbRole } from '../roles/metallb.js';
 import { bpffsRole, dockerRole, rkeClusterRole } from '../roles/rke-cluster.js';
 import { isRkeMaster, rkeMeshKubeconfigRole, rkeMeshSite } from '../roles/rke-mesh-site.js';
@@ -17,7 +18,7 @@ const onMasters = (role: Role) => onlyWhere(role, isRkeMaster);
 /**
  * Seed 004 (OpenStack + RKE + MetalLB + Cilium ClusterMesh): Docker and bpffs on every node,
  * cluster.yml and `rke up` per cluster from the controller (004-02..004-05); then on each
- * cluster's first control-plane node every cluster's context, Cilium by helm (004-06), MetalLB
+ * cluster's first control-plane node every cluster's context and kubectl, Cilium by helm (004-06), MetalLB
  * with the cluster's layer-2 pool (004-07), ClusterMesh as a LoadBalancer whose address is read
  * back (004-08), that address allowed on every node's OpenStack ports (004-09), the clusters
  * connected (004-10) and, behind the `verify` tag, the mesh checked (004-11).
@@ -29,7 +30,7 @@ export function rkeClustermeshPlaybook(): Playbook {
     name: 'rke-clustermesh',
     plays: [
       playOf({ name: 'RKE nodes and clusters', ...nodes }, [dockerRole(), bpffsRole(), rkeClusterRole()]),
-      playOf({ name: 'Cilium and MetalLB on every cluster', ...nodes }, [rkeMeshKubeconfigRole(), ciliumRole(site), metallbRole(site)].map(onMasters)),
+      playOf({ name: 'Cilium and MetalLB on every cluster', ...nodes }, [rkeMeshKubeconfigRole(), kubectlRole(), ciliumRole(site), metallbRole(site)].map(onMasters)),
       playOf({ name: 'ClusterMesh endpoints as LoadBalancers', ...nodes }, [clustermeshEnableRole(site), clustermeshEndpointRole(site)].map(onMasters)),
       playOf({ name: 'ClusterMesh addresses allowed on the OpenStack ports', ...nodes }, [openstackAllowedAddressRole(site)]),
       playOf({ name: 'Cilium ClusterMesh between the clusters', ...nodes }, [clustermeshConnectRole(site)].map(onMasters)),
