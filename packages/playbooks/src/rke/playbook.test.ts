@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listHosts, listTasks, loadInventory, validatePlaybook } from '@meshbook/engine';
 import { rkeClustermeshPlaybook } from './playbook.js';
+import { rkeClustersOf } from '../roles/rke-cluster.js';
+import { inventoryRelative } from './vars.js';
 
 const inventory = (name: string) => fileURLToPath(new URL(`../../../../inventories/${name}`, import.meta.url));
 const PLAYS = [
@@ -56,5 +58,25 @@ describe('rke-clustermesh.ts against the seed 004 inventories, offline', () => {
     }
     expect(message).toContain('cluster1 pod_cidr 10.42.0.0/16 overlaps cluster2 pod_cidr 10.42.0.0/16');
     expect(message).toContain('cluster1 metallb_range 10.195.197.190-10.195.197.199 overlaps cluster2 metallb_range 10.195.197.190-10.195.197.199');
+  });
+});
+
+describe('paths the inventory names belong to its directory (Ansible inventory_dir)', () => {
+  const REPO = fileURLToPath(new URL('../../../../', import.meta.url)).replace(/\/$/, '');
+  it("lab-rke: cluster.yml's ssh_key_path is the key SSH uses; rke_binary and clouds.yaml from the repository", async () => {
+    const inv = await loadInventory(inventory('lab-rke'));
+    const hostvars = (name: string) => ({ inventory_dir: inv.baseDir, ...inv.hosts.get(name)!.vars });
+    const host = { name: NODES[0]!, vars: hostvars(NODES[0]!), groups: { k8s_nodes: NODES }, hostvars } as unknown as Parameters<typeof rkeClustersOf>[0];
+    const [cluster1] = rkeClustersOf(host);
+    expect(cluster1!.members.map((m) => m.vars.ansible_ssh_private_key_file)).toEqual([`${REPO}/.lab/rke/id_ed25519`, `${REPO}/.lab/rke/id_ed25519`, `${REPO}/.lab/rke/id_ed25519`]);
+    expect(inv.hosts.get(NODES[0]!)!.connection.privateKeyFile).toBe(`${REPO}/.lab/rke/id_ed25519`);
+    expect(inventoryRelative(String(host.vars['rke_binary']), inv.baseDir)).toBe(`${REPO}/packages/doubles/dist/bin/rke.cjs`);
+    expect(inventoryRelative(String(host.vars['openstack_clouds_file']), inv.baseDir)).toBe(`${REPO}/.lab/rke/openstack/clouds.yaml`);
+  });
+
+  it('~ and absolute paths are left as they are (rke expands ~ itself)', () => {
+    expect(inventoryRelative('~/.ssh/id_rsa', '/inv')).toBe('~/.ssh/id_rsa');
+    expect(inventoryRelative('/abs/key', '/inv')).toBe('/abs/key');
+    expect(inventoryRelative('keys/id', '/inv')).toBe('/inv/keys/id');
   });
 });
