@@ -80,8 +80,14 @@ export interface AptKeyFacts {
 
 export type AptKeyChange =
   /** The keyring's bytes, exactly those the plan compared. */
-  | Change<'apt_key.keyring', { path: string; bytes: Buffer }>
+  /** `bytes` null: the content is right; `makeReadable`: apt's unprivileged _apt user cannot read the file (chmod a+r, the rest of the mode kept). */
+  | Change<'apt_key.keyring', { path: string; bytes: Buffer | null; makeReadable: boolean }>
   | Change<'apt_key.remove', { path: string }>;
+
+/** Readable by others (apt's _apt user), from stat's octal mode text; unknown counts as not. */
+function worldReadable(mode: string | null | undefined): boolean {
+  return mode !== null && mode !== undefined && /^[0-7]+$/.test(mode) && (parseInt(mode, 8) & 0o004) !== 0;
+}
 
 export function keyringPath(name: string): string {
   return `${KEYRINGS_DIR}/${name}`;
@@ -117,16 +123,21 @@ export const aptKey = defineModule({
       });
     }
     const wanted = sha256(source.bytes);
-    if (facts.keyring.exists && facts.keyring.type === 'file' && facts.keyring.sha256 === wanted && facts.keyring.mode === '0644') return [];
-    const before = facts.keyring.exists ? `sha256:${facts.keyring.sha256 ?? '?'}${facts.keyring.mode !== '0644' ? ` mode ${facts.keyring.mode}` : ''}` : null;
+    const existing = facts.keyring.exists && facts.keyring.type === 'file' ? facts.keyring : undefined;
+    // The file's own mode, owner and group are kept (they may be stricter by site policy), as long as apt can read it.
+    const unreadable = existing !== undefined && !worldReadable(existing.mode);
+    const sameBytes = existing?.sha256 === wanted;
+    if (existing && sameBytes && !unreadable) return [];
+    const before = facts.keyring.exists ? `sha256:${facts.keyring.sha256 ?? '?'}${unreadable ? ` mode ${facts.keyring.mode}` : ''}` : null;
+    const summary = sameBytes ? `make ${path} readable for apt (mode ${existing?.mode ?? '?'}, a+r)` : `${before === null ? 'install' : 'replace'} ${path} (sha256:${wanted.slice(0, 16)}…)`;
     return [
       {
         kind: 'apt_key.keyring',
         target: path,
-        summary: `${before === null ? 'install' : 'replace'} ${path} (sha256:${wanted.slice(0, 16)}…)`,
+        summary,
         before,
         after: `sha256:${wanted}`,
-        payload: { path, bytes: source.bytes },
+        payload: { path, bytes: sameBytes ? null : source.bytes, makeReadable: unreadable },
       },
     ];
   },
@@ -137,8 +148,9 @@ export const aptKey = defineModule({
         continue;
       }
       await ctx.exec(sh`mkdir -p -m 0755 -- ${KEYRINGS_DIR}`);
-      // apt reads keyrings as the unprivileged _apt user: world-readable.
-      await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644, keepExisting: true });
+      // apt reads keyrings as the unprivileged _apt user: a new one is world-readable.
+      if (change.payload.bytes) await ctx.put(change.payload.path, change.payload.bytes, { mode: 0o644, keepExisting: true });
+      if (change.payload.makeReadable) await ctx.exec(sh`chmod a+r -- ${change.payload.path}`);
     }
   },
 });

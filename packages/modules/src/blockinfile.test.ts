@@ -27,6 +27,13 @@ describePlanFixtures(
     { name: 'empty block removes the block, as Ansible', params: { path: P, name: 'proxy', block: '' }, facts: f(`x\n${B}\na\n${E}\n`), changes: edit(`x\n${B}\na\n${E}\n`, 'x\n') },
     { name: 'marker_begin/marker_end name the marks', params: { path: P, name: 'proxy', block: 'a', marker_begin: 'START', marker_end: 'STOP' }, facts: f('x\n'), changes: edit('x\n', 'x\n# START MESHBOOK proxy\na\n# STOP MESHBOOK proxy\n') },
     { name: 'empty block, none there → nothing', params: { path: P, name: 'proxy' }, facts: f('x\n'), changes: [] },
+    { name: 'prepend_newline/append_newline: blank lines around a new block in the middle', params: { path: P, name: 'proxy', block: 'a', insertafter: '^x', prepend_newline: true, append_newline: true }, facts: f('x\ny\n'), changes: edit('x\ny\n', `x\n\n${B}\na\n${E}\n\ny\n`) },
+    { name: 'prepend_newline/append_newline: nothing again once there', params: { path: P, name: 'proxy', block: 'a', insertafter: '^x', prepend_newline: true, append_newline: true }, facts: f(`x\n\n${B}\na\n${E}\n\ny\n`), changes: [] },
+    { name: 'prepend_newline: none at the start of the file; append_newline: none at its end', params: { path: P, name: 'proxy', block: 'a', prepend_newline: true, append_newline: true }, facts: f(''), changes: edit('', `${B}\na\n${E}\n`) },
+    { name: 'append_newline at EOF: no trailing blank line; prepend_newline adds one after text', params: { path: P, name: 'proxy', block: 'a', prepend_newline: true, append_newline: true }, facts: f('x\n'), changes: edit('x\n', `x\n\n${B}\na\n${E}\n`) },
+    { name: 'prepend_newline on an existing block: the blank line is added before it', params: { path: P, name: 'proxy', block: 'a', prepend_newline: true }, facts: f(`x\n${B}\na\n${E}\ny\n`), changes: edit(`x\n${B}\na\n${E}\ny\n`, `x\n\n${B}\na\n${E}\ny\n`) },
+    { name: 'append_newline: an existing blank line (CRLF) after the block counts', params: { path: P, name: 'proxy', block: 'a', append_newline: true }, facts: f(`${B}\na\n${E}\n\r\ny\n`), changes: [] },
+    { name: 'state absent ignores the newline options, as Ansible', params: { path: P, name: 'proxy', state: 'absent', prepend_newline: true, append_newline: true }, facts: f(`x\n${B}\na\n${E}\ny\n`), changes: edit(`x\n${B}\na\n${E}\ny\n`, 'x\ny\n') },
     { name: 'mode only', params: { path: P, name: 'proxy', block: 'a', mode: '0600' }, facts: f(`${B}\na\n${E}\n`), changes: [{ kind: 'blockinfile.mode', target: P, after: '0600' }] },
   ],
   [

@@ -27,6 +27,10 @@ const blockinfileParams = z
     marker_begin: singleLine('marker_begin').pipe(z.string().min(1)).default('BEGIN'),
     /** What {mark} becomes in the last marker line. */
     marker_end: singleLine('marker_end').pipe(z.string().min(1)).default('END'),
+    /** A blank line after the block, unless the block ends the file or one follows already (Ansible's). */
+    append_newline: z.boolean().default(false),
+    /** A blank line before the block, unless the block starts the file or one precedes already. */
+    prepend_newline: z.boolean().default(false),
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
     create: z.boolean().default(false),
@@ -55,7 +59,7 @@ export interface BlockinfileFacts {
  * - several BEGIN markers, or a BEGIN without its END, are refused: guessing which copy is real
  *   leaves a stale one in force or deletes the user's lines.
  * - markers with CRLF or trailing spaces, and an END on a last line without newline, are found:
- *   the block is not added again.
+ *   the block is not added again; a CRLF blank line counts as blank for prepend/append_newline.
  * - regexps are JavaScript's; an edited file always ends with a newline; parents made by create
  *   get the umask's mode.
  */
@@ -82,7 +86,7 @@ export function markerLines(marker: string, name: string, marks = { begin: 'BEGI
 export function namedBlockEdit<M extends string>(
   module: M,
   file: FileState,
-  p: { path: string; name: string; marker: string; marks?: { begin: string; end: string }; body: string[]; state: 'present' | 'absent'; create: boolean } & Pick<
+  p: { path: string; name: string; marker: string; marks?: { begin: string; end: string }; body: string[]; state: 'present' | 'absent'; create: boolean; append_newline?: boolean; prepend_newline?: boolean } & Pick<
     BlockinfileParams,
     'insertafter' | 'insertbefore' | 'mode' | 'owner' | 'group'
   >,
@@ -94,7 +98,7 @@ export function namedBlockEdit<M extends string>(
     state: file,
     edit: (lines) => {
       try {
-        return editBlock(lines, { begin, end, body: p.body, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore });
+        return editBlock(lines, { begin, end, body: p.body, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, appendNewline: p.append_newline, prependNewline: p.prepend_newline });
       } catch (error) {
         throw new MeshbookError('MODULE_FAILED', `${p.path}: ${(error as Error).message}`, { hint: 'fix the markers by hand; meshbook will not guess where the block ends' });
       }

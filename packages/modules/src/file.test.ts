@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { file } from './file.js';
 import { absentFile, directory, symlink, textFile } from './lib/file-state-fixtures.js';
+import type { TreeEntry } from './lib/file-tree.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 
 const P = '/etc/app';
+const entry = (path: string, type: TreeEntry['type'], mode: string, owner = 'root'): TreeEntry => ({ path, type, mode, owner, group: owner, uid: owner === 'root' ? 0 : 33, gid: owner === 'root' ? 0 : 33, size: 1 });
+const tree = [entry(`${P}/a.sh`, 'file', '0755'), entry(`${P}/b.conf`, 'file', '0644', 'www-data'), entry(`${P}/sub`, 'directory', '0700'), entry(`${P}/sub/l`, 'link', '0777')];
+const inode = (n: string) => ({ inode: `2049:${n}` });
+const linkOwned = (owner: string) => ({ linkOwner: { owner, group: owner, uid: owner === 'root' ? 0 : 33, gid: owner === 'root' ? 0 : 33 } });
 
 describePlanFixtures(
   file,
@@ -37,11 +42,26 @@ describePlanFixtures(
     { name: 'absent: directory removed', params: { path: '/d', state: 'absent' }, facts: { path: directory('/d') }, changes: [{ kind: 'file.absent', target: '/d' }] },
     { name: 'absent: broken symlink removed', params: { path: '/l', state: 'absent' }, facts: { path: symlink('/l', 'gone') }, changes: [{ kind: 'file.absent', target: '/l' }] },
     { name: 'absent: already absent → nothing', params: { path: '/x', state: 'absent' }, facts: { path: absentFile('/x') }, changes: [] },
+    { name: 'hard: absent → linked, and src\'s mode compared', params: { path: '/h', state: 'hard', src: '/s', mode: '0600' }, facts: { path: absentFile('/h'), src: textFile('/s', 'x', inode('7')) }, changes: [{ kind: 'file.hard', target: '/h', before: null, after: 'hard link to /s', payload: { path: '/h', src: '/s', replace: false } }, { kind: 'file.mode', target: '/h', before: '0644', after: '0600' }] },
+    { name: 'hard: already the same inode → nothing', params: { path: '/h', state: 'hard', src: '/s' }, facts: { path: textFile('/h', 'x', inode('7')), src: textFile('/s', 'x', inode('7')) }, changes: [] },
+    { name: 'hard: same inode, owner differs → owner of the shared file', params: { path: '/h', state: 'hard', src: '/s', owner: 'www-data' }, facts: { path: textFile('/h', 'x', inode('7')), src: textFile('/s', 'x', inode('7')) }, changes: [{ kind: 'file.owner', target: '/h', after: 'www-data' }] },
+    { name: 'hard: another file with force → replaced', params: { path: '/h', state: 'hard', src: '/s', force: true }, facts: { path: textFile('/h', 'y', inode('8')), src: textFile('/s', 'x', inode('7')) }, changes: [{ kind: 'file.hard', target: '/h', before: 'a file', payload: { path: '/h', src: '/s', replace: true } }] },
+    { name: 'hard: a symlink to src with force → replaced by the hard link', params: { path: '/h', state: 'hard', src: '/s', force: true }, facts: { path: symlink('/h', '/s', { exists: true, type: 'file', ...inode('7') }), src: textFile('/s', 'x', inode('7')) }, changes: [{ kind: 'file.hard', target: '/h', before: 'a symlink to /s' }] },
+    { name: 'recurse: entries whose mode or owner differ, links get owner only', params: { path: P, state: 'directory', recurse: true, mode: '0750', owner: 'root' }, facts: { path: directory(P, { mode: '0750' }), tree }, changes: [{ kind: 'file.recurse', target: P, summary: 'recurse: 3 entries below (owner 1, mode 3)', payload: { path: P, fix: { chownSpec: 'root', chown: [`${P}/b.conf`], chmod: { '0750': [`${P}/a.sh`, `${P}/b.conf`, `${P}/sub`] } } } }] },
+    { name: 'recurse: symbolic X per entry (directories and executables only)', params: { path: P, state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=' }, facts: { path: directory(P), tree }, changes: [{ kind: 'file.mode', target: P, after: '0750' }, { kind: 'file.recurse', target: P, payload: { path: P, fix: { chownSpec: null, chown: [], chmod: { '0750': [`${P}/a.sh`, `${P}/sub`], '0640': [`${P}/b.conf`] } } } }] },
+    { name: 'recurse: the tree already right → nothing', params: { path: P, state: 'directory', recurse: true, mode: 'u=rwX,g=rX,o=' }, facts: { path: directory(P, { mode: '0750' }), tree: [entry(`${P}/x`, 'file', '0640'), entry(`${P}/d`, 'directory', '0750'), entry(`${P}/l`, 'link', '0777')] }, changes: [] },
+    { name: 'recurse: a new directory → created, nothing below', params: { path: P, state: 'directory', recurse: true, mode: '0700' }, facts: { path: absentFile(P), tree: [] }, changes: [{ kind: 'file.directory', target: P }] },
+    { name: 'follow: false, touch on a symlink → the link\'s own owner', params: { path: '/l', state: 'touch', owner: 'www-data', follow: false }, facts: { path: symlink('/l', '/f', { exists: true, type: 'file', owner: 'www-data', uid: 33, ...linkOwned('root') }) }, changes: [{ kind: 'file.link-owner', target: '/l', before: 'root:root', after: 'www-data', payload: { path: '/l', spec: 'www-data' } }] },
+    { name: 'follow: false, no state, link already owned → nothing', params: { path: '/l', owner: '33', follow: false }, facts: { path: symlink('/l', '/d', { exists: true, type: 'directory', ...linkOwned('www-data') }) }, changes: [] },
+    { name: 'follow: true (default) on a symlink → the target\'s owner', params: { path: '/l', owner: 'www-data' }, facts: { path: symlink('/l', '/f', { exists: true, type: 'file', owner: 'root', uid: 0, ...linkOwned('www-data') }) }, changes: [{ kind: 'file.owner', target: '/l', before: 'root', after: 'www-data' }] },
     { name: "odd path: quotes, $(), newline", params: { path: "/tmp/a'b $(x)\n", state: 'directory' }, facts: { path: absentFile("/tmp/a'b $(x)\n") }, changes: [{ kind: 'file.directory', target: "/tmp/a'b $(x)\n" }] },
   ],
   [
     { name: 'a relative path', params: { path: 'etc/x' }, error: /file\.path: an absolute path/ },
-    { name: 'an unknown key', params: { path: '/x', recurse: true }, error: /recurse/ },
+    { name: 'an unknown key', params: { path: '/x', recursive: true }, error: /recursive/ },
+    { name: 'recurse without state directory', params: { path: '/x', recurse: true, mode: '0644' }, error: /file\.recurse: recurse needs state directory/ },
+    { name: 'hard without src', params: { path: '/x', state: 'hard' }, error: /file\.src: src is required with state link or hard/ },
+    { name: 'hard with a relative src', params: { path: '/x', state: 'hard', src: 'y' }, error: /file\.src: an absolute src for state hard/ },
     { name: 'a mode that is neither octal nor symbolic', params: { path: '/x', mode: 'rwx' }, error: /file\.mode: an octal mode such as '0644', or a symbolic one/ },
     { name: 'an octal mode with a 9', params: { path: '/x', mode: '0649' }, error: /file\.mode/ },
     { name: 'a mode above 0o7777', params: { path: '/x', mode: 0o17777 }, error: /file\.mode/ },
@@ -64,5 +84,15 @@ describe('file plan refuses to change a path of the wrong kind', () => {
     expect(plan({ path: '/x', state: 'link', src: '/y', force: true }, { path: directory('/x') })).toThrow(/only a regular file is replaced/));
   it('link wanted over a file without force', () => expect(plan({ path: '/x', state: 'link', src: '/y' }, { path: textFile('/x', '') })).toThrow(/force: true/));
   it('link wanted over a directory even with force', () => expect(plan({ path: '/x', state: 'link', src: '/y', force: true }, { path: directory('/x') })).toThrow(/is a directory/));
+  it('hard: a missing src', () => expect(plan({ path: '/h', state: 'hard', src: '/s' }, { path: absentFile('/h'), src: absentFile('/s') })).toThrow(/hard link source \/s does not exist/));
+  it('hard: a directory src', () => expect(plan({ path: '/h', state: 'hard', src: '/s' }, { path: absentFile('/h'), src: directory('/s') })).toThrow(/hard link source \/s is a directory/));
+  it('hard: another file there without force', () =>
+    expect(plan({ path: '/h', state: 'hard', src: '/s' }, { path: textFile('/h', 'y', inode('8')), src: textFile('/s', 'x', inode('7')) })).toThrow(/\/h is a file, not a hard link to \/s/));
+  it('hard: a symlink to the same file is not the hard link (Ansible says ok)', () =>
+    expect(plan({ path: '/h', state: 'hard', src: '/s' }, { path: symlink('/h', '/s', { exists: true, type: 'file', ...inode('7') }), src: textFile('/s', 'x', inode('7')) })).toThrow(/symlink to \/s, not a hard link.*/));
+  it('hard: a directory there even with force', () => expect(plan({ path: '/h', state: 'hard', src: '/s', force: true }, { path: directory('/h'), src: textFile('/s', 'x') })).toThrow(/is a directory, not a hard link/));
+  it('follow: false with a mode on a symlink', () => expect(plan({ path: '/l', mode: '0600', follow: false }, { path: symlink('/l', '/f', linkOwned('root')) })).toThrow(/no mode of its own/));
+  it('follow: false, state directory on a symlink', () => expect(plan({ path: '/l', state: 'directory', follow: false }, { path: symlink('/l', '/d', { exists: true, type: 'directory', ...linkOwned('root') }) })).toThrow(/is a symlink to \/d, not a directory \(follow: false\)/));
+  it('follow: false, state file on a symlink', () => expect(plan({ path: '/l', state: 'file', follow: false }, { path: symlink('/l', '/f', { exists: true, type: 'file', ...linkOwned('root') }) })).toThrow(/not a file \(follow: false\)/));
   it('file wanted through a broken symlink', () => expect(plan({ path: '/x' }, { path: symlink('/x', 'gone') })).toThrow(/broken/));
 });

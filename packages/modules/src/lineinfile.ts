@@ -7,6 +7,7 @@ import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import { backrefProblem } from './lib/backrefs.js';
 import { editLine, regexSource } from './lib/text-edit.js';
 
 const lineinfileParams = z
@@ -23,6 +24,11 @@ const lineinfileParams = z
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
     /** Before the last line matching this regex, or BOF. */
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
+    /**
+     * With regexp: line is filled from the match, Ansible's syntax (`\1`, `\g<1>`, `\g<name>`;
+     * `$1` stays literal); when regexp matches no line, nothing changes, even with insertafter.
+     */
+    backrefs: z.boolean().default(false),
     /** Use the first match (regexp / insertafter / insertbefore) instead of the last. */
     firstmatch: z.boolean().default(false),
     /** Create the file when it is absent (state present). */
@@ -35,6 +41,11 @@ const lineinfileParams = z
   .refine((p) => p.state === 'absent' || p.line !== undefined, { message: 'line is required with state present', path: ['line'] })
   .refine((p) => p.line !== undefined || p.regexp !== undefined || p.search_string !== undefined, { message: 'give line, regexp or search_string', path: ['line'] })
   .refine((p) => p.regexp === undefined || p.search_string === undefined, { message: 'give at most one of regexp and search_string', path: ['search_string'] })
+  .refine((p) => !p.backrefs || (p.regexp !== undefined && p.state === 'present'), { message: 'backrefs needs regexp and state present', path: ['backrefs'] })
+  .superRefine((p, ctx) => {
+    const problem = p.backrefs && p.regexp !== undefined && p.line !== undefined ? backrefProblem(p.line, p.regexp) : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: `backrefs: ${problem}`, path: ['line'] });
+  })
   .refine((p) => p.insertafter === undefined || p.insertbefore === undefined, {
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
@@ -54,6 +65,8 @@ export interface LineinfileFacts {
  * - an edited file always ends with a newline: one rule, whatever the position of the edit.
  * - firstmatch never inserts a line that is already there: a second run changes nothing.
  * - parents made by create get the umask's mode, not the file's: 0600 would make them untraversable.
+ * - backrefs without a match creates nothing (Ansible makes create's parent directory all the
+ *   same), and a reference to a group the regexp lacks is refused before the host is asked.
  */
 export const lineinfile = defineModule({
   name: 'lineinfile',
@@ -69,7 +82,7 @@ function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit<'lin
     path: p.path,
     state: facts.file,
     edit: (lines) =>
-      editLine(lines, { line: p.line, regexp: p.regexp, searchString: p.search_string, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
+      editLine(lines, { line: p.line, regexp: p.regexp, searchString: p.search_string, backrefs: p.backrefs, state: p.state, insertAfter: p.insertafter, insertBefore: p.insertbefore, firstMatch: p.firstmatch }),
     whenAbsent: p.state === 'absent' ? 'skip' : p.create ? 'create' : 'fail',
     attributes: { mode: p.mode, owner: p.owner, group: p.group },
   };

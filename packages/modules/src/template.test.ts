@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KnownAfterApply, LocalTransport, MeshbookError, Secret, renderDiff } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { absentFile, textFile } from './lib/file-state-fixtures.js';
+import { absentFile, symlink, textFile } from './lib/file-state-fixtures.js';
 import { renderTemplate, template } from './template.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 
@@ -23,6 +23,8 @@ describePlanFixtures(
     { name: 'a KnownAfterApply var renders as its description (check mode)', params: { dest: D, template: 'join: {{cmd}}\n', vars: { cmd: new KnownAfterApply('join command') } }, facts: inline(), changes: [{ kind: 'template.content', target: D, content: { path: D, before: null, after: 'join: (known after apply: join command)\n' } }] },
     { name: 'a Secret in vars that is used → sensitive', params: { dest: D, template: 'key={{key}}\n', vars: { key: new Secret('wg-private-key-xyz') } }, facts: inline(textFile(D, 'key=old\n')), changes: [{ kind: 'template.content', target: D, sensitive: true }] },
     { name: 'a Secret in vars that is not used → plain diff', params: { dest: D, template: 'port={{port}}\n', vars: { port: 1, key: new Secret('unused-secret') } }, facts: inline(), changes: [{ kind: 'template.content', target: D, content: { path: D, before: null, after: 'port=1\n' } }] },
+    { name: 'follow false (default, as Ansible): a symlink at dest is replaced', params: { dest: D, template: 'a\n' }, facts: inline(symlink(D, 'real.conf', { ...textFile('/etc/real.conf', 'a\n'), isLink: true, linkTarget: 'real.conf', path: D })), changes: [{ kind: 'template.content', target: D, before: 'symlink → real.conf', payload: expect.objectContaining({ realPath: D }) }] },
+    { name: 'follow true: rendered through the link; same text → nothing', params: { dest: D, template: 'a\n', follow: true }, facts: inline(symlink(D, 'real.conf', { ...textFile('/etc/real.conf', 'a\n'), isLink: true, linkTarget: 'real.conf', path: D })), changes: [] },
   ],
   [
     { name: 'both src and template', params: { dest: D, src: 'a', template: 'b' }, error: /template\.src: give exactly one of src or template/ },

@@ -29,6 +29,8 @@ const templateParams = z
     force: z.boolean().default(true),
     /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
     validate: validateCommand.optional(),
+    /** A symlink at dest: false (default, as Ansible) replaces the link with the file; true writes through to its target. */
+    follow: z.boolean().default(false),
   })
   .refine((p) => (p.template === undefined) !== (p.src === undefined), {
     message: 'give exactly one of src or template',
@@ -48,8 +50,7 @@ const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(i
  *
  * Differences from Ansible (README, "File modules: differences from Ansible"):
  * - handlebars, not Jinja2: templates are rendered by the controller's JavaScript engine.
- * - a symlink at dest is written through to its target, and a symbolic mode on a new file edits
- *   0644, as copy.
+ * - a symbolic mode on a new file edits 0644, as copy.
  */
 export const template = defineModule({
   name: 'template',
@@ -58,7 +59,7 @@ export const template = defineModule({
   // The controller template named by `src` is read here, so plan stays pure.
   gather: async (_ctx, params, facts): Promise<TemplateFacts> => ({ dest: facts.dest, source: await readTemplate(params.src) }),
   plan: (facts, params): FileChange<'template'>[] =>
-    planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup, validate: params.validate }),
+    planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow }),
   apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
 });

@@ -2,19 +2,12 @@
 // clustermesh-apiserver runs as a systemd unit on each master, the clusters meet over the hosts'
 // network with mutual TLS, and a cut network shows as "not connected" until it is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import Docker from 'dockerode';
-import { build } from 'esbuild';
 import type { ExecResult } from '@meshbook/fleet';
 import { useFleet } from '../support/fleet.js';
 import { installDoubles, stageDoubles } from '../support/doubles.js';
+import { installCilium } from '../support/cilium.js';
 import { ciliumInstalledManifest } from './loopback-clusters.js';
 
-const run = promisify(execFile);
 const fleet = useFleet({ hosts: ['ayk-master', 'kzh-master'] });
 const clusters = [
   { host: 'ayk-master', name: 'cluster-ayk', id: 1, user: 'kubernetes-admin-ayk', podSubnet: '10.242.0.0/16' },
@@ -25,28 +18,12 @@ let cleanup = () => {};
 
 const sh = (host: string, script: string, stdin?: string): Promise<ExecResult> => fleet().exec(host, ['sh', '-c', script], stdin === undefined ? {} : { stdin });
 
-/** cilium as the lab's cilium-cli tarball holds it: one executable file run by the lab's node. */
-async function installCilium(host: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'cilium-double-'));
-  try {
-    const cjs = join(dir, 'cilium.cjs');
-    await build({ absWorkingDir: resolve(import.meta.dirname, '../../../packages/doubles'), entryPoints: ['src/bin/cilium.ts'], outfile: cjs, bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' });
-    const body = readFileSync(cjs, 'utf8').replace(/^#!.*\n/, '');
-    mkdirSync(join(dir, 'root/usr/local/bin'), { recursive: true });
-    writeFileSync(join(dir, 'root/usr/local/bin/cilium'), `#!/bin/sh\n':' //; exec /usr/lib/meshbook-doubles/node "$0" "$@"\n${body}`, { mode: 0o755 });
-    await run('tar', ['-C', join(dir, 'root'), '--owner=0', '--group=0', '-cf', join(dir, 'cilium.tar'), 'usr']);
-    await new Docker().getContainer(fleet().host(host).containerId).putArchive(readFileSync(join(dir, 'cilium.tar')), { path: '/' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
   const staged = await stageDoubles();
   cleanup = staged.cleanup;
   for (const c of clusters) {
     await installDoubles(fleet(), c.host, staged.tarball);
-    await installCilium(c.host);
+    await installCilium(fleet(), [c.host]);
     const ip = fleet().host(c.host).ip;
     const config = `apiVersion: kubeadm.k8s.io/v1beta3
 kind: InitConfiguration

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { MeshbookEvent } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
@@ -14,7 +14,8 @@ import { meshbook, REPO_ROOT, type CliRun } from '../support/cli.js';
  */
 
 export const FIXTURES = join(REPO_ROOT, 'test/integration/faults/fixtures');
-export const fixture = (name: string) => join(FIXTURES, name);
+/** A fixture playbook of this suite by name, or any playbook by absolute path. */
+export const fixture = (name: string) => (isAbsolute(name) ? name : join(FIXTURES, name));
 
 export interface InventoryOptions {
   /** Log in as the fleet's sudo user (password-protected sudo) instead of root. */
@@ -43,14 +44,14 @@ export function useWorkDir(): () => string {
 
 let inventoryCount = 0;
 
-/** hosts.yaml for the fleet's current ports: strict host keys against the fleet's known_hosts, short connect timeout. */
+/** hosts.yaml for the fleet's current ports: strict host keys against the fleet's known_hosts, a connect timeout that survives a loaded CI machine. */
 export async function writeInventory(fleet: Fleet, dir: string, options: InventoryOptions = {}): Promise<string> {
   const names = options.hosts ?? fleet.hosts.map((h) => h.name);
   const vars: Record<string, unknown> = {
     ansible_user: options.sudoUser ? fleet.sudoUser.name : 'root',
     ansible_ssh_private_key_file: fleet.privateKeyPath,
     meshbook_known_hosts_file: fleet.knownHostsPath,
-    meshbook_connect_timeout: 3,
+    meshbook_connect_timeout: 15,
     ...(options.sudoUser ? { ansible_become: true, ansible_become_password: options.sudoUser.becomePassword } : {}),
     ...options.vars,
   };

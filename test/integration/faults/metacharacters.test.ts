@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useFleet } from '../support/fleet.js';
 import { parse as parseToml } from 'smol-toml';
 import { ARCHIVE, TOML_KEY } from './fixtures/metachar-files.js';
-import { CANARY, DIR, NAME, SYSCTL_VALUE, TEXT, at } from './fixtures/metachar-values.js';
+import { CANARY, CRON_FILE, DIR, NAME, PUBLIC_KEY, SYSCTL_VALUE, TEXT, at } from './fixtures/metachar-values.js';
 import { acceptedLogins, expectExit, runPlaybook, useWorkDir, writeInventory } from './harness.js';
 
 /**
@@ -47,6 +47,12 @@ describe('shell metacharacters in parameters', () => {
     expect(await read(at('.tpl'))).toBe(`${TEXT}|$(touch ${CANARY})|${NAME}\n`);
     expect(await read(at('.lines'))).toBe(`${NAME}\n`);
     expect(await read(at('.block'))).toBe(`# BEGIN MESHBOOK ${NAME}\n${TEXT}# END MESHBOOK ${NAME}\n`);
+    expect(await read(at('.backrefs'))).toBe(`k=${NAME}|$1 $(touch ${CANARY})\n`);
+    expect(await exec(['stat', '-c', '%i %h', '--', at('.hard')])).toBe(await exec(['stat', '-c', '%i %h', '--', at('')]));
+    expect(await read(at('.remote'))).toBe(TEXT);
+    expect(await exec(['stat', '-c', '%F %a', '--', `${at('.tree')}/${NAME}.dir`, `${at('.tree')}/${NAME}.dir/${NAME}`])).toBe('directory 750\nregular empty file 640\n');
+    // recurse gave every entry u=rwX,g=rX,o= (the copies, the tree, the files the commands wrote).
+    expect(await exec(['sh', '-c', 'find "$1" ! -type l ! -perm 0750 ! -perm 0640 | wc -l', 'sh', DIR])).toBe('0\n');
     expect(await read(at('.argv'))).toBe(TEXT);
     expect(await read(at('.env'))).toBe(TEXT);
     expect(await read(at('.stdin'))).toBe(TEXT);
@@ -55,6 +61,9 @@ describe('shell metacharacters in parameters', () => {
     expect(await read(`${DIR}/shell-env`)).toBe(TEXT);
     expect(await exec(['sysctl', '-n', 'kernel.domainname'])).toBe(`${SYSCTL_VALUE}\n`);
     expect((await exec(['getent', 'passwd', 'metauser'])).split(':')[4]).toBe(NAME);
+    expect(await read(CRON_FILE)).toBe(`#Ansible: ${NAME}\n#* * * * * root ${NAME}\n`);
+    // sshd's quoting: only a double quote is escaped inside the forced command.
+    expect(await read(at('.keys'))).toBe(`command="${NAME.replace(/"/g, '\\"')}" ${PUBLIC_KEY} ${NAME}\n`);
 
     // The second run finds everything in place: the values were compared literally too.
     const second = await runPlaybook('metachar-values.ts', inventory);
@@ -85,12 +94,12 @@ describe('shell metacharacters in parameters', () => {
     await exec(['umount', at('.mnt')]);
   });
 
-  it('13. parameters whose syntax cannot hold them (host names, user/group/unit/module/package names, sysctl keys, multi-line values, WireGuard key paths, peer names and endpoints) are refused by validation, each named', async () => {
+  it('13. parameters whose syntax cannot hold them (host names, user/group/unit/module/package names, sysctl keys, multi-line values, WireGuard key paths, peer names and endpoints, crontab fields and lines, authorized key lines and options, git repos and versions) are refused by validation, each named', async () => {
     const inventory = await writeInventory(fleet(), workDir());
     const logins = await acceptedLogins(fleet(), 'node1');
     const run = await runPlaybook('metachar-rejected.ts', inventory);
     expectExit(run, 5);
-    expect(run.stderr).toContain('playbook "metachar-rejected" has 14 problems');
+    expect(run.stderr).toContain('playbook "metachar-rejected" has 23 problems');
     for (const [task, field] of [
       ['hosts name', 'entries[0].names[0]'],
       ['user name', 'name'],
@@ -106,6 +115,13 @@ describe('shell metacharacters in parameters', () => {
       ['wireguard interface key file', 'privateKeyFile'],
       ['wireguard peer name', 'peers[0].name'],
       ['wireguard peer endpoint', 'peers[0].endpoint'],
+      ['cron job with a newline', 'job'],
+      ['cron name with a newline', 'name'],
+      ['cron minute', 'minute'],
+      ['authorized key', 'key'],
+      ['authorized key options', 'key_options'],
+      ['git repo', 'repo'],
+      ['git version', 'version'],
     ] as const) {
       expect(run.stderr, task).toContain(`"${task}": ${field}`);
     }

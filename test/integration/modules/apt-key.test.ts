@@ -90,4 +90,22 @@ describe('aptKey on a real host', () => {
     expect((await aptKey.run(t(), { name: 'pinned', url: `${base}/meshbook.asc`, fingerprint: spaced })).changed).toBe(true);
     expect(await hosts.sh('node2', 'test -e /etc/apt/keyrings/pinned.gpg && echo present || echo absent')).toBe('present\n');
   });
+
+  it('a replaced keyring keeps its owner, group and mode (world-readable ones); one apt cannot read is made readable, nothing else changed (issue 19, items 5 and 7)', async () => {
+    await prepare();
+    const stat = () => hosts.sh('node2', `stat -c '%a %U:%G' ${KEYRING}`);
+    await aptKey.run(t(), { name: 'meshbook', url: `${base}/meshbook.asc` });
+    await hosts.sh('node2', `chown nobody:nogroup ${KEYRING} && chmod 0664 ${KEYRING}`);
+    // The same key: nothing to do, whatever the (readable) mode.
+    expect((await aptKey.run(t(), { name: 'meshbook', url: `${base}/meshbook.asc` })).changed).toBe(false);
+    // Another key: new bytes, the file's attributes kept; then converged.
+    await proveIdempotent(aptKey, t(), { name: 'meshbook', url: `${base}/rotated.asc` }, async () => {
+      expect(await stat()).toBe('664 nobody:nogroup\n');
+    });
+    // A keyring apt (the _apt user) cannot read is a change: made readable, owner kept; then converged.
+    await hosts.sh('node2', `chmod 0600 ${KEYRING}`);
+    await proveIdempotent(aptKey, t(), { name: 'meshbook', url: `${base}/rotated.asc` }, async () => {
+      expect(await stat()).toBe('644 nobody:nogroup\n');
+    });
+  });
 });

@@ -72,6 +72,16 @@ describe('aptRepository on a real host', () => {
     expect(await hosts.sh('node2', `cat ${LIST}`)).toBe(before);
   });
 
+  it('a rewritten source file keeps its owner, group and mode (issue 19, items 5 and 7)', async () => {
+    await prepare();
+    await aptRepository.run(t(), repo());
+    await hosts.sh('node2', `chown nobody:nogroup ${LIST} && chmod 0640 ${LIST}`);
+    await proveIdempotent(aptRepository, t(), { ...repo(), arch: 'amd64' }, async () => {
+      expect(await hosts.sh('node2', `stat -c '%a %U:%G' ${LIST}; cat ${LIST}`)).toBe(`640 nobody:nogroup\ndeb [arch=amd64 signed-by=/etc/apt/keyrings/meshbook.gpg] ${base}/repo/ ./\n`);
+    });
+    await hosts.sh('node2', `chown root:root ${LIST} && chmod 0644 ${LIST}`);
+  });
+
   it('absent: the file goes, then nothing', async () => {
     await prepare();
     await proveIdempotent(aptRepository, t(), { ...repo(), state: 'absent', updateCache: false }, async () => {

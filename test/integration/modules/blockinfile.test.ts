@@ -71,6 +71,20 @@ describe('blockinfile on a real host', () => {
     });
   });
 
+  it('prepend_newline/append_newline: blank lines around the block, never doubled; check mode on a fresh file', async () => {
+    const path = '/etc/meshbook-spaced.conf';
+    await hosts.sh(H, `printf 'Port 22\\nUsePAM yes\\n' > ${path}`);
+    const params = { path, name: 'match', block: 'Match User deploy\n  PasswordAuthentication no\n', insertafter: '^Port', prepend_newline: true, append_newline: true };
+    await proveCheckMode(blockinfile, t(), params, () => hosts.sh(H, `md5sum ${path}`));
+    await proveIdempotent(blockinfile, t(), params, async () => {
+      expect(await hosts.sh(H, `cat ${path}`)).toBe('Port 22\n\n# BEGIN MESHBOOK match\nMatch User deploy\n  PasswordAuthentication no\n# END MESHBOOK match\n\nUsePAM yes\n');
+    });
+    // Updated in place: the blank lines already there count, none is added.
+    await proveIdempotent(blockinfile, t(), { ...params, block: 'Match User ops' }, async () => {
+      expect(await hosts.sh(H, `cat ${path}`)).toBe('Port 22\n\n# BEGIN MESHBOOK match\nMatch User ops\n# END MESHBOOK match\n\nUsePAM yes\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(blockinfile, t(), { path: P, name: 'x', marker: '# no mark' }, /blockinfile\.marker/);
     await proveBadParams(blockinfile, t(), { path: P, block: 'x' }, /blockinfile\.name/);

@@ -87,6 +87,72 @@ describe('file on a real host', () => {
     });
   });
 
+  it('hard: check mode on a fresh path, apply (mode of the shared file), apply again; force replaces, a missing src is refused', async () => {
+    await hosts.sh(H, "mkdir -p /srv/hard && printf 'shared' > /srv/hard/src && chmod 0644 /srv/hard/src && printf 'other' > /srv/hard/taken");
+    const params = { path: '/srv/hard/link', state: 'hard' as const, src: '/srv/hard/src', mode: '0640' };
+    const snapshot = () => hosts.sh(H, "ls -li /srv/hard; stat -c '%a %h' /srv/hard/src");
+    await proveCheckMode(file, t(), params, snapshot);
+    await proveIdempotent(file, t(), params, async () => {
+      expect(await hosts.sh(H, "stat -c '%i %a %h' /srv/hard/src; stat -c '%i %a %h' /srv/hard/link")).toMatch(/^(\d+) 640 2\n\1 640 2\n$/);
+    });
+    const before = await snapshot();
+    await expect(file.run(t(), { path: '/srv/hard/taken', state: 'hard', src: '/srv/hard/src' })).rejects.toThrow('/srv/hard/taken is a file, not a hard link to /srv/hard/src');
+    await expect(file.run(t(), { path: '/srv/hard/typo', state: 'hard', src: '/srv/hard/no-such' })).rejects.toThrow('hard link source /srv/hard/no-such does not exist');
+    expect(await snapshot()).toBe(before);
+    await proveIdempotent(file, t(), { path: '/srv/hard/taken', state: 'hard', src: '/srv/hard/src', force: true }, async () => {
+      expect(await hosts.sh(H, 'cat /srv/hard/taken; stat -c %h /srv/hard/src')).toBe('shared3\n');
+    });
+  });
+
+  it('recurse: mode (symbolic X per entry) and owner through the tree; links keep their target alone; check mode first', async () => {
+    await hosts.sh(H, [
+      'mkdir -p /srv/tree/sub /srv/outside',
+      "printf x > /srv/tree/run.sh && chmod 0755 /srv/tree/run.sh",
+      "printf x > /srv/tree/sub/data && chmod 0666 /srv/tree/sub/data",
+      "printf x > '/srv/tree/sub/odd $(touch pwned) `id` ;x' && chmod 0600 '/srv/tree/sub/odd $(touch pwned) `id` ;x'",
+      "printf x > /srv/outside/keep && chmod 0644 /srv/outside/keep",
+      'ln -s /srv/outside /srv/tree/out-link',
+    ].join(' && '));
+    const params = { path: '/srv/tree', state: 'directory' as const, recurse: true, mode: 'u=rwX,g=rX,o=', owner: 'nobody', group: 'nogroup' };
+    const listing = () => hosts.sh(H, "cd /srv && find tree outside -printf '%p %y %m %u:%g\\n' | sort");
+    const r = await proveCheckMode(file, t(), params, listing);
+    expect(r.changes.map((c) => c.summary)).toEqual(['owner root → nobody', 'group root → nogroup', 'mode 0755 → 0750', 'recurse: 5 entries below (owner 5, mode 4)']);
+    await proveIdempotent(file, t(), params, async () => {
+      expect(await listing()).toBe(
+        [
+          'outside d 755 root:root',
+          'outside/keep f 644 root:root',
+          'tree d 750 nobody:nogroup',
+          'tree/out-link l 777 nobody:nogroup',
+          'tree/run.sh f 750 nobody:nogroup',
+          'tree/sub d 750 nobody:nogroup',
+          'tree/sub/data f 640 nobody:nogroup',
+          'tree/sub/odd $(touch pwned) `id` ;x f 640 nobody:nogroup',
+          '',
+        ].join('\n'),
+      );
+      expect(await hosts.sh(H, 'find / -xdev -name pwned | wc -l')).toBe('0\n');
+    });
+    // One entry drifts: only it is changed.
+    await hosts.sh(H, 'chmod 0600 /srv/tree/sub/data');
+    const again = await file.run(t(), params);
+    expect(again.changes.map((c) => c.summary)).toEqual(['recurse: 1 entry below (owner 0, mode 1)']);
+  });
+
+  it('follow: false acts on the symlink itself (its own owner); follow: true on its target', async () => {
+    await hosts.sh(H, "printf x > /srv/target && chown root:root /srv/target && ln -sfn /srv/target /srv/pointer");
+    const owners = () => hosts.sh(H, "stat -c '%U:%G' /srv/target; stat -c '%U:%G' /srv/pointer");
+    const itself = { path: '/srv/pointer', owner: 'nobody', group: 'nogroup', follow: false };
+    await proveCheckMode(file, t(), itself, owners);
+    await proveIdempotent(file, t(), itself, async () => {
+      expect(await owners()).toBe('root:root\nnobody:nogroup\n');
+    });
+    await proveIdempotent(file, t(), { path: '/srv/pointer', owner: 'daemon' }, async () => {
+      expect(await owners()).toBe('daemon:root\nnobody:nogroup\n');
+    });
+    await expect(file.run(t(), { path: '/srv/pointer', mode: '0600', follow: false })).rejects.toThrow(/no mode of its own/);
+  });
+
   it('absent: removes a directory tree, then nothing', async () => {
     await hosts.sh(H, 'mkdir -p /srv/gone/a/b && touch /srv/gone/a/b/c');
     await proveIdempotent(file, t(), { path: '/srv/gone', state: 'absent' }, async () => {

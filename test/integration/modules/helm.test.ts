@@ -7,6 +7,9 @@ import type { KubeObject } from '@meshbook/modules';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { proveCheckMode, proveIdempotent, useHosts } from '../support/prove.js';
 import { initClusters, installHelm } from '../support/kube-cluster.js';
+import { REPO_ROOT, meshbook } from '../support/cli.js';
+import { expectExit, expectNoSecretIn, resultsOf, useWorkDir, writeInventory } from '../faults/harness.js';
+import { HELM_NOTES_CANARY } from './fixtures/helm-secret-notes.js';
 
 /**
  * helmRepository and helmRelease with the real helm on a fleet host, against a one-node cluster
@@ -14,6 +17,8 @@ import { initClusters, installHelm } from '../support/kube-cluster.js';
  * history (`helm history`, revisions) and the real kubectl judge.
  */
 const hosts = useHosts(1, { standIns: true });
+const workDir = useWorkDir();
+const NOTES_PLAYBOOK = `${REPO_ROOT}test/integration/modules/fixtures/helm-secret-notes.ts`;
 const H = 'node1';
 const t = () => hosts.transport(H);
 const urls = () => hosts.fleet().standIns!.urls;
@@ -32,7 +37,11 @@ beforeAll(async () => {
   await initClusters(hosts.fleet(), [H]);
   const made = await sh(`mkdir -p ${WEBAPP}/templates && cd ${WEBAPP} && printf 'apiVersion: v2\\nname: webapp\\nversion: 0.1.0\\n' > Chart.yaml && printf 'replicas: 1\\ngreeting: hi\\n' > values.yaml && printf '%s' '{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","properties":{"replicas":{"type":"integer","minimum":1}}}' > values.schema.json && printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: webapp\\ndata:\\n  replicas: "{{ .Values.replicas }}"\\n  greeting: {{ .Values.greeting | quote }}\\n' > templates/cm.yaml`);
   expect(made.exitCode, made.stderr).toBe(0);
-}, 300_000);
+  // NOTES that print the greeting, and a Secret holding it (base64 in the manifest): what helm prints after an install.
+  for (const [file, text] of [['NOTES.txt', 'Your greeting is {{ .Values.greeting }}\n'], ['secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: webapp\ndata:\n  greeting: {{ .Values.greeting | b64enc }}\n']]) {
+    expect((await hosts.fleet().exec(H, ['sh', '-c', `cat > ${WEBAPP}/templates/${file}`], { stdin: text })).exitCode).toBe(0);
+  }
+}, 600_000);
 
 describe('helmRepository with the real helm', () => {
   it('check mode on a fresh host reports the add and adds nothing', async () => {
@@ -120,15 +129,39 @@ describe('helmRelease with the real helm', () => {
   it('secret values go through a 0600 file, never a command line, and never into results', async () => {
     const password = secret('helm-canary-5e1b7d');
     const params = { name: 'webapp', namespace: 'default', chart: WEBAPP, values: { replicas: 2, greeting: password } };
+    const progress: string[] = [];
     const { first, second } = await proveIdempotent(helmRelease, t(), params, async () => {
       expect((await sh('kubectl get cm webapp -o jsonpath={.data.greeting}')).stdout).toBe('helm-canary-5e1b7d');
-    });
-    const changedSecret = await helmRelease.run(t(), { ...params, values: { replicas: 2, greeting: secret('helm-canary-other-9a') } }, { diff: true });
+      expect((await sh('helm get notes webapp')).stdout).toContain('Your greeting is helm-canary-5e1b7d');
+    }, { onProgress: (line) => progress.push(line) });
+    const changedSecret = await helmRelease.run(t(), { ...params, values: { replicas: 2, greeting: secret('helm-canary-other-9a') } }, { diff: true, onProgress: (line) => progress.push(line) });
     expect(changedSecret.diff).toContain('greeting: ***');
-    for (const text of [first, second, changedSecret].map((r) => `${JSON.stringify(r)}${inspect(r, { depth: 10 })}${r.diff ?? ''}`)) {
-      expect(text).not.toContain('helm-canary-5e1b7d');
-      expect(text).not.toContain('helm-canary-other-9a');
+    // helm's output reached the live view as it came (its debug log), the release dump and NOTES did not
+    expect(progress).toContain('installing helm release default/webapp (/root/charts/webapp)');
+    expect(progress.some((l) => /\[debug\] creating \d+ resource/.test(l)), progress.join('\n')).toBe(true);
+    expect(progress).toContain("(the release's values, manifest and NOTES are not shown)");
+    expect(progress.join('\n')).not.toContain('Your greeting is');
+    for (const text of [...[first, second, changedSecret].map((r) => `${JSON.stringify(r)}${inspect(r, { depth: 10 })}${r.diff ?? ''}`), progress.join('\n')]) {
+      for (const canary of ['helm-canary-5e1b7d', 'helm-canary-other-9a']) {
+        expect(text).not.toContain(canary);
+        expect(text).not.toContain(Buffer.from(canary).toString('base64').replace(/=+$/, ''));
+      }
     }
+  });
+
+  it('at -vvv --json: helm\'s output streams as progress events; the secret in the values, NOTES and manifest reaches no event or output', async () => {
+    const inventory = await writeInventory(hosts.fleet(), workDir(), { hosts: [H] });
+    const run = await meshbook(['run', NOTES_PLAYBOOK, '-i', inventory, '--json', '-vvv', '--diff']);
+    expectExit(run, 0);
+    expect(resultsOf(run, 'release with a secret greeting')[H]).toMatchObject({ status: 'changed' });
+    const progress = run.events.filter((e) => e.type === 'host.progress' && e.task === 'release with a secret greeting').map((e) => (e as { line: string }).line);
+    expect(progress.some((l) => /\[debug\] beginning wait/.test(l)), progress.join('\n')).toBe(true);
+    expect((await sh('helm get notes notes -n notes')).stdout).toContain(`Your greeting is ${HELM_NOTES_CANARY}`);
+    const human = await meshbook(['run', NOTES_PLAYBOOK, '-i', inventory, '-vvv', '--diff']);
+    expectExit(human, 0);
+    expectNoSecretIn('JSON events and stderr', run.stdout + run.stderr, HELM_NOTES_CANARY);
+    expectNoSecretIn('human output', human.stdout + human.stderr, HELM_NOTES_CANARY);
+    expect((await sh('ls /tmp')).stdout).not.toMatch(/tmp\.\w+/);
   });
 
   it('a pending-upgrade release is reported, not retried', async () => {

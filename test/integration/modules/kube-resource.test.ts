@@ -213,6 +213,38 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
     expect(inspect(error)).not.toContain(clientKey.split('\n')[1]!);
   });
 
+  it('a kubeconfig naming its CA, certificate and key by file path (relative to it): read on the host, the key never shown', async () => {
+    // kubectl config set-credentials --client-key=... writes such files; the paths are the host's.
+    await hosts.sh('node1', `set -e; mkdir -p /root/files/pki; cd /root/files
+      k() { sed -n "s/^ *$1: //p" /root/.kube/config | base64 -d; }
+      k client-certificate-data > pki/admin.crt; k client-key-data > pki/admin.key; chmod 600 pki/admin.key
+      sed -e 's#certificate-authority-data: .*#certificate-authority: /etc/kubernetes/pki/ca.crt#' -e 's#client-certificate-data: .*#client-certificate: pki/admin.crt#' -e 's#client-key-data: .*#client-key: pki/admin.key#' /root/.kube/config > kubeconfig`);
+    expect(await hosts.sh('node1', 'grep -c -- "-data:" /root/files/kubeconfig || true')).toBe('0\n');
+    expect((await kubectl('node1', '--kubeconfig /root/files/kubeconfig get ns default -o name')).out).toBe('namespace/default\n');
+    const object: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-files', namespace: 'default' }, data: { a: 'b' } };
+    const results: ModuleResult[] = [];
+    const { first, second } = await proveIdempotent(kubeResource, t('node1'), { object, kubeconfig: '/root/files/kubeconfig' }, async () => {
+      expect(JSON.parse((await kubectl('node1', 'get cm from-files -o json')).out).data).toEqual({ a: 'b' });
+    }, { diff: true });
+    results.push(first, second);
+    // the login user's default kubeconfig (~/.kube/config) with paths relative to ~/.kube
+    await hosts.sh('node1', 'cp /root/.kube/config /root/.kube/config.data && mkdir -p /root/.kube/pki && cp /root/files/pki/* /root/.kube/pki/ && cp /root/files/kubeconfig /root/.kube/config');
+    try {
+      const read = await kubeResourceInfo.run(t('node1'), { apiVersion: 'v1', kind: 'ConfigMap', name: 'from-files' });
+      expect((read.output as ConfigMap).data).toEqual({ a: 'b' });
+      results.push(read);
+      await hosts.sh('node1', 'mv /root/.kube/pki/admin.key /root/.kube/pki/moved.key');
+      const error = await kubeResource.run(t('node1'), { object }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MeshbookError);
+      expect((error as MeshbookError).message).toBe('kubeconfig ~/.kube/config: client-key pki/admin.key (user "kubernetes-admin", context "kubernetes-admin@cluster-1") cannot be read on node1: no such file');
+      expect((error as MeshbookError).hint).toContain('client-key-data');
+      results.push(error as ModuleResult);
+    } finally {
+      await hosts.sh('node1', 'mv /root/.kube/config.data /root/.kube/config && rm -rf /root/.kube/pki');
+    }
+    for (const text of results.map(shown)) expect(text).not.toContain(clientKey.split('\n')[1]!);
+  });
+
   it('examples/kube-service.ts: a plain TypeScript program checks, applies, then finds nothing to do', async () => {
     const host = hosts.fleet().host('node1');
     const example = async (...args: string[]) =>

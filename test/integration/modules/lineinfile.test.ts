@@ -72,6 +72,23 @@ describe('lineinfile on a real host', () => {
     });
   });
 
+  it('backrefs: the line filled from the match (\\1, \\g<name>; $1 literal); no match changes nothing, even with insertafter or create', async () => {
+    const path = '/etc/meshbook-backrefs.conf';
+    await hosts.sh(H, `printf 'Port 22\\nListenAddress 10.0.0.1\\n' > ${path}`);
+    const params = { path, regexp: '^ListenAddress (?<ip>[\\d.]+)$', line: 'ListenAddress \\g<ip>:\\1 # $1', backrefs: true };
+    await proveCheckMode(lineinfile, t(), params, () => hosts.sh(H, `md5sum ${path}`));
+    await proveIdempotent(lineinfile, t(), params, async () => {
+      expect(await read(path)).toBe('Port 22\nListenAddress 10.0.0.1:10.0.0.1 # $1\n');
+    });
+    const snapshot = () => hosts.sh(H, `md5sum ${path}; ls /etc/meshbook-missing 2>&1 || true`);
+    const before = await snapshot();
+    for (const [p, extra] of [[path, { insertafter: 'EOF' }], ['/etc/meshbook-missing/x.conf', { create: true }]] as const) {
+      const r = await lineinfile.run(t(), { path: p, regexp: '^Nope (\\d+)', line: 'Nope \\1', backrefs: true, ...extra });
+      expect(r.changed).toBe(false);
+    }
+    expect(await snapshot()).toBe(before);
+  });
+
   it('check mode reports the edit and leaves the file alone', async () => {
     const r = await proveCheckMode(lineinfile, t(), { path: P, line: 'MaxAuthTries 3' }, () => hosts.sh(H, `md5sum ${P}; stat -c %Y ${P}`));
     expect(r.diff).toContain('+MaxAuthTries 3');
@@ -93,5 +110,6 @@ describe('lineinfile on a real host', () => {
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(lineinfile, t(), { path: P, line: 'x', regexp: '([' }, /lineinfile\.regexp: a valid JavaScript regular expression/);
     await proveBadParams(lineinfile, t(), { path: P, line: 'a\nb' }, /lineinfile\.line/);
+    await proveBadParams(lineinfile, t(), { path: P, regexp: '^(a)', line: '\\2', backrefs: true }, /lineinfile\.line: backrefs: line refers to group 2/);
   });
 });

@@ -62,6 +62,18 @@ describe('template on a real host', () => {
     expect(`${JSON.stringify(r.changes)}${r.diff}`).not.toContain(canary);
   });
 
+  it('follow: false (default, as Ansible) replaces a symlink at dest; follow: true renders through it', async () => {
+    await hosts.sh(H, "printf 'target\\n' > /etc/tpl-real.conf && ln -sfn tpl-real.conf /etc/tpl-through.conf && ln -sfn tpl-real.conf /etc/tpl-replaced.conf");
+    const state = () => hosts.sh(H, "cat /etc/tpl-real.conf; stat -c '%F' /etc/tpl-through.conf /etc/tpl-replaced.conf");
+    await proveCheckMode(template, t(), { dest: '/etc/tpl-replaced.conf', template: '{{v}}\n', vars: { v: 'own' } }, state);
+    await proveIdempotent(template, t(), { dest: '/etc/tpl-replaced.conf', template: '{{v}}\n', vars: { v: 'own' } }, async () => {
+      expect(await state()).toBe('target\nsymbolic link\nregular file\n');
+    });
+    await proveIdempotent(template, t(), { dest: '/etc/tpl-through.conf', template: '{{v}}\n', vars: { v: 'through' }, follow: true }, async () => {
+      expect(await state()).toBe('through\nsymbolic link\nregular file\n');
+    });
+  });
+
   it('bad params fail before the host is touched', async () => {
     await proveBadParams(template, t(), { dest: '/etc/x', template: 'a', src: 'b' }, /template\.src: give exactly one of src or template/);
     await proveBadParams(template, t(), { dest: '/etc/x', template: 'a', vars: 'nope' }, /template\.vars/);

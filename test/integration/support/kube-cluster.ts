@@ -11,8 +11,11 @@ import { installDoubles, stageDoubles } from './doubles.js';
 
 const run = promisify(execFile);
 
-/** Installs the doubles (and the real kubectl) on the hosts, then `kubeadm init` on each. */
-export async function initClusters(fleet: Fleet, hosts: string[]): Promise<() => void> {
+/**
+ * Installs the doubles (and the real kubectl) on the hosts, then `kubeadm init` on each, advertised
+ * on the host's fleet address or the one `addresses` gives (a host moved to a private network).
+ */
+export async function initClusters(fleet: Fleet, hosts: string[], addresses: Record<string, string> = {}): Promise<() => void> {
   const staged = await stageDoubles();
   try {
     await Promise.all(hosts.map((h) => installDoubles(fleet, h, staged.tarball)));
@@ -20,7 +23,7 @@ export async function initClusters(fleet: Fleet, hosts: string[]): Promise<() =>
     staged.cleanup();
   }
   for (const [i, host] of hosts.entries()) {
-    const address = fleet.host(host).ip;
+    const address = addresses[host] ?? fleet.host(host).ip;
     const config = `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
 localAPIEndpoint:

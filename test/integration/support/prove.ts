@@ -20,7 +20,7 @@ export interface Hosts {
 }
 
 /** One fleet per test file (the machine has 2 cores: keep it ≤ 3 hosts) and one SSH transport per host. */
-export function useHosts(count: number, options: Omit<FleetOptions, 'hosts'> = {}): Hosts {
+export function useHosts(count: number | string[], options: Omit<FleetOptions, 'hosts'> = {}): Hosts {
   const fleet = useFleet({ ...options, hosts: count });
   const transports = new Map<string, Transport>();
   beforeAll(async () => {

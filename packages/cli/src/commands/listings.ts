@@ -38,13 +38,31 @@ export function renderHostList(playbookPath: string, playbook: Playbook, listed:
   return `${lines.join('\n')}\n`;
 }
 
-/** `--list-tasks`, in Ansible's layout: the tasks that the tag selection keeps. */
+/**
+ * `--list-tasks`, in Ansible's layout: the tasks that the tag selection keeps; a block's tasks
+ * indented under `block: NAME`, its rescue and always tasks under `rescue:` and `always:`.
+ */
 export function renderTaskList(playbookPath: string, playbook: Playbook, listed: readonly ListedTasks[]): string {
   const lines = ['', `playbook: ${playbookPath}`];
   listed.forEach((entry, index) => {
     const pattern = playbook.plays[index]?.hosts ?? '';
     lines.push('', `  play #${index + 1} (${pattern}): ${entry.play}`, '    tasks:');
-    for (const task of entry.tasks) lines.push(`      ${task.name}\tTAGS: [${task.tags.join(', ')}]`);
+    let open: NonNullable<ListedTasks['tasks'][number]['blocks']> = [];
+    for (const task of entry.tasks) {
+      const blocks = task.blocks ?? [];
+      // The enclosing blocks both lists share: their headers are printed already.
+      let same = 0;
+      while (same < blocks.length && same < open.length && blocks[same]!.name === open[same]!.name && blocks[same]!.section === open[same]!.section) same++;
+      // Same block, a later section (rescue after tasks): only the section header.
+      const sectionOnly = same < blocks.length && same < open.length && blocks[same]!.name === open[same]!.name && blocks[same]!.section !== open[same]!.section;
+      blocks.slice(same).forEach((place, offset) => {
+        const pad = ' '.repeat(6 + 2 * (same + offset));
+        if (!(offset === 0 && sectionOnly)) lines.push(`${pad}block: ${place.name}`);
+        if (place.section !== 'tasks') lines.push(`${pad}${place.section}:`);
+      });
+      open = blocks;
+      lines.push(`${' '.repeat(6 + 2 * blocks.length)}${task.name}\tTAGS: [${task.tags.join(', ')}]`);
+    }
   });
   return `${lines.join('\n')}\n`;
 }
@@ -55,7 +73,7 @@ export function listingJson(playbookPath: string, playbook: Playbook, hosts?: re
     name: play.name,
     pattern: play.hosts,
     ...(hosts ? { hosts: hosts[index]?.hosts ?? [] } : {}),
-    ...(tasks ? { tasks: (tasks[index]?.tasks ?? []).map((t) => ({ name: t.name, tags: t.tags })) } : {}),
+    ...(tasks ? { tasks: (tasks[index]?.tasks ?? []).map((t) => ({ name: t.name, tags: t.tags, ...(t.blocks ? { blocks: t.blocks } : {}) })) } : {}),
   }));
   return `${JSON.stringify({ playbook: playbookPath, plays }, null, 2)}\n`;
 }

@@ -1,4 +1,4 @@
-import { MeshbookError, taskName } from '@meshbook/engine';
+import { MeshbookError, itemsFrom, taskName, tasksOf } from '@meshbook/engine';
 import type { Playbook } from '@meshbook/engine';
 
 /** Tags with a meaning of their own in a selection (Ansible's). */
@@ -7,7 +7,7 @@ const SPECIAL_TAGS = new Set(['all', 'always', 'never', 'tagged', 'untagged']);
 /** Every tag on a task of the playbook, sorted, as Ansible's --list-tags gathers them. */
 export function playbookTags(playbook: Playbook): string[] {
   const tags = new Set<string>();
-  for (const play of playbook.plays) for (const item of play.tasks) if (item.kind === 'task') for (const tag of item.tags ?? []) tags.add(tag);
+  for (const play of playbook.plays) for (const task of tasksOf(play)) for (const tag of task.tags ?? []) tags.add(tag);
   return [...tags].sort();
 }
 
@@ -25,7 +25,7 @@ export function renderTagList(playbookPath: string, playbook: Playbook): string 
   const lines = ['', `playbook: ${playbookPath}`];
   playbook.plays.forEach((play, index) => {
     const tags = new Set<string>();
-    for (const item of play.tasks) if (item.kind === 'task') for (const tag of item.tags ?? []) tags.add(tag);
+    for (const task of tasksOf(play)) for (const tag of task.tags ?? []) tags.add(tag);
     lines.push('', `  play #${index + 1} (${play.hosts}): ${play.name}\tTAGS: []`, `      TASK TAGS: [${[...tags].sort().join(', ')}]`);
   });
   return `${lines.join('\n')}\n`;
@@ -33,19 +33,21 @@ export function renderTagList(playbookPath: string, playbook: Playbook): string 
 
 /**
  * `--start-at-task NAME`: the playbook from the first task with that name on; the plays before it
- * and the tasks before it in its play are left out. Refuses a name no task has, naming close ones.
+ * and the tasks before it in its play are left out (inside a block, the block's earlier tasks; its
+ * rescue and always stay). Refuses a name no task has, naming close ones.
  */
 export function startAtTask(playbook: Playbook, name: string): Playbook {
-  const names: string[] = [];
   for (const [playIndex, play] of playbook.plays.entries()) {
-    for (const [itemIndex, item] of play.tasks.entries()) {
-      if (item.kind !== 'task') continue;
-      const itemName = taskName(item);
-      names.push(itemName);
-      if (itemName !== name) continue;
-      const plays = playbook.plays.slice(playIndex).map((later, index) => (index === 0 ? { ...later, tasks: later.tasks.slice(itemIndex) } : later));
-      return { ...playbook, plays } as Playbook;
-    }
+    const tasks = itemsFrom(play.tasks, name);
+    if (!tasks) continue;
+    const plays = playbook.plays.slice(playIndex).map((later, index) => (index === 0 ? { ...later, tasks } : later));
+    return { ...playbook, plays } as Playbook;
+  }
+  const names = playbook.plays.flatMap((play) => tasksOf(play).map((task) => taskName(task)));
+  if (names.includes(name)) {
+    throw new MeshbookError('BAD_INPUT', `--start-at-task: ${JSON.stringify(name)} is a task of a block's rescue, which runs only after a failure in the block`, {
+      hint: 'start at the block\'s first task, or at a task before it',
+    });
   }
   const close = names.filter((candidate) => candidate.toLowerCase().includes(name.toLowerCase())).slice(0, 5);
   throw new MeshbookError('BAD_INPUT', `--start-at-task: no task is named ${JSON.stringify(name)}`, {

@@ -25,6 +25,7 @@ export function levelOf(event: MeshbookEvent): Level {
       if (event.status === 'unreachable') return 'warn';
       return 'info';
     case 'warning':
+    case 'host.reconnect':
       return 'warn';
     case 'host.progress':
     case 'host.debug':

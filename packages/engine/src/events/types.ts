@@ -24,6 +24,8 @@ export interface HostCounts {
   skipped: number;
   unreachable: number;
   ignored: number;
+  /** Blocks whose rescue ran on this host (Ansible's `rescued`): the failure that sent it there is not counted as failed. */
+  rescued: number;
   /** SSH round trips this host cost during the run (0 for the local transport). */
   roundTrips: number;
 }
@@ -62,14 +64,38 @@ export type MeshbookEvent =
       knownAfterApply?: boolean;
       /** A failure that ignore_errors turned into ok. */
       ignored?: boolean;
+      /** A task with until/retries: the attempt this result came from, of how many at most. */
+      attempt?: { number: number; of: number };
+      /** A failure inside a block with a rescue: the host goes on with the rescue and is not counted failed. */
+      rescue?: boolean;
       message?: string;
       error?: ErrorView;
+      durationMs: number;
+    })
+  /** An attempt of a task with until/retries that did not settle it: the task runs again after `delaySeconds`. */
+  | (Base & {
+      type: 'host.retry';
+      play: string;
+      task: string;
+      host: string;
+      handler: boolean;
+      item?: string;
+      loop?: { index: number; of: number };
+      /** This attempt's number (from 1), of how many at most. */
+      attempt: { number: number; of: number };
+      /** What this attempt came to. */
+      status: HostStatus;
+      message?: string;
+      error?: ErrorView;
+      delaySeconds: number;
       durationMs: number;
     })
   | (Base & { type: 'host.progress'; play: string; task: string; host: string; line: string })
   | (Base & { type: 'handler.notified'; play: string; handler: string; host: string; check: boolean })
   | (Base & { type: 'play.end'; play: string; durationMs: number })
   | (Base & { type: 'warning'; message: string; host?: string })
+  /** The host's connection was opened again (it dropped between tasks, or a module such as a reboot ended it): host lock taken again, cached facts dropped. */
+  | (Base & { type: 'host.reconnect'; host: string; reason: string })
   /** Detail for -vvv from a host's transport, such as output dropped because it belonged to no command. */
   | (Base & { type: 'host.debug'; host: string; message: string })
   | (Base & {

@@ -10,7 +10,7 @@ import { rejection, tempInventory, thrown } from './__fixtures__/temp-inventory.
 const resolve = (vars: Record<string, unknown>) => resolveConnection('node1', vars, { baseDir: '/inv' });
 
 describe('resolveConnection', () => {
-  it('defaults: ssh to the inventory name on port 22, strict host keys, 10 s connect timeout', () => {
+  it('defaults: ssh to the inventory name on port 22, host key policy left to ssh config (then strict, in connect-ssh), 10 s connect timeout', () => {
     expect(resolve({}).connection).toEqual({
       connection: 'ssh',
       address: 'node1',
@@ -20,7 +20,7 @@ describe('resolveConnection', () => {
       password: undefined,
       become: undefined,
       becomePassword: undefined,
-      hostKeyPolicy: 'strict',
+      hostKeyPolicy: undefined,
       knownHostsFile: undefined,
       proxyJump: undefined,
       connectTimeoutMs: 10_000,

@@ -14,9 +14,9 @@ export async function createTransport(name: string, spec: ConnectionSpec, connec
   const options: SshTransportOptions = {
     host: name,
     address: spec.address,
-    hostKeyPolicy: spec.hostKeyPolicy,
     connectTimeoutMs: spec.connectTimeoutMs,
   };
+  if (spec.hostKeyPolicy !== undefined) options.hostKeyPolicy = spec.hostKeyPolicy;
   if (connect.hostLock !== undefined) options.hostLock = connect.hostLock;
   if (connect.onNotice !== undefined) options.onNotice = connect.onNotice;
   if (connect.onDebug !== undefined) options.onDebug = connect.onDebug;

@@ -21,7 +21,8 @@ export interface ConnectionSpec {
   /** Become root (or becomeUser) for every task unless a task says otherwise. */
   become: Become | undefined;
   becomePassword: Secret | undefined;
-  hostKeyPolicy: HostKeyPolicy;
+  /** Unset: ssh config's StrictHostKeyChecking for the host, else strict. */
+  hostKeyPolicy: HostKeyPolicy | undefined;
   knownHostsFile: string | undefined;
   /** Bastion, in ssh's `[user@]host[:port]` form. */
   proxyJump: string | undefined;

@@ -208,6 +208,17 @@ export class FactCache {
     }
   }
 
+  /** Drops these requests' cached answers (as any user): the next read asks the host again. */
+  forget(requests: readonly FactRequest[]): void {
+    const prefixes = requests.map((r) => `${r.fact.name}\u0000${JSON.stringify(r.args ?? null)}\u0000`);
+    for (const key of [...this.#cache.keys(), ...this.#unread.keys()]) {
+      if (prefixes.some((prefix) => key.startsWith(prefix))) {
+        this.#cache.delete(key);
+        this.#unread.delete(key);
+      }
+    }
+  }
+
   /** Drops the single-use values fetched ahead that no task has read (the cache stays). */
   dropUnread(): void {
     this.#unread.clear();

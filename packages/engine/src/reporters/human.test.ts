@@ -40,10 +40,10 @@ describe('HumanReporter', () => {
         'changed: [web2]',
         '',
         'PLAY RECAP *********************************************************************',
-        'web1 : ok=1  changed=0  unreachable=0  failed=0  skipped=1  ignored=0',
-        'web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  ignored=0',
-        'db1  : ok=0  changed=0  unreachable=0  failed=1  skipped=0  ignored=0',
-        'gone : ok=0  changed=0  unreachable=1  failed=0  skipped=0  ignored=0',
+        'web1 : ok=1  changed=0  unreachable=0  failed=0  skipped=1  rescued=0  ignored=0',
+        'web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  rescued=0  ignored=0',
+        'db1  : ok=0  changed=0  unreachable=0  failed=1  skipped=0  rescued=0  ignored=0',
+        'gone : ok=0  changed=0  unreachable=1  failed=0  skipped=0  rescued=0  ignored=0',
         '',
       ].join('\n'),
     );
@@ -65,7 +65,7 @@ describe('HumanReporter', () => {
   it('adds change summaries and round trips at -v, durations and notifications at -vv, error codes at -vvv', () => {
     const v = render(syntheticRun(), { verbosity: 1 });
     expect(v).toContain('changed: [web2]\n  ~ net.ipv4.ip_forward: 0 → 1');
-    expect(v).toContain('web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  ignored=0  round_trips=5');
+    expect(v).toContain('web2 : ok=3  changed=3  unreachable=0  failed=0  skipped=0  rescued=0  ignored=0  round_trips=5');
     expect(v).toContain('duration: 2.1s');
     expect(v).not.toContain('(1.5s)');
     const vv = render(syntheticRun(), { verbosity: 2 });
@@ -205,6 +205,27 @@ describe('HumanReporter', () => {
     expect(out).not.toContain('host: h1');
   });
 
+  it('shows each retried attempt, which attempt settled the task, and a failure a rescue takes over', () => {
+    const base = { time: 0, play: 'p', task: 'wait', host: 'h1', handler: false, durationMs: 1 } as const;
+    const out = render([
+      { ...base, type: 'host.retry', attempt: { number: 1, of: 4 }, status: 'failed', error: { code: 'COMMAND_FAILED', message: 'command failed with exit code 1' }, delaySeconds: 5 },
+      { ...base, type: 'host.retry', attempt: { number: 2, of: 4 }, status: 'ok', delaySeconds: 5 },
+      { ...base, type: 'host.result', status: 'ok', changes: [], attempt: { number: 3, of: 4 } },
+      { ...base, type: 'host.result', task: 'risky', status: 'failed', changes: [], rescue: true, error: { code: 'MODULE_FAILED', message: 'it broke' }, message: 'it broke' },
+    ]);
+    expect(out).toContain(
+      [
+        'TASK [wait] ********************************************************************',
+        'FAILED - RETRYING: [h1] (attempt 1 of 4, 3 retries left, next in 5.0s) => command failed with exit code 1',
+        'FAILED - RETRYING: [h1] (attempt 2 of 4, 2 retries left, next in 5.0s) => until not met (ok)',
+        'ok: [h1] (attempt 3 of 4)',
+        '',
+        'TASK [risky] *******************************************************************',
+        'failed: [h1] => it broke ...rescuing',
+      ].join('\n'),
+    );
+  });
+
   it('names the batch only when the play runs in several', () => {
     const start = (index: number, of: number): MeshbookEvent => ({ type: 'play.start', time: 0, play: 'p', hosts: [], batch: { index, of } });
     expect(render([start(1, 1)])).not.toContain('batch');
@@ -234,6 +255,11 @@ describe('HumanReporter', () => {
     const debug: MeshbookEvent = { type: 'host.debug', time: 0, host: 'web1', message: 'dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"' };
     expect(render([debug], { verbosity: 2 })).toBe('');
     expect(render([debug], { verbosity: 3 })).toBe('  [web1] dropped 8 bytes of stdout that arrived outside any command: "started\\x0a"\n');
+  });
+
+  it('says when a host\'s connection was opened again, at every verbosity', () => {
+    const event: MeshbookEvent = { type: 'host.reconnect', time: 0, host: 'web1', reason: 'connection to web1 lost: connection closed' };
+    expect(render([event])).toBe('[RECONNECTED]: [web1] connection to web1 lost: connection closed; the host lock was taken again and its cached facts dropped\n');
   });
 
   it('prints terminal control sequences from hosts escaped: stderr, messages, progress, warnings, debug (issue 19, item 14)', () => {

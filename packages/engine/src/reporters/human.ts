@@ -89,6 +89,8 @@ export class HumanReporter {
         return this.#taskHeader(event.play, event.task, event.handler);
       case 'host.result':
         return this.#hostResult(event);
+      case 'host.retry':
+        return this.#retry(event);
       case 'host.progress':
         return this.#progress(event);
       case 'handler.notified':
@@ -106,6 +108,9 @@ export class HumanReporter {
         this.#print(this.#c.magenta(`[WARNING]: ${where}${indent(event.message)}`));
         return;
       }
+      case 'host.reconnect':
+        this.#print(this.#c.magenta(`[RECONNECTED]: [${event.host}] ${indent(event.reason)}; the host lock was taken again and its cached facts dropped`));
+        return;
       case 'host.debug':
         if (this.#verbosity >= 3) this.#print(this.#c.dim(`  [${event.host}] ${indent(event.message)}`));
         return;
@@ -138,7 +143,8 @@ export class HumanReporter {
     this.#taskHeader(event.play, event.task, event.handler);
     const c = this.#c;
     const item = event.item === undefined ? '' : ` => (item=${event.item})`;
-    const timing = this.#verbosity >= 2 ? c.dim(` (${formatDuration(event.durationMs)})`) : '';
+    const attempt = event.attempt && event.attempt.number > 1 ? c.dim(` (attempt ${event.attempt.number} of ${event.attempt.of})`) : '';
+    const timing = attempt + (this.#verbosity >= 2 ? c.dim(` (${formatDuration(event.durationMs)})`) : '');
     const lines: string[] = [];
     if (event.status === 'failed' || event.status === 'unreachable' || event.ignored) {
       lines.push(...this.#failureLines(event, item, timing));
@@ -164,6 +170,20 @@ export class HumanReporter {
   }
 
   /**
+   * `FAILED - RETRYING: [host] (attempt 1 of 4, next in 5 s) => headline`, as Ansible says it; the
+   * detail of the error comes with the final result, not with every attempt.
+   */
+  #retry(event: EventOf<'host.retry'>): void {
+    this.#taskHeader(event.play, event.task, event.handler);
+    const c = this.#c;
+    const item = event.item === undefined ? '' : ` => (item=${event.item})`;
+    const headline = event.error?.message ?? (event.status === 'failed' ? event.message?.split('\n')[0] : `until not met (${event.status})`);
+    const { number, of } = event.attempt;
+    const when = `attempt ${number} of ${of}, ${of - number} ${of - number === 1 ? 'retry' : 'retries'} left, next in ${formatDuration(event.delaySeconds * 1000)}`;
+    this.#print(c.yellow(`FAILED - RETRYING: [${event.host}]${item} (${when})${headline ? ` => ${indent(headline)}` : ''}`));
+  }
+
+  /**
    * `failed: [host] => message`, then what the error's describe() adds (command, exit code, stderr,
    * fix) minus the host, which the line already names. An ignored failure ends in `...ignoring`.
    */
@@ -173,7 +193,7 @@ export class HumanReporter {
     const headline = event.error?.message ?? event.message?.split('\n')[0] ?? '';
     const code = this.#verbosity >= 3 && event.error ? `[${event.error.code}] ` : '';
     const detail = headline ? ` => ${code}${indent(headline)}` : '';
-    const ignoring = event.ignored ? c.cyan(' ...ignoring') : '';
+    const ignoring = event.ignored ? c.cyan(' ...ignoring') : event.rescue ? c.cyan(' ...rescuing') : '';
     const color = statusColor(c, event.status === 'unreachable' ? 'unreachable' : 'failed');
     const lines = [color(`${label}: [${event.host}]${item}${detail}`) + ignoring + timing];
     const described = event.message?.startsWith(headline) ? event.message.slice(headline.length) : '';

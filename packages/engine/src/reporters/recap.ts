@@ -20,6 +20,7 @@ export function renderRecap(event: EventOf<'recap'>, c: Colors, verbosity: numbe
       field('unreachable', counts.unreachable, statusColor(c, 'unreachable')),
       field('failed', counts.failed, statusColor(c, 'failed')),
       field('skipped', counts.skipped, statusColor(c, 'skipped')),
+      field('rescued', counts.rescued, statusColor(c, 'ignored')),
       field('ignored', counts.ignored, statusColor(c, 'ignored')),
     ];
     if (verbosity >= 1) parts.push(`round_trips=${counts.roundTrips}`);

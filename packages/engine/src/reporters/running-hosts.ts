@@ -26,6 +26,11 @@ export class RunningHosts {
         if (running) running.lastLine = event.line.trim().replace(/\s+/g, ' ');
         return;
       }
+      case 'host.retry': {
+        const running = this.#isCurrent(event) ? this.#hosts.get(event.host) : undefined;
+        if (running) running.lastLine = `attempt ${event.attempt.number} of ${event.attempt.of} did not settle it; retrying in ${event.delaySeconds} s`;
+        return;
+      }
       case 'host.result':
         // A looping task is done on a host at its last item (or when the host was lost).
         if (this.#isCurrent(event) && (!event.loop || event.loop.index === event.loop.of - 1 || event.status === 'unreachable')) this.#hosts.delete(event.host);

@@ -1,3 +1,4 @@
+import { MeshbookError, toMeshbookError } from '../errors.js';
 import { FactCache } from '../module/facts.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { HostFacts } from '../module/host-facts.js';
@@ -8,6 +9,9 @@ import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-loc
 import type { EventSink } from './event-sink.js';
 import type { RunPlaybookOptions } from './options.js';
 import type { HostRuntime } from './run-hosts.js';
+
+/** How often a run opens a host's connection again after it dropped between tasks, before it gives up on the host. */
+const MAX_RECONNECTS = 3;
 
 /** Where a task's commands go: the host's own connection, or the one it is delegated to. */
 export interface Target {
@@ -35,13 +39,58 @@ export class Connections {
    * a failure rejects with the connect (or HOST_LOCKED) error.
    */
   of(host: HostRuntime): Promise<Target> {
+    host.connection ??= this.#open(host);
+    const current = host.connection;
+    return current.then((target) => {
+      const loss = target.transport.lost;
+      if (!loss) return target;
+      // Another caller found the loss first and is reconnecting.
+      if (host.connection !== current) return this.of(host);
+      // A command was running when it went: its outcome is unknown, so nothing more runs there.
+      if (loss.duringCommand) throw loss.error;
+      if ((host.reconnects ?? 0) >= MAX_RECONNECTS) {
+        throw new MeshbookError('UNREACHABLE', `${loss.error.message} (after ${MAX_RECONNECTS} reconnects in this run, no more)`, { host: host.name, hint: loss.error.hint, cause: loss.error });
+      }
+      // Dropped between tasks: nothing was under way, so the next task is safe to run on a new connection.
+      return this.reconnect(host, loss.error.message);
+    });
+  }
+
+  /**
+   * Closes the host's connection and opens a new one: the host lock is taken again, the host's
+   * cached facts are dropped (another run may have changed it while it was unlocked, or it
+   * rebooted), and a host.reconnect event says so. `of` calls it for a connection found dropped
+   * between tasks; a module that ends the connection on purpose (a reboot) calls it once the host
+   * is back. A failed reconnect rejects with the connect error (UNREACHABLE, HOST_LOCKED, ...).
+   */
+  reconnect(host: HostRuntime, reason: string): Promise<Target> {
+    const previous = host.connection;
+    host.reconnects = (host.reconnects ?? 0) + 1;
+    host.facts = undefined;
+    host.connection = (async () => {
+      const old = await previous?.catch(() => undefined);
+      if (old) {
+        host.earlierRoundTrips = (host.earlierRoundTrips ?? 0) + old.transport.stats().roundTrips;
+        await old.transport.close().catch(() => undefined);
+      }
+      const target = await this.#open(host).catch((error: unknown) => {
+        const cause = toMeshbookError(error, 'UNREACHABLE', host.name);
+        throw new MeshbookError(cause.code, `reconnecting to ${host.name} (${reason}) failed: ${cause.message}`, { host: host.name, hint: cause.hint, cause });
+      });
+      this.events.emit({ type: 'host.reconnect', host: host.name, reason });
+      return target;
+    })();
+    return host.connection;
+  }
+
+  #open(host: HostRuntime): Promise<Target> {
     const lockRequest = this.#lockRequest;
     const connectOptions: ConnectOptions = {
       ...(lockRequest ? { hostLock: lockRequest } : {}),
       onNotice: (message) => this.events.emit({ type: 'warning', host: host.name, message }),
       onDebug: (message) => this.events.emit({ type: 'host.debug', host: host.name, message }),
     };
-    host.connection ??= this.options.connect(host.inventoryHost, connectOptions).then(async (transport) => {
+    return this.options.connect(host.inventoryHost, connectOptions).then(async (transport) => {
       if (lockRequest) {
         try {
           const warning = await lockHost(transport, lockRequest);
@@ -53,7 +102,6 @@ export class Connections {
       }
       return { transport, facts: new FactCache(transport, { signal: this.signal }) };
     });
-    return host.connection;
   }
 
   /** The controller's own transport, for `delegateTo: 'localhost'`; one per run. */
@@ -75,7 +123,7 @@ export class Connections {
   async collectRoundTrips(hosts: readonly HostRuntime[]): Promise<void> {
     for (const host of hosts) {
       const target = await host.connection?.catch(() => undefined);
-      host.counts.roundTrips = target?.transport.stats().roundTrips ?? 0;
+      host.counts.roundTrips = (host.earlierRoundTrips ?? 0) + (target?.transport.stats().roundTrips ?? 0);
     }
   }
 

@@ -40,7 +40,7 @@ describe('events', () => {
     expect(ofType(h.events, 'run.start')[0]).toMatchObject({ playbook: 'site.ts', hosts: ['a', 'b'], check: false });
     const recap = ofType(h.events, 'recap')[0]!;
     // talkative: one run; setting: one get and one put.
-    expect(recap.hosts.a).toEqual({ ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0, ignored: 0, roundTrips: 3 });
+    expect(recap.hosts.a).toEqual({ ok: 1, changed: 1, failed: 0, skipped: 0, unreachable: 0, ignored: 0, rescued: 0, roundTrips: 3 });
     expect(summary.hosts).toEqual(recap.hosts);
     expect(ofType(h.events, 'run.end')[0]).toMatchObject({ outcome: 'ok' });
     const changed = ofType(h.events, 'host.result').find((e) => e.status === 'changed')!;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { harness, ofType, probe, results, setting } from './__fixtures__/harness.js';
+import { command, harness, ofType, probe, results, setting } from './__fixtures__/harness.js';
 import { task } from './types.js';
 import type { Play } from './types.js';
 
@@ -76,6 +76,64 @@ describe('failures', () => {
     });
     expect(results(h.events)).toEqual(expect.arrayContaining(['drops@h2=unreachable', 'after@h1=ok']));
     expect(summary.hosts.h2).toMatchObject({ ok: 1, unreachable: 1 });
+  });
+
+  it('a connection that dropped between tasks is opened again before the next one, visibly, with the host\'s facts read anew', async () => {
+    const h = harness(hosts(2));
+    h.fleet.transport('h2').writeFile('/p', 'old');
+    h.fleet.handler = (text, { transport }) => {
+      if (text.includes('drop-after') && transport.host === 'h2') {
+        queueMicrotask(() => {
+          transport.drop(false);
+          transport.writeFile('/p', 'changed meanwhile');
+        });
+      }
+      return { stdout: '' };
+    };
+    const summary = await h.run({
+      name: 'pb',
+      plays: [
+        {
+          name: 'p',
+          hosts: 'all',
+          tasks: [
+            task(setting, { path: '/p', value: 'v' }, { name: 'first' }),
+            // Its command ends, then the connection drops and the host changes while the run is away.
+            task(command, { cmd: 'drop-after' }, { name: 'drop' }),
+            task(setting, { path: '/p', value: 'v' }, { name: 'after the drop' }),
+          ],
+        },
+      ],
+    });
+    expect(results(h.events)).toEqual(expect.arrayContaining(['first@h2=changed', 'after the drop@h2=changed', 'after the drop@h1=ok']));
+    expect(ofType(h.events, 'host.reconnect')).toEqual([expect.objectContaining({ host: 'h2', reason: 'connection to fake lost: connection closed' })]);
+    expect(h.fleet.connects.filter((c) => c === 'h2')).toHaveLength(2);
+    expect(summary.outcome).toBe('ok');
+  });
+
+  it('a connection that dropped while a command ran is not opened again: that command\'s outcome is unknown', async () => {
+    const h = harness(hosts(2));
+    h.fleet.handler = (text, { transport }) => {
+      if (transport.host !== 'h2') return { stdout: '' };
+      transport.drop(true);
+      throw transport.failure;
+    };
+    const summary = await h.run({
+      name: 'pb',
+      plays: [
+        {
+          name: 'p',
+          hosts: 'all',
+          tasks: [
+            task(command, { cmd: 'drops-while-running' }, { name: 'drops' }),
+            after,
+          ],
+        },
+      ],
+    });
+    expect(results(h.events)).toEqual(expect.arrayContaining(['drops@h2=unreachable', 'after@h1=ok']));
+    expect(ofType(h.events, 'host.reconnect')).toEqual([]);
+    expect(summary.hosts.h2).toMatchObject({ ok: 0, unreachable: 1 });
   });
 
   it('maxFailPercentage stops the run after the task that crosses it (strictly greater)', async () => {

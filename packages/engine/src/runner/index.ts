@@ -1,6 +1,10 @@
 export { runPlaybook } from './run-playbook.js';
 export { validatePlaybook } from './validate.js';
 export { listHosts, listTasks } from './list.js';
+export type { ListedTask } from './list.js';
+export { itemsFrom, tasksOf } from './play-steps.js';
+export type { BlockPlace, BlockSection } from './play-steps.js';
+export { DEFAULT_DELAY_SECONDS, DEFAULT_RETRIES } from './retry.js';
 export { taskName } from './params.js';
 export { selectedByTags } from './tags.js';
 export { computeBatches } from './batches.js';

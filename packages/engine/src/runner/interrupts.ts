@@ -11,6 +11,8 @@ export class Interrupts {
   stopped: string | undefined;
   /** Fires graceMs after the interrupt: commands still running are aborted then. */
   readonly #hardStop = new AbortController();
+  /** Fires at the interrupt itself: what only waits (a retry's delay) stops at once. */
+  readonly #interruptNow = new AbortController();
   #graceTimer: NodeJS.Timeout | undefined;
   readonly #onSignal = () => this.#interrupt();
 
@@ -25,6 +27,11 @@ export class Interrupts {
   /** The signal handed to modules: it fires only after the grace period, so short commands finish. */
   get commandSignal(): AbortSignal {
     return this.#hardStop.signal;
+  }
+
+  /** Fires at the interrupt (SIGINT), before the grace period: for waits that run no command. */
+  get interruptSignal(): AbortSignal {
+    return this.#interruptNow.signal;
   }
 
   stop(reason: string): void {
@@ -66,6 +73,7 @@ export class Interrupts {
     const reason = this.signal?.reason;
     this.interrupted = typeof reason === 'string' ? reason : 'interrupted';
     this.stop(this.interrupted);
+    this.#interruptNow.abort();
     this.#graceTimer = setTimeout(() => this.#hardStop.abort(), this.graceMs);
   }
 }

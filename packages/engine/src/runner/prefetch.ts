@@ -7,7 +7,7 @@ import { becomeOf } from './run-host-task.js';
 import type { PlayScope } from './run-host-task.js';
 import type { HostRuntime, RunState } from './state.js';
 import { selectedByTags } from './tags.js';
-import type { PlayItem, Task } from './types.js';
+import type { Task } from './types.js';
 
 type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
 
@@ -36,10 +36,11 @@ export class FactPrefetcher {
   constructor(
     private readonly run: RunState,
     private readonly scope: PlayScope,
-    private readonly items: readonly PlayItem[],
+    /** The play's tasks in order, blocks walked (play-steps.ts `prefetched`). */
+    private readonly items: readonly Task[],
   ) {}
 
-  /** Before the task at `index`: the first prefetch on each live host, or what went stale dropped. */
+  /** Before the task at `index` of the items: the first prefetch on each live host, or what went stale dropped. */
   async before(index: number, hosts: readonly HostRuntime[]): Promise<void> {
     const live = hosts.filter((host) => host.state === 'live');
     const batchChanges = hosts.reduce((sum, host) => sum + host.counts.changed, 0);
@@ -86,7 +87,7 @@ export class FactPrefetcher {
     const requests: Prefetch = [];
     const awaitingHostFacts: Task[] = [];
     for (const item of only ?? this.items.slice(index)) {
-      if (item.kind !== 'task' || !selectedByTags(item.tags, this.run.options)) continue;
+      if (!selectedByTags(item.tags, this.run.options)) continue;
       if (item.loop !== undefined || item.runOnce || (item.delegateTo !== undefined && item.delegateTo !== host.name)) continue;
       const declare = item.module.definition.facts;
       if (!declare) continue;

@@ -9,6 +9,8 @@ import type { Outcome } from './outcome.js';
 import type { HostRuntime, RunState, Target } from './state.js';
 import type { HostContext, Play, Task } from './types.js';
 import { DEFAULT_TASK_TIMEOUT_MS } from './options.js';
+import { requestsOf } from '../module/facts.js';
+import { retryPolicyOf, untilSettled } from './retry.js';
 
 /** A task as one play runs it: the task plus how it is named and where it sits. */
 export interface TaskSpec {
@@ -17,6 +19,8 @@ export interface TaskSpec {
   /** Path for error messages: `plays[0] "prepare" tasks[3] "sysctl"`. */
   readonly where: string;
   readonly handler: boolean;
+  /** Inside a block with a rescue (its tasks, or a block within them): a failure goes to the rescue. */
+  readonly rescuable?: boolean;
 }
 
 /** What a task needs from its play. */
@@ -40,7 +44,7 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
   const { task } = spec;
   const started = Date.now();
   if (task.loop === undefined) {
-    const outcome = await attempt(run, scope, spec, host, ctx, undefined);
+    const outcome = await settle(run, scope, spec, host, ctx, undefined);
     emitResult(run, scope, spec, host.name, outcome);
     return outcome;
   }
@@ -66,12 +70,59 @@ export async function runTaskOnHost(run: RunState, scope: PlayScope, spec: TaskS
       outcomes.push(abandoned(started, run.interrupts.interrupted));
       break;
     }
-    const outcome = await attempt(run, scope, spec, host, ctx, item);
-    emitResult(run, scope, spec, host.name, outcome, { label: itemLabel(task, item), index, of: items.length });
+    const loop = { label: itemLabel(task, item), index, of: items.length };
+    const outcome = await settle(run, scope, spec, host, ctx, item, loop);
+    emitResult(run, scope, spec, host.name, outcome, loop);
     outcomes.push(outcome);
     if (outcome.result.status === 'unreachable' || outcome.stoppedMidway) break;
   }
   return aggregateOutcomes(outcomes, Date.now() - started);
+}
+
+type LoopPlace = { label: string; index: number; of: number };
+
+/** One attempt, or with `until`/`retries` as many as it takes (retry.ts); each retried one is a host.retry event. */
+function settle(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRuntime, ctx: HostContext, item: unknown, loop?: LoopPlace): Promise<Outcome> {
+  const policy = retryPolicyOf(spec.task);
+  if (!policy) return attempt(run, scope, spec, host, ctx, item);
+  return untilSettled(policy, ctx, item, {
+    once: () => attempt(run, scope, spec, host, ctx, item),
+    retrying: (outcome, number) => {
+      const { result } = outcome;
+      run.events.emit({
+        type: 'host.retry',
+        play: scope.play.name,
+        task: spec.name,
+        host: host.name,
+        handler: spec.handler,
+        ...(loop ? { item: loop.label, loop: { index: loop.index, of: loop.of } } : {}),
+        attempt: { number, of: policy.attempts },
+        status: result.status,
+        ...(result.message ? { message: result.message } : {}),
+        ...(result.error ? { error: result.error } : {}),
+        delaySeconds: policy.delayMs / 1000,
+        durationMs: result.durationMs,
+      });
+    },
+    beforeRetry: () => forgetFacts(run, scope, spec.task, host, item),
+    check: run.check,
+    interrupt: run.interrupts.interruptSignal,
+    ignoreErrors: spec.task.ignoreErrors === true,
+  });
+}
+
+/** The facts the task's module declared are cached: a retry reads the host again. */
+async function forgetFacts(run: RunState, scope: PlayScope, task: Task, host: HostRuntime, item: unknown): Promise<void> {
+  const declare = task.module.definition.facts;
+  if (!declare) return;
+  try {
+    const evaluation = scope.evaluate(task, host.name, item);
+    if (evaluation.skip !== undefined || evaluation.boundary.params === undefined) return;
+    const requests = requestsOf(declare(evaluation.boundary.params));
+    (await targetOf(run, host, task)).facts.forget(requests);
+  } catch {
+    // Nothing cached to forget: the next attempt reports its own trouble.
+  }
 }
 
 async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRuntime, ctx: HostContext, item: unknown): Promise<Outcome> {
@@ -219,6 +270,8 @@ function emitResult(run: RunState, scope: PlayScope, spec: TaskSpec, host: strin
     ...(run.diff && result.diff ? { diff: result.diff } : {}),
     ...(result.knownAfterApply ? { knownAfterApply: true } : {}),
     ...(result.ignored ? { ignored: true } : {}),
+    ...(result.attempts !== undefined ? { attempt: { number: result.attempts, of: retryPolicyOf(spec.task)?.attempts ?? result.attempts } } : {}),
+    ...(result.status === 'failed' && spec.rescuable ? { rescue: true } : {}),
     ...(result.message ? { message: result.message } : {}),
     ...(result.error ? { error: result.error } : {}),
     durationMs: result.durationMs,

@@ -17,11 +17,15 @@ export interface HostRuntime {
   readonly registered: Map<string, TaskResult>;
   /** Opened at the host's first use (Connections). */
   connection?: Promise<Target>;
-  /** Read from the host when a task's params first ask (host.facts), then kept for the run. */
-  facts?: HostFacts;
+  /** Read from the host when a task's params first ask (host.facts), then kept for the run (dropped at a reconnect). */
+  facts?: HostFacts | undefined;
+  /** How often the connection was opened again (Connections.reconnect). */
+  reconnects?: number;
+  /** Round trips of the connections a reconnect replaced. */
+  earlierRoundTrips?: number;
 }
 
-export const emptyCounts = (): HostCounts => ({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, roundTrips: 0 });
+export const emptyCounts = (): HostCounts => ({ ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, rescued: 0, roundTrips: 0 });
 
 /** The run's hosts: each one's state, counts and registered results, and the inventory's groups. */
 export class RunHosts {

@@ -5,11 +5,10 @@ import type { PlayEvaluations } from './evaluate-task.js';
 import { FactPrefetcher } from './prefetch.js';
 import { createHostContext } from './host-context.js';
 import { playHostVars, selectPlayHosts } from './hosts.js';
-import { taskName, taskPath } from './params.js';
+import { playSteps } from './play-steps.js';
 import type { PlayScope } from './run-host-task.js';
-import { runTaskOnBatch } from './run-task.js';
+import { runSteps } from './run-steps.js';
 import type { HostRuntime, RunState } from './state.js';
-import { selectedByTags } from './tags.js';
 import type { HostContext, Play } from './types.js';
 import type { Vars } from '../inventory/types.js';
 
@@ -95,23 +94,11 @@ async function runBatch(
     evaluate: (task, host, item) => evaluations.evaluate(task, hostContext(host), item),
     notify: (host, names) => handlers.notify(host, names),
   };
-  const afterTask = () => checkThresholds(run, play, batch);
-  const prefetcher = new FactPrefetcher(run, scope, play.tasks);
-
-  for (const [index, item] of play.tasks.entries()) {
-    if (run.interrupts.stopped) break;
-    if (item.kind === 'flush_handlers') {
-      await handlers.flush(scope, batch, afterTask);
-      continue;
-    }
-    if (!selectedByTags(item.tags, run.options)) continue;
-    await prefetcher.before(index, batch);
-    const name = taskName(item);
-    await runTaskOnBatch(run, scope, { task: item, name, where: taskPath(playIndex, play.name, 'tasks', index, name), handler: false }, batch);
-    afterTask();
-  }
+  const steps = playSteps(play, playIndex);
+  const prefetcher = new FactPrefetcher(run, scope, steps.prefetched);
+  await runSteps({ run, scope, batch, handlers, prefetcher, afterTask: () => checkThresholds(run, play, batch) }, steps.steps, batch);
   // Handlers run at the end of a play (each batch), unless the run is stopping.
-  if (!run.interrupts.stopped) await handlers.flush(scope, batch, afterTask);
+  if (!run.interrupts.stopped) await handlers.flush(scope, batch, () => checkThresholds(run, play, batch));
   run.events.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });
 }
 

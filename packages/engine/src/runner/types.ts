@@ -44,10 +44,18 @@ export interface TaskResult<O = unknown> {
   output: O | KnownAfterApply | undefined;
   /** One entry per loop item when the task loops. */
   results?: TaskResult<O>[];
+  /** How many times the task ran, when it has `until` or `retries` (Ansible's `attempts`). */
+  attempts?: number;
   /** What the module returned, when it ran. */
   module?: ModuleResult;
   durationMs: number;
 }
+
+/**
+ * What `until` sees: the attempt's result. Never a value known only after apply: in check mode
+ * such a result is a planned change, which is not waited for.
+ */
+export type UntilResult<O = unknown> = Omit<TaskResult<O>, 'output'> & { output: O | undefined };
 
 /**
  * What params, `when`, `loop` and the other callbacks see for one host. `V`: the play's vars as its
@@ -113,6 +121,19 @@ export interface TaskOptions<O = unknown, Item = unknown, V extends object = Var
   notify?: readonly string[];
   become?: Become;
   timeoutMs?: number;
+  /**
+   * Ansible `until`: the task runs again, `delay` seconds later, until this holds for its result
+   * (after changedWhen, failedWhen and ignoreErrors), at most `retries` more times; per item when
+   * it loops. In check mode a planned change is not retried: nothing was applied to wait for.
+   */
+  until?: (result: UntilResult<O>, host: HostContext<V>, item: Item) => boolean;
+  /**
+   * Attempts after the first, as in Ansible (`retries: 3` is up to 4 attempts); default 3 with
+   * `until`. Without `until` the task is retried until it does not fail (Ansible 2.16).
+   */
+  retries?: number;
+  /** Seconds between attempts (default 5, as in Ansible). */
+  delay?: number;
 }
 
 export interface Task<M extends AnyModule = AnyModule, Item = any, V extends object = any> extends TaskOptions<ModuleOutput<M>, Item, V> {
@@ -131,8 +152,33 @@ export interface Handler<M extends AnyModule = AnyModule, V extends object = any
   readonly name: string;
 }
 
-/** A task or flush_handlers of a play whose vars are `V`. */
-export type PlayItem<V extends object = any> = Task<AnyModule, any, V> | FlushHandlers;
+/**
+ * Ansible's block: its tasks run in order; on a host where one fails, `rescue` runs (the host is
+ * then counted `rescued`, not failed, unless the rescue fails too); `always` runs on every host
+ * that entered the block, failed or not (unreachable hosts excepted).
+ */
+export interface Block<V extends object = any> {
+  readonly kind: 'block';
+  /** Shown by --list-tasks and in error paths. */
+  readonly name: string;
+  readonly tasks: readonly PlayItem<V>[];
+  readonly rescue?: readonly PlayItem<V>[];
+  readonly always?: readonly PlayItem<V>[];
+  /**
+   * Added to the `when` of every task inside it (rescue and always too), checked at each task as
+   * Ansible does: a task that changes what it reads makes the later ones skip.
+   */
+  readonly when?: (host: HostContext<V>) => boolean;
+  /** Added to the tags of every task inside it. */
+  readonly tags?: readonly string[];
+  /** The become of the tasks inside that set none. */
+  readonly become?: Become;
+}
+
+export type BlockOptions<V extends object = any> = Omit<Block<V>, 'kind' | 'name' | 'tasks'>;
+
+/** A task, a block or flush_handlers of a play whose vars are `V`. */
+export type PlayItem<V extends object = any> = Task<AnyModule, any, V> | Block<V> | FlushHandlers;
 
 export interface Play<V extends object = any> {
   name: string;
@@ -184,6 +230,11 @@ export function handler<M extends AnyModule, V extends object = Vars>(
   options: Omit<TaskOptions<ModuleOutput<M>, unknown, V>, 'name' | 'loop'> = {},
 ): Handler<M, V> {
   return { kind: 'task', module, params, ...options, name };
+}
+
+/** A block of tasks, with `rescue` and `always` (see Block); in a definePlay, its tasks see the play's typed vars. */
+export function block<V extends object = Vars>(name: string, tasks: readonly PlayItem<V>[], options: BlockOptions<V> = {}): Block<V> {
+  return { kind: 'block', name, tasks, ...options };
 }
 
 export const flushHandlers = (): FlushHandlers => ({ kind: 'flush_handlers' });

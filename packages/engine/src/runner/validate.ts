@@ -6,7 +6,9 @@ import { NotKnownYet, PlayEvaluations, RunEvaluations, loopItems } from './evalu
 import { createHostContext } from './host-context.js';
 import { groupMembers, playHostVars, selectPlayHosts } from './hosts.js';
 import type { SelectionOptions } from './options.js';
-import { taskName, taskPath } from './params.js';
+import { taskPath } from './params.js';
+import { playSteps } from './play-steps.js';
+import { retryProblems } from './retry.js';
 import { selectedByTags } from './tags.js';
 import type { HostContext, Play, Playbook, Task } from './types.js';
 
@@ -94,10 +96,10 @@ export function validatePlaybook(
     }
 
     const validHosts = contexts.filter((ctx) => !badVars.has(ctx.name));
-    play.tasks.forEach((item, index) => {
-      if (item.kind !== 'task' || !selectedByTags(item.tags, options)) return;
-      checkTask(item, taskPath(playIndex, play.name, 'tasks', index, taskName(item)), play, validHosts, inventory, add, evaluations.of(play));
-    });
+    for (const { spec } of playSteps(play, playIndex).tasks) {
+      if (!selectedByTags(spec.task.tags, options)) continue;
+      checkTask(spec.task, spec.where, play, validHosts, inventory, add, evaluations.of(play));
+    }
     (play.handlers ?? []).forEach((handler, index) => {
       checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add, evaluations.of(play));
     });
@@ -125,6 +127,7 @@ function checkTask(
     add(`${where}: not a module (build tasks with task(module, params))`);
     return;
   }
+  for (const problem of retryProblems(task)) add(`${where}: ${problem}`);
   for (const name of task.notify ?? []) {
     if (!play.handlers?.some((h) => h.name === name)) add(`${where}: notify: play "${play.name}" has no handler "${name}"`);
   }

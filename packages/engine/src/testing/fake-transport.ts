@@ -1,7 +1,7 @@
 import { MeshbookError } from '../errors.js';
 import type { ShellCommand } from '../command.js';
 import { Secret } from '../secret.js';
-import type { BatchOptions, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../transport/types.js';
+import type { BatchOptions, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../transport/types.js';
 
 export interface FakeReply {
   stdout?: string;
@@ -82,6 +82,17 @@ export class FakeTransport implements Transport {
     this.failure = new MeshbookError('UNREACHABLE', message, { host: this.host });
   }
 
+  /**
+   * Makes the connection drop the way an SSH transport reports it (Transport.lost), so the runner
+   * can open it again when nothing was running (`duringCommand` false).
+   */
+  drop(duringCommand: boolean, message = 'connection to fake lost: connection closed'): void {
+    this.disconnect(message);
+    this.lost = { error: this.failure!, duringCommand };
+  }
+
+  lost: ConnectionLoss | undefined;
+
   async run(command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
     const started = Date.now();
     await this.#begin(options.signal, options.timeoutMs, command.display);
@@ -151,6 +162,7 @@ export class FakeTransport implements Transport {
   reopen(): void {
     this.closed = false;
     this.failure = undefined;
+    this.lost = undefined;
     this.#stats = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0 };
   }
 

@@ -13,7 +13,7 @@ export class MemoryStream {
 const T = 1_700_000_000_000;
 
 export function counts(partial: Partial<HostCounts>): HostCounts {
-  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, roundTrips: 0, ...partial };
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0, rescued: 0, roundTrips: 0, ...partial };
 }
 
 /** One play over four hosts touching every status, a loop, a handler and a warning. */

@@ -20,6 +20,12 @@ import type { CommandResult } from './types.js';
 export interface FramedCommand {
   script: string;
   marker: string;
+  /**
+   * The script in its three parts (`script` is `${begin}; ${run}; ${end}\n`), so that a kept
+   * shell can put its own steps between them (its kill watcher: kill-tree.ts). `run` leaves the
+   * command's exit status in `__mb_rc`, which `end` prints.
+   */
+  parts: { begin: string; run: string; end: string };
 }
 
 export interface FrameInput {
@@ -55,17 +61,17 @@ export function frameCommand(input: FrameInput): FramedCommand {
   const body = `( ${steps.join(' && ')} ) 9<&-`;
   // Builtins only: the framing forks nothing.
   const begin = `printf '%s begin\\n' ${marker}; printf '%s begin\\n' ${marker} >&2`;
-  const end = `__mb_rc=$?; printf '\\n%s %d\\n' ${marker} "$__mb_rc"; printf '\\n%s end\\n' ${marker} >&2`;
-  let script: string;
+  const end = `printf '\\n%s %d\\n' ${marker} "$__mb_rc"; printf '\\n%s end\\n' ${marker} >&2`;
+  let parts: FramedCommand['parts'];
   if (input.stdin === undefined) {
-    script = `${begin}; ${body} </dev/null; ${end}\n`;
+    parts = { begin, run: `${body} </dev/null; __mb_rc=$?`, end };
   } else {
     // The input goes into a quoted variable first: if the connection drops halfway, the shell sees
     // an unterminated quote and runs nothing, instead of running the command on half its input.
     const data = input.stdin.toString('base64');
-    script = `__mb_in='${data}'; ${begin}; printf %s "$__mb_in" | base64 -d | ${body}; ${end}; unset __mb_in\n`;
+    parts = { begin: `__mb_in='${data}'; ${begin}`, run: `printf %s "$__mb_in" | base64 -d | ${body}; __mb_rc=$?`, end: `${end}; unset __mb_in` };
   }
-  return { script, marker };
+  return { script: `${parts.begin}; ${parts.run}; ${parts.end}\n`, marker, parts };
 }
 
 export interface FrameResult {

@@ -72,7 +72,8 @@ export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH)
     // and the lease loop's last argument names its run (a waiting bootstrap's text never matches
     // it as a whole argument).
     `    for p in $(find /proc/[0-9]*/fd -lname "$lock_file" 2>/dev/null | cut -d/ -f3 | sort -u); do`,
-    `      [ "$p" != $$ ] && tr '\\000' '\\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$mark" && reply=shared && break`,
+        // A process may end between find and the read: the braces also silence the shell's own "cannot open".
+    `      [ "$p" != $$ ] && { tr '\\000' '\\n' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qxF -- "$mark" && reply=shared && break`,
     `    done`,
     `    [ "$reply" = shared ] && break`,
     `    if [ "$(date +%s)" -ge "$end" ]; then reply="busy $(head -c 400 "$lock_file" | tr '\\n' ' ')"; break; fi`,

@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { ShellCommand } from '../command.js';
+import type { MeshbookError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { HostLockRequest, HostLockState } from './host-lock.js';
 
@@ -66,6 +67,14 @@ export interface ConnectOptions {
   onDebug?: (message: string) => void;
 }
 
+/** Transport.lost: the connection went away. */
+export interface ConnectionLoss {
+  /** UNREACHABLE, naming the host and the cause. */
+  error: MeshbookError;
+  /** A command was running when it went: that command's outcome on the host is unknown. */
+  duringCommand: boolean;
+}
+
 /** Counters a transport keeps so the recap and the bench can report round trips per host. */
 export interface TransportStats {
   commands: number;
@@ -100,6 +109,11 @@ export interface Transport {
   get(path: string, options?: GetOptions): Promise<Buffer>;
   stats(): TransportStats;
   close(): Promise<void>;
+  /**
+   * Set once the connection went away (nothing runs on it any more): why, and whether a command
+   * was running then, whose outcome is unknown. Transports that cannot lose a connection leave it out.
+   */
+  readonly lost?: ConnectionLoss | undefined;
   /**
    * What the lock taken while connecting (ConnectOptions.hostLock) came to: the runner reads it
    * here instead of asking again. Undefined when connecting took no lock.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
-import { ciliumFailure, ciliumTargetShape, clustermeshStatus, describeTarget, parseClustermeshStatus, runCilium, targetArgs } from './cilium-cli.js';
+import { ciliumErrorLine, ciliumFailure, ciliumTargetShape, clustermeshStatus, describeTarget, parseClustermeshStatus, runCilium, targetArgs } from './cilium-cli.js';
 import type { ClustermeshState } from './cilium-cli.js';
 
 const serviceType = z.enum(['NodePort', 'LoadBalancer']);
@@ -99,11 +99,40 @@ export const ciliumClustermeshConnect = defineModule({
         ...(payload.sourceEndpoint ? ['--source-endpoint', payload.sourceEndpoint] : []),
         ...(payload.destinationEndpoint ? ['--destination-endpoint', payload.destinationEndpoint] : []),
       ];
-      await runCilium(ctx, `connecting ${describeTarget(p)} to ${payload.destinationContext}`, sh`cilium clustermesh connect ${targetArgs(p)} --destination-context ${payload.destinationContext} ${endpoints}`);
+      const command = sh`cilium clustermesh connect ${targetArgs(p)} --destination-context ${payload.destinationContext} ${endpoints}`;
+      const result = await ctx.run(command);
+      if (result.exitCode !== 0) throw connectFailure(ctx.host, p, payload.destinationContext, command, result);
       if (p.waitSeconds > 0) await waitConnected(ctx, p, p.waitSeconds);
     }
   },
 });
+
+/**
+ * cilium-cli's connect failures that have a known fix: a side whose clustermesh is not enabled
+ * (`❌ Unable to retrieve access information of remote cluster "x": unable to get clustermesh
+ * service …`), and clusters that do not share the cilium CA.
+ */
+function connectFailure(host: string, p: { context?: string | undefined; kubeconfig: string }, destinationContext: string, command: ReturnType<typeof sh>, result: { exitCode: number; stdout: string; stderr: string }): MeshbookError {
+  const what = `connecting ${describeTarget(p)} to ${destinationContext}`;
+  const text = `${result.stdout}\n${result.stderr}`;
+  const error = ciliumErrorLine(result.stderr);
+  const details = { host, command: command.display, exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout };
+  const side = /Unable to retrieve access information of (remote|local) cluster "([^"]*)"/.exec(text);
+  if (side && /unable to get clustermesh service/i.test(text)) {
+    const where = side[1] === 'remote' ? destinationContext : describeTarget(p);
+    return new MeshbookError('MODULE_FAILED', `${what}: clustermesh is not enabled in ${where} (cluster ${side[2]}): ${error}`, {
+      ...details,
+      hint: `enable clustermesh in ${where} (cluster ${side[2]}) first: a ciliumClustermesh task on that cluster's master before ciliumClustermeshConnect`,
+    });
+  }
+  if (/CA certificates do not match/.test(error)) {
+    return new MeshbookError('MODULE_FAILED', `${what}: ${error}`, {
+      ...details,
+      hint: 'copy one cluster\'s kube-system/cilium-ca Secret into the other (kubeResourceInfo + kubeResource) before enabling clustermesh there',
+    });
+  }
+  return ciliumFailure(host, what, command, result);
+}
 
 async function waitConnected(ctx: Parameters<typeof runCilium>[0], p: { kubeconfig: string; context?: string | undefined }, seconds: number): Promise<void> {
   const command = sh`cilium clustermesh status ${targetArgs(p)} --wait --wait-duration ${`${seconds}s`}`;

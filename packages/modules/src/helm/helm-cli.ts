@@ -1,5 +1,7 @@
 import { MeshbookError, sh } from '@meshbook/engine';
 import type { CommandResult, ModuleContext, ShellCommand, ShellValue } from '@meshbook/engine';
+import { runWithProgress } from '../lib/progress.js';
+import { withoutStackTrace } from './helm-progress.js';
 
 /** Which cluster helm talks to: a kubeconfig on the host and a context of it (helm's defaults otherwise). */
 export interface HelmTarget {
@@ -22,7 +24,7 @@ export function helmErrorLine(stderr: string): string {
  * exits 1 for everything), with what to do about it.
  */
 export function helmFailure(host: string, what: string, command: ShellCommand, result: Pick<CommandResult, 'exitCode' | 'stderr' | 'stdout'>): MeshbookError {
-  const details = { host, command: command.display, exitCode: result.exitCode, stderr: result.stderr, stdout: result.stdout };
+  const details = { host, command: command.display, exitCode: result.exitCode, stderr: withoutStackTrace(result.stderr), stdout: result.stdout };
   if (result.exitCode === 127) {
     return new MeshbookError('MODULE_FAILED', `${what}: helm is not installed on ${host}`, { ...details, hint: 'install helm first (the apt module, from the Helm apt repository)' });
   }
@@ -43,9 +45,13 @@ export function helmFailure(host: string, what: string, command: ShellCommand, r
   return new MeshbookError('MODULE_FAILED', `${what}: ${error || `helm exited with ${result.exitCode}`}`, details);
 }
 
-/** Runs helm and throws helmFailure unless it exits 0. */
-export async function runHelm(ctx: ModuleContext, what: string, command: ShellCommand, timeoutMs?: number): Promise<CommandResult> {
-  const result = await ctx.run(command, timeoutMs === undefined ? {} : { timeoutMs });
+/**
+ * Runs helm and throws helmFailure unless it exits 0. With `progress`, its output goes to the live
+ * view line by line as it comes, through that filter (helmProgressMask).
+ */
+export async function runHelm(ctx: ModuleContext, what: string, command: ShellCommand, timeoutMs?: number, progress?: (line: string, stream: 'stdout' | 'stderr') => string): Promise<CommandResult> {
+  const options = timeoutMs === undefined ? {} : { timeoutMs };
+  const result = progress ? await runWithProgress(ctx, command, options, progress) : await ctx.run(command, options);
   if (result.exitCode !== 0) throw helmFailure(ctx.host, what, command, result);
   return result;
 }

@@ -4,6 +4,7 @@ import type { Change, ShellValue } from '@meshbook/engine';
 import { fieldChanges } from '../kube/objects.js';
 import type { FieldChange } from '../kube/objects.js';
 import { helmFailure, runHelm, targetArgs } from './helm-cli.js';
+import { helmProgressMask } from './helm-progress.js';
 import type { HelmTarget } from './helm-cli.js';
 
 /** One element of `helm list -o json` (revision is a string there). */
@@ -101,6 +102,14 @@ export function revealedValues(values: unknown): unknown {
   return values;
 }
 
+/** The texts of the Secrets among the values. */
+function secretTexts(values: unknown, out: string[] = []): string[] {
+  if (values instanceof Secret) out.push(values.reveal());
+  else if (Array.isArray(values)) values.forEach((v) => secretTexts(v, out));
+  else if (values && typeof values === 'object') Object.values(values).forEach((v) => secretTexts(v, out));
+  return out;
+}
+
 /** The value paths (`a.b[0]`) that hold a Secret: shown as *** in diffs on both sides. */
 function secretPaths(values: unknown, path = '', out = new Set<string>()): Set<string> {
   if (values instanceof Secret) out.add(path);
@@ -177,7 +186,7 @@ export const helmRelease = defineModule({
       ({ name, namespace } = change.payload);
       switch (change.kind) {
         case 'helmRelease.uninstall':
-          await runHelm(ctx, `uninstalling helm release ${namespace}/${name}`, sh`helm uninstall ${name} -n ${namespace} ${p.wait ? ['--wait'] : []} --timeout ${timeout} ${target}`, commandTimeoutMs);
+          await runHelm(ctx, `uninstalling helm release ${namespace}/${name}`, sh`helm uninstall ${name} -n ${namespace} ${p.wait ? ['--wait'] : []} --timeout ${timeout} --debug ${target}`, commandTimeoutMs, helmProgressMask([]));
           return null;
         case 'helmRelease.install':
         case 'helmRelease.upgrade': {
@@ -193,7 +202,10 @@ export const helmRelease = defineModule({
               ...(p.wait ? ['--wait'] : []),
               ...(p.atomic ? ['--atomic'] : []),
             ];
-            await runHelm(ctx, `${change.kind === 'helmRelease.install' ? 'installing' : 'upgrading'} helm release ${namespace}/${name}`, sh`helm upgrade --install ${name} ${chart} -n ${namespace} -f ${file} --timeout ${timeout} ${flags} ${target}`, commandTimeoutMs);
+            // --debug: helm logs what it creates and waits for, which the live view shows as it comes.
+            const what = `${change.kind === 'helmRelease.install' ? 'installing' : 'upgrading'} helm release ${namespace}/${name}`;
+            ctx.progress(`${what} (${chart}${version ? ` ${version}` : ''})`);
+            await runHelm(ctx, what, sh`helm upgrade --install ${name} ${chart} -n ${namespace} -f ${file} --timeout ${timeout} ${flags} --debug ${target}`, commandTimeoutMs, helmProgressMask(secretTexts(values)));
           } finally {
             await ctx.run(sh`rm -rf -- ${dir}`);
           }

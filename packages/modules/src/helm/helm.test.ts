@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MeshbookError, Secret, sh } from '@meshbook/engine';
+import { MeshbookError, Secret, redact, sh } from '@meshbook/engine';
 import { describePlanFixtures } from '../testing/plan-fixtures.js';
 import { helmRepository, parseRepoList } from './helm-repository.js';
 import { helmRelease, listedVersion } from './helm-release.js';
 import type { HelmListedRelease } from './helm-release.js';
 import { helmFailure } from './helm-cli.js';
+import { helmProgressMask, withoutStackTrace } from './helm-progress.js';
 
 const CILIUM = 'https://stand-ins.meshbook.test/helm.cilium.io/';
 
@@ -97,5 +98,27 @@ describe('helm release states and errors', () => {
     const schema = f("Error: values don't meet the specifications of the schema(s) in the following chart(s):\nwebapp:\n- replicas: Invalid type. Expected: integer, given: string\n");
     expect(schema.message).toContain("the chart's schema rejects the values: - replicas: Invalid type. Expected: integer, given: string");
     expect(f('', ).message).toContain('helm exited with 1');
+  });
+});
+
+describe('helm output on its way to the live view', () => {
+  it('debug lines pass with secret values masked in every form; from the release sections on, stdout is dropped', () => {
+    const mask = helmProgressMask(['s3cret-"pw"']);
+    const b64 = Buffer.from('s3cret-"pw"').toString('base64');
+    expect(mask('client.go:142: [debug] creating 2 resource(s)', 'stderr')).toBe('client.go:142: [debug] creating 2 resource(s)');
+    expect(mask('Release "webapp" does not exist. Installing it now.', 'stdout')).toBe('Release "webapp" does not exist. Installing it now.');
+    expect(mask(`value s3cret-"pw", escaped "s3cret-\\"pw\\"", encoded ${b64}`, 'stderr')).toBe('value ***, escaped "***", encoded ***');
+    expect(mask('USER-SUPPLIED VALUES:', 'stdout')).toBe("(the release's values, manifest and NOTES are not shown)");
+    for (const line of ['greeting: plain', 'NOTES:', 'Your greeting is anything']) expect(mask(line, 'stdout')).toBe('');
+    expect(mask('wait.go:50: [debug] beginning wait for 2 resources with timeout of 5m0s', 'stderr')).toContain('beginning wait');
+    expect(redact(`leaked ${b64}`)).toBe('leaked ***');
+    expect(mask('Error: INSTALLATION FAILED: boom', 'stderr')).toBe('Error: INSTALLATION FAILED: boom');
+    expect(mask('helm.go:86: [debug] boom', 'stderr')).toBe('');
+  });
+
+  it('helm --debug\'s stack trace after the error line is left out of errors', () => {
+    const stderr = 'install.go:225: [debug] Original chart version: ""\nError: INSTALLATION FAILED: boom\nhelm.go:86: [debug] boom\nmain.main\n\thelm.sh/helm/v3/cmd/helm/helm.go:85';
+    expect(withoutStackTrace(stderr)).toBe('install.go:225: [debug] Original chart version: ""\nError: INSTALLATION FAILED: boom');
+    expect(helmFailure('h', 'installing', sh`helm upgrade`, { exitCode: 1, stdout: '', stderr }).stderr).not.toContain('main.main');
   });
 });

@@ -28,7 +28,7 @@ export const kubeResourceInfo = defineModule({
   params,
   facts: (p) => ({ kubeconfig: kubeconfigFact({ path: p.kubeconfig, context: p.context }) }),
   async gather(ctx, p, facts): Promise<{ live: KubeObject | null }> {
-    const api = new KubeApi(ctx.transport, credentialsOf(facts.kubeconfig, ctx.host), ctx.signal);
+    const api = new KubeApi(ctx.transport, await credentialsOf(facts.kubeconfig, ctx), ctx.signal);
     const resource = await api.resourceFor(p.apiVersion, p.kind);
     if (!resource) return { live: null };
     const path = objectPath(p.apiVersion, resource.plural, resource.namespaced ? (p.namespace ?? 'default') : undefined, p.name);

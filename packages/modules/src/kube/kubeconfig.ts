@@ -1,11 +1,14 @@
 import { parse as parseYaml } from 'yaml';
 import { MeshbookError, Secret, defineFact, registerSecretText, sh } from '@meshbook/engine';
+import type { ModuleContext } from '@meshbook/engine';
 
 /** How to reach one cluster's API: the server and the user's credentials, keys and tokens as Secrets. */
 export interface KubeCredentials {
   /** The kubeconfig's path on the host (for messages). */
   path: string;
   context: string;
+  /** The user the context names (for messages). */
+  user: string;
   server: { host: string; port: number; url: string };
   /** PEM of the CA the server's certificate must chain to; absent: the system's roots. */
   ca: string | undefined;
@@ -13,7 +16,16 @@ export interface KubeCredentials {
   clientCertificate: string | undefined;
   clientKey: Secret | undefined;
   token: Secret | undefined;
+  /**
+   * Credentials the kubeconfig names by file path (`client-key: /path` rather than
+   * `client-key-data`), as written; relative paths are relative to the kubeconfig's directory,
+   * as kubectl reads them. Read on the host by `resolveCredentials`.
+   */
+  files: KubeconfigFiles;
 }
+
+export type CredentialFile = 'certificate-authority' | 'client-certificate' | 'client-key' | 'tokenFile';
+export type KubeconfigFiles = Partial<Record<CredentialFile, string>>;
 
 export type KubeconfigRead = { status: 'ok'; credentials: KubeCredentials } | { status: 'missing'; path: string };
 
@@ -70,8 +82,16 @@ export function parseKubeconfig(text: string, path: string, contextName?: string
   }
   if (parsed.protocol !== 'https:') throw fail(`server ${url} is not https`);
   const decode = (value: unknown) => (typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined);
-  for (const key of ['client-certificate', 'client-key', 'certificate-authority', 'tokenFile']) {
-    if (user[key] !== undefined || cluster[key] !== undefined) throw fail(`names a file (${key}); only embedded data (${key}-data) is read`, 'use a kubeconfig with embedded credentials, as kubeadm writes them');
+  const userName = String(ctx['user']);
+  // A field given both as data and as a file is refused, as kubectl refuses it.
+  const files: KubeconfigFiles = {};
+  for (const [key, entry, what] of [['certificate-authority', cluster, `cluster "${String(ctx['cluster'])}"`], ['client-certificate', user, `user "${userName}"`], ['client-key', user, `user "${userName}"`], ['tokenFile', user, `user "${userName}"`]] as const) {
+    const file = entry[key];
+    if (file === undefined || file === '') continue;
+    if (typeof file !== 'string' || file.includes('\0') || file.includes('\n')) throw fail(`${what}: ${key} is not a file path`);
+    const data = key === 'tokenFile' ? 'token' : `${key}-data`;
+    if (entry[data] !== undefined) throw fail(`${what} has both ${data} and ${key}`, 'keep one of them');
+    files[key] = file;
   }
   const keyData = user['client-key-data'];
   if (typeof keyData === 'string') registerSecretText(keyData);
@@ -80,15 +100,85 @@ export function parseKubeconfig(text: string, path: string, contextName?: string
   const clientKey = keyPem === undefined ? undefined : new Secret(keyPem);
   // Each line of the PEM too: a wrapped or partly echoed key is scrubbed as well.
   keyPem?.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')).forEach(registerSecretText);
-  if (!clientKey && !token) throw fail(`user "${String(ctx['user'])}" has neither client-key-data nor a token`);
+  if (!clientKey && !token && !files['client-key'] && !files.tokenFile) throw fail(`user "${userName}" has no client key (client-key-data or client-key) and no token (token or tokenFile)`);
   return {
     path,
     context,
+    user: userName,
     server: { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || 443), url: `${parsed.origin}${parsed.pathname.replace(/\/$/, '')}` },
     ca: decode(cluster['certificate-authority-data']),
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
     clientCertificate: decode(user['client-certificate-data']),
     clientKey,
     token,
+    files,
+  };
+}
+
+type FileRead = { status: 'ok'; base64: string } | { status: 'unreadable'; why: string };
+
+const FILE_ORDER: readonly CredentialFile[] = ['certificate-authority', 'client-certificate', 'client-key', 'tokenFile'];
+
+/**
+ * The credential files a kubeconfig names, read on the host (relative paths from the kubeconfig's
+ * directory, as kubectl resolves them), base64 framed, one line each. Private keys and tokens are
+ * registered as secret text when parsed, before any output can show them.
+ */
+export const kubeconfigFiles = defineFact<{ path: string; files: KubeconfigFiles }, Partial<Record<CredentialFile, FileRead>>>({
+  name: 'kube.kubeconfig_files',
+  command: ({ path, files }) => {
+    const dir = path === DEFAULT_KUBECONFIG ? sh.raw('"$HOME/.kube"') : sh`"$(dirname -- ${path})"`;
+    const reads = FILE_ORDER.filter((k) => files[k] !== undefined).map(
+      (k) => sh`if [ -r ${files[k]!} ] && [ -f ${files[k]!} ]; then printf '%s ok ' ${k}; base64 -w0 < ${files[k]!}; echo; elif [ -e ${files[k]!} ]; then printf '%s unreadable %s\n' ${k} "not a readable file"; else printf '%s unreadable %s\n' ${k} "no such file"; fi;`,
+    );
+    return sh`cd ${dir} || exit 3; ${reads}`;
+  },
+  parse: (result, { path }) => {
+    if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', `reading the files kubeconfig ${path} names failed`, { exitCode: result.exitCode, stderr: result.stderr });
+    const out: Partial<Record<CredentialFile, FileRead>> = {};
+    for (const line of result.stdout.split('\n')) {
+      const m = /^(\S+) (ok|unreadable) ?(.*)$/.exec(line);
+      if (!m || !FILE_ORDER.includes(m[1] as CredentialFile)) continue;
+      const key = m[1] as CredentialFile;
+      if (m[2] === 'ok') {
+        if (key === 'client-key' || key === 'tokenFile') registerSecretText(m[3]!);
+        out[key] = { status: 'ok', base64: m[3]! };
+      } else out[key] = { status: 'unreadable', why: m[3]! };
+    }
+    return out;
+  },
+});
+
+/**
+ * The credentials with the files the kubeconfig names read from the host: the CA and client
+ * certificate as text, the client key and token as Secrets. A file that cannot be read fails,
+ * naming the field, the file, the kubeconfig and the host.
+ */
+export async function resolveCredentials(ctx: Pick<ModuleContext, 'fact' | 'host'>, credentials: KubeCredentials): Promise<KubeCredentials> {
+  if (Object.keys(credentials.files).length === 0) return credentials;
+  const read = await ctx.fact(kubeconfigFiles({ path: credentials.path, files: credentials.files }));
+  const text = (key: CredentialFile): string | undefined => {
+    const file = credentials.files[key];
+    if (file === undefined) return undefined;
+    const got = read[key];
+    if (got?.status !== 'ok') {
+      throw new MeshbookError('MODULE_FAILED', `kubeconfig ${credentials.path}: ${key} ${file} (user "${credentials.user}", context "${credentials.context}") cannot be read on ${ctx.host}: ${got?.why ?? 'no answer'}`, {
+        host: ctx.host,
+        hint: `put the file there (relative paths are from the kubeconfig's directory), or embed it as ${key === 'tokenFile' ? 'token' : `${key}-data`}`,
+      });
+    }
+    return Buffer.from(got.base64, 'base64').toString('utf8');
+  };
+  const keyPem = text('client-key');
+  keyPem?.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')).forEach(registerSecretText);
+  const token = text('tokenFile')?.trim();
+  if (token !== undefined) registerSecretText(token);
+  return {
+    ...credentials,
+    ca: text('certificate-authority') ?? credentials.ca,
+    clientCertificate: text('client-certificate') ?? credentials.clientCertificate,
+    clientKey: keyPem !== undefined ? new Secret(keyPem) : credentials.clientKey,
+    token: token !== undefined ? new Secret(token) : credentials.token,
+    files: {},
   };
 }

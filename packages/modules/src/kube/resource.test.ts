@@ -6,7 +6,7 @@ import { kubeResource } from './resource.js';
 import type { KubeResourceFacts } from './resource.js';
 import { maskedObject, fieldChanges } from './objects.js';
 import type { KubeObject } from './objects.js';
-import { parseKubeconfig } from './kubeconfig.js';
+import { DEFAULT_KUBECONFIG, kubeconfigFiles, parseKubeconfig } from './kubeconfig.js';
 
 const svc: Service = {
   apiVersion: 'v1',
@@ -103,7 +103,7 @@ describe('kube objects', () => {
     expect(fieldChanges({ a: { b: [1, 2] } }, { a: { b: [1, 3] }, c: 'x' }).map((c) => c.path)).toEqual(['a.b[1]', 'c']);
   });
 
-  it('a kubeconfig\'s client key becomes a Secret, scrubbed from any text; file references are refused', () => {
+  it('a kubeconfig\'s client key becomes a Secret, scrubbed from any text', () => {
     const key = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIKeyMaterialThatMustNeverBePrinted0123456789abcdef\n-----END EC PRIVATE KEY-----\n';
     const text = `apiVersion: v1
 kind: Config
@@ -117,7 +117,36 @@ users: [{name: admin, user: {client-certificate-data: ${Buffer.from('CERT').toSt
     expect(creds.clientKey).toBeInstanceOf(Secret);
     expect(creds.clientKey!.reveal()).toBe(key);
     expect(redact(`oops ${Buffer.from(key).toString('base64')} and ${key}`)).not.toMatch(/KeyMaterial|LS0tLS1CRUdJTiBFQyBQUklWQVRF/);
-    expect(() => parseKubeconfig(text.replace('client-key-data', 'client-key'), '/x')).toThrow(/names a file \(client-key\)/);
+    expect(creds.files).toEqual({});
     expect(() => parseKubeconfig(text, '/x', 'other')).toThrow(/has no context "other"/);
+  });
+
+  it('credentials named by file path are recorded to be read on the host; data and file together are refused', () => {
+    const text = `apiVersion: v1
+kind: Config
+current-context: admin@k
+contexts: [{name: admin@k, context: {cluster: k, user: admin}}]
+clusters: [{name: k, cluster: {server: 'https://10.0.0.5:6443', certificate-authority: /etc/kubernetes/pki/ca.crt}}]
+users: [{name: admin, user: {client-certificate: pki/admin.crt, client-key: pki/admin.key}}]
+`;
+    const creds = parseKubeconfig(text, '/root/.kube/config');
+    expect(creds.files).toEqual({ 'certificate-authority': '/etc/kubernetes/pki/ca.crt', 'client-certificate': 'pki/admin.crt', 'client-key': 'pki/admin.key' });
+    expect(creds.clientKey).toBeUndefined();
+    expect(() => parseKubeconfig(text.replace('client-key: pki/admin.key', 'client-key: pki/admin.key, client-key-data: eA=='), '/x')).toThrow(/user "admin" has both client-key-data and client-key/);
+    expect(() => parseKubeconfig(text.replace(', client-key: pki/admin.key', ''), '/x')).toThrow(/user "admin" has no client key \(client-key-data or client-key\) and no token/);
+    expect(parseKubeconfig(text.replace('client-certificate: pki/admin.crt, client-key: pki/admin.key', 'tokenFile: /run/token'), '/x').files).toEqual({ 'certificate-authority': '/etc/kubernetes/pki/ca.crt', tokenFile: '/run/token' });
+  });
+
+  it('the credential files are read from the kubeconfig\'s directory; a key read is scrubbed before it can be shown', () => {
+    const files = { 'certificate-authority': '/etc/kubernetes/pki/ca.crt', 'client-key': 'pki/admin key' };
+    const command = kubeconfigFiles.definition.command({ path: '/root/.kube/config', files });
+    expect(command.text).toContain(`cd "$(dirname -- /root/.kube/config)" || exit 3;`);
+    expect(command.text).toContain(`base64 -w0 < 'pki/admin key'`);
+    expect(kubeconfigFiles.definition.command({ path: DEFAULT_KUBECONFIG, files }).text).toMatch(/^cd "\$HOME\/\.kube" \|\| exit 3;/);
+    const key = Buffer.from('-----BEGIN EC PRIVATE KEY-----\nFileKeyMaterialNeverPrinted0123456789\n-----END EC PRIVATE KEY-----\n').toString('base64');
+    const read = kubeconfigFiles.definition.parse({ exitCode: 0, stdout: `certificate-authority ok ${Buffer.from('CA PEM').toString('base64')}\nclient-key ok ${key}\n`, stderr: '' } as never, { path: '/x', files });
+    expect(read['certificate-authority']).toEqual({ status: 'ok', base64: Buffer.from('CA PEM').toString('base64') });
+    expect(redact(`leaked ${key}`)).toBe('leaked ***');
+    expect(kubeconfigFiles.definition.parse({ exitCode: 0, stdout: 'client-key unreadable no such file\n', stderr: '' } as never, { path: '/x', files })).toEqual({ 'client-key': { status: 'unreadable', why: 'no such file' } });
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
 import { KubeApi, apiError } from './api-client.js';
-import { DEFAULT_KUBECONFIG, kubeconfigFact } from './kubeconfig.js';
+import { DEFAULT_KUBECONFIG, kubeconfigFact, resolveCredentials } from './kubeconfig.js';
 import type { KubeconfigRead, KubeCredentials } from './kubeconfig.js';
 import {
   comparable, declaredObject, describeObject, fieldChanges, isSecretKind, maskedObject, objectPath, ownership, registerSecretData, renderFields,
@@ -70,20 +70,22 @@ export type KubeResourceChange =
 /** The live object (a Secret's data as engine Secrets), or null when absent. */
 export type KubeResourceOutput = KubeObject | null;
 
-export function credentialsOf(read: KubeconfigRead, host: string): KubeCredentials {
+/** The credentials of the kubeconfig read on the host, with the files it names read there too. */
+export async function credentialsOf(read: KubeconfigRead, ctx: Pick<ModuleContext, 'fact' | 'host'>): Promise<KubeCredentials> {
+  const { host } = ctx;
   if (read.status === 'missing') {
     throw new MeshbookError('MODULE_FAILED', `no kubeconfig at ${read.path === DEFAULT_KUBECONFIG ? '~/.kube/config' : read.path} on ${host}`, {
       host,
       hint: 'give `kubeconfig` (e.g. /etc/kubernetes/admin.conf on a kubeadm control plane), or write one first (kubeadm kubeconfig user)',
     });
   }
-  return read.credentials;
+  return resolveCredentials(ctx, read.credentials);
 }
 
 /** The API client of a task: the kubeconfig fact (cached for the run) and a forward from the host. */
 export async function kubeApiFor(ctx: ModuleContext, p: { kubeconfig: string; context?: string | undefined }): Promise<KubeApi> {
   const read = await ctx.fact(kubeconfigFact({ path: p.kubeconfig, context: p.context }));
-  return new KubeApi(ctx.transport, credentialsOf(read, ctx.host), ctx.signal);
+  return new KubeApi(ctx.transport, await credentialsOf(read, ctx), ctx.signal);
 }
 
 /** Where the object lives: its namespace (default 'default' for namespaced kinds) and REST path. */
@@ -112,7 +114,7 @@ export const kubeResource = defineModule({
   facts: (p) => ({ kubeconfig: kubeconfigFact({ path: p.kubeconfig, context: p.context }) }),
   async gather(ctx, p, facts): Promise<KubeResourceFacts> {
     registerSecretData(p.object);
-    const api = new KubeApi(ctx.transport, credentialsOf(facts.kubeconfig, ctx.host), ctx.signal);
+    const api = new KubeApi(ctx.transport, await credentialsOf(facts.kubeconfig, ctx), ctx.signal);
     const { path, namespace } = await locate(api, p.object);
     const name = describeObject(p.object, namespace);
     if (path === null) {

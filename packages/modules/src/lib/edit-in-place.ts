@@ -33,6 +33,8 @@ export function editedFile(e: InPlaceEdit): DesiredFile | null {
     original = e.state.text;
   }
   const text = applyLineEdit(original, e.edit);
+  // An edit that adds nothing to a missing file (backrefs without a match) creates no empty file.
+  if (!e.state.exists && text === '') return null;
   return { path: e.path, bytes: Buffer.from(text, 'utf8'), sensitive: false, attributes: e.attributes };
 }
 

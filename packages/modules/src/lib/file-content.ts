@@ -5,15 +5,26 @@ import type { Change, ChangeDisplay, ModuleContext, ShellCommand } from '@meshbo
 import { attributesCommand, attributesOf, planAttributes } from './file-attributes.js';
 import type { AttributeChange } from './file-attributes.js';
 import type { FileAttributes } from './file-attributes.js';
-import { sha256, textOf } from './file-facts.js';
+import { absentFileState, sha256, textOf } from './file-facts.js';
 import { resolveMode } from './symbolic-mode.js';
 import type { FileState } from './file-facts.js';
+
+/** A file on the host whose content becomes the destination's: known by checksum, text when small. */
+export interface HostFile {
+  path: string;
+  sha256: string;
+  size: number;
+  text: string | null;
+}
 
 /** A whole file as it should be: what copy, template and the in-place editors all end with. */
 export interface DesiredFile {
   /** The path as the user gave it (change target). Writes go to the fact's realPath (links followed). */
   path: string;
+  /** The content; ignored (empty) when `fromHost` names a file already on the host. */
   bytes: Buffer;
+  /** copy remote_src: the content is a file on the host, copied there (never through the controller). */
+  fromHost?: HostFile | undefined;
   /** Content is secret: diffs are masked and no text of it goes into the change. */
   sensitive: boolean;
   attributes: FileAttributes;
@@ -28,6 +39,11 @@ export interface WriteOptions {
   createParents?: boolean;
   /** A command checking the new content (`visudo -cf %s`) before it replaces the file. */
   validate?: string | undefined;
+  /**
+   * A symlink at the path: true writes through to its target; false replaces the link itself with
+   * the file (Ansible's copy/template `follow`, default false there).
+   */
+  follow?: boolean;
 }
 
 /**
@@ -71,6 +87,8 @@ interface FileTarget {
 export interface FileWrite extends FileTarget {
   /** A secret's bytes stay inside a Secret, so no change record carries them. */
   bytes: Buffer | Secret;
+  /** Copy this file on the host instead of sending `bytes` (copy remote_src). */
+  fromHost: string | undefined;
   mode: number;
   owner: string | undefined;
   group: string | undefined;
@@ -93,7 +111,13 @@ export type FileContentChange<M extends string> = Change<`${M}.content`, FileWri
 export type FileChange<M extends string> = FileContentChange<M> | AttributeChange<M, FileTarget>;
 
 /** The `<module>.content` change (if any) then mode/owner/group changes of an existing file. */
-export function planFile<M extends string>(module: M, state: FileState, desired: DesiredFile, options: WriteOptions = {}): FileChange<M>[] {
+export function planFile<M extends string>(module: M, found: FileState, desired: DesiredFile, options: WriteOptions = {}): FileChange<M>[] {
+  // follow: false on a symlink: the link is replaced, so the file is new (and written at the link's path).
+  const replacesLink = options.follow === false && found.isLink;
+  if (replacesLink && found.type === 'directory') {
+    throw new MeshbookError('MODULE_FAILED', `${desired.path} is a symlink to a directory, not a file`, { hint: 'remove the link first, or name a file inside the directory' });
+  }
+  const state = replacesLink ? { ...absentFileState(desired.path) } : found;
   if (state.exists && state.type !== 'file') {
     throw new MeshbookError('MODULE_FAILED', `${desired.path} is a ${state.type}, not a regular file`, {
       hint: `remove it or choose another ${module} destination`,
@@ -102,7 +126,7 @@ export function planFile<M extends string>(module: M, state: FileState, desired:
   // force: false leaves an existing file wholly alone, mode and owner too (as Ansible's copy).
   if (state.exists && options.force === false) return [];
   const changes: FileChange<M>[] = [];
-  const wantedSha = sha256(desired.bytes);
+  const wantedSha = desired.fromHost ? desired.fromHost.sha256 : sha256(desired.bytes);
   const created = !state.exists;
   const target: FileTarget = { path: desired.path, realPath: state.realPath, sha256: wantedSha };
   if (created || state.sha256 !== wantedSha) {
@@ -114,26 +138,36 @@ export function planFile<M extends string>(module: M, state: FileState, desired:
       // Unset attributes keep the existing file's (by id, which survives a missing name).
       owner: owner ?? (state.exists && state.uid !== null ? String(state.uid) : undefined),
       group: group ?? (state.exists && state.gid !== null ? String(state.gid) : undefined),
+      fromHost: desired.fromHost?.path,
       inPlace: state.mountPoint,
       backup: options.backup === true && state.exists,
       createParents: options.createParents === true && created,
       validate: options.validate,
     };
-    changes.push({ ...contentDisplay(state, desired, wantedSha), kind: `${module}.content`, payload: write });
+    const display = contentDisplay(state, desired, wantedSha);
+    if (replacesLink) {
+      display.summary = `replace the symlink (→ ${found.linkTarget}) with a file (${desiredSize(desired)} bytes)`;
+      display.before = `symlink → ${found.linkTarget}`;
+    }
+    changes.push({ ...display, kind: `${module}.content`, payload: write });
   }
   // A new file gets its attributes as it is written; only an existing one can differ.
   return changes.concat(planAttributes(module, target, state, desired.attributes));
 }
 
+function desiredSize(desired: DesiredFile): number {
+  return desired.fromHost ? desired.fromHost.size : desired.bytes.length;
+}
+
 function contentDisplay(state: FileState, desired: DesiredFile, wantedSha: string): ChangeDisplay {
   const path = desired.path;
-  const size = `${desired.bytes.length} bytes`;
+  const size = `${desiredSize(desired)} bytes`;
   const summary = state.exists ? `update content (${state.size} → ${size})` : `create (${size}${desired.attributes.mode ? `, mode ${desired.attributes.mode}` : ''})`;
   const base = { target: path, summary };
   if (desired.sensitive) {
     return { ...base, sensitive: true, content: { path, before: state.exists ? MASK : null, after: MASK } };
   }
-  const after = textOf(desired.bytes);
+  const after = desired.fromHost ? desired.fromHost.text : textOf(desired.bytes);
   const before = state.exists ? state.text : null;
   // A text diff needs both sides as text; binary or large files are compared by checksum only.
   if (after !== null && (!state.exists || before !== null)) return { ...base, content: { path, before, after } };
@@ -146,7 +180,11 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
   const first = write ?? changes[0]?.payload;
   if (!first) throw new MeshbookError('INTERNAL', 'applyFile: no change to apply');
   const output: WriteOutput = { path: first.path, sha256: first.sha256 };
-  if (write) {
+  if (write?.fromHost !== undefined) {
+    await copyOnHost(ctx, write, output);
+    // Renamed into place with every attribute; a mount point rewritten in place still needs them.
+    if (!write.inPlace) return output;
+  } else if (write) {
     if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
     const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
     if (write.validate !== undefined) await validateContent(ctx, write, bytes);
@@ -167,6 +205,37 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
 }
 
 /**
+ * copy remote_src: the host copies the file into a temp file beside the destination (mode, owner,
+ * checksum checked, validated), then renames it over the destination (a mount point: rewritten in
+ * place from it); the temp file never stays.
+ */
+async function copyOnHost(ctx: ModuleContext, write: FileWrite, output: WriteOutput): Promise<void> {
+  const source = write.fromHost!;
+  if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
+  const temp = (await ctx.exec(sh`mktemp -- ${`${posix.dirname(write.realPath)}/.${posix.basename(write.realPath)}.meshbook-copy.XXXXXX`}`)).stdout.trim();
+  try {
+    const owner = write.owner !== undefined || write.group !== undefined ? sh` && chown -- ${`${write.owner ?? ''}${write.group !== undefined ? `:${write.group}` : ''}`} "$t"` : sh``;
+    const copied = await ctx.exec(sh`t=${temp}; cat -- ${source} > "$t"${owner} && chmod -- ${`0${write.mode.toString(8).padStart(4, '0')}`} "$t" && sha256sum < "$t"`);
+    if (!copied.stdout.startsWith(write.sha256)) {
+      throw new MeshbookError('TRANSFER_FAILED', `copying ${source} to ${write.path}: the source changed since it was checked (checksum mismatch)`, { host: ctx.host, hint: 'run again once the source file is no longer being written' });
+    }
+    if (write.validate !== undefined) await runValidate(ctx, write, temp);
+    if (write.backup) {
+      output.backupFile = `${write.realPath}.${timestamp()}~`;
+      await ctx.exec(sh`cp -p -- ${write.realPath} ${output.backupFile}`);
+    }
+    if (!write.inPlace) {
+      await ctx.exec(sh`mv -fT -- ${temp} ${write.realPath}`);
+      return;
+    }
+    const result = await ctx.exec(sh`cat -- ${temp} > ${write.realPath} && sha256sum < ${write.realPath}`);
+    if (!result.stdout.startsWith(write.sha256)) throw new MeshbookError('TRANSFER_FAILED', `copying ${source} onto ${write.realPath} in place: checksum mismatch`, { host: ctx.host });
+  } finally {
+    await ctx.run(sh`rm -f -- ${temp}`);
+  }
+}
+
+/**
  * Writes the new content, with its mode and owner, to a temp file beside the destination and runs
  * the validate command on it; the temp file is removed either way. Throws when the check fails, so
  * the destination is never written.
@@ -177,16 +246,21 @@ async function validateContent(ctx: ModuleContext, write: FileWrite, bytes: Buff
   const temp = made.stdout.trim();
   try {
     await ctx.put(temp, bytes, { mode: write.mode, owner: write.owner, group: write.group });
-    const result = await ctx.run(validateShell(write.validate!, temp));
-    if (result.exitCode !== 0) {
-      const said = `${result.stderr}${result.stdout}`.trim().split(temp).join('<new content>');
-      throw new MeshbookError('MODULE_FAILED', `${write.path}: validate failed (exit ${result.exitCode}), the file is left as it was${said ? `: ${said}` : ''}`, {
-        host: ctx.host,
-        hint: 'fix the content so the validate command accepts it, or fix the validate command',
-      });
-    }
+    await runValidate(ctx, write, temp);
   } finally {
     await ctx.run(sh`rm -f -- ${temp}`);
+  }
+}
+
+/** The validate command on a temp file holding the new content; throws when it exits non-zero. */
+async function runValidate(ctx: ModuleContext, write: FileWrite, temp: string): Promise<void> {
+  const result = await ctx.run(validateShell(write.validate!, temp));
+  if (result.exitCode !== 0) {
+    const said = `${result.stderr}${result.stdout}`.trim().split(temp).join('<new content>');
+    throw new MeshbookError('MODULE_FAILED', `${write.path}: validate failed (exit ${result.exitCode}), the file is left as it was${said ? `: ${said}` : ''}`, {
+      host: ctx.host,
+      hint: 'fix the content so the validate command accepts it, or fix the validate command',
+    });
   }
 }
 

@@ -1,9 +1,10 @@
-import { mkdtemp, mkdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { link, mkdtemp, mkdir, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FactCache, LocalTransport } from '@meshbook/engine';
 import { fileState, parseFileState, sha256 } from './file-facts.js';
+import { fileTree } from './file-tree.js';
 
 // The fact's shell script, run for real on the controller (no host needed).
 describe('fileState fact', () => {
@@ -54,6 +55,27 @@ describe('fileState fact', () => {
     expect(all.broken).toMatchObject({ exists: false, isLink: true, linkTarget: 'missing', realPath: join(dir, 'missing') });
     expect(all.absent).toMatchObject({ exists: false, isLink: false, type: null, mode: null });
     expect(all.odd).toMatchObject({ exists: true, text: 'ok' });
+  });
+
+  it('hard links share an inode; a symlink has its own owner', async () => {
+    await link(join(dir, 'text'), join(dir, 'hard'));
+    const all = await facts().gather({ text: fileState(join(dir, 'text')), hard: fileState(join(dir, 'hard')), big: fileState(join(dir, 'big')), link: fileState(join(dir, 'link')) });
+    expect(all.hard.inode).toMatch(/^\d+:\d+$/);
+    expect(all.hard.inode).toBe(all.text.inode);
+    expect(all.big.inode).not.toBe(all.text.inode);
+    expect(all.text.linkOwner).toBeNull();
+    expect(all.link.linkOwner).toEqual({ owner: all.text.owner, group: all.text.group, uid: all.text.uid, gid: all.text.gid });
+  });
+
+  it('fileTree lists every entry below, links as links, odd names whole; a missing directory is empty', async () => {
+    const tree = await facts().get(fileTree(dir));
+    const byName = new Map(tree.map((e) => [e.path.slice(dir.length + 1), e]));
+    expect(byName.get('text')).toMatchObject({ type: 'file', mode: '0640' });
+    expect(byName.get('sub dir')).toMatchObject({ type: 'directory' });
+    expect(byName.get('link')).toMatchObject({ type: 'link' });
+    expect(byName.get("we'ird $(x) `y`;\nname")).toMatchObject({ type: 'file' });
+    expect(byName.has('')).toBe(false);
+    expect(await facts().get(fileTree(join(dir, 'nope')))).toEqual([]);
   });
 
   it('parses a bind-mounted file (mountpoint) and leaves others unmarked', () => {

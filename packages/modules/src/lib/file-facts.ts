@@ -18,6 +18,10 @@ export interface FileState {
   isLink: boolean;
   /** The symlink's target as stored in the link (readlink), when `isLink`. */
   linkTarget: string | null;
+  /** The symlink's own owner and group, when `isLink` (what chown -h changes). */
+  linkOwner: { owner: string; group: string; uid: number; gid: number } | null;
+  /** `device:inode` of what the path resolves to: two hard links to one file share it. */
+  inode: string | null;
   /** The path content modules write to: the link resolved (readlink -f), else `path`. */
   realPath: string;
   /**
@@ -56,9 +60,9 @@ export const EDIT_CONTENT_LIMIT = 16 * 1024 * 1024;
 // content limit is cut out of the stat line (%F|%a|%U|%G|%s|...) rather than asked again: every
 // exec is milliseconds on a small host, and this script runs for every file a play checks.
 const STATE_SCRIPT = `
-if [ -L "$p" ]; then printf 'link '; readlink -- "$p" | base64 -w0; echo; printf 'real '; readlink -f -- "$p" | base64 -w0; echo; fi
+if [ -L "$p" ]; then printf 'link '; readlink -- "$p" | base64 -w0; echo; printf 'real '; readlink -f -- "$p" | base64 -w0; echo; printf 'lstat %s\\n' "$(stat -c '%U|%G|%u|%g' -- "$p")"; fi
 if [ -e "$p" ]; then
-  s=$(stat -L -c '%F|%a|%U|%G|%s|%u|%g' -- "$p") || exit 3
+  s=$(stat -L -c '%F|%a|%U|%G|%s|%u|%g|%d:%i' -- "$p") || exit 3
   printf 'stat %s\\n' "$s"
   if [ -f "$p" ]; then
     mountpoint -q -- "$p" 2>/dev/null && echo mountpoint
@@ -98,6 +102,8 @@ export function absentFileState(path: string): FileState {
     type: null,
     isLink: false,
     linkTarget: null,
+    linkOwner: null,
+    inode: null,
     realPath: path,
     mountPoint: false,
     mode: null,
@@ -129,7 +135,8 @@ export function parseFileState(path: string, stdout: string): FileState {
         break;
       }
       case 'stat': {
-        const [kind = '', mode = '', owner = '', group = '', size = '', uid = '', gid = ''] = value.split('|');
+        const [kind = '', mode = '', owner = '', group = '', size = '', uid = '', gid = '', inode = ''] = value.split('|');
+        state.inode = inode || null;
         state.exists = true;
         state.type = kind.startsWith('regular') ? 'file' : kind === 'directory' ? 'directory' : 'other';
         state.mode = normalizeMode(mode);
@@ -138,6 +145,11 @@ export function parseFileState(path: string, stdout: string): FileState {
         state.size = Number(size);
         state.uid = Number(uid);
         state.gid = Number(gid);
+        break;
+      }
+      case 'lstat': {
+        const [owner = '', group = '', uid = '', gid = ''] = value.split('|');
+        state.linkOwner = { owner, group, uid: Number(uid), gid: Number(gid) };
         break;
       }
       case 'content': {

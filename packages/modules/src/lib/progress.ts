@@ -9,17 +9,23 @@ export async function runWithProgress(
   ctx: ModuleContext,
   command: ShellCommand,
   options: RunOptions = {},
-  mask: (line: string) => string = (line) => line,
+  mask: (line: string, stream: 'stdout' | 'stderr') => string = (line) => line,
 ): Promise<CommandResult> {
   const pending = { stdout: '', stderr: '' };
+  const show = (line: string, stream: 'stdout' | 'stderr') => {
+    if (!line.trim()) return;
+    const shown = mask(line.trimEnd(), stream);
+    if (shown.trim()) ctx.progress(shown);
+  };
   const result = await ctx.run(command, {
     ...options,
     onOutput: (chunk, stream) => {
       const lines = (pending[stream] + chunk).split('\n');
       pending[stream] = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) ctx.progress(mask(line.trimEnd()));
+      for (const line of lines) show(line, stream);
     },
   });
-  for (const rest of [pending.stdout, pending.stderr]) if (rest.trim()) ctx.progress(mask(rest.trimEnd()));
+  show(pending.stdout, 'stdout');
+  show(pending.stderr, 'stderr');
   return result;
 }

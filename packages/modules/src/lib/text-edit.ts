@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expandBackrefs } from './backrefs.js';
 
 /**
  * Pure line-oriented editing shared by lineinfile, blockinfile and hosts. Text is handled as lines
@@ -74,6 +75,8 @@ export interface LineSpec extends InsertAt {
   regexp?: string | undefined;
   /** A literal string a line contains (Ansible's search_string): regexp without the pattern syntax. */
   searchString?: string | undefined;
+  /** The line is a template filled from the regexp's match (backrefs.ts); no match: nothing changes. */
+  backrefs?: boolean | undefined;
   state: 'present' | 'absent';
 }
 
@@ -92,10 +95,12 @@ export function editLine(lines: string[], spec: LineSpec): string[] {
     const matches = lines.flatMap((l, i) => (found(l) ? [i] : []));
     if (matches.length > 0) {
       const index = spec.firstMatch ? matches[0]! : matches[matches.length - 1]!;
-      lines[index] = line;
+      lines[index] = spec.backrefs && re ? expandBackrefs(line, re.exec(withoutCR(lines[index]!))!) : line;
       return lines;
     }
   }
+  // As Ansible: without a match there is nothing to fill the references from, so no line is added.
+  if (spec.backrefs) return lines;
   if (lines.some((l) => withoutCR(l) === line)) return lines;
   lines.splice(insertionIndex(lines, spec), 0, line);
   return lines;
@@ -107,6 +112,10 @@ export interface BlockSpec extends InsertAt {
   /** The block's lines, without markers. */
   body: readonly string[];
   state: 'present' | 'absent';
+  /** A blank line after the block, unless it ends the file or a blank line follows already (Ansible's append_newline). */
+  appendNewline?: boolean | undefined;
+  /** A blank line before the block, unless it starts the file or a blank line precedes already. */
+  prependNewline?: boolean | undefined;
 }
 
 /**
@@ -131,7 +140,13 @@ export function editBlock(lines: string[], spec: BlockSpec): string[] {
     if (found) lines.splice(found.start, found.stop - found.start + 1);
     return lines;
   }
-  if (found) lines.splice(found.start, found.stop - found.start + 1, ...block);
-  else lines.splice(insertionIndex(lines, spec), 0, ...block);
+  // Where the block goes once any old copy is taken out: the blank lines are judged around it.
+  let at = found ? found.start : insertionIndex(lines, spec);
+  if (found) lines.splice(found.start, found.stop - found.start + 1);
+  const blank = (l: string | undefined) => l !== undefined && withoutCR(l) === '';
+  if (spec.prependNewline && at > 0 && !blank(lines[at - 1])) lines.splice(at++, 0, '');
+  lines.splice(at, 0, ...block);
+  const after = at + block.length;
+  if (spec.appendNewline && after < lines.length && !blank(lines[after])) lines.splice(after, 0, '');
   return lines;
 }

@@ -24,9 +24,9 @@ export interface SshTransportOptions {
   password?: Secret;
   /** ssh-agent socket; default process.env.SSH_AUTH_SOCK; false disables the agent. */
   agent?: string | false;
-  /** Default strict. */
+  /** Default: ssh config's StrictHostKeyChecking, else strict. */
   hostKeyPolicy?: HostKeyPolicy;
-  /** Default ~/.ssh/known_hosts. */
+  /** Default: ssh config's UserKnownHostsFile, else ~/.ssh/known_hosts. */
   knownHostsFile?: string;
   /** sudo password, given on stdin once per kept sudo shell. */
   becomePassword?: Secret;
@@ -36,7 +36,7 @@ export interface SshTransportOptions {
   sshConfigFile?: string | false;
   /** Handshake timeout; default 10000. */
   connectTimeoutMs?: number;
-  /** SSH keepalive; default 10000 (three missed ones drop the connection). */
+  /** SSH keepalive; default ssh config's ServerAliveInterval (0: off), else 10000 (ServerAliveCountMax, default three, missed ones drop the connection). */
   keepaliveIntervalMs?: number;
   /** Channels per connection (sessions included); default 8, under OpenSSH's MaxSessions 10. */
   maxChannels?: number;
@@ -57,6 +57,7 @@ export interface SshTransportOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 10_000;
+const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 const DEFAULT_MAX_CHANNELS = 8;
 
 /** Connects now (handshake, host key, auth, first shell session, host lock if asked) and returns the transport. */
@@ -110,9 +111,11 @@ async function connectHop(options: SshTransportOptions, notice: (m: string) => v
         ? readKeyFiles(resolved.identityFiles, false)
         : readKeyFiles(defaultIdentityFiles(), false);
   const agent = options.agent === false ? undefined : (options.agent ?? process.env['SSH_AUTH_SOCK'] ?? undefined);
-  const policy = options.hostKeyPolicy ?? 'strict';
-  const knownHostsFile = options.knownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
+  // The inventory's (or the caller's) word first, then ssh config's, as ssh's -o beats its config.
+  const policy = options.hostKeyPolicy ?? resolved.strictHostKeyChecking ?? 'strict';
+  const knownHostsFile = options.knownHostsFile ?? resolved.userKnownHostsFile ?? join(homedir(), '.ssh', 'known_hosts');
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const keepaliveIntervalMs = options.keepaliveIntervalMs ?? resolved.serverAliveIntervalMs ?? DEFAULT_KEEPALIVE_MS;
 
   const target: ConnectionTarget = {
     host: options.host,
@@ -123,9 +126,19 @@ async function connectHop(options: SshTransportOptions, notice: (m: string) => v
     passphrase: options.passphrase,
     password: options.password,
     agent: agent || undefined,
-    hostKey: { host: options.host, address, port, policy, knownHostsFile, notice },
+    hostKey: {
+      host: options.host,
+      address,
+      port,
+      policy,
+      knownHostsFile,
+      notice,
+      ...(resolved.hostKeyAlias === undefined ? {} : { hostKeyAlias: resolved.hostKeyAlias }),
+      ...(resolved.hashKnownHosts ? { hashNewEntries: true } : {}),
+    },
     connectTimeoutMs,
-    keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_MS,
+    keepaliveIntervalMs,
+    keepaliveCountMax: resolved.serverAliveCountMax ?? DEFAULT_KEEPALIVE_COUNT_MAX,
   };
 
   const jump = jumpOptions(options.proxyJump ?? resolved.proxyJump, options);

@@ -24,6 +24,7 @@ export interface ConnectionTarget {
   hostKey: HostKeyCheck;
   connectTimeoutMs: number;
   keepaliveIntervalMs: number;
+  keepaliveCountMax?: number;
   /** An already open stream to the target (a ProxyJump forward); otherwise TCP to address:port. */
   sock?: Duplex;
 }
@@ -142,7 +143,7 @@ export async function openConnection(target: ConnectionTarget): Promise<ClientTy
       username: target.user,
       readyTimeout: target.connectTimeoutMs,
       keepaliveInterval: target.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
+      keepaliveCountMax: target.keepaliveCountMax ?? 3,
       algorithms: { kex: [...KEX], serverHostKey: hostKeyAlgorithms(knownTypes) },
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
         verifyHostKey(target.hostKey, key).then(

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { quote } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
 import { keyTypeOf, knownHostsName, sha256Fingerprint } from './host-key.js';
-import { checkKnownHost, formatKnownHostsLine, knownKeyTypes, parseKnownHosts, type KnownHostsVerdict } from './known-hosts.js';
+import { checkKnownHost, formatKnownHostsLine, hashedHostName, knownKeyTypes, parseKnownHosts, type KnownHostsVerdict } from './known-hosts.js';
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 
@@ -19,7 +19,16 @@ export interface HostKeyCheck {
    * GLOBAL_KNOWN_HOSTS_FILES. A key known (or revoked, or contradicted) there counts the same.
    */
   globalKnownHostsFiles?: readonly string[];
+  /** ssh config's HostKeyAlias: the name known_hosts is searched and written under, instead of the address. */
+  hostKeyAlias?: string;
+  /** ssh config's HashKnownHosts: a key accept-new adds is written as a hashed name. */
+  hashNewEntries?: boolean;
   notice: (message: string) => void;
+}
+
+/** The name the host's keys are filed under: HostKeyAlias as it is, else `address` or `[address]:port`. */
+export function hostKeyName(check: Pick<HostKeyCheck, 'address' | 'port' | 'hostKeyAlias'>): string {
+  return check.hostKeyAlias ?? knownHostsName(check.address, check.port);
 }
 
 /** OpenSSH's default GlobalKnownHostsFile. */
@@ -38,7 +47,9 @@ function combined(all: Array<{ file: string; verdict: KnownHostsVerdict }>): { f
     if (found) return found;
   }
   const otherKeyTypes = [...new Set(all.flatMap((v) => (v.verdict.status === 'unknown' ? v.verdict.otherKeyTypes : [])))];
-  return { file: all[0]!.file, verdict: { status: 'unknown', otherKeyTypes } };
+  const withAuthority = all.find((v) => v.verdict.status === 'unknown' && v.verdict.certAuthorityLines.length > 0);
+  const certAuthorityLines = withAuthority?.verdict.status === 'unknown' ? withAuthority.verdict.certAuthorityLines : [];
+  return { file: withAuthority?.file ?? all[0]!.file, verdict: { status: 'unknown', otherKeyTypes, certAuthorityLines } };
 }
 
 async function readKnownHosts(file: string): Promise<string> {
@@ -55,7 +66,7 @@ export async function knownKeyTypesFor(check: HostKeyCheck): Promise<string[]> {
   if (check.policy === 'off') return [];
   const files = [check.knownHostsFile, ...(check.globalKnownHostsFiles ?? GLOBAL_KNOWN_HOSTS_FILES)];
   const texts = await Promise.all(files.map(readKnownHosts));
-  return [...new Set(texts.flatMap((text) => knownKeyTypes(parseKnownHosts(text), knownHostsName(check.address, check.port))))];
+  return [...new Set(texts.flatMap((text) => knownKeyTypes(parseKnownHosts(text), hostKeyName(check))))];
 }
 
 // accept-new appends from many connections at once; one chain per process keeps lines whole.
@@ -66,7 +77,7 @@ let appendChain: Promise<unknown> = Promise.resolve();
  * or the error that refuses it. Nothing is accepted silently: accept-new reports what it added.
  */
 export async function verifyHostKey(check: HostKeyCheck, keyBlob: Buffer): Promise<MeshbookError | undefined> {
-  const name = knownHostsName(check.address, check.port);
+  const name = hostKeyName(check);
   const keyType = keyTypeOf(keyBlob);
   const fingerprint = sha256Fingerprint(keyBlob);
   if (check.policy === 'off') {
@@ -92,8 +103,20 @@ export async function verifyHostKey(check: HostKeyCheck, keyBlob: Buffer): Promi
         { host: check.host, hint: `if the host's key really changed, remove the old entry with: ${removeHint}` },
       );
     case 'unknown': {
+      if (verdict.certAuthorityLines.length > 0) {
+        // OpenSSH would check the host's certificate against that CA; taking the plain key instead
+        // (accept-new) would trust whatever answered first.
+        return new MeshbookError(
+          'HOST_KEY_UNKNOWN',
+          `${check.host} (${name}) is trusted through a certificate authority (@cert-authority at ${foundIn}:${verdict.certAuthorityLines.join(',')}), and meshbook cannot check host certificates: it presented the plain ${keyType} key ${fingerprint}`,
+          {
+            host: check.host,
+            hint: `meshbook's SSH library negotiates no host certificates: check the fingerprint out of band and add the host's own key (ssh-keyscan -p ${check.port} -t ${keyType} ${check.address} >> ${quote(file)})`,
+          },
+        );
+      }
       if (check.policy === 'accept-new' && verdict.otherKeyTypes.length === 0) {
-        const line = formatKnownHostsLine(name, keyType, keyBlob);
+        const line = formatKnownHostsLine(check.hashNewEntries ? hashedHostName(name) : name, keyType, keyBlob);
         const append = appendChain.then(async () => {
           await mkdir(dirname(file), { recursive: true, mode: 0o700 });
           const current = await readKnownHosts(file);

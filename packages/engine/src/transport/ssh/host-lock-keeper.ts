@@ -1,7 +1,18 @@
 import { MeshbookError } from '../../errors.js';
 import { DEFAULT_LEASE_MS, hostLockPrelude, leaseProgram, parseHostLockReply, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import type { SessionPool } from './session-pool.js';
-import type { ShellSession } from './shell-session.js';
+import { SessionStartError, type ShellSession } from './shell-session.js';
+
+/** How long past --lock-timeout the lock's answer may take to come back (a loaded host, a slow link). */
+const LOCK_REPLY_GRACE_MS = 20_000;
+
+/** The lock's shell started, but its wait outran waitMs and the grace: the open error's cause says so. */
+function isPreludeTimeout(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (e instanceof SessionStartError && e.reason === 'prelude-timeout') return true;
+  }
+  return false;
+}
 
 /**
  * The host lock of one SSH transport. It is taken in the bootstrap of a shell of its own, which
@@ -24,8 +35,11 @@ export class HostLockKeeper {
   constructor(
     private readonly host: string,
     private readonly pool: SessionPool,
-    /** Opens a plain shell whose bootstrap runs `prelude` first and then execs `program`. */
-    private readonly openWithPrelude: (prelude: string, program: string) => Promise<ShellSession>,
+    /**
+     * Opens a plain shell whose bootstrap runs `prelude` first and then execs `program`. The
+     * shell-open timeout covers reaching the shell; `preludeTimeoutMs` bounds the prelude (the wait).
+     */
+    private readonly openWithPrelude: (prelude: string, program: string, preludeTimeoutMs: number) => Promise<ShellSession>,
     /** True once the transport is closing or its connection is lost: a holder dying then is no loss. */
     private readonly ending: () => boolean,
   ) {}
@@ -62,7 +76,17 @@ export class HostLockKeeper {
   }
 
   async #take(request: HostLockRequest): Promise<HostLockState> {
-    const session = await this.pool.acquireNew('plain', () => this.openWithPrelude(hostLockPrelude(request), leaseProgram(request)));
+    // The host's own loop gives up after waitMs; the grace is for its answer to come back.
+    const replyWithinMs = request.waitMs + LOCK_REPLY_GRACE_MS;
+    const session = await this.pool
+      .acquireNew('plain', () => this.openWithPrelude(hostLockPrelude(request), leaseProgram(request), replyWithinMs))
+      .catch((error: unknown) => {
+        if (!isPreludeTimeout(error)) throw error;
+        throw new MeshbookError('HOST_LOCKED', `${this.host}: the host lock gave no answer within ${Math.round(replyWithinMs / 1000)} s (--lock-timeout plus ${LOCK_REPLY_GRACE_MS / 1000} s)`, {
+          host: this.host,
+          hint: 'the host is too loaded to answer, or its shell is stuck: check it, then run again',
+        });
+      });
     const reply = parseHostLockReply(session.preamble);
     if (reply === undefined || reply.state === 'error' || reply.state !== 'held') {
       // Not the holder: the shell runs only a lease loop, of no use for commands.

@@ -58,7 +58,7 @@ describe('known_hosts', () => {
 
   it('says which other key types are known when only those are', () => {
     const entries = parseKnownHosts(`web ecdsa-sha2-nistp256 AAAAE2VjZHNh\n`);
-    expect(checkKnownHost(entries, 'web', 'ssh-ed25519', key)).toEqual({ status: 'unknown', otherKeyTypes: ['ecdsa-sha2-nistp256'] });
+    expect(checkKnownHost(entries, 'web', 'ssh-ed25519', key)).toEqual({ status: 'unknown', otherKeyTypes: ['ecdsa-sha2-nistp256'], certAuthorityLines: [] });
     expect(knownKeyTypes(entries, 'web')).toEqual(['ecdsa-sha2-nistp256']);
   });
 

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export type KnownHostsMarker = 'revoked' | 'cert-authority';
 
@@ -17,8 +17,11 @@ export type KnownHostsVerdict =
   | { status: 'revoked'; line: number }
   /** The host is known with a key of this type, and it is a different key. */
   | { status: 'mismatch'; lines: number[] }
-  /** Nothing about this host; `otherKeyTypes` lists the types known for it, if any. */
-  | { status: 'unknown'; otherKeyTypes: string[] };
+  /**
+   * Nothing about this host; `otherKeyTypes` lists the types known for it, if any;
+   * `certAuthorityLines`: @cert-authority lines that cover it (a host certificate would be checked against them).
+   */
+  | { status: 'unknown'; otherKeyTypes: string[]; certAuthorityLines: number[] };
 
 /** Parses known_hosts text. Lines it cannot read are skipped, as OpenSSH does. */
 export function parseKnownHosts(text: string): KnownHostsEntry[] {
@@ -79,7 +82,8 @@ export function checkKnownHost(entries: readonly KnownHostsEntry[], name: string
   const exact = sameType.find((e) => e.key.equals(key));
   if (exact) return { status: 'match', line: exact.line };
   if (sameType.length > 0) return { status: 'mismatch', lines: sameType.map((e) => e.line) };
-  return { status: 'unknown', otherKeyTypes: [...new Set(plain.map((e) => e.keyType))] };
+  const certAuthorityLines = entries.filter((e) => e.marker === 'cert-authority' && entryMatchesHost(e.hosts, name)).map((e) => e.line);
+  return { status: 'unknown', otherKeyTypes: [...new Set(plain.map((e) => e.keyType))], certAuthorityLines };
 }
 
 /** Key types the file knows for `name`, so the handshake can ask for one of those first, as OpenSSH does. */
@@ -90,4 +94,10 @@ export function knownKeyTypes(entries: readonly KnownHostsEntry[], name: string)
 /** The line accept-new appends. */
 export function formatKnownHostsLine(name: string, keyType: string, key: Buffer): string {
   return `${name} ${keyType} ${key.toString('base64')}`;
+}
+
+/** `|1|salt|hash`, as ssh-keygen -H and HashKnownHosts write a name (lower-cased, HMAC-SHA1 under a random salt). */
+export function hashedHostName(name: string, salt: Buffer = randomBytes(20)): string {
+  const digest = createHmac('sha1', salt).update(name.toLowerCase()).digest('base64');
+  return `|1|${salt.toString('base64')}|${digest}`;
 }

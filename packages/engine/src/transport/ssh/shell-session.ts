@@ -2,6 +2,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { quote } from '../../command.js';
 import type { Secret } from '../../secret.js';
 import { FrameParser, newMarker, type FrameResult, type FramedCommand, type StreamName } from '../framing.js';
+import { KILL_REQUEST, newCommandTag, watchedScript } from './kill-tree.js';
 
 /** Byte and round-trip accounting, kept by the transport. */
 export interface SessionCounters {
@@ -28,7 +29,8 @@ export class SessionEndedError extends Error {
 /** Why a session could not start; sudo.ts turns these into BECOME_FAILED messages. 'channel': the server refused the channel. */
 export class SessionStartError extends Error {
   constructor(
-    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel' | 'timeout',
+    /** 'timeout': the shell was not ready within openTimeoutMs; 'prelude-timeout': it started, but its prelude outran preludeTimeoutMs. */
+    readonly reason: 'password-required' | 'password-rejected' | 'exited' | 'channel' | 'timeout' | 'prelude-timeout',
     readonly stderr: string,
     readonly exitCode: number | undefined,
     cause?: unknown,
@@ -58,6 +60,12 @@ export interface SessionStart {
    * otherwise hold the run until sudo's own timeout, or forever.
    */
   openTimeoutMs?: number;
+  /**
+   * How long the prelude may run once the shell has started (the host lock's wait, bounded by
+   * --lock-timeout). With it, openTimeoutMs covers only reaching the shell: the bootstrap says
+   * when it started, and the prelude's own wait gets this bound instead.
+   */
+  preludeTimeoutMs?: number;
 }
 
 /** Default SessionStart.openTimeoutMs. */
@@ -68,10 +76,11 @@ export const DEFAULT_SESSION_OPEN_TIMEOUT_MS = 20_000;
  * stat line (for its process group), then the kept shell, exec'd through the prefix the prelude
  * may leave in `__mb_exec`. Without a prelude, everything is a builtin: no extra process.
  */
-export function sessionBootstrap(ready: string, prelude?: string, program = '/bin/sh'): string {
+export function sessionBootstrap(ready: string, prelude?: string, program = '/bin/sh', started?: string): string {
   const readyLine = `read -r s </proc/$$/stat 2>/dev/null; printf '%s %s %s\\n' ${ready} "$$" "$s"`;
   if (prelude === undefined) return `${readyLine}; exec ${program}`;
-  return `__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec ${program}`;
+  const startedLine = started === undefined ? '' : `printf '%s\\n' ${started}\n`;
+  return `${startedLine}__mb_exec=\n${prelude}\n${readyLine}; exec $__mb_exec ${program}`;
 }
 
 /**
@@ -80,7 +89,9 @@ export function sessionBootstrap(ready: string, prelude?: string, program = '/bi
  * the command together with the shell (the shell is replaced afterwards).
  */
 export class ShellSession {
-  #current: { parser: FrameParser; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
+  #current: { parser: FrameParser; tag: string; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
+  /** Whether this shell has the kill function (kill-tree.ts) defined: sent with its first script. */
+  #killDefined = false;
   #exitCode: number | undefined;
   #signal: string | undefined;
   #alive = true;
@@ -146,11 +157,42 @@ export class ShellSession {
         frames.map((f) => f.marker),
         { onOutput, maxBytes, onStray: (bytes, stream) => this.counters.strayOutput(bytes, stream) },
       );
-      this.#current = { parser, resolve, reject };
-      const script = frames.map((f) => f.script).join('');
+      const tag = newCommandTag();
+      this.#current = { parser, tag, resolve, reject };
+      const script = watchedScript(frames, tag, !this.#killDefined);
+      this.#killDefined = true;
       this.counters.roundTrip();
       this.counters.bytesUp(Buffer.byteLength(script));
       this.channel.write(script);
+    });
+  }
+
+  /**
+   * Asks the session to kill its running command's processes, itself included (kill-tree.ts):
+   * one newline on its stdin, no new channel. Returns the command's tag for a kill from elsewhere,
+   * or undefined when nothing runs.
+   */
+  requestKill(): string | undefined {
+    const current = this.#current;
+    if (!current || !this.#alive) return undefined;
+    try {
+      this.counters.bytesUp(KILL_REQUEST.length);
+      this.channel.write(KILL_REQUEST);
+    } catch {
+      // the connection is already gone
+    }
+    return current.tag;
+  }
+
+  /** Resolves true once the channel has closed, false when `ms` passed first (nothing is closed). */
+  closedWithin(ms: number): Promise<boolean> {
+    if (!this.#alive) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.onClose(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
   }
 
@@ -220,7 +262,9 @@ export class ShellSession {
    */
   static open(client: Client, start: SessionStart): Promise<ShellSession> {
     const ready = newMarker('MBREADY');
-    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude, start.program))}`;
+    // Only a prelude with a bound of its own needs the shell to say it started.
+    const started = start.prelude !== undefined && start.preludeTimeoutMs !== undefined ? newMarker('MBSTARTED') : undefined;
+    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude, start.program, started))}`;
     const { counters } = start;
     return new Promise((resolve, reject) => {
       counters.roundTrip();
@@ -233,7 +277,10 @@ export class ShellSession {
         let exitCode: number | undefined;
         let settled = false;
         const openTimeoutMs = start.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS;
-        const timer = setTimeout(() => fail(new SessionStartError('timeout', stderr.split(start.prompt?.text ?? '\u0000').join(''), undefined)), openTimeoutMs);
+        const timedOut = () => fail(new SessionStartError(preludeFrom > 0 ? 'prelude-timeout' : 'timeout', stderr.split(start.prompt?.text ?? '\u0000').join(''), undefined));
+        let timer = setTimeout(timedOut, openTimeoutMs);
+        /** Where the prelude's output begins: after the started line, once it came. */
+        let preludeFrom = 0;
         const fail = (err: SessionStartError) => {
           if (settled) return;
           settled = true;
@@ -248,12 +295,22 @@ export class ShellSession {
         const onData = (chunk: Buffer) => {
           counters.bytesDown(chunk.length);
           stdout = Buffer.concat([stdout, chunk]);
+          if (started !== undefined && preludeFrom === 0) {
+            const startedAt = stdout.indexOf(started);
+            const startedEnd = startedAt < 0 ? -1 : stdout.indexOf(0x0a, startedAt);
+            if (startedEnd >= 0) {
+              // The shell is there: from now on the prelude's wait is bounded by its own timeout.
+              preludeFrom = startedEnd + 1;
+              clearTimeout(timer);
+              timer = setTimeout(timedOut, start.preludeTimeoutMs);
+            }
+          }
           const at = stdout.indexOf(ready);
           if (at < 0) return;
           const lineEnd = stdout.indexOf(0x0a, at);
           if (lineEnd < 0) return;
           const fields = stdout.subarray(at + ready.length, lineEnd).toString('latin1').trim();
-          const preamble = stdout.subarray(0, at).toString('utf8');
+          const preamble = stdout.subarray(Math.min(preludeFrom, at), at).toString('utf8');
           if (settled) return;
           settled = true;
           cleanup();

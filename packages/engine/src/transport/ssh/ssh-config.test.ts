@@ -32,7 +32,40 @@ describe('ssh config resolution', () => {
       port: 2222,
       identityFiles: [`${homedir()}/.ssh/web_key`, `${homedir()}/.ssh/id_default`],
       proxyJump: 'bastion',
+      hostKeyAlias: undefined,
+      strictHostKeyChecking: undefined,
+      userKnownHostsFile: undefined,
+      hashKnownHosts: undefined,
+      serverAliveIntervalMs: undefined,
+      serverAliveCountMax: undefined,
     });
+  });
+
+  it('reads the host key keywords: HostKeyAlias, StrictHostKeyChecking, UserKnownHostsFile, HashKnownHosts, ServerAlive* (issue 19, item 10)', () => {
+    const keys = SSHConfig.parse(`
+Host strict
+  StrictHostKeyChecking ask
+Host loose
+  StrictHostKeyChecking no
+  UserKnownHostsFile none
+Host *
+  HostKeyAlias %h-alias
+  StrictHostKeyChecking accept-new
+  UserKnownHostsFile ~/.ssh/known_hosts_meshbook ~/.ssh/known_hosts2
+  HashKnownHosts yes
+  ServerAliveInterval 15
+  ServerAliveCountMax 5
+`);
+    expect(resolveSshConfig(keys, 'web')).toMatchObject({
+      hostKeyAlias: '%h-alias',
+      strictHostKeyChecking: 'accept-new',
+      userKnownHostsFile: `${homedir()}/.ssh/known_hosts_meshbook`,
+      hashKnownHosts: true,
+      serverAliveIntervalMs: 15_000,
+      serverAliveCountMax: 5,
+    });
+    expect(resolveSshConfig(keys, 'strict').strictHostKeyChecking).toBe('strict');
+    expect(resolveSshConfig(keys, 'loose')).toMatchObject({ strictHostKeyChecking: 'off', userKnownHostsFile: '/dev/null' });
   });
 
   it('expands %h, %d and %r tokens and lets the first value win', () => {

@@ -11,9 +11,53 @@ export interface SshConfigHost {
   port: number | undefined;
   identityFiles: string[];
   proxyJump: string | undefined;
+  /** The name looked up in (and added to) known_hosts instead of the address. */
+  hostKeyAlias: string | undefined;
+  /** StrictHostKeyChecking: yes/ask → strict, accept-new, no/off → off. */
+  strictHostKeyChecking: 'strict' | 'accept-new' | 'off' | undefined;
+  /** UserKnownHostsFile: the first file (where new keys go); `none` reads no user file. */
+  userKnownHostsFile: string | undefined;
+  /** HashKnownHosts: keys added under accept-new are written hashed. */
+  hashKnownHosts: boolean | undefined;
+  /** ServerAliveInterval in ms (0: off) and ServerAliveCountMax. */
+  serverAliveIntervalMs: number | undefined;
+  serverAliveCountMax: number | undefined;
 }
 
-const EMPTY: SshConfigHost = { hostName: undefined, user: undefined, port: undefined, identityFiles: [], proxyJump: undefined };
+const EMPTY: SshConfigHost = {
+  hostName: undefined,
+  user: undefined,
+  port: undefined,
+  identityFiles: [],
+  proxyJump: undefined,
+  hostKeyAlias: undefined,
+  strictHostKeyChecking: undefined,
+  userKnownHostsFile: undefined,
+  hashKnownHosts: undefined,
+  serverAliveIntervalMs: undefined,
+  serverAliveCountMax: undefined,
+};
+
+function strictHostKeyChecking(value: string | undefined): SshConfigHost['strictHostKeyChecking'] {
+  switch (value?.toLowerCase()) {
+    case 'yes':
+    case 'ask':
+      // meshbook asks nobody: ask is as strict as yes.
+      return 'strict';
+    case 'accept-new':
+      return 'accept-new';
+    case 'no':
+    case 'off':
+      return 'off';
+    default:
+      return undefined;
+  }
+}
+
+function count(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  return Number(value);
+}
 
 export function defaultSshConfigFile(): string {
   return join(homedir(), '.ssh', 'config');
@@ -66,7 +110,16 @@ export function resolveSshConfig(config: SSHConfig | undefined, alias: string): 
   const portRaw = first(computed['port']);
   const port = portRaw === undefined ? undefined : Number(portRaw);
   const proxyJump = first(computed['proxyjump']);
+  const knownHosts = first(computed['userknownhostsfile'])?.split(/\s+/)[0];
+  const aliveSeconds = count(first(computed['serveraliveinterval']));
+  const hash = first(computed['hashknownhosts'])?.toLowerCase();
   return {
+    hostKeyAlias: first(computed['hostkeyalias']),
+    strictHostKeyChecking: strictHostKeyChecking(first(computed['stricthostkeychecking'])),
+    userKnownHostsFile: knownHosts === undefined ? undefined : knownHosts.toLowerCase() === 'none' ? '/dev/null' : expandTokens(knownHosts, { host: alias, remoteUser: user }),
+    hashKnownHosts: hash === 'yes' ? true : hash === 'no' ? false : undefined,
+    serverAliveIntervalMs: aliveSeconds === undefined ? undefined : aliveSeconds * 1000,
+    serverAliveCountMax: count(first(computed['serveralivecountmax'])),
     hostName: hostNameRaw === undefined ? undefined : expandTokens(hostNameRaw, { host: alias, remoteUser: user }),
     user,
     port: port !== undefined && Number.isInteger(port) && port > 0 ? port : undefined,

@@ -1,14 +1,15 @@
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
-import { sh, type ShellCommand } from '../../command.js';
+import type { ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
-import type { BatchOptions, Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
+import { killFromElsewhere } from './kill-tree.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
 import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
@@ -59,6 +60,7 @@ export class SshTransport implements Transport {
   readonly #stray = { stdout: { bytes: 0, preview: '' }, stderr: { bytes: 0, preview: '' } };
   readonly #counters: SessionCounters;
   #lost: MeshbookError | undefined;
+  #lostDuringCommand = false;
   #closing = false;
   #closed: Promise<void> | undefined;
   /** Sessions with a command under way: close() kills them first (see #killRunning). */
@@ -89,9 +91,10 @@ export class SshTransport implements Transport {
       },
     };
     this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
-    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program) => this.#openSession('plain', prelude, program), () => this.#closed !== undefined || this.#lost !== undefined);
+    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program, preludeTimeoutMs) => this.#openSession('plain', { prelude, program, preludeTimeoutMs }), () => this.#closed !== undefined || this.#lost !== undefined);
     const onLost = (reason: string) => {
       if (this.#lost || this.#closing) return;
+      this.#lostDuringCommand = this.#running.size > 0;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
       this.#pool.closeAll(this.#lost);
     };
@@ -101,6 +104,10 @@ export class SshTransport implements Transport {
 
   stats(): TransportStats {
     return { ...this.#stats };
+  }
+
+  get lost(): ConnectionLoss | undefined {
+    return this.#lost ? { error: this.#lost, duringCommand: this.#lostDuringCommand } : undefined;
   }
 
   async run(command: ShellCommand, options: RunOptions = {}): Promise<CommandResult> {
@@ -253,9 +260,9 @@ export class SshTransport implements Transport {
    * group is killed first, within the kill grace.
    */
   async #killRunning(): Promise<void> {
-    const running = [...this.#running].filter((s) => s.alive && s.processGroup !== undefined);
+    const running = [...this.#running].filter((s) => s.alive && s.busy);
     if (running.length === 0 || this.#lost) return;
-    await settledWithin(Promise.all(running.map((s) => this.#sendKill(s.key, s.processGroup!))).then(() => undefined), KILL_GRACE_MS);
+    await Promise.all(running.map((s) => this.#killCommand(s)));
   }
 
   /**
@@ -394,27 +401,35 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Kills the session's process group (the shell and everything the command started) from
-   * another session of the same user: the hung one cannot take input while its command runs.
+   * Kills the session's command with everything it started, the shell included (kill-tree.ts).
    * The killed session closes and the pool opens a fresh one when needed.
    */
   async #killSession(session: ShellSession): Promise<void> {
-    const group = session.processGroup;
-    if (group !== undefined && !this.#lost) {
-      // Bounded: on a host that stopped answering (paused, cut off) opening the killer session or
-      // running kill would wait for the keepalive to drop the connection (~30 s). The kill stays
-      // queued on the connection and lands if the host comes back.
-      await settledWithin(this.#sendKill(session.key, group), KILL_GRACE_MS);
-    }
+    await this.#killCommand(session);
     await session.closed(KILL_GRACE_MS);
   }
 
-  async #sendKill(key: string, group: number): Promise<void> {
+  /**
+   * The kill request goes through the command's own session: no new channel, which sshd's
+   * MaxSessions could refuse. Only when that session does not close within the grace (its shell
+   * stuck, the request lost) is the kill sent from another session of the same user.
+   */
+  async #killCommand(session: ShellSession): Promise<void> {
+    if (this.#lost) return;
+    const tag = session.requestKill();
+    if (await session.closedWithin(KILL_GRACE_MS)) return;
+    if (tag === undefined || session.pid === undefined || this.#lost) return;
+    // Bounded: on a host that stopped answering (paused, cut off) opening the killer session or
+    // running the kill would wait for the keepalive to drop the connection (~30 s). The kill stays
+    // queued on the connection and lands if the host comes back.
+    await settledWithin(this.#sendKill(session.key, tag, session.pid), KILL_GRACE_MS);
+  }
+
+  async #sendKill(key: string, tag: string, pid: number): Promise<void> {
     try {
       const killer = this.#pool.takeIdle(key) ?? (await this.#pool.openExtra(key));
       try {
-        // `kill -9 -PGID`: the one spelling dash's builtin kill and bash's both take for a group.
-        await killer.run(frameCommand({ command: sh`kill -9 ${`-${group}`}`.text }));
+        await killer.run(frameCommand({ command: killFromElsewhere(tag, pid) }));
       } finally {
         this.#pool.release(killer);
       }
@@ -458,8 +473,8 @@ export class SshTransport implements Transport {
     return this.#loginIsRoot;
   }
 
-  /** `prelude` and `program`: what the bootstrap runs first and execs after (the host lock's), plain sessions only. */
-  async #openSession(key: string, prelude?: string, program?: string): Promise<ShellSession> {
+  /** `bootstrap`: what the shell runs first, execs after, and how long the first may take (the host lock's); plain sessions only. */
+  async #openSession(key: string, bootstrap: { prelude: string; program: string; preludeTimeoutMs: number } | undefined = undefined): Promise<ShellSession> {
     if (this.#lost) throw this.#lost;
     if (key === 'plain') {
       try {
@@ -467,8 +482,7 @@ export class SshTransport implements Transport {
           key,
           prefix: '',
           counters: this.#counters,
-          ...(prelude === undefined ? {} : { prelude }),
-          ...(program === undefined ? {} : { program }),
+          ...(bootstrap ?? {}),
           ...(this.#sessionOpenTimeoutMs === undefined ? {} : { openTimeoutMs: this.#sessionOpenTimeoutMs }),
         });
       } catch (error) {

@@ -1,0 +1,154 @@
+import type { Become } from '../transport/types.js';
+import { taskName } from './params.js';
+import type { TaskSpec } from './run-host-task.js';
+import type { Block, HostContext, Play, PlayItem, Task } from './types.js';
+
+/** The part of a block a step sits in. */
+export type BlockSection = 'tasks' | 'rescue' | 'always';
+
+/** One enclosing block of a task, outermost first: its name and the section the task is in. */
+export interface BlockPlace {
+  readonly name: string;
+  readonly section: BlockSection;
+}
+
+export interface TaskStep {
+  readonly kind: 'task';
+  /** The task as it runs: the blocks' `when`, `tags` and `become` folded in. */
+  readonly spec: TaskSpec;
+  /** Index into PlaySteps.prefetched of the first task the prefetch may look at from here. */
+  readonly order: number;
+  readonly blocks: readonly BlockPlace[];
+}
+
+export interface BlockStep {
+  readonly kind: 'block';
+  readonly block: Block;
+  readonly where: string;
+  readonly tasks: readonly Step[];
+  readonly rescue: readonly Step[];
+  readonly always: readonly Step[];
+  /** A failure inside the block that nothing here rescues is rescued by an enclosing block. */
+  readonly rescuable: boolean;
+}
+
+export type Step = TaskStep | BlockStep | { readonly kind: 'flush_handlers' };
+
+/** A play's items as the runner walks them. */
+export interface PlaySteps {
+  readonly steps: readonly Step[];
+  /** Every task step, blocks walked in order (block, rescue, always). */
+  readonly tasks: readonly TaskStep[];
+  /** The tasks the prefetch looks ahead at: every task but those of a rescue, which rarely run. */
+  readonly prefetched: readonly Task[];
+}
+
+/** What enclosing blocks give the tasks inside them. */
+interface Inherited {
+  when: ReadonlyArray<(host: HostContext) => boolean>;
+  tags: readonly string[];
+  become: Become | undefined;
+  blocks: readonly BlockPlace[];
+  where: string;
+  rescuable: boolean;
+  inRescue: boolean;
+}
+
+const compiled = new WeakMap<Play, Map<number, PlaySteps>>();
+
+/**
+ * A play's steps, compiled once per play object (and position): validation, prefetch and the run
+ * share the same task objects (evaluations are kept per task). A task outside any block is itself.
+ */
+export function playSteps(play: Play, playIndex: number): PlaySteps {
+  let byIndex = compiled.get(play);
+  if (!byIndex) compiled.set(play, (byIndex = new Map()));
+  let steps = byIndex.get(playIndex);
+  if (!steps) byIndex.set(playIndex, (steps = compile(play, playIndex)));
+  return steps;
+}
+
+/** Every task of a play as it runs, blocks walked in order (tasks, rescue, always), with what blocks add. */
+export function tasksOf(play: Play): Task[] {
+  return playSteps(play, 0).tasks.map((step) => step.spec.task);
+}
+
+/**
+ * `--start-at-task`: the items from the first task named `name` on. Inside a block, the block is
+ * kept (its rescue and always with it) with its tasks from there; a task of an always section
+ * starts there. Rescue tasks are never a start: they run only after a failure (as in Ansible).
+ * Undefined when no task has the name.
+ */
+export function itemsFrom(items: readonly PlayItem[], name: string): PlayItem[] | undefined {
+  for (const [index, item] of items.entries()) {
+    const rest = items.slice(index + 1);
+    if (item.kind === 'task' && taskName(item) === name) return items.slice(index);
+    if (item.kind !== 'block') continue;
+    const inTasks = itemsFrom(item.tasks, name);
+    if (inTasks) return [{ ...item, tasks: inTasks }, ...rest];
+    const inAlways = itemsFrom(item.always ?? [], name);
+    if (inAlways) return [{ ...item, tasks: [], rescue: [], always: inAlways }, ...rest];
+  }
+  return undefined;
+}
+
+function compile(play: Play, playIndex: number): PlaySteps {
+  const tasks: TaskStep[] = [];
+  const prefetched: Task[] = [];
+  const root: Inherited = { when: [], tags: [], become: undefined, blocks: [], where: `plays[${playIndex}] "${play.name}"`, rescuable: false, inRescue: false };
+
+  const walk = (items: readonly PlayItem[], section: BlockSection, inherited: Inherited): Step[] =>
+    items.map((item, index): Step => {
+      if (item.kind === 'flush_handlers') return { kind: 'flush_handlers' };
+      if (item.kind === 'block') {
+        const where = `${inherited.where} ${section}[${index}] "${item.name}"`;
+        const inner = (part: BlockSection): Inherited => ({
+          when: item.when ? [...inherited.when, item.when] : inherited.when,
+          tags: [...inherited.tags, ...(item.tags ?? [])],
+          become: item.become ?? inherited.become,
+          blocks: [...inherited.blocks, { name: item.name, section: part }],
+          where,
+          rescuable: part === 'tasks' ? inherited.rescuable || (item.rescue?.length ?? 0) > 0 : inherited.rescuable,
+          inRescue: inherited.inRescue || part === 'rescue',
+        });
+        return {
+          kind: 'block',
+          block: item,
+          where,
+          tasks: walk(item.tasks, 'tasks', inner('tasks')),
+          rescue: walk(item.rescue ?? [], 'rescue', inner('rescue')),
+          always: walk(item.always ?? [], 'always', inner('always')),
+          rescuable: inherited.rescuable,
+        };
+      }
+      const task = inherited.blocks.length === 0 ? item : withInherited(item, inherited);
+      const name = taskName(task);
+      const step: TaskStep = {
+        kind: 'task',
+        spec: { task, name, where: `${inherited.where} ${section}[${index}] "${name}"`, handler: false, ...(inherited.rescuable ? { rescuable: true } : {}) },
+        order: prefetched.length,
+        blocks: inherited.blocks,
+      };
+      tasks.push(step);
+      if (!inherited.inRescue) prefetched.push(task);
+      return step;
+    });
+
+  return { steps: walk(play.tasks, 'tasks', root), tasks, prefetched };
+}
+
+/** A task inside blocks: their conditions before its own, their tags added, their become under its own. */
+function withInherited(task: Task, inherited: Inherited): Task {
+  const conditions = inherited.when;
+  const own = task.when;
+  const tags = [...new Set([...inherited.tags, ...(task.tags ?? [])])];
+  const become = task.become ?? inherited.become;
+  return {
+    ...task,
+    ...(conditions.length > 0 || own
+      ? { when: (host: HostContext, item: unknown) => conditions.every((when) => when(host)) && (own ? own(host, item) : true) }
+      : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(become !== undefined ? { become } : {}),
+  };
+}
