@@ -49,7 +49,7 @@ export const kubeLoadBalancerAddress = defineModule({
   params,
   facts: (p) => ({ kubeconfig: kubeconfigFact({ path: p.kubeconfig, context: p.context }) }),
   async gather(ctx, p, facts): Promise<LoadBalancerAddress> {
-    const api = new KubeApi(ctx.transport, credentialsOf(facts.kubeconfig, ctx.host), ctx.signal);
+    const api = new KubeApi(ctx.transport, await credentialsOf(facts.kubeconfig, ctx), ctx.signal);
     const path = `/api/v1/namespaces/${p.namespace}/services/${p.name}`;
     const what = `Service ${p.namespace}/${p.name}`;
     const got = await api.expect<KubeObject>({ method: 'GET', path }, (s) => s === 200 || s === 404);
