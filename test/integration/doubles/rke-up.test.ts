@@ -108,7 +108,7 @@ describe('rke double', () => {
     expect(kubeconfig).toContain('server: https://127.0.0.1:6443');
     // RKE names cluster, context and user after cluster.yml's cluster_name, `local` without one
     expect(kubeconfig).toMatch(/^current-context: local$/m);
-    expect(kubeconfig).toMatch(/^- name: kube-admin-local$/m);
+    expect(kubeconfig).toMatch(/^\s*- name: kube-admin-local$/m);
     const state = JSON.parse(readFileSync(join(dir, 'cluster.rkestate'), 'utf8')) as { currentState: { certificatesBundle: Record<string, unknown> } };
     expect(Object.keys(state.currentState.certificatesBundle)).toEqual(expect.arrayContaining(['kube-ca', 'kube-apiserver', 'kube-admin']));
     expect(statSync(join(dir, 'cluster.rkestate')).mode & 0o077).toBe(0);
