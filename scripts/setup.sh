@@ -39,6 +39,13 @@ if [ ! -e /dev/net/tun ]; then
   mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 666 /dev/net/tun
 fi
 
+# Every systemd host takes inotify instances; the kernel's default of 128 per user stalls the
+# 25th or so at boot ("Too many open files"). Raise it where it is lower (best effort: a
+# container without /proc/sys write access keeps its limit).
+if [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 1024)" -lt 1024 ]; then
+  { echo 1024 > /proc/sys/fs/inotify/max_user_instances; } 2>/dev/null || echo "note: could not raise fs.inotify.max_user_instances; many hosts at once may stall at boot" >&2
+fi
+
 if ! docker info >/dev/null 2>&1; then
   say "starting dockerd"
   # no systemd on the machine itself: run the daemon in the background

@@ -3,6 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capture, mustCapture } from './shell.js';
 
+/** Debian's ansible-mitogen (its strategy plugins land in Ansible's own plugin dir), installed when missing. */
+export async function ensureMitogen(log: (line: string) => void): Promise<string> {
+  const version = async () => (await capture(['dpkg-query', '-W', '-f', '${Version}', 'ansible-mitogen'])).stdout.trim();
+  const found = await capture(['dpkg-query', '-W', '-f', '${Status}', 'ansible-mitogen']).catch(() => null);
+  if (found?.stdout.includes('install ok installed')) return `ansible-mitogen ${await version()}`;
+  log('installing ansible-mitogen from Debian');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = await capture(['apt-get', 'install', '-y', 'ansible-mitogen'], { env });
+  if (install.exitCode !== 0) {
+    await mustCapture(['apt-get', 'update'], { env });
+    await mustCapture(['apt-get', 'install', '-y', 'ansible-mitogen'], { env });
+  }
+  return `ansible-mitogen ${await version()}`;
+}
+
 /** Debian's ansible-core (2.14 on bookworm), installed when missing. */
 export async function ensureAnsible(log: (line: string) => void): Promise<string> {
   const found = await capture(['ansible-playbook', '--version']).catch(() => null);
@@ -31,10 +46,12 @@ export interface AnsibleSetup {
  * Ansible tuned as the issue says: pipelining on, forks >= N, host key checking off, the default
  * ControlMaster/ControlPersist ssh_args, no fact gathering (the playbook says so), the interpreter
  * given (no discovery round trip). Each run gets its own ControlPath dir, so no run reuses the
- * previous run's master connections (the dir is removed once the run is measured). The ssh/sftp/scp executables are wrappers that log one line
+ * previous run's master connections (the dir is removed once the run is measured). With
+ * `strategy = mitogen_linear` (the `mitogen` tool) Mitogen replaces the connection and module
+ * execution: one SSH connection per host, a Python interpreter it keeps on the host. The ssh/sftp/scp executables are wrappers that log one line
  * per client started (each is one session on the host) and exec the real program.
  */
-export async function ansibleSetup(dir: string, forks: number): Promise<AnsibleSetup> {
+export async function ansibleSetup(dir: string, forks: number, strategy?: 'mitogen_linear'): Promise<AnsibleSetup> {
   await mkdir(dir, { recursive: true });
   // Short and under /tmp: a Unix socket path is limited to 108 bytes.
   const controlPathDir = await mkdtemp(join(tmpdir(), 'bench-cp-'));
@@ -57,6 +74,9 @@ export async function ansibleSetup(dir: string, forks: number): Promise<AnsibleS
       'interpreter_python = /usr/bin/python3',
       'retry_files_enabled = False',
       'gathering = explicit',
+      // The connect timeout (default 10 s): Mitogen's bootstrap timed out on loaded hosts behind the relay.
+      'timeout = 60',
+      ...(strategy ? [`strategy = ${strategy}`] : []),
       '',
       '[ssh_connection]',
       'pipelining = True',

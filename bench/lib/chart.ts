@@ -2,7 +2,7 @@ import { SCENARIOS } from './args.js';
 import { cellOf } from './cells.js';
 import type { Sample } from './samples.js';
 
-const COLORS = { meshbook: '#1b9e77', ansible: '#d95f02' } as const;
+const COLORS = { meshbook: '#1b9e77', ansible: '#d95f02', mitogen: '#7570b3' } as const;
 const BAR = 14;
 const GROUP_GAP = 12;
 const LEFT = 150;
@@ -12,23 +12,27 @@ const TOP = 50;
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /**
- * Horizontal bars of median wall time per (N, scenario), meshbook above Ansible, on a log scale
+ * Horizontal bars of median wall time per (N, scenario) on loopback, meshbook above Ansible above
+ * Ansible with Mitogen, on a log scale
  * (a 20x gap would leave meshbook's bars invisible on a linear one), the ratio at the right.
  */
 export function renderChart(samples: readonly Sample[], hostCounts: readonly number[]): string {
-  const groups = hostCounts.flatMap((n) => SCENARIOS.map((s) => ({ n, s, m: cellOf(samples, 'meshbook', n, s), a: cellOf(samples, 'ansible', n, s) })));
-  const walls = groups.flatMap((g) => [g.m?.wall, g.a?.wall]).filter((v): v is number => v !== undefined && v > 0);
+  const groups = hostCounts
+    .flatMap((n) => SCENARIOS.map((s) => ({ n, s, m: cellOf(samples, 'meshbook', n, s), a: cellOf(samples, 'ansible', n, s), g: cellOf(samples, 'mitogen', n, s) })))
+    .filter((g) => g.m || g.a || g.g);
+  const walls = groups.flatMap((g) => [g.m?.wall, g.a?.wall, g.g?.wall]).filter((v): v is number => v !== undefined && v > 0);
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(0.1, ...walls))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(1, ...walls))));
   const plotWidth = WIDTH - LEFT - 90;
   const x = (v: number) => Math.round((LEFT + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotWidth) * 10) / 10;
-  const height = TOP + groups.length * (2 * BAR + GROUP_GAP) + 40;
+  const height = TOP + groups.length * (3 * BAR + GROUP_GAP) + 40;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">Median wall time, seconds (log scale): meshbook vs Ansible</text>`,
+    `<text x="${LEFT}" y="20" font-size="15" font-weight="bold">Median wall time on loopback, seconds (log scale): meshbook vs Ansible</text>`,
     `<rect x="${LEFT}" y="30" width="12" height="10" fill="${COLORS.meshbook}"/><text x="${LEFT + 16}" y="39">meshbook</text>`,
-    `<rect x="${LEFT + 90}" y="30" width="12" height="10" fill="${COLORS.ansible}"/><text x="${LEFT + 106}" y="39">Ansible (ansible-core 2.14)</text>`,
+    `<rect x="${LEFT + 90}" y="30" width="12" height="10" fill="${COLORS.ansible}"/><text x="${LEFT + 106}" y="39">Ansible 2.14</text>`,
+    `<rect x="${LEFT + 190}" y="30" width="12" height="10" fill="${COLORS.mitogen}"/><text x="${LEFT + 206}" y="39">Ansible + Mitogen</text>`,
     `<text x="${WIDTH - 80}" y="39" font-weight="bold">Ansible/meshbook</text>`,
   ];
   for (let decade = lo; decade <= hi; decade *= 10) {
@@ -36,9 +40,9 @@ export function renderChart(samples: readonly Sample[], hostCounts: readonly num
     parts.push(`<text x="${x(decade)}" y="${height - 15}" text-anchor="middle" fill="#555">${decade >= 1 ? decade : decade.toFixed(1)}</text>`);
   }
   groups.forEach((g, i) => {
-    const y = TOP + i * (2 * BAR + GROUP_GAP);
+    const y = TOP + i * (3 * BAR + GROUP_GAP);
     parts.push(`<text x="${LEFT - 8}" y="${y + BAR + 4}" text-anchor="end">${escape(`N=${g.n} ${g.s}`)}</text>`);
-    ([['meshbook', g.m], ['ansible', g.a]] as const).forEach(([tool, cell], k) => {
+    ([['meshbook', g.m], ['ansible', g.a], ['mitogen', g.g]] as const).forEach(([tool, cell], k) => {
       if (!cell) return;
       const yy = y + k * BAR;
       parts.push(`<rect x="${LEFT}" y="${yy}" width="${Math.max(1, x(cell.wall) - LEFT)}" height="${BAR - 2}" fill="${COLORS[tool]}"/>`);

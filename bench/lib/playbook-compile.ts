@@ -27,3 +27,12 @@ export async function measurePlaybookCompile(repoRoot: string, dir: string): Pro
   if (cold.exitCode !== 0 || warm.exitCode !== 0) throw new Error(`meshbook --syntax-check failed: see ${dir}/compile-*.err`);
   return { coldCpuSeconds: cold.cpuSeconds, coldWallSeconds: cold.wallSeconds, warmCpuSeconds: warm.cpuSeconds };
 }
+
+/** Compiles the workload playbook if its cache is stale (a --syntax-check), measuring nothing. */
+export async function warmPlaybookCompile(root: string, dir: string): Promise<void> {
+  const inventory = join(dir, 'compile-inventory.json');
+  await writeFile(inventory, JSON.stringify({ all: { children: { bench_nodes: { hosts: { n1: { ansible_host: '127.0.0.1', bench_node_ip: '10.0.0.1', bench_node_name: 'n1' } } } } } }));
+  const argv = [process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--syntax-check'];
+  const warm = await measure(argv, { cwd: root, env: process.env, stdoutPath: join(dir, 'warm.out'), stderrPath: join(dir, 'warm.err') });
+  if (warm.exitCode !== 0) throw new Error(`meshbook --syntax-check in ${root} failed: see ${dir}/warm.err`);
+}

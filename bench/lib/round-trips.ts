@@ -17,10 +17,11 @@ export async function meshbookRoundTrips(jsonLinesPath: string): Promise<Record<
  * Ansible: one line per ssh/sftp/scp client its connection plugin started (logged by the counting
  * wrappers), attributed to a host by the port in its arguments. Each client is one SSH session on
  * the host (command exec or file transfer over the ControlMaster): at least one round trip, usually
- * more at the protocol level, so this count is a lower bound in Ansible's favour.
+ * more at the protocol level, so this count is a lower bound in Ansible's favour. Mitogen keeps one
+ * SSH connection per host and multiplexes everything over it: about 1 here; the latency relay's turn
+ * count is the comparable figure for it.
  */
-export async function ansibleSessions(sessionLogPath: string, fleet: Fleet): Promise<Record<string, number>> {
-  const byPort = new Map(fleet.hosts.map((h) => [String(h.port), h.name]));
+export async function ansibleSessions(sessionLogPath: string, byPort: ReadonlyMap<string, string>, fleet: Fleet): Promise<Record<string, number>> {
   const counts: Record<string, number> = Object.fromEntries(fleet.hosts.map((h) => [h.name, 0]));
   for (const line of (await readFile(sessionLogPath, 'utf8')).split('\n')) {
     const port = line.match(/\bPort=(\d+)/)?.[1] ?? line.match(/ -[pP] (\d+)\b/)?.[1];

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { Scenario, Tool } from './args.js';
+import type { BenchTool, Scenario } from './args.js';
 
 /** One measured run of one tool on one fleet. */
 export interface Sample {
-  tool: Tool;
+  tool: BenchTool;
   hosts: number;
   scenario: Scenario;
   run: number;
@@ -16,6 +16,10 @@ export interface Sample {
   harnessCpuSeconds?: number;
   /** meshbook: transport round trips; Ansible: SSH sessions opened. Per host. */
   roundTripsPerHost: Record<string, number>;
+  /** Round-trip time added by the latency relay (ms); 0 or absent: straight to the hosts on loopback. */
+  rttMs?: number;
+  /** With a relay: turns (a request after a reply) per host as the relay saw them, SSH handshake included. */
+  relayTurnsPerHost?: Record<string, number>;
   /** Sum over hosts of changed tasks, from the tool's own recap (a sanity check on the scenario). */
   changedTasks: number;
   loadAverage1m: number;
@@ -34,7 +38,7 @@ export async function meshbookChanged(jsonLinesPath: string): Promise<number> {
   return changed;
 }
 
-/** Ansible's PLAY RECAP: `node1 : ok=25 changed=0 ...`, summed over hosts. */
+/** Ansible's PLAY RECAP (Mitogen's too): `node1 : ok=25 changed=0 ...`, summed over hosts. */
 export async function ansibleChanged(stdoutPath: string): Promise<number> {
   let changed = 0;
   for (const match of (await readFile(stdoutPath, 'utf8')).matchAll(/^\S+\s+:\s+ok=\d+\s+changed=(\d+)/gm)) changed += Number(match[1]);

@@ -17,6 +17,7 @@ export * from './events/bus.js';
 export * from './runner/types.js';
 export type * from './inventory/types.js';
 export * from './transport/local.js';
+export { BECOME_METHODS } from './transport/types.js';
 export * from './runner/index.js';
 export * from './reporters/index.js';
 export * from './inventory/index.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { docker, ignoreMissing } from './docker.js';
 import { execInContainer, execOrThrow } from './exec.js';
 import { createHostContainer, readAddresses } from './host-container.js';
@@ -94,6 +95,18 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   }
 }
 
+/** A port nothing listens on now, for a host that must keep its port across restarts. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function hostSpecs(hosts: FleetOptions['hosts']): FleetHostSpec[] {
   const specs =
     typeof hosts === 'number'
@@ -182,6 +195,8 @@ class DockerFleet implements Fleet {
     try {
       const { config } = this;
       const containerName = `${config.prefix}-${config.id}-${name}`;
+      const fixed = config.fixedAddresses.get(name);
+      const sshPort = fixed?.sshPort ?? (fixed?.restartOnReboot ? await freeLoopbackPort() : undefined);
       const container = await createHostContainer({
         image: config.image,
         containerName,
@@ -190,7 +205,8 @@ class DockerFleet implements Fleet {
         labels: { ...config.labels, [LABEL_HOST]: name },
         smallDisk: config.smallDiskHosts.has(name),
         ...(config.fixedAddresses.get(name)?.ip ? { ip: config.fixedAddresses.get(name)!.ip } : {}),
-        ...(config.fixedAddresses.get(name)?.sshPort ? { sshPort: config.fixedAddresses.get(name)!.sshPort } : {}),
+        ...(sshPort ? { sshPort } : {}),
+        ...(fixed?.restartOnReboot ? { restartOnReboot: true } : {}),
       });
       await container.start();
       // access is set up while systemd boots: neither step needs the other

@@ -15,6 +15,8 @@ export interface HostContainerSpec {
   sshPort?: number;
   /** false: sshd is not published at all (a lab host reached only through a bastion). */
   publishSsh?: boolean;
+  /** Restarted by docker when its systemd reboots (FleetHostSpec.restartOnReboot). */
+  restartOnReboot?: boolean;
 }
 
 export const SMALL_DISK_PATH = '/mnt/small';
@@ -41,6 +43,7 @@ export async function createHostContainer(spec: HostContainerSpec): Promise<Dock
     // loopback only, random port: tests reach sshd at 127.0.0.1:<port> and nowhere else
     ...(spec.publishSsh === false ? {} : { PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(spec.sshPort ?? 0) }] } }),
     NetworkMode: spec.networkName,
+    ...(spec.restartOnReboot ? { RestartPolicy: { Name: 'on-failure' } } : {}),
   } satisfies Docker.HostConfig & { CgroupnsMode: string };
   return docker().createContainer({
     name: spec.containerName,

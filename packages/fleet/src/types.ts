@@ -64,6 +64,12 @@ export interface FleetHostSpec {
   ip?: string;
   /** Fixed port for sshd on 127.0.0.1; default: one docker picks. */
   sshPort?: number;
+  /**
+   * `systemctl reboot` restarts the host: its systemd ends with exit code 129 on reboot, and docker's
+   * on-failure restart policy starts the container again (a poweroff ends with 0: it stays down).
+   * Its SSH port is fixed (a free one unless sshPort says), so the host comes back where it was.
+   */
+  restartOnReboot?: boolean;
 }
 
 export interface FleetOptions {

@@ -81,6 +81,12 @@ describePlanFixtures(
       facts: facts(`${ALICE}\nno-pty ${BOB}\n`),
       changes: [{ kind: 'authorizedKey.keys', target: P, summary: 'remove ssh-ed25519 …Q4afC+vd bob', payload: { text: `${ALICE}\n` } }],
     },
+    {
+      name: 'absent, not there, loose modes: nothing (removing keys fixes nothing else)',
+      params: { user: 'deploy', key: BOB, state: 'absent' },
+      facts: facts(`${ALICE}\n`, { directory: { ...dir, mode: '0755' }, file: { type: 'file', mode: '0644', ...owner, realPath: P, text: `${ALICE}\n` } }),
+      changes: [],
+    },
     { name: 'absent, not there: nothing', params: { user: 'deploy', key: BOB, state: 'absent' }, facts: facts(`${ALICE}\n`), changes: [] },
     { name: 'absent, no file: nothing (no directory made)', params: { user: 'deploy', key: BOB, state: 'absent' }, facts: facts(null, { directory: null }), changes: [] },
     {

@@ -144,7 +144,8 @@ export function planAuthorizedKeys(facts: AuthorizedKeysFacts, p: AuthorizedKeyP
   const edited = editKeys(file ? parseKeysFile(file.text!) : [], p);
   if (!file && p.state === 'absent') return [];
 
-  if (p.manage_dir) {
+  // Removing keys touches nothing else: the directory and the file keep their mode and owner.
+  if (p.manage_dir && p.state === 'present') {
     if (directory && directory.type !== 'directory') throw new MeshbookError('MODULE_FAILED', `${dir} is not a directory`, { hint: 'remove it, or give authorizedKey.path' });
     const wrong = directory ? ownership(directory, owner, DIR_MODE) : null;
     if (!directory || wrong) {
@@ -157,7 +158,7 @@ export function planAuthorizedKeys(facts: AuthorizedKeysFacts, p: AuthorizedKeyP
         payload: { ...owner, path: dir, create: !directory },
       });
     }
-  } else if (!directory) {
+  } else if (!directory && p.state === 'present') {
     throw new MeshbookError('MODULE_FAILED', `${dir} does not exist`, { hint: 'create it, or set manage_dir: true' });
   }
 
@@ -171,7 +172,7 @@ export function planAuthorizedKeys(facts: AuthorizedKeysFacts, p: AuthorizedKeyP
       content: { path, before: file ? file.text : null, after: text },
       payload: { ...owner, path: target, text, keepAttributes: !p.manage_dir && file !== null },
     });
-  } else if (file && p.manage_dir) {
+  } else if (file && p.manage_dir && p.state === 'present') {
     const wrong = ownership(file, owner, FILE_MODE);
     if (wrong) changes.push({ kind: 'authorizedKey.attributes', target: path, summary: `${path}: ${wrong}`, before: describe(file), after: `${FILE_MODE} ${owner.uid}:${owner.gid}`, payload: { ...owner, path: target } });
   }

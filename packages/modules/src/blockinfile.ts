@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile, validateCommand } from './lib/file-content.js';
+import { applyFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -69,6 +69,7 @@ export const blockinfile = defineModule({
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
   plan: (facts, params): FileChange<'blockinfile'>[] => planEdit(blockEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
+  writes: (changes) => fileWrites(changes),
 });
 
 export function markerLines(marker: string, name: string, marks = { begin: 'BEGIN', end: 'END' }): { begin: string; end: string } {

@@ -6,7 +6,7 @@ import type { ShellCommand } from '@meshbook/engine';
 import { planTree, readControllerTree, hostTree, treeRoot } from './lib/copy-tree.js';
 import type { CopyDirectoryChange, SourceEntry } from './lib/copy-tree.js';
 import { absolutePath, accountName, attributesCommand, modeSchema } from './lib/file-attributes.js';
-import { applyFile, planFile, validateCommand } from './lib/file-content.js';
+import { applyFile, fileWrites, planFile, validateCommand } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState, normalizeMode } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -165,6 +165,8 @@ export const copy = defineModule({
     const single = directories.length === 0 && byFile.size === 1 && byFile.has(destFile(params));
     return single && output ? output : { path: treeRoot(params.src ?? params.dest, params.dest), sha256: '' };
   },
+  // Directories made (and their parents) and each file written.
+  writes: (changes) => changes.flatMap((c) => (c.kind === 'copy.directory' ? [c.payload.path] : fileWrites([c as FileChange<'copy'>]))),
   output: (facts, params): WriteOutput => (facts.tree ? { path: facts.tree.root, sha256: '' } : { path: destFile(params), sha256: facts.dest.sha256 ?? '' }),
 });
 

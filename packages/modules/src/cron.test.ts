@@ -127,6 +127,7 @@ describePlanFixtures(
       facts: inFile('SHELL=/bin/sh\n#Ansible: backup\n* * * * * root x\n'),
       changes: [{ kind: 'cron.content', target: CF, payload: { bytes: Buffer.from('SHELL=/bin/sh\n') } }],
     },
+    { name: 'cron_file absent, entry not there: the file is left alone (its mode too)', params: { name: 'backup', cron_file: 'backup', state: 'absent' }, facts: inFile('#Ansible: other\n* * * * * root y\n', { mode: '0664' }), changes: [] },
     { name: 'cron_file absent, no file: nothing', params: { name: 'backup', cron_file: 'backup', state: 'absent' }, facts: inFile(null), changes: [] },
   ],
   [

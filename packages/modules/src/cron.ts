@@ -123,7 +123,8 @@ export function planCron(facts: CronFacts, p: CronParams): CronChange[] {
     if (state.exists && state.text === null) throw new MeshbookError('MODULE_FAILED', `${p.cron_file} is not a text file`);
     if (!state.exists && p.state === 'absent') return [];
     const edit = edited(state.exists ? state.text! : '', p);
-    if (!edit.summary) return planFile('cron', state, desiredFile(p.cron_file!, state.text ?? ''));
+    // Nothing to edit: a present entry's file still gets cron's mode and owner; an absent one is left alone.
+    if (!edit.summary) return p.state === 'absent' ? [] : planFile('cron', state, desiredFile(p.cron_file!, state.text ?? ''));
     const text = renderCrontab(edit.lines);
     if (p.state === 'absent' && text.trim() === '') {
       return [{ kind: 'cron.remove', target: p.cron_file!, summary: `${edit.summary}; remove the file (nothing left in it)`, content: { path: p.cron_file!, before: state.text, after: '' }, payload: { path: p.cron_file! } }];

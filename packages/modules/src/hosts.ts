@@ -3,7 +3,7 @@ import { defineModule } from '@meshbook/engine';
 import { namedBlockEdit } from './blockinfile.js';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile } from './lib/file-content.js';
+import { applyFile, fileWrites } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -54,6 +54,7 @@ export const hosts = defineModule({
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
   plan: (facts, params): FileChange<'hosts'>[] => planEdit(hostsEdit(facts, params)),
   apply: (ctx, changes) => applyFile(ctx, changes),
+  writes: (changes) => fileWrites(changes),
 });
 
 function hostsEdit(facts: HostsFacts, p: HostsParams): InPlaceEdit<'hosts'> {

@@ -23,6 +23,8 @@ export { hosts } from './hosts.js';
 export { command, shell } from './command.js';
 export type { CommandOutput } from './command.js';
 export { systemd } from './systemd.js';
+export { waitFor, type WaitForOutput } from './wait-for.js';
+export { reboot, bootIdentity, type RebootOutput } from './reboot.js';
 export type { FileState } from './lib/file-facts.js';
 export { fileState } from './lib/file-facts.js';
 export * from './kubeadm/index.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
-import { applyFile, validateCommand } from './lib/file-content.js';
+import { applyFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -74,6 +74,7 @@ export const lineinfile = defineModule({
   facts: (params) => ({ file: fileState(params.path, EDIT_CONTENT_LIMIT) }),
   plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
+  writes: (changes) => fileWrites(changes),
 });
 
 function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit<'lineinfile'> {

@@ -39,6 +39,8 @@ true`;
 
 const moduleStatus = defineFact<string, ModuleStatus>({
   name: 'modprobe.status',
+  // The running kernel's modules (the builtin list and modinfo change only with packages: unknown writes).
+  reads: () => ['/proc/modules', '/sys/module'],
   command: (name) => sh`n=${name}; w=${BUILTIN_WITNESS[name] ?? ''};${sh.raw(STATUS_SCRIPT)}`,
   parse: (result, name) => {
     if (result.exitCode !== 0) {
@@ -132,6 +134,8 @@ export const modprobe = defineModule({
     }
     return changes;
   },
+  // A loaded module adds to the kernel's state under /proc and /sys (br_netfilter's sysctls); the file and its directory.
+  writes: (changes) => changes.flatMap((c) => (c.kind === 'modprobe.load' ? ['/proc', '/sys'] : [c.payload.path, MODULES_LOAD_D])),
   async apply(ctx, changes) {
     const loads: string[] = [];
     const files: Array<{ path: string; content: string }> = [];

@@ -12,6 +12,7 @@ export type SysctlValue =
 
 export const sysctlValue = defineFact<string, SysctlValue>({
   name: 'sysctl.value',
+  reads: () => ['/proc/sys'],
   command: (key) => sh`sysctl -n -- ${key}`,
   parse: (result) => parseSysctlRead(result.exitCode, result.stdout, result.stderr),
 });
@@ -132,6 +133,8 @@ export const sysctl = defineModule({
     }
     return changes;
   },
+  // The file (and its directory, made if missing) and the kernel's values.
+  writes: (changes) => changes.flatMap((c) => (c.kind === 'sysctl.file' ? [c.payload.path, SYSCTL_D] : ['/proc/sys'])),
   async apply(ctx, changes) {
     const writes: string[] = [];
     for (const change of changes) {

@@ -4,7 +4,7 @@ import type HandlebarsModule from 'handlebars';
 import { z } from 'zod';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
-import { applyFile, planFile, validateCommand } from './lib/file-content.js';
+import { applyFile, planFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
@@ -61,6 +61,7 @@ export const template = defineModule({
   plan: (facts, params): FileChange<'template'>[] =>
     planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow }),
   apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
+  writes: (changes) => fileWrites(changes),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
 });
 

@@ -52,7 +52,8 @@ beforeAll(async () => {
     staged.cleanup();
   }
   await installCilium(hosts.fleet(), [ayk.host, kzh.host]);
-  for (const c of Object.values(clusters)) {
+  // the two masters at once: each kubeadm init waits on its own API server
+  await Promise.all(Object.values(clusters).map(async (c) => {
     const ip = hosts.fleet().host(c.host).ip;
     const config = `apiVersion: kubeadm.k8s.io/v1beta4
 kind: InitConfiguration
@@ -76,8 +77,8 @@ networking:
     expect(ready.exitCode, ready.stderr).toBe(0);
     const cilium = await exec(c, `kubectl --kubeconfig ${ownKubeconfig(c)} create -f -`, ciliumInstalledManifest({ name: c.name, id: c.id } as never, []));
     expect(cilium.exitCode, cilium.stderr).toBe(0);
-  }
-}, 600_000);
+  }));
+}, 900_000);
 
 const enable = (c: Cluster) => ({ kubeconfig: ownKubeconfig(c), context: context(c), serviceType: 'NodePort' as const });
 const connect = { kubeconfig: MESH, context: context(ayk), destinationContext: context(kzh), destinationCluster: kzh.name, waitSeconds: 60 };

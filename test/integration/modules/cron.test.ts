@@ -14,7 +14,7 @@ const HOSTILE = `echo "$(touch ${CANARY})" '\`id\`' \\ $HOME; touch ${CANARY} \\
 describe('cron on a real host', () => {
   beforeAll(async () => {
     await hosts.sh(H, 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends cron >/dev/null');
-  }, 240_000);
+  }, 600_000);
 
   it('check mode on a fresh host reports the job and writes no crontab', async () => {
     const result = await proveCheckMode(cron, t(), { name: 'backup', minute: 0, hour: 2, job: '/usr/local/bin/backup', user: 'deploy' }, async () => `${await crontab()}${await hosts.sh(H, 'ls -A /var/spool/cron/crontabs')}`);

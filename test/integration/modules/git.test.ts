@@ -31,7 +31,7 @@ let tagged = '';
 
 describe('git on a real host, against a bare repository on it', () => {
   beforeAll(async () => {
-    await hosts.sh(H, 'apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends git >/dev/null');
+    await hosts.sh(H, 'command -v git >/dev/null || { apt-get -qq update && DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends git >/dev/null; }');
     await hosts.sh(H, `git init -q --bare -b main ${ORIGIN} && git clone -q ${ORIGIN} /root/work 2>/dev/null`);
     first = await commit('README', 'one');
     tagged = await commit('README', 'two', "git -c user.name=t -c user.email=t@example.test tag -a v1 -m 'release 1' &&");

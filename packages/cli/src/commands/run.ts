@@ -46,7 +46,7 @@ export interface RunCommandOptions extends VaultCommandOptions, ConnectionComman
 
 export const registerRunCommand: RegisterCommand = (program, context) => {
   addConnectionOptions(addVaultOptions(program.command('run')))
-    .option('-b, --become', 'run every play as root (sudo) unless the play or task says otherwise')
+    .option('-b, --become', 'run every play as root (sudo, or --become-method) unless the play or task says otherwise')
     .description('run a playbook against an inventory')
     .argument('<playbook>', 'playbook file (.ts) whose default export is definePlaybook({...})')
     .requiredOption('-i, --inventory <path>', 'inventory directory or file, YAML or INI (repeatable: merged in order)', collect)

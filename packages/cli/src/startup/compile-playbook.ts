@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Message, Plugin, PluginBuild } from 'esbuild';
-import { MeshbookError } from '@meshbook/engine';
+import { MeshbookError, sha256 } from '@meshbook/engine';
 import { importModule } from './import-module.js';
-import { cachedOutput, playbookCacheDir, sha256, storeOutput } from './playbook-cache.js';
+import { cachedOutput, playbookCacheDir, storeOutput } from './playbook-cache.js';
 import { typeCheckPlaybook } from './type-check.js';
 
 /** Bump when the build below changes what it emits: every cached playbook is then rebuilt. */

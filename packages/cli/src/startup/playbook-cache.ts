@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { sha256 } from '@meshbook/engine';
 import { nearestCacheDir } from './cache-dir.js';
 
 /**
@@ -22,8 +23,6 @@ export interface CacheManifest {
   output: string;
   inputs: Record<string, string>;
 }
-
-export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** The cache entry of one playbook file: one manifest per absolute path. */
 export function manifestPathFor(cacheDir: string, playbookFile: string): string {

@@ -1,5 +1,9 @@
 // The command line: the real kube-apiserver's flag names where they exist, plus the double's own
 // --data-dir. Unknown flags are refused, naming the flag, as the real binary does.
+import { FlagError } from '../startup.js';
+
+export { FlagError };
+
 export interface Flags {
   securePort: number;
   bindAddress: string;
@@ -39,8 +43,6 @@ export const USAGE = `Usage: kube-apiserver [flags]   (meshbook double: the lab'
 `;
 
 const IGNORED = new Set(['allow-privileged', 'authorization-mode', 'enable-admission-plugins', 'etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'kubelet-client-certificate', 'kubelet-client-key', 'kubelet-preferred-address-types', 'proxy-client-cert-file', 'proxy-client-key-file', 'requestheader-allowed-names', 'requestheader-client-ca-file', 'requestheader-extra-headers-prefix', 'requestheader-group-headers', 'requestheader-username-headers', 'service-account-issuer', 'service-account-key-file', 'service-account-signing-key-file']);
-
-export class FlagError extends Error {}
 
 function duration(flag: string, value: string): number {
   const match = value.match(/^(\d+)(s|m|h)?$/);

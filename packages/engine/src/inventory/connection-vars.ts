@@ -1,5 +1,6 @@
 import { Secret } from '../secret.js';
 import type { HostKeyPolicy } from './types.js';
+import { BECOME_METHODS, type BecomeMethod } from '../transport/types.js';
 import { describeValue } from './issues.js';
 import type { Vars } from './types.js';
 
@@ -17,6 +18,7 @@ export const CONNECTION_VAR_NAMES = {
   become: ['meshbook_become', 'ansible_become'],
   becomeUser: ['meshbook_become_user', 'ansible_become_user'],
   becomePassword: ['meshbook_become_password', 'ansible_become_password', 'ansible_become_pass'],
+  becomeMethod: ['meshbook_become_method', 'ansible_become_method'],
   connection: ['meshbook_connection', 'ansible_connection'],
   hostKeyPolicy: ['meshbook_host_key_checking', 'ansible_host_key_checking', 'ansible_ssh_host_key_checking'],
   knownHostsFile: ['meshbook_known_hosts_file'],
@@ -113,6 +115,10 @@ export const connectionFieldParsers: {
   },
   becomeUser: (value, key) => parseNonEmptyString(value, key, 'a user name', 'root'),
   becomePassword: (value, key) => parseSecret(value, key),
+  becomeMethod: (value, key) =>
+    typeof value === 'string' && (BECOME_METHODS as readonly string[]).includes(value.trim())
+      ? ok(value.trim() as BecomeMethod)
+      : bad(`expected a become method (${BECOME_METHODS.join(', ')}), got ${describeValue(value)}`, `write ${key}: sudo, su or doas (meshbook has no other become plugins)`),
   connection: (value, key) => {
     // Ansible's 'smart' and 'paramiko' are both plain ssh for meshbook.
     if (value === 'ssh' || value === 'smart' || value === 'paramiko' || value === 'openssh') return ok('ssh');

@@ -20,6 +20,7 @@ describe('resolveConnection', () => {
       password: undefined,
       become: undefined,
       becomePassword: undefined,
+      becomeMethod: undefined,
       hostKeyPolicy: undefined,
       knownHostsFile: undefined,
       proxyJump: undefined,
@@ -132,8 +133,13 @@ describe('resolveConnection', () => {
     expect(error.message).toContain('fix: write the SSH port as a whole number, e.g. ansible_port: 22');
   });
 
-  it('warns that become methods other than sudo are ignored', () => {
-    expect(resolve({ ansible_become_method: 'su' }).warnings[0]).toMatch(/ansible_become_method: su is not supported/);
+  it('reads the become method (sudo, su, doas) and refuses any other, naming the variable', () => {
+    expect(resolve({ ansible_become_method: 'su' }).connection.becomeMethod).toBe('su');
+    expect(resolve({ ansible_become_method: 'doas' })).toMatchObject({ connection: { becomeMethod: 'doas' }, warnings: [] });
+    expect(resolve({}).connection.becomeMethod).toBeUndefined();
+    const error = thrown(() => resolve({ ansible_become_method: 'pbrun' }));
+    expect(error.code).toBe('BAD_INPUT');
+    expect(error.message).toContain('ansible_become_method: expected a become method (sudo, su, doas), got "pbrun"');
   });
 });
 

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Secret } from '../secret.js';
-import type { Become } from '../transport/types.js';
+import type { Become, BecomeMethod } from '../transport/types.js';
 import type { Vars } from './types.js';
 import type { ConnectionSpec, HostKeyPolicy } from './types.js';
 import {
@@ -70,10 +70,6 @@ export function resolveConnectionChecked(hostName: string, vars: Readonly<Vars>,
   const sshArgs = collectSshArgs(vars, warnings);
   const become = field<boolean>('become');
   const becomeUser = field<string>('becomeUser');
-  const becomeMethod = vars['ansible_become_method'];
-  if (becomeMethod !== undefined && becomeMethod !== null && becomeMethod !== 'sudo') {
-    warnings.push(`ansible_become_method: ${String(becomeMethod)} is not supported, meshbook becomes with sudo`);
-  }
   const privateKeyFile = field<string>('privateKeyFile');
   const knownHostsFile = field<string>('knownHostsFile') ?? sshArgs.knownHostsFile;
   const timeoutSeconds = field<number>('connectTimeout') ?? sshArgs.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
@@ -86,6 +82,7 @@ export function resolveConnectionChecked(hostName: string, vars: Readonly<Vars>,
     password: field<Secret>('password'),
     become: toBecome(become, becomeUser),
     becomePassword: field<Secret>('becomePassword'),
+    becomeMethod: field<BecomeMethod>('becomeMethod'),
     // Unset here, ssh config's StrictHostKeyChecking decides, then DEFAULT_HOST_KEY_POLICY (connect-ssh.ts).
     hostKeyPolicy: field<HostKeyPolicy>('hostKeyPolicy') ?? sshArgs.hostKeyPolicy,
     knownHostsFile: knownHostsFile === undefined ? undefined : expandPath(knownHostsFile, options.baseDir),

@@ -26,6 +26,7 @@ export async function createTransport(name: string, spec: ConnectionSpec, connec
   if (spec.privateKeyFile !== undefined) options.privateKeyFile = spec.privateKeyFile;
   if (spec.password !== undefined) options.password = spec.password;
   if (spec.becomePassword !== undefined) options.becomePassword = spec.becomePassword;
+  if (spec.becomeMethod !== undefined) options.becomeMethod = spec.becomeMethod;
   if (spec.knownHostsFile !== undefined) options.knownHostsFile = spec.knownHostsFile;
   if (spec.proxyJump !== undefined) options.proxyJump = spec.proxyJump;
   return connectSsh(options);

@@ -1,6 +1,6 @@
 import type { HostKeyPolicy } from '../transport/ssh/host-key-policy.js';
 import type { Secret } from '../secret.js';
-import type { Become } from '../transport/types.js';
+import type { Become, BecomeMethod } from '../transport/types.js';
 
 /** Variables of a host, group, play or `-e`: names to any YAML or JSON value. */
 export type Vars = Record<string, unknown>;
@@ -21,6 +21,8 @@ export interface ConnectionSpec {
   /** Become root (or becomeUser) for every task unless a task says otherwise. */
   become: Become | undefined;
   becomePassword: Secret | undefined;
+  /** sudo (default), su or doas: Ansible's become_method. */
+  becomeMethod: BecomeMethod | undefined;
   /** Unset: ssh config's StrictHostKeyChecking for the host, else strict. */
   hostKeyPolicy: HostKeyPolicy | undefined;
   knownHostsFile: string | undefined;

@@ -68,6 +68,25 @@ export interface ModuleDefinition<P, D extends DeclaredFacts, F, C extends AnyCh
    * when apply changes nothing else any fact reads.
    */
   invalidates?: readonly Fact<any, any>[];
+  /**
+   * The host paths apply may have written for these changes (a file, a directory and what lies
+   * under it). Given, it replaces `invalidates`: after apply only the facts whose reads (see
+   * FactDefinition.reads) are at, under or above one of them are dropped, plus every fact whose
+   * reads are unknown; the other checks fetched ahead stay good. Name every path apply can touch,
+   * temp and backup files' directories included; undefined when these changes' reach is not known
+   * (then everything is dropped).
+   */
+  writes?(changes: C[], params: P): readonly string[] | undefined;
+}
+
+/** A module's `writes`, or undefined (drop everything) when it cannot say. */
+function writtenPaths(writes: () => readonly string[] | undefined): readonly string[] | undefined {
+  try {
+    const paths = writes();
+    return paths?.every((p) => typeof p === 'string' && p.startsWith('/')) ? paths : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -254,6 +273,8 @@ export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChan
     const applied = await def.apply(ctx, changes, params);
     return result(changes, applied === undefined ? def.output?.(gathered, params) : applied);
   } finally {
-    facts.invalidate(def.invalidates);
+    const written = def.writes ? writtenPaths(() => def.writes!(changes, params)) : undefined;
+    if (written) facts.invalidateWrites(written);
+    else facts.invalidate(def.invalidates);
   }
 }

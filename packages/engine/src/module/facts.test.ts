@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sh } from '../command.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { LocalTransport } from '../transport/local.js';
-import { FactCache, defineFact } from './facts.js';
+import { FactCache, defineFact, pathsOverlap } from './facts.js';
 
 // Each run of a tick appends a line to its counter file and prints the count: which run answered.
 const tickCommand = (counter: string) => sh`echo x >> ${counter} && wc -l < ${counter}`;
@@ -136,5 +136,35 @@ describe('FactCache: one batch, each result framed apart', () => {
   it('reports a batch that ended early (a command that ends the shell) instead of inventing results', async () => {
     const error = await facts.gather({ one: raw('echo one'), two: raw('kill -9 $$'), three: raw('echo three') }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('the batch ended early');
+  });
+});
+
+/** A tick whose answer depends on the counter file alone (its path is what it reads). */
+const pathTick = defineFact<string, number>({ name: 'test.path-tick', command: tickCommand, parse: parseCount, reads: (path) => [path] });
+
+describe('FactCache: per-path invalidation', () => {
+  it('a write drops the facts that read at, under or above it and those whose reads are unknown; the rest stay', async () => {
+    const [a, b] = [counter('a'), counter('b')];
+    await facts.prefetch([a, b].map((path) => ({ request: pathTick(path), become: undefined })).concat({ request: lastingTick(counter('c')), become: undefined }));
+    expect(commands()).toBe(1);
+    facts.invalidateWrites([a]);
+    expect(await facts.get(pathTick(b))).toBe(1); // untouched: still cached
+    expect(commands()).toBe(1);
+    expect(await facts.get(pathTick(a))).toBe(2); // written: read again
+    expect(await facts.get(lastingTick(counter('c')))).toBe(2); // reads unknown: read again
+    facts.invalidateWrites([dir]); // the directory holding b
+    expect(await facts.get(pathTick(b))).toBe(2);
+    expect(facts.wholeDrops).toBe(0);
+    facts.invalidate();
+    expect(facts.wholeDrops).toBe(1);
+  });
+
+  it('paths overlap when equal or one holds the other, never by a shared name prefix', () => {
+    expect(pathsOverlap('/etc/a', '/etc/a')).toBe(true);
+    expect(pathsOverlap('/etc/a/b', '/etc/a')).toBe(true);
+    expect(pathsOverlap('/etc', '/etc/a/')).toBe(true);
+    expect(pathsOverlap('/', '/x')).toBe(true);
+    expect(pathsOverlap('/etc/ab', '/etc/a')).toBe(false);
+    expect(pathsOverlap('/etc/a', '/var/a')).toBe(false);
   });
 });

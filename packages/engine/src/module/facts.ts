@@ -18,6 +18,13 @@ export interface FactDefinition<A, R> {
    * runs the command itself, and any change on the host drops what is waiting.
    */
   singleUse?: boolean;
+  /**
+   * The paths on the host whose state the answer depends on (a file fact: its path and, once
+   * known, where its links lead). Absent: unknown, and any change on the host drops the answer.
+   * With it, only a change whose module names a write at, under or above one of these paths drops
+   * it (ModuleDefinition.writes): the other facts fetched with the play's batch stay good.
+   */
+  reads?(args: A, value: R): readonly string[];
 }
 
 // Registered (Symbol.for): a playbook compiled apart may load its own copy of the engine.
@@ -95,6 +102,9 @@ export interface FactReadOptions {
  */
 export class FactCache {
   readonly #cache = new Map<string, unknown>();
+  /** Per cached key: the paths its answer depends on (none recorded: unknown, dropped by any write). */
+  readonly #reads = new Map<string, readonly string[]>();
+  #wholeDrops = 0;
   /** Prefetched single-use values, each waiting for its one reader. */
   readonly #unread = new Map<string, unknown>();
 
@@ -144,7 +154,7 @@ export class FactCache {
       );
       missing.forEach((m, i) => {
         const value = this.#parse(m.request, results[i]!);
-        if (!m.request.fact.singleUse) this.#cache.set(m.cacheKey, value);
+        if (!m.request.fact.singleUse) this.#store(m.cacheKey, m.request, value);
         out[m.index] = value;
       });
     }
@@ -184,12 +194,21 @@ export class FactCache {
         // Cut output is left for the task's own gather, which refuses it where it belongs.
         if (results[i]!.truncated) return;
         try {
-          (request.fact.singleUse ? this.#unread : this.#cache).set(cacheKey, request.fact.parse(results[i]!, request.args));
+          const value = request.fact.parse(results[i]!, request.args);
+          if (request.fact.singleUse) this.#unread.set(cacheKey, value);
+          else this.#store(cacheKey, request, value);
         } catch {
           // left for the task's own gather, which reports it with its context
         }
       });
     }
+  }
+
+  #store(cacheKey: string, request: FactRequest, value: unknown): void {
+    this.#cache.set(cacheKey, value);
+    const reads = request.fact.reads?.(request.args, value);
+    if (reads) this.#reads.set(cacheKey, reads);
+    else this.#reads.delete(cacheKey);
   }
 
   /**
@@ -198,14 +217,43 @@ export class FactCache {
    */
   invalidate(facts?: readonly Fact<any, any>[]): void {
     this.#unread.clear();
+    this.#wholeDrops++;
     if (!facts) {
       this.#cache.clear();
+      this.#reads.clear();
       return;
     }
     const names = facts.map((f) => f.definition.name);
     for (const key of [...this.#cache.keys()]) {
-      if (names.some((n) => key.startsWith(`${n}\u0000`))) this.#cache.delete(key);
+      if (names.some((n) => key.startsWith(`${n}\u0000`))) this.#delete(key);
     }
+  }
+
+  /**
+   * After a change that wrote exactly `paths` (and whatever lies under them): drops the facts whose
+   * reads are at, under or above one of them, and every fact whose reads are unknown. The rest
+   * were not touched and stay (per-path invalidation).
+   */
+  invalidateWrites(paths: readonly string[]): void {
+    this.#unread.clear();
+    for (const key of [...this.#cache.keys()]) {
+      const reads = this.#reads.get(key);
+      if (!reads || reads.some((read) => paths.some((written) => pathsOverlap(read, written)))) this.#delete(key);
+    }
+  }
+
+  /**
+   * How many times the cache was dropped other than by path (invalidate): a change whose reach is
+   * not known. The prefetcher compares it to decide whether the play's remaining checks need a
+   * new batch.
+   */
+  get wholeDrops(): number {
+    return this.#wholeDrops;
+  }
+
+  #delete(key: string): void {
+    this.#cache.delete(key);
+    this.#reads.delete(key);
   }
 
   /** Drops these requests' cached answers (as any user): the next read asks the host again. */
@@ -213,7 +261,7 @@ export class FactCache {
     const prefixes = requests.map((r) => `${r.fact.name}\u0000${JSON.stringify(r.args ?? null)}\u0000`);
     for (const key of [...this.#cache.keys(), ...this.#unread.keys()]) {
       if (prefixes.some((prefix) => key.startsWith(prefix))) {
-        this.#cache.delete(key);
+        this.#delete(key);
         this.#unread.delete(key);
       }
     }
@@ -261,6 +309,14 @@ export class FactCache {
     // stdout, stderr and exit code, no temp files on the host, one round trip.
     return this.transport.runBatch(commands, options);
   }
+}
+
+/** Same path, or one inside the other (a write to /etc/a drops a fact on /etc and on /etc/a/b). */
+export function pathsOverlap(a: string, b: string): boolean {
+  const x = a.replace(/\/+$/, '') || '/';
+  const y = b.replace(/\/+$/, '') || '/';
+  if (x === y || x === '/' || y === '/') return true;
+  return x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
 }
 
 function cacheKeyOf(request: FactRequest, become: Become | undefined): string {

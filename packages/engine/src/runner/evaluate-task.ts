@@ -33,8 +33,9 @@ export function loopItems(task: Task, host: HostContext): readonly unknown[] | u
  * The one evaluation of a task for a host and item, shared by validation, prefetch and the run:
  * `when`, then params, then the module's params boundary. A value known only after apply, read
  * with `host.output()`, stands for the whole params. Other errors (a bad variable) are thrown.
+ * `prepare` rewrites the raw params first (prefetch's look-ahead shows its stand-ins as text).
  */
-export function evaluateTask(task: Task, host: HostContext, item: unknown): TaskEvaluation {
+export function evaluateTask(task: Task, host: HostContext, item: unknown, prepare: (raw: unknown) => unknown = (raw) => raw): TaskEvaluation {
   if (task.when && !task.when(host, item)) return { skip: 'conditional result was false' };
   let raw: unknown;
   try {
@@ -44,7 +45,7 @@ export function evaluateTask(task: Task, host: HostContext, item: unknown): Task
     if (thrown instanceof KnownAfterApply) return { boundary: { knownAfterApply: [thrown] } };
     throw thrown;
   }
-  return { boundary: task.module.atBoundary(raw) };
+  return { boundary: task.module.atBoundary(prepare(raw)) };
 }
 
 /** The BAD_INPUT error for params the schema refused, naming the task's path and each field. */

@@ -15,6 +15,7 @@ import { resultRef, task, type Playbook } from './types.js';
 /** A file-content module that declares one fact: what prefetching batches. */
 const contentFact = defineFact<string, string | null>({
   name: 'test.content',
+  reads: (path) => [path],
   command: (path) => sh`cat -- ${path}`,
   parse: (result) => (result.exitCode === 0 ? result.stdout : null),
 });
@@ -199,5 +200,103 @@ describe('fact prefetching: params that read host facts', () => {
     expect(summary.hosts['h']).toMatchObject({ ok: 3, changed: 0 });
     // The batch with the host facts, then the one for the task whose params needed them.
     expect(transport.stats().commands).toBe(2);
+  });
+});
+
+describe('fact prefetching: params that read a result registered later in the play', () => {
+  const echo = defineModule({
+    name: 'echo',
+    params: z.object({ text: z.string() }),
+    plan: () => [],
+    apply: async () => undefined,
+    output: (_facts, params) => ({ stdout: params.text }),
+  });
+  const said = resultRef<{ stdout: string }>('said');
+  // A first task with a fact of its own, so the play has a batch to ride in.
+  const first = () => task(content, { path: join(dir, 'first'), text: 'f' });
+  const tasks = (path: string) => [
+    first(),
+    task(echo, { text: 'one' }, { register: said }),
+    // Only the content comes from the result: the path, and so the fact, is known before it.
+    task(content, (host) => ({ path, text: host.output(said).stdout.trim() })),
+  ];
+  const runTasks = (t: Playbook['plays'][number]['tasks'], check = false) =>
+    runPlaybook({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: t }] }, { inventory: fakeInventory({ h: {} }), connect: async () => transport, check, hostLock: false });
+
+  beforeEach(() => writeFile(join(dir, 'first'), 'f'));
+
+  it('a fact whose arguments owe nothing to the result rides in the play\'s batch', async () => {
+    await writeFile(join(dir, 'a'), 'one');
+    const summary = await runTasks(tasks(join(dir, 'a')));
+    expect(summary.hosts.h).toMatchObject({ ok: 3, changed: 0, failed: 0 });
+    expect(transport.stats().commands).toBe(1);
+  });
+
+  it('the task still plans from the real result: a change is found and made', async () => {
+    await writeFile(join(dir, 'a'), 'other');
+    const summary = await runTasks(tasks(join(dir, 'a')));
+    expect(summary.hosts.h).toMatchObject({ changed: 1, failed: 0 });
+    expect(await readFile(join(dir, 'a'), 'utf8')).toBe('one');
+  });
+
+  it('a fact that names no host paths it reads is left to the task (it may ask what is not up yet)', async () => {
+    const unnamed = defineFact<string, string | null>({ name: 'test.unnamed', command: (path) => sh`cat -- ${path}`, parse: (r) => (r.exitCode === 0 ? r.stdout : null) });
+    const reader = defineModule({ name: 'reader', params: z.object({ path: z.string(), text: z.string() }), facts: (p) => unnamed(p.path), plan: () => [], apply: async () => undefined });
+    await writeFile(join(dir, 'a'), 'one');
+    await runTasks([first(), task(echo, { text: 'one' }, { register: said }), task(reader, (host) => ({ path: join(dir, 'a'), text: host.output(said).stdout }))]);
+    expect(transport.stats().commands).toBe(2);
+  });
+
+  it('a fact whose arguments come from the result is left to the task', async () => {
+    await writeFile(join(dir, 'one'), 'x');
+    const summary = await runTasks([first(), task(echo, { text: 'one' }, { register: said }), task(content, (host) => ({ path: join(dir, host.output(said).stdout), text: 'x' }))]);
+    expect(summary.hosts.h).toMatchObject({ ok: 3, changed: 0, failed: 0 });
+    // The batch could not hold it: the task's own read is a second command.
+    expect(transport.stats().commands).toBe(1 + 1);
+  });
+});
+
+describe('fact prefetching: modules that name what they wrote', () => {
+  const pathContent = defineFact<string, string | null>({
+    name: 'test.path-content',
+    command: (path) => sh`cat -- ${path}`,
+    parse: (result) => (result.exitCode === 0 ? result.stdout : null),
+    reads: (path) => [path],
+  });
+  const precise = defineModule({
+    name: 'precise',
+    params: z.object({ path: z.string(), text: z.string() }),
+    facts: (params) => pathContent(params.path),
+    plan: (current, params) => (current === params.text ? [] : [{ kind: 'precise.write', target: params.path, summary: 'write', payload: { path: params.path, text: params.text } }]),
+    async apply(ctx, changes) {
+      for (const c of changes) await ctx.put(c.payload.path, c.payload.text);
+    },
+    writes: (changes) => changes.map((c) => c.payload.path),
+  });
+  const runTasks = (t: Playbook['plays'][number]['tasks']) =>
+    runPlaybook({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: t }] }, { inventory: fakeInventory({ h: {} }), connect: async () => transport, hostLock: false });
+
+  it('after a change, the checks of later tasks on other paths are kept: no command of their own', async () => {
+    await writeFile(join(dir, 'b'), 'two');
+    await writeFile(join(dir, 'c'), 'three');
+    const summary = await runTasks([task(precise, { path: join(dir, 'a'), text: 'one' }), task(precise, { path: join(dir, 'b'), text: 'two' }), task(precise, { path: join(dir, 'c'), text: 'three' })]);
+    expect(summary.hosts.h).toMatchObject({ changed: 1, ok: 2, failed: 0 });
+    // The play's batch and the write; b and c were answered by the batch.
+    expect(transport.stats().commands).toBe(2);
+  });
+
+  it('a later task reading the written path checks again and finds it done', async () => {
+    const summary = await runTasks([task(precise, { path: join(dir, 'a'), text: 'one' }), task(precise, { path: join(dir, 'a'), text: 'one' })]);
+    expect(summary.hosts.h).toMatchObject({ changed: 1, ok: 1, failed: 0 });
+    expect(await readFile(join(dir, 'a'), 'utf8')).toBe('one');
+  });
+
+  it('after a change of unknown reach, the next tasks\' checks come back in one batch, not one each', async () => {
+    for (const name of ['b', 'c', 'd']) await writeFile(join(dir, name), name);
+    // `content` names no writes: everything is dropped after it changes a.
+    const summary = await runTasks([task(content, { path: join(dir, 'a'), text: 'one' }), ...['b', 'c', 'd'].map((name) => task(precise, { path: join(dir, name), text: name }))]);
+    expect(summary.hosts.h).toMatchObject({ changed: 1, ok: 3, failed: 0 });
+    // The play's batch, the write, then one batch for b, c and d.
+    expect(transport.stats().commands).toBe(3);
   });
 });

@@ -3,6 +3,8 @@ import type { FactRequest } from '../module/facts.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { Become } from '../transport/types.js';
 import { NotKnownYet } from './evaluate-task.js';
+import type { TaskEvaluation } from './evaluate-task.js';
+import { SPECULATIVE_MARK } from './host-context.js';
 import { becomeOf } from './run-host-task.js';
 import type { PlayScope } from './run-host-task.js';
 import type { HostRuntime, RunState } from './state.js';
@@ -15,13 +17,19 @@ type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
  * The read-only checks of a play's tasks in one round trip per host (issue 7): before the first
  * task, the facts every task declares (its module's `facts(params)`) are fetched in one batch. A
  * re-run where nothing changes costs one round trip for all of a play's checks; a check mode run
- * likewise. Once a task changed something on the host, what was fetched may be stale: the cache is
- * dropped and later tasks check for themselves, not the whole play again (that made first runs
- * quadratic in remote work: bench/README.md).
+ * likewise. Once a task changed something on the host, what was fetched may be stale. A module that
+ * names what it wrote (ModuleDefinition.writes) has dropped just the facts that read there; the
+ * rest of the batch stays good. After a change whose reach is unknown (a package installed, a
+ * command run) the whole cache is dropped and the lasting checks of the tasks up to the next such
+ * module are fetched again in one batch: not the whole play (re-fetching every remaining check
+ * after every change made first runs quadratic in remote work: bench/README.md).
  *
- * Best effort: tasks whose `when` or params need registered results not known yet, loops, run_once
- * and delegated tasks are left to fetch their own facts, exactly as without prefetching. Params
- * that read host facts get them in the batch, and their own facts in a second one.
+ * Best effort: loops, run_once and delegated tasks are left to fetch their own facts, exactly as
+ * without prefetching. Params that read host facts get them in the batch, and their own facts in a
+ * second one. Params that read a result not registered yet are evaluated speculatively, with a
+ * stand-in for the result (speculativeOutput): the lasting facts they declare that read named host
+ * paths and whose arguments do not come from the stand-in (a copy's `dest`, when only its content
+ * is a command's output) ride in the batch; the rest is left to the task.
  *
  * Single-use facts (a read-only command's result) are stricter: what one reads is unknown, so a
  * change on any host of the batch (a worker joining the cluster a master's command lists) drops
@@ -30,6 +38,8 @@ type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
 export class FactPrefetcher {
   /** Per host: its `changed` count when its facts were prefetched or last dropped. */
   readonly #seenChanges = new Map<string, number>();
+  /** Per host: its fact cache's wholeDrops when last looked at. */
+  readonly #seenWholeDrops = new Map<string, number>();
   /** The batch's total `changed` count at the last look. */
   #seenBatchChanges: number | undefined;
 
@@ -38,6 +48,8 @@ export class FactPrefetcher {
     private readonly scope: PlayScope,
     /** The play's tasks in order, blocks walked (play-steps.ts `prefetched`). */
     private readonly items: readonly Task[],
+    /** The task evaluated with stand-ins for results not registered yet (never kept). */
+    private readonly speculate: (task: Task, host: string) => TaskEvaluation,
   ) {}
 
   /** Before the task at `index` of the items: the first prefetch on each live host, or what went stale dropped. */
@@ -55,9 +67,20 @@ export class FactPrefetcher {
           (await host.connection?.catch(() => undefined))?.facts.dropUnread();
           await this.run.queue.add(() => this.#prefetch(index, host));
         } else if (!this.run.check && seen !== host.counts.changed) {
-          // Whatever the module declared: a prefetched fact of a later task may read what it wrote.
           this.#seenChanges.set(host.name, host.counts.changed);
-          (await this.run.connections.of(host).catch(() => undefined))?.facts.invalidate();
+          const target = await this.run.connections.of(host).catch(() => undefined);
+          if (!target) return;
+          if (target.facts.wholeDrops === this.#seenWholeDrops.get(host.name)) {
+            // Only writes at known paths: the modules dropped what they wrote, and single-use values
+            // went with it (a change with no apply behind it, by changedWhen, drops those here).
+            target.facts.dropUnread();
+            return;
+          }
+          // A change of unknown reach. Whatever a module's `invalidates` said: a prefetched fact of
+          // a later task may read what it wrote. Dropped, and the next tasks' checks fetched anew.
+          target.facts.invalidate();
+          this.#seenWholeDrops.set(host.name, target.facts.wholeDrops);
+          await this.run.queue.add(() => this.#prefetch(index, host, 'refill'));
         } else if (changedInBatch) {
           (await host.connection?.catch(() => undefined))?.facts.dropUnread();
         }
@@ -65,13 +88,22 @@ export class FactPrefetcher {
     );
   }
 
-  async #prefetch(index: number, host: HostRuntime): Promise<void> {
+  /**
+   * `first`: every task's checks from `index` on, host facts if needed. `refill` (after the cache
+   * was dropped): the lasting checks of the tasks up to the next whose writes are unknown.
+   */
+  async #prefetch(index: number, host: HostRuntime, kind: 'first' | 'refill' = 'first'): Promise<void> {
     if (this.run.interrupts.interrupted) return;
     try {
-      const { requests, awaitingHostFacts } = this.#requests(index, host);
-      const fetchHostFacts = awaitingHostFacts.length > 0 && host.facts === undefined;
-      if (requests.length === 0 && !fetchHostFacts) return;
+      const { requests, awaitingHostFacts } = this.#requests(index, host, undefined, kind === 'refill');
+      const fetchHostFacts = kind === 'first' && awaitingHostFacts.length > 0 && host.facts === undefined;
       const target = await this.run.connections.of(host);
+      if (kind === 'first') this.#seenWholeDrops.set(host.name, target.facts.wholeDrops);
+      if (requests.length === 0 && !fetchHostFacts) return;
+      if (kind === 'refill') {
+        await target.facts.prefetch(requests);
+        return;
+      }
       await target.facts.prefetch(fetchHostFacts ? [{ request: hostFacts(null), become: undefined }, ...requests] : requests);
       if (awaitingHostFacts.length === 0) return;
       await this.run.connections.hostFacts(host); // from the cache, just fetched
@@ -82,8 +114,23 @@ export class FactPrefetcher {
     }
   }
 
-  /** The declared facts of the tasks from `index` on (or of `only`), and the tasks waiting for host facts. */
-  #requests(index: number, host: HostRuntime, only?: readonly Task[]): { requests: Prefetch; awaitingHostFacts: Task[] } {
+  /** The fact requests of a speculative evaluation, or undefined when it yields no params. */
+  #speculative(item: Task, host: string, declare: (params: never) => Parameters<typeof requestsOf>[0]): FactRequest[] | undefined {
+    try {
+      const evaluation = this.speculate(item, host);
+      if (evaluation.skip !== undefined || evaluation.boundary.params === undefined || evaluation.boundary.invalid) return undefined;
+      return requestsOf(declare(evaluation.boundary.params as never));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The declared facts of the tasks from `index` on (or of `only`), and the tasks waiting for host
+   * facts. `refill`: lasting facts only, and only up to the first task that reads lasting facts
+   * and names no writes (it included): a change there would drop the rest again.
+   */
+  #requests(index: number, host: HostRuntime, only?: readonly Task[], refill = false): { requests: Prefetch; awaitingHostFacts: Task[] } {
     const requests: Prefetch = [];
     const awaitingHostFacts: Task[] = [];
     for (const item of only ?? this.items.slice(index)) {
@@ -92,18 +139,34 @@ export class FactPrefetcher {
       const declare = item.module.definition.facts;
       if (!declare) continue;
       let declared: FactRequest[];
+      let speculative = false;
       try {
         const evaluation = this.scope.evaluate(item, host.name, undefined);
         if (evaluation.skip !== undefined || evaluation.boundary.params === undefined) continue;
         declared = requestsOf(declare(evaluation.boundary.params));
       } catch (error) {
-        if (error instanceof NotKnownYet && error.what === 'host facts') awaitingHostFacts.push(item);
-        continue; // needs a value known later, or is invalid: the task itself will say so
+        if (error instanceof NotKnownYet && error.what === 'host facts') {
+          awaitingHostFacts.push(item);
+          continue;
+        }
+        // Needs a result registered later (or is invalid: the task itself will say so).
+        const guess = this.#speculative(item, host.name, declare);
+        if (!guess) continue;
+        declared = guess;
+        speculative = true;
       }
       const become = becomeOf(this.run, this.scope.play, host, item);
+      if (refill && !item.module.definition.writes && declared.some((r) => !r.fact.singleUse)) {
+        for (const request of declared) if (!request.fact.singleUse) requests.push({ request, become });
+        break;
+      }
       for (const request of declared) {
         // The batch runs under no task's timeout: a command the task bounds runs in the task.
         if (request.fact.singleUse && item.timeoutMs !== undefined) continue;
+        if (refill && request.fact.singleUse) continue;
+        // A guess may be wrong: only lasting facts that read named host paths (cheap local reads,
+        // never a cluster not up yet), with arguments owing nothing to the stand-in.
+        if (speculative && (request.fact.singleUse || !request.fact.reads || JSON.stringify(request.args ?? null).includes(SPECULATIVE_MARK))) continue;
         requests.push({ request, become });
       }
     }

@@ -3,7 +3,8 @@ import { HandlerQueue } from './handlers.js';
 import { NotKnownYet } from './evaluate-task.js';
 import type { PlayEvaluations } from './evaluate-task.js';
 import { FactPrefetcher } from './prefetch.js';
-import { createHostContext } from './host-context.js';
+import { createHostContext, showStandIns, speculativeOutput, type HostContextSource } from './host-context.js';
+import { evaluateTask } from './evaluate-task.js';
 import { playHostVars, selectPlayHosts } from './hosts.js';
 import { playSteps } from './play-steps.js';
 import type { PlayScope } from './run-host-task.js';
@@ -40,25 +41,33 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
     if (!vars) varsCache.set(host, (vars = playHostVars(inventory, host, play, extraVars)));
     return vars;
   };
+  const sourceOf = (name: string): HostContextSource => ({
+    name,
+    vars: varsOf(name) ?? {},
+    groups: run.hosts.groups,
+    groupNames: inventory.hosts.get(name)?.groups ?? [],
+    check: run.check,
+    hostvars: varsOf,
+    lookupResult: (host, ref) => run.hosts.find(host)?.registered.get(ref),
+    hostFacts: () => {
+      const facts = run.hosts.find(name)?.facts;
+      if (!facts) throw new NotKnownYet('host facts', `host "${name}"'s facts`);
+      return facts;
+    },
+  });
   const contexts = new Map<string, HostContext>();
   const hostContext = (name: string): HostContext => {
     let ctx = contexts.get(name);
+    if (!ctx) contexts.set(name, (ctx = createHostContext(sourceOf(name))));
+    return ctx;
+  };
+  // Prefetch's look-ahead: results not registered yet read as stand-ins (never kept, never run).
+  const speculativeContexts = new Map<string, HostContext>();
+  const speculativeContext = (name: string): HostContext => {
+    let ctx = speculativeContexts.get(name);
     if (!ctx) {
-      ctx = createHostContext({
-        name,
-        vars: varsOf(name) ?? {},
-        groups: run.hosts.groups,
-        groupNames: inventory.hosts.get(name)?.groups ?? [],
-        check: run.check,
-        hostvars: varsOf,
-        lookupResult: (host, ref) => run.hosts.find(host)?.registered.get(ref),
-        hostFacts: () => {
-          const facts = run.hosts.find(name)?.facts;
-          if (!facts) throw new NotKnownYet('host facts', `host "${name}"'s facts`);
-          return facts;
-        },
-      });
-      contexts.set(name, ctx);
+      ctx = createHostContext({ ...sourceOf(name), unregisteredOutput: (ref, owner) => speculativeOutput(`"${ref}" of ${owner}`) });
+      speculativeContexts.set(name, ctx);
     }
     return ctx;
   };
@@ -67,7 +76,7 @@ export async function runPlay(run: RunState, play: Play, position: PlayPosition)
   const batches = computeBatches(hosts, play.serial);
   for (const [index, batch] of batches.entries()) {
     if (run.interrupts.stopped) return;
-    await runBatch(run, play, position.index, batch, { index: index + 1, of: batches.length }, hostContext, evaluations);
+    await runBatch(run, play, position.index, batch, { index: index + 1, of: batches.length }, hostContext, evaluations, speculativeContext);
     const moreToDo = index < batches.length - 1 || position.morePlays;
     // Ansible ends the playbook when a whole batch failed: nothing is left that could succeed as planned.
     if (!run.interrupts.stopped && moreToDo && batch.every((h) => h.state !== 'live')) {
@@ -84,6 +93,7 @@ async function runBatch(
   position: { index: number; of: number },
   hostContext: (host: string) => HostContext,
   evaluations: PlayEvaluations,
+  speculativeContext: (host: string) => HostContext,
 ): Promise<void> {
   const started = Date.now();
   run.events.emit({ type: 'play.start', play: play.name, hosts: batch.map((h) => h.name), batch: position });
@@ -95,7 +105,7 @@ async function runBatch(
     notify: (host, names) => handlers.notify(host, names),
   };
   const steps = playSteps(play, playIndex);
-  const prefetcher = new FactPrefetcher(run, scope, steps.prefetched);
+  const prefetcher = new FactPrefetcher(run, scope, steps.prefetched, (task, host) => evaluateTask(task, speculativeContext(host), undefined, showStandIns));
   await runSteps({ run, scope, batch, handlers, prefetcher, afterTask: () => checkThresholds(run, play, batch) }, steps.steps, batch);
   // Handlers run at the end of a play (each batch), unless the run is stopping.
   if (!run.interrupts.stopped) await handlers.flush(scope, batch, () => checkThresholds(run, play, batch));

@@ -83,6 +83,7 @@ function connectionOf(name: string, vars: Vars): ConnectionSpec {
     password: undefined,
     become: become === true || (typeof become === 'object' && become !== null) ? (become as Become) : undefined,
     becomePassword: undefined,
+    becomeMethod: undefined,
     hostKeyPolicy: 'off',
     knownHostsFile: undefined,
     proxyJump: undefined,

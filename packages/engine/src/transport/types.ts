@@ -4,13 +4,22 @@ import type { MeshbookError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { HostLockRequest, HostLockState } from './host-lock.js';
 
-/** Who a command runs as. `true` means root through sudo (or directly when already root). */
-export type Become = boolean | { user: string };
+/** How a command becomes another user: Ansible's become_method (sudo, su or doas). */
+export type BecomeMethod = 'sudo' | 'su' | 'doas';
+
+export const BECOME_METHODS: readonly BecomeMethod[] = ['sudo', 'su', 'doas'];
+
+/**
+ * Who a command runs as. `true` means root through the host's become method (sudo unless the
+ * inventory or --become-method says otherwise), or directly when already root. An object names the
+ * user (default root) and may pick the method for this play or task.
+ */
+export type Become = boolean | { user?: string; method?: BecomeMethod };
 
 export interface RunOptions {
   /** Bytes given to the command's stdin; without it the command reads /dev/null, never the session. */
   stdin?: string | Buffer | Secret;
-  /** Kills the remote process group when exceeded; the result is a TIMEOUT error. */
+  /** Kills the command and everything it started (daemons included) when exceeded; the result is a TIMEOUT error. */
   timeoutMs?: number;
   signal?: AbortSignal;
   become?: Become;
@@ -130,4 +139,10 @@ export interface Transport {
    * private address) without exposing it. Transports that cannot forward leave it out.
    */
   openTcp?(address: string, port: number, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<Duplex>;
+  /**
+   * Drops the connection and connects again with the same settings, trying until the host
+   * answers or `timeoutMs` runs out (a host rebooted on purpose); the host lock is taken again.
+   * Transports without a connection of their own (the controller's) leave it out.
+   */
+  reconnect?(options: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
 }

@@ -13,7 +13,7 @@ export const PACKAGES = [
   'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'sudo', 'iproute2', 'procps', 'kmod', 'iputils-ping',
   'ca-certificates', 'gnupg', 'python3', 'less', 'lsb-release', 'curl', 'xz-utils', 'tar',
   // baked in so module tests do not wait for apt at test time
-  'wireguard-tools', 'wireguard-go', 'containerd',
+  'wireguard-tools', 'wireguard-go', 'containerd', 'git', 'opendoas',
 ] as const;
 
 /** Units that fail or make noise in a container, or that would take the dpkg lock mid-test. */

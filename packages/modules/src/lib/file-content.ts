@@ -96,6 +96,8 @@ export interface FileWrite extends FileTarget {
   inPlace: boolean;
   /** Keep `<path>.<timestamp>~` of the file being replaced. */
   backup: boolean;
+  /** The file is new: a new entry in its directory. */
+  created: boolean;
   /** The file is new and its missing parent directories are made first. */
   createParents: boolean;
   /** Checks the new content in a temp file first; a non-zero exit leaves the file untouched. */
@@ -141,6 +143,7 @@ export function planFile<M extends string>(module: M, found: FileState, desired:
       fromHost: desired.fromHost?.path,
       inPlace: state.mountPoint,
       backup: options.backup === true && state.exists,
+      created,
       createParents: options.createParents === true && created,
       validate: options.validate,
     };
@@ -172,6 +175,23 @@ function contentDisplay(state: FileState, desired: DesiredFile, wantedSha: strin
   // A text diff needs both sides as text; binary or large files are compared by checksum only.
   if (after !== null && (!state.exists || before !== null)) return { ...base, content: { path, before, after } };
   return { ...base, before: state.exists ? `sha256:${state.sha256?.slice(0, 16)}… (${state.size} bytes)` : null, after: `sha256:${wantedSha.slice(0, 16)}… (${size})` };
+}
+
+/**
+ * The paths applyFile may write for these changes (ModuleDefinition.writes): the file as given and
+ * where its links lead; its directory too when an entry is added there (a new file, a backup, the
+ * validate temp file, parents made).
+ */
+export function fileWrites<M extends string>(changes: readonly FileChange<M>[]): string[] {
+  const paths: string[] = [];
+  for (const change of changes) {
+    paths.push(change.payload.path, change.payload.realPath);
+    if (change.kind.endsWith('.content')) {
+      const write = change.payload as FileWrite;
+      if (write.created || write.backup || write.validate !== undefined || write.createParents) paths.push(posix.dirname(write.realPath));
+    }
+  }
+  return paths;
 }
 
 /** Carries out planFile's changes from their payloads: an atomic put for content (with attributes), else chown/chmod. */

@@ -74,6 +74,8 @@ else echo absent; fi`;
 
 const fileStateDefinition = defineFact<FileStateArgs, FileState>({
   name: 'file.state',
+  // The path, and where its links lead (what stat -L read).
+  reads: ({ path }, state) => [path, state.realPath],
   command: ({ path, maxContentBytes }) => sh`p=${path}; m=${Math.max(0, Math.floor(maxContentBytes))};${sh.raw(STATE_SCRIPT)}`,
   parse: (result, { path }) => {
     if (result.exitCode !== 0) {

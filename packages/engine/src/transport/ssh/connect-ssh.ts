@@ -4,6 +4,7 @@ import type { Client } from 'ssh2';
 import { MeshbookError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
 import type { HostLockRequest } from '../host-lock.js';
+import type { BecomeMethod } from '../types.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
 import { defaultIdentityFiles, defaultUser, openConnection, readKeyFiles, type ConnectionTarget } from './connection.js';
 import { loadSshConfig, parseJumpHop, resolveSshConfig } from './ssh-config.js';
@@ -28,8 +29,10 @@ export interface SshTransportOptions {
   hostKeyPolicy?: HostKeyPolicy;
   /** Default: ssh config's UserKnownHostsFile, else ~/.ssh/known_hosts. */
   knownHostsFile?: string;
-  /** sudo password, given on stdin once per kept sudo shell. */
+  /** become password, given on stdin once per kept become shell. */
   becomePassword?: Secret;
+  /** How `become` changes user (Ansible's become_method) unless a play or task says; default sudo. */
+  becomeMethod?: BecomeMethod;
   /** Bastion: ssh's `[user@]host[:port]` (comma-separated for a chain) or full options. */
   proxyJump?: string | SshTransportOptions;
   /** Default ~/.ssh/config when it exists; false ignores it. */
@@ -76,10 +79,12 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       client,
       jumpClients,
       becomePassword: options.becomePassword,
+      becomeMethod: options.becomeMethod,
       maxChannels: Math.max(2, options.maxChannels ?? DEFAULT_MAX_CHANNELS),
       notices,
       onDebug: options.onDebug,
       sessionOpenTimeoutMs: options.sessionOpenTimeoutMs,
+      redial: () => redial(options, notice),
     });
     try {
       await transport.warmUp(options.hostLock);
@@ -88,6 +93,19 @@ export async function connectSsh(options: SshTransportOptions): Promise<SshTrans
       throw error;
     }
     return transport;
+  } catch (error) {
+    for (const jump of jumpClients) jump.end();
+    if (error instanceof MeshbookError) throw error;
+    throw new MeshbookError('UNREACHABLE', `cannot connect to ${options.host}: ${(error as Error).message}`, { host: options.host, cause: error });
+  }
+}
+
+/** A new connection with the same options, for SshTransport.reconnect (the first shell is its own). */
+async function redial(options: SshTransportOptions, notice: (m: string) => void): Promise<{ client: Client; jumpClients: Client[] }> {
+  const jumpClients: Client[] = [];
+  try {
+    const { client } = await connectHop(options, notice, jumpClients);
+    return { client, jumpClients };
   } catch (error) {
     for (const jump of jumpClients) jump.end();
     if (error instanceof MeshbookError) throw error;

@@ -40,15 +40,20 @@ export class SessionStartError extends Error {
 }
 
 export interface SessionStart {
-  /** Pool key: 'plain' or 'sudo:<user>'. */
+  /** Pool key: 'plain' or '<method>:<user>' ('sudo:root', 'su:postgres'). */
   key: string;
   /**
    * Command that ends up running `/bin/sh`, given as a prefix the bootstrap is appended to
    * (`sudo -S -p ... -u root --`), or '' for the login user's own shell.
    */
   prefix: string;
-  /** A prompt to answer once on stdin (sudo's random password prompt). */
-  prompt?: { text: string; answer: Secret | undefined };
+  /**
+   * Instead of `prefix`: the whole command, built around the shell command that runs the bootstrap
+   * (su and doas take the shell command as one argument, not as trailing words).
+   */
+  wrap?: (shellCommand: string) => string;
+  /** A prompt to answer once on stdin (sudo's random password prompt, su's and doas's own). */
+  prompt?: { text: string | RegExp; answer: Secret | undefined };
   /** Shell text the bootstrap runs first, in the kept shell itself (the host lock); its output is the session's `preamble`. */
   prelude?: string;
   /** What the bootstrap execs after its ready line (shell text); default `/bin/sh`, the kept shell. The host lock's holder runs its lease loop instead. */
@@ -85,8 +90,9 @@ export function sessionBootstrap(ready: string, prelude?: string, program = '/bi
 
 /**
  * One kept `/bin/sh` on its own exec channel, no pty. It runs one framed command at a time; the
- * pool hands it to one caller at a time. It reports its process group so that a timeout can kill
- * the command together with the shell (the shell is replaced afterwards).
+ * pool hands it to one caller at a time. Each command runs with a watcher that kills it, its
+ * daemons and the shell on one newline from the controller (kill-tree.ts); the shell is replaced
+ * afterwards.
  */
 export class ShellSession {
   #current: { parser: FrameParser; tag: string; resolve: (r: FrameResult[]) => void; reject: (e: Error) => void } | undefined;
@@ -264,7 +270,9 @@ export class ShellSession {
     const ready = newMarker('MBREADY');
     // Only a prelude with a bound of its own needs the shell to say it started.
     const started = start.prelude !== undefined && start.preludeTimeoutMs !== undefined ? newMarker('MBSTARTED') : undefined;
-    const command = `${start.prefix ? `${start.prefix} ` : ''}/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude, start.program, started))}`;
+    const shellCommand = `/bin/sh -c ${quote(sessionBootstrap(ready, start.prelude, start.program, started))}`;
+    const command = start.wrap ? start.wrap(shellCommand) : `${start.prefix ? `${start.prefix} ` : ''}${shellCommand}`;
+    const withoutPrompt = (text: string) => (start.prompt ? removePrompts(text, start.prompt.text) : text);
     const { counters } = start;
     return new Promise((resolve, reject) => {
       counters.roundTrip();
@@ -277,7 +285,7 @@ export class ShellSession {
         let exitCode: number | undefined;
         let settled = false;
         const openTimeoutMs = start.openTimeoutMs ?? DEFAULT_SESSION_OPEN_TIMEOUT_MS;
-        const timedOut = () => fail(new SessionStartError(preludeFrom > 0 ? 'prelude-timeout' : 'timeout', stderr.split(start.prompt?.text ?? '\u0000').join(''), undefined));
+        const timedOut = () => fail(new SessionStartError(preludeFrom > 0 ? 'prelude-timeout' : 'timeout', withoutPrompt(stderr), undefined));
         let timer = setTimeout(timedOut, openTimeoutMs);
         /** Where the prelude's output begins: after the started line, once it came. */
         let preludeFrom = 0;
@@ -328,7 +336,7 @@ export class ShellSession {
           stderr += chunk.toString('utf8');
           const prompt = start.prompt;
           if (!prompt) return;
-          const seen = stderr.split(prompt.text).length - 1;
+          const seen = countPrompts(stderr, prompt.text);
           if (seen <= prompts) return;
           prompts = seen;
           if (prompts === 1 && prompt.answer) {
@@ -337,13 +345,13 @@ export class ShellSession {
             counters.bytesUp(answer.length);
             channel.write(answer);
           } else {
-            fail(new SessionStartError(prompt.answer ? 'password-rejected' : 'password-required', stderr.split(prompt.text).join(''), undefined));
+            fail(new SessionStartError(prompt.answer ? 'password-rejected' : 'password-required', withoutPrompt(stderr), undefined));
           }
         };
         const onExit = (code: number | null) => {
           if (typeof code === 'number') exitCode = code;
         };
-        const onClose = () => fail(new SessionStartError('exited', stderr.split(start.prompt?.text ?? '\u0000').join(''), exitCode));
+        const onClose = () => fail(new SessionStartError('exited', withoutPrompt(stderr), exitCode));
         const cleanup = () => {
           clearTimeout(timer);
           channel.off('data', onData);
@@ -358,4 +366,18 @@ export class ShellSession {
       });
     });
   }
+}
+
+function asGlobal(pattern: RegExp): RegExp {
+  return new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+}
+
+function countPrompts(text: string, prompt: string | RegExp): number {
+  if (typeof prompt === 'string') return text.split(prompt).length - 1;
+  return [...text.matchAll(asGlobal(prompt))].length;
+}
+
+/** Errors quote what the become tool said, without its prompts. */
+function removePrompts(text: string, prompt: string | RegExp): string {
+  return typeof prompt === 'string' ? text.split(prompt).join('') : text.replace(asGlobal(prompt), '');
 }

@@ -4,7 +4,7 @@ import type { ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
 import { Secret } from '../../secret.js';
-import type { BatchOptions, Become, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, BecomeMethod, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
@@ -12,7 +12,7 @@ import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } f
 import { killFromElsewhere } from './kill-tree.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
-import { becomeError, becomeTarget, sudoSessionStart } from './sudo.js';
+import { becomeError, becomeKey, becomeMethodOf, becomeSessionStart, becomeTarget, parseBecomeKey } from './become.js';
 
 export interface SshTransportInit {
   host: string;
@@ -21,12 +21,16 @@ export interface SshTransportInit {
   /** Bastion connections this one runs through; closed with it. */
   jumpClients: Client[];
   becomePassword: Secret | undefined;
+  /** How `become` changes user unless a play or task names a method; default sudo. */
+  becomeMethod?: BecomeMethod | undefined;
   maxChannels: number;
   notices: string[];
   /** Details shown at -vvv: output dropped as stray. */
   onDebug?: ((message: string) => void) | undefined;
   /** How long a new shell (plain or sudo) may take to be ready; default DEFAULT_SESSION_OPEN_TIMEOUT_MS. */
   sessionOpenTimeoutMs?: number | undefined;
+  /** Connects again with the same settings (bastion included): what reconnect() uses. */
+  redial?: (() => Promise<{ client: Client; jumpClients: Client[] }>) | undefined;
 }
 
 /** What get() takes in (base64): memory stays bounded, and a larger file is an error, never a cut one. */
@@ -48,11 +52,16 @@ export class SshTransport implements Transport {
   readonly loginUser: string;
   /** What the connection did that the user should know (e.g. a host key accepted by accept-new). */
   readonly notices: readonly string[];
-  readonly #client: Client;
-  readonly #jumpClients: Client[];
+  #client: Client;
+  #jumpClients: Client[];
   readonly #becomePassword: Secret | undefined;
-  readonly #pool: SessionPool;
-  readonly #lock: HostLockKeeper;
+  readonly #becomeMethod: BecomeMethod;
+  #pool: SessionPool;
+  #lock: HostLockKeeper;
+  readonly #maxChannels: number;
+  readonly #redial: SshTransportInit['redial'];
+  /** The host lock asked for (warmUp, lockHost), taken again after a reconnect. */
+  #hostLockRequest: HostLockRequest | undefined;
   readonly #stats: TransportStats & { strayBytes: number } = { commands: 0, roundTrips: 0, bytesUp: 0, bytesDown: 0, strayBytes: 0 };
   readonly #onDebug: ((message: string) => void) | undefined;
   readonly #sessionOpenTimeoutMs: number | undefined;
@@ -75,7 +84,10 @@ export class SshTransport implements Transport {
     this.notices = init.notices;
     this.#client = init.client;
     this.#jumpClients = init.jumpClients;
+    this.#maxChannels = init.maxChannels;
+    this.#redial = init.redial;
     this.#becomePassword = init.becomePassword;
+    this.#becomeMethod = init.becomeMethod ?? 'sudo';
     this.#onDebug = init.onDebug;
     this.#sessionOpenTimeoutMs = init.sessionOpenTimeoutMs;
     const stats = this.#stats;
@@ -90,16 +102,90 @@ export class SshTransport implements Transport {
         if (pending.preview.length < STRAY_PREVIEW_CHARS) pending.preview = (pending.preview + bytes.toString('utf8')).slice(0, STRAY_PREVIEW_CHARS);
       },
     };
-    this.#pool = new SessionPool(init.maxChannels, (key) => this.#openSession(key), isChannelRefusal);
-    this.#lock = new HostLockKeeper(this.host, this.#pool, (prelude, program, preludeTimeoutMs) => this.#openSession('plain', { prelude, program, preludeTimeoutMs }), () => this.#closed !== undefined || this.#lost !== undefined);
+    this.#pool = this.#newPool();
+    this.#lock = this.#newLockKeeper();
+    this.#watch(this.#client);
+  }
+
+  #newPool(): SessionPool {
+    return new SessionPool(this.#maxChannels, (key) => this.#openSession(key), isChannelRefusal);
+  }
+
+  #newLockKeeper(): HostLockKeeper {
+    const pool = this.#pool;
+    return new HostLockKeeper(
+      this.host,
+      pool,
+      (prelude, program, preludeTimeoutMs) => this.#openSession('plain', { prelude, program, preludeTimeoutMs }),
+      () => this.#closed !== undefined || this.#lost !== undefined || pool !== this.#pool,
+    );
+  }
+
+  /** A dropped connection fails what runs on it; one replaced by reconnect() no longer counts. */
+  #watch(client: Client): void {
     const onLost = (reason: string) => {
-      if (this.#lost || this.#closing) return;
+      if (this.#lost || this.#closing || client !== this.#client) return;
       this.#lostDuringCommand = this.#running.size > 0;
       this.#lost = new MeshbookError('UNREACHABLE', `connection to ${this.host} lost: ${reason}`, { host: this.host, hint: 'the host went away during the run; check that it is up' });
       this.#pool.closeAll(this.#lost);
     };
-    this.#client.on('close', () => onLost('connection closed'));
-    this.#client.on('error', (error: Error) => onLost(error.message));
+    client.on('close', () => onLost('connection closed'));
+    client.on('error', (error: Error) => onLost(error.message));
+  }
+
+  /**
+   * Drops the connection (if it is still up) and connects again with the same settings, trying
+   * until the host answers or `timeoutMs` runs out: for a host that was rebooted on purpose. The
+   * host lock is taken again. Authentication and host key failures end the wait at once.
+   */
+  async reconnect(options: { timeoutMs: number; signal?: AbortSignal; retryDelayMs?: number }): Promise<void> {
+    if (this.#closing || this.#closed) throw new MeshbookError('ABORTED', `transport to ${this.host} is closed`, { host: this.host });
+    if (!this.#redial) throw new MeshbookError('INTERNAL', `transport to ${this.host} cannot reconnect: it was made without its connection settings`, { host: this.host });
+    const deadline = Date.now() + options.timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      this.#dropConnection();
+      if (options.signal?.aborted) throw new MeshbookError('ABORTED', `reconnecting to ${this.host} was aborted`, { host: this.host });
+      try {
+        const { client, jumpClients } = await this.#redial();
+        this.#client = client;
+        this.#jumpClients = jumpClients;
+        this.#lost = undefined;
+        this.#lostDuringCommand = false;
+        this.#pool = this.#newPool();
+        this.#lock = this.#newLockKeeper();
+        this.#watch(client);
+        await this.warmUp(this.#hostLockRequest);
+        return;
+      } catch (error) {
+        lastError = error;
+        if (error instanceof MeshbookError && ['AUTH_FAILED', 'HOST_KEY_MISMATCH', 'HOST_KEY_UNKNOWN', 'HOST_LOCKED'].includes(error.code)) {
+          this.#dropConnection();
+          throw error;
+        }
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.#dropConnection();
+        throw new MeshbookError('UNREACHABLE', `${this.host} did not answer again within ${Math.round(options.timeoutMs / 1000)} s: ${(lastError as Error).message}`, {
+          host: this.host,
+          cause: lastError,
+          hint: 'the host is still down, or came back at another address or with sshd not started',
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(options.retryDelayMs ?? 1000, left)));
+    }
+  }
+
+  /** Closes the current connection from this side, for reconnect(): its sessions fail, nothing waits for the host. */
+  #dropConnection(): void {
+    const dropped = this.#lost ?? new MeshbookError('UNREACHABLE', `connection to ${this.host} dropped to reconnect`, { host: this.host });
+    this.#lost = dropped;
+    this.#lock.close();
+    this.#pool.closeAll(dropped);
+    dropSocket(this.#client);
+    this.#client.end();
+    for (const jump of this.#jumpClients) jump.end();
   }
 
   stats(): TransportStats {
@@ -183,6 +269,7 @@ export class SshTransport implements Transport {
    */
   async lockHost(request: HostLockRequest): Promise<HostLockState> {
     if (this.#lost) throw this.#lost;
+    this.#hostLockRequest = request;
     return this.#lock.lock(request);
   }
 
@@ -256,8 +343,8 @@ export class SshTransport implements Transport {
 
   /**
    * A kept shell has no pty, so nothing signals its command when the channel closes: a command
-   * still running at close (an interrupted run, a forced stop) would go on on the host. Its process
-   * group is killed first, within the kill grace.
+   * still running at close (an interrupted run, a forced stop) would go on on the host. It is
+   * killed first, with everything it started (kill-tree.ts), within the kill grace.
    */
   async #killRunning(): Promise<void> {
     const running = [...this.#running].filter((s) => s.alive && s.busy);
@@ -271,6 +358,7 @@ export class SshTransport implements Transport {
    * run holding it for the whole wait fails the connect with HOST_LOCKED.
    */
   async warmUp(hostLock?: HostLockRequest): Promise<void> {
+    if (hostLock) this.#hostLockRequest = hostLock;
     // The lock's shell runs nothing else: a shell for commands opens alongside it, not after it.
     const shell = this.#pool.acquire('plain').then((session) => this.#pool.release(session));
     if (hostLock) {
@@ -464,7 +552,7 @@ export class SshTransport implements Transport {
     const target = becomeTarget(become);
     if (target === undefined || target === this.loginUser) return 'plain';
     if (target === 'root' && (await this.#isLoginRoot())) return 'plain';
-    return `sudo:${target}`;
+    return becomeKey(becomeMethodOf(become) ?? this.#becomeMethod, target);
   }
 
   /** Whether the login user is uid 0 (any name): then become root needs no sudo. Asked once. */
@@ -490,13 +578,13 @@ export class SshTransport implements Transport {
         throw new MeshbookError(this.#lost ? 'UNREACHABLE' : 'COMMAND_FAILED', `cannot start a shell on ${this.host}: ${(error as Error).message}`, { host: this.host, cause: error });
       }
     }
-    const user = key.slice('sudo:'.length);
+    const { method, user } = parseBecomeKey(key);
     try {
-      return await ShellSession.open(this.#client, sudoSessionStart(user, this.#becomePassword, this.#counters, this.#sessionOpenTimeoutMs));
+      return await ShellSession.open(this.#client, becomeSessionStart(method, user, this.#becomePassword, this.#counters, this.#sessionOpenTimeoutMs));
     } catch (error) {
       if (this.#lost) throw this.#lost;
       if (isChannelRefusal(error)) throw error;
-      throw becomeError(this.host, user, error, this.#sessionOpenTimeoutMs);
+      throw becomeError(this.host, method, user, error, this.#sessionOpenTimeoutMs);
     }
   }
 }
