@@ -48,7 +48,7 @@ export function main(argv: string[]): void {
   const ctx: Context = { store, registry, allocator };
   bootstrap(ctx, flags.advertiseAddress, flags.securePort);
   const signer = flags.clusterSigningCertFile && flags.clusterSigningKeyFile ? { certFile: flags.clusterSigningCertFile, keyFile: flags.clusterSigningKeyFile } : undefined;
-  const stopControllers = startControllers(ctx, { nodeGracePeriodSeconds: flags.nodeMonitorGracePeriodSeconds, caCertificate: clientCa, signer });
+  const stopControllers = startControllers(ctx, { nodeGracePeriodSeconds: flags.nodeMonitorGracePeriodSeconds, caCertificate: clientCa, signer, ...(flags.clusterCidr ? { clusterCidr: flags.clusterCidr } : {}) });
   let server: ReturnType<typeof startServer>;
   try {
     server = startServer(ctx, {
