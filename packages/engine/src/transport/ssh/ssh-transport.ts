@@ -403,18 +403,27 @@ export class SshTransport implements Transport {
     signal?.addEventListener('abort', onAbort, { once: true });
     const running = session.runAll(frames, options.onOutput, options.maxOutputBytes);
     running.catch(() => undefined);
+    // A command the kill ended also reports an end (exit 143): only an end that came before the
+    // interrupt is the command's own completion.
+    let completedBeforeInterrupt = false;
+    running.then(() => (completedBeforeInterrupt = interrupted === undefined), () => undefined);
+    const interruptedError = (code: ErrorCode, partial: { stdout: Buffer; stderr: Buffer } | undefined) => {
+      const message = code === 'TIMEOUT' ? `command timed out after ${timeoutMs} ms; its processes were killed` : 'command aborted; its processes were killed';
+      return new MeshbookError(code, message, { host: this.host, command: display, stdout: partial?.stdout.toString('utf8'), stderr: partial?.stderr.toString('utf8') });
+    };
     try {
       const result = await Promise.race([running, killed]);
       // Finished just as the timer fired: the kill already went out, so let it land before the
-      // session goes back (dead) to the pool; the command itself completed.
+      // session goes back (dead) to the pool.
       if (interruption) await interruption;
+      if (interrupted && !completedBeforeInterrupt) throw interruptedError(interrupted, result.at(-1));
       return result;
     } catch (error) {
+      if (error instanceof MeshbookError && interrupted && !completedBeforeInterrupt) throw error;
       if (interrupted) {
         const partial = error instanceof SessionEndedError ? error.partial : session.partial();
         await interruption;
-        const message = interrupted === 'TIMEOUT' ? `command timed out after ${timeoutMs} ms; its processes were killed` : 'command aborted; its processes were killed';
-        throw new MeshbookError(interrupted, message, { host: this.host, command: display, stdout: partial?.stdout.toString('utf8'), stderr: partial?.stderr.toString('utf8') });
+        throw interruptedError(interrupted, partial);
       }
       throw await this.#sessionFailure(error, display);
     } finally {
