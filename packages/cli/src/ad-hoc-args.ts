@@ -6,19 +6,43 @@ import { MeshbookError } from '@meshbook/engine';
  * anything else is the text. Returns undefined for free-form text without any `=` (`-a uptime`).
  */
 export function parseModuleArgs(text: string): Record<string, unknown> | undefined {
+  const pairs = argPairs(text);
+  return pairs && Object.fromEntries(pairs.map(([key, value]) => [key, jsonOrText(value)]));
+}
+
+interface ParamsSchema {
+  safeParse(value: unknown): { success: boolean; error?: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> }> } };
+}
+
+/**
+ * Ansible converts each -a value to its parameter's declared type. A value read as JSON
+ * (`job=true`) that the module's schema refuses for its field is given as the text it was written
+ * as; whatever is still wrong is reported by the module's own validation, naming the field.
+ */
+export function fitToSchema(params: Record<string, unknown>, text: string, schema: ParamsSchema): Record<string, unknown> {
+  const checked = schema.safeParse(params);
+  if (checked.success) return params;
+  const refused = new Set(checked.error?.issues.map((issue) => issue.path[0]) ?? []);
+  const texts = Object.fromEntries(argPairs(text) ?? []);
+  const fitted = { ...params };
+  for (const key of Object.keys(params)) {
+    if (refused.has(key) && typeof params[key] !== 'string' && texts[key] !== undefined) fitted[key] = texts[key];
+  }
+  return fitted;
+}
+
+function argPairs(text: string): Array<[string, string]> | undefined {
   const words = splitWords(text);
   if (!words.some((word) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(word))) return undefined;
-  const params: Record<string, unknown> = {};
-  for (const word of words) {
+  return words.map((word) => {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(word);
     if (!match) {
       throw new MeshbookError('BAD_INPUT', `-a: expected key=value, got ${JSON.stringify(word)}`, {
         hint: "quote values with spaces: -a 'path=/etc/motd content=\"hello world\"'",
       });
     }
-    params[match[1] ?? ''] = jsonOrText(match[2] ?? '');
-  }
-  return params;
+    return [match[1] ?? '', match[2] ?? ''];
+  });
 }
 
 function jsonOrText(text: string): unknown {

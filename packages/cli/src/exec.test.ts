@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseModuleArgs } from './ad-hoc-args.js';
+import { z } from 'zod';
+import { fitToSchema, parseModuleArgs } from './ad-hoc-args.js';
 import { EXIT } from './exit-codes.js';
 import { testIo } from './__fixtures__/test-io.js';
 import { main } from './main.js';
@@ -36,6 +37,16 @@ describe('meshbook exec (ad-hoc)', () => {
     expect(await readFile(dest, 'utf8')).toBe('hello world');
   });
 
+  it('takes a collection-prefixed module name, and gives a value JSON would misread as the text its field declares', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbook-exec-'));
+    const dest = join(dir, 'flag');
+    // content is a string field: `true` and `3` stay the text written, as Ansible converts to the declared type.
+    expect((await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'ansible.builtin.copy', '-a', `dest=${dest} content=true`)).code).toBe(EXIT.OK);
+    expect(await readFile(dest, 'utf8')).toBe('true');
+    expect((await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'community.general.copy', '-a', `dest=${dest} content=3`)).code).toBe(EXIT.OK);
+    expect(await readFile(dest, 'utf8')).toBe('3');
+  });
+
   it("validates -a with the module's schema, naming the field", async () => {
     const { code, stderr } = await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'copy', '-a', 'dest=relative/path content=x');
     expect(code).toBe(EXIT.BAD_INPUT);
@@ -66,5 +77,12 @@ describe('-a key=value', () => {
       mode: '0644',
     });
     expect(parseModuleArgs('uptime')).toBeUndefined();
+  });
+
+  it("gives a field the text when the schema refuses the JSON reading, and leaves other refusals to the module", () => {
+    const schema = z.object({ job: z.string(), disabled: z.boolean(), minute: z.string(), count: z.number() });
+    const text = 'job=true disabled=true minute=5 count=x';
+    expect(fitToSchema(parseModuleArgs(text)!, text, schema)).toEqual({ job: 'true', disabled: true, minute: '5', count: 'x' });
+    expect(schema.safeParse(fitToSchema(parseModuleArgs(text)!, text, schema)).success).toBe(false);
   });
 });

@@ -110,26 +110,44 @@ export function parsePackageSpec(spec: string): PackageSpec {
   return { name, base: name.replace(/:.*$/, ''), version: version ?? null };
 }
 
-const params = z
+/** The apt task's params as written (an interface, so editors show each field's documentation). */
+export interface AptInput {
+  /** Packages: 'jq', 'jq:amd64', or pinned 'kubelet=1.30.2-1.1' (state present only); one or a list. */
+  name?: string | string[] | undefined;
+  /** present (default): installed (at the pinned version when `pkg=version`); latest: at the candidate version; absent: removed. */
+  state?: 'present' | 'absent' | 'latest' | undefined;
+  /** With state absent: remove configuration files too. Default false. */
+  purge?: boolean | undefined;
+  /** Refresh the package lists first, when the last refresh is older than cacheValidTime. Default false. Ansible: update_cache. */
+  updateCache?: boolean | undefined;
+  /** Seconds a refresh stays valid; 0 refreshes on every run (and so always reports a change). Default 3600. Ansible: cache_valid_time. */
+  cacheValidTime?: number | undefined;
+  /** safe: apt-get upgrade; full: apt-get dist-upgrade; none (default): no system upgrade. */
+  upgrade?: 'none' | 'safe' | 'full' | undefined;
+  /** true: the named packages are held (apt-mark hold); false: not held; absent: left as they are. */
+  hold?: boolean | undefined;
+  /** Install recommended packages too. Default false. Ansible: install_recommends. */
+  installRecommends?: boolean | undefined;
+  /** Allow installing an older version than the one installed (a pin). Default false. Ansible: allow_downgrade. */
+  allowDowngrades?: boolean | undefined;
+  /** Seconds to wait for another apt/dpkg to release its lock before failing. Default 300. Ansible: lock_timeout. */
+  lockTimeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
     name: z
       .union([packageSpec, z.array(packageSpec)])
       .transform((n) => (Array.isArray(n) ? n : [n]).map(parsePackageSpec))
       .default([]),
-    /** present: installed (at the pinned version when `pkg=version`); latest: at the candidate version. */
     state: z.enum(['present', 'absent', 'latest']).default('present'),
-    /** With state absent: remove configuration files too. */
     purge: z.boolean().default(false),
-    /** Refresh the package lists first, when the last refresh is older than cacheValidTime. */
     updateCache: z.boolean().default(false),
-    /** Seconds a refresh stays valid; 0 refreshes on every run (and so always reports a change). */
     cacheValidTime: z.number().int().min(0).default(3600),
     upgrade: z.enum(['none', 'safe', 'full']).default('none'),
-    /** true: the named packages are held (apt-mark hold); false: not held; absent: left as they are. */
     hold: z.boolean().optional(),
     installRecommends: z.boolean().default(false),
     allowDowngrades: z.boolean().default(false),
-    /** How long to wait for another apt/dpkg to release its lock before failing. */
     lockTimeoutSeconds: z.number().int().min(0).default(DEFAULT_LOCK_TIMEOUT_SECONDS),
   })
   .strict()
@@ -142,6 +160,7 @@ const params = z
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'give package names, updateCache or upgrade' });
     }
   });
+const params: z.ZodType<z.output<typeof paramsSchema>, AptInput> = paramsSchema;
 
 type AptParams = z.output<typeof params>;
 

@@ -5,6 +5,7 @@ import type { InPlaceEdit } from './lib/edit-in-place.js';
 import { applyFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
+import type { FileAttributesInput } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 import { editBlock, regexSource, splitLines } from './lib/text-edit.js';
@@ -13,29 +14,53 @@ export const DEFAULT_MARKER = '# {mark} MESHBOOK {name}';
 
 const singleLine = (what: string) => z.string().refine((s) => !s.includes('\n'), `${what} on one line`);
 
-const blockinfileParams = z
+/** The blockinfile task's params as written (an interface, so editors show each field's documentation). */
+export interface BlockinfileInput extends FileAttributesInput {
+  /** The file to edit (absolute). */
+  path: string;
+  /** Names the block, so several blocks can live in one file and each be updated or removed. */
+  name: string;
+  /** The block's text (without markers); a trailing newline is ignored. Empty (default) removes the block, as Ansible. */
+  block?: string | undefined;
+  /** 'present' (default) or 'absent'. */
+  state?: 'present' | 'absent' | undefined;
+  /** Marker line template: {mark} becomes BEGIN/END, {name} the block name. Default '# {mark} MESHBOOK {name}'. */
+  marker?: string | undefined;
+  /** What {mark} becomes in the first marker line. Default 'BEGIN'. */
+  marker_begin?: string | undefined;
+  /** What {mark} becomes in the last marker line. Default 'END'. */
+  marker_end?: string | undefined;
+  /** A blank line after the block, unless the block ends the file or one follows already (Ansible's). Default false. */
+  append_newline?: boolean | undefined;
+  /** A blank line before the block, unless the block starts the file or one precedes already. Default false. */
+  prepend_newline?: boolean | undefined;
+  /** Where a new block goes: after the last line matching this regex, or 'EOF' (default). */
+  insertafter?: string | undefined;
+  /** A new block goes before the last line matching this regex, or 'BOF'. */
+  insertbefore?: string | undefined;
+  /** Create the file when it is absent. Default false. */
+  create?: boolean | undefined;
+  /** Keep a timestamped copy of the file it replaces. Default false. */
+  backup?: boolean | undefined;
+  /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
+  validate?: string | undefined;
+}
+
+const blockinfileParamsSchema = z
   .strictObject({
     path: absolutePath,
-    /** Names the block, so several blocks can live in one file and each be updated or removed. */
     name: singleLine('a block name').pipe(z.string().min(1)),
-    /** The block's text (without markers); a trailing newline is ignored. Empty removes the block, as Ansible. */
     block: z.string().default(''),
     state: z.enum(['present', 'absent']).default('present'),
-    /** Marker line template: {mark} becomes BEGIN/END, {name} the block name. */
     marker: singleLine('a marker').refine((m) => m.includes('{mark}'), 'a marker containing {mark}').default(DEFAULT_MARKER),
-    /** What {mark} becomes in the first marker line. */
     marker_begin: singleLine('marker_begin').pipe(z.string().min(1)).default('BEGIN'),
-    /** What {mark} becomes in the last marker line. */
     marker_end: singleLine('marker_end').pipe(z.string().min(1)).default('END'),
-    /** A blank line after the block, unless the block ends the file or one follows already (Ansible's). */
     append_newline: z.boolean().default(false),
-    /** A blank line before the block, unless the block starts the file or one precedes already. */
     prepend_newline: z.boolean().default(false),
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
     create: z.boolean().default(false),
     backup: z.boolean().default(false),
-    /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
     validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
@@ -44,6 +69,7 @@ const blockinfileParams = z
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
   });
+const blockinfileParams: z.ZodType<z.output<typeof blockinfileParamsSchema>, BlockinfileInput> = blockinfileParamsSchema;
 
 export type BlockinfileParams = z.output<typeof blockinfileParams>;
 

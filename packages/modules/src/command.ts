@@ -21,40 +21,65 @@ export interface CommandFacts {
   result: CommandOutput | null;
 }
 
-// Shared by command and shell.
-const runShape = {
+/** The params command and shell share, as written (an interface, so editors show each field's documentation). */
+export interface RunInput {
   /** Skip when this path exists (the command's product is there). */
-  creates: absolutePath.optional(),
+  creates?: string | undefined;
   /** Skip when this path does not exist (nothing left to remove). */
-  removes: absolutePath.optional(),
-  chdir: absolutePath.optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
+  removes?: string | undefined;
+  /** The working directory (absolute); default: where the connection's shell starts (over SSH, the user's home). */
+  chdir?: string | undefined;
+  /** Environment variables added for this command. */
+  env?: Record<string, string> | undefined;
   /** Given on stdin, never on the command line; a Secret stays masked everywhere. */
-  stdin: z.union([z.string(), z.instanceof(Secret)]).optional(),
+  stdin?: string | Secret | undefined;
   /**
    * A read-only check: runs in gather (also in check mode) and never reports a change. Its result
    * is a single-use fact: the play may run it ahead with the other checks, in one round trip, but
    * each task gets a run of its own (two identical commands are two runs), and after a change on
    * the host (or any host of the batch) the command runs again at its task. It runs at its task
    * anyway with `creates`/`removes` (asked only after that check), a task `timeoutMs`, stdin, or
-   * a Secret in argv.
+   * a Secret in argv. Default false.
    */
+  readOnly?: boolean | undefined;
+  /** Exit codes that count as success. Default [0]. */
+  okExitCodes?: number[] | undefined;
+}
+
+/** The command task's params as written. */
+export interface CommandInput extends RunInput {
+  /** Program and arguments: each word quoted, nothing interpreted by a shell. */
+  argv: Array<string | Secret>;
+}
+
+/** The shell task's params as written. */
+export interface ShellInput extends RunInput {
+  /** Shell text, run with sh -c: pipes, redirections and expansions are meant. */
+  cmd: string;
+}
+
+// Shared by command and shell.
+const runShape = {
+  creates: absolutePath.optional(),
+  removes: absolutePath.optional(),
+  chdir: absolutePath.optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name'), z.string()).optional(),
+  stdin: z.union([z.string(), z.instanceof(Secret)]).optional(),
   readOnly: z.boolean().default(false),
-  /** Exit codes that count as success. */
   okExitCodes: z.array(z.number().int().min(0).max(255)).min(1).default([0]),
 };
 
-const commandParams = z.strictObject({
-  /** Program and arguments: each word quoted, nothing interpreted by a shell. */
+const commandParamsSchema = z.strictObject({
   argv: z.array(z.union([z.string(), z.instanceof(Secret)])).min(1, 'at least the program name'),
   ...runShape,
 });
 
-const shellParams = z.strictObject({
-  /** Shell text, run with sh -c: pipes, redirections and expansions are meant. */
+const shellParamsSchema = z.strictObject({
   cmd: z.string().min(1),
   ...runShape,
 });
+const commandParams: z.ZodType<z.output<typeof commandParamsSchema>, CommandInput> = commandParamsSchema;
+const shellParams: z.ZodType<z.output<typeof shellParamsSchema>, ShellInput> = shellParamsSchema;
 
 type RunParams = z.output<z.ZodObject<typeof runShape>>;
 

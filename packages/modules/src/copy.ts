@@ -6,6 +6,7 @@ import type { ShellCommand } from '@meshbook/engine';
 import { planTree, readControllerTree, hostTree, treeRoot } from './lib/copy-tree.js';
 import type { CopyDirectoryChange, SourceEntry } from './lib/copy-tree.js';
 import { absolutePath, accountName, attributesCommand, modeSchema } from './lib/file-attributes.js';
+import type { FileAttributesInput } from './lib/file-attributes.js';
 import { applyFile, fileWrites, planFile, validateCommand } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState, normalizeMode } from './lib/file-facts.js';
@@ -41,31 +42,46 @@ export interface CopyFacts {
   tree?: CopyTreeFacts | null | undefined;
 }
 
-const copyParams = z
+/** The copy task's params as written (an interface, so editors show each field's documentation). */
+export interface CopyInput extends FileAttributesInput {
+  /** The file to write; a dest ending in '/' with a file src is the directory it goes into (as Ansible). */
+  dest: string;
+  /** Literal content (give this or src); a Secret masks the diff. */
+  content?: string | Secret | undefined;
+  /**
+   * A file or directory on the controller (on the host with remote_src). A directory is copied
+   * recursively: 'dir/' copies what is inside it into dest, 'dir' copies dir itself into dest.
+   */
+  src?: string | undefined;
+  /** src is a path on the host (an absolute one): the file is copied there, never through the controller. Default false. */
+  remote_src?: boolean | undefined;
+  /** Octal or symbolic, or 'preserve': each copy gets its source file's mode (src only). */
+  mode?: string | number | undefined;
+  /** Mode of the directories a recursive copy creates (existing ones are left alone, as Ansible). */
+  directory_mode?: string | number | undefined;
+  /** Keep a timestamped copy of the file it replaces. Default false. */
+  backup?: boolean | undefined;
+  /** false: only create the file when it is absent; an existing one is left alone (content, mode, owner). Default true. */
+  force?: boolean | undefined;
+  /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
+  validate?: string | undefined;
+  /** A symlink at dest: false (default, as Ansible) replaces the link with the file; true writes through to its target. */
+  follow?: boolean | undefined;
+}
+
+const copyParamsSchema = z
   .strictObject({
-    /** The file to write; a dest ending in '/' with a file src is the directory it goes into (as Ansible). */
     dest: absolutePath,
-    /** Literal content; a Secret masks the diff. */
     content: z.union([z.string(), z.instanceof(Secret)]).optional(),
-    /**
-     * A file or directory on the controller (on the host with remote_src). A directory is copied
-     * recursively: 'dir/' copies what is inside it into dest, 'dir' copies dir itself into dest.
-     */
     src: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').optional(),
-    /** src is a path on the host (an absolute one): the file is copied there, never through the controller. */
     remote_src: z.boolean().default(false),
-    /** Octal or symbolic, or 'preserve': each copy gets its source file's mode (src only). */
     mode: z.union([z.literal('preserve'), modeSchema]).optional(),
     owner: accountName.optional(),
     group: accountName.optional(),
-    /** Mode of the directories a recursive copy creates (existing ones are left alone, as Ansible). */
     directory_mode: modeSchema.optional(),
     backup: z.boolean().default(false),
-    /** false: only create the file when it is absent; an existing one is left alone (content, mode, owner). */
     force: z.boolean().default(true),
-    /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
     validate: validateCommand.optional(),
-    /** A symlink at dest: false (default, as Ansible) replaces the link with the file; true writes through to its target. */
     follow: z.boolean().default(false),
   })
   .refine((p) => (p.content === undefined) !== (p.src === undefined), {
@@ -75,6 +91,7 @@ const copyParams = z
   .refine((p) => !p.remote_src || (p.src !== undefined && p.src.startsWith('/')), { message: 'remote_src needs src, an absolute path on the host', path: ['remote_src'] })
   .refine((p) => p.mode !== 'preserve' || p.src !== undefined, { message: "mode 'preserve' copies the mode of src: give src", path: ['mode'] })
   .refine((p) => p.content === undefined || !p.dest.endsWith('/'), { message: 'with content, dest names a file (no trailing /)', path: ['dest'] });
+const copyParams: z.ZodType<z.output<typeof copyParamsSchema>, CopyInput> = copyParamsSchema;
 
 export type CopyParams = z.output<typeof copyParams>;
 

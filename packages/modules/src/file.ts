@@ -4,42 +4,54 @@ import { MeshbookError, defineModule, joinCommands, sh } from '@meshbook/engine'
 import type { Change, ShellCommand } from '@meshbook/engine';
 import { absolutePath, attributesCommand, attributesOf, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
 import type { AttributeChange, FileAttributes } from './lib/file-attributes.js';
+import type { FileAttributesInput } from './lib/file-attributes.js';
 import { fileState } from './lib/file-facts.js';
 import { fileTree, treeFix, treeFixCommands, treeFixSize } from './lib/file-tree.js';
 import type { TreeEntry, TreeFix } from './lib/file-tree.js';
 import { resolveMode } from './lib/symbolic-mode.js';
 import type { FileState } from './lib/file-facts.js';
 
-const fileParams = z
+/** The file task's params as written (an interface, so editors show each field's documentation). */
+export interface FileInput extends FileAttributesInput {
+  /** The path to manage (absolute). */
+  path: string;
+  /**
+   * file: an existing regular file (a missing one fails, as Ansible); touch: create empty if absent
+   * (an existing file's content and times are untouched); directory: mkdir -p; link: symlink to
+   * src; hard: a hard link to the existing file src (absolute); absent: remove. Unset: what is
+   * there (file or directory), as Ansible infers it.
+   */
+  state?: 'file' | 'touch' | 'directory' | 'link' | 'hard' | 'absent' | undefined;
+  /**
+   * Link target. state link: stored as given (a relative target resolves from the link's
+   * directory); state hard: an absolute path to an existing file.
+   */
+  src?: string | undefined;
+  /**
+   * state directory: set mode/owner/group on everything under path too (a symbolic X per entry);
+   * symlinks in the tree get owner/group themselves and are never followed out of it. Default false.
+   */
+  recurse?: boolean | undefined;
+  /**
+   * A symlink at path: true (default, as Ansible) acts on what it points to; false acts on the
+   * link itself (owner/group via chown -h; state file/directory on a link then fail).
+   */
+  follow?: boolean | undefined;
+  /**
+   * state link: replace an existing regular file at path (never a directory), and allow a link to
+   * a source that does not exist (yet): without it a missing source is refused, as Ansible does.
+   * state hard: replace another file or a symlink at path (a hard link's src must exist). Default false.
+   */
+  force?: boolean | undefined;
+}
+
+const fileParamsSchema = z
   .strictObject({
     path: absolutePath,
-    /**
-     * file: an existing regular file (a missing one fails, as Ansible); touch: create empty if absent
-     * (an existing file's content and times are untouched); directory: mkdir -p; link: symlink to
-     * src; hard: a hard link to the existing file src (absolute); absent: remove. Unset: what is
-     * there (file or directory), as Ansible infers it.
-     */
     state: z.enum(['file', 'touch', 'directory', 'link', 'hard', 'absent']).optional(),
-    /**
-     * Link target. state link: stored as given (a relative target resolves from the link's
-     * directory); state hard: an absolute path to an existing file.
-     */
     src: z.string().min(1).refine((s) => !s.includes('\0'), 'no NUL bytes').optional(),
-    /**
-     * state directory: set mode/owner/group on everything under path too (a symbolic X per entry);
-     * symlinks in the tree get owner/group themselves and are never followed out of it.
-     */
     recurse: z.boolean().default(false),
-    /**
-     * A symlink at path: true (default, as Ansible) acts on what it points to; false acts on the
-     * link itself (owner/group via chown -h; state file/directory on a link then fail).
-     */
     follow: z.boolean().default(true),
-    /**
-     * state link: replace an existing regular file at path (never a directory), and allow a link to
-     * a source that does not exist (yet): without it a missing source is refused, as Ansible does.
-     * state hard: replace another file or a symlink at path (a hard link's src must exist).
-     */
     force: z.boolean().default(false),
     ...fileAttributesShape,
   })
@@ -50,6 +62,7 @@ const fileParams = z
     path: ['mode'],
   })
   .refine((p) => !p.recurse || p.state === 'directory', { message: 'recurse needs state directory (as Ansible)', path: ['recurse'] });
+const fileParams: z.ZodType<z.output<typeof fileParamsSchema>, FileInput> = fileParamsSchema;
 
 export type FileParams = z.output<typeof fileParams>;
 

@@ -31,15 +31,27 @@ export const accountName = z
   .string()
   .regex(/^[a-z_][a-z0-9_.-]{0,31}\$?$/, 'a user or group name: lowercase letter or _ first, then letters, digits, _ . - (max 32)');
 
-const params = z
+/** The group task's params as written (an interface, so editors show each field's documentation). */
+export interface GroupInput {
+  /** The group name. */
+  name: string;
+  /** The gid; default on create: the next free one. */
+  gid?: number | undefined;
+  /** A system group (gid from the system range); only used when creating. Default false. */
+  system?: boolean | undefined;
+  /** 'present' (default) or 'absent'. */
+  state?: 'present' | 'absent' | undefined;
+}
+
+const paramsSchema = z
   .object({
     name: accountName,
     gid: z.number().int().min(0).max(4294967294).optional(),
-    /** A system group (gid from the system range); only used when creating. */
     system: z.boolean().default(false),
     state: z.enum(['present', 'absent']).default('present'),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, GroupInput> = paramsSchema;
 
 export type GroupChange =
   /** gid: fixed, or none for the next free one (from the system range when `system`). */

@@ -70,6 +70,18 @@ describePlanFixtures(
       changes: [{ kind: 'kubeconfig.write', target: PATH, summary: 'current-context kubernetes-admin-ayk@cluster-ayk → kubernetes-admin-kzh@cluster-kzh' }],
     },
     {
+      name: "RKE's kubeconfig names the address the controller dialled: the cluster's server as this host reaches it",
+      params: { user: 'jin', kubeconfigs: [stringify(kzh)], servers: { 'cluster-kzh': 'https://10.197.2.163:6443' } },
+      facts: { account: jin, file: file(both) },
+      changes: [{ kind: 'kubeconfig.write', target: PATH, summary: 'update cluster cluster-kzh' }],
+    },
+    {
+      name: 'servers already as asked: nothing',
+      params: { user: 'jin', kubeconfigs: [stringify(kzh)], servers: { 'cluster-kzh': 'https://master-kzh:6443' } },
+      facts: { account: jin, file: file(both) },
+      changes: [],
+    },
+    {
       name: 'the login user does not exist yet (check mode before the user task): known after apply',
       params: { user: 'jin', kubeconfigs: [stringify(kzh)] },
       facts: { account: null, file: null },
@@ -84,11 +96,17 @@ describePlanFixtures(
   ],
   [
     { name: 'a kubeconfig that is not YAML, without quoting it', params: { user: 'jin', kubeconfigs: ['clusters: [unclosed SECRETKEYDATA'] }, error: /kubeconfigs\[0\]: the kubeconfig is not valid YAML .*\(its content is not shown\)/ },
+    { name: 'a server that is not https', params: { user: 'jin', kubeconfigs: [stringify(kzh)], servers: { 'cluster-kzh': 'http://10.0.0.1:6443' } }, error: /kubeconfig\.servers/ },
     { name: 'no kubeconfigs', params: { user: 'jin', kubeconfigs: [] }, error: /kubeconfig\.kubeconfigs/ },
   ],
 );
 
 describe('kubeconfig plan', () => {
+  it('a server for a cluster no kubeconfig has is refused, naming the clusters there', () => {
+    const params = kubeconfig.parse({ user: 'jin', kubeconfigs: [stringify(kzh)], servers: { cluster1: 'https://10.0.0.1:6443' } });
+    expect(() => kubeconfig.definition.plan({ account: jin, file: file(both) }, params)).toThrow(/kubeconfig\.servers: no cluster named "cluster1" in the kubeconfigs \(clusters: cluster-kzh\)/);
+  });
+
   it('never shows a key or certificate, in summary, before/after or anywhere but the Secret payload', () => {
     const p = kubeconfig.parse({ user: 'jin', kubeconfigs: [stringify(kzh)] });
     const changes = kubeconfig.definition.plan({ account: jin, file: file(ayk) }, p);

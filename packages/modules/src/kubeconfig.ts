@@ -30,6 +30,11 @@ const params = z
     path: absolutePath.optional(),
     /** Kubeconfigs whose clusters, users and contexts are merged in (e.g. fetched from other masters). */
     kubeconfigs: z.array(kubeconfigText).min(1),
+    /**
+     * A cluster's API address as this host reaches it, by the cluster's name in the kubeconfigs:
+     * RKE writes the address the controller dialled, which need not be one the node can dial.
+     */
+    servers: z.record(z.string().min(1), z.url({ protocol: /^https$/, error: 'an https URL such as https://10.195.197.165:6443' })).optional(),
     /** The context kubectl uses by default; absent: the file's own (or, for a new file, the first kubeconfig's). */
     currentContext: z.string().min(1).optional(),
   })
@@ -49,6 +54,17 @@ export type KubeconfigChange =
 
 function pathFor(p: Params, account: UserAccount): string {
   return p.path ?? `${account.home.replace(/\/$/, '')}/.kube/config`;
+}
+
+/** The kubeconfig with the named clusters' `server` replaced. */
+function withServers(config: Kubeconfig, servers: Record<string, string>): Kubeconfig {
+  const clusters = config.clusters.map((entry) => {
+    const server = servers[entry.name];
+    if (server === undefined) return entry;
+    const cluster = (typeof entry['cluster'] === 'object' && entry['cluster'] !== null ? entry['cluster'] : {}) as Record<string, unknown>;
+    return { ...entry, cluster: { ...cluster, server } };
+  });
+  return { ...config, clusters };
 }
 
 function describe(changes: readonly EntryChange[], currentContext: { from: string | undefined; to: string | undefined }): string {
@@ -81,7 +97,11 @@ export const kubeconfig = defineModule({
     if (file.tooLarge) throw new MeshbookError('MODULE_FAILED', `kubeconfig: ${path} is larger than ${MAX_KUBECONFIG_BYTES} bytes`);
     const text = contentText(file);
     const current: Kubeconfig | null = text !== null ? parseKubeconfig(text, `${path} on the host`) : null;
-    const sources = p.kubeconfigs.map((k, i) => parseKubeconfig(k.reveal(), `kubeconfigs[${i}]`));
+    const sources = p.kubeconfigs.map((k, i) => withServers(parseKubeconfig(k.reveal(), `kubeconfigs[${i}]`), p.servers ?? {}));
+    const unknownServer = Object.keys(p.servers ?? {}).find((name) => !sources.some((s) => s.clusters.some((c) => c.name === name)));
+    if (unknownServer !== undefined) {
+      throw new MeshbookError('BAD_INPUT', `kubeconfig.servers: no cluster named "${unknownServer}" in the kubeconfigs (clusters: ${sources.flatMap((s) => s.clusters.map((c) => c.name)).join(', ')})`);
+    }
     const conflicts = conflictingEntries(sources);
     if (conflicts.length > 0) {
       throw new MeshbookError('BAD_INPUT', `kubeconfig.kubeconfigs: different entries of the same name: ${conflicts.join(', ')}`, {

@@ -5,36 +5,56 @@ import type { InPlaceEdit } from './lib/edit-in-place.js';
 import { applyFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
+import type { FileAttributesInput } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 import { backrefProblem } from './lib/backrefs.js';
 import { editLine, regexSource } from './lib/text-edit.js';
 
-const lineinfileParams = z
+/** The lineinfile task's params as written (an interface, so editors show each field's documentation). */
+export interface LineinfileInput extends FileAttributesInput {
+  /** The file to edit (absolute). */
+  path: string;
+  /** The line to have (present); without regexp, also the line to remove (absent). */
+  line?: string | undefined;
+  /** Present: replace the last matching line; absent: remove every matching line. */
+  regexp?: string | undefined;
+  /** As regexp, but a literal string a line contains: no pattern syntax to escape. */
+  search_string?: string | undefined;
+  /** 'present' (default) or 'absent'. */
+  state?: 'present' | 'absent' | undefined;
+  /** Where to insert when no line matches: after the last line matching this regex, or 'EOF' (default). */
+  insertafter?: string | undefined;
+  /** Insert before the last line matching this regex, or 'BOF'. */
+  insertbefore?: string | undefined;
+  /**
+   * With regexp: line is filled from the match, Ansible's syntax (`\1`, `\g<1>`, `\g<name>`;
+   * `$1` stays literal); when regexp matches no line, nothing changes, even with insertafter. Default false.
+   */
+  backrefs?: boolean | undefined;
+  /** Use the first match (regexp / insertafter / insertbefore) instead of the last. Default false. */
+  firstmatch?: boolean | undefined;
+  /** Create the file when it is absent (state present). Default false. */
+  create?: boolean | undefined;
+  /** Keep a timestamped copy of the file it replaces. Default false. */
+  backup?: boolean | undefined;
+  /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
+  validate?: string | undefined;
+}
+
+const lineinfileParamsSchema = z
   .strictObject({
     path: absolutePath,
-    /** The line to have (present); without regexp, also the line to remove (absent). */
     line: z.string().refine((l) => !l.includes('\n'), 'a single line (no newline)').optional(),
-    /** Present: replace the last matching line; absent: remove every matching line. */
     regexp: regexSource.optional(),
-    /** As regexp, but a literal string a line contains: no pattern syntax to escape. */
     search_string: z.string().min(1).refine((s) => !s.includes('\n'), 'a single line (no newline)').optional(),
     state: z.enum(['present', 'absent']).default('present'),
-    /** Where to insert when no line matches: after the last line matching this regex, or EOF. */
     insertafter: z.union([z.literal('EOF'), regexSource]).optional(),
-    /** Before the last line matching this regex, or BOF. */
     insertbefore: z.union([z.literal('BOF'), regexSource]).optional(),
-    /**
-     * With regexp: line is filled from the match, Ansible's syntax (`\1`, `\g<1>`, `\g<name>`;
-     * `$1` stays literal); when regexp matches no line, nothing changes, even with insertafter.
-     */
     backrefs: z.boolean().default(false),
-    /** Use the first match (regexp / insertafter / insertbefore) instead of the last. */
     firstmatch: z.boolean().default(false),
-    /** Create the file when it is absent (state present). */
     create: z.boolean().default(false),
     backup: z.boolean().default(false),
-    /** A command checking the edited file on the host before it replaces path: 'sshd -t -f %s'. */
     validate: validateCommand.optional(),
     ...fileAttributesShape,
   })
@@ -50,6 +70,7 @@ const lineinfileParams = z
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
   });
+const lineinfileParams: z.ZodType<z.output<typeof lineinfileParamsSchema>, LineinfileInput> = lineinfileParamsSchema;
 
 export type LineinfileParams = z.output<typeof lineinfileParams>;
 

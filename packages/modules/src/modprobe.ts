@@ -67,11 +67,17 @@ const MODULES_LOAD_D = '/etc/modules-load.d';
 
 const moduleName = z.string().regex(/^[A-Za-z0-9_-]+$/, 'a kernel module name such as br_netfilter');
 
-const params = z
+/** The modprobe task's params as written (an interface, so editors show each field's documentation). */
+export interface ModprobeInput {
+  /** One module or several; all must end up in the kernel. */
+  name: string | string[];
+  /** File name under /etc/modules-load.d ('k8s.conf'; '.conf' is added when missing) listing the modules for boot. */
+  persist?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** One module or several; all must end up in the kernel. */
     name: z.union([moduleName, z.array(moduleName).min(1)]).transform((n) => (Array.isArray(n) ? n : [n])),
-    /** File name under /etc/modules-load.d ('k8s.conf'; '.conf' is added when missing) listing the modules for boot. */
     persist: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, "a file name under /etc/modules-load.d such as 'k8s.conf' (no slashes)")
@@ -79,6 +85,7 @@ const params = z
       .optional(),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, ModprobeInput> = paramsSchema;
 
 export interface ModprobeFacts {
   status: Record<string, ModuleStatus>;

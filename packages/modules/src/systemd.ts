@@ -39,15 +39,26 @@ const RUNNING = new Set(['active', 'activating', 'reloading', 'refreshing']);
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'static', 'indirect', 'generated', 'alias']);
 const DISABLEABLE = new Set(['enabled', 'enabled-runtime']);
 
-const systemdParams = z
+/** The systemd task's params as written (an interface, so editors show each field's documentation). */
+export interface SystemdInput {
+  /** Unit name; without a suffix systemctl means NAME.service. */
+  name: string;
+  /** started/stopped: the run state to have; restarted and reloaded are actions: they always run (use them from handlers). */
+  state?: 'started' | 'stopped' | 'restarted' | 'reloaded' | undefined;
+  /** Start at boot (systemctl enable/disable); absent: left as it is. */
+  enabled?: boolean | undefined;
+  /** Masked (systemctl mask/unmask); absent: left as it is. */
+  masked?: boolean | undefined;
+  /** true: always daemon-reload; 'auto' (default): only when systemd says unit files changed; false: never. Ansible: daemon_reload. */
+  daemonReload?: boolean | 'auto' | undefined;
+}
+
+const systemdParamsSchema = z
   .strictObject({
-    /** Unit name; without a suffix systemctl means NAME.service. */
     name: z.string().regex(/^[A-Za-z0-9_:.\\@][A-Za-z0-9_:.\\@-]*$/, 'a unit name such as nginx.service or wg-quick@wg0'),
-    /** restarted and reloaded are actions: they always run (use them from handlers). */
     state: z.enum(['started', 'stopped', 'restarted', 'reloaded']).optional(),
     enabled: z.boolean().optional(),
     masked: z.boolean().optional(),
-    /** true: always daemon-reload; auto: only when systemd says unit files changed; false: never. */
     daemonReload: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .refine((p) => p.state !== undefined || p.enabled !== undefined || p.masked !== undefined || p.daemonReload === true, {
@@ -58,6 +69,7 @@ const systemdParams = z
     message: 'a masked unit cannot be enabled or started',
     path: ['masked'],
   });
+const systemdParams: z.ZodType<z.output<typeof systemdParamsSchema>, SystemdInput> = systemdParamsSchema;
 
 export type SystemdParams = z.output<typeof systemdParams>;
 

@@ -4,6 +4,7 @@ import type HandlebarsModule from 'handlebars';
 import { z } from 'zod';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
+import type { FileAttributesInput } from './lib/file-attributes.js';
 import { applyFile, planFile, validateCommand, fileWrites } from './lib/file-content.js';
 import type { DesiredFile, FileChange, WriteOutput } from './lib/file-content.js';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
@@ -15,27 +16,43 @@ export interface TemplateFacts {
   source: { path: string; text: string } | null;
 }
 
-const templateParams = z
+/** The template task's params as written (an interface, so editors show each field's documentation). */
+export interface TemplateInput extends FileAttributesInput {
+  /** The file to write (absolute). */
+  dest: string;
+  /** A handlebars template file on the controller (give this or template). */
+  src?: string | undefined;
+  /** An inline handlebars template. */
+  template?: string | undefined;
+  /** Template variables; Secret values are rendered in and make the diff masked. */
+  vars?: Record<string, unknown> | undefined;
+  /** Keep a timestamped copy of the file it replaces. Default false. */
+  backup?: boolean | undefined;
+  /** false: only create the file when it is absent; an existing one is left alone. Default true. */
+  force?: boolean | undefined;
+  /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
+  validate?: string | undefined;
+  /** A symlink at dest: false (default, as Ansible) replaces the link with the file; true writes through to its target. */
+  follow?: boolean | undefined;
+}
+
+const templateParamsSchema = z
   .strictObject({
     dest: absolutePath,
-    /** A handlebars template file on the controller. */
     src: z.string().min(1).optional(),
-    /** An inline handlebars template. */
     template: z.string().optional(),
-    /** Template variables; Secret values are rendered in and make the diff masked. */
     vars: z.record(z.string(), z.unknown()).default({}),
     ...fileAttributesShape,
     backup: z.boolean().default(false),
     force: z.boolean().default(true),
-    /** A command checking the new content on the host before it replaces dest: 'visudo -cf %s'. */
     validate: validateCommand.optional(),
-    /** A symlink at dest: false (default, as Ansible) replaces the link with the file; true writes through to its target. */
     follow: z.boolean().default(false),
   })
   .refine((p) => (p.template === undefined) !== (p.src === undefined), {
     message: 'give exactly one of src or template',
     path: ['src'],
   });
+const templateParams: z.ZodType<z.output<typeof templateParamsSchema>, TemplateInput> = templateParamsSchema;
 
 export type TemplateParams = z.output<typeof templateParams>;
 

@@ -41,27 +41,51 @@ export function parseUserAccount(stdout: string): UserAccount {
 
 const absolutePath = z.string().regex(/^\/[^:\n]*$/, 'an absolute path (no ":")');
 
-const params = z
+/** The user task's params as written (an interface, so editors show each field's documentation). */
+export interface UserInput {
+  /** The user name. */
+  name: string;
+  /** The uid; default on create: the next free one. */
+  uid?: number | undefined;
+  /** Primary group, by name or gid; the group must exist. Default on create: a group named like the user. */
+  group?: string | number | undefined;
+  /** Supplementary groups. Without `append`, exactly these; with it, at least these. */
+  groups?: string[] | undefined;
+  /** Add `groups` to the user's supplementary groups instead of replacing them. Default false. */
+  append?: boolean | undefined;
+  /** Login shell (absolute path). */
+  shell?: string | undefined;
+  /** Home directory (absolute path). */
+  home?: string | undefined;
+  /** Create the home directory when creating the user. Default true. Ansible: create_home. */
+  createHome?: boolean | undefined;
+  /** A system account (uid from the system range); only used when creating. Default false. */
+  system?: boolean | undefined;
+  /** The GECOS comment (no ':' or newlines). */
+  comment?: string | undefined;
+  /** 'present' (default) or 'absent'. */
+  state?: 'present' | 'absent' | undefined;
+  /** With state absent: also remove the home directory and mail spool. Default false. */
+  remove?: boolean | undefined;
+}
+
+const paramsSchema = z
   .object({
     name: accountName,
     uid: z.number().int().min(0).max(4294967294).optional(),
-    /** Primary group, by name or gid; the group must exist. Default on create: a group named like the user. */
     group: z.union([accountName, z.number().int().min(0)]).optional(),
-    /** Supplementary groups. Without `append`, exactly these; with it, at least these. */
     groups: z.array(accountName).optional(),
     append: z.boolean().default(false),
     shell: absolutePath.optional(),
     home: absolutePath.optional(),
-    /** Create the home directory when creating the user. */
     createHome: z.boolean().default(true),
-    /** A system account (uid from the system range); only used when creating. */
     system: z.boolean().default(false),
     comment: z.string().regex(/^[^:\n]*$/, 'a comment without ":" or newlines').optional(),
     state: z.enum(['present', 'absent']).default('present'),
-    /** With state absent: also remove the home directory and mail spool. */
     remove: z.boolean().default(false),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, UserInput> = paramsSchema;
 
 type UserParams = z.output<typeof params>;
 

@@ -14,3 +14,8 @@ export * from './roles/rke-cluster.js';
 export * from './rke/vars.js';
 export * from './rke/cluster-yml.js';
 export * from './rke/playbook.js';
+export * from './roles/mesh-site.js';
+export * from './roles/kubeadm-mesh-site.js';
+export * from './roles/rke-mesh-site.js';
+export * from './roles/metallb.js';
+export * from './roles/clustermesh-endpoint.js';

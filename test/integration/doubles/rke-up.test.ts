@@ -106,6 +106,9 @@ describe('rke double', () => {
     expect(r.code).toBe(0);
     const kubeconfig = readFileSync(join(dir, 'kube_config_cluster.yml'), 'utf8');
     expect(kubeconfig).toContain('server: https://127.0.0.1:6443');
+    // RKE names cluster, context and user after cluster.yml's cluster_name, `local` without one
+    expect(kubeconfig).toMatch(/^current-context: local$/m);
+    expect(kubeconfig).toMatch(/^\s*- name: kube-admin-local$/m);
     const state = JSON.parse(readFileSync(join(dir, 'cluster.rkestate'), 'utf8')) as { currentState: { certificatesBundle: Record<string, unknown> } };
     expect(Object.keys(state.currentState.certificatesBundle)).toEqual(expect.arrayContaining(['kube-ca', 'kube-apiserver', 'kube-admin']));
     expect(statSync(join(dir, 'cluster.rkestate')).mode & 0o077).toBe(0);
@@ -113,7 +116,9 @@ describe('rke double', () => {
     await fleet().exec('n1', ['sh', '-c', 'cat > /root/kube_config_cluster.yml'], { stdin: kubeconfig });
     const nodes = await sh('n1', 'kubectl --kubeconfig /root/kube_config_cluster.yml wait --for=condition=Ready node --all --timeout=60s >/dev/null && kubectl --kubeconfig /root/kube_config_cluster.yml get nodes -o json');
     expect(nodes.exitCode, nodes.stderr).toBe(0);
-    const items = (JSON.parse(nodes.stdout) as { items: Array<{ metadata: { name: string; labels: Record<string, string> }; status: { addresses: Array<{ type: string; address: string }> } }> }).items;
+    const items = (JSON.parse(nodes.stdout) as { items: Array<{ metadata: { name: string; labels: Record<string, string> }; spec: { podCIDR?: string }; status: { addresses: Array<{ type: string; address: string }> } }> }).items;
+    // node IPAM from cluster.yml's cluster_cidr, as kube-controller-manager does with RKE's --cluster-cidr
+    expect(items.map((n) => n.spec.podCIDR).sort()).toEqual(['10.42.0.0/24', '10.42.1.0/24']);
     const seen = items.map((n) => ({ name: n.metadata.name, ip: n.status.addresses.find((a) => a.type === 'InternalIP')?.address, controlplane: n.metadata.labels['node-role.kubernetes.io/controlplane'] }));
     expect(seen.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'n1', ip: fleet().host('n1').ip, controlplane: 'true' },

@@ -104,6 +104,40 @@ describe('the packed packages in a fresh npm project', () => {
     expect(getUrl).toMatch(/\/\*\* Required, `sha256:<64 hex digits>`: the download is verified[^*]*\*\/\s*checksum: string;/);
     expect(getUrl).toMatch(/declare const getUrl: .*Module<[\s\S]*, GetUrlInput>;/);
     expect(declarations('unarchive.d.cts')).toMatch(/\/\*\* Only these entries \(as listed by `tar -t`[^*]*\*\/\s*include\?: string\[\] \| undefined;/);
+    // One documented field per module, and the module's input type is that documented interface.
+    const documented: Array<[file: string, module: string, input: string, field: RegExp]> = [
+      ['apt.d.cts', 'apt', 'AptInput', /\/\*\* Refresh the package lists first[^*]*\*\/\s*updateCache\?: boolean \| undefined;/],
+      ['copy.d.cts', 'copy', 'CopyInput', /\/\*\* Literal content \(give this or src\)[^*]*\*\/\s*content\?: string \| Secret \| undefined;/],
+      ['template.d.cts', 'template', 'TemplateInput', /\/\*\* Template variables; Secret values[^*]*\*\/\s*vars\?: Record<string, unknown> \| undefined;/],
+      ['file.d.cts', 'file', 'FileInput', /\/\*\*\s*\* file: an existing regular file[^/]*\*\/\s*state\?: 'file' \| 'touch'/],
+      ['lineinfile.d.cts', 'lineinfile', 'LineinfileInput', /\/\*\* As regexp, but a literal string[^*]*\*\/\s*search_string\?: string \| undefined;/],
+      ['blockinfile.d.cts', 'blockinfile', 'BlockinfileInput', /\/\*\* Names the block[^*]*\*\/\s*name: string;/],
+      ['systemd.d.cts', 'systemd', 'SystemdInput', /\/\*\* true: always daemon-reload[^*]*\*\/\s*daemonReload\?: boolean \| 'auto' \| undefined;/],
+      ['command.d.cts', 'command', 'CommandInput', /\/\*\* Program and arguments[^*]*\*\/\s*argv: Array<string \| Secret>;/],
+      ['command.d.cts', 'shell', 'ShellInput', /\/\*\* Shell text, run with sh -c[^*]*\*\/\s*cmd: string;/],
+      ['user.d.cts', 'user', 'UserInput', /\/\*\* Supplementary groups[^*]*\*\/\s*groups\?: string\[\] \| undefined;/],
+      ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* The peers, exactly[^*]*\*\/\s*peers: WireguardPeerInput\[\];/],
+      ['wireguard/interface.d.cts', 'wireguardInterface', 'WireguardInterfaceInput', /\/\*\* Addresses or CIDRs routed to this peer[^*]*\*\/\s*allowedIps: string\[\];/],
+      ['wireguard/key.d.cts', 'wireguardKey', 'WireguardKeyInput', /\/\*\* Where the private key is kept[^*]*\*\/\s*privateKeyFile\?: string \| undefined;/],
+      ['group.d.cts', 'group', 'GroupInput', /\/\*\* A system group \(gid from the system range\)[^*]*\*\/\s*system\?: boolean \| undefined;/],
+      ['modprobe.d.cts', 'modprobe', 'ModprobeInput', /\/\*\* One module or several[^*]*\*\/\s*name: string \| string\[\];/],
+      ['kubeadm/config.d.cts', 'kubeadmConfig', 'KubeadmConfigInput', /\/\*\* The API server's extra flags[^*]*\*\/\s*apiServerExtraArgs\?: Record<string, string \| number \| boolean> \| undefined;/],
+      ['kubeadm/init.d.cts', 'kubeadmInit', 'KubeadmInitInput', /\/\*\* Phases to skip[^*]*\*\/\s*skipPhases\?: string\[\] \| undefined;/],
+      ['kubeadm/join-command.d.cts', 'kubeadmJoinCommand', 'KubeadmJoinCommandInput', /\/\*\* The token's lifetime[^*]*\*\/\s*ttl\?: string \| undefined;/],
+      ['kubeadm/join.d.cts', 'kubeadmJoin', 'KubeadmJoinInput', /\/\*\* kubeadmJoinCommand's output on a master[^*]*\*\/\s*joinCommand: KubeadmJoinCommandValue \| null;/],
+      ['kubeadm/kubeconfig-user.d.cts', 'kubeadmKubeconfigUser', 'KubeadmKubeconfigUserInput', /\/\*\* The certificate's CN[^*]*\*\/\s*clientName: string;/],
+      ['kube/resource.d.cts', 'kubeResource', 'KubeResourceInput', /\/\*\* Take over fields another field manager owns[^*]*\*\/\s*forceConflicts\?: boolean \| undefined;/],
+      ['helm/helm-release.d.cts', 'helmRelease', 'HelmReleaseInput', /\/\*\* Values as a typed object; Secret values[^*]*\*\/\s*values\?: Record<string, unknown> \| undefined;/],
+      ['helm/helm-repository.d.cts', 'helmRepository', 'HelmRepositoryInput', /\/\*\* The repository's local name[^*]*\*\/\s*name: string;/],
+    ];
+    for (const [file, module, input, field] of documented) {
+      const text = declarations(file);
+      expect(text, file).toMatch(field);
+      expect(text, file).toMatch(new RegExp(`declare const ${module}: .*Module<[\\s\\S]*?, ${input}>;`));
+    }
+    // Shared fields are documented once and reach every module that takes them.
+    expect(declarations('lib/file-attributes.d.cts')).toMatch(/\/\*\* Owner, a user name or uid[^*]*\*\/\s*owner\?: string \| undefined;/);
+    expect(declarations('command.d.cts')).toMatch(/\/\*\* Exit codes that count as success[^*]*\*\/\s*okExitCodes\?: number\[\] \| undefined;/);
   });
 
   const tsc = (config: object, files: string[]) => {

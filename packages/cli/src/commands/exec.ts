@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MeshbookError, definePlaybook, loadInventory, task, validatePlaybook } from '@meshbook/engine';
 import type { Module, Playbook, SelectionOptions } from '@meshbook/engine';
-import { parseModuleArgs, splitWords } from '../ad-hoc-args.js';
+import { fitToSchema, parseModuleArgs, splitWords } from '../ad-hoc-args.js';
 import type { ExitCode } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
 import type { CliIo } from '../io.js';
@@ -61,7 +61,7 @@ export async function execCommand(
   fixed?: { name: string; params: unknown },
 ): Promise<ExitCode> {
   const module = await findModule(options.module ?? 'command');
-  const params = fixed?.params ?? moduleParams(module.name, options.args, command);
+  const params = fixed?.params ?? moduleParams(module, options.args, command);
   const extraVars = await parseExtraVars(options.extraVars ?? [], io.cwd);
   const inventory = await loadInventory(
     options.inventory.map((path) => resolve(io.cwd, path)),
@@ -77,7 +77,8 @@ export async function execCommand(
   return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io);
 }
 
-function moduleParams(moduleName: string, args: string | undefined, command: readonly string[]): unknown {
+function moduleParams(module: Module<unknown, unknown, never, unknown, unknown>, args: string | undefined, command: readonly string[]): unknown {
+  const moduleName = module.name;
   if (command.length > 0) {
     if (args !== undefined || (moduleName !== 'command' && moduleName !== 'shell')) {
       throw new MeshbookError('BAD_INPUT', 'a command after -- runs with the command module, without -m/-a', {
@@ -88,14 +89,14 @@ function moduleParams(moduleName: string, args: string | undefined, command: rea
   }
   if (args === undefined) return {};
   const params = parseModuleArgs(args);
-  if (params !== undefined) return params;
+  if (params !== undefined) return fitToSchema(params, args, module.definition.params);
   // Free form, as Ansible's command and shell take it: -a 'uptime'.
   if (moduleName === 'command') return { argv: splitWords(args) };
   if (moduleName === 'shell') return { cmd: args };
   throw new MeshbookError('BAD_INPUT', `-a for the ${moduleName} module must be key=value pairs`, { hint: `e.g. -m ${moduleName} -a 'name=value'` });
 }
 
-/** A module exported by @meshbook/modules, by its name (apt, get_url) or its export name (getUrl). */
+/** A module exported by @meshbook/modules, by its name (apt, get_url) or its export name (getUrl), with or without a collection prefix (ansible.builtin.copy, ansible.posix.sysctl). */
 async function findModule(wanted: string): Promise<Module<unknown, unknown, never, unknown, unknown>> {
   const modules = await importModule('@meshbook/modules').catch((error: unknown) => {
     throw new MeshbookError('BAD_INPUT', `-m needs the package @meshbook/modules, which could not be loaded: ${error instanceof Error ? error.message : String(error)}`, {
@@ -109,7 +110,7 @@ async function findModule(wanted: string): Promise<Module<unknown, unknown, neve
     known.set(value.name, value);
     known.set(snakeCase(exportName), value);
   }
-  const found = known.get(wanted) ?? known.get(wanted.replace(/^ansible\.builtin\./, ''));
+  const found = known.get(wanted) ?? known.get(wanted.replace(/^[a-z0-9_]+\.[a-z0-9_]+\./, ''));
   if (!found) {
     throw new MeshbookError('BAD_INPUT', `no module named ${JSON.stringify(wanted)}`, {
       hint: `modules: ${[...new Set([...known.values()].map((module) => module.name))].sort().join(', ')}`,

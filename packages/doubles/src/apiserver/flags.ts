@@ -1,5 +1,9 @@
 // The command line: the real kube-apiserver's flag names where they exist, plus the double's own
 // --data-dir. Unknown flags are refused, naming the flag, as the real binary does.
+import { FlagError } from '../startup.js';
+
+export { FlagError };
+
 export interface Flags {
   securePort: number;
   bindAddress: string;
@@ -12,6 +16,8 @@ export interface Flags {
   enableBootstrapTokenAuth: boolean;
   clusterSigningCertFile?: string;
   clusterSigningKeyFile?: string;
+  /** kube-controller-manager's --cluster-cidr (node IPAM), as RKE passes it; kubeadm's comes from kubeadm-config. */
+  clusterCidr?: string;
   dataDir: string;
   nodeMonitorGracePeriodSeconds: number;
   verbosity: number;
@@ -30,14 +36,13 @@ export const USAGE = `Usage: kube-apiserver [flags]   (meshbook double: the lab'
       --enable-bootstrap-token-auth           Accept bootstrap tokens (Secrets bootstrap-token-<id> in kube-system)
       --cluster-signing-cert-file string      CA certificate that signs approved kubelet CSRs
       --cluster-signing-key-file string       Its key
+      --cluster-cidr string                   Pod network each node's /24 podCIDR is allocated from (kube-controller-manager's flag)
       --node-monitor-grace-period duration    How long a node may go without a heartbeat before it turns NotReady (default 40s)
       --data-dir string                       Where the double keeps its state (default /var/lib/kube-apiserver-double)
   -v, --v int                                 Log level: 2 logs every request
 `;
 
 const IGNORED = new Set(['allow-privileged', 'authorization-mode', 'enable-admission-plugins', 'etcd-servers', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'kubelet-client-certificate', 'kubelet-client-key', 'kubelet-preferred-address-types', 'proxy-client-cert-file', 'proxy-client-key-file', 'requestheader-allowed-names', 'requestheader-client-ca-file', 'requestheader-extra-headers-prefix', 'requestheader-group-headers', 'requestheader-username-headers', 'service-account-issuer', 'service-account-key-file', 'service-account-signing-key-file']);
-
-export class FlagError extends Error {}
 
 function duration(flag: string, value: string): number {
   const match = value.match(/^(\d+)(s|m|h)?$/);
@@ -61,7 +66,7 @@ export function parseFlags(argv: string[]): Flags | 'help' {
     }
     values.set(name, value);
   }
-  const known = new Set(['secure-port', 'bind-address', 'advertise-address', 'tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'service-cluster-ip-range', 'service-node-port-range', 'enable-bootstrap-token-auth', 'cluster-signing-cert-file', 'cluster-signing-key-file', 'data-dir', 'node-monitor-grace-period', 'v']);
+  const known = new Set(['secure-port', 'bind-address', 'advertise-address', 'tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'service-cluster-ip-range', 'service-node-port-range', 'enable-bootstrap-token-auth', 'cluster-signing-cert-file', 'cluster-signing-key-file', 'cluster-cidr', 'data-dir', 'node-monitor-grace-period', 'v']);
   for (const name of values.keys()) if (!known.has(name) && !IGNORED.has(name)) throw new FlagError(`unknown flag: --${name}`);
   const required = (name: string) => {
     const value = values.get(name);
@@ -83,6 +88,7 @@ export function parseFlags(argv: string[]): Flags | 'help' {
     enableBootstrapTokenAuth: (values.get('enable-bootstrap-token-auth') ?? 'false') === 'true',
     clusterSigningCertFile: values.get('cluster-signing-cert-file'),
     clusterSigningKeyFile: values.get('cluster-signing-key-file'),
+    clusterCidr: values.get('cluster-cidr'),
     dataDir: values.get('data-dir') ?? '/var/lib/kube-apiserver-double',
     nodeMonitorGracePeriodSeconds: duration('node-monitor-grace-period', values.get('node-monitor-grace-period') ?? '40s'),
     verbosity: Number(values.get('v') ?? 0),

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DaemonConfig } from '../clustermesh/server.js';
 import { embeddedCommand } from '../clustermesh/main.js';
+import { serviceUnit } from '../systemd-unit.js';
 
 export type DaemonOutcome = 'started' | 'restarted' | 'unchanged';
 
@@ -55,21 +56,10 @@ export function serverCommand(env: NodeJS.ProcessEnv): string[] {
 }
 
 export function unitText(node: string, command: string[], base: string): string {
-  return [
-    '[Unit]',
-    'Description=clustermesh-apiserver double for Cilium cluster %i (meshbook lab)',
-    'Wants=network-online.target',
-    'After=network-online.target',
-    '',
-    '[Service]',
-    `ExecStart=${[node, ...command].join(' ')} --config ${base}/%i/config.json`,
-    'Restart=always',
-    'RestartSec=2',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  return serviceUnit(
+    ['Description=clustermesh-apiserver double for Cilium cluster %i (meshbook lab)', 'Wants=network-online.target', 'After=network-online.target'],
+    `${[node, ...command].join(' ')} --config ${base}/%i/config.json`,
+  );
 }
 
 /** File and command access on this host, directly as root or through `sudo -n` for a login user. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { InitConfig } from './config.js';
 import type { Layout } from './layout.js';
+import { serviceUnit } from '../systemd-unit.js';
 
 export const APISERVER_UNIT = 'kube-apiserver.service';
 export const NODE_PORT_RANGE = '30000-32767';
@@ -38,21 +39,10 @@ function checkedUnitWord(word: string): string {
 /** The unit that stands where the kubelet would run kube-apiserver's static pod. */
 export function apiServerUnit(config: InitConfig): string {
   const doubles = '/usr/lib/meshbook-doubles';
-  return [
-    '[Unit]',
-    'Description=kube-apiserver (meshbook double, started by kubeadm init in place of the static pod)',
-    'After=network-online.target',
-    'Wants=network-online.target',
-    '',
-    '[Service]',
-    `ExecStart=${doubles}/node ${doubles}/kube-apiserver.cjs ${apiServerDoubleFlags(config).join(' ')}`,
-    'Restart=always',
-    'RestartSec=2',
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  return serviceUnit(
+    ['Description=kube-apiserver (meshbook double, started by kubeadm init in place of the static pod)', 'After=network-online.target', 'Wants=network-online.target'],
+    `${doubles}/node ${doubles}/kube-apiserver.cjs ${apiServerDoubleFlags(config).join(' ')}`,
+  );
 }
 
 /** The real kube-apiserver flags kubeadm v1.31 writes into the static pod. */

@@ -9,6 +9,7 @@ import type { SeedHost } from './seed.js';
 import { startOpenStackDouble } from './server.js';
 import type { RunningOpenStackDouble } from './server.js';
 import type { Account } from './state.js';
+import { FlagError, exitWithError, flagsOrExit, stopOnSignals } from '../startup.js';
 
 export const USAGE = `Usage: openstack-api --state-dir DIR (--inventory HOSTS.yaml | --seed-hosts HOSTS.json) [options]
 
@@ -37,7 +38,7 @@ export interface DoubleFlags {
   cloud: string;
 }
 
-export class FlagError extends Error {}
+export { FlagError };
 
 export function parseFlags(argv: string[]): DoubleFlags | 'help' {
   const values = new Map<string, string>();
@@ -104,30 +105,13 @@ export async function startFromFlags(flags: DoubleFlags): Promise<RunningOpenSta
 }
 
 export function main(argv: string[]): void {
-  let flags: DoubleFlags | 'help';
-  try {
-    flags = parseFlags(argv);
-  } catch (error) {
-    if (error instanceof FlagError) {
-      console.error(`Error: ${error.message}\n\n${USAGE}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-  if (flags === 'help') {
-    console.log(USAGE);
-    return;
-  }
+  const flags = flagsOrExit(argv, parseFlags, USAGE);
+  if (!flags) return;
   startFromFlags(flags).then(
     (running) => {
       console.log(`serving ${running.authUrl} (clouds.yaml: ${running.cloudsFile})`);
-      const stop = () => void running.close().then(() => process.exit(0));
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+      stopOnSignals(() => running.close());
     },
-    (error: Error) => {
-      console.error(`Error: ${error.message}`);
-      process.exit(1);
-    },
+    (error: Error) => exitWithError(error.message),
   );
 }

@@ -7,6 +7,8 @@ export interface KubeconfigSpec {
   server: string;
   caCert: string;
   userName: string;
+  /** default kubeadm's `<user>@<cluster>`; RKE names the context after the cluster */
+  contextName?: string;
   /** client certificate credentials, or a bearer token */
   clientCert?: string;
   clientKey?: string;
@@ -20,7 +22,7 @@ const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
 
 /** The kubeconfig YAML kubeadm writes (admin.conf, kubelet.conf, `kubeadm kubeconfig user`). */
 export function renderKubeconfig(spec: KubeconfigSpec): string {
-  const contextName = `${spec.userName}@${spec.clusterName}`;
+  const contextName = spec.contextName ?? `${spec.userName}@${spec.clusterName}`;
   const user: Record<string, string> = {};
   if (spec.clientCert && spec.clientKey) {
     user['client-certificate-data'] = b64(spec.clientCert);

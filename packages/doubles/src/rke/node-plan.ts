@@ -106,6 +106,8 @@ export function planNode(config: RkeConfig, node: RkeNode, bundle: CertificatesB
           `--client-ca-file=${SSL_DIR}/kube-ca.pem`, `--service-cluster-ip-range=${config.serviceClusterIpRange}`,
           '--service-node-port-range=30000-32767',
           `--cluster-signing-cert-file=${SSL_DIR}/kube-ca.pem`, `--cluster-signing-key-file=${SSL_DIR}/kube-ca-key.pem`,
+          // kube-controller-manager's, as RKE passes them (--allocate-node-cidrs): the double runs its controllers
+          `--cluster-cidr=${config.clusterCidr}`,
           `--data-dir=${APISERVER_DATA_DIR}`,
         ]),
         mode: 0o644,

@@ -86,8 +86,9 @@ function writeOutputs(config: RkeConfig, raw: string, bundle: CertificatesBundle
   if (writeIfChanged(files.state, `${JSON.stringify(state, null, 2)}\n`, 0o600)) log(`Writing cluster state file: ${files.state}`);
   const admin = bundle[KUBE_ADMIN]!;
   const kubeconfig = renderKubeconfig({
-    clusterName: 'local', server: `https://${apiServerNode(config).address}:6443`, caCert: bundle[KUBE_CA]!.certificatePEM,
-    userName: 'kube-admin-local', clientCert: admin.certificatePEM, clientKey: admin.keyPEM,
+    // RKE names the admin kubeconfig's cluster, context and user after cluster.yml's cluster_name (default local)
+    clusterName: config.clusterName, contextName: config.clusterName, server: `https://${apiServerNode(config).address}:6443`, caCert: bundle[KUBE_CA]!.certificatePEM,
+    userName: `kube-admin-${config.clusterName}`, clientCert: admin.certificatePEM, clientKey: admin.keyPEM,
   });
   if (writeIfChanged(files.kubeconfig, kubeconfig, 0o600)) log(`[reconcile] Rebuilding and updating local kube config\nSuccessfully Deployed local admin kubeconfig at [${files.kubeconfig}]`);
 }

@@ -10,10 +10,15 @@ export function selectPlayHosts(play: Pick<Play, 'hosts'>, inventory: Inventory,
   return hosts.filter((h) => allowed.has(h));
 }
 
-/** Inventory vars < play vars < extra vars; each level replaces whole values (no deep merge). */
+/**
+ * Inventory vars < play vars < extra vars; each level replaces whole values (no deep merge).
+ * Under them, Ansible's magic `inventory_dir`: the directory relative paths in the inventory
+ * belong to, as the engine resolves key files against it (a playbook resolving a path the
+ * inventory names does the same).
+ */
 export function mergeHostVars(inventory: Inventory, host: string, play: Pick<Play, 'vars'>, extraVars: Vars | undefined): Vars {
   const inventoryVars = inventory.hosts.get(host)?.vars ?? {};
-  return { ...inventoryVars, ...play.vars, ...extraVars };
+  return { inventory_dir: inventory.baseDir, ...inventoryVars, ...play.vars, ...extraVars };
 }
 
 /**

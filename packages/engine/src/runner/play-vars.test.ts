@@ -42,3 +42,12 @@ describe('task evaluation', () => {
     expect(results(h.events)).toEqual(['setting@a=changed', 'setting@b=changed']);
   });
 });
+
+describe('inventory_dir', () => {
+  it("is the inventory's directory, as Ansible's magic variable; the inventory, the play and -e may set it", async () => {
+    const h = harness({ a: {}, b: { inventory_dir: '/elsewhere' } });
+    await h.run({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: [task(setting, (host) => ({ path: '/dir', value: String(host.vars['inventory_dir']) }))] }] });
+    expect(h.fleet.transport('a').readFile('/dir')).toBe(h.options.inventory.baseDir);
+    expect(h.fleet.transport('b').readFile('/dir')).toBe('/elsewhere');
+  });
+});

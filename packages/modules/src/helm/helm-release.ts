@@ -49,27 +49,51 @@ export const helmReleaseValues = defineFact<ReleaseArgs, Record<string, unknown>
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const params = z
+/** The helmRelease task's params as written (an interface, so editors show each field's documentation). */
+export interface HelmReleaseInput {
+  /** Release name (helm's rule: a DNS label of at most 53 characters). */
+  name: string;
+  /** The release's namespace. Default 'default'. */
+  namespace?: string | undefined;
+  /** `repo/chart`, an absolute path to a chart on the host, or an oci:// reference. */
+  chart: string;
+  /** Chart version; without it, any deployed version is accepted and an install takes the newest. */
+  version?: string | undefined;
+  /** Values as a typed object; Secret values are written to the host's 0600 values file, never on a command line. */
+  values?: Record<string, unknown> | undefined;
+  /** 'present' (default): installed or upgraded to match; 'absent': uninstalled. */
+  state?: 'present' | 'absent' | undefined;
+  /** Create the namespace when it is missing (helm --create-namespace). Default false. */
+  createNamespace?: boolean | undefined;
+  /** Wait until the release's resources are ready (helm --wait). Default false. */
+  wait?: boolean | undefined;
+  /** Roll back a failed install or upgrade (helm --atomic). Default false. */
+  atomic?: boolean | undefined;
+  /** helm's --timeout, in seconds. Default 300. */
+  timeoutSeconds?: number | undefined;
+  /** A kubeconfig on the host for helm; default helm's own ($KUBECONFIG, ~/.kube/config). */
+  kubeconfig?: string | undefined;
+  /** A context of that kubeconfig (helm --kube-context); default its current-context. */
+  kubeContext?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** Release name (helm's rule: a DNS label of at most 53 characters). */
     name: z.string().max(53).regex(dnsLabel, "a release name such as 'cilium' (lowercase letters, digits, -)"),
     namespace: z.string().max(63).regex(dnsLabel, 'a namespace name').default('default'),
-    /** `repo/chart`, an absolute path to a chart on the host, or an oci:// reference. */
     chart: z.string().regex(/^([a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*|\/[^\0\n]+|oci:\/\/[^\s'"]+)$/i, "a chart: 'repo/chart', an absolute path on the host or oci://…"),
-    /** Chart version; without it, any deployed version is accepted and an install takes the newest. */
     version: z.string().regex(/^v?[0-9A-Za-z.+-]+$/, "a chart version such as '1.16.5'").optional(),
-    /** Values as a typed object; Secret values are written to the host's 0600 values file, never on a command line. */
     values: z.record(z.string(), z.unknown()).default({}),
     state: z.enum(['present', 'absent']).default('present'),
     createNamespace: z.boolean().default(false),
     wait: z.boolean().default(false),
     atomic: z.boolean().default(false),
     timeoutSeconds: z.number().int().min(1).max(86_400).default(300),
-    /** A kubeconfig on the host for helm; default helm's own ($KUBECONFIG, ~/.kube/config). */
     kubeconfig: z.string().regex(/^\/[^\0\n]*$/, 'an absolute path on the host').optional(),
     kubeContext: z.string().min(1).optional(),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, HelmReleaseInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -34,17 +34,30 @@ const indexAge = defineFact<string, number | null>({
   },
 });
 
-const params = z
+/** The helmRepository task's params as written (an interface, so editors show each field's documentation). */
+export interface HelmRepositoryInput {
+  /** The repository's local name, as `helm repo add NAME` takes it. */
+  name: string;
+  /** The repository's URL: http(s):// or oci://. */
+  url: string;
+  /** 'present' (default): added (re-added when the URL differs); 'absent': removed. */
+  state?: 'present' | 'absent' | undefined;
+  /** Refresh the index (helm repo update NAME) when it is older than cacheValidTime. Default false. */
+  updateCache?: boolean | undefined;
+  /** Seconds a refreshed index stays valid. Default 3600. */
+  cacheValidTime?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The repository's local name, as `helm repo add NAME` takes it. */
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, "a repository name such as 'cilium' (letters, digits, . _ -)"),
     url: z.string().regex(/^(https?|oci):\/\/[^\s'"]+$/, 'an http(s) URL such as https://helm.cilium.io/'),
     state: z.enum(['present', 'absent']).default('present'),
-    /** Refresh the index (helm repo update NAME) when it is older than cacheValidTime. */
     updateCache: z.boolean().default(false),
     cacheValidTime: z.number().int().min(0).default(3600),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, HelmRepositoryInput> = paramsSchema;
 
 export interface HelmRepositoryFacts {
   repos: HelmRepo[];

@@ -4,3 +4,5 @@ export { kubeResourceInfo } from './info.js';
 export type { KubeObject } from './objects.js';
 export { parseKubeconfig } from './kubeconfig.js';
 export type { KubeCredentials } from './kubeconfig.js';
+export { kubeLoadBalancerAddress, loadBalancerAddressOf } from './load-balancer-address.js';
+export type { LoadBalancerAddress } from './load-balancer-address.js';

@@ -35,18 +35,44 @@ export const kubeconfigParams = {
   context: z.string().min(1).optional(),
 };
 
-const params = z
+/** What kubeResource's `wait` asks of the object (give condition, or loadBalancerIngress: true). */
+export interface KubeWaitInput {
+  /** A status condition's type that must have `status` ('Ready', 'Available', 'Established'). */
+  condition?: string | undefined;
+  /** The condition's status to wait for. Default 'True'. */
+  status?: 'True' | 'False' | 'Unknown' | undefined;
+  /** A LoadBalancer Service has an ingress address (status.loadBalancer.ingress[0]). */
+  loadBalancerIngress?: boolean | undefined;
+  /** How long to wait before failing. Default 120. */
+  timeoutSeconds?: number | undefined;
+}
+
+/** The kubeResource task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeResourceInput {
+  /** The object, as a typed model or a plain object (custom resources). */
+  object: KubeObject;
+  /** 'present' (default): applied server-side; 'absent': deleted. */
+  state?: 'present' | 'absent' | undefined;
+  /** Absolute path of a kubeconfig on the host; default ~/.kube/config of the login user. */
+  kubeconfig?: string | undefined;
+  /** A context of that kubeconfig; default its current-context. */
+  context?: string | undefined;
+  /** Take over fields another field manager owns (server-side apply's force), as `kubectl apply --server-side --force-conflicts`. Default false. */
+  forceConflicts?: boolean | undefined;
+  /** After apply (or when already as declared): wait until the object meets this. */
+  wait?: KubeWaitInput | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The object, as a typed model or a plain object (custom resources). */
     object: objectSchema,
     state: z.enum(['present', 'absent']).default('present'),
     ...kubeconfigParams,
-    /** Take over fields another field manager owns (server-side apply's force), as `kubectl apply --server-side --force-conflicts`. */
     forceConflicts: z.boolean().default(false),
-    /** After apply (or when already as declared): wait until the object meets this. */
     wait: waitSchema.optional(),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, KubeResourceInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -12,26 +12,61 @@ import { configApiVersion, kubeadmVersion, versionFor, type KubeadmApiVersion } 
 /** Where kubeadm's configuration goes unless told otherwise (kubespray keeps it beside kubeadm's files). */
 export const DEFAULT_KUBEADM_CONFIG = '/etc/kubernetes/kubeadm-config.yaml';
 
-const params = z
+/** The kubeadmConfig task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeadmConfigInput {
+  /** Where the file is written (0600, root). Default /etc/kubernetes/kubeadm-config.yaml. */
+  path?: string | undefined;
+  /** Render for this kubeadm (v1.30.4) instead of the installed one. */
+  kubeadmVersion?: string | undefined;
+  /** ClusterConfiguration.clusterName. */
+  clusterName?: string | undefined;
+  /** The API servers' shared address, host[:port] (ClusterConfiguration.controlPlaneEndpoint). */
+  controlPlaneEndpoint?: string | undefined;
+  /** A release (v1.31.9) or one of kubeadm's labels (stable, stable-1.31, latest). */
+  kubernetesVersion?: string | undefined;
+  /** The registry the control-plane images come from (registry.k8s.io). */
+  imageRepository?: string | undefined;
+  /** Extra names and addresses in the API server's certificate (apiServer.certSANs). */
+  certSANs?: string[] | undefined;
+  /** The API server's extra flags (authorization-mode: Node,RBAC). */
+  apiServerExtraArgs?: Record<string, string | number | boolean> | undefined;
+  /** The seed's timeoutForControlPlane (4m0s): v1beta4's timeouts.controlPlaneComponentHealthCheck. */
+  timeoutForControlPlane?: string | undefined;
+  /** etcd's data directory (etcd.local.dataDir). */
+  etcdDataDir?: string | undefined;
+  /** Pod CIDR, or a dual-stack pair (networking.podSubnet). */
+  podSubnet?: string | string[] | undefined;
+  /** Service CIDR, or a dual-stack pair (networking.serviceSubnet). */
+  serviceSubnet?: string | string[] | undefined;
+  /** The cluster's DNS domain (networking.dnsDomain; kubeadm's default cluster.local). */
+  dnsDomain?: string | undefined;
+  /** This node's API server address (InitConfiguration.localAPIEndpoint). */
+  advertiseAddress?: string | undefined;
+  /** This node's API server port (localAPIEndpoint.bindPort). */
+  bindPort?: number | undefined;
+  /** This node's name (nodeRegistration.name). */
+  nodeName?: string | undefined;
+  /** The container runtime's socket (nodeRegistration.criSocket). */
+  criSocket?: string | undefined;
+  /** The kubelet's extra flags (nodeRegistration.kubeletExtraArgs). */
+  kubeletExtraArgs?: Record<string, string | number | boolean> | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** Where the file is written (0600, root). */
     path: absolutePath.default(DEFAULT_KUBEADM_CONFIG),
-    /** Render for this kubeadm (v1.30.4) instead of the installed one. */
     kubeadmVersion: z.string().regex(/^v?\d+\.\d+\.\d+\S*$/, 'a kubeadm version such as v1.31.9').optional(),
     clusterName: clusterName.optional(),
     controlPlaneEndpoint: endpoint.optional(),
     kubernetesVersion: kubernetesVersion.optional(),
     imageRepository: imageRepository.optional(),
     certSANs: z.array(certSan).default([]),
-    /** The API server's extra flags (authorization-mode: Node,RBAC). */
     apiServerExtraArgs: extraArgs.default({}),
-    /** The seed's timeoutForControlPlane (4m0s): v1beta4's timeouts.controlPlaneComponentHealthCheck. */
     timeoutForControlPlane: goDuration.optional(),
     etcdDataDir: absolutePath.optional(),
     podSubnet: subnet.optional(),
     serviceSubnet: subnet.optional(),
     dnsDomain: clusterName.optional(),
-    /** This node's API server address (InitConfiguration.localAPIEndpoint). */
     advertiseAddress: z.string().refine((v) => isIP(v) !== 0, 'an IP address').optional(),
     bindPort: z.number().int().min(1).max(65535).optional(),
     nodeName: nodeName.optional(),
@@ -39,6 +74,7 @@ const params = z
     kubeletExtraArgs: extraArgs.default({}),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmConfigInput> = paramsSchema;
 
 export type KubeadmConfigChange =
   | Change<'kubeadm_config.file', { path: string; content: string }>

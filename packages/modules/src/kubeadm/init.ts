@@ -10,19 +10,30 @@ import { kubeadmFailure, maskKubeadmOutput, parseCertificateKey } from './output
 /** kubeadm writes it in its kubeconfig phase: the marker of an initialised control-plane node. */
 export const ADMIN_CONF = '/etc/kubernetes/admin.conf';
 
-const params = z
+/** The kubeadmInit task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeadmInitInput {
+  /** The configuration file (kubeadmConfig's path). Default /etc/kubernetes/kubeadm-config.yaml. */
+  config?: string | undefined;
+  /** Phases to skip: addon/kube-proxy when Cilium replaces kube-proxy. kubeadm --skip-phases. */
+  skipPhases?: string[] | undefined;
+  /** Upload the control-plane certificates (encrypted) for more control-plane nodes; the key is this task's output. Default false. */
+  uploadCerts?: boolean | undefined;
+  /** Preflight checks whose errors are only warnings ('all' for every one). kubeadm --ignore-preflight-errors. */
+  ignorePreflightErrors?: string[] | undefined;
+  /** How long init may take before it is stopped (kubeadm waits up to 4 minutes for the control plane). Default 900. */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The configuration file (kubeadmConfig's path). */
     config: absolutePath.default(DEFAULT_KUBEADM_CONFIG),
-    /** Phases to skip: addon/kube-proxy when Cilium replaces kube-proxy. */
     skipPhases: z.array(phaseName).default([]),
-    /** Upload the control-plane certificates (encrypted) for more control-plane nodes; the key is this task's output. */
     uploadCerts: z.boolean().default(false),
     ignorePreflightErrors: z.array(preflightCheck).default([]),
-    /** How long init may take before it is stopped (kubeadm waits up to 4 minutes for the control plane). */
     timeoutSeconds: z.number().int().min(30).default(900),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmInitInput> = paramsSchema;
 
 export type KubeadmInitChange = Change<
   'kubeadm_init.init',

@@ -5,19 +5,27 @@ import { goDuration } from './grammar.js';
 import { ADMIN_CONF } from './init.js';
 import { kubeadmFailure, parseCertificateKey, parseJoinCommand, type JoinCommand } from './output.js';
 
-const params = z
+/** The kubeadmJoinCommand task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeadmJoinCommandInput {
+  /**
+   * Mint a join command: the playbook sets it when some node still has to join (tokens are
+   * short-lived secrets: never minted for nothing, never compared).
+   */
+  mint: boolean;
+  /** Also upload the control-plane certificates and hand out their key, for a control-plane join. Default false. */
+  controlPlane?: boolean | undefined;
+  /** The token's lifetime, a Go duration. Default '1h0m0s' (kubeadm's own default is 24h0m0s). */
+  ttl?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /**
-     * Mint a join command: the playbook sets it when some node still has to join (tokens are
-     * short-lived secrets: never minted for nothing, never compared).
-     */
     mint: z.boolean(),
-    /** Also upload the control-plane certificates and hand out their key, for a control-plane join. */
     controlPlane: z.boolean().default(false),
-    /** The token's lifetime (kubeadm's default is 24h0m0s). */
     ttl: goDuration.default('1h0m0s'),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmJoinCommandInput> = paramsSchema;
 
 export type KubeadmJoinCommandChange = Change<'kubeadm_join_command.mint', { ttl: string; controlPlane: boolean }>;
 

@@ -15,6 +15,18 @@ import { configApiVersion, kubeadmVersion, versionFor, type KubeadmApiVersion } 
 /** Written by kubeadm join (and init): the marker of a node that is part of a cluster. */
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 
+/** kubeadmJoinCommand's output: how a node joins the cluster. */
+export interface KubeadmJoinCommandValue {
+  /** The API server's host:port. */
+  endpoint: string;
+  /** A bootstrap token ([a-z0-9]{6}.[a-z0-9]{16}); kept a Secret. */
+  token: string | Secret;
+  /** sha256: and 64 hex digits, the hash of the cluster CA's public key. */
+  caCertHash: string;
+  /** The key of the uploaded control-plane certificates (control-plane join only); kept a Secret. */
+  certificateKey?: string | Secret | undefined;
+}
+
 const joinCommandSchema = z
   .object({
     endpoint: endpointWithPort,
@@ -24,21 +36,40 @@ const joinCommandSchema = z
   })
   .strict();
 
-const params = z
+/** The kubeadmJoin task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeadmJoinInput {
+  /** kubeadmJoinCommand's output on a master; null when none was minted (the node must then be joined already). */
+  joinCommand: KubeadmJoinCommandValue | null;
+  /** Join as a control-plane node (needs the join command's certificateKey). Default false. */
+  controlPlane?: boolean | undefined;
+  /** A control-plane node's own API server address. */
+  advertiseAddress?: string | undefined;
+  /** This node's name (nodeRegistration.name). */
+  nodeName?: string | undefined;
+  /** The container runtime's socket (nodeRegistration.criSocket). */
+  criSocket?: string | undefined;
+  /** The kubelet's extra flags (nodeRegistration.kubeletExtraArgs). */
+  kubeletExtraArgs?: Record<string, string | number | boolean> | undefined;
+  /** Preflight checks whose errors are only warnings ('all' for every one). kubeadm --ignore-preflight-errors. */
+  ignorePreflightErrors?: string[] | undefined;
+  /** How long discovery keeps trying to reach the API server (kubeadm's default: 5m0s). */
+  discoveryTimeout?: string | undefined;
+  /** Render the JoinConfiguration for this kubeadm instead of the installed one. */
+  kubeadmVersion?: string | undefined;
+  /** How long join may take before it is stopped. Default 900. */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** kubeadmJoinCommand's output on a master; null when none was minted (the node must then be joined already). */
     joinCommand: joinCommandSchema.nullable(),
-    /** Join as a control-plane node (needs the join command's certificateKey). */
     controlPlane: z.boolean().default(false),
-    /** A control-plane node's own API server address. */
     advertiseAddress: z.string().refine((v) => isIP(v) !== 0, 'an IP address').optional(),
     nodeName: nodeName.optional(),
     criSocket: criSocket.optional(),
     kubeletExtraArgs: extraArgs.default({}),
     ignorePreflightErrors: z.array(preflightCheck).default([]),
-    /** How long discovery keeps trying to reach the API server (kubeadm's default: 5m0s). */
     discoveryTimeout: goDuration.optional(),
-    /** Render the JoinConfiguration for this kubeadm instead of the installed one. */
     kubeadmVersion: z.string().regex(/^v?\d+\.\d+\.\d+\S*$/, 'a kubeadm version such as v1.31.9').optional(),
     timeoutSeconds: z.number().int().min(30).default(900),
   })
@@ -48,6 +79,7 @@ const params = z
       ctx.addIssue({ code: 'custom', path: ['joinCommand', 'certificateKey'], message: 'a control-plane join needs the certificate key (kubeadmJoinCommand with controlPlane: true)' });
     }
   });
+const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmJoinInput> = paramsSchema;
 
 interface JoinPayload {
   apiVersion: KubeadmApiVersion;

@@ -7,23 +7,36 @@ import { userAccount, type UserAccount } from '../user.js';
 import { absolutePath, goDuration, subjectPart } from './grammar.js';
 import { kubeadmFailure } from './output.js';
 
-const params = z
+/** The kubeadmKubeconfigUser task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeadmKubeconfigUserInput {
+  /** The certificate's CN: the Kubernetes user name (kubernetes-admin-ayk). */
+  clientName: string;
+  /** The certificate's O: the groups (system:masters); one or a list. */
+  org?: string | string[] | undefined;
+  /** The login user who owns the kubeconfig. */
+  user: string;
+  /** Where it goes; default the user's ~/.kube/config. */
+  path?: string | undefined;
+  /** kubeadm's configuration (its controlPlaneEndpoint and clusterName go into the kubeconfig). */
+  config?: string | undefined;
+  /** The client certificate's validity, a Go duration; default kubeadm's. */
+  validityPeriod?: string | undefined;
+  /** Renew when the certificate expires within this many days. Default 30. */
+  renewBeforeDays?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The certificate's CN: the Kubernetes user name (kubernetes-admin-ayk). */
     clientName: subjectPart,
-    /** The certificate's O: the groups (system:masters). */
     org: z.union([subjectPart, z.array(subjectPart)]).transform((o) => (Array.isArray(o) ? o : [o])).default([]),
-    /** The login user who owns the kubeconfig. */
     user: accountName,
-    /** Where it goes; default the user's ~/.kube/config. */
     path: absolutePath.optional(),
-    /** kubeadm's configuration (its controlPlaneEndpoint and clusterName go into the kubeconfig). */
     config: absolutePath.optional(),
     validityPeriod: goDuration.optional(),
-    /** Renew when the certificate expires within this many days. */
     renewBeforeDays: z.number().int().min(0).max(3650).default(30),
   })
   .strict();
+const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmKubeconfigUserInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -32,6 +32,16 @@ export const fileAttributesShape = {
   group: accountName.optional(),
 };
 
+/** mode/owner/group as a task writes them (docs shown on hover in the modules that take them). */
+export interface FileAttributesInput {
+  /** Octal ('0644', 0o644) or symbolic as chmod takes it ('u=rw,g=r,o='); default: left as it is. */
+  mode?: string | number | undefined;
+  /** Owner, a user name or uid; default: left as it is. */
+  owner?: string | undefined;
+  /** Group, a group name or gid; default: left as it is. */
+  group?: string | undefined;
+}
+
 export interface FileAttributes {
   mode?: string | undefined;
   owner?: string | undefined;

@@ -40,8 +40,60 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : typeof value === 'number' ? String(value) : undefined;
 }
 
+/**
+ * How each value is named: under the cloud's entry in clouds.yaml, and among the OS_* variables;
+ * the first name that has a value wins, and the first name is the one an error asks to set.
+ */
+const NAMES = {
+  authUrl: { yaml: ['auth.auth_url'], env: ['OS_AUTH_URL'] },
+  username: { yaml: ['auth.username'], env: ['OS_USERNAME'] },
+  password: { yaml: ['auth.password'], env: ['OS_PASSWORD'] },
+  projectName: { yaml: ['auth.project_name'], env: ['OS_PROJECT_NAME', 'OS_TENANT_NAME'] },
+  projectId: { yaml: ['auth.project_id'], env: ['OS_PROJECT_ID', 'OS_TENANT_ID'] },
+  userDomainName: { yaml: ['auth.user_domain_name', 'auth.domain_name'], env: ['OS_USER_DOMAIN_NAME', 'OS_DOMAIN_NAME'] },
+  projectDomainName: { yaml: ['auth.project_domain_name', 'auth.domain_name'], env: ['OS_PROJECT_DOMAIN_NAME', 'OS_DOMAIN_NAME'] },
+  regionName: { yaml: ['region_name'], env: ['OS_REGION_NAME'] },
+  interface: { yaml: ['interface'], env: ['OS_INTERFACE'] },
+  caFile: { yaml: ['cacert'], env: ['OS_CACERT'] },
+} as const;
+
+/** One place an account is read from: its description, which names it uses, and how it reads and shows a name. */
+interface AccountSource {
+  source: string;
+  names: 'yaml' | 'env';
+  value(name: string): unknown;
+  field(name: string): string;
+}
+
+function credentialsFrom(from: AccountSource): CloudCredentials {
+  const names = (key: keyof typeof NAMES): readonly string[] => NAMES[key][from.names];
+  const read = (key: keyof typeof NAMES) => names(key).map((name) => text(from.value(name))).find((value) => value !== undefined);
+  const field = (key: keyof typeof NAMES) => from.field(names(key)[0]!);
+  const required = (key: keyof typeof NAMES, what: string) => read(key) ?? (() => { throw missing(what, field(key), from.source); })();
+  const authUrl = required('authUrl', 'the Keystone URL');
+  const username = required('username', 'the user name');
+  const password = required('password', 'the password');
+  const projectName = read('projectName');
+  const projectId = read('projectId');
+  if (!projectName && !projectId) throw missing('the project', field('projectName'), from.source);
+  return {
+    source: from.source,
+    authUrl,
+    username,
+    password: new Secret(password),
+    projectName,
+    projectId,
+    userDomainName: read('userDomainName') ?? 'Default',
+    projectDomainName: read('projectDomainName') ?? 'Default',
+    regionName: read('regionName'),
+    interface: read('interface') ?? 'public',
+    caFile: read('caFile'),
+    fields: { authUrl: field('authUrl'), username: field('username'), password: field('password'), project: field('projectName') },
+  };
+}
+
 export function credentialsFromCloudsYaml(path: string, cloud: string): CloudCredentials {
-  let doc: { clouds?: Record<string, { auth?: Record<string, unknown>; region_name?: unknown; interface?: unknown; cacert?: unknown }> };
+  let doc: { clouds?: Record<string, Record<string, unknown>> };
   try {
     doc = parse(readFileSync(path, 'utf8')) ?? {};
   } catch (error) {
@@ -56,55 +108,16 @@ export function credentialsFromCloudsYaml(path: string, cloud: string): CloudCre
       hint: `set the task's cloud (or OS_CLOUD) to one of the clouds in ${path}`,
     });
   }
-  const auth = entry.auth ?? {};
-  const source = `cloud ${cloud} in ${path}`;
-  const at = (key: string) => `clouds.${cloud}.auth.${key}`;
-  const authUrl = text(auth.auth_url) ?? (() => { throw missing('the Keystone URL', at('auth_url'), source); })();
-  const username = text(auth.username) ?? (() => { throw missing('the user name', at('username'), source); })();
-  const password = text(auth.password);
-  if (password === undefined) throw missing('the password', at('password'), source);
-  const projectName = text(auth.project_name);
-  const projectId = text(auth.project_id);
-  if (!projectName && !projectId) throw missing('the project', at('project_name'), source);
-  return {
-    source,
-    authUrl,
-    username,
-    password: new Secret(password),
-    projectName,
-    projectId,
-    userDomainName: text(auth.user_domain_name) ?? text(auth.domain_name) ?? 'Default',
-    projectDomainName: text(auth.project_domain_name) ?? text(auth.domain_name) ?? 'Default',
-    regionName: text(entry.region_name),
-    interface: text(entry.interface) ?? 'public',
-    caFile: text(entry.cacert),
-    fields: { authUrl: at('auth_url'), username: at('username'), password: at('password'), project: at('project_name') },
-  };
+  return credentialsFrom({
+    source: `cloud ${cloud} in ${path}`,
+    names: 'yaml',
+    value: (name) => name.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | null | undefined)?.[key], entry),
+    field: (name) => `clouds.${cloud}.${name}`,
+  });
 }
 
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): CloudCredentials {
-  const source = 'the OS_* variables';
-  const authUrl = text(env.OS_AUTH_URL) ?? (() => { throw missing('the Keystone URL', 'OS_AUTH_URL', source); })();
-  const username = text(env.OS_USERNAME) ?? (() => { throw missing('the user name', 'OS_USERNAME', source); })();
-  const password = text(env.OS_PASSWORD);
-  if (password === undefined) throw missing('the password', 'OS_PASSWORD', source);
-  const projectName = text(env.OS_PROJECT_NAME) ?? text(env.OS_TENANT_NAME);
-  const projectId = text(env.OS_PROJECT_ID) ?? text(env.OS_TENANT_ID);
-  if (!projectName && !projectId) throw missing('the project', 'OS_PROJECT_NAME', source);
-  return {
-    source,
-    authUrl,
-    username,
-    password: new Secret(password),
-    projectName,
-    projectId,
-    userDomainName: text(env.OS_USER_DOMAIN_NAME) ?? text(env.OS_DOMAIN_NAME) ?? 'Default',
-    projectDomainName: text(env.OS_PROJECT_DOMAIN_NAME) ?? text(env.OS_DOMAIN_NAME) ?? 'Default',
-    regionName: text(env.OS_REGION_NAME),
-    interface: text(env.OS_INTERFACE) ?? 'public',
-    caFile: text(env.OS_CACERT),
-    fields: { authUrl: 'OS_AUTH_URL', username: 'OS_USERNAME', password: 'OS_PASSWORD', project: 'OS_PROJECT_NAME' },
-  };
+  return credentialsFrom({ source: 'the OS_* variables', names: 'env', value: (name) => env[name], field: (name) => name });
 }
 
 /**

@@ -5,6 +5,36 @@ import { parsePeerDump, peersDiffer, renderWireguardConfig, wgQuickOnlySettings,
 
 const PUBLIC_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
+/** A peer of a wireguardInterface, as written (a [Peer] section of the config). */
+export interface WireguardPeerInput {
+  /** Written as a `#` comment above the peer (one line of text). */
+  name?: string | undefined;
+  /** The peer's public key (44 characters of base64). PublicKey. */
+  publicKey: string;
+  /** host:port where the peer is reached (a host name, IPv4, or [IPv6]); absent: the peer connects first. Endpoint. */
+  endpoint?: string | undefined;
+  /** Addresses or CIDRs routed to this peer and accepted from it. AllowedIPs. */
+  allowedIps: string[];
+  /** Seconds between keepalive packets (0 or absent: off). PersistentKeepalive. */
+  persistentKeepalive?: number | undefined;
+}
+
+/** The wireguardInterface task's params as written (an interface, so editors show each field's documentation). */
+export interface WireguardInterfaceInput {
+  /** The interface name, 1-15 characters. Default 'wg0'. */
+  interface?: string | undefined;
+  /** This host's tunnel address with prefix, e.g. '10.7.0.2/24'. Address. */
+  address: string;
+  /** UDP port to listen on; absent: a random one. ListenPort. */
+  listenPort?: number | undefined;
+  /** Interface MTU (1280-9000); absent: wg-quick's choice. MTU. */
+  mtu?: number | undefined;
+  /** The private key file (made by wireguardKey), loaded by PostUp. Default /etc/wireguard/IFACE.key. */
+  privateKeyFile?: string | undefined;
+  /** The peers, exactly: peers not listed are removed. */
+  peers: WireguardPeerInput[];
+}
+
 const peerSchema = z
   .object({
     // Written as a `#` comment line: a line break would start config lines of its own.
@@ -18,6 +48,19 @@ const peerSchema = z
     persistentKeepalive: z.number().int().min(0).max(65535).optional(),
   })
   .strict();
+
+const interfaceParamsSchema = z
+  .object({
+    interface: interfaceParam,
+    address: z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'this host\'s tunnel address with prefix, e.g. 10.7.0.2/24'),
+    listenPort: z.number().int().min(1).max(65535).optional(),
+    mtu: z.number().int().min(1280).max(9000).optional(),
+    privateKeyFile: privateKeyFileParam,
+    peers: z.array(peerSchema),
+  })
+  .strict()
+  .transform(withDefaultKeyFile);
+const interfaceParams: z.ZodType<z.output<typeof interfaceParamsSchema>, WireguardInterfaceInput> = interfaceParamsSchema;
 
 interface InterfaceFacts {
   config: string | null;
@@ -64,17 +107,7 @@ type InterfaceChange =
  */
 export const wireguardInterface = defineModule({
   name: 'wireguardInterface',
-  params: z
-    .object({
-      interface: interfaceParam,
-      address: z.string().regex(/^[0-9a-fA-F.:]+\/\d{1,3}$/, 'this host\'s tunnel address with prefix, e.g. 10.7.0.2/24'),
-      listenPort: z.number().int().min(1).max(65535).optional(),
-      mtu: z.number().int().min(1280).max(9000).optional(),
-      privateKeyFile: privateKeyFileParam,
-      peers: z.array(peerSchema),
-    })
-    .strict()
-    .transform(withDefaultKeyFile),
+  params: interfaceParams,
   facts: (params) => interfaceFact({ iface: params.interface, path: configPath(params.interface) }),
   plan(facts, params): InterfaceChange[] {
     const path = configPath(params.interface);

@@ -15,6 +15,23 @@ const keyFact = defineFact<string, { state: 'missing' } | { state: 'malformed' }
   },
 });
 
+/** The wireguardKey task's params as written (an interface, so editors show each field's documentation). */
+export interface WireguardKeyInput {
+  /** The interface the key is for, 1-15 characters; names the default key file. Default 'wg0'. */
+  interface?: string | undefined;
+  /** Where the private key is kept (0600). Default /etc/wireguard/IFACE.key. */
+  privateKeyFile?: string | undefined;
+}
+
+const keyParamsSchema = z
+  .object({
+    interface: interfaceParam,
+    privateKeyFile: privateKeyFileParam,
+  })
+  .strict()
+  .transform(withDefaultKeyFile);
+const keyParams: z.ZodType<z.output<typeof keyParamsSchema>, WireguardKeyInput> = keyParamsSchema;
+
 /** Generate the key, or set its mode: either way the key file. */
 type KeyChange = Change<'wireguard.key' | 'wireguard.key-mode', { file: string }>;
 
@@ -24,13 +41,7 @@ type KeyChange = Change<'wireguard.key' | 'wireguard.key-mode', { file: string }
  */
 export const wireguardKey = defineModule({
   name: 'wireguardKey',
-  params: z
-    .object({
-      interface: interfaceParam,
-      privateKeyFile: privateKeyFileParam,
-    })
-    .strict()
-    .transform(withDefaultKeyFile),
+  params: keyParams,
   facts: (params) => keyFact(params.privateKeyFile),
   plan(facts, params): KeyChange[] {
     if (facts.state === 'malformed') {

@@ -26,6 +26,7 @@ const MAY_DIFFER = new Set([
 const LAB_ONLY = new Set([
   'lab_networks', 'lab_addresses', 'lab_router', 'meshbook_known_hosts_file', 'meshbook_host_key_checking',
   'ansible_ssh_private_key_file', 'wireguard_userspace', 'containerd_source', 'apt_upgrade',
+  'rke_binary', 'openstack_cloud', 'openstack_clouds_file',
 ]);
 /** Connection settings with a default (port 22): written on one side only when it differs from it. */
 const CONNECTION_DEFAULTS = new Set(['ansible_port']);

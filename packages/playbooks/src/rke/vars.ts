@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { overlaps } from '../clustermesh/vars.js';
 
@@ -70,4 +71,33 @@ export function rkeClusterProblems(hosts: ReadonlyArray<{ name: string; vars: un
     if (a.dir === b.dir) problems.push(`clusters ${a.name} and ${b.name} share rke_cluster_dir ${a.dir}: rke writes kube_config_cluster.yml beside cluster.yml, so each cluster needs its own directory`);
   }));
   return problems;
+}
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
+const inventoryPath = z.string().regex(/^[^\0\n]+$/, 'a file path (relative paths belong to the inventory\'s directory)');
+
+/** What seed 004 needs past `rke up` (004-06..004-11): MetalLB's chart and OpenStack's account. */
+export const rkeMeshVars = z.object({
+  metallb_chart_repo_url: httpUrl,
+  /** The MetalLB chart: 0.13 and later take IPAddressPool + L2Advertisement, older ones the `config` ConfigMap. */
+  metallb_chart_version: z.string().regex(/^\d+\.\d+\.\d+$/, 'a chart version such as 0.14.9'),
+  metallb_protocol: z.literal('layer2', { error: 'layer2 (the seed\'s MetalLB configuration)' }),
+  /** The Neutron network of the nodes' ports (`openstack port set --allowed-address`). */
+  openstack_network: z.string().min(1),
+  /** The cloud in clouds.yaml; absent: OS_CLOUD, else the OS_* variables (openstack's own rules). */
+  openstack_cloud: z.string().min(1).optional(),
+  /** The clouds.yaml to read; absent: openstack's own search (OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/). */
+  openstack_clouds_file: inventoryPath.optional(),
+});
+
+export type RkeMeshVars = z.output<typeof rkeMeshVars>;
+
+/**
+ * A path the inventory names, as the engine reads its key files: `~/` is the controller user's
+ * home (left to the tool that reads it), an absolute path is itself, and a relative one belongs
+ * to the inventory's directory (Ansible's inventory_dir), not to wherever meshbook was started.
+ */
+export function inventoryRelative(path: string, inventoryDir: unknown): string {
+  if (path.startsWith('~') || isAbsolute(path) || typeof inventoryDir !== 'string') return path;
+  return resolve(inventoryDir, path);
 }

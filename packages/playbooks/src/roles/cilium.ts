@@ -1,11 +1,12 @@
 import { resultRef, task, type HostContext } from '@meshbook/engine';
 import { apt, aptKey, aptRepository, ciliumCli, helmRelease, helmRepository, type HelmListedRelease } from '@meshbook/modules';
-import { ciliumVars, type CiliumVars, type ClusterNodeVars, type KubeadmClusterVars } from '../clustermesh/vars.js';
-import { after, contextOf } from './cluster-topology.js';
-import { meshKubeconfigPath } from './kubeadm-cluster.js';
+import { ciliumVars, type CiliumVars, type ClusterNodeVars } from '../clustermesh/vars.js';
+import { after } from './cluster-topology.js';
+import { kubeadmMeshSite } from './kubeadm-mesh-site.js';
+import { ownMeshCluster, type MeshSite } from './mesh-site.js';
 import type { Role } from './role.js';
 
-type Host = HostContext<ClusterNodeVars & KubeadmClusterVars & CiliumVars>;
+type Host = HostContext<Pick<ClusterNodeVars, 'cluster_name' | 'cluster_id'> & CiliumVars>;
 
 const helmInstalled = resultRef<undefined>('helm_installed');
 const ciliumRepo = resultRef<undefined>('cilium_chart_repository');
@@ -61,11 +62,11 @@ export function ciliumValues(v: Pick<ClusterNodeVars, 'cluster_name' | 'cluster_
 }
 
 /**
- * Seed 000-15 to 000-17 on every master: cilium-cli from its release (stable.txt, sha256
- * checked), helm from its apt repository, the cilium chart repository, and Cilium installed by
- * helm into kube-system with the seed's values for this cluster.
+ * Seed 000-15 to 000-17 (and 004-06) on every master: cilium-cli from its release (stable.txt,
+ * sha256 checked), helm from its apt repository, the cilium chart repository, and Cilium
+ * installed by helm into kube-system with the seed's values for this cluster (its name and id).
  */
-export function ciliumRole(): Role {
+export function ciliumRole(site: MeshSite = kubeadmMeshSite): Role {
   return {
     name: 'cilium',
     vars: ciliumVars,
@@ -97,15 +98,16 @@ export function ciliumRole(): Role {
         (host: Host) => {
           after(host, helmInstalled, ciliumRepo);
           const v = host.vars;
+          const api = site.apiServer(host);
           return {
             name: 'cilium',
             namespace: 'kube-system',
             chart: 'cilium/cilium',
             version: v.cilium_chart_version,
-            values: ciliumValues({ ...v, apiHost: host.name, apiPort: v.kube_api_port, chartVersion: v.cilium_chart_version }),
+            values: { ...ciliumValues({ ...v, apiHost: api.host, apiPort: api.port, chartVersion: v.cilium_chart_version }), ...site.ciliumValues?.(host) },
             wait: true,
-            kubeconfig: meshKubeconfigPath(host),
-            kubeContext: contextOf(v),
+            kubeconfig: site.kubeconfig(host),
+            kubeContext: ownMeshCluster(site, host, v.cluster_name).context,
           };
         },
         { name: "Cilium installed by helm with the cluster's values (cilium.yaml)", register: ciliumRelease },

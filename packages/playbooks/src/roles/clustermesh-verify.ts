@@ -1,11 +1,11 @@
 import { task, type HostContext } from '@meshbook/engine';
 import { ciliumClustermeshStatus, ciliumGlobalServiceBackends, ciliumMeshNodes, kubeResource, type KubeObject } from '@meshbook/modules';
 import type { ClusterNodeVars } from '../clustermesh/vars.js';
-import { caSourceCluster, clustersOf, contextOf } from './cluster-topology.js';
-import { meshKubeconfigPath } from './kubeadm-cluster.js';
+import { kubeadmMeshSite } from './kubeadm-mesh-site.js';
+import { caSourceOf, ownMeshCluster, type MeshSite } from './mesh-site.js';
 import type { Role } from './role.js';
 
-type Host = HostContext<ClusterNodeVars>;
+type Host = HostContext<Pick<ClusterNodeVars, 'cluster_name' | 'cluster_id'>>;
 
 /** Runs only when asked for (`--tags verify`): it deploys an example and scales it. */
 export const VERIFY_TAGS = ['verify', 'never'] as const;
@@ -56,17 +56,19 @@ function rebelBase(label: string, replicas: number): KubeObject[] {
 }
 
 const labelOf = (host: Host) => `${host.vars.cluster_name} (${host.vars.cluster_id})`;
-const target = (host: Host) => ({ kubeconfig: meshKubeconfigPath(host), context: contextOf(host.vars) });
-const isCluster1 = (host: Host) => caSourceCluster(host).name === host.vars.cluster_name;
-const expectAll = (host: Host, except?: string) => Object.fromEntries(clustersOf(host).map((c) => [c.name, c.name !== except]));
 
 /**
  * Seed 000-21 on every master, behind the `verify` tag: every peer connected on all nodes, the
  * node list holding the other clusters' nodes, the rebel-base global service with backends of
  * every cluster; cluster 1 scaled to 0 leaves only the others', and scaled back all again.
  */
-export function clustermeshVerifyRole(): Role {
+export function clustermeshVerifyRole(site: MeshSite = kubeadmMeshSite): Role {
   const tags = [...VERIFY_TAGS];
+  const target = (host: Host) => ({ kubeconfig: site.kubeconfig(host), context: ownMeshCluster(site, host, host.vars.cluster_name).context });
+  const isCluster1 = (host: Host) => caSourceOf(site, host).name === host.vars.cluster_name;
+  const expectAll = (host: Host, except?: string) => Object.fromEntries(site.clusters(host).map((c) => [c.name, c.name !== except]));
+  const clustersOf = (host: Host) => site.clusters(host);
+  const caSourceCluster = (host: Host) => caSourceOf(site, host);
   return {
     name: 'clustermesh-verify',
     tasks: [

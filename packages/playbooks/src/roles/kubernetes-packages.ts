@@ -44,3 +44,27 @@ export function kubernetesPackagesRole(): Role {
     ],
   };
 }
+
+/**
+ * kubectl alone from the Kubernetes apt repository, at the inventory's version and held: where
+ * the cluster is not kubeadm's (seed 004's RKE nodes) but the steps and checks use kubectl there.
+ */
+export function kubectlRole(): Role {
+  return {
+    name: 'kubectl',
+    vars: kubernetesPackageVars,
+    tasks: [
+      task(aptKey, (host: Host) => ({ name: keyName(host.vars.kubernetes_apt_keyring), url: host.vars.kubernetes_apt_key_url }), {
+        name: "Kubernetes apt key (pkgs.k8s.io), dearmored into /etc/apt/keyrings",
+      }),
+      task(
+        aptRepository,
+        (host: Host) => ({ name: 'kubernetes', uri: host.vars.kubernetes_apt_url, suite: '/', signedBy: host.vars.kubernetes_apt_keyring }),
+        { name: 'Kubernetes apt repository for the minor version' },
+      ),
+      task(apt, (host: Host) => ({ name: [`kubectl=${host.vars.kubernetes_package_version}`], state: 'present' as const, hold: true, updateCache: true }), {
+        name: 'kubectl installed at the pinned version and held',
+      }),
+    ],
+  };
+}

@@ -5,11 +5,11 @@ import { task, type HostContext } from '@meshbook/engine';
 import { apt, copy, file, mount, rkeUp, user } from '@meshbook/modules';
 import { z } from 'zod';
 import { renderClusterYml } from '../rke/cluster-yml.js';
-import { rkeNodeVars, type RkeNodeVars } from '../rke/vars.js';
+import { inventoryRelative, rkeNodeVars, type RkeNodeVars } from '../rke/vars.js';
 import type { Role } from './role.js';
 
 export const rkeControllerVars = z.object({
-  /** The rke executable on the controller (a name on PATH, or a path). */
+  /** The rke executable on the controller: a name on PATH, or a path (relative: to the inventory's directory). */
   rke_binary: z.string().regex(/^[A-Za-z0-9_./+-]+$/, 'a path or name such as rke or /usr/local/bin/rke').default('rke'),
 });
 
@@ -19,7 +19,10 @@ type Host = HostContext<RkeNodeVars & z.output<typeof rkeControllerVars>>;
 export function rkeClustersOf(host: Host): Array<{ name: string; dir: string; members: Array<{ name: string; vars: RkeNodeVars }> }> {
   const byCluster = new Map<string, Array<{ name: string; vars: RkeNodeVars }>>();
   for (const name of host.groups.k8s_nodes ?? []) {
-    const vars = rkeNodeVars.parse(host.hostvars(name));
+    const hostvars = host.hostvars(name);
+    const parsed = rkeNodeVars.parse(hostvars);
+    // rke reads the key from the cluster's directory: the path as the engine resolved it for SSH
+    const vars = { ...parsed, ansible_ssh_private_key_file: inventoryRelative(parsed.ansible_ssh_private_key_file, hostvars['inventory_dir']) };
     byCluster.set(vars.cluster_name, [...(byCluster.get(vars.cluster_name) ?? []), { name, vars }]);
   }
   return [...byCluster.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, members]) => ({
@@ -55,6 +58,9 @@ export function bpffsRole(): Role {
   };
 }
 
+/** rke_binary: a name stays one (PATH), a path belongs to the inventory's directory. */
+const rkeBinary = (host: Host) => (host.vars.rke_binary.includes('/') ? inventoryRelative(host.vars.rke_binary, (host.vars as Record<string, unknown>)['inventory_dir']) : host.vars.rke_binary);
+
 type Cluster = ReturnType<typeof rkeClustersOf>[number];
 const clusterLabel = (c: Cluster) => c.name;
 
@@ -71,7 +77,7 @@ export function rkeClusterRole(): Role {
       task(copy, (_host: Host, c: Cluster) => ({ dest: `${c.dir}/cluster.yml`, content: renderClusterYml(c.members), mode: '0600' }), {
         name: 'cluster.yml (nodes, roles, network plugin none, cluster_cidr, service range, DNS)', ...perCluster,
       }),
-      task(rkeUp, (host: Host, c: Cluster) => ({ dir: c.dir, rke: host.vars.rke_binary }), {
+      task(rkeUp, (host: Host, c: Cluster) => ({ dir: c.dir, rke: rkeBinary(host) }), {
         name: 'rke up (only when cluster.yml or the cluster needs it)', ...perCluster,
       }),
     ],

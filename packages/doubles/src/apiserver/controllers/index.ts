@@ -14,12 +14,14 @@ export interface ControllerOptions {
   nodeGracePeriodSeconds: number;
   caCertificate: string;
   signer?: Signer;
+  /** --cluster-cidr: node IPAM's pod network when no kubeadm-config names one. */
+  clusterCidr?: string;
 }
 
 export function startControllers(ctx: Context, options: ControllerOptions): () => void {
   return runControllers(ctx, [
     nodeLifecycle(options.nodeGracePeriodSeconds),
-    nodeIpam,
+    nodeIpam(options.clusterCidr),
     workloads,
     loadBalancer,
     namespaceDefaults(options.caCertificate),

@@ -1,7 +1,8 @@
 // Node IPAM, as kube-controller-manager runs it on a kubeadm cluster (--allocate-node-cidrs with
 // --cluster-cidr from ClusterConfiguration.networking.podSubnet, --node-cidr-mask-size 24): each
 // Node without spec.podCIDR gets the lowest free /24 of the pod subnet. The subnet is read from
-// kube-system/kubeadm-config, which kubeadm init uploads; without it nothing is allocated.
+// kube-system/kubeadm-config, which kubeadm init uploads, or given as --cluster-cidr (RKE passes
+// it to kube-controller-manager); with neither nothing is allocated.
 import { parse } from 'yaml';
 import { modify, read } from '../internal-client.js';
 import type { Context } from '../rest.js';
@@ -34,11 +35,11 @@ function podSubnetOf(ctx: Context): string | undefined {
   return subnet?.split(',').find((s) => s.includes('.'));
 }
 
-export const nodeIpam: Controller = {
+export const nodeIpam = (clusterCidr?: string): Controller => ({
   name: 'node-ipam',
   watches: ['/nodes/', '/configmaps/kube-system/kubeadm-config'],
   reconcile(ctx: Context) {
-    const subnet = podSubnetOf(ctx);
+    const subnet = podSubnetOf(ctx) ?? clusterCidr;
     if (!subnet) return;
     const nodes = ctx.store.list('/nodes/');
     const used = new Set(nodes.map((n) => n.spec?.podCIDR).filter(Boolean));
@@ -54,4 +55,4 @@ export const nodeIpam: Controller = {
       });
     }
   },
-};
+});
