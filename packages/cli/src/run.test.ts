@@ -206,13 +206,12 @@ describe('meshbook run on local hosts', FIRST_LOAD, () => {
 
   it('a second Ctrl-C returns INTERRUPTED at once', async () => {
     const io = testIo(fixtures);
-    const started = Date.now();
-    const running = main([...base, '-e', `out_dir=${outDir()}`, '-e', 'sleep_seconds=2'], io);
+    // The gate sleeps 600 s: only the second Ctrl-C can end the run within vitest's timeout.
+    const running = main([...base, '-e', `out_dir=${outDir()}`, '-e', 'sleep_seconds=600'], io);
     await waitFor(() => io.stdout.text.includes('TASK [gate]'));
     io.signals.emit('SIGINT');
     io.signals.emit('SIGINT');
     expect(await running).toBe(EXIT.INTERRUPTED);
-    expect(Date.now() - started).toBeLessThan(1500);
     expect(io.stderr.text).toContain('stopping now');
   });
 });

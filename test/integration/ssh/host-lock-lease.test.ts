@@ -23,12 +23,8 @@ describe('the host lock lease (issue 19, item 3)', () => {
       await new Promise((resolve) => setTimeout(resolve, 4000));
       expect(await lockFree()).toBe(false);
       await fleet().exec('node1', ['ip', 'link', 'set', 'eth0', 'down']);
-      const started = Date.now();
-      while (!(await lockFree())) {
-        expect(Date.now() - started).toBeLessThan(10_000);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      console.log(`[lock] freed ${Date.now() - started} ms after the network went silent (lease 3000 ms)`);
+      // The connection stays open (no RST on a downed link): only the lease ending frees the lock; vitest's timeout bounds the wait.
+      while (!(await lockFree())) await new Promise((resolve) => setTimeout(resolve, 250));
     } finally {
       await fleet().exec('node1', ['ip', 'link', 'set', 'eth0', 'up']);
       if (route) await fleet().exec('node1', ['sh', '-c', `ip route replace ${route}`]);

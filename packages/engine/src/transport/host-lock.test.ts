@@ -71,11 +71,10 @@ describe('host lock prelude and lease loop', () => {
 
   it('waits up to the wait time for a lock that is freed meanwhile', async () => {
     const first = await lock(request('dddd'));
-    const waiting = lock(request('eeee', 5000));
+    // A wait far past vitest's timeout: only the release ends it, and it ends held.
+    const waiting = lock(request('eeee', 600_000));
     setTimeout(() => first.child.stdin!.end(), 400);
-    const started = Date.now();
     expect((await waiting).reply).toEqual({ state: 'held' });
-    expect(Date.now() - started).toBeLessThan(4000);
   });
 
   it('lets a second connection of the same run share the lock', async () => {
@@ -110,9 +109,8 @@ describe('host lock prelude and lease loop', () => {
       clearInterval(beat);
     }
     // Silence: the lease (1 s) runs out and the lock goes, although the connection (stdin) is open.
-    const started = Date.now();
+    // stdin stays open: only the lease ending makes the holder exit (vitest's timeout bounds the wait).
     await exited(kept.child);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect((await lock(request('pppp', 0))).reply).toEqual({ state: 'held' });
   });
 
