@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, argv, defineFact, defineModule } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
+import { pause } from './lib/pause.js';
 
 /**
  * Which boot the host is in: the kernel's boot id, and when PID 1 started (clock ticks after the
@@ -78,7 +79,7 @@ async function rebootAndWait(ctx: ModuleContext, params: RebootParams, bootBefor
     throw new MeshbookError('MODULE_FAILED', `reboot: the ${ctx.transport.kind} transport cannot reconnect, so the reboot could not be waited for; nothing was done`, { host: ctx.host });
   }
   if (params.preRebootCommand) await ctx.exec(argv('sh', '-c', params.preRebootCommand));
-  await pause(params.preRebootDelaySeconds * 1000, ctx.signal);
+  await pause(params.preRebootDelaySeconds * 1000, ctx.signal, 'reboot');
   const started = Date.now();
   const deadline = started + params.rebootTimeoutSeconds * 1000;
   await startReboot(ctx, params.rebootCommand);
@@ -89,17 +90,17 @@ async function rebootAndWait(ctx: ModuleContext, params: RebootParams, bootBefor
     boot = await readBoot(ctx).catch(() => bootBefore);
     if (boot === bootBefore) {
       if (Date.now() >= deadline) throw notBack(ctx, params, 'it still runs the boot it had before the reboot command');
-      await pause(1000, ctx.signal);
+      await pause(1000, ctx.signal, 'reboot');
     }
   }
   for (;;) {
     const test = await ctx.run(argv('sh', '-c', params.testCommand)).catch((error: unknown) => ({ exitCode: -1, stderr: (error as Error).message }));
     if (test.exitCode === 0) break;
     if (Date.now() >= deadline) throw notBack(ctx, params, `the test command still fails: ${test.stderr.trim() || `exit code ${test.exitCode}`}`);
-    await pause(1000, ctx.signal);
+    await pause(1000, ctx.signal, 'reboot');
   }
   const elapsedSeconds = Math.round((Date.now() - started) / 100) / 10;
-  await pause(params.postRebootDelaySeconds * 1000, ctx.signal);
+  await pause(params.postRebootDelaySeconds * 1000, ctx.signal, 'reboot');
   return { rebooted: true, elapsedSeconds, bootIdentity: boot };
 }
 
@@ -132,22 +133,5 @@ function notBack(ctx: ModuleContext, params: RebootParams, why: string): Meshboo
   return new MeshbookError('TIMEOUT', `reboot: ${ctx.host} was not back within ${params.rebootTimeoutSeconds} s: ${why}`, {
     host: ctx.host,
     hint: 'raise rebootTimeoutSeconds, or look at the host console',
-  });
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    }
-    function aborted() {
-      clearTimeout(timer);
-      reject(new MeshbookError('ABORTED', 'reboot: aborted while waiting'));
-    }
-    if (signal?.aborted) return aborted();
-    signal?.addEventListener('abort', aborted, { once: true });
   });
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
 import { absolutePath } from './lib/file-attributes.js';
+import { pause } from './lib/pause.js';
 
 /**
  * What is waited for. A port is tried from the host (the connection is opened by the host, as
@@ -130,11 +131,11 @@ export const waitFor = defineModule({
 async function waitOnHost(ctx: ModuleContext, params: WaitForParams): Promise<WaitOutcome> {
   const started = Date.now();
   const elapsed = () => Math.round((Date.now() - started) / 100) / 10;
-  await pause(params.delaySeconds * 1000, ctx.signal);
+  await pause(params.delaySeconds * 1000, ctx.signal, 'waitFor');
   const deadline = Date.now() + params.timeoutSeconds * 1000;
   const { condition } = params;
   if (condition.kind === 'sleep') {
-    await pause(deadline - Date.now(), ctx.signal);
+    await pause(deadline - Date.now(), ctx.signal, 'waitFor');
     return { met: true, elapsedSeconds: elapsed(), last: undefined, match: undefined };
   }
   let last: Observation | undefined;
@@ -144,7 +145,7 @@ async function waitOnHost(ctx: ModuleContext, params: WaitForParams): Promise<Wa
     if (verdict.met) return { met: true, elapsedSeconds: elapsed(), last, match: verdict.match };
     const left = deadline - Date.now();
     if (left <= 0) return { met: false, elapsedSeconds: elapsed(), last, match: undefined };
-    await pause(Math.min(params.sleepSeconds * 1000, left), ctx.signal);
+    await pause(Math.min(params.sleepSeconds * 1000, left), ctx.signal, 'waitFor');
   }
 }
 
@@ -179,21 +180,4 @@ async function probePort(ctx: ModuleContext, host: string, port: number, timeout
     }
     throw error;
   }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener('abort', aborted);
-      resolve();
-    }
-    function aborted() {
-      clearTimeout(timer);
-      reject(new MeshbookError('ABORTED', 'waitFor: aborted while waiting'));
-    }
-    if (signal?.aborted) return aborted();
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
 }

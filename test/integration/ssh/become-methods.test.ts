@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MeshbookError, secret, sh, type BecomeMethod } from '@meshbook/engine';
+import { secret, sh, type BecomeMethod } from '@meshbook/engine';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
+import { caught } from '../support/caught.js';
 
 /**
  * become through su (root's own password) and doas (OpenDoas, installed from Debian's mirror: the
@@ -12,15 +13,6 @@ const fleet = useFleet({ hosts: 1 });
 const H = 'node1';
 const ROOT_PASSWORD = 'root-pw-7Hq2-canary';
 
-async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MeshbookError) return error;
-    throw error;
-  }
-  throw new Error('expected a MeshbookError');
-}
 
 const onHost = async (script: string) => (await fleet().exec(H, ['sh', '-c', script])).stdout;
 

@@ -3,9 +3,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MeshbookError, sh } from '@meshbook/engine';
+import { sh } from '@meshbook/engine';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { useFleet } from '../support/fleet.js';
+import { caught } from '../support/caught.js';
 
 /**
  * Issue 19, item 10: host keys as the user's ssh config says, on real hosts: HostKeyAlias,
@@ -14,15 +15,6 @@ import { useFleet } from '../support/fleet.js';
  */
 const fleet = useFleet({ hosts: 2 });
 
-async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MeshbookError) return error;
-    throw error;
-  }
-  throw new Error('expected the connect to fail');
-}
 
 function hostBlock(name: string, node: string, lines: string[]): string {
   const host = fleet().host(node);

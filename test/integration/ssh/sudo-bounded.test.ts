@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MeshbookError, secret, sh } from '@meshbook/engine';
+import { secret, sh } from '@meshbook/engine';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
+import { caught } from '../support/caught.js';
 
 /**
  * Issue 19, item 8: sudo cannot hang the run, and a password cannot feed commands to the root
@@ -9,15 +10,6 @@ import { fleetSshOptions, useFleet } from '../support/fleet.js';
  */
 const fleet = useFleet({ hosts: 1 });
 
-async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MeshbookError) return error;
-    throw error;
-  }
-  throw new Error('expected a MeshbookError');
-}
 
 describe('sudo, bounded (issue 19, item 8)', () => {
   it('sudo stuck in authentication (a PAM step that never answers, as an OTP prompt would) is BECOME_FAILED within the open timeout, not a hang', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshbookError, secret, sh } from '@meshbook/engine';
 import { connectSsh, type SshTransport } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
+import { caught } from '../support/caught.js';
 
 /**
  * Issue 19, item 9: a timed-out command is killed through its own session, not through a new
@@ -10,15 +11,6 @@ import { fleetSshOptions, useFleet } from '../support/fleet.js';
  */
 const fleet = useFleet({ hosts: 1 });
 
-async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MeshbookError) return error;
-    throw error;
-  }
-  throw new Error('expected the command to fail');
-}
 
 /** The host's processes whose command line matches `pattern` (pgrep -f), by pid. */
 async function processes(pattern: string): Promise<string[]> {

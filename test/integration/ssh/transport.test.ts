@@ -3,21 +3,13 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTransport, MeshbookError, secret, sh } from '@meshbook/engine';
+import { createTransport, secret, sh } from '@meshbook/engine';
 import type { Fleet } from '@meshbook/fleet';
 import type { HostLockRequest } from '../../../packages/engine/src/transport/host-lock.js';
 import { connectSsh, type SshTransport, type SshTransportOptions } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
+import { caught } from '../support/caught.js';
 
-async function caught(promise: Promise<unknown>): Promise<MeshbookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MeshbookError) return error;
-    throw error;
-  }
-  throw new Error('expected a MeshbookError');
-}
 
 /** A loopback port with nothing listening on it. */
 async function closedPort(): Promise<number> {
