@@ -11,13 +11,18 @@ export type { EventInput } from './event-sink.js';
 export { emptyCounts } from './run-hosts.js';
 export type { HostRuntime } from './run-hosts.js';
 
+/** The forks queue as the run uses it (p-queue is bundled, so its types stay out of the published declarations). */
+export interface ForksQueue {
+  add<T>(task: () => Promise<T>): Promise<T>;
+}
+
 /** What a run shares, each part with one job: hosts, connections, interrupts, events, the forks queue. */
 export class RunState {
   readonly hosts: RunHosts;
   readonly events: EventSink;
   readonly interrupts: Interrupts;
   readonly connections: Connections;
-  readonly queue: PQueue;
+  readonly queue: ForksQueue;
   readonly check: boolean;
   readonly diff: boolean;
 
@@ -30,7 +35,8 @@ export class RunState {
     this.events = new EventSink(options.events);
     this.interrupts = new Interrupts(options.signal, options.graceMs ?? 10_000);
     this.connections = new Connections(options, this.events, this.interrupts.commandSignal);
-    this.queue = new PQueue({ concurrency: Math.max(1, options.forks ?? 16) });
+    const queue = new PQueue({ concurrency: Math.max(1, options.forks ?? 16) });
+    this.queue = { add: (task) => queue.add(task, { throwOnTimeout: true }) };
     this.check = options.check === true;
     this.diff = options.diff === true;
   }

@@ -1,6 +1,6 @@
 import { resultRef, task, type HostContext } from '@meshbook/engine';
 import { ciliumClustermesh, ciliumClustermeshConnect, kubeResource, kubeResourceInfo, type KubeObject } from '@meshbook/modules';
-import type { ClusterNodeVars } from '../clustermesh/vars.js';
+import { ciliumVars, type ClusterNodeVars } from '../clustermesh/vars.js';
 import { after } from './cluster-topology.js';
 import { ciliumRelease } from './cilium.js';
 import { kubeadmMeshSite } from './kubeadm-mesh-site.js';
@@ -27,6 +27,7 @@ export function clustermeshEnableRole(site: MeshSite = kubeadmMeshSite): Role {
   const context = (host: Host) => ownMeshCluster(site, host, host.vars.cluster_name).context;
   return {
     name: 'clustermesh-enable',
+    vars: ciliumVars,
     tasks: [
       task(
         kubeResourceInfo,
@@ -70,6 +71,7 @@ export function clustermeshEnableRole(site: MeshSite = kubeadmMeshSite): Role {
 export function clustermeshConnectRole(site: MeshSite = kubeadmMeshSite): Role {
   return {
     name: 'clustermesh-connect',
+    vars: ciliumVars,
     tasks: [
       task(
         ciliumClustermeshConnect,
@@ -96,5 +98,5 @@ export function clustermeshConnectRole(site: MeshSite = kubeadmMeshSite): Role {
 /** Seed 000-18 to 000-20: cilium-ca shared, clustermesh enabled, the clusters connected. */
 export function clustermeshRole(site: MeshSite = kubeadmMeshSite): Role {
   const enable = clustermeshEnableRole(site);
-  return { name: 'clustermesh', tasks: [...enable.tasks, ...clustermeshConnectRole(site).tasks] };
+  return { name: 'clustermesh', vars: ciliumVars, tasks: [...enable.tasks, ...clustermeshConnectRole(site).tasks] };
 }
