@@ -97,9 +97,14 @@ export class FactPrefetcher {
     try {
       const { requests, awaitingHostFacts } = this.#requests(index, host, undefined, kind === 'refill');
       const fetchHostFacts = kind === 'first' && awaitingHostFacts.length > 0 && host.facts === undefined;
+      if (requests.length === 0 && !fetchHostFacts) {
+        // Nothing to fetch opens no connection: a play whose tasks are all delegated never touches the host.
+        const open = await host.connection?.catch(() => undefined);
+        if (kind === 'first' && open) this.#seenWholeDrops.set(host.name, open.facts.wholeDrops);
+        return;
+      }
       const target = await this.run.connections.of(host);
       if (kind === 'first') this.#seenWholeDrops.set(host.name, target.facts.wholeDrops);
-      if (requests.length === 0 && !fetchHostFacts) return;
       if (kind === 'refill') {
         await target.facts.prefetch(requests);
         return;
