@@ -79,6 +79,14 @@ describe('meshbook exec (ad-hoc)', () => {
     expect(stdout).toContain('web1 | FAILED | rc=3 >>\nout-line\nerr-line\n');
   });
 
+  it("shows a host's terminal control sequences, never obeys them", async () => {
+    const { code, stdout } = await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'shell', '-a', "printf 'red\\033[2Jcleared'");
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('web1 | CHANGED | rc=0 >>\nred');
+    expect(stdout).toContain('cleared');
+    expect(stdout).not.toContain('\u001b');
+  });
+
   it("prints another module's result as compact JSON", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'meshbook-exec-'));
     const dest = join(dir, 'motd');

@@ -76,8 +76,8 @@ export async function execCommand(
   const selection: SelectionOptions = { extraVars };
   validatePlaybook(playbook, inventory, selection);
   // Each host's output as Ansible's ad-hoc mode prints it; --json keeps `run`'s event schema and prints events only.
-  const showOutput = options.json ? undefined : (output: HostOutput) => io.stdout.write(renderHostOutput(output, options.check === true));
-  return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io, showOutput);
+  const render = (output: HostOutput) => renderHostOutput(output, options.check === true);
+  return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io, render);
 }
 
 function moduleParams(module: Module<unknown, unknown, never, unknown, unknown>, args: string | undefined, command: readonly string[]): unknown {
