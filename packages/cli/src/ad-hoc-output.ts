@@ -38,7 +38,15 @@ function isCommandOutput(output: unknown): output is { exitCode: number; stdout:
   return typeof fields.exitCode === 'number' && typeof fields.stdout === 'string' && typeof fields.stderr === 'string';
 }
 
+/** `meshbook ping`'s line for a host it reached, as Ansible's ping module prints it. */
+export function renderPing(result: HostOutput, check: boolean): string {
+  if (result.status !== 'ok') return renderHostOutput(result, check);
+  return `${result.host} | SUCCESS => {"ping":"pong"}\n`;
+}
+
+/** Ansible's words: SUCCESS for ok, FAILED, UNREACHABLE!, CHANGED, SKIPPED. */
 function statusLabel(status: HostOutput['status']): string {
+  if (status === 'ok') return 'SUCCESS';
   if (status === 'failed') return 'FAILED';
   if (status === 'unreachable') return 'UNREACHABLE!';
   return status.toUpperCase();

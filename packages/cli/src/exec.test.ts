@@ -120,9 +120,10 @@ describe('meshbook exec (ad-hoc)', () => {
   });
 
   it('ping reaches every host', async () => {
-    const { code, stderr } = await cli('ping', 'all', '-i', 'hosts.yaml');
+    const { code, stdout, stderr } = await cli('ping', 'all', '-i', 'hosts.yaml');
     expect(stderr).toBe('');
     expect(code).toBe(EXIT.OK);
+    for (const host of ['web1', 'web2', 'db1']) expect(stdout).toContain(`${host} | SUCCESS => {"ping":"pong"}\n`);
   });
 });
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MeshbookError, definePlaybook, loadInventory, task, validatePlaybook } from '@meshbook/engine';
 import type { HostOutput, Module, Playbook, SelectionOptions } from '@meshbook/engine';
-import { renderHostOutput } from '../ad-hoc-output.js';
+import { renderHostOutput, renderPing } from '../ad-hoc-output.js';
 import { fitToSchema, parseModuleArgs, splitWords } from '../ad-hoc-args.js';
 import type { ExitCode } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
@@ -76,7 +76,7 @@ export async function execCommand(
   const selection: SelectionOptions = { extraVars };
   validatePlaybook(playbook, inventory, selection);
   // Each host's output as Ansible's ad-hoc mode prints it; --json keeps `run`'s event schema and prints events only.
-  const render = (output: HostOutput) => renderHostOutput(output, options.check === true);
+  const render = (output: HostOutput) => (fixed?.name === 'ping' ? renderPing : renderHostOutput)(output, options.check === true);
   return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io, render);
 }
 
