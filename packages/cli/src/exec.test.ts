@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,15 @@ import { main } from './main.js';
 
 /** The tiny inventory: every host is the controller itself (local connection). */
 const fixtures = fileURLToPath(new URL('./__fixtures__/tiny/', import.meta.url));
+/** ansible-vault's own output, kept with the engine's vault tests: db_password decrypts to s3cret-token. */
+const vaultFixtures = fileURLToPath(new URL('../../engine/src/vault/__fixtures__/', import.meta.url));
 
 async function cli(...argv: string[]) {
-  const io = testIo(fixtures);
+  return cliIn(fixtures, ...argv);
+}
+
+async function cliIn(cwd: string, ...argv: string[]) {
+  const io = testIo(cwd);
   const code = await main(argv, io);
   return { code, stdout: io.stdout.text, stderr: io.stderr.text };
 }
@@ -59,10 +65,65 @@ describe('meshbook exec (ad-hoc)', () => {
     expect(stderr).toMatch(/no module named "nosuch"[\s\S]*apt/);
   });
 
-  it('ping reaches every host', async () => {
-    const { code, stderr } = await cli('ping', 'all', '-i', 'hosts.yaml');
+  it("prints each host's command output as Ansible's ad-hoc mode does: rc and stdout", async () => {
+    const { code, stdout, stderr } = await cli('exec', 'web', '-i', 'hosts.yaml', '--', 'echo', 'hi');
     expect(stderr).toBe('');
     expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('web1 | CHANGED | rc=0 >>\nhi\n');
+    expect(stdout).toContain('web2 | CHANGED | rc=0 >>\nhi\n');
+  });
+
+  it('shows a failing command\'s rc, stdout and stderr, and exits as a failed host', async () => {
+    const { code, stdout } = await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'shell', '-a', 'echo out-line; echo err-line >&2; exit 3');
+    expect(code).toBe(EXIT.HOST_FAILED);
+    expect(stdout).toContain('web1 | FAILED | rc=3 >>\nout-line\nerr-line\n');
+  });
+
+  it("shows a host's terminal control sequences, never obeys them", async () => {
+    const { code, stdout } = await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'shell', '-a', "printf 'red\\033[2Jcleared'");
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('web1 | CHANGED | rc=0 >>\nred');
+    expect(stdout).toContain('cleared');
+    expect(stdout).not.toContain('\u001b');
+  });
+
+  it("prints another module's result as compact JSON", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbook-exec-'));
+    const dest = join(dir, 'motd');
+    const { code, stdout } = await cli('exec', 'web1', '-i', 'hosts.yaml', '-m', 'copy', '-a', `dest=${dest} content=hello`);
+    expect(code).toBe(EXIT.OK);
+    const line = stdout.split('\n').find((l) => l.startsWith('web1 | CHANGED => '));
+    expect(line).toBeDefined();
+    const shown = JSON.parse(line!.slice('web1 | CHANGED => '.length)) as { changed: boolean; changes: string[] };
+    expect(shown.changed).toBe(true);
+    expect(shown.changes.join(' ')).toContain(dest);
+  });
+
+  it('masks a vaulted Secret in the command output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshbook-exec-vault-'));
+    await mkdir(join(dir, 'group_vars'));
+    await writeFile(join(dir, 'hosts'), '[db]\ndb1 ansible_connection=local\n');
+    await writeFile(join(dir, 'group_vars', 'db.yaml'), await readFile(join(vaultFixtures, 'vaulted-string.yaml'), 'utf8'));
+    await writeFile(join(dir, 'vault-password'), await readFile(join(vaultFixtures, 'vault-password'), 'utf8'));
+    const { code, stdout, stderr } = await cliIn(dir, 'exec', 'db1', '-i', '.', '--vault-password-file', 'vault-password', '--', 'echo', 'token=s3cret-token');
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toContain('db1 | CHANGED | rc=0 >>\ntoken=***\n');
+    expect(stdout + stderr).not.toContain('s3cret-token');
+  });
+
+  it('--json prints the events only, no output block', async () => {
+    const { code, stdout } = await cli('exec', 'web1', '-i', 'hosts.yaml', '--json', '--', 'echo', 'hi');
+    expect(code).toBe(EXIT.OK);
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string });
+    expect(events.map((event) => event.type)).toContain('host.result');
+    expect(stdout).not.toContain('rc=0 >>');
+  });
+
+  it('ping reaches every host', async () => {
+    const { code, stdout, stderr } = await cli('ping', 'all', '-i', 'hosts.yaml');
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.OK);
+    for (const host of ['web1', 'web2', 'db1']) expect(stdout).toContain(`${host} | SUCCESS => {"ping":"pong"}\n`);
   });
 });
 

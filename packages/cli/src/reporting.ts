@@ -13,6 +13,8 @@ export interface ReportingOptions {
 
 export interface Reporting {
   events: EventBus;
+  /** Prints text that is no event (exec's per-host output) with the terminal output; nothing with --json. */
+  print(text: string): void;
   /** Unsubscribes every reporter and flushes the log file. */
   close(): void;
 }
@@ -40,6 +42,7 @@ export function startReporting(options: ReportingOptions, io: CliIo): Reporting 
   if (log) unsubscribers.push(events.subscribe(log.listener));
   return {
     events,
+    print: (text) => human?.print(text),
     close: () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
       log?.close();

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MeshbookError, definePlaybook, loadInventory, task, validatePlaybook } from '@meshbook/engine';
-import type { Module, Playbook, SelectionOptions } from '@meshbook/engine';
+import type { HostOutput, Module, Playbook, SelectionOptions } from '@meshbook/engine';
+import { renderHostOutput, renderPing } from '../ad-hoc-output.js';
 import { fitToSchema, parseModuleArgs, splitWords } from '../ad-hoc-args.js';
 import type { ExitCode } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
@@ -49,7 +50,7 @@ function sharedOptions(command: Command): Command {
     .option('-b, --become', 'run as root (sudo, or --become-method)')
     .option('-f, --forks <n>', 'hosts worked on at the same time (default 16)', positiveInt)
     .option('-e, --extra-vars <vars>', 'variables: key=value, @file.yaml or JSON (repeatable)', collect)
-    .option('--json', 'print events as JSON lines on stdout')
+    .option('--json', "print events as JSON lines on stdout (run's event schema: no command output; without --json each host's output is printed)")
     .option('-v, --verbose', 'more detail; repeat for more', increase, 0);
 }
 
@@ -74,7 +75,9 @@ export async function execCommand(
   });
   const selection: SelectionOptions = { extraVars };
   validatePlaybook(playbook, inventory, selection);
-  return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io);
+  // Each host's output as Ansible's ad-hoc mode prints it; --json keeps `run`'s event schema and prints events only.
+  const render = (output: HostOutput) => (fixed?.name === 'ping' ? renderPing : renderHostOutput)(output, options.check === true);
+  return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io, render);
 }
 
 function moduleParams(module: Module<unknown, unknown, never, unknown, unknown>, args: string | undefined, command: readonly string[]): unknown {

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
 import { MeshbookError } from '@meshbook/engine';
-import type { Inventory, Playbook, RunSummary, SelectionOptions } from '@meshbook/engine';
+import type { HostOutput, Inventory, Playbook, RunSummary, SelectionOptions } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
 import { runPlaybook, validatePlaybook } from '@meshbook/engine';
@@ -110,6 +110,8 @@ export async function runValidatedPlaybook(
   selection: SelectionOptions,
   options: RunCommandOptions,
   io: CliIo,
+  /** exec: renders each host's output for the terminal (the engine gathers it only when given). */
+  renderHostOutput?: (output: HostOutput) => string,
 ): Promise<ExitCode> {
   const reporting = startReporting(options, io);
   const { events } = reporting;
@@ -125,6 +127,7 @@ export async function runValidatedPlaybook(
       check: options.check === true,
       diff: options.diff === true,
       forks: options.forks,
+      ...(renderHostOutput && !options.json ? { onHostOutput: (output: HostOutput) => reporting.print(renderHostOutput(output)) } : {}),
       ...(options.lockTimeout !== undefined ? { hostLockWaitMs: options.lockTimeout * 1000 } : {}),
       ...(options.taskTimeout !== undefined ? { taskTimeoutMs: options.taskTimeout * 1000 } : {}),
       connect: async (host, connectOptions) => {

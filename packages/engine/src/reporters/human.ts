@@ -1,5 +1,5 @@
 import type { EventListener, EventOf, MeshbookEvent } from '../events/types.js';
-import { escapeControlDeep } from '../escape-control.js';
+import { escapeControl, escapeControlDeep } from '../escape-control.js';
 import { redact } from '../secret.js';
 import { renderRecap } from './recap.js';
 import { RunningHosts } from './running-hosts.js';
@@ -61,6 +61,15 @@ export class HumanReporter {
   close(): void {
     this.#stopTimer();
     this.#clearLive();
+  }
+
+  /**
+   * Prints text from outside the events (exec's per-host output) in the run's output, above the
+   * live view: its control sequences shown, never obeyed; secrets redacted.
+   */
+  print(text: string): void {
+    this.#print(escapeControl(text.replace(/\n$/, '')));
+    if (this.#tty && this.#viewShown) this.#drawLive();
   }
 
   handle(raw: MeshbookEvent): void {

@@ -8,5 +8,5 @@ export { DEFAULT_DELAY_SECONDS, DEFAULT_RETRIES } from './retry.js';
 export { taskName } from './params.js';
 export { selectedByTags } from './tags.js';
 export { computeBatches } from './batches.js';
-export type { RunPlaybookOptions, RunSummary, SelectionOptions } from './options.js';
+export type { HostOutput, RunPlaybookOptions, RunSummary, SelectionOptions } from './options.js';
 export { DEFAULT_TASK_TIMEOUT_MS } from './options.js';

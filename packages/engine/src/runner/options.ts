@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/bus.js';
-import type { HostCounts, RunOutcome } from '../events/types.js';
+import type { ChangeView, ErrorView, HostCounts, HostStatus, RunOutcome } from '../events/types.js';
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { ConnectOptions, Transport } from '../transport/types.js';
 import type { Vars } from '../inventory/types.js';
@@ -53,6 +53,27 @@ export interface RunPlaybookOptions extends SelectionOptions {
   taskTimeoutMs?: number;
   /** Validate before anything connects (default true); the CLI may skip it when it already validated. */
   validate?: boolean;
+  /**
+   * Called once per host and task, after its host.result event, with what the module returned
+   * (a command's stdout, stderr and exit code): for a caller that shows it, as `meshbook exec`
+   * does. Redacted as events are. Not an event, so --json and the log keep their schema; a run
+   * without it does no extra work.
+   */
+  onHostOutput?: (output: HostOutput) => void;
+}
+
+/** One host's result of one task with the module's output (RunPlaybookOptions.onHostOutput). */
+export interface HostOutput {
+  play: string;
+  task: string;
+  host: string;
+  status: HostStatus;
+  changes: ChangeView[];
+  /** The module's output, when it ran and succeeded (absent in check mode when known only after apply). */
+  output?: unknown;
+  message?: string;
+  /** A failure, with a failed command's exit code and output. */
+  error?: ErrorView & { exitCode?: number | null; stdout?: string; stderr?: string };
 }
 
 export interface RunSummary {

@@ -1,3 +1,6 @@
+import { redactDeep } from '../secret.js';
+import { KnownAfterApply } from '../module/unknown.js';
+import type { HostOutput } from './options.js';
 import type { Outcome } from './outcome.js';
 import { runTaskOnHost } from './run-host-task.js';
 import type { PlayScope, TaskSpec } from './run-host-task.js';
@@ -77,7 +80,21 @@ function record(run: RunState, scope: PlayScope, spec: TaskSpec, host: HostRunti
   if (outcome.stoppedMidway) run.hosts.unknownState.add(host.name);
   if (spec.task.register) host.registered.set(spec.task.register.name, outcome.result);
   if (status === 'changed' && spec.task.notify?.length) scope.notify(host.name, spec.task.notify);
+  run.options.onHostOutput?.(hostOutput(scope, spec, host.name, outcome));
   return status === 'failed' || status === 'unreachable';
+}
+
+function hostOutput(scope: PlayScope, spec: TaskSpec, host: string, { result, error }: Outcome): HostOutput {
+  const output: HostOutput = { play: scope.play.name, task: spec.name, host, status: result.status, changes: result.changes };
+  if (result.output !== undefined && !(result.output instanceof KnownAfterApply)) output.output = result.output;
+  if (result.message) output.message = result.message;
+  if (result.error) {
+    output.error = { ...result.error };
+    if (error?.exitCode !== undefined) output.error.exitCode = error.exitCode;
+    if (error?.stdout !== undefined) output.error.stdout = error.stdout;
+    if (error?.stderr !== undefined) output.error.stderr = error.stderr;
+  }
+  return redactDeep(output) as HostOutput;
 }
 
 /**
