@@ -10,6 +10,20 @@ export const kubernetesPackagesInstalled = resultRef<undefined>('kubernetes_pack
 
 const keyName = (keyring: string) => keyring.replace(/^.*\//, '').replace(/\.gpg$/, '');
 
+/** The Kubernetes apt repository for the inventory's minor version, signed by its key. */
+function kubernetesAptSource() {
+  return [
+    task(aptKey, (host: Host) => ({ name: keyName(host.vars.kubernetes_apt_keyring), url: host.vars.kubernetes_apt_key_url }), {
+      name: "Kubernetes apt key (pkgs.k8s.io), dearmored into /etc/apt/keyrings",
+    }),
+    task(
+      aptRepository,
+      (host: Host) => ({ name: 'kubernetes', uri: host.vars.kubernetes_apt_url, suite: '/', signedBy: host.vars.kubernetes_apt_keyring }),
+      { name: 'Kubernetes apt repository for the minor version' },
+    ),
+  ];
+}
+
 /**
  * Seed 000-07: the Kubernetes apt repository (pkgs.k8s.io, one per minor version: the seed's
  * apt.kubernetes.io is gone since 2023) signed by its key, kubelet kubeadm kubectl at the
@@ -23,14 +37,7 @@ export function kubernetesPackagesRole(): Role {
       task(apt, (host: Host) => ({ name: host.vars.kubernetes_extra_packages, state: 'present' as const, updateCache: true }), {
         name: 'apt-transport-https vim git curl wget installed',
       }),
-      task(aptKey, (host: Host) => ({ name: keyName(host.vars.kubernetes_apt_keyring), url: host.vars.kubernetes_apt_key_url }), {
-        name: "Kubernetes apt key (pkgs.k8s.io), dearmored into /etc/apt/keyrings",
-      }),
-      task(
-        aptRepository,
-        (host: Host) => ({ name: 'kubernetes', uri: host.vars.kubernetes_apt_url, suite: '/', signedBy: host.vars.kubernetes_apt_keyring }),
-        { name: 'Kubernetes apt repository for the minor version' },
-      ),
+      ...kubernetesAptSource(),
       task(
         apt,
         (host: Host) => ({
@@ -54,14 +61,7 @@ export function kubectlRole(): Role {
     name: 'kubectl',
     vars: kubernetesPackageVars,
     tasks: [
-      task(aptKey, (host: Host) => ({ name: keyName(host.vars.kubernetes_apt_keyring), url: host.vars.kubernetes_apt_key_url }), {
-        name: "Kubernetes apt key (pkgs.k8s.io), dearmored into /etc/apt/keyrings",
-      }),
-      task(
-        aptRepository,
-        (host: Host) => ({ name: 'kubernetes', uri: host.vars.kubernetes_apt_url, suite: '/', signedBy: host.vars.kubernetes_apt_keyring }),
-        { name: 'Kubernetes apt repository for the minor version' },
-      ),
+      ...kubernetesAptSource(),
       task(apt, (host: Host) => ({ name: [`kubectl=${host.vars.kubernetes_package_version}`], state: 'present' as const, hold: true, updateCache: true }), {
         name: 'kubectl installed at the pinned version and held',
       }),
