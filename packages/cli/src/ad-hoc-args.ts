@@ -1,34 +1,27 @@
 import { MeshbookError } from '@meshbook/engine';
 
-/**
- * `-a 'key=value ...'` as Ansible's ad-hoc mode reads it: words split as a shell would (quotes
- * keep spaces), each `key=value`. A value that is JSON (3, true, ["a"], {"k": 1}) is that value;
- * anything else is the text. Returns undefined for free-form text without any `=` (`-a uptime`).
- */
-export function parseModuleArgs(text: string): Record<string, unknown> | undefined {
-  const pairs = argPairs(text);
-  return pairs && Object.fromEntries(pairs.map(([key, value]) => [key, jsonOrText(value)]));
-}
-
 interface ParamsSchema {
   safeParse(value: unknown): { success: boolean; error?: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> }> } };
 }
 
 /**
- * Ansible converts each -a value to its parameter's declared type. A value read as JSON
- * (`job=true`) that the module's schema refuses for its field is given as the text it was written
- * as; whatever is still wrong is reported by the module's own validation, naming the field.
+ * `-a 'key=value ...'` as Ansible's ad-hoc mode reads it: words split as a shell would (quotes
+ * keep spaces), each `key=value`. A value that is JSON (3, true, ["a"], {"k": 1}) is that value;
+ * anything else is the text. Returns undefined for free-form text without any `=` (`-a uptime`).
+ *
+ * With the module's schema, values are converted to each parameter's declared type, as Ansible
+ * does: a JSON reading (`job=true`) the schema refuses for its field is given as the text it was
+ * written as; whatever is still wrong is reported by the module's own validation, naming the field.
  */
-export function fitToSchema(params: Record<string, unknown>, text: string, schema: ParamsSchema): Record<string, unknown> {
-  const checked = schema.safeParse(params);
-  if (checked.success) return params;
+export function parseModuleArgs(text: string, schema?: ParamsSchema): Record<string, unknown> | undefined {
+  const pairs = argPairs(text);
+  if (!pairs) return undefined;
+  const params: Record<string, unknown> = Object.fromEntries(pairs.map(([key, value]) => [key, jsonOrText(value)]));
+  const checked = schema?.safeParse(params);
+  if (!checked || checked.success) return params;
   const refused = new Set(checked.error?.issues.map((issue) => issue.path[0]) ?? []);
-  const texts = Object.fromEntries(argPairs(text) ?? []);
-  const fitted = { ...params };
-  for (const key of Object.keys(params)) {
-    if (refused.has(key) && typeof params[key] !== 'string' && texts[key] !== undefined) fitted[key] = texts[key];
-  }
-  return fitted;
+  for (const [key, value] of pairs) if (refused.has(key) && typeof params[key] !== 'string') params[key] = value;
+  return params;
 }
 
 function argPairs(text: string): Array<[string, string]> | undefined {

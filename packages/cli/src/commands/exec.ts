@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { MeshbookError, definePlaybook, loadInventory, task, validatePlaybook } from '@meshbook/engine';
 import type { HostOutput, Module, Playbook, SelectionOptions } from '@meshbook/engine';
 import { renderHostOutput, renderPing } from '../ad-hoc-output.js';
-import { fitToSchema, parseModuleArgs, splitWords } from '../ad-hoc-args.js';
+import { parseModuleArgs, splitWords } from '../ad-hoc-args.js';
 import type { ExitCode } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
 import type { CliIo } from '../io.js';
@@ -91,8 +91,8 @@ function moduleParams(module: Module<unknown, unknown, never, unknown, unknown>,
     return moduleName === 'shell' ? { cmd: command.join(' ') } : { argv: [...command] };
   }
   if (args === undefined) return {};
-  const params = parseModuleArgs(args);
-  if (params !== undefined) return fitToSchema(params, args, module.definition.params);
+  const params = parseModuleArgs(args, module.definition.params);
+  if (params !== undefined) return params;
   // Free form, as Ansible's command and shell take it: -a 'uptime'.
   if (moduleName === 'command') return { argv: splitWords(args) };
   if (moduleName === 'shell') return { cmd: args };
