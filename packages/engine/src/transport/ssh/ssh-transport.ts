@@ -412,20 +412,20 @@ export class SshTransport implements Transport {
       return new MeshbookError(code, message, { host: this.host, command: display, stdout: partial?.stdout.toString('utf8'), stderr: partial?.stderr.toString('utf8') });
     };
     try {
-      const result = await Promise.race([running, killed]);
+      let result: Awaited<typeof running>;
+      try {
+        result = await Promise.race([running, killed]);
+      } catch (error) {
+        if (!interrupted) throw await this.#sessionFailure(error, display);
+        const partial = error instanceof SessionEndedError ? error.partial : session.partial();
+        await interruption;
+        throw interruptedError(interrupted, partial);
+      }
       // Finished just as the timer fired: the kill already went out, so let it land before the
       // session goes back (dead) to the pool.
       if (interruption) await interruption;
       if (interrupted && !completedBeforeInterrupt) throw interruptedError(interrupted, result.at(-1));
       return result;
-    } catch (error) {
-      if (error instanceof MeshbookError && interrupted && !completedBeforeInterrupt) throw error;
-      if (interrupted) {
-        const partial = error instanceof SessionEndedError ? error.partial : session.partial();
-        await interruption;
-        throw interruptedError(interrupted, partial);
-      }
-      throw await this.#sessionFailure(error, display);
     } finally {
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
