@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,9 +87,20 @@ describe('SSH transport on real hosts', () => {
     expect(get.code).toBe('TRANSFER_FAILED');
   });
 
-  it('runs 50 concurrent commands on one host, all succeeding', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => root.run(sh`sleep 0.2; echo ${i}`)));
+  it("runs 50 concurrent commands on one host, all succeeding, one listener on their shared signal (a run's)", async () => {
+    const run = new AbortController();
+    // Commands in flight and commands waiting for a session alike: one 'abort' listener in all.
+    let mostListeners = 0;
+    const sampler = setInterval(() => (mostListeners = Math.max(mostListeners, getEventListeners(run.signal, 'abort').length)), 5);
+    let results;
+    try {
+      results = await Promise.all(Array.from({ length: 50 }, (_, i) => root.run(sh`sleep 0.2; echo ${i}`, { signal: run.signal })));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(mostListeners).toBe(1);
     results.forEach((result, i) => expect(result).toMatchObject({ exitCode: 0, stdout: `${i}\n` }));
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 
   it('feeds commands through the kept session: one round trip per command, the same shell every time', async () => {

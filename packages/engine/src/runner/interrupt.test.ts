@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { harness, ofType, probe, results } from './__fixtures__/harness.js';
 import { task } from './types.js';
@@ -47,5 +48,32 @@ describe('interruption (SIGINT)', () => {
     expect(results(h.events)).toEqual([]);
     expect(h.fleet.connects).toEqual([]);
     expect(summary).toMatchObject({ outcome: 'interrupted', interrupted: 'SIGTERM' });
+  });
+
+  it("twelve hosts in a task at once share one listener on the run's signal (no MaxListenersExceededWarning)", async () => {
+    const h = harness(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`h${i}`, {}])));
+    let started = 0;
+    let mostListeners = 0;
+    let allStarted!: () => void;
+    const together = new Promise<void>((resolve) => (allStarted = resolve));
+    h.fleet.handler = async (_text, { options }) => {
+      if (++started === 12) allStarted();
+      await together;
+      mostListeners = Math.max(mostListeners, getEventListeners(options.signal!, 'abort').length);
+      return { exitCode: 0 };
+    };
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const summary = await h.run({ name: 'pb', plays: [{ ...play, tasks: [task(probe, { waitMs: 1 }, { name: 'long' })] }] }, { forks: 12 });
+      expect(summary.outcome).toBe('ok');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(started).toBe(12);
+    expect(mostListeners).toBe(1);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });

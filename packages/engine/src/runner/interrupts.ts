@@ -1,4 +1,5 @@
 import { MeshbookError } from '../errors.js';
+import { onAbort } from '../on-abort.js';
 
 /**
  * How a run stops: `stop(reason)` ends scheduling (a threshold, a whole batch failed); the
@@ -42,21 +43,22 @@ export class Interrupts {
   whileRunning<T>(work: Promise<T>): Promise<T> {
     const signal = this.#hardStop.signal;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () =>
+      const stopped = () =>
         reject(
           new MeshbookError('ABORTED', `interrupted: the task was stopped after the ${this.graceMs} ms grace period`, {
             hint: 'the host may be half-way through this task: check it, then run again',
           }),
         );
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) return stopped();
+      // Every host's task waits on this one signal: onAbort keeps one listener on it for all.
+      const stopWatching = onAbort(signal, stopped);
       work.then(
         (value) => {
-          signal.removeEventListener('abort', onAbort);
+          stopWatching();
           resolve(value);
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
+          stopWatching();
           reject(error);
         },
       );

@@ -1,4 +1,5 @@
 import { MeshbookError, toMeshbookError } from '../errors.js';
+import { onAbort } from '../on-abort.js';
 import { errorView, taskResult } from './outcome.js';
 import type { Outcome } from './outcome.js';
 import { KnownAfterApply } from '../module/unknown.js';
@@ -126,11 +127,10 @@ function pause(ms: number, interrupt: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const done = (elapsed: boolean) => {
       clearTimeout(timer);
-      interrupt.removeEventListener('abort', onAbort);
+      stopWatching();
       resolve(elapsed);
     };
-    const onAbort = () => done(false);
     const timer = setTimeout(() => done(true), ms);
-    interrupt.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = onAbort(interrupt, () => done(false));
   });
 }

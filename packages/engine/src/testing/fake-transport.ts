@@ -1,4 +1,5 @@
 import { MeshbookError } from '../errors.js';
+import { onAbort } from '../on-abort.js';
 import type { ShellCommand } from '../command.js';
 import { Secret } from '../secret.js';
 import type { BatchOptions, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../transport/types.js';
@@ -182,16 +183,15 @@ function delay(ms: number, signal: AbortSignal | undefined, timeoutMs: number | 
     const finish = (error?: MeshbookError) => {
       clearTimeout(timer);
       clearTimeout(timeout);
-      signal?.removeEventListener('abort', onAbort);
+      stopWatching();
       if (error) reject(error);
       else resolve();
     };
-    const onAbort = () => finish(new MeshbookError('ABORTED', 'command aborted', { host, command: what }));
     const timer = setTimeout(() => finish(), ms);
     const timeout =
       timeoutMs !== undefined && timeoutMs < ms
         ? setTimeout(() => finish(new MeshbookError('TIMEOUT', `command timed out after ${timeoutMs} ms`, { host, command: what })), timeoutMs)
         : undefined;
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = onAbort(signal, () => finish(new MeshbookError('ABORTED', 'command aborted', { host, command: what })));
   });
 }

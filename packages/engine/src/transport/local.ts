@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import type { ShellCommand } from '../command.js';
 import { sh } from '../command.js';
 import { MeshbookError } from '../errors.js';
+import { onAbort } from '../on-abort.js';
 import { Secret } from '../secret.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, FrameParser, commandResultOf, frameCommand } from './framing.js';
 import type { BatchOptions, CommandResult, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from './types.js';
@@ -93,6 +94,7 @@ export class LocalTransport implements Transport {
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let settled = false;
+      let stopWatching = (): void => undefined;
       if (child.pid) this.#running.add(child.pid);
       const kill = () => {
         try {
@@ -106,7 +108,7 @@ export class LocalTransport implements Transport {
         settled = true;
         if (child.pid) this.#running.delete(child.pid);
         clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+        stopWatching();
         if (error) reject(error);
         else resolve(code);
       };
@@ -116,12 +118,12 @@ export class LocalTransport implements Transport {
             finish(new MeshbookError('TIMEOUT', `command timed out after ${options.timeoutMs} ms`, { host: this.host, command: display, ...soFar() }));
           }, options.timeoutMs)
         : undefined;
-      const onAbort = () => {
+      const aborted = () => {
         kill();
         finish(new MeshbookError('ABORTED', 'command aborted', { host: this.host, command: display }));
       };
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) return aborted();
+      stopWatching = onAbort(options.signal, aborted);
       child.stdout.on('data', (d: Buffer) => onData(d, 'stdout'));
       child.stderr.on('data', (d: Buffer) => onData(d, 'stderr'));
       child.on('error', (e) => finish(new MeshbookError('COMMAND_FAILED', e.message, { host: this.host, command: display, cause: e })));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sh } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
+import { onAbort } from '../../on-abort.js';
 import { EventBus } from '../../events/bus.js';
 import type { MeshbookEvent } from '../../events/types.js';
 import { defineModule } from '../../module/contract.js';
@@ -117,15 +118,14 @@ export function harness(hosts: Record<string, Vars>, groups: Record<string, stri
 
 function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new MeshbookError('ABORTED', 'command aborted'));
-      },
-      { once: true },
-    );
+    const timer = setTimeout(() => {
+      stopWatching();
+      resolve();
+    }, ms);
+    const stopWatching = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(new MeshbookError('ABORTED', 'command aborted'));
+    });
   });
 }
 

@@ -3,6 +3,7 @@ import type { Client } from 'ssh2';
 import type { ShellCommand } from '../../command.js';
 import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
+import { onAbort } from '../../on-abort.js';
 import { Secret } from '../../secret.js';
 import type { BatchOptions, Become, BecomeMethod, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
@@ -284,6 +285,7 @@ export class SshTransport implements Transport {
     const timeoutMs = options.timeoutMs ?? 15_000;
     const stream = await new Promise<Duplex>((resolve, reject) => {
       let done = false;
+      let stopWatching = (): void => undefined;
       const finish = (error: MeshbookError | undefined, channel?: Duplex) => {
         if (done) {
           channel?.destroy();
@@ -291,14 +293,14 @@ export class SshTransport implements Transport {
         }
         done = true;
         clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
+        stopWatching();
         if (error) reject(error);
         else resolve(channel!);
       };
-      const onAbort = () => finish(new MeshbookError('ABORTED', `opening a connection to ${target} from ${this.host} was aborted`, { host: this.host }));
+      const aborted = () => finish(new MeshbookError('ABORTED', `opening a connection to ${target} from ${this.host} was aborted`, { host: this.host }));
       const timer = setTimeout(() => finish(new MeshbookError('TIMEOUT', `opening a connection to ${target} from ${this.host} timed out after ${timeoutMs} ms`, { host: this.host })), timeoutMs);
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) return aborted();
+      stopWatching = onAbort(options.signal, aborted);
       this.#client.forwardOut('127.0.0.1', 0, address, port, (error, channel) => {
         if (error) {
           finish(new MeshbookError('UNREACHABLE', `${this.host} cannot connect to ${target}: ${error.message}`, {
@@ -399,8 +401,7 @@ export class SshTransport implements Transport {
       interruption = this.#killSession(session).then(settleInterrupted);
     };
     const timer = deadline === undefined ? undefined : setTimeout(() => interrupt('TIMEOUT'), Math.max(0, deadline - Date.now()));
-    const onAbort = () => interrupt('ABORTED');
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = onAbort(signal, () => interrupt('ABORTED'));
     const running = session.runAll(frames, options.onOutput, options.maxOutputBytes);
     running.catch(() => undefined);
     // A command the kill ended also reports an end (exit 143): only an end that came before the
@@ -428,7 +429,7 @@ export class SshTransport implements Transport {
       return result;
     } finally {
       if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopWatching();
       this.#running.delete(session);
       this.#pool.release(session);
       this.#reportStray();
@@ -474,13 +475,12 @@ export class SshTransport implements Transport {
         cleanup();
         reject(error);
       };
-      const onAbort = () => giveUp(new MeshbookError('ABORTED', 'command aborted while waiting for a free session', { host: this.host, command: display }));
       const timer = deadline === undefined ? undefined : setTimeout(() => giveUp(new MeshbookError('TIMEOUT', `command timed out after ${timeoutMs} ms waiting for a free session`, { host: this.host, command: display })), Math.max(0, deadline - Date.now()));
+      const stopWatching = onAbort(signal, () => giveUp(new MeshbookError('ABORTED', 'command aborted while waiting for a free session', { host: this.host, command: display })));
       const cleanup = () => {
         if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        stopWatching();
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       acquisition.then(
         (session) => {
           // A session that arrives after the caller gave up goes straight back.
