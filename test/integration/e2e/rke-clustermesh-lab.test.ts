@@ -1,14 +1,18 @@
-// Seed 004 end to end on its lab, as a user runs it (`meshbook run playbooks/rke-clustermesh.ts -i
-// <lab-rke>`, no -e): check mode on the fresh lab changes nothing; the run brings up two RKE
-// clusters, Cilium and MetalLB, ClusterMesh endpoints as LoadBalancers whose addresses the
-// OpenStack ports allow, and connects the clusters through those addresses; a second run changes
-// nothing; `--tags verify` shows cluster 2's nodes from cluster 1. Lab copy with its own ports and
-// subnets, as lab-rke.test.ts does.
+// Seed 004's lab and the seed on it, in one lab (CI starts it once). First the lab as `meshbook lab
+// up -i inventories/lab-rke` builds it: one network per cluster, every node published on 127.0.0.1
+// (OpenStack's controller reaches the nodes directly), the router the seed's separate networks
+// need, the stand-ins reached over HTTPS, and a stopped node resumed with its routes. Then seed 004
+// end to end, as a user runs it (`meshbook run playbooks/rke-clustermesh.ts -i <lab-rke>`, no -e):
+// check mode on the fresh lab changes nothing; the run brings up two RKE clusters, Cilium and
+// MetalLB, ClusterMesh endpoints as LoadBalancers whose addresses the OpenStack ports allow, and
+// connects the clusters through those addresses; a second run changes nothing; `--tags verify`
+// shows cluster 2's nodes from cluster 1. A copy of the lab with its own ports and subnets.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execInContainer, labStatus } from '@meshbook/fleet';
+import Docker from 'dockerode';
+import { execInContainer, labStatus, standInUrls } from '@meshbook/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshbook, REPO_ROOT } from '../support/cli.js';
 
@@ -26,6 +30,7 @@ async function sh(host: string, script: string): Promise<{ exitCode: number; std
   if (!found) throw new Error(`no container for ${host} in lab ${labId}`);
   return execInContainer(found.containerId, ['sh', '-c', script]);
 }
+const reaches = async (host: string, address: string) => (await sh(host, `ping -c 1 -W 2 ${address}`)).exitCode === 0;
 
 /** The OpenStack double's ports, as Neutron holds them (its state file in the lab's directory). */
 async function allowedAddresses(): Promise<Record<string, string[]>> {
@@ -47,12 +52,61 @@ beforeAll(async () => {
   const up = await meshbook(['lab', 'up', '-i', dir], { timeoutMs: 600_000 });
   expect(up.exitCode, up.stderr).toBe(0);
   labId = /^lab (lab-[0-9a-f]+) started/m.exec(up.stdout)?.[1] ?? '';
+  expect(labId, up.stdout).not.toBe('');
 }, 600_000);
 
 afterAll(async () => {
   const down = await meshbook(['lab', 'down', '-i', dir]);
   expect(down.exitCode, down.stderr).toBe(0);
+  expect(await labStatus(labId)).toEqual([]);
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('meshbook lab up -i inventories/lab-rke', () => {
+  it('starts six published nodes, one network per cluster, and a router between them', async () => {
+    const status = await labStatus(labId);
+    expect(status.map((h) => h.name).sort()).toEqual([...NODES, 'lab-router', 'stand-ins'].sort());
+    // the lab's own internet, on both cluster networks
+    expect(status.find((h) => h.name === 'stand-ins')).toMatchObject({ role: 'stand-ins', state: 'running', sshPort: null });
+    expect(status.find((h) => h.name === 'stand-ins')!.ips.map((ip) => ip.replace(/\d+$/, '')).sort()).toEqual([CLUSTER1, CLUSTER2].sort());
+    expect(status.filter((h) => h.sshPort !== null).map((h) => h.name).sort()).toEqual(NODES);
+    expect(status.find((h) => h.name === 'k8s-cluster1-node-0')!.ips).toEqual([`${CLUSTER1}165`]);
+    expect(status.find((h) => h.name === 'lab-router')!.ips).toEqual([`${CLUSTER2}254`, `${CLUSTER1}254`].sort());
+  });
+
+  it('every node answers over SSH with its host key checked', async () => {
+    const facts = await meshbook(['facts', '-i', dir]);
+    expect(facts.exitCode, facts.stderr).toBe(0);
+    const byHost = JSON.parse(facts.stdout) as Record<string, { hostname: string }>;
+    expect(Object.keys(byHost).sort()).toEqual(NODES);
+    for (const node of NODES) expect(byHost[node]!.hostname).toBe(node);
+  });
+
+  it('the clusters reach each other through the router, as the seed requires', async () => {
+    expect(await reaches('k8s-cluster1-node-0', `${CLUSTER2}163`)).toBe(true);
+    expect(await reaches('k8s-cluster2-node-2', `${CLUSTER1}170`)).toBe(true);
+    expect((await sh('k8s-cluster1-node-0', `ip -o route get ${CLUSTER2}163`)).stdout).toContain(`via ${CLUSTER1}254`);
+  });
+
+  it("every node reaches the lab's stand-ins by name over HTTPS (the lab CA trusted), on its own network", async () => {
+    for (const node of ['k8s-cluster1-node-0', 'k8s-cluster2-node-2']) {
+      const chart = await sh(node, `curl -fsS ${standInUrls().metallbCharts}index.yaml`);
+      expect(chart.exitCode).toBe(0);
+      expect(chart.stdout).toMatch(/^  metallb:$/m);
+    }
+  });
+
+  // On the fresh lab, before the seed's run: nothing of the seed is on the node yet, and the run then uses the resumed node.
+  it('a stopped lab comes back with its routes: lab up resumes it', async () => {
+    const node = (await labStatus(labId)).find((h) => h.name === 'k8s-cluster1-node-0')!;
+    await new Docker().getContainer(node.containerId).stop();
+    const up = await meshbook(['lab', 'up', '-i', dir], { timeoutMs: 300_000 });
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(new RegExp(`^lab ${labId} resumed`, 'm'));
+    expect(await reaches('k8s-cluster1-node-0', `${CLUSTER2}163`)).toBe(true);
+    const facts = await meshbook(['facts', '-i', dir, '--limit', 'k8s-cluster1-node-0']);
+    expect(facts.exitCode, facts.stderr).toBe(0);
+  });
 });
 
 describe('seed 004 on inventories/lab-rke', () => {
