@@ -58,7 +58,10 @@ export const kubeLoadBalancerAddress = defineModule({
     }
     const first = loadBalancerAddressOf(got.body, p.port);
     if ('lacking' in first && first.lacking.startsWith('type')) {
-      throw new MeshbookError('MODULE_FAILED', `${what} has no LoadBalancer address: it is not of ${first.lacking}`, { host: ctx.host });
+      throw new MeshbookError('MODULE_FAILED', `${what} has no LoadBalancer address: it is not of ${first.lacking}`, {
+        host: ctx.host,
+        hint: 'make it type LoadBalancer (cilium clustermesh enable --service-type LoadBalancer); a NodePort or ClusterIP Service gets no load balancer address',
+      });
     }
     const ready = await waitFor(api, path, got.body, { loadBalancerIngress: true, status: 'True', timeoutSeconds: p.timeoutSeconds }, what, ctx.signal);
     const found = loadBalancerAddressOf(ready, p.port);
