@@ -43,7 +43,7 @@ beforeAll(async () => {
   expect(clientKeyLine.length).toBeGreaterThan(20);
   // The pool holds the host's own address: a value in the API only, never dialled.
   poolAddress = hosts.fleet().host('node1').ip;
-}, 300_000);
+});
 
 describe('kubeLoadBalancerAddress', () => {
   it('pending while no pool has an address, then the address MetalLB assigns', async () => {
