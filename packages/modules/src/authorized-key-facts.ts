@@ -1,5 +1,6 @@
 import { MeshbookError, defineFact, sh } from '@meshbook/engine';
 import { normalizeMode, textOf } from './lib/file-facts.js';
+import { decodeBase64Line, keyValueLines } from './lib/fact-lines.js';
 
 /** What authorizedKey reads on a host, in one command: the account, its key file and that file's directory. */
 export interface AuthorizedKeysFacts {
@@ -45,8 +46,6 @@ export const authorizedKeysState = defineFact<{ user: string; path: string | nul
   },
 });
 
-const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8').replace(/\n$/, '');
-
 function pathState(stat: string): PathState {
   const [kind = '', mode = '', uid = '', gid = ''] = stat.split('|');
   return { type: kind.startsWith('regular') ? 'file' : kind === 'directory' ? 'directory' : 'other', mode: normalizeMode(mode), uid: Number(uid), gid: Number(gid) };
@@ -54,17 +53,14 @@ function pathState(stat: string): PathState {
 
 export function parseAuthorizedKeysState(stdout: string, path: string | null): AuthorizedKeysFacts {
   const facts: AuthorizedKeysFacts = { account: null, path: path ?? '', directory: null, file: null };
-  for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const key = space < 0 ? line : line.slice(0, space);
-    const value = space < 0 ? '' : line.slice(space + 1);
+  for (const [key, value] of keyValueLines(stdout)) {
     if (key === 'passwd') {
-      const [, , uid = '', gid = '', , home = ''] = decode(value).split(':');
+      const [, , uid = '', gid = '', , home = ''] = decodeBase64Line(value).split(':');
       facts.account = { uid: Number(uid), gid: Number(gid), home };
-    } else if (key === 'path') facts.path = decode(value);
+    } else if (key === 'path') facts.path = decodeBase64Line(value);
     else if (key === 'dir') facts.directory = pathState(value);
     else if (key === 'file') facts.file = { ...pathState(value), realPath: facts.path, text: null };
-    else if (key === 'real' && facts.file) facts.file.realPath = decode(value) || facts.path;
+    else if (key === 'real' && facts.file) facts.file.realPath = decodeBase64Line(value) || facts.path;
     else if (key === 'content' && facts.file) facts.file.text = textOf(Buffer.from(value, 'base64'));
   }
   return facts;

@@ -1,4 +1,5 @@
 import { MeshbookError, defineFact, quote, sh } from '@meshbook/engine';
+import { decodeBase64Line, keyValueLines } from './lib/fact-lines.js';
 
 /** What the git module reads on a host, in one command: the checkout at dest and the remote's refs for the version. */
 export interface GitFacts {
@@ -70,19 +71,14 @@ export const gitCheckout = defineFact<GitFactArgs, GitFacts>({
   },
 });
 
-const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8').replace(/\n$/, '');
-
 export function parseGitFacts(stdout: string, dest: string): GitFacts {
   const facts: GitFacts = { dest: 'absent', head: null, url: null, modified: [], localCommit: null, remoteRefs: null, remoteError: null };
-  for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const key = space < 0 ? line : line.slice(0, space);
-    const value = space < 0 ? '' : line.slice(space + 1);
+  for (const [key, value] of keyValueLines(stdout)) {
     switch (key) {
       case 'nogit':
         throw new MeshbookError('MODULE_FAILED', 'git is not installed', { hint: 'install it first (apt: git)' });
       case 'error':
-        throw new MeshbookError('MODULE_FAILED', `${dest} is not a usable git repository: ${decode(value)}`, { hint: 'fix or remove it (a repository owned by another user needs safe.directory)' });
+        throw new MeshbookError('MODULE_FAILED', `${dest} is not a usable git repository: ${decodeBase64Line(value)}`, { hint: 'fix or remove it (a repository owned by another user needs safe.directory)' });
       case 'repository':
       case 'empty':
       case 'occupied':
@@ -93,10 +89,10 @@ export function parseGitFacts(stdout: string, dest: string): GitFacts {
         facts.head = FULL_COMMIT.test(value.trim()) ? value.trim() : null;
         break;
       case 'url':
-        facts.url = decode(value) || null;
+        facts.url = decodeBase64Line(value) || null;
         break;
       case 'modified':
-        facts.modified.push(decode(value));
+        facts.modified.push(decodeBase64Line(value));
         break;
       case 'local':
         facts.localCommit = FULL_COMMIT.test(value.trim()) ? value.trim() : null;
@@ -110,7 +106,7 @@ export function parseGitFacts(stdout: string, dest: string): GitFacts {
         facts.remoteRefs ??= [];
         break;
       case 'remote-error':
-        facts.remoteError = decode(value);
+        facts.remoteError = decodeBase64Line(value);
         break;
     }
   }

@@ -52,7 +52,7 @@ export interface RebootOutput {
 
 /**
  * Reboots the host and waits until it is back in a new boot and the test command passes,
- * reconnecting through the transport. Like Ansible's reboot, it is never idempotent: every run
+ * reconnecting through the engine (ModuleContext.reconnect: the host's cached facts are dropped). Like Ansible's reboot, it is never idempotent: every run
  * reboots and reports a change (guard it with `when`, e.g. on /run/reboot-required). Check mode
  * reports the reboot and touches nothing.
  */
@@ -74,9 +74,9 @@ export const reboot = defineModule({
 });
 
 async function rebootAndWait(ctx: ModuleContext, params: RebootParams, bootBefore: string): Promise<RebootOutput> {
-  const reconnect = ctx.transport.reconnect?.bind(ctx.transport);
+  const reconnect = ctx.reconnect;
   if (!reconnect) {
-    throw new MeshbookError('MODULE_FAILED', `reboot: the ${ctx.transport.kind} transport cannot reconnect, so the reboot could not be waited for; nothing was done`, { host: ctx.host });
+    throw new MeshbookError('MODULE_FAILED', `reboot: the ${ctx.transport.kind} connection cannot be opened again, so the reboot could not be waited for; nothing was done`, { host: ctx.host });
   }
   if (params.preRebootCommand) await ctx.exec(argv('sh', '-c', params.preRebootCommand));
   await pause(params.preRebootDelaySeconds * 1000, ctx.signal, 'reboot');
@@ -86,7 +86,8 @@ async function rebootAndWait(ctx: ModuleContext, params: RebootParams, bootBefor
   // The old system may still answer for a moment: only a new boot counts as back.
   let boot = bootBefore;
   while (boot === bootBefore) {
-    await reconnect({ timeoutMs: Math.max(1, deadline - Date.now()), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    // The engine's reconnect: the host's cached facts describe the old boot, and go with it.
+    await reconnect({ reason: `reboot: waiting for ${ctx.host} in a new boot`, timeoutMs: Math.max(1, deadline - Date.now()) });
     boot = await readBoot(ctx).catch(() => bootBefore);
     if (boot === bootBefore) {
       if (Date.now() >= deadline) throw notBack(ctx, params, 'it still runs the boot it had before the reboot command');

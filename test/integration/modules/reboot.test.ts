@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeshbookError, secret, type Transport } from '@meshbook/engine';
 import { reboot } from '@meshbook/modules';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
-import { meshbook, recapOf } from '../support/cli.js';
+import { REPO_ROOT, meshbook, recapOf } from '../support/cli.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
-import { expectExit, useWorkDir, writeInventory } from '../faults/harness.js';
+import { expectExit, resultsOf, useWorkDir, writeInventory } from '../faults/harness.js';
 
 /**
  * A real reboot of a systemd-in-Docker host: `systemctl reboot` ends its systemd (PID 1) with exit
@@ -105,5 +106,27 @@ describe('reboot on a real host', () => {
     expectExit(run, 0);
     expect(recapOf(run)[H]).toMatchObject({ changed: 1, failed: 0 });
     expect(await boot()).not.toBe(bootBefore);
+  });
+
+  it('in a run, the tasks after the reboot see the new boot, not what was read in the old one: the file state fetched ahead, the host facts', async () => {
+    const tag = `rbf${Date.now()}`;
+    const ownHostname = (await onHost('cat /proc/sys/kernel/hostname')).trim();
+    // Both only last until the next boot: a file in /run (a tmpfs), and the kernel's hostname
+    // (the container gets its own again when docker starts it anew).
+    await onHost(`touch /run/${tag} && printf %s before-${tag} > /proc/sys/kernel/hostname`);
+    const inventory = await writeInventory(fleet(), workDir());
+    const run = await meshbook(['run', join(REPO_ROOT, 'test/integration/modules/fixtures/reboot-facts.ts'), '-i', inventory, '-e', `tag=${tag}`, '--json']);
+    expectExit(run, 0);
+    const status = (task: string) => resultsOf(run, task)[H]?.status;
+    expect(['hostname before', 'reboot', 'marker gone', 'hostname after'].map(status)).toEqual(['changed', 'changed', 'ok', 'changed']);
+    expect(await onHost(`cat /root/${tag}.hostname-before /root/${tag}.hostname-after`)).toBe(`before-${tag}\n${ownHostname}\n`);
+    // The reboot reconnected through the run: visibly, while the reboot task ran.
+    const reconnects = run.events.filter((e) => e.type === 'host.reconnect');
+    expect(reconnects.length).toBeGreaterThanOrEqual(1);
+    for (const event of reconnects) expect(event).toMatchObject({ host: H, reason: `reboot: waiting for ${H} in a new boot` });
+    const order = run.events.flatMap((e) => (e.type === 'host.reconnect' ? ['reconnect'] : e.type === 'host.result' ? [e.task] : []));
+    expect(order.filter((e, i) => e !== 'reconnect' || order[i - 1] !== 'reconnect')).toEqual(['hostname before', 'reconnect', 'reboot', 'marker gone', 'hostname after']);
+    expect(recapOf(run)[H]).toMatchObject({ changed: 3, ok: 1, failed: 0 });
+    expect(await lockFree()).toBe('free');
   });
 });

@@ -9,9 +9,27 @@ import type { DeclaredFacts, Fact, FactRequest, FactsOf } from './facts.js';
 import { KnownAfterApply, showKnownAfterApply } from './unknown.js';
 import { formatZodIssues } from './validation.js';
 
+/** What a module asks for when it ended the host's connection on purpose (ModuleContext.reconnect). */
+export interface ReconnectRequest {
+  /** Why, as the run reports it (the host.reconnect event): `reboot: waiting for web1 in a new boot`. */
+  reason: string;
+  /** How long the host may take to answer again. */
+  timeoutMs: number;
+}
+
+/** The connection a module's context works on: replaced as a whole by a reconnect. */
+export interface ModuleTarget {
+  transport: Transport;
+  facts: FactCache;
+}
+
+/** What a module gets from ModuleContext.reconnect: the host's new connection and fact cache. */
+export type Reconnect = (request: ReconnectRequest & { signal?: AbortSignal | undefined }) => Promise<ModuleTarget>;
+
 /** What gather and apply may use. Gather must only read; apply is the only place that writes. */
 export interface ModuleContext {
   readonly host: string;
+  /** The host's connection now: after `reconnect`, the new one. */
   readonly transport: Transport;
   readonly become: Become | undefined;
   readonly signal: AbortSignal | undefined;
@@ -27,6 +45,16 @@ export interface ModuleContext {
   facts<D extends DeclaredFacts>(declared: D): Promise<FactsOf<D>>;
   /** A progress line for long work (apt installs); reporters show it live. */
   progress(line: string): void;
+  /**
+   * For a module that ends the host's connection on purpose (a reboot): the engine drops the
+   * connection and opens a new one, waiting up to `timeoutMs` for the host to answer, and drops
+   * every fact it cached for the host (they describe the host as it was). In a run this is the
+   * same reconnect as after a dropped connection: the host lock taken again, a host.reconnect
+   * event, the old connection's round trips kept in the recap. Everything on this context then
+   * goes to the new connection. Absent where the connection cannot be opened again (the
+   * controller's own); a failure rejects with UNREACHABLE (or the connect's own error).
+   */
+  readonly reconnect?: (request: ReconnectRequest) => Promise<void>;
 }
 
 /**
@@ -112,6 +140,11 @@ export interface ModuleRunOptions {
   /** The host's fact cache, shared across tasks in a run; a fresh one when absent. */
   facts?: FactCache;
   onProgress?: (line: string) => void;
+  /**
+   * How ModuleContext.reconnect opens the connection again: a run's own (Connections.reconnect).
+   * Absent: the transport's own reconnect, with the fact cache dropped (a module used as a library).
+   */
+  reconnect?: Reconnect;
 }
 
 export interface ModuleResult<C extends AnyChange = AnyChange, O = unknown> {
@@ -187,6 +220,12 @@ export function defineModule<S extends z.ZodType, D extends DeclaredFacts, F, C 
 }
 
 export function createModuleContext(transport: Transport, options: ModuleRunOptions, facts: FactCache): ModuleContext {
+  return moduleContext({ transport, facts }, options).ctx;
+}
+
+/** The context, and the target it works on now (a reconnect replaces it). */
+function moduleContext(target: ModuleTarget, options: ModuleRunOptions): { ctx: ModuleContext; current(): ModuleTarget } {
+  let current = target;
   const withDefaults = (o?: RunOptions): RunOptions => ({
     become: options.become,
     signal: options.signal,
@@ -194,17 +233,20 @@ export function createModuleContext(transport: Transport, options: ModuleRunOpti
     ...o,
   });
   const factReadOptions = { become: options.become, signal: options.signal, timeoutMs: options.timeoutMs };
+  const reconnect = options.reconnect ?? reconnectThroughTransport(target);
   const ctx: ModuleContext = {
-    host: transport.host,
-    transport,
+    host: target.transport.host,
+    get transport() {
+      return current.transport;
+    },
     become: options.become,
     signal: options.signal,
-    run: (command, o) => transport.run(command, withDefaults(o)),
+    run: (command, o) => current.transport.run(command, withDefaults(o)),
     exec: async (command, o) => {
-      const result = await transport.run(command, withDefaults(o));
+      const result = await current.transport.run(command, withDefaults(o));
       if (result.exitCode !== 0) {
         throw new MeshbookError('COMMAND_FAILED', `command failed with exit code ${result.exitCode}`, {
-          host: transport.host,
+          host: current.transport.host,
           command: command.display,
           exitCode: result.exitCode,
           stdout: result.stdout,
@@ -213,14 +255,34 @@ export function createModuleContext(transport: Transport, options: ModuleRunOpti
       }
       return result;
     },
-    put: (path, content, o) => transport.put(path, content, { become: options.become, signal: options.signal, ...o }),
-    get: (path, o) => transport.get(path, { become: options.become, signal: options.signal, ...o }),
+    put: (path, content, o) => current.transport.put(path, content, { become: options.become, signal: options.signal, ...o }),
+    get: (path, o) => current.transport.get(path, { become: options.become, signal: options.signal, ...o }),
     // The task's timeout bounds the fact commands its gather runs itself, as it bounds `run`.
-    fact: (request) => facts.get(request, factReadOptions),
-    facts: (requests) => facts.gather(requests, factReadOptions),
+    fact: (request) => current.facts.get(request, factReadOptions),
+    facts: (requests) => current.facts.gather(requests, factReadOptions),
     progress: (line) => options.onProgress?.(line),
+    ...(reconnect
+      ? {
+          reconnect: async (request: ReconnectRequest) => {
+            current = await reconnect({ ...request, signal: options.signal });
+          },
+        }
+      : {}),
   };
-  return ctx;
+  return { ctx, current: () => current };
+}
+
+/**
+ * Outside a run (a module used as a library): the transport connects again itself, and the facts
+ * cached from the old connection are dropped. Undefined for a transport that cannot.
+ */
+function reconnectThroughTransport({ transport, facts }: ModuleTarget): Reconnect | undefined {
+  if (!transport.reconnect) return undefined;
+  return async ({ timeoutMs, signal }) => {
+    facts.invalidate();
+    await transport.reconnect!({ timeoutMs, ...(signal ? { signal } : {}) });
+    return { transport, facts };
+  };
 }
 
 /** The one code path for check and apply: facts, gather, plan, then apply only when not in check mode. */
@@ -259,7 +321,7 @@ export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChan
   }
   const params = boundary.params as P;
   const facts = options.facts ?? new FactCache(transport, { become: options.become, signal: options.signal });
-  const ctx = createModuleContext(transport, options, facts);
+  const { ctx, current } = moduleContext({ transport, facts }, options);
   const declared = def.facts ? await ctx.facts(def.facts(params)) : ({} as FactsOf<D>);
   const gathered = def.gather ? await def.gather(ctx, params, declared) : (declared as unknown as F);
   let changes = def.plan(gathered, params);
@@ -273,8 +335,9 @@ export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChan
     const applied = await def.apply(ctx, changes, params);
     return result(changes, applied === undefined ? def.output?.(gathered, params) : applied);
   } finally {
+    // The cache of the connection apply ended on: a new one after a reconnect.
     const written = def.writes ? writtenPaths(() => def.writes!(changes, params)) : undefined;
-    if (written) facts.invalidateWrites(written);
-    else facts.invalidate(def.invalidates);
+    if (written) current().facts.invalidateWrites(written);
+    else current().facts.invalidate(def.invalidates);
   }
 }

@@ -13,6 +13,19 @@ import type { HostRuntime } from './run-hosts.js';
 /** How often a run opens a host's connection again after it dropped between tasks, before it gives up on the host. */
 const MAX_RECONNECTS = 3;
 
+/** Connect errors that waiting for a host to come back cannot mend: they end the wait at once. */
+const FINAL_CONNECT_ERRORS: readonly string[] = ['AUTH_FAILED', 'HOST_KEY_MISMATCH', 'HOST_KEY_UNKNOWN', 'HOST_LOCKED', 'ABORTED'];
+
+/** Between connect attempts while a host is away on purpose. */
+const RECONNECT_RETRY_MS = 1000;
+
+/** A reconnect asked for by a module that ended the connection on purpose (a reboot). */
+export interface ReconnectWait {
+  /** How long the host may take to answer again. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
 /** Where a task's commands go: the host's own connection, or the one it is delegated to. */
 export interface Target {
   transport: Transport;
@@ -52,20 +65,23 @@ export class Connections {
         throw new MeshbookError('UNREACHABLE', `${loss.error.message} (after ${MAX_RECONNECTS} reconnects in this run, no more)`, { host: host.name, hint: loss.error.hint, cause: loss.error });
       }
       // Dropped between tasks: nothing was under way, so the next task is safe to run on a new connection.
+      host.reconnects = (host.reconnects ?? 0) + 1;
       return this.reconnect(host, loss.error.message);
     });
   }
 
   /**
-   * Closes the host's connection and opens a new one: the host lock is taken again, the host's
-   * cached facts are dropped (another run may have changed it while it was unlocked, or it
-   * rebooted), and a host.reconnect event says so. `of` calls it for a connection found dropped
-   * between tasks; a module that ends the connection on purpose (a reboot) calls it once the host
-   * is back. A failed reconnect rejects with the connect error (UNREACHABLE, HOST_LOCKED, ...).
+   * The one way a host's connection is opened again. Closes it and opens a new one: the host lock
+   * is taken again, every fact cached for the host is dropped (the host facts, and what the old
+   * connection's cache held or had fetched ahead: another run may have changed the host while it
+   * was unlocked, or it rebooted), the old connection's round trips stay counted, and a
+   * host.reconnect event says so. `of` calls it for a connection found dropped between tasks (one
+   * attempt); a module that ended the connection on purpose (ModuleContext.reconnect: a reboot)
+   * with `wait`: connecting is tried again until the host answers or the wait runs out. A failed
+   * reconnect rejects with the connect error (UNREACHABLE, HOST_LOCKED, ...).
    */
-  reconnect(host: HostRuntime, reason: string): Promise<Target> {
+  reconnect(host: HostRuntime, reason: string, wait?: ReconnectWait): Promise<Target> {
     const previous = host.connection;
-    host.reconnects = (host.reconnects ?? 0) + 1;
     host.facts = undefined;
     host.connection = (async () => {
       const old = await previous?.catch(() => undefined);
@@ -73,7 +89,7 @@ export class Connections {
         host.earlierRoundTrips = (host.earlierRoundTrips ?? 0) + old.transport.stats().roundTrips;
         await old.transport.close().catch(() => undefined);
       }
-      const target = await this.#open(host).catch((error: unknown) => {
+      const target = await (wait ? this.#openWithin(host, wait) : this.#open(host)).catch((error: unknown) => {
         const cause = toMeshbookError(error, 'UNREACHABLE', host.name);
         throw new MeshbookError(cause.code, `reconnecting to ${host.name} (${reason}) failed: ${cause.message}`, { host: host.name, hint: cause.hint, cause });
       });
@@ -81,6 +97,29 @@ export class Connections {
       return target;
     })();
     return host.connection;
+  }
+
+  /** Connects until the host answers (it is on its way back) or the wait runs out. */
+  async #openWithin(host: HostRuntime, wait: ReconnectWait): Promise<Target> {
+    const deadline = Date.now() + wait.timeoutMs;
+    for (;;) {
+      if (wait.signal?.aborted) throw new MeshbookError('ABORTED', 'aborted while waiting for the host', { host: host.name });
+      try {
+        return await this.#open(host);
+      } catch (error) {
+        const cause = toMeshbookError(error, 'UNREACHABLE', host.name);
+        if (FINAL_CONNECT_ERRORS.includes(cause.code)) throw cause;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new MeshbookError('UNREACHABLE', `it did not answer within ${Math.round(wait.timeoutMs / 1000)} s: ${cause.message}`, {
+            host: host.name,
+            hint: 'the host is still down, or came back at another address or with sshd not started',
+            cause,
+          });
+        }
+        await delay(Math.min(RECONNECT_RETRY_MS, left), wait.signal);
+      }
+    }
   }
 
   #open(host: HostRuntime): Promise<Target> {
@@ -136,4 +175,17 @@ export class Connections {
       }),
     );
   }
+}
+
+/** Waits `ms`, or less when the signal fires (the caller then sees it aborted). */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

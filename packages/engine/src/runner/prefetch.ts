@@ -1,5 +1,5 @@
 import { requestsOf } from '../module/facts.js';
-import type { FactRequest } from '../module/facts.js';
+import type { FactCache, FactRequest } from '../module/facts.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { Become } from '../transport/types.js';
 import { NotKnownYet } from './evaluate-task.js';
@@ -38,8 +38,8 @@ type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
 export class FactPrefetcher {
   /** Per host: its `changed` count when its facts were prefetched or last dropped. */
   readonly #seenChanges = new Map<string, number>();
-  /** Per host: its fact cache's wholeDrops when last looked at. */
-  readonly #seenWholeDrops = new Map<string, number>();
+  /** Per fact cache: its wholeDrops when last looked at. A reconnect's new cache has none: all of it is new. */
+  readonly #seenWholeDrops = new WeakMap<FactCache, number>();
   /** The batch's total `changed` count at the last look. */
   #seenBatchChanges: number | undefined;
 
@@ -70,7 +70,7 @@ export class FactPrefetcher {
           this.#seenChanges.set(host.name, host.counts.changed);
           const target = await this.run.connections.of(host).catch(() => undefined);
           if (!target) return;
-          if (target.facts.wholeDrops === this.#seenWholeDrops.get(host.name)) {
+          if (target.facts.wholeDrops === this.#seenWholeDrops.get(target.facts)) {
             // Only writes at known paths: the modules dropped what they wrote, and single-use values
             // went with it (a change with no apply behind it, by changedWhen, drops those here).
             target.facts.dropUnread();
@@ -79,7 +79,7 @@ export class FactPrefetcher {
           // A change of unknown reach. Whatever a module's `invalidates` said: a prefetched fact of
           // a later task may read what it wrote. Dropped, and the next tasks' checks fetched anew.
           target.facts.invalidate();
-          this.#seenWholeDrops.set(host.name, target.facts.wholeDrops);
+          this.#seenWholeDrops.set(target.facts, target.facts.wholeDrops);
           await this.run.queue.add(() => this.#prefetch(index, host, 'refill'));
         } else if (changedInBatch) {
           (await host.connection?.catch(() => undefined))?.facts.dropUnread();
@@ -100,11 +100,11 @@ export class FactPrefetcher {
       if (requests.length === 0 && !fetchHostFacts) {
         // Nothing to fetch opens no connection: a play whose tasks are all delegated never touches the host.
         const open = await host.connection?.catch(() => undefined);
-        if (kind === 'first' && open) this.#seenWholeDrops.set(host.name, open.facts.wholeDrops);
+        if (kind === 'first' && open) this.#seenWholeDrops.set(open.facts, open.facts.wholeDrops);
         return;
       }
       const target = await this.run.connections.of(host);
-      if (kind === 'first') this.#seenWholeDrops.set(host.name, target.facts.wholeDrops);
+      if (kind === 'first') this.#seenWholeDrops.set(target.facts, target.facts.wholeDrops);
       if (kind === 'refill') {
         await target.facts.prefetch(requests);
         return;

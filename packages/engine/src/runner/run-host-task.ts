@@ -1,7 +1,7 @@
 import { MeshbookError, toMeshbookError } from '../errors.js';
 import type { Become } from '../transport/types.js';
 import { runModule } from '../module/contract.js';
-import type { ModuleResult } from '../module/contract.js';
+import type { ModuleResult, Reconnect } from '../module/contract.js';
 import { NotKnownYet, invalidParamsError, loopItems } from './evaluate-task.js';
 import type { TaskEvaluation } from './evaluate-task.js';
 import { aggregateOutcomes, changeView, errorView, taskResult } from './outcome.js';
@@ -155,6 +155,7 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
         signal: run.interrupts.commandSignal,
         timeoutMs: taskTimeoutOf(run, task),
         facts: target.facts,
+        ...reconnectOf(run, host, task),
         onProgress: (line) => run.events.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
       }),
     );
@@ -173,17 +174,30 @@ export function taskTimeoutOf(run: RunState, task: Task): number | undefined {
   return fallback > 0 ? fallback : undefined;
 }
 
+/** The host whose connection the task runs on: its own, the one it is delegated to, or the controller ('local'). */
+function connectionHostOf(run: RunState, host: HostRuntime, task: Task): HostRuntime | 'local' {
+  if (task.delegateTo === undefined || task.delegateTo === host.name) return host;
+  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return 'local';
+  return run.hosts.get(task.delegateTo);
+}
+
 function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target> {
-  if (task.delegateTo === undefined || task.delegateTo === host.name) return run.connections.of(host);
-  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return run.connections.local();
-  return run.connections.of(run.hosts.get(task.delegateTo));
+  const connectionHost = connectionHostOf(run, host, task);
+  return connectionHost === 'local' ? run.connections.local() : run.connections.of(connectionHost);
+}
+
+/** A module's reconnect (a reboot) goes through the run's connections, as a dropped connection's does; the controller's cannot. */
+function reconnectOf(run: RunState, host: HostRuntime, task: Task): { reconnect?: Reconnect } {
+  const connectionHost = connectionHostOf(run, host, task);
+  if (connectionHost === 'local') return {};
+  return { reconnect: ({ reason, timeoutMs, signal }) => run.connections.reconnect(connectionHost, reason, { timeoutMs, signal }) };
 }
 
 /** task.become ?? play.become ?? the connection's; the controller (local transport) has no become. */
 export function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
   if (task.become !== undefined) return task.become;
-  if (task.delegateTo === 'localhost' && !run.options.inventory.hosts.has('localhost')) return undefined;
-  const connectionHost = task.delegateTo && task.delegateTo !== host.name ? run.hosts.get(task.delegateTo) : host;
+  const connectionHost = connectionHostOf(run, host, task);
+  if (connectionHost === 'local') return undefined;
   return play.become ?? connectionHost.inventoryHost.connection.become;
 }
 

@@ -19,7 +19,7 @@ export interface HostRuntime {
   connection?: Promise<Target>;
   /** Read from the host when a task's params first ask (host.facts), then kept for the run (dropped at a reconnect). */
   facts?: HostFacts | undefined;
-  /** How often the connection was opened again (Connections.reconnect). */
+  /** How often the connection was opened again after it dropped between tasks (bounded: Connections.of); a module's own reconnects (a reboot) are not. */
   reconnects?: number;
   /** Round trips of the connections a reconnect replaced. */
   earlierRoundTrips?: number;

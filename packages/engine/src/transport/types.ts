@@ -142,7 +142,9 @@ export interface Transport {
   /**
    * Drops the connection and connects again with the same settings, trying until the host
    * answers or `timeoutMs` runs out (a host rebooted on purpose); the host lock is taken again.
-   * Transports without a connection of their own (the controller's) leave it out.
+   * What ModuleContext.reconnect uses for a module run as a library; a run opens a new connection
+   * itself (Connections.reconnect). Modules never call it. Transports without a connection of
+   * their own (the controller's) leave it out.
    */
   reconnect?(options: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
 }

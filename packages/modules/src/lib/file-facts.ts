@@ -1,5 +1,6 @@
 import { defineFact, MeshbookError, sh, sha256 } from '@meshbook/engine';
 import type { FactRequest } from '@meshbook/engine';
+import { decodeBase64Line, keyValueLines } from './fact-lines.js';
 
 /** What a path is, after following a symlink (like `test -e` / `stat -L`). */
 export type FileType = 'file' | 'directory' | 'other';
@@ -122,17 +123,14 @@ export function absentFileState(path: string): FileState {
 
 export function parseFileState(path: string, stdout: string): FileState {
   const state = absentFileState(path);
-  for (const line of stdout.split('\n')) {
-    const space = line.indexOf(' ');
-    const key = space < 0 ? line : line.slice(0, space);
-    const value = space < 0 ? '' : line.slice(space + 1);
+  for (const [key, value] of keyValueLines(stdout)) {
     switch (key) {
       case 'link':
         state.isLink = true;
-        state.linkTarget = decodeLine(value);
+        state.linkTarget = decodeBase64Line(value);
         break;
       case 'real': {
-        const real = decodeLine(value);
+        const real = decodeBase64Line(value);
         if (real) state.realPath = real;
         break;
       }
@@ -170,11 +168,6 @@ export function parseFileState(path: string, stdout: string): FileState {
     }
   }
   return state;
-}
-
-/** readlink's output, base64 framed so any byte survives; drop the newline readlink adds. */
-function decodeLine(base64: string): string {
-  return Buffer.from(base64, 'base64').toString('utf8').replace(/\n$/, '');
 }
 
 export { sha256 } from '@meshbook/engine';
