@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
 import { KubeApi, apiError } from './api-client.js';
@@ -72,7 +73,7 @@ const paramsSchema = z
     wait: waitSchema.optional(),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeResourceInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeResourceInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 
