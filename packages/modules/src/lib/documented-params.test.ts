@@ -17,7 +17,7 @@ function expectations(text: string): Map<string, string> {
 }
 
 describe('DocumentedParams', () => {
-  it('fails tsc when the interface misses a schema field, has an extra one, or types one differently', () => {
+  it('fails tsc when the interface misses a schema field, has an extra one, or types one (or the params themselves) differently', () => {
     const program = ts.createProgram([FIXTURE], {
       strict: true,
       noEmit: true,
@@ -37,7 +37,7 @@ describe('DocumentedParams', () => {
     }
 
     const expected = expectations(source.text);
-    expect([...expected.keys()]).toEqual(['matching', 'lacksNote', 'lacksNoteOneWay', 'extraColour', 'extraColourOneWay', 'countAsText', 'nameOptional']);
+    expect([...expected.keys()]).toEqual(['matching', 'lacksNote', 'lacksNoteOneWay', 'extraColour', 'extraColourOneWay', 'countAsText', 'nameOptional', 'optionalBoth', 'optionalInSchemaOnly']);
     for (const [name, message] of expected) {
       if (message === '') expect(errors.get(name), name).toBeUndefined();
       else expect(errors.get(name) ?? 'no error', name).toContain(message);

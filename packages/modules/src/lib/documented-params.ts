@@ -12,11 +12,18 @@ type DifferingFields<Schema, Input> = {
     : K;
 }[keyof Schema & keyof Input];
 
-/** What parts a schema's input from the interface documenting it, one sentence per field (never when they agree). */
+/**
+ * What parts a schema's input from the interface documenting it, one sentence per field (never
+ * when they agree). The fields are compared without `undefined` (a schema with a default of {}
+ * takes no params at all), which each side then allows or not alike.
+ */
 export type ParamsMismatch<Schema, Input> =
-  | `the interface lacks the schema's field '${Exclude<keyof Schema, keyof Input> & string}'`
-  | `the schema lacks the interface's field '${Exclude<keyof Input, keyof Schema> & string}'`
-  | `field '${DifferingFields<Schema, Input> & string}' differs in type or optionality between the schema and the interface`;
+  | `the interface lacks the schema's field '${Exclude<keyof NonNullable<Schema>, keyof NonNullable<Input>> & string}'`
+  | `the schema lacks the interface's field '${Exclude<keyof NonNullable<Input>, keyof NonNullable<Schema>> & string}'`
+  | `field '${DifferingFields<NonNullable<Schema>, NonNullable<Input>> & string}' differs in type or optionality between the schema and the interface`
+  | (Equivalent<undefined extends Schema ? true : false, undefined extends Input ? true : false> extends true
+      ? never
+      : 'the params themselves are optional on one side only (a schema default of {} makes them optional)');
 
 /**
  * A module's params schema typed with the interface that documents its fields (interfaces keep

@@ -49,3 +49,9 @@ interface NameOptional {
 }
 // expect: field 'name' differs in type or optionality between the schema and the interface
 export const nameOptional: DocumentedParams<typeof schema, NameOptional> = schema;
+
+const optionalSchema = schema.optional();
+// expect: no error
+export const optionalBoth: DocumentedParams<typeof optionalSchema, Matching | undefined> = optionalSchema;
+// expect: the params themselves are optional on one side only
+export const optionalInSchemaOnly: DocumentedParams<typeof optionalSchema, Matching> = optionalSchema;
