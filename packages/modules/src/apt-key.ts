@@ -3,6 +3,7 @@ import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState, sha256 } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 export const KEYRINGS_DIR = '/etc/apt/keyrings';
 
@@ -47,18 +48,28 @@ export function looksLikeOpenPgp(bytes: Buffer): boolean {
 
 const keyName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/, "a keyring name such as 'docker' (no slashes)");
 
-const params = z
+/** The aptKey task's params as written (an interface, so editors show each field's documentation). */
+export interface AptKeyInput {
+  /** The keyring file /etc/apt/keyrings/NAME.gpg ('.gpg' is added when missing), for a source's signed-by. Ansible: keyring. */
+  name: string;
+  /** Where the key is downloaded from, on the host with curl (give this or data). Ansible: url. */
+  url?: string | undefined;
+  /** The key itself, ASCII-armored text or binary keyring bytes (give this or url). Ansible: data. */
+  data?: string | Buffer | undefined;
+  /**
+   * The key's primary fingerprint, 40 hex digits (spaces allowed). Recommended: the key is checked
+   * against it before anything is installed, so a URL serving another key fails the task. Ansible: id.
+   */
+  fingerprint?: string | undefined;
+  /** present (default): the keyring holds exactly this key; absent: the keyring file is removed. Ansible: state. */
+  state?: 'present' | 'absent' | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** /etc/apt/keyrings/NAME.gpg ('.gpg' is added when missing). */
     name: keyName.transform((n) => (n.endsWith('.gpg') ? n : `${n}.gpg`)),
-    /** Downloaded on the host with curl. */
     url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
-    /** The key itself: ASCII-armored text, or the binary keyring bytes. */
     data: z.union([z.string().min(1), z.instanceof(Buffer)]).optional(),
-    /**
-     * The key's (primary) fingerprint, 40 hex digits; spaces allowed. Recommended: the key is
-     * checked against it before anything is installed, so a URL serving another key fails the task.
-     */
     fingerprint: z
       .string()
       .transform((f) => f.replace(/\s+/g, '').toUpperCase())
@@ -72,6 +83,7 @@ const params = z
     if (p.state === 'present' && sources !== 1) ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of url and data' });
     if (p.state === 'absent' && sources !== 0) ctx.addIssue({ code: 'custom', path: ['url'], message: 'url and data do not go with state absent' });
   });
+const params: DocumentedParams<typeof paramsSchema, AptKeyInput> = paramsSchema;
 
 export interface AptKeyFacts {
   keyring: FileState;

@@ -4,31 +4,52 @@ import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 export const SOURCES_DIR = '/etc/apt/sources.list.d';
 
 const word = (what: string) => z.string().regex(/^[^\s\[\]#]+$/, `${what} without blanks, brackets or #`);
 
-const params = z
+/** The aptRepository task's params as written (an interface, so editors show each field's documentation). */
+export interface AptRepositoryInput {
+  /** The source's file, /etc/apt/sources.list.d/NAME.list ('.list' is added when missing). Ansible: filename. */
+  name: string;
+  /** deb (default): binary packages; deb-src: source packages. */
+  type?: 'deb' | 'deb-src' | undefined;
+  /** The repository's URL (http, https, ftp or file). */
+  uri: string;
+  /** Distribution ('bookworm'), or a path ending in '/' for a flat repository ('/'). */
+  suite: string;
+  /** Components ('main', 'stable'); required unless suite ends in '/'. */
+  components?: string[] | undefined;
+  /** Architectures ('amd64'), one or several: arch= in the line; default: apt's own. */
+  arch?: string | string[] | undefined;
+  /** The keyring that signs the repository, e.g. /etc/apt/keyrings/docker.gpg (aptKey's file): signed-by= in the line. */
+  signedBy?: string | undefined;
+  /** present (default): the file holds exactly this one line; absent: the file is removed. Ansible: state. */
+  state?: 'present' | 'absent' | undefined;
+  /** Refresh the package lists (only this source's) after the file changed. Default true. Ansible: update_cache. */
+  updateCache?: boolean | undefined;
+  /** Seconds to wait for another apt/dpkg to release its lock before failing. Default 300. */
+  lockTimeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** /etc/apt/sources.list.d/NAME.list ('.list' is added when missing). */
     name: z
       .string()
       .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, "a file name such as 'docker' (letters, digits, _ . -)")
       .transform((n) => (n.endsWith('.list') ? n : `${n}.list`)),
     type: z.enum(['deb', 'deb-src']).default('deb'),
     uri: z.url({ protocol: /^(https?|file|ftp)$/, error: 'a repository URL (http, https, file)' }),
-    /** Distribution ('bookworm'), or a path ending in '/' for a flat repository ('/'). */
     suite: word('suite'),
     components: z.array(word('component')).default([]),
     arch: z
       .union([word('arch'), z.array(word('arch')).min(1)])
       .transform((a) => (Array.isArray(a) ? a : [a]))
       .optional(),
-    /** The keyring that signs the repository, e.g. /etc/apt/keyrings/docker.gpg. */
     signedBy: z.string().regex(/^\/[^\s\]]+$/, 'an absolute keyring path').optional(),
     state: z.enum(['present', 'absent']).default('present'),
-    /** Refresh the package lists after the file changed. */
     updateCache: z.boolean().default(true),
     lockTimeoutSeconds: z.number().int().min(0).default(DEFAULT_LOCK_TIMEOUT_SECONDS),
   })
@@ -38,6 +59,7 @@ const params = z
     if (flat && p.components.length > 0) ctx.addIssue({ code: 'custom', path: ['components'], message: "a flat repository (suite ending in '/') has no components" });
     if (!flat && p.components.length === 0) ctx.addIssue({ code: 'custom', path: ['components'], message: "at least one component (e.g. 'main'), unless suite ends in '/'" });
   });
+const params: DocumentedParams<typeof paramsSchema, AptRepositoryInput> = paramsSchema;
 
 type AptRepositoryParams = z.output<typeof params>;
 

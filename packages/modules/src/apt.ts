@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
@@ -160,7 +161,7 @@ const paramsSchema = z
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'give package names, updateCache or upgrade' });
     }
   });
-const params: z.ZodType<z.output<typeof paramsSchema>, AptInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, AptInput> = paramsSchema;
 
 type AptParams = z.output<typeof params>;
 

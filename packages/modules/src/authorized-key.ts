@@ -7,6 +7,7 @@ import type { AuthorizedKeysFacts } from './authorized-key-facts.js';
 import { accountName } from './group.js';
 import { KeyGrammarError, parseKeyLine, parseKeyOptions, parseKeysFile, renderKey } from './lib/authorized-keys.js';
 import type { AuthorizedKey, FileLine, KeyOption } from './lib/authorized-keys.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /** Keys given as one string (one per line, as Ansible's `key`) or a list; blank and # lines are skipped. */
 const keyLines = z.union([z.string(), z.array(z.string()).min(1)]).transform((value, ctx): AuthorizedKey[] => {
@@ -47,28 +48,45 @@ const keyOptions = z.string().transform((value, ctx): KeyOption[] => {
   }
 });
 
-const params = z
+/** The authorizedKey task's params as written (an interface, so editors show each field's documentation). */
+export interface AuthorizedKeyInput {
+  /** The account whose key file is managed; it must exist. Ansible: user. */
+  user: string;
+  /**
+   * One or several public keys, `[options] type base64 [comment]`: one string with a key per line
+   * (as Ansible's key) or a list; blank and # lines are skipped; no URLs. A key is recognised by its type and data. Ansible: key.
+   */
+  key: string | string[];
+  /** present (default): the keys are in the file; absent: they are not. Ansible: state. */
+  state?: 'present' | 'absent' | undefined;
+  /** Remove every other key from the file (comment lines stay). Only with state present. Default false. Ansible: exclusive. */
+  exclusive?: boolean | undefined;
+  /** sshd options for every given key, replacing options written in the key lines: 'no-pty,from="10.0.0.0/8"'. Ansible: key_options. */
+  key_options?: string | undefined;
+  /** Replaces the comment of every given key; without it a key's own comment, else the file's, is kept. Ansible: comment. */
+  comment?: string | undefined;
+  /** The key file, an absolute path; default ~user/.ssh/authorized_keys. Ansible: path. */
+  path?: string | undefined;
+  /** Create the key file's directory (0700) and keep it and the file (0600) owned by the user. Default true. Ansible: manage_dir. */
+  manage_dir?: boolean | undefined;
+}
+
+const paramsSchema = z
   .strictObject({
-    /** The account whose key file is managed; it must exist. */
     user: accountName,
-    /** One or several public keys: `[options] type base64 [comment]`. */
     key: keyLines,
     state: z.enum(['present', 'absent']).default('present'),
-    /** Remove every other key from the file (comment lines stay). Only with state present. */
     exclusive: z.boolean().default(false),
-    /** sshd options for every given key, replacing options written in the key lines: 'no-pty,from="10.0.0.0/8"'. */
     key_options: keyOptions.optional(),
-    /** Replaces the comment of every given key; without it a key's own comment, else the file's, is kept. */
     comment: z
       .string()
       .regex(/^[^\r\n\0]*$/, 'a comment on one line')
       .optional(),
-    /** The key file; default ~user/.ssh/authorized_keys. */
     path: z.string().regex(/^\/[^\r\n\0]*[^/]$/, 'an absolute path to a file').optional(),
-    /** Create the key file's directory (0700) and keep it and the file (0600) owned by the user. */
     manage_dir: z.boolean().default(true),
   })
   .refine((p) => !(p.exclusive && p.state === 'absent'), { message: 'exclusive is for state present (it keeps only the given keys)', path: ['exclusive'] });
+const params: DocumentedParams<typeof paramsSchema, AuthorizedKeyInput> = paramsSchema;
 
 export type AuthorizedKeyParams = z.output<typeof params>;
 

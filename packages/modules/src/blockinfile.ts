@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
@@ -69,7 +70,7 @@ const blockinfileParamsSchema = z
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
   });
-const blockinfileParams: z.ZodType<z.output<typeof blockinfileParamsSchema>, BlockinfileInput> = blockinfileParamsSchema;
+const blockinfileParams: DocumentedParams<typeof blockinfileParamsSchema, BlockinfileInput> = blockinfileParamsSchema;
 
 export type BlockinfileParams = z.output<typeof blockinfileParams>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, Secret, argv as argvCommand, defineModule } from '@meshbook/engine';
 import type { Change, CommandResult, FactsOf, ModuleContext } from '@meshbook/engine';
 import { commandResult } from './lib/command-result.js';
@@ -78,8 +79,8 @@ const shellParamsSchema = z.strictObject({
   cmd: z.string().min(1),
   ...runShape,
 });
-const commandParams: z.ZodType<z.output<typeof commandParamsSchema>, CommandInput> = commandParamsSchema;
-const shellParams: z.ZodType<z.output<typeof shellParamsSchema>, ShellInput> = shellParamsSchema;
+const commandParams: DocumentedParams<typeof commandParamsSchema, CommandInput> = commandParamsSchema;
+const shellParams: DocumentedParams<typeof shellParamsSchema, ShellInput> = shellParamsSchema;
 
 type RunParams = z.output<z.ZodObject<typeof runShape>>;
 

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, Secret, defineModule, joinCommands, sh } from '@meshbook/engine';
 import type { ShellCommand } from '@meshbook/engine';
 import { planTree, readControllerTree, hostTree, treeRoot } from './lib/copy-tree.js';
@@ -91,7 +92,7 @@ const copyParamsSchema = z
   .refine((p) => !p.remote_src || (p.src !== undefined && p.src.startsWith('/')), { message: 'remote_src needs src, an absolute path on the host', path: ['remote_src'] })
   .refine((p) => p.mode !== 'preserve' || p.src !== undefined, { message: "mode 'preserve' copies the mode of src: give src", path: ['mode'] })
   .refine((p) => p.content === undefined || !p.dest.endsWith('/'), { message: 'with content, dest names a file (no trailing /)', path: ['dest'] });
-const copyParams: z.ZodType<z.output<typeof copyParamsSchema>, CopyInput> = copyParamsSchema;
+const copyParams: DocumentedParams<typeof copyParamsSchema, CopyInput> = copyParamsSchema;
 
 export type CopyParams = z.output<typeof copyParams>;
 

@@ -8,6 +8,7 @@ import { applyFile, planFile } from './lib/file-content.js';
 import type { FileChange } from './lib/file-content.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /** A user's crontab as `crontab -l` lists it; null when the user has none. */
 export const userCrontab = defineFact<string | null, string | null>({
@@ -30,9 +31,42 @@ const cronFile = z
   .refine((f) => !/^\/etc\/cron\.d\//.test(f) || /^\/etc\/cron\.d\/[A-Za-z0-9_-]+$/.test(f), 'a file in /etc/cron.d named with letters, digits, _ and - only (cron ignores any other)')
   .transform((f) => (f.startsWith('/') ? f : `/etc/cron.d/${f}`));
 
-const params = z
+/** The cron task's params as written (an interface, so editors show each field's documentation). */
+export interface CronInput {
+  /** The job's name (its `#Ansible: <name>` marker, so Ansible's entries are taken over), or with env the variable's name. Ansible: name. */
+  name: string;
+  /** Minute field as crontab takes it ('30', '0-59/15', 0). Default '*'. Ansible: minute. */
+  minute?: string | number | undefined;
+  /** Hour field ('2', '0-6'). Default '*'. Ansible: hour. */
+  hour?: string | number | undefined;
+  /** Day-of-month field. Default '*'. Ansible: day. */
+  day?: string | number | undefined;
+  /** Month field (1-12 or jan-dec). Default '*'. Ansible: month. */
+  month?: string | number | undefined;
+  /** Day-of-week field (0-7 or sun-sat). Default '*'. Ansible: weekday. */
+  weekday?: string | number | undefined;
+  /** 'reboot', 'daily', 'hourly'... (cron's @reboot, @daily) instead of the time fields. Ansible: special_time. */
+  special_time?: (typeof SPECIAL_TIMES)[number] | undefined;
+  /** The command, on one line and written as given (`%` is cron's stdin separator: escape it as `\%`); with env, the variable's value. Required with state present. Ansible: job. */
+  job?: string | undefined;
+  /** Whose crontab (default: the task's user); in a cron_file, the user the job runs as (then required). Ansible: user. */
+  user?: string | undefined;
+  /** present (default): the entry is there as given; absent: it is removed. Ansible: state. */
+  state?: 'present' | 'absent' | undefined;
+  /** Keep the job's line commented out. Default false. Ansible: disabled. */
+  disabled?: boolean | undefined;
+  /** Manage an environment variable line `name=job` instead of a job. Default false. Ansible: env. */
+  env?: boolean | undefined;
+  /** With env: a new variable goes after this one instead of on top. Ansible: insertafter. */
+  insertafter?: string | undefined;
+  /** With env: a new variable goes before this one instead of on top. Ansible: insertbefore. */
+  insertbefore?: string | undefined;
+  /** A file in /etc/cron.d (a name of letters, digits, _ and -, or an absolute path) instead of a user's crontab; written 0644 root:root. Ansible: cron_file. */
+  cron_file?: string | undefined;
+}
+
+const paramsSchema = z
   .strictObject({
-    /** The job's name (its `#Ansible: <name>` marker), or with env the variable's name. */
     name: oneLine('name').pipe(z.string().min(1, 'a name')),
     minute: timeField('minute').default('*'),
     hour: timeField('hour').default('*'),
@@ -40,19 +74,13 @@ const params = z
     month: timeField('month').default('*'),
     weekday: timeField('weekday').default('*'),
     special_time: z.enum(SPECIAL_TIMES).optional(),
-    /** The command (written as given: `%` is cron's stdin separator, escape it as `\%`); with env, the variable's value. */
     job: oneLine('job').optional(),
-    /** Whose crontab (default: the task's user); in a cron_file, the user the job runs as. */
     user: accountName.optional(),
     state: z.enum(['present', 'absent']).default('present'),
-    /** The job's line is kept commented out. */
     disabled: z.boolean().default(false),
-    /** Manage an environment variable line `name=job` instead of a job. */
     env: z.boolean().default(false),
-    /** With env: a new variable goes after (or before) this one instead of on top. */
     insertafter: envName.optional(),
     insertbefore: envName.optional(),
-    /** A file in /etc/cron.d (a name, or an absolute path) instead of a user's crontab. */
     cron_file: cronFile.optional(),
   })
   .superRefine((p, ctx) => {
@@ -71,6 +99,7 @@ const params = z
     }
     if (p.insertafter !== undefined && p.insertbefore !== undefined) problem('insertbefore', 'give at most one of insertafter and insertbefore');
   });
+const params: DocumentedParams<typeof paramsSchema, CronInput> = paramsSchema;
 
 export type CronParams = z.output<typeof params>;
 

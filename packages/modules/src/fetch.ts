@@ -6,26 +6,38 @@ import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { absolutePath } from './kubeadm/grammar.js';
 import { contentText, secretFile, type SecretFileState } from './lib/secret-file.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
-const params = z
+/** The fetch task's params as written (an interface, so editors show each field's documentation). */
+export interface FetchInput {
+  /** The file on the host, an absolute path. Ansible: src. */
+  path: string;
+  /** The content is secret (a kubeconfig, a key): the output is a Secret and diffs are masked. Default false. */
+  secret?: boolean | undefined;
+  /** Refuse a file larger than this many bytes (at most 64 MiB). Default 1 MiB. */
+  maxBytes?: number | undefined;
+  /**
+   * fail (default): a missing file fails the task (in check mode it is known after apply, as an
+   * earlier task may create it); null: the output's content is null. Ansible: fail_on_missing.
+   */
+  missing?: 'fail' | 'null' | undefined;
+  /** Also write the content on the controller at this absolute path, only when it differs. Ansible: dest with flat: true. */
+  dest?: string | undefined;
+  /** Mode of dest, an octal string ('0600'); default 0600 for secret content, else 0644. */
+  destMode?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The file on the host. */
     path: absolutePath,
-    /** The content is secret (a kubeconfig, a key): output as a Secret, diffs masked. */
     secret: z.boolean().default(false),
-    /** Refuse files larger than this (bytes). */
     maxBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024),
-    /**
-     * A missing file fails the task (default; in check mode it is known after apply, as an earlier
-     * task may create it), or gives content null.
-     */
     missing: z.enum(['fail', 'null']).default('fail'),
-    /** Also write it on the controller, here (only when its content differs). */
     dest: absolutePath.optional(),
-    /** Mode of `dest` (octal string); default 0600 for secret content, else 0644. */
     destMode: z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as 0600').optional(),
   })
   .strict();
+const params: DocumentedParams<typeof paramsSchema, FetchInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineModule, joinCommands, sh } from '@meshbook/engine';
 import type { Change, ShellCommand } from '@meshbook/engine';
 import { absolutePath, attributesCommand, attributesOf, fileAttributesShape, planAttributes } from './lib/file-attributes.js';
@@ -62,7 +63,7 @@ const fileParamsSchema = z
     path: ['mode'],
   })
   .refine((p) => !p.recurse || p.state === 'directory', { message: 'recurse needs state directory (as Ansible)', path: ['recurse'] });
-const fileParams: z.ZodType<z.output<typeof fileParamsSchema>, FileInput> = fileParamsSchema;
+const fileParams: DocumentedParams<typeof fileParamsSchema, FileInput> = fileParamsSchema;
 
 export type FileParams = z.output<typeof fileParams>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, CommandResult } from '@meshbook/engine';
 import { fileState, normalizeMode } from './lib/file-facts.js';
@@ -61,7 +62,7 @@ const paramsSchema = z
     timeoutSeconds: z.number().int().min(1).default(600),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, GetUrlInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, GetUrlInput> = paramsSchema;
 
 type GetUrlParams = z.output<typeof params>;
 

@@ -3,6 +3,7 @@ import { MASK, MeshbookError, Secret, defineModule, registerSecretText, sh } fro
 import type { Change, ModuleContext, ShellCommand } from '@meshbook/engine';
 import { FULL_COMMIT, SHORT_COMMIT, gitCheckout, gitEnv, resolveVersion } from './git-facts.js';
 import type { GitFacts, ResolvedVersion } from './git-facts.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /**
  * Where git may fetch from: http(s)://, ssh://, git://, file:// URLs, scp-like `user@host:path`, or
@@ -58,13 +59,31 @@ export function versionProblem(v: string): string | null {
   return null;
 }
 
-const params = z
+/** The git task's params as written (an interface, so editors show each field's documentation). */
+export interface GitInput {
+  /**
+   * The repository: an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path
+   * on the host; a Secret when it holds a token (a password in a plain URL is masked too). Ansible: repo.
+   */
+  repo: string | Secret;
+  /** Where the checkout lives on the host, an absolute path below /. Ansible: dest. */
+  dest: string;
+  /** A branch, a tag, a commit id, or HEAD (the remote's default branch, the default). Ansible: version. */
+  version?: string | undefined;
+  /** Discard local modifications of tracked files (without it they are an error, as in Ansible). Default false. Ansible: force. */
+  force?: boolean | undefined;
+  /** A shallow clone (and fetches) with this many commits; not with a commit id as version. Ansible: depth. */
+  depth?: number | undefined;
+  /** Bring an existing checkout to the version; false only clones when dest has no checkout. Default true. Ansible: update. */
+  update?: boolean | undefined;
+  /** A private key on the host for an ssh repo, used alone (IdentitiesOnly); the server's host key must be in known_hosts. Ansible: key_file. */
+  key_file?: string | undefined;
+}
+
+const paramsSchema = z
   .strictObject({
-    /** The repository to clone: a URL, user@host:path, or a path on the host; a Secret when it holds a token. */
     repo: repoSource,
-    /** Where the checkout lives on the host. */
     dest: absolutePathOnHost.refine((d) => d !== '/', 'a directory below /'),
-    /** A branch, a tag, a commit id, or HEAD (the remote's default branch). */
     version: z
       .string()
       .default('HEAD')
@@ -72,19 +91,16 @@ const params = z
         const problem = versionProblem(v);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       }),
-    /** Discard local modifications of tracked files (without it they are an error, as in Ansible). */
     force: z.boolean().default(false),
-    /** A shallow clone (and fetches) with this many commits. */
     depth: z.number().int().min(1).optional(),
-    /** Bring an existing checkout to the version; false only clones when dest has no checkout. */
     update: z.boolean().default(true),
-    /** A private key on the host for an ssh repo (used alone: IdentitiesOnly); the host's key must be in known_hosts. */
     key_file: absolutePathOnHost.optional(),
   })
   .refine((p) => p.depth === undefined || !SHORT_COMMIT.test(p.version) || p.version === 'HEAD', {
     message: 'depth needs a branch, tag or HEAD: a commit id cannot be fetched shallowly from every server',
     path: ['depth'],
   });
+const params: DocumentedParams<typeof paramsSchema, GitInput> = paramsSchema;
 
 export type GitParams = z.output<typeof params>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 
@@ -51,7 +52,7 @@ const paramsSchema = z
     state: z.enum(['present', 'absent']).default('present'),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, GroupInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, GroupInput> = paramsSchema;
 
 export type GroupChange =
   /** gid: fixed, or none for the next free one (from the system range when `system`). */

@@ -8,6 +8,7 @@ import type { FileChange } from './lib/file-content.js';
 import { absolutePath } from './lib/file-attributes.js';
 import { EDIT_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 export const HOSTS_MARKER = '# {mark} MESHBOOK HOSTS {name}';
 
@@ -16,14 +17,35 @@ const hostName = z
   .string()
   .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name (letters, digits, hyphens, dots)');
 
-const hostsEntry = z.strictObject({
+/** One line of the block: an address and its names. */
+export interface HostsEntryInput {
+  /** An IPv4 or IPv6 address. */
+  ip: string;
+  /** Host names (RFC 1123) for it, at least one; a name maps to one address per block. */
+  names: string[];
+}
+
+/** The hosts task's params as written (an interface, so editors show each field's documentation). */
+export interface HostsInput {
+  /** The block's name, one block per purpose ('cluster-ens3', 'cluster-wg0'): its marker lines say it. */
+  name: string;
+  /** The block's lines, exactly (lines outside it are left alone). Default none. */
+  entries?: HostsEntryInput[] | undefined;
+  /** present (default): the block is there with these entries; absent: the block is removed. */
+  state?: 'present' | 'absent' | undefined;
+  /** The file. Default /etc/hosts. */
+  path?: string | undefined;
+}
+
+const hostsEntrySchema = z.strictObject({
   ip: z.union([z.ipv4(), z.ipv6()], { error: 'an IPv4 or IPv6 address' }),
   names: z.array(hostName).min(1, 'at least one name'),
 });
 
-const hostsParams = z
+const hostsEntry: DocumentedParams<typeof hostsEntrySchema, HostsEntryInput> = hostsEntrySchema;
+
+const hostsParamsSchema = z
   .strictObject({
-    /** The block's name: one block per purpose (e.g. 'cluster-ens3', 'cluster-wg0'). */
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a block name of letters, digits, _ . -'),
     entries: z.array(hostsEntry).default([]),
     state: z.enum(['present', 'absent']).default('present'),
@@ -40,6 +62,7 @@ const hostsParams = z
       }),
     );
   });
+const hostsParams: DocumentedParams<typeof hostsParamsSchema, HostsInput> = hostsParamsSchema;
 
 export type HostsParams = z.output<typeof hostsParams>;
 

@@ -7,6 +7,7 @@ import { canonical, conflictingEntries, kubeconfigNames, mergeKubeconfigs, parse
 import { contentText, secretFile, type SecretFileState } from './lib/secret-file.js';
 import { userAccount, type UserAccount } from './user.js';
 import { ownAndProtect } from './kubeadm/kubeconfig-user.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -22,23 +23,36 @@ const kubeconfigText = z
     }
   });
 
-const params = z
+/** The kubeconfig task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeconfigInput {
+  /** The login user whose kubeconfig this is; the file is theirs, mode 0600. */
+  user: string;
+  /** The file, an absolute path. Default: the user's ~/.kube/config. */
+  path?: string | undefined;
+  /**
+   * Kubeconfigs (text, or a Secret such as fetch's output) whose clusters, users and contexts are
+   * merged in by name (e.g. fetched from other masters); entries of other names are kept.
+   */
+  kubeconfigs: Array<string | Secret>;
+  /**
+   * A cluster's API address as this host reaches it (an https URL), by the cluster's name in the
+   * kubeconfigs: RKE writes the address the controller dialled, which need not be one the node can dial.
+   */
+  servers?: Record<string, string> | undefined;
+  /** The context kubectl uses by default; absent: the file's own (or, for a new file, the first kubeconfig's). */
+  currentContext?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The login user whose kubeconfig this is (owner of the file). */
     user: accountName,
-    /** Default: the user's ~/.kube/config. */
     path: absolutePath.optional(),
-    /** Kubeconfigs whose clusters, users and contexts are merged in (e.g. fetched from other masters). */
     kubeconfigs: z.array(kubeconfigText).min(1),
-    /**
-     * A cluster's API address as this host reaches it, by the cluster's name in the kubeconfigs:
-     * RKE writes the address the controller dialled, which need not be one the node can dial.
-     */
     servers: z.record(z.string().min(1), z.url({ protocol: /^https$/, error: 'an https URL such as https://10.195.197.165:6443' })).optional(),
-    /** The context kubectl uses by default; absent: the file's own (or, for a new file, the first kubeconfig's). */
     currentContext: z.string().min(1).optional(),
   })
   .strict();
+const params: DocumentedParams<typeof paramsSchema, KubeconfigInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { defineModule } from '@meshbook/engine';
 import { planEdit } from './lib/edit-in-place.js';
 import type { InPlaceEdit } from './lib/edit-in-place.js';
@@ -70,7 +71,7 @@ const lineinfileParamsSchema = z
     message: 'give at most one of insertafter and insertbefore',
     path: ['insertbefore'],
   });
-const lineinfileParams: z.ZodType<z.output<typeof lineinfileParamsSchema>, LineinfileInput> = lineinfileParamsSchema;
+const lineinfileParams: DocumentedParams<typeof lineinfileParamsSchema, LineinfileInput> = lineinfileParamsSchema;
 
 export type LineinfileParams = z.output<typeof lineinfileParams>;
 

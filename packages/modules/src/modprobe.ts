@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
@@ -85,7 +86,7 @@ const paramsSchema = z
       .optional(),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, ModprobeInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, ModprobeInput> = paramsSchema;
 
 export interface ModprobeFacts {
   status: Record<string, ModuleStatus>;

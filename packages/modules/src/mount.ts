@@ -3,6 +3,7 @@ import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState, EDIT_CONTENT_LIMIT } from './lib/file-facts.js';
 import type { FileState } from './lib/file-facts.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /** What is mounted at a path now (the topmost mount when several are stacked), or null. */
 export interface MountedFilesystem {
@@ -76,20 +77,37 @@ function sameEntry(line: string, wanted: string): boolean {
 const absolutePath = z.string().regex(/^\/[^\n]*$/, 'an absolute path').refine((p) => p === '/' || !p.endsWith('/'), 'no trailing slash');
 const field = (what: string) => z.string().min(1).refine((v) => !/\s/.test(v), `${what} without blanks`);
 
-const params = z
+/** The mount task's params as written (an interface, so editors show each field's documentation). */
+export interface MountInput {
+  /** The mount point, an absolute path. Ansible: path. */
+  path: string;
+  /** Device, label (LABEL=…), remote share, or a pseudo source such as `bpffs`; required for mounted and present. Ansible: src. */
+  src?: string | undefined;
+  /** Filesystem type ('ext4', 'bpf', 'nfs'); required for mounted and present. Ansible: fstype. */
+  fstype?: string | undefined;
+  /** Mount options as fstab takes them ('rw,noatime'). Default 'defaults'. Ansible: opts. */
+  opts?: string | undefined;
+  /** fstab's dump field. Default 0. Ansible: dump. */
+  dump?: number | undefined;
+  /** fstab's fsck order, 0 to 2. Default 0. Ansible: passno. */
+  passno?: number | undefined;
+  /**
+   * mounted (default): in fstab and mounted now; present: in fstab only; unmounted: not mounted now
+   * (fstab untouched); absent: neither. Ansible: state.
+   */
+  state?: 'mounted' | 'present' | 'unmounted' | 'absent' | undefined;
+  /** The fstab file. Default /etc/fstab. Ansible: fstab. */
+  fstab?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The mount point. */
     path: absolutePath,
-    /** Device, label (LABEL=…), remote share, or a pseudo source such as `bpffs`. */
     src: z.string().min(1).optional(),
     fstype: field('fstype').optional(),
     opts: field('opts').default('defaults'),
     dump: z.number().int().min(0).default(0),
     passno: z.number().int().min(0).max(2).default(0),
-    /**
-     * mounted: in fstab and mounted now; present: in fstab only; unmounted: not mounted now (fstab
-     * untouched); absent: neither.
-     */
     state: z.enum(['mounted', 'present', 'unmounted', 'absent']).default('mounted'),
     fstab: absolutePath.default('/etc/fstab'),
   })
@@ -99,6 +117,7 @@ const params = z
       ctx.addIssue({ code: 'custom', path: [p.src ? 'fstype' : 'src'], message: `required when state is ${p.state}` });
     }
   });
+const params: DocumentedParams<typeof paramsSchema, MountInput> = paramsSchema;
 
 type MountParams = z.output<typeof params>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MeshbookError, argv, defineFact, defineModule } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
 import { pause } from './lib/pause.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /**
  * Which boot the host is in: the kernel's boot id, and when PID 1 started (clock ticks after the
@@ -24,20 +25,31 @@ const DEFAULT_REBOOT_COMMAND = 'if command -v systemctl >/dev/null 2>&1; then ex
 
 const shellText = z.string().min(1).refine((text) => !text.includes('\0'), 'shell text without NUL bytes');
 
+/** The reboot task's params as written (an interface, so editors show each field's documentation). */
+export interface RebootInput {
+  /** Shell text that starts the reboot; default `systemctl reboot` (`shutdown -r now` without systemd). Ansible: reboot_command. */
+  rebootCommand?: string | undefined;
+  /** Shell text run first (drain a node, stop a service); a failure stops the task before the reboot. */
+  preRebootCommand?: string | undefined;
+  /** Shell text run once the host is back, again and again until it exits 0. Default `whoami`. Ansible: test_command. */
+  testCommand?: string | undefined;
+  /** Seconds to wait between the pre-reboot command and the reboot. Default 0. Ansible: pre_reboot_delay. */
+  preRebootDelaySeconds?: number | undefined;
+  /** Seconds to wait after the test command succeeded, before the task ends (services still settling). Default 0. Ansible: post_reboot_delay. */
+  postRebootDelaySeconds?: number | undefined;
+  /** How long the host may take to be back (a new boot, the test command passing). Default 600. Ansible: reboot_timeout. */
+  rebootTimeoutSeconds?: number | undefined;
+}
+
 const paramsSchema = z.strictObject({
-  /** Shell text that starts the reboot; default `systemctl reboot` (`shutdown -r now` without systemd). */
   rebootCommand: shellText.default(DEFAULT_REBOOT_COMMAND),
-  /** Runs first (drain a node, stop a service); a failure stops the task before the reboot. */
   preRebootCommand: shellText.optional(),
-  /** Runs once the host is back, again and again until it exits 0 (Ansible's test_command); default `whoami`. */
   testCommand: shellText.default('whoami'),
-  /** Wait between the pre-reboot command and the reboot. */
   preRebootDelaySeconds: z.number().nonnegative().default(0),
-  /** Wait after the test command succeeded, before the task ends (services still settling). */
   postRebootDelaySeconds: z.number().nonnegative().default(0),
-  /** How long the host may take to be back (new boot, test command passing); default 600 as in Ansible. */
   rebootTimeoutSeconds: z.number().positive().default(600),
 });
+const params: DocumentedParams<typeof paramsSchema, RebootInput> = paramsSchema;
 
 export type RebootParams = z.output<typeof paramsSchema>;
 
@@ -58,7 +70,7 @@ export interface RebootOutput {
  */
 export const reboot = defineModule({
   name: 'reboot',
-  params: paramsSchema,
+  params,
   facts: () => ({ boot: bootIdentity(null) }),
   plan: (facts, params): RebootChange[] => [
     {

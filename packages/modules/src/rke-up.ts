@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /**
  * Beside cluster.yml: the sha256 of the cluster.yml the last successful `rke up` brought up. rke's
@@ -11,14 +12,22 @@ import { DIFF_CONTENT_LIMIT, fileState } from './lib/file-facts.js';
  */
 export const RKE_UP_STAMP = '.meshbook-rke-up.sha256';
 
-const params = z.object({
-  /** The cluster's directory on the controller: cluster.yml is there, and rke writes beside it. */
+/** The rkeUp task's params as written (an interface, so editors show each field's documentation). */
+export interface RkeUpInput {
+  /** The cluster's directory on the controller ('clusters/cluster1'): cluster.yml is there, and rke writes its kubeconfig and state beside it. */
+  dir: string;
+  /** The rke executable, a path or a name on PATH. Default 'rke'. */
+  rke?: string | undefined;
+  /** How long `rke up` may take, 30 to 7200 seconds. Default 1200. */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z.object({
   dir: z.string().regex(/^[^\0\n]+$/, 'a directory such as clusters/cluster1').refine((d) => !d.split('/').includes('..'), 'a directory without ..'),
-  /** The rke executable (a path, or a name on PATH). */
   rke: z.string().regex(/^[A-Za-z0-9_./+-]+$/, 'a path or name such as rke or /usr/local/bin/rke').default('rke'),
-  /** How long `rke up` may take. */
-  timeoutSeconds: z.coerce.number().int().min(30).max(7200).default(1200),
+  timeoutSeconds: z.coerce.number<number>().int().min(30).max(7200).default(1200),
 }).strict();
+const params: DocumentedParams<typeof paramsSchema, RkeUpInput> = paramsSchema;
 
 export type RkeUpChange = Change<'rke.up', { dir: string }>;
 

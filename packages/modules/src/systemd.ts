@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, joinCommands, sh } from '@meshbook/engine';
 import type { Change, ShellCommand } from '@meshbook/engine';
 
@@ -69,7 +70,7 @@ const systemdParamsSchema = z
     message: 'a masked unit cannot be enabled or started',
     path: ['masked'],
   });
-const systemdParams: z.ZodType<z.output<typeof systemdParamsSchema>, SystemdInput> = systemdParamsSchema;
+const systemdParams: DocumentedParams<typeof systemdParamsSchema, SystemdInput> = systemdParamsSchema;
 
 export type SystemdParams = z.output<typeof systemdParams>;
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type HandlebarsModule from 'handlebars';
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
 import { absolutePath, fileAttributesShape } from './lib/file-attributes.js';
 import type { FileAttributesInput } from './lib/file-attributes.js';
@@ -52,7 +53,7 @@ const templateParamsSchema = z
     message: 'give exactly one of src or template',
     path: ['src'],
   });
-const templateParams: z.ZodType<z.output<typeof templateParamsSchema>, TemplateInput> = templateParamsSchema;
+const templateParams: DocumentedParams<typeof templateParamsSchema, TemplateInput> = templateParamsSchema;
 
 export type TemplateParams = z.output<typeof templateParams>;
 

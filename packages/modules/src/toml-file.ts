@@ -2,6 +2,7 @@ import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { z } from 'zod';
 import { MeshbookError, argv, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 type TomlTable = Record<string, unknown>;
 
@@ -58,7 +59,39 @@ const baseFact = defineFact<string[], { text: string } | BaseFailure>({
 });
 
 const keyPath = z.array(z.string().min(1)).min(1);
-const tomlValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean(), z.array(z.any()), z.record(z.string(), z.any())]);
+/** A value as TOML holds it: a string, number, boolean, array or table. */
+export type TomlValue = string | number | boolean | unknown[] | { [key: string]: unknown };
+const tomlValue: z.ZodType<TomlValue, TomlValue> = z.union([z.string(), z.number(), z.boolean(), z.array(z.any()), z.record(z.string(), z.any())]);
+
+/** One key set on the document. */
+export interface TomlSettingInput {
+  /** The key as path segments, so dotted table names stay whole: ['plugins', 'io.containerd.grpc.v1.cri', 'sandbox_image']. */
+  key: string[];
+  /** Its value; a table replaces the whole table at that key. */
+  value: TomlValue;
+}
+
+/** The tomlFile task's params as written (an interface, so editors show each field's documentation). */
+export interface TomlFileInput {
+  /** The file on the host, an absolute path. */
+  path: string;
+  /** argv whose stdout is the base document (['containerd', 'config', 'default']); without it the existing file is the base. */
+  baseCommand?: string[] | undefined;
+  /** The keys to set, at least one; every other key of the base document is kept. */
+  settings: TomlSettingInput[];
+  /** Octal mode ('0644'); default: the existing file's mode (its owner is always kept), or 0644 for a new file. */
+  mode?: string | undefined;
+}
+
+const paramsSchema = z
+  .object({
+    path: z.string().startsWith('/', 'an absolute path'),
+    baseCommand: z.array(z.string()).min(1).optional(),
+    settings: z.array(z.object({ key: keyPath, value: tomlValue }).strict()).min(1),
+    mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").optional(),
+  })
+  .strict();
+const params: DocumentedParams<typeof paramsSchema, TomlFileInput> = paramsSchema;
 
 /**
  * A TOML file edited through a parser, never with sed: the listed keys are set on the base document
@@ -68,17 +101,7 @@ const tomlValue: z.ZodType<unknown> = z.union([z.string(), z.number(), z.boolean
  */
 export const tomlFile = defineModule({
   name: 'tomlFile',
-  params: z
-    .object({
-      path: z.string().startsWith('/', 'an absolute path'),
-      /** argv whose stdout is the base document; without it the existing file is the base. */
-      baseCommand: z.array(z.string()).min(1).optional(),
-      /** Keys as path segments, so dotted table names such as "io.containerd.grpc.v1.cri" stay whole. */
-      settings: z.array(z.object({ key: keyPath, value: tomlValue }).strict()).min(1),
-      /** Default: the existing file's mode (its owner is always kept), or 0644 for a new file. */
-      mode: z.string().regex(/^0?[0-7]{3,4}$/, "an octal mode such as '0644'").optional(),
-    })
-    .strict(),
+  params,
   // Two facts, one round trip: the file and the base command, each framed apart by the transport.
   facts: (params) => ({ file: fileFact(params.path), base: params.baseCommand ? baseFact(params.baseCommand) : null }),
   plan(facts: TomlFacts, params): TomlChange[] {

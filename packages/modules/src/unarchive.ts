@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState } from './lib/file-facts.js';
@@ -80,7 +81,7 @@ const paramsSchema = z
     creates: absolutePath.optional(),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, UnarchiveInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, UnarchiveInput> = paramsSchema;
 
 type UnarchiveParams = z.output<typeof params>;
 

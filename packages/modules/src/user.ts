@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { accountName } from './group.js';
@@ -85,7 +86,7 @@ const paramsSchema = z
     remove: z.boolean().default(false),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, UserInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, UserInput> = paramsSchema;
 
 type UserParams = z.output<typeof params>;
 

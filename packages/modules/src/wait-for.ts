@@ -3,6 +3,7 @@ import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
 import { absolutePath } from './lib/file-attributes.js';
 import { pause } from './lib/pause.js';
+import type { DocumentedParams } from './lib/documented-params.js';
 
 /**
  * What is waited for. A port is tried from the host (the connection is opened by the host, as
@@ -17,29 +18,48 @@ export type WaitCondition =
 
 const seconds = (fallback: number) => z.number().nonnegative().default(fallback);
 
+/** The waitFor task's params as written (an interface, so editors show each field's documentation). */
+export interface WaitForInput {
+  /** Address the host connects to for port (resolved on the host); default 127.0.0.1, the host itself. Ansible: host. */
+  host?: string | undefined;
+  /** A TCP port to wait for, tried from the host (give this or path; neither: just wait timeoutSeconds). Ansible: port. */
+  port?: number | undefined;
+  /** An absolute path on the host to wait for (give this or port). Ansible: path. */
+  path?: string | undefined;
+  /**
+   * started/present (default): the port accepts, or the path exists (and matches searchRegex);
+   * stopped/absent: the port refuses, or the path is gone (or no longer matches). Ansible: state.
+   */
+  state?: 'started' | 'stopped' | 'present' | 'absent' | undefined;
+  /** A JavaScript regular expression (multiline) the file's content must match; path only. Ansible: search_regex. */
+  searchRegex?: string | undefined;
+  /** How long to wait in all, after delaySeconds; then the task fails. Default 300. Ansible: timeout. */
+  timeoutSeconds?: number | undefined;
+  /** Wait this long before the first check. Default 0. Ansible: delay. */
+  delaySeconds?: number | undefined;
+  /** Seconds between checks. Default 1. Ansible: sleep. */
+  sleepSeconds?: number | undefined;
+  /** How long one connection attempt may take. Default 5. Ansible: connect_timeout. */
+  connectTimeoutSeconds?: number | undefined;
+  /** Replaces the failure message when the condition is not met in time. Ansible: msg. */
+  msg?: string | undefined;
+}
+
 const paramsSchema = z
   .strictObject({
-    /** Address the host connects to (resolved on the host); default 127.0.0.1, the host itself. */
     host: z.string().regex(/^[A-Za-z0-9._:-]+$/, 'a host name or IP address').default('127.0.0.1'),
     port: z.number().int().min(1).max(65535).optional(),
     path: absolutePath.optional(),
-    /** started/present and stopped/absent are the same two states, as in Ansible. */
     state: z.enum(['started', 'stopped', 'present', 'absent']).optional(),
-    /** A JavaScript regular expression (multiline) the file's content must match; path only. */
     searchRegex: z
       .string()
       .min(1)
       .refine((source) => compiles(source), 'a valid regular expression')
       .optional(),
-    /** How long to wait in all, after `delaySeconds`; default 300 as in Ansible. */
     timeoutSeconds: seconds(300),
-    /** Wait this long before the first check. */
     delaySeconds: seconds(0),
-    /** Between checks. */
     sleepSeconds: z.number().positive().default(1),
-    /** How long one connection attempt may take. */
     connectTimeoutSeconds: z.number().positive().default(5),
-    /** Replaces the failure message when the condition is not met in time. */
     msg: z.string().min(1).optional(),
   })
   .superRefine((p, issue) => {
@@ -47,6 +67,7 @@ const paramsSchema = z
     if (p.searchRegex !== undefined && p.path === undefined) issue.addIssue({ code: 'custom', path: ['searchRegex'], message: 'searchRegex needs a path (meshbook does not read from ports)' });
   })
   .transform((p) => ({ ...p, condition: conditionOf(p) }));
+const params: DocumentedParams<typeof paramsSchema, WaitForInput> = paramsSchema;
 
 function compiles(source: string): boolean {
   try {
@@ -115,7 +136,7 @@ export function describeCondition(condition: WaitCondition): string {
  */
 export const waitFor = defineModule({
   name: 'waitFor',
-  params: paramsSchema,
+  params,
   gather: (ctx, params) => waitOnHost(ctx, params),
   plan(outcome: WaitOutcome, params): Change<'waitFor.none', null>[] {
     if (outcome.met) return [];

@@ -95,6 +95,20 @@ describe('the packed packages in a fresh npm project', () => {
     expect(libraryOnly.packages.filter((name) => name === '@meshbook/engine')).toHaveLength(1);
   });
 
+  it('each package carries its license, README, engines and keywords, and no repository address (there is no public one yet, as its README says)', () => {
+    for (const name of PACKAGES) {
+      const dir = join(project, 'node_modules/@meshbook', name);
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest['license'], name).toBe('MIT');
+      expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), name).toMatch(/^MIT License/);
+      expect(manifest['engines'], name).toEqual({ node: '>=20' });
+      expect(manifest['keywords'], name).toContain('meshbook');
+      // An address that leads nowhere is worse than none; the README says where things stand.
+      for (const field of ['repository', 'homepage', 'bugs']) expect(manifest, `${name}: ${field}`).not.toHaveProperty(field);
+      expect(readFileSync(join(dir, 'README.md'), 'utf8'), name).toMatch(/## Source\s+meshbook has no public source repository/);
+    }
+  });
+
   it("the params' field documentation is in the published declarations (editors show it on hover)", () => {
     const declarations = (file: string) => readFileSync(join(project, 'node_modules/@meshbook/modules/dist', file), 'utf8');
     const sysctl = declarations('sysctl.d.cts');
@@ -129,6 +143,28 @@ describe('the packed packages in a fresh npm project', () => {
       ['kube/resource.d.cts', 'kubeResource', 'KubeResourceInput', /\/\*\* Take over fields another field manager owns[^*]*\*\/\s*forceConflicts\?: boolean \| undefined;/],
       ['helm/helm-release.d.cts', 'helmRelease', 'HelmReleaseInput', /\/\*\* Values as a typed object; Secret values[^*]*\*\/\s*values\?: Record<string, unknown> \| undefined;/],
       ['helm/helm-repository.d.cts', 'helmRepository', 'HelmRepositoryInput', /\/\*\* The repository's local name[^*]*\*\/\s*name: string;/],
+      ['apt-key.d.cts', 'aptKey', 'AptKeyInput', /\/\*\*\s*\* The key's primary fingerprint[^/]*\*\/\s*fingerprint\?: string \| undefined;/],
+      ['apt-repository.d.cts', 'aptRepository', 'AptRepositoryInput', /\/\*\* The keyring that signs the repository[^*]*\*\/\s*signedBy\?: string \| undefined;/],
+      ['fetch.d.cts', 'fetch', 'FetchInput', /\/\*\* Also write the content on the controller[^*]*\*\/\s*dest\?: string \| undefined;/],
+      ['hosts.d.cts', 'hosts', 'HostsInput', /\/\*\* The block's lines, exactly[^*]*\*\/\s*entries\?: HostsEntryInput\[\] \| undefined;/],
+      ['kubeconfig.d.cts', 'kubeconfig', 'KubeconfigInput', /\/\*\* The context kubectl uses by default[^*]*\*\/\s*currentContext\?: string \| undefined;/],
+      ['mount.d.cts', 'mount', 'MountInput', /\/\*\* fstab's fsck order[^*]*\*\/\s*passno\?: number \| undefined;/],
+      ['toml-file.d.cts', 'tomlFile', 'TomlFileInput', /\/\*\* argv whose stdout is the base document[^*]*\*\/\s*baseCommand\?: string\[\] \| undefined;/],
+      ['rke-up.d.cts', 'rkeUp', 'RkeUpInput', /\/\*\* How long `rke up` may take[^*]*\*\/\s*timeoutSeconds\?: number \| undefined;/],
+      ['authorized-key.d.cts', 'authorizedKey', 'AuthorizedKeyInput', /\/\*\* Remove every other key from the file[^*]*\*\/\s*exclusive\?: boolean \| undefined;/],
+      ['cron.d.cts', 'cron', 'CronInput', /\/\*\* Keep the job's line commented out[^*]*\*\/\s*disabled\?: boolean \| undefined;/],
+      ['git.d.cts', 'git', 'GitInput', /\/\*\* A shallow clone[^*]*\*\/\s*depth\?: number \| undefined;/],
+      ['wait-for.d.cts', 'waitFor', 'WaitForInput', /\/\*\* How long to wait in all, after delaySeconds[^*]*\*\/\s*timeoutSeconds\?: number \| undefined;/],
+      ['reboot.d.cts', 'reboot', 'RebootInput', /\/\*\* How long the host may take to be back[^*]*\*\/\s*rebootTimeoutSeconds\?: number \| undefined;/],
+      ['kube/info.d.cts', 'kubeResourceInfo', 'KubeResourceInfoInput', /\/\*\* The object's apiVersion[^*]*\*\/\s*apiVersion: string;/],
+      ['kube/load-balancer-address.d.cts', 'kubeLoadBalancerAddress', 'KubeLoadBalancerAddressInput', /\/\*\* Which of its ports, by name[^*]*\*\/\s*port\?: string \| undefined;/],
+      ['openstack/allowed-address.d.cts', 'openstackAllowedAddress', 'OpenstackAllowedAddressInput', /\/\*\*\s*\* IP addresses or CIDRs the ports must allow[^/]*\*\/\s*addresses: string\[\];/],
+      ['cilium/cli-install.d.cts', 'ciliumCli', 'CiliumCliInput', /\/\*\* The release to install[^*]*\*\/\s*version\?: string \| undefined;/],
+      ['cilium/clustermesh.d.cts', 'ciliumClustermesh', 'CiliumClustermeshInput', /\/\*\* How the clustermesh-apiserver is exposed[^*]*\*\/\s*serviceType: 'NodePort' \| 'LoadBalancer';/],
+      ['cilium/clustermesh.d.cts', 'ciliumClustermeshConnect', 'CiliumClustermeshConnectInput', /\/\*\* address:port where the other cluster reaches[^*]*\*\/\s*sourceEndpoint\?: string \| undefined;/],
+      ['cilium/clustermesh.d.cts', 'ciliumClustermeshStatus', 'CiliumClustermeshStatusInput', /\/\*\* The Cilium cluster names this one must be connected to[^*]*\*\/\s*peers: string\[\];/],
+      ['cilium/verify.d.cts', 'ciliumMeshNodes', 'CiliumMeshNodesInput', /\/\*\* Cilium cluster names whose nodes this cluster must list[^*]*\*\/\s*clusters: string\[\];/],
+      ['cilium/verify.d.cts', 'ciliumGlobalServiceBackends', 'CiliumGlobalServiceBackendsInput', /\/\*\* By Cilium cluster name: whether[^*]*\*\/\s*expect: Record<string, boolean>;/],
     ];
     for (const [file, module, input, field] of documented) {
       const text = declarations(file);
@@ -138,6 +174,8 @@ describe('the packed packages in a fresh npm project', () => {
     // Shared fields are documented once and reach every module that takes them.
     expect(declarations('lib/file-attributes.d.cts')).toMatch(/\/\*\* Owner, a user name or uid[^*]*\*\/\s*owner\?: string \| undefined;/);
     expect(declarations('command.d.cts')).toMatch(/\/\*\* Exit codes that count as success[^*]*\*\/\s*okExitCodes\?: number\[\] \| undefined;/);
+    expect(declarations('cilium/cilium-cli.d.cts')).toMatch(/\/\*\* Absolute path of a kubeconfig on the host: cilium-cli's --kubeconfig[^*]*\*\/\s*kubeconfig: string;/);
+    expect(declarations('kube/resource.d.cts')).toMatch(/\/\*\* A context of that kubeconfig; default its current-context[^*]*\*\/\s*context\?: string \| undefined;/);
   });
 
   const tsc = (config: object, files: string[]) => {

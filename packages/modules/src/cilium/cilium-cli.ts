@@ -4,14 +4,15 @@ import { z } from 'zod';
 
 /** Which cluster cilium-cli talks to: a kubeconfig on the host and one of its contexts. */
 export const ciliumTargetShape = {
-  /** Absolute path of a kubeconfig on the host (cilium-cli's --kubeconfig). */
   kubeconfig: z.string().regex(/^\/[^\0\n]*$/, 'an absolute path on the host'),
-  /** A context of that kubeconfig (cilium-cli's --context); default its current-context. */
   context: z.string().regex(/^[^\s'"]+$/, 'a context name such as kubernetes-admin-ayk@cluster-ayk').optional(),
 };
 
+/** Which cluster a cilium task talks to (docs shown on hover in every cilium module). */
 export interface CiliumTarget {
+  /** Absolute path of a kubeconfig on the host: cilium-cli's --kubeconfig. */
   kubeconfig: string;
+  /** A context of that kubeconfig ('kubernetes-admin-ayk@cluster-ayk'): cilium-cli's --context; default its current-context. */
   context?: string | undefined;
 }
 

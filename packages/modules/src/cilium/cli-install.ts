@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
+import type { DocumentedParams } from '../lib/documented-params.js';
 
 /** The installed cilium-cli's version (`cilium version --client`: `cilium-cli: v0.16.22 compiled with …`) and the machine. */
 export const ciliumCliState = defineFact<string, { installed: string | null; machine: string }>({
@@ -16,20 +17,31 @@ export const ciliumCliState = defineFact<string, { installed: string | null; mac
 const version = z.string().regex(/^v\d+\.\d+\.\d+[0-9A-Za-z.+-]*$/, 'a cilium-cli release such as v0.16.22');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
-const params = z
+/** The ciliumCli task's params as written (an interface, so editors show each field's documentation). */
+export interface CiliumCliInput {
+  /** The release to install ('v0.16.22'); absent: the one stableUrl names. Give this or stableUrl. */
+  version?: string | undefined;
+  /** A stable.txt naming the current release (https://raw.githubusercontent.com/cilium/cilium-cli/main/stable.txt), read on the host. */
+  stableUrl?: string | undefined;
+  /** Where releases are: `<downloadUrl>/<version>/cilium-linux-<arch>.tar.gz{,.sha256sum}`. Default cilium-cli's GitHub releases. */
+  downloadUrl?: string | undefined;
+  /** The directory the tarball's `cilium` is extracted into. Default /usr/local/bin. */
+  binDir?: string | undefined;
+  /** How long each download may take, in seconds. Default 300. */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The release to install; absent: the one `stableUrl` names (the seed's stable.txt). */
     version: version.optional(),
-    /** cilium-cli's stable.txt (https://raw.githubusercontent.com/cilium/cilium-cli/main/stable.txt). */
     stableUrl: httpUrl.optional(),
-    /** Where releases are: `<downloadUrl>/<version>/cilium-linux-<arch>.tar.gz{,.sha256sum}`. */
     downloadUrl: httpUrl.default('https://github.com/cilium/cilium-cli/releases/download'),
-    /** The directory the tarball's `cilium` is extracted into. */
     binDir: z.string().regex(/^\/[^\0\n]*[^/]$/, 'an absolute directory such as /usr/local/bin').default('/usr/local/bin'),
     timeoutSeconds: z.number().int().min(1).default(300),
   })
   .strict()
   .refine((p) => p.version !== undefined || p.stableUrl !== undefined, { message: 'give version, or stableUrl to resolve it', path: ['version'] });
+const params: DocumentedParams<typeof paramsSchema, CiliumCliInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -2,20 +2,29 @@ import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { ciliumErrorLine, ciliumFailure, ciliumTargetShape, clustermeshStatus, describeTarget, parseClustermeshStatus, runCilium, targetArgs } from './cilium-cli.js';
-import type { ClustermeshState } from './cilium-cli.js';
+import type { CiliumTarget, ClustermeshState } from './cilium-cli.js';
+import type { DocumentedParams } from '../lib/documented-params.js';
 
 const serviceType = z.enum(['NodePort', 'LoadBalancer']);
 const endpoint = z.string().regex(/^[0-9.]+:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i, 'an address:port such as 10.7.0.4:32379');
 const clusterName = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/, 'a Cilium cluster name such as cluster-kzh (lowercase, at most 32 characters)');
 
-const enableParams = z
+/** The ciliumClustermesh task's params as written (an interface, so editors show each field's documentation). */
+export interface CiliumClustermeshInput extends CiliumTarget {
+  /** How the clustermesh-apiserver is exposed (--service-type); required, as cilium-cli auto-detects only on GKE/AKS/EKS. */
+  serviceType: 'NodePort' | 'LoadBalancer';
+  /** How long `cilium clustermesh enable` may take. Default 600. */
+  timeoutSeconds?: number | undefined;
+}
+
+const enableParamsSchema = z
   .object({
     ...ciliumTargetShape,
-    /** How the clustermesh-apiserver is exposed: cilium-cli auto-detects only on GKE/AKS/EKS. */
     serviceType,
     timeoutSeconds: z.number().int().min(1).default(600),
   })
   .strict();
+const enableParams: DocumentedParams<typeof enableParamsSchema, CiliumClustermeshInput> = enableParamsSchema;
 
 export type ClustermeshEnableChange = Change<'cilium.clustermesh_enable', { serviceType: 'NodePort' | 'LoadBalancer' }>;
 
@@ -51,21 +60,31 @@ export const ciliumClustermesh = defineModule({
   },
 });
 
-const connectParams = z
+/** The ciliumClustermeshConnect task's params as written (an interface, so editors show each field's documentation). */
+export interface CiliumClustermeshConnectInput extends CiliumTarget {
+  /** The other cluster's context, in the same kubeconfig: --destination-context. */
+  destinationContext: string;
+  /** The other cluster's Cilium cluster name, as `clustermesh status` lists it: how an existing connection is recognised. */
+  destinationCluster: string;
+  /** address:port where the other cluster reaches this one's clustermesh-apiserver, when not its advertised address (a WireGuard address): --source-endpoint. */
+  sourceEndpoint?: string | undefined;
+  /** address:port where this cluster reaches the other's clustermesh-apiserver: --destination-endpoint. */
+  destinationEndpoint?: string | undefined;
+  /** After connecting, wait up to this long until every node is connected (clustermesh status --wait); 0: no wait. Default 300. */
+  waitSeconds?: number | undefined;
+}
+
+const connectParamsSchema = z
   .object({
     ...ciliumTargetShape,
-    /** The other cluster's context, in the same kubeconfig. */
     destinationContext: z.string().regex(/^[^\s'"]+$/, 'a context name such as kubernetes-admin-kzh@cluster-kzh'),
-    /** The other cluster's Cilium cluster name, as `clustermesh status` lists it. */
     destinationCluster: clusterName,
-    /** Where the other cluster reaches this one's clustermesh-apiserver, when not its advertised address (a WireGuard address). */
     sourceEndpoint: endpoint.optional(),
-    /** Where this cluster reaches the other's clustermesh-apiserver. */
     destinationEndpoint: endpoint.optional(),
-    /** After connecting, wait until every node is connected (clustermesh status --wait). */
     waitSeconds: z.number().int().min(0).max(3600).default(300),
   })
   .strict();
+const connectParams: DocumentedParams<typeof connectParamsSchema, CiliumClustermeshConnectInput> = connectParamsSchema;
 
 export type ClustermeshConnectChange = Change<'cilium.clustermesh_connect', { destinationContext: string; sourceEndpoint?: string | undefined; destinationEndpoint?: string | undefined }>;
 
@@ -153,14 +172,22 @@ function notConnected(host: string, p: { context?: string | undefined; kubeconfi
   });
 }
 
-const statusParams = z
+/** The ciliumClustermeshStatus task's params as written (an interface, so editors show each field's documentation). */
+export interface CiliumClustermeshStatusInput extends CiliumTarget {
+  /** The Cilium cluster names this one must be connected to, on all its nodes. */
+  peers: string[];
+  /** How long `clustermesh status --wait` may wait for the connections, 1 to 3600 seconds. Default 120. */
+  waitSeconds?: number | undefined;
+}
+
+const statusParamsSchema = z
   .object({
     ...ciliumTargetShape,
-    /** The clusters this one must be connected to. */
     peers: z.array(clusterName).min(1),
     waitSeconds: z.number().int().min(1).max(3600).default(120),
   })
   .strict();
+const statusParams: DocumentedParams<typeof statusParamsSchema, CiliumClustermeshStatusInput> = statusParamsSchema;
 
 /**
  * A check, never a change: `cilium clustermesh status --wait` passes, and every peer is connected

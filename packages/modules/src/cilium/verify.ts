@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
+import type { CiliumTarget } from './cilium-cli.js';
 import { ciliumTargetShape, describeTarget, targetArgs } from './cilium-cli.js';
+import type { DocumentedParams } from '../lib/documented-params.js';
 
 // Read-only checks for seed 000-21 / 004-11. What the clusters import from each other follows
 // within seconds (the agents, or the lab's clustermesh-apiserver, sync continuously), so each
@@ -32,14 +34,22 @@ async function poll<T>(seconds: number, read: () => Promise<T>, holds: (value: T
   }
 }
 
-const nodesParams = z
+/** The ciliumMeshNodes task's params as written (an interface, so editors show each field's documentation). */
+export interface CiliumMeshNodesInput extends CiliumTarget {
+  /** Cilium cluster names whose nodes this cluster must list (its own and its peers). */
+  clusters: string[];
+  /** How long to keep polling until every cluster's nodes are listed, 0 to 3600 seconds. Default 60. */
+  timeoutSeconds?: number | undefined;
+}
+
+const nodesParamsSchema = z
   .object({
     ...ciliumTargetShape,
-    /** Clusters whose nodes this cluster must list (its own and its peers). */
     clusters: z.array(clusterName).min(1),
     timeoutSeconds: z.number().int().min(0).max(3600).default(60),
   })
   .strict();
+const nodesParams: DocumentedParams<typeof nodesParamsSchema, CiliumMeshNodesInput> = nodesParamsSchema;
 
 /**
  * The node list includes every cluster's nodes (`cilium node list` on an agent; here the
@@ -72,16 +82,28 @@ export const ciliumMeshNodes = defineModule({
   output: (facts) => facts,
 });
 
-const backendsParams = z
+/** The ciliumGlobalServiceBackends task's params as written (an interface, so editors show each field's documentation). */
+export interface CiliumGlobalServiceBackendsInput extends CiliumTarget {
+  /** The global Service's name (annotated service.cilium.io/global: "true" in every cluster). */
+  service: string;
+  /** Its namespace. Default 'default'. */
+  namespace?: string | undefined;
+  /** By Cilium cluster name: whether the service must have ready backends there (true) or none (false). */
+  expect: Record<string, boolean>;
+  /** How long to keep polling until the backends are as expected, 0 to 3600 seconds. Default 60. */
+  timeoutSeconds?: number | undefined;
+}
+
+const backendsParamsSchema = z
   .object({
     ...ciliumTargetShape,
     service: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Service name'),
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace').default('default'),
-    /** Per cluster: whether the global service must have ready backends there (true) or none (false). */
     expect: z.record(clusterName, z.boolean()),
     timeoutSeconds: z.number().int().min(0).max(3600).default(60),
   })
   .strict();
+const backendsParams: DocumentedParams<typeof backendsParamsSchema, CiliumGlobalServiceBackendsInput> = backendsParamsSchema;
 
 /**
  * A global service's backends per cluster (one EndpointSlice per cluster, labelled with it), as

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, Secret, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change, ShellValue } from '@meshbook/engine';
 import { fieldChanges } from '../kube/objects.js';
@@ -93,7 +94,7 @@ const paramsSchema = z
     kubeContext: z.string().min(1).optional(),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, HelmReleaseInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, HelmReleaseInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

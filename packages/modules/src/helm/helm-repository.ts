@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { helmFailure, runHelm } from './helm-cli.js';
@@ -57,7 +58,7 @@ const paramsSchema = z
     cacheValidTime: z.number().int().min(0).default(3600),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, HelmRepositoryInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, HelmRepositoryInput> = paramsSchema;
 
 export interface HelmRepositoryFacts {
   repos: HelmRepo[];

@@ -5,17 +5,31 @@ import { kubeconfigFact } from './kubeconfig.js';
 import { maskedObject, objectPath, registerSecretData } from './objects.js';
 import type { KubeObject } from './objects.js';
 import { credentialsOf, kubeconfigParams } from './resource.js';
+import type { KubeTargetInput } from './resource.js';
+import type { DocumentedParams } from '../lib/documented-params.js';
 
-const params = z
+/** The kubeResourceInfo task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeResourceInfoInput extends KubeTargetInput {
+  /** The object's apiVersion ('v1', 'apps/v1'). Ansible (kubernetes.core.k8s_info): api_version. */
+  apiVersion: string;
+  /** Its kind ('Secret', 'Service'). Ansible: kind. */
+  kind: string;
+  /** Its name. Ansible: name. */
+  name: string;
+  /** Its namespace, for namespaced kinds; default 'default'. Ansible: namespace. */
+  namespace?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
     apiVersion: z.string().regex(/^([a-z0-9.-]+\/)?v[0-9a-z]+$/, "an apiVersion such as 'v1' or 'apps/v1'"),
     kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, "a kind such as 'Secret'"),
     name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS name'),
-    /** For namespaced kinds; default 'default'. */
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name').optional(),
     ...kubeconfigParams,
   })
   .strict();
+const params: DocumentedParams<typeof paramsSchema, KubeResourceInfoInput> = paramsSchema;
 
 /**
  * Reads one object from a cluster (through the host's SSH connection, as kubeResource): the

@@ -4,22 +4,34 @@ import { KubeApi } from './api-client.js';
 import { kubeconfigFact } from './kubeconfig.js';
 import type { KubeObject } from './objects.js';
 import { credentialsOf, kubeconfigParams } from './resource.js';
+import type { KubeTargetInput } from './resource.js';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { waitFor } from './wait.js';
 
 const dnsName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-const params = z
+/** The kubeLoadBalancerAddress task's params as written (an interface, so editors show each field's documentation). */
+export interface KubeLoadBalancerAddressInput extends KubeTargetInput {
+  /** The Service ('clustermesh-apiserver'): type LoadBalancer, its address given by the cluster's load balancer (MetalLB). */
+  name: string;
+  /** Its namespace. Default 'default'. */
+  namespace?: string | undefined;
+  /** Which of its ports, by name ('apiserv'); default the first. */
+  port?: string | undefined;
+  /** How long to wait for the load balancer to give it an address, 1 to 3600 seconds. Default 120. */
+  timeoutSeconds?: number | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The Service: type LoadBalancer, its address given by the cluster's load balancer (MetalLB). */
     name: z.string().regex(dnsName, 'a Service name such as clustermesh-apiserver'),
     namespace: z.string().regex(dnsName, 'a namespace name').default('default'),
-    /** Which of its ports; default the first. */
     port: z.string().regex(dnsName, 'a port name such as apiserv').optional(),
-    /** How long to wait for the load balancer to give it an address. */
     timeoutSeconds: z.number().int().min(1).max(3600).default(120),
     ...kubeconfigParams,
   })
   .strict();
+const params: DocumentedParams<typeof paramsSchema, KubeLoadBalancerAddressInput> = paramsSchema;
 
 /** Where other clusters reach a LoadBalancer Service: its ingress IP and its port. */
 export interface LoadBalancerAddress {

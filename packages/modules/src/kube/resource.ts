@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule } from '@meshbook/engine';
 import type { Change, ModuleContext } from '@meshbook/engine';
 import { KubeApi, apiError } from './api-client.js';
@@ -29,11 +30,17 @@ const objectSchema = z.custom<KubeObject>(
 
 /** Which kubeconfig on the host gives the API's address and credentials. */
 export const kubeconfigParams = {
-  /** Absolute path of a kubeconfig on the host; default ~/.kube/config of the login user. */
   kubeconfig: z.union([z.literal(DEFAULT_KUBECONFIG), z.string().regex(/^\/[^\0\n]*$/, 'an absolute path on the host')]).default(DEFAULT_KUBECONFIG),
-  /** A context of that kubeconfig; default its current-context. */
   context: z.string().min(1).optional(),
 };
+
+/** Which cluster a kube task talks to (docs shown on hover in every module that takes them). */
+export interface KubeTargetInput {
+  /** Absolute path of a kubeconfig on the host; default ~/.kube/config of the login user. Ansible (kubernetes.core): kubeconfig. */
+  kubeconfig?: string | undefined;
+  /** A context of that kubeconfig; default its current-context. Ansible (kubernetes.core): context. */
+  context?: string | undefined;
+}
 
 /** What kubeResource's `wait` asks of the object (give condition, or loadBalancerIngress: true). */
 export interface KubeWaitInput {
@@ -48,15 +55,11 @@ export interface KubeWaitInput {
 }
 
 /** The kubeResource task's params as written (an interface, so editors show each field's documentation). */
-export interface KubeResourceInput {
+export interface KubeResourceInput extends KubeTargetInput {
   /** The object, as a typed model or a plain object (custom resources). */
   object: KubeObject;
   /** 'present' (default): applied server-side; 'absent': deleted. */
   state?: 'present' | 'absent' | undefined;
-  /** Absolute path of a kubeconfig on the host; default ~/.kube/config of the login user. */
-  kubeconfig?: string | undefined;
-  /** A context of that kubeconfig; default its current-context. */
-  context?: string | undefined;
   /** Take over fields another field manager owns (server-side apply's force), as `kubectl apply --server-side --force-conflicts`. Default false. */
   forceConflicts?: boolean | undefined;
   /** After apply (or when already as declared): wait until the object meets this. */
@@ -72,7 +75,7 @@ const paramsSchema = z
     wait: waitSchema.optional(),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeResourceInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeResourceInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { fileState } from '../lib/file-facts.js';
@@ -74,7 +75,7 @@ const paramsSchema = z
     kubeletExtraArgs: extraArgs.default({}),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmConfigInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeadmConfigInput> = paramsSchema;
 
 export type KubeadmConfigChange =
   | Change<'kubeadm_config.file', { path: string; content: string }>

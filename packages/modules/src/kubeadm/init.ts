@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, Secret } from '@meshbook/engine';
 import { fileState } from '../lib/file-facts.js';
@@ -33,7 +34,7 @@ const paramsSchema = z
     timeoutSeconds: z.number().int().min(30).default(900),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmInitInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeadmInitInput> = paramsSchema;
 
 export type KubeadmInitChange = Change<
   'kubeadm_init.init',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, Secret } from '@meshbook/engine';
 import { goDuration } from './grammar.js';
@@ -25,7 +26,7 @@ const paramsSchema = z
     ttl: goDuration.default('1h0m0s'),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmJoinCommandInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeadmJoinCommandInput> = paramsSchema;
 
 export type KubeadmJoinCommandChange = Change<'kubeadm_join_command.mint', { ttl: string; controlPlane: boolean }>;
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change, Secret } from '@meshbook/engine';
 import { fileState } from '../lib/file-facts.js';
@@ -79,7 +80,7 @@ const paramsSchema = z
       ctx.addIssue({ code: 'custom', path: ['joinCommand', 'certificateKey'], message: 'a control-plane join needs the certificate key (kubeadmJoinCommand with controlPlane: true)' });
     }
   });
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmJoinInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeadmJoinInput> = paramsSchema;
 
 interface JoinPayload {
   apiVersion: KubeadmApiVersion;

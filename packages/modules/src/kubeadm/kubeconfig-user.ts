@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { MeshbookError, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { kubeconfigCerts, type KubeconfigCertsState } from '../lib/kubeconfig.js';
@@ -36,7 +37,7 @@ const paramsSchema = z
     renewBeforeDays: z.number().int().min(0).max(3650).default(30),
   })
   .strict();
-const params: z.ZodType<z.output<typeof paramsSchema>, KubeadmKubeconfigUserInput> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, KubeadmKubeconfigUserInput> = paramsSchema;
 
 type Params = z.output<typeof params>;
 

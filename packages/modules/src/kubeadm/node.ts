@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineModule } from '@meshbook/engine';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { fileState } from '../lib/file-facts.js';
 import { ADMIN_CONF } from './init.js';
 import { KUBELET_CONF } from './join.js';
@@ -12,6 +13,12 @@ export interface KubeadmNodeState {
   joined: boolean;
 }
 
+/** kubeadmNode takes no params (typed all the same, so a field added later must be documented). */
+export type KubeadmNodeInput = Record<string, never>;
+
+const paramsSchema = z.object({}).strict().default({});
+const params: DocumentedParams<typeof paramsSchema, KubeadmNodeInput | undefined> = paramsSchema;
+
 /**
  * Read-only: whether the node is initialised or joined, as a value a playbook computes from
  * (a master mints a join command only when some worker is not joined yet). Never a change; its
@@ -19,7 +26,7 @@ export interface KubeadmNodeState {
  */
 export const kubeadmNode = defineModule({
   name: 'kubeadmNode',
-  params: z.object({}).strict().default({}),
+  params,
   facts: () => ({ admin: fileState(ADMIN_CONF, 0), kubelet: fileState(KUBELET_CONF, 0) }),
   plan: () => [],
   apply: async () => undefined,

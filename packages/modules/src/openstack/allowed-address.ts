@@ -6,6 +6,7 @@ import { authenticate, findNetwork, findServer, listPorts, setAllowedAddressPair
 import type { AllowedAddressPair, NeutronPort, Session } from './api.js';
 import { resolveCredentials } from './credentials.js';
 import type { CloudCredentials } from './credentials.js';
+import type { DocumentedParams } from '../lib/documented-params.js';
 
 const addressSchema = z.string().refine((value) => {
   const [ip, prefix, ...rest] = value.split('/');
@@ -16,20 +17,33 @@ const addressSchema = z.string().refine((value) => {
 
 const nameSchema = (what: string) => z.string().min(1).max(255).regex(/^[^\x00-\x1f\x7f]+$/, `${what} (one line, no control characters)`);
 
-const params = z
+/** The openstackAllowedAddress task's params as written (an interface, so editors show each field's documentation). */
+export interface OpenstackAllowedAddressInput {
+  /** The Nova server (name or id) whose ports get the addresses: the node, as `{{ inventory_hostname }}` in the seed. Ansible (openstack.cloud.port): its device. */
+  server: string;
+  /**
+   * IP addresses or CIDRs the ports must allow besides their own (the LoadBalancer addresses); added
+   * to the ports' existing pairs, never replacing them. Ansible (openstack.cloud.port): allowed_address_pairs.
+   */
+  addresses: string[];
+  /** Only the server's ports on this network (name or id), e.g. the inventory's openstack_network; default all its ports. */
+  network?: string | undefined;
+  /** The cloud in clouds.yaml; default OS_CLOUD; neither: the OS_* variables. Ansible (openstack.cloud): cloud. */
+  cloud?: string | undefined;
+  /** The clouds.yaml to read; default OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml. */
+  cloudsFile?: string | undefined;
+}
+
+const paramsSchema = z
   .object({
-    /** The Nova server (name or id) whose ports get the addresses: the node, `{{ inventory_hostname }}`. */
     server: nameSchema('a server name or id'),
-    /** The addresses the ports must allow besides their own: the LoadBalancer addresses. */
     addresses: z.array(addressSchema).min(1, 'at least one address'),
-    /** Only the server's ports on this network (name or id): the inventory's openstack_network. */
     network: nameSchema('a network name or id').optional(),
-    /** The cloud in clouds.yaml; default OS_CLOUD; neither: the OS_* variables. */
     cloud: nameSchema('a cloud name in clouds.yaml').optional(),
-    /** The clouds.yaml to read; default OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml. */
     cloudsFile: z.string().min(1).optional(),
   })
   .strict();
+const params: DocumentedParams<typeof paramsSchema, OpenstackAllowedAddressInput> = paramsSchema;
 
 export type OpenstackAllowedAddressParams = z.output<typeof params>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { interfaceParam, privateKeyFileParam, withDefaultKeyFile } from './params.js';
 import { MeshbookError, defineFact, defineModule, sh, type Change, type ModuleContext } from '@meshbook/engine';
 import { parsePeerDump, peersDiffer, renderWireguardConfig, wgQuickOnlySettings, type LivePeer } from './config.js';
@@ -60,7 +61,7 @@ const interfaceParamsSchema = z
   })
   .strict()
   .transform(withDefaultKeyFile);
-const interfaceParams: z.ZodType<z.output<typeof interfaceParamsSchema>, WireguardInterfaceInput> = interfaceParamsSchema;
+const interfaceParams: DocumentedParams<typeof interfaceParamsSchema, WireguardInterfaceInput> = interfaceParamsSchema;
 
 interface InterfaceFacts {
   config: string | null;

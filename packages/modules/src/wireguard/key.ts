@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DocumentedParams } from '../lib/documented-params.js';
 import { interfaceParam, privateKeyFileParam, withDefaultKeyFile } from './params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
@@ -30,7 +31,7 @@ const keyParamsSchema = z
   })
   .strict()
   .transform(withDefaultKeyFile);
-const keyParams: z.ZodType<z.output<typeof keyParamsSchema>, WireguardKeyInput> = keyParamsSchema;
+const keyParams: DocumentedParams<typeof keyParamsSchema, WireguardKeyInput> = keyParamsSchema;
 
 /** Generate the key, or set its mode: either way the key file. */
 type KeyChange = Change<'wireguard.key' | 'wireguard.key-mode', { file: string }>;
