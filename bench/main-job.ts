@@ -1,10 +1,11 @@
-// `node --import tsx bench/main-job.ts`: the main job timed on the lab (issue 21). A copy of
-// inventories/lab with its own ports and subnets (a developer's lab is left alone) is brought up with
-// `meshbook lab up`; then `playbooks/clustermesh.ts` runs on the bare hosts (first run) and again
-// (no-op re-run), each with --json; the time per task comes from the run's events. Writes
-// bench/results/main-job.md (and the raw event streams under bench/results/raw/main-job-*), and
-// brings the lab down whatever happens. `--from-raw DIR` re-renders the report from a run's raw dir.
-// Run it without an outer `timeout`: that signals the whole process group, meshbook included.
+// `node --import tsx bench/main-job.ts [--seed 000|004]`: a seed's main job timed on its lab (issue 21).
+// A copy of the seed's lab inventory with its own ports and subnets (a developer's lab is left alone)
+// is brought up with `meshbook lab up`; then the seed's playbook runs on the bare hosts (first run)
+// and again (no-op re-run), each with --json; the time per task comes from the run's events. Writes
+// bench/results/main-job.md (seed 000) or main-job-004.md (and the raw event streams under
+// bench/results/raw/main-job-*), and brings the lab down whatever happens. `--from-raw DIR`
+// re-renders the report from a run's raw dir. Run it without an outer `timeout`: that signals the
+// whole process group, meshbook included.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -14,7 +15,59 @@ import { capture } from './lib/shell.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(repoRoot, 'packages/cli/bin/meshbook.js');
-const rawDir = join(repoRoot, 'bench/results/raw', `main-job-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}`);
+
+/** A seed's main job: its playbook, its lab inventory made private (own ports, subnets, paths), its report. */
+interface Seed {
+  id: '000' | '004';
+  playbook: string;
+  report: string;
+  privateInventory(lab: string, inventoryDir: string): string;
+}
+
+const SEEDS: Record<Seed['id'], Seed> = {
+  '000': {
+    id: '000',
+    playbook: 'playbooks/clustermesh.ts',
+    report: 'bench/results/main-job.md',
+    privateInventory(lab) {
+      const octet = 100 + Math.floor(Math.random() * 100);
+      const portBase = 24000 + Math.floor(Math.random() * 400) * 10;
+      return lab
+        .replace(/\b222(\d\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
+        .replaceAll('10.148.10.', `10.148.${octet}.`)
+        .replaceAll('10.120.31.', `10.120.${octet}.`)
+        .replaceAll('198.18.0.', `198.18.${octet}.`)
+        .replaceAll('../../.lab/', './.lab/');
+    },
+  },
+  '004': {
+    id: '004',
+    playbook: 'playbooks/rke-clustermesh.ts',
+    report: 'bench/results/main-job-004.md',
+    privateInventory(lab, inventoryDir) {
+      const octet = 100 + Math.floor(Math.random() * 100);
+      const portBase = 27000 + Math.floor(Math.random() * 300) * 10;
+      return lab
+        .replace(/\b2230(\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
+        .replaceAll('10.197.1.', `10.193.${octet}.`)
+        .replaceAll('10.197.2.', `10.192.${octet}.`)
+        .replaceAll('../../.lab/rke/', './.lab/')
+        .replaceAll('../../packages/', `${repoRoot}/packages/`)
+        .replaceAll('rke_cluster_dir: clusters/', `rke_cluster_dir: ${inventoryDir}/clusters/`);
+    },
+  },
+};
+
+function seedFromArgs(argv: readonly string[]): Seed {
+  const at = argv.indexOf('--seed');
+  const id = at >= 0 ? argv[at + 1] : '000';
+  if (id !== '000' && id !== '004') throw new Error(`--seed: "${id}" is not a seed with a lab (000 or 004)`);
+  return SEEDS[id];
+}
+
+const seed = seedFromArgs(process.argv);
+const labInventory = seed.id === '000' ? 'inventories/lab/hosts.yaml' : 'inventories/lab-rke/hosts.yaml';
+const rawDir = join(repoRoot, 'bench/results/raw', `main-job-${seed.id}-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}`);
 const log = (line: string) => console.error(`[main-job ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 interface Event {
@@ -89,18 +142,8 @@ function timingOf(label: string, jsonLines: string, measured: { exitCode: number
 async function main(): Promise<void> {
   await mkdir(rawDir, { recursive: true });
   const inventoryDir = await mkdtemp(join(tmpdir(), 'meshbook-main-job-'));
-  const octet = 100 + Math.floor(Math.random() * 100);
-  const portBase = 24000 + Math.floor(Math.random() * 400) * 10;
-  const lab = await readFile(join(repoRoot, 'inventories/lab/hosts.yaml'), 'utf8');
-  await writeFile(
-    join(inventoryDir, 'hosts.yaml'),
-    lab
-      .replace(/\b222(\d\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
-      .replaceAll('10.148.10.', `10.148.${octet}.`)
-      .replaceAll('10.120.31.', `10.120.${octet}.`)
-      .replaceAll('198.18.0.', `198.18.${octet}.`)
-      .replaceAll('../../.lab/', './.lab/'),
-  );
+  const lab = await readFile(join(repoRoot, labInventory), 'utf8');
+  await writeFile(join(inventoryDir, 'hosts.yaml'), seed.privateInventory(lab, inventoryDir));
   const runs: RunTiming[] = [];
   let labUp = false;
   const down = async () => {
@@ -120,7 +163,7 @@ async function main(): Promise<void> {
       const loadAverage1m = loadavg()[0]!;
       log(`${label}: starting (load ${loadAverage1m.toFixed(2)})`);
       const stdoutPath = join(rawDir, `${label.replace(/\W+/g, '-')}.jsonl`);
-      const measured = await timed(['run', 'playbooks/clustermesh.ts', '-i', inventoryDir, '--json'], stdoutPath);
+      const measured = await timed(['run', seed.playbook, '-i', inventoryDir, '--json'], stdoutPath);
       const timing = timingOf(label, await readFile(stdoutPath, 'utf8'), measured, loadAverage1m);
       runs.push(timing);
       log(`${label}: exit ${timing.exitCode}, wall ${timing.wallSeconds.toFixed(1)} s, CPU ${timing.cpuSeconds.toFixed(2)} s, changed ${timing.changed}, round trips (busiest host) ${timing.roundTripsMax}`);
@@ -131,16 +174,16 @@ async function main(): Promise<void> {
   }
   await writeFile(join(rawDir, 'timings.json'), JSON.stringify(runs, null, 2));
   const commit = (await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot })).stdout.trim();
-  await writeFile(join(repoRoot, 'bench/results/main-job.md'), report(runs, commit));
-  log(`wrote bench/results/main-job.md (raw: ${rawDir})`);
+  await writeFile(join(repoRoot, seed.report), report(runs, commit));
+  log(`wrote ${seed.report} (raw: ${rawDir})`);
 }
 
 function report(runs: RunTiming[], commit: string, note?: string): string {
   const lines = [
-    '# The main job on the lab: `playbooks/clustermesh.ts`',
+    `# Seed ${seed.id}'s main job on its lab: \`${seed.playbook}\``,
     '',
     `Generated by \`node --import tsx bench/main-job.ts\` on ${new Date().toISOString()} (commit ${commit}). One first run on bare lab hosts and one`,
-    'no-op re-run: single samples, **on a loaded machine** (2 cores shared with other engineers\' Docker tests; load average at each start below).',
+    `no-op re-run: single samples, ${runs.some((r) => r.loadAverage1m > 2) ? "**on a loaded machine** (2 cores shared with other engineers' work)" : 'on a quiet machine'}; load average at each start below.`,
     'Kubernetes, Cilium and the internet are the lab\'s doubles and stand-ins (README, "The main job"); apt, containerd, WireGuard and SSH are real.',
     '',
     ...(note ? [`> ${note}`, ''] : []),
@@ -173,7 +216,7 @@ if (fromRaw >= 0) {
   );
   const note = process.argv.find((a) => a.startsWith('--note='))?.slice('--note='.length);
   const commit = (await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot })).stdout.trim();
-  await writeFile(join(repoRoot, 'bench/results/main-job.md'), report(runs, commit, note));
+  await writeFile(join(repoRoot, seed.report), report(runs, commit, note));
 } else {
   await main();
 }
