@@ -8,12 +8,14 @@ import { expectExit, expectNoSecretIn, onHost, resultsOf, runPlaybook, startPlay
 /**
  * Issue 16's engine features on real hosts: until/retries/delay (a command that succeeds on its
  * 3rd run, a file that appears while the run waits, retries used up) and block/rescue/always (a
- * rescue that cleans up on the host, always, check mode touching nothing).
+ * rescue that cleans up on the host, always, check mode touching nothing, a run stopped by
+ * anyErrorsFatal).
  */
 const fleet = useFleet({ hosts: 2 });
 const workDir = useWorkDir();
 const RETRIES = join(REPO_ROOT, 'test/integration/flow/fixtures/retries.ts');
 const BLOCKS = join(REPO_ROOT, 'test/integration/flow/fixtures/blocks.ts');
+const BLOCKS_FATAL = join(REPO_ROOT, 'test/integration/flow/fixtures/blocks-fatal.ts');
 
 const inventory = (options: { hosts?: string[] } = {}) => writeInventory(fleet(), workDir(), options);
 
@@ -122,6 +124,33 @@ describe('block / rescue / always', () => {
     expect(resultsOf(run, 'after the block')['node2']).toMatchObject({ status: 'changed' });
     expect(recapOf(run)['node1']).toMatchObject({ failed: 0, rescued: 1 });
     for (const host of ['node1', 'node2']) expect(await present(host, dir)).toEqual({ [dir]: false });
+  });
+
+  it('anyErrorsFatal: the host whose block failed runs always, the host caught mid-block stops there; a block\'s ignoreErrors reaches its task; block events in --json and on the terminal', async () => {
+    const dir = '/root/flow-blocks-fatal';
+    for (const host of ['node1', 'node2']) await onHost(fleet(), host, `rm -rf ${dir}`);
+    const run = await runPlaybook(BLOCKS_FATAL, await inventory(), ['-e', 'fail_on=node1', '-e', `dir=${dir}`]);
+    expectExit(run, 2);
+    for (const host of ['node1', 'node2']) expect(resultsOf(run, 'tolerated failure')[host]).toMatchObject({ status: 'ok', ignored: true });
+    const files = ['started', 'finished', 'always', 'after'].map((name) => `${dir}/${name}`);
+    const expected = (...present: boolean[]) => Object.fromEntries(files.map((file, index) => [file, present[index]]));
+    expect(await present('node1', ...files)).toEqual(expected(true, false, true, false));
+    expect(await present('node2', ...files)).toEqual(expected(true, false, false, false));
+    expect((await onHost(fleet(), 'node1', `cat ${dir}/always`)).trim()).toBe('always on node1');
+    const parts = run.events.flatMap((e) => (e.type.startsWith('block.') && 'block' in e ? [[e.type, e.block, e.hosts]] : []));
+    expect(parts).toEqual([
+      ['block.start', 'tolerant', ['node1', 'node2']],
+      ['block.start', 'guarded', ['node1', 'node2']],
+      ['block.always', 'guarded', ['node1']],
+    ]);
+    expect(recapOf(run)['node1']).toMatchObject({ failed: 1 });
+    expect(recapOf(run)['node2']).toMatchObject({ failed: 0 });
+
+    // The same for a person: the block's parts named where they begin.
+    const human = await meshbook(['run', BLOCKS_FATAL, '-i', await inventory(), '-e', 'fail_on=node1', '-e', `dir=${dir}`]);
+    expectExit(human, 2);
+    expect(human.stdout).toMatch(/\nBLOCK \[guarded\]\n[\s\S]*\nALWAYS \[guarded\]\n\nTASK \[always report\]/);
+    expect(human.stdout).toContain('...ignoring');
   });
 
   it('--list-tasks shows the nesting, without connecting', async () => {

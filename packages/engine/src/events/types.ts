@@ -91,6 +91,12 @@ export type MeshbookEvent =
       durationMs: number;
     })
   | (Base & { type: 'host.progress'; play: string; task: string; host: string; line: string })
+  /** A block's tasks start on these hosts (each task still checks the block's `when`). */
+  | (Base & { type: 'block.start'; play: string; block: string; hosts: string[] })
+  /** A block's rescue starts on these hosts: a task of the block failed there, and the rescue takes it. */
+  | (Base & { type: 'block.rescue'; play: string; block: string; hosts: string[] })
+  /** A block's always starts on these hosts: every host that entered it (after a stop, those whose block failed), unreachable ones excepted. */
+  | (Base & { type: 'block.always'; play: string; block: string; hosts: string[] })
   | (Base & { type: 'handler.notified'; play: string; handler: string; host: string; check: boolean })
   | (Base & { type: 'play.end'; play: string; durationMs: number })
   | (Base & { type: 'warning'; message: string; host?: string })

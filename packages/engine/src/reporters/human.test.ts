@@ -226,6 +226,47 @@ describe('HumanReporter', () => {
     );
   });
 
+  it('shows where a block, its rescue (naming the hosts) and its always begin; -vvv names every part\'s hosts', () => {
+    const part = (type: 'block.start' | 'block.rescue' | 'block.always', hosts: string[]): MeshbookEvent => ({ type, time: 0, play: 'p', block: 'install', hosts });
+    const result = (task: string, host: string, status: 'ok' | 'failed', rescue = false): MeshbookEvent => ({
+      type: 'host.result', time: 0, play: 'p', task, host, status, handler: false, changes: [], durationMs: 1,
+      ...(status === 'failed' ? { message: 'it broke', error: { code: 'MODULE_FAILED', message: 'it broke' } } : {}), ...(rescue ? { rescue: true } : {}),
+    });
+    const events = [
+      part('block.start', ['h1', 'h2']),
+      result('finish', 'h1', 'failed', true),
+      result('finish', 'h2', 'ok'),
+      part('block.rescue', ['h1']),
+      result('roll back', 'h1', 'ok'),
+      part('block.always', ['h1', 'h2']),
+      result('report', 'h1', 'ok'),
+    ];
+    expect(render(events)).toBe(
+      [
+        '',
+        'BLOCK [install]',
+        '',
+        'TASK [finish] ******************************************************************',
+        'failed: [h1] => it broke ...rescuing',
+        'ok: [h2]',
+        '',
+        'RESCUE [install] on h1',
+        '',
+        'TASK [roll back] ***************************************************************',
+        'ok: [h1]',
+        '',
+        'ALWAYS [install]',
+        '',
+        'TASK [report] ******************************************************************',
+        'ok: [h1]',
+        '',
+      ].join('\n'),
+    );
+    const vvv = render(events, { verbosity: 3 });
+    expect(vvv).toContain('BLOCK [install] on h1, h2\n');
+    expect(vvv).toContain('ALWAYS [install] on h1, h2\n');
+  });
+
   it('names the batch only when the play runs in several', () => {
     const start = (index: number, of: number): MeshbookEvent => ({ type: 'play.start', time: 0, play: 'p', hosts: [], batch: { index, of } });
     expect(render([start(1, 1)])).not.toContain('batch');

@@ -102,6 +102,10 @@ export class HumanReporter {
         return this.#retry(event);
       case 'host.progress':
         return this.#progress(event);
+      case 'block.start':
+      case 'block.rescue':
+      case 'block.always':
+        return this.#blockPart(event);
       case 'handler.notified':
         if (this.#verbosity >= 2) {
           const verb = event.check ? 'would notify' : 'notified';
@@ -146,6 +150,18 @@ export class HumanReporter {
     if (this.#header === key) return;
     this.#header = key;
     this.#print('', this.#c.bold(banner(handler ? `RUNNING HANDLER [${task}]` : `TASK [${task}]`)));
+  }
+
+  /**
+   * `BLOCK [name]`, `RESCUE [name] on h1, h2`, `ALWAYS [name]`: where a block's part begins. The
+   * rescue names its hosts, the others do at -vvv (as a play's hosts are).
+   */
+  #blockPart(event: EventOf<'block.start' | 'block.rescue' | 'block.always'>): void {
+    const c = this.#c;
+    const label = event.type === 'block.rescue' ? c.cyan('RESCUE') : event.type === 'block.always' ? 'ALWAYS' : 'BLOCK';
+    const hosts = event.type === 'block.rescue' || this.#verbosity >= 3 ? ` on ${event.hosts.join(', ')}` : '';
+    this.#header = undefined;
+    this.#print('', `${c.bold(`${label} [${event.block}]`)}${hosts}`);
   }
 
   #hostResult(event: EventOf<'host.result'>): void {

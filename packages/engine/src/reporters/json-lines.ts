@@ -12,12 +12,19 @@ import type { OutputStream } from './stream.js';
  *   task.start      {play, task, handler, hosts}
  *   host.result     {play, task, host, status: ok|changed|failed|skipped|unreachable, handler,
  *                    item?, loop?: {index, of}, changes: [{kind, target, summary}], diff?, knownAfterApply?, ignored?,
- *                    message?, error?: {code, message, hint?}, durationMs}
+ *                    attempt?: {number, of}, rescue?, message?, error?: {code, message, hint?}, durationMs}
+ *   host.retry      {play, task, host, handler, item?, loop?, attempt: {number, of}, status, message?, error?,
+ *                    delaySeconds, durationMs}
  *   host.progress   {play, task, host, line}
+ *   block.start     {play, block, hosts}   a block's tasks start on these hosts
+ *   block.rescue    {play, block, hosts}   its rescue starts on the hosts that failed in it
+ *   block.always    {play, block, hosts}   its always starts on these hosts
  *   handler.notified {play, handler, host, check}
  *   play.end        {play, durationMs}
  *   warning         {message, host?}
- *   recap           {hosts: {[host]: {ok, changed, failed, skipped, unreachable, ignored, roundTrips}},
+ *   host.reconnect  {host, reason}
+ *   host.debug      {host, message}
+ *   recap           {hosts: {[host]: {ok, changed, failed, skipped, unreachable, ignored, rescued, roundTrips}},
  *                    durationMs, interrupted?, unknownState?}
  *   run.end         {outcome: ok|host-failed|unreachable|interrupted|internal-error, durationMs}
  *

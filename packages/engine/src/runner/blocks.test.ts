@@ -159,6 +159,9 @@ describe('block / rescue / always', () => {
       { signal: controller.signal, validate: false },
     );
     expect(ran(h.events, 'rescue')).toEqual([]);
+    // An interrupt stops everything: no always either, and no block.rescue or block.always event.
+    expect(ran(h.events, 'always')).toEqual([]);
+    expect(h.events.filter((e) => e.type === 'block.rescue' || e.type === 'block.always')).toEqual([]);
     expect(summary.hosts.a).toMatchObject({ failed: 1, rescued: 0 });
     expect(summary.outcome).toBe('interrupted');
   });
@@ -191,5 +194,285 @@ describe('block / rescue / always', () => {
     const h = harness({ a: {} });
     const bad = play([block('outer', [ok('fine')], { rescue: [task(setting, { path: '/x' } as never, { name: 'broken' })] })]);
     await expect(h.run({ name: 'pb', plays: [bad] })).rejects.toThrow(/plays\[0\] "p" tasks\[0\] "outer" rescue\[0\] "broken": value/);
+  });
+});
+
+/** The command tasks' options on a host, by command text. */
+const commandOptions = (h: ReturnType<typeof harness>, host: string, text: string) =>
+  h.fleet.transport(host).operations.find((op) => op.kind === 'run' && op.text.includes(text));
+const echo = (name: string, options: Parameters<typeof task>[2] = {}) => task(command, { cmd: `echo ${name}` }, { name, ...options });
+
+describe('block keywords are inherited by every task inside, the task\'s own setting winning', () => {
+  it('ignoreErrors: failures inside count as ok (so no rescue runs for them); a task saying false goes to the rescue', async () => {
+    const h = harness({ a: {} });
+    const summary = await h.run({
+      name: 'pb',
+      plays: [
+        play([
+          block('tolerant', [failOn('tolerated', 'a'), ok('goes on'), task(probe, { fail: true }, { name: 'strict', ignoreErrors: false })], {
+            ignoreErrors: true,
+            rescue: [failOn('rescue tolerated', 'a'), ok('rescue goes on')],
+            always: [failOn('always tolerated', 'a')],
+          }),
+          ok('after'),
+        ]),
+      ],
+    });
+    expect(results(h.events)).toEqual([
+      'tolerated@a=ok',
+      'goes on@a=ok',
+      'strict@a=failed',
+      'rescue tolerated@a=ok',
+      'rescue goes on@a=ok',
+      'always tolerated@a=ok',
+      'after@a=ok',
+    ]);
+    expect(ofType(h.events, 'host.result').filter((e) => e.ignored).map((e) => e.task)).toEqual(['tolerated', 'rescue tolerated', 'always tolerated']);
+    expect(summary.hosts.a).toMatchObject({ failed: 0, rescued: 1, ignored: 3 });
+  });
+
+  it('delegateTo: every task inside runs on the delegate, rescue and always too, unless it names its own', async () => {
+    const h = harness({ a: {}, b: {}, bastion: {} });
+    await h.run({
+      name: 'pb',
+      plays: [
+        play(
+          [
+            block('through the bastion', [echo('delegated'), task(probe, { fail: true }, { name: 'fails on the bastion' }), echo('skipped')], {
+              delegateTo: 'bastion',
+              rescue: [echo('rescue delegated'), echo('rescue on b', { delegateTo: 'b' })],
+              always: [echo('always delegated')],
+            }),
+          ],
+          { hosts: 'a' },
+        ),
+      ],
+    });
+    expect(results(h.events)).toEqual(['delegated@a=changed', 'fails on the bastion@a=failed', 'rescue delegated@a=changed', 'rescue on b@a=changed', 'always delegated@a=changed']);
+    expect(h.fleet.transport('bastion').commands.filter((c) => c.startsWith('echo'))).toEqual(['echo delegated', 'echo rescue delegated', 'echo always delegated']);
+    expect(h.fleet.transport('b').commands).toEqual(['echo rescue on b']);
+    expect(h.fleet.transport('a').commands.filter((c) => c.startsWith('echo'))).toEqual([]);
+  });
+
+  it('become field by field: a task\'s become: true keeps the block\'s user; its own fields win; false turns it off; an inner block over an outer one', async () => {
+    const h = harness({ a: {} });
+    await h.run({
+      name: 'pb',
+      plays: [
+        play([
+          block(
+            'as postgres',
+            [
+              echo('inherits'),
+              echo('become true', { become: true }),
+              echo('own method', { become: { method: 'su' } }),
+              echo('own user', { become: { user: 'app' } }),
+              echo('off', { become: false }),
+              block('inner', [echo('inner method')], { become: { method: 'doas' } }),
+            ],
+            { become: { user: 'postgres' }, always: [echo('always inherits')] },
+          ),
+        ]),
+      ],
+    });
+    const becomeOf = (text: string) => (commandOptions(h, 'a', `echo ${text}`) as { options: { become?: unknown } }).options.become;
+    expect(becomeOf('inherits')).toEqual({ user: 'postgres' });
+    expect(becomeOf('become true')).toEqual({ user: 'postgres' });
+    expect(becomeOf('own method')).toEqual({ user: 'postgres', method: 'su' });
+    expect(becomeOf('own user')).toEqual({ user: 'app' });
+    expect(becomeOf('off')).toBe(false);
+    expect(becomeOf('inner method')).toEqual({ user: 'postgres', method: 'doas' });
+    expect(becomeOf('always inherits')).toEqual({ user: 'postgres' });
+  });
+
+  it('runOnce and timeoutMs: the tasks inside run once for the batch, with the block\'s timeout unless they set their own', async () => {
+    const h = harness({ a: {}, b: {} });
+    await h.run({
+      name: 'pb',
+      plays: [play([block('once', [echo('once'), echo('everywhere', { runOnce: false, timeoutMs: 7000 })], { runOnce: true, timeoutMs: 4000 })])],
+    });
+    expect(ran(h.events, 'once')).toEqual(['once@a=changed']);
+    expect(ran(h.events, 'everywhere')).toEqual(['everywhere@a=changed', 'everywhere@b=changed']);
+    expect(commandOptions(h, 'a', 'echo once')).toMatchObject({ options: { timeoutMs: 4000 } });
+    expect(commandOptions(h, 'b', 'echo everywhere')).toMatchObject({ options: { timeoutMs: 7000 } });
+  });
+
+  it('a keyword a block cannot pass on is refused before anything connects, naming the field, where it sits and the fix', async () => {
+    const h = harness({ a: {} });
+    const bad = { ...block('odd', [ok('one'), ok('two')], { delegateTo: 'nowhere' }), register: 'r', loop: [1], vars: { x: 1 }, retry: 3, ignoreErrors: 'yes' } as unknown as PlayItem;
+    const error = await h.run({ name: 'pb', plays: [play([bad])] }).catch((e: Error) => e);
+    const message = String((error as Error).message);
+    expect(message).toContain('plays[0] "p" tasks[0] "odd": register: a block has no register, a task does: set it on the tasks inside the block');
+    expect(message).toContain('plays[0] "p" tasks[0] "odd": loop: a block has no loop, a task does');
+    expect(message).toContain('plays[0] "p" tasks[0] "odd": vars: not supported on a block (nor on a task)');
+    expect(message).toContain('plays[0] "p" tasks[0] "odd": retry: not a block keyword; a block takes when, tags, become, ignoreErrors, delegateTo, timeoutMs, runOnce');
+    expect(message).toContain('plays[0] "p" tasks[0] "odd": ignoreErrors: expected true or false, got yes');
+    // The block's delegateTo is named once, on the block, not again on each of its tasks.
+    expect(message.match(/delegateTo: "nowhere"/g)).toHaveLength(1);
+    expect(message).toContain('plays[0] "p" tasks[0] "odd": delegateTo: "nowhere" is neither');
+    expect(h.fleet.connects).toEqual([]);
+  });
+});
+
+describe('blocks when the run stops', () => {
+  it('any_errors_fatal: a host whose block failed runs always; a host doing fine in the block stops where it is; nothing after the block runs', async () => {
+    const h = harness({ a: {}, b: {} });
+    const summary = await h.run(
+      { name: 'pb', plays: [play([block('fatal', [failOn('may fail', 'a'), ok('rest')], { always: [ok('report'), ok('report more')] }), ok('after')], { anyErrorsFatal: true })] },
+    );
+    expect(results(h.events)).toEqual(expect.arrayContaining(['may fail@a=failed', 'may fail@b=ok', 'report@a=ok', 'report more@a=ok']));
+    expect(ran(h.events, 'rest')).toEqual([]);
+    expect(ran(h.events, 'report')).toEqual(['report@a=ok']);
+    expect(ran(h.events, 'after')).toEqual([]);
+    expect(ofType(h.events, 'block.always')).toMatchObject([{ block: 'fatal', hosts: ['a'] }]);
+    expect(summary).toMatchObject({ outcome: 'host-failed', interrupted: expect.stringContaining('any_errors_fatal') });
+    expect(summary.hosts.a).toMatchObject({ failed: 1 });
+  });
+
+  it('any_errors_fatal tripped in a rescue: always still runs where the block failed (the failed rescue too) and where it finished; the other rescue finishes', async () => {
+    const h = harness({ a: {}, b: {}, c: {} });
+    const summary = await h.run({
+      name: 'pb',
+      plays: [
+        play(
+          [
+            block('x', [failOn('first', 'a', 'b')], { rescue: [failOn('rescue fails', 'a'), ok('rescue goes on')], always: [ok('always')] }),
+            ok('after'),
+          ],
+          { anyErrorsFatal: true },
+        ),
+      ],
+    });
+    expect(ran(h.events, 'rescue fails')).toEqual(['rescue fails@a=failed', 'rescue fails@b=ok']);
+    expect(ran(h.events, 'rescue goes on')).toEqual(['rescue goes on@b=ok']);
+    // c finished the block's tasks before the stop: its next task was in always, which Ansible lets run.
+    expect(ran(h.events, 'always')).toEqual(['always@a=ok', 'always@b=ok', 'always@c=ok']);
+    expect(ran(h.events, 'after')).toEqual([]);
+    expect(summary.interrupted).toContain('any_errors_fatal');
+    expect(summary.hosts.a).toMatchObject({ failed: 1, rescued: 1 });
+    expect(summary.hosts.b).toMatchObject({ failed: 0, rescued: 1 });
+  });
+
+  it('a failure on the block\'s last task: the hosts that finished its tasks run always too (their next task was there)', async () => {
+    const h = harness({ a: {}, b: {} });
+    const summary = await h.run({ name: 'pb', plays: [play([block('last', [ok('first'), failOn('last task', 'a')], { always: [ok('report')] }), ok('after')], { anyErrorsFatal: true })] });
+    expect(ran(h.events, 'report')).toEqual(['report@a=ok', 'report@b=ok']);
+    expect(ran(h.events, 'after')).toEqual([]);
+    expect(summary.interrupted).toContain('any_errors_fatal');
+  });
+
+  it('nested: the failed host runs the inner always, then the outer; a host caught inside the inner block runs neither', async () => {
+    const h = harness({ a: {}, b: {} });
+    await h.run({
+      name: 'pb',
+      plays: [
+        play(
+          [block('outer', [block('inner', [failOn('inner task', 'a'), ok('inner rest')], { always: [ok('inner always')] }), ok('outer rest')], { always: [ok('outer always')] })],
+          { anyErrorsFatal: true },
+        ),
+      ],
+    });
+    expect(results(h.events).sort()).toEqual(['inner always@a=ok', 'inner task@a=failed', 'inner task@b=ok', 'outer always@a=ok']);
+  });
+
+  it('a stop before a block: no host enters it, so none of it runs, always included, and it has no events', async () => {
+    const h = harness({ a: {}, b: {} });
+    const summary = await h.run({
+      name: 'pb',
+      plays: [play([failOn('before', 'b'), block('later', [ok('later task')], { rescue: [ok('later rescue')], always: [ok('later always')] })], { maxFailPercentage: 0 })],
+    });
+    expect(results(h.events).filter((r) => r.startsWith('later'))).toEqual([]);
+    expect(h.events.filter((e) => e.type.startsWith('block.'))).toEqual([]);
+    expect(summary.interrupted).toContain('max_fail_percentage');
+  });
+
+  it('a block inside an always runs whole for the host going through that always after a stop', async () => {
+    const h = harness({ a: {} });
+    await h.run({
+      name: 'pb',
+      plays: [
+        play(
+          [block('outer', [failOn('fails', 'a')], { always: [block('nested', [ok('nested task')], { always: [ok('nested always')] }), ok('outer always')] })],
+          { anyErrorsFatal: true },
+        ),
+      ],
+    });
+    expect(results(h.events)).toEqual(['fails@a=failed', 'nested task@a=ok', 'nested always@a=ok', 'outer always@a=ok']);
+  });
+
+  it('max_fail_percentage: a host whose block failed (no rescue) runs always; the others stop', async () => {
+    const h = harness({ a: {}, b: {}, c: {} });
+    const summary = await h.run({
+      name: 'pb',
+      plays: [play([block('b', [failOn('may fail', 'a'), ok('rest')], { always: [ok('report')] }), ok('after')], { maxFailPercentage: 30 })],
+    });
+    expect(ran(h.events, 'report')).toEqual(['report@a=ok']);
+    expect(ran(h.events, 'rest')).toEqual([]);
+    expect(ran(h.events, 'after')).toEqual([]);
+    expect(summary.interrupted).toContain('max_fail_percentage');
+  });
+
+  it('a host that becomes unreachable in a block runs nothing more: no rescue, no always; the others go through theirs', async () => {
+    const h = harness({ a: {}, b: {} });
+    const summary = await h.run({
+      name: 'pb',
+      plays: [
+        play([
+          block(
+            'x',
+            [
+              ok('first'),
+              task(setting, (host) => {
+                if (host.name === 'a') h.fleet.transport('a').disconnect();
+                return { path: '/p', value: 'v' };
+              }, { name: 'drops a' }),
+              failOn('fails on b', 'b'),
+            ],
+            { rescue: [ok('rescue')], always: [ok('always')] },
+          ),
+          ok('after'),
+        ]),
+      ],
+    });
+    expect(ran(h.events, 'drops a')).toEqual(['drops a@a=unreachable', 'drops a@b=changed']);
+    expect(ran(h.events, 'rescue')).toEqual(['rescue@b=ok']);
+    expect(ran(h.events, 'always')).toEqual(['always@b=ok']);
+    expect(ran(h.events, 'after')).toEqual(['after@b=ok']);
+    expect(ofType(h.events, 'block.always')).toMatchObject([{ hosts: ['b'] }]);
+    expect(summary.hosts.a).toMatchObject({ unreachable: 1, failed: 0, rescued: 0 });
+    expect(summary.hosts.b).toMatchObject({ failed: 0, rescued: 1 });
+  });
+});
+
+describe('block events', () => {
+  it('block.start, block.rescue and block.always name the block and the hosts, each before the first task of its part', async () => {
+    const h = harness({ a: {}, b: {} });
+    await h.run({
+      name: 'pb',
+      plays: [play([block('guarded', [failOn('may fail', 'b')], { rescue: [ok('clean up')], always: [ok('report')] }), block('quiet', [ok('fine')])])],
+    });
+    const sequence = h.events.flatMap((e) =>
+      e.type === 'task.start' ? [`task ${e.task}`] : e.type.startsWith('block.') && 'block' in e ? [`${e.type} ${e.block} ${e.hosts.join(',')}`] : [],
+    );
+    expect(sequence).toEqual([
+      'block.start guarded a,b',
+      'task may fail',
+      'block.rescue guarded b',
+      'task clean up',
+      'block.always guarded a,b',
+      'task report',
+      'block.start quiet a,b',
+      'task fine',
+    ]);
+    expect(ofType(h.events, 'block.rescue')[0]).toMatchObject({ play: 'p', block: 'guarded', hosts: ['b'], time: expect.any(Number) });
+  });
+
+  it('a block the tags leave out entirely has no events; one with a selected task has', async () => {
+    const h = harness({ a: {} });
+    await h.run(
+      { name: 'pb', plays: [play([block('untagged', [ok('one')], { always: [ok('two')] }), block('tagged', [ok('three')], { tags: ['t'] })])] },
+      { tags: ['t'] },
+    );
+    expect(h.events.filter((e) => e.type.startsWith('block.')).map((e) => ('block' in e ? `${e.type} ${e.block}` : ''))).toEqual(['block.start tagged']);
   });
 });

@@ -1,7 +1,8 @@
-import type { Become } from '../transport/types.js';
+import { NO_BLOCK_KEYWORDS, keywordsWithin, withBlockKeywords } from './block-keywords.js';
+import type { BlockKeywords } from './block-keywords.js';
 import { taskName } from './params.js';
 import type { TaskSpec } from './run-host-task.js';
-import type { Block, HostContext, Play, PlayItem, Task } from './types.js';
+import type { Block, Play, PlayItem, Task } from './types.js';
 
 /** The part of a block a step sits in. */
 export type BlockSection = 'tasks' | 'rescue' | 'always';
@@ -14,8 +15,10 @@ export interface BlockPlace {
 
 export interface TaskStep {
   readonly kind: 'task';
-  /** The task as it runs: the blocks' `when`, `tags` and `become` folded in. */
+  /** The task as it runs: its blocks' keywords folded in (block-keywords.ts). */
   readonly spec: TaskSpec;
+  /** The task as written, without what its blocks give it: validation names its own settings. */
+  readonly own: Task;
   /** Index into PlaySteps.prefetched of the first task the prefetch may look at from here. */
   readonly order: number;
   readonly blocks: readonly BlockPlace[];
@@ -39,15 +42,15 @@ export interface PlaySteps {
   readonly steps: readonly Step[];
   /** Every task step, blocks walked in order (block, rescue, always). */
   readonly tasks: readonly TaskStep[];
+  /** Every block step, outer ones first. */
+  readonly blocks: readonly BlockStep[];
   /** The tasks the prefetch looks ahead at: every task but those of a rescue, which rarely run. */
   readonly prefetched: readonly Task[];
 }
 
 /** What enclosing blocks give the tasks inside them. */
 interface Inherited {
-  when: ReadonlyArray<(host: HostContext) => boolean>;
-  tags: readonly string[];
-  become: Become | undefined;
+  keywords: BlockKeywords;
   blocks: readonly BlockPlace[];
   where: string;
   rescuable: boolean;
@@ -94,24 +97,26 @@ export function itemsFrom(items: readonly PlayItem[], name: string): PlayItem[] 
 
 function compile(play: Play, playIndex: number): PlaySteps {
   const tasks: TaskStep[] = [];
+  const blocks: BlockStep[] = [];
   const prefetched: Task[] = [];
-  const root: Inherited = { when: [], tags: [], become: undefined, blocks: [], where: `plays[${playIndex}] "${play.name}"`, rescuable: false, inRescue: false };
+  const root: Inherited = { keywords: NO_BLOCK_KEYWORDS, blocks: [], where: `plays[${playIndex}] "${play.name}"`, rescuable: false, inRescue: false };
 
   const walk = (items: readonly PlayItem[], section: BlockSection, inherited: Inherited): Step[] =>
     items.map((item, index): Step => {
       if (item.kind === 'flush_handlers') return { kind: 'flush_handlers' };
       if (item.kind === 'block') {
         const where = `${inherited.where} ${section}[${index}] "${item.name}"`;
+        const keywords = keywordsWithin(inherited.keywords, item);
+        // Outer blocks before the ones inside them, in the order written.
+        const at = blocks.length;
         const inner = (part: BlockSection): Inherited => ({
-          when: item.when ? [...inherited.when, item.when] : inherited.when,
-          tags: [...inherited.tags, ...(item.tags ?? [])],
-          become: item.become ?? inherited.become,
+          keywords,
           blocks: [...inherited.blocks, { name: item.name, section: part }],
           where,
           rescuable: part === 'tasks' ? inherited.rescuable || (item.rescue?.length ?? 0) > 0 : inherited.rescuable,
           inRescue: inherited.inRescue || part === 'rescue',
         });
-        return {
+        const step: BlockStep = {
           kind: 'block',
           block: item,
           where,
@@ -120,12 +125,15 @@ function compile(play: Play, playIndex: number): PlaySteps {
           always: walk(item.always ?? [], 'always', inner('always')),
           rescuable: inherited.rescuable,
         };
+        blocks.splice(at, 0, step);
+        return step;
       }
-      const task = inherited.blocks.length === 0 ? item : withInherited(item, inherited);
+      const task = inherited.blocks.length === 0 ? item : withBlockKeywords(item, inherited.keywords);
       const name = taskName(task);
       const step: TaskStep = {
         kind: 'task',
         spec: { task, name, where: `${inherited.where} ${section}[${index}] "${name}"`, handler: false, ...(inherited.rescuable ? { rescuable: true } : {}) },
+        own: item,
         order: prefetched.length,
         blocks: inherited.blocks,
       };
@@ -134,21 +142,5 @@ function compile(play: Play, playIndex: number): PlaySteps {
       return step;
     });
 
-  return { steps: walk(play.tasks, 'tasks', root), tasks, prefetched };
-}
-
-/** A task inside blocks: their conditions before its own, their tags added, their become under its own. */
-function withInherited(task: Task, inherited: Inherited): Task {
-  const conditions = inherited.when;
-  const own = task.when;
-  const tags = [...new Set([...inherited.tags, ...(task.tags ?? [])])];
-  const become = task.become ?? inherited.become;
-  return {
-    ...task,
-    ...(conditions.length > 0 || own
-      ? { when: (host: HostContext, item: unknown) => conditions.every((when) => when(host)) && (own ? own(host, item) : true) }
-      : {}),
-    ...(tags.length > 0 ? { tags } : {}),
-    ...(become !== undefined ? { become } : {}),
-  };
+  return { steps: walk(play.tasks, 'tasks', root), tasks, blocks, prefetched };
 }

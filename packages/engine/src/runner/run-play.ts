@@ -106,7 +106,7 @@ async function runBatch(
   };
   const steps = playSteps(play, playIndex);
   const prefetcher = new FactPrefetcher(run, scope, steps.prefetched, (task, host) => evaluateTask(task, speculativeContext(host), undefined, showStandIns));
-  await runSteps({ run, scope, batch, handlers, prefetcher, afterTask: () => checkThresholds(run, play, batch) }, steps.steps, batch);
+  await runSteps({ run, scope, batch, handlers, prefetcher, halted: new Set(), afterTask: () => checkThresholds(run, play, batch) }, steps.steps, batch);
   // Handlers run at the end of a play (each batch), unless the run is stopping.
   if (!run.interrupts.stopped) await handlers.flush(scope, batch, () => checkThresholds(run, play, batch));
   run.events.emit({ type: 'play.end', play: play.name, durationMs: Date.now() - started });

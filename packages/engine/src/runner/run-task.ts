@@ -19,7 +19,8 @@ export async function runTaskOnBatch(run: RunState, scope: PlayScope, spec: Task
  */
 export async function runTaskOnHosts(run: RunState, scope: PlayScope, spec: TaskSpec, hosts: readonly HostRuntime[]): Promise<Set<HostRuntime>> {
   const failed = new Set<HostRuntime>();
-  if (hosts.length === 0 || run.interrupts.stopped) return failed;
+  // A stop leaves it to the caller (a block's rescue and always go on); an interrupt starts nothing.
+  if (hosts.length === 0 || run.interrupts.interrupted) return failed;
   const starting = spec.task.runOnce ? hosts.slice(0, 1) : hosts;
   run.events.emit({ type: 'task.start', play: scope.play.name, task: spec.name, handler: spec.handler, hosts: starting.map((h) => h.name) });
 

@@ -155,11 +155,12 @@ export interface Handler<M extends AnyModule = AnyModule, V extends object = any
 /**
  * Ansible's block: its tasks run in order; on a host where one fails, `rescue` runs (the host is
  * then counted `rescued`, not failed, unless the rescue fails too); `always` runs on every host
- * that entered the block, failed or not (unreachable hosts excepted).
+ * that entered the block, failed or not (unreachable hosts excepted). Its keywords apply to every
+ * task inside it, rescue and always included, and to nested blocks; a task's own setting wins.
  */
 export interface Block<V extends object = any> {
   readonly kind: 'block';
-  /** Shown by --list-tasks and in error paths. */
+  /** Shown by --list-tasks, in the block events and in error paths. */
   readonly name: string;
   readonly tasks: readonly PlayItem<V>[];
   readonly rescue?: readonly PlayItem<V>[];
@@ -171,8 +172,19 @@ export interface Block<V extends object = any> {
   readonly when?: (host: HostContext<V>) => boolean;
   /** Added to the tags of every task inside it. */
   readonly tags?: readonly string[];
-  /** The become of the tasks inside that set none. */
+  /**
+   * The become of the tasks inside, field by field under their own: a task's `become: true` keeps
+   * the block's user and method (Ansible's become_user on a block), `false` turns it off.
+   */
   readonly become?: Become;
+  /** The ignoreErrors of the tasks inside that set none: their failures count as ok, so no rescue runs for them. */
+  readonly ignoreErrors?: boolean;
+  /** The delegateTo of the tasks inside that set none. */
+  readonly delegateTo?: 'localhost' | string;
+  /** The timeoutMs of the tasks inside that set none. */
+  readonly timeoutMs?: number;
+  /** The runOnce of the tasks inside that set none: each of them runs on the batch's first host. */
+  readonly runOnce?: boolean;
 }
 
 export type BlockOptions<V extends object = any> = Omit<Block<V>, 'kind' | 'name' | 'tasks'>;

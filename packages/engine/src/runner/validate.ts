@@ -2,6 +2,7 @@ import { MeshbookError, messageOf } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { variableProblems, zodProblems } from '../module/validation.js';
 import { serialProblem } from './batches.js';
+import { blockProblems } from './block-keywords.js';
 import { NotKnownYet, PlayEvaluations, RunEvaluations, loopItems } from './evaluate-task.js';
 import { createHostContext } from './host-context.js';
 import { groupMembers, playHostVars, selectPlayHosts } from './hosts.js';
@@ -96,12 +97,14 @@ export function validatePlaybook(
     }
 
     const validHosts = contexts.filter((ctx) => !badVars.has(ctx.name));
-    for (const { spec } of playSteps(play, playIndex).tasks) {
+    const steps = playSteps(play, playIndex);
+    for (const step of steps.blocks) for (const problem of blockProblems(step.block, inventory)) add(`${step.where}: ${problem}`);
+    for (const { spec, own } of steps.tasks) {
       if (!selectedByTags(spec.task.tags, options)) continue;
-      checkTask(spec.task, spec.where, play, validHosts, inventory, add, evaluations.of(play));
+      checkTask(spec.task, own, spec.where, play, validHosts, inventory, add, evaluations.of(play));
     }
     (play.handlers ?? []).forEach((handler, index) => {
-      checkTask(handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add, evaluations.of(play));
+      checkTask(handler, handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add, evaluations.of(play));
     });
   });
 
@@ -114,8 +117,10 @@ export function validatePlaybook(
   }
 }
 
+/** `task` as it runs; `own` as written, whose settings are checked here (a block's are checked once, on the block). */
 function checkTask(
   task: Task,
+  own: Task,
   where: string,
   play: Play,
   contexts: readonly HostContext[],
@@ -127,12 +132,12 @@ function checkTask(
     add(`${where}: not a module (build tasks with task(module, params))`);
     return;
   }
-  for (const problem of retryProblems(task)) add(`${where}: ${problem}`);
-  for (const name of task.notify ?? []) {
+  for (const problem of retryProblems(own)) add(`${where}: ${problem}`);
+  for (const name of own.notify ?? []) {
     if (!play.handlers?.some((h) => h.name === name)) add(`${where}: notify: play "${play.name}" has no handler "${name}"`);
   }
-  if (task.delegateTo !== undefined && task.delegateTo !== 'localhost' && !inventory.hosts.has(task.delegateTo)) {
-    add(`${where}: delegateTo: "${task.delegateTo}" is neither 'localhost' nor an inventory host`);
+  if (own.delegateTo !== undefined && own.delegateTo !== 'localhost' && !inventory.hosts.has(own.delegateTo)) {
+    add(`${where}: delegateTo: "${own.delegateTo}" is neither 'localhost' nor an inventory host`);
   }
 
   if (typeof task.params !== 'function') {

@@ -1,0 +1,107 @@
+import type { Inventory } from '../inventory/types.js';
+import type { Become } from '../transport/types.js';
+import type { Block, HostContext, Task } from './types.js';
+
+/** What the blocks around a task give it: their conditions and tags, and defaults under its own settings. */
+export interface BlockKeywords {
+  readonly when: ReadonlyArray<(host: HostContext) => boolean>;
+  readonly tags: readonly string[];
+  readonly become?: Become;
+  readonly ignoreErrors?: boolean;
+  readonly delegateTo?: string;
+  readonly timeoutMs?: number;
+  readonly runOnce?: boolean;
+}
+
+export const NO_BLOCK_KEYWORDS: BlockKeywords = { when: [], tags: [] };
+
+/** The keywords inside `block`: its own over those of the blocks around it (an inner block wins, as a task does). */
+export function keywordsWithin(outer: BlockKeywords, block: Block): BlockKeywords {
+  return {
+    when: block.when ? [...outer.when, block.when] : outer.when,
+    tags: [...outer.tags, ...(block.tags ?? [])],
+    become: becomeOver(outer.become, block.become),
+    ignoreErrors: block.ignoreErrors ?? outer.ignoreErrors,
+    delegateTo: block.delegateTo ?? outer.delegateTo,
+    timeoutMs: block.timeoutMs ?? outer.timeoutMs,
+    runOnce: block.runOnce ?? outer.runOnce,
+  };
+}
+
+/** A task inside blocks: their conditions checked before its own, their tags added, its own settings over theirs. */
+export function withBlockKeywords(task: Task, keywords: BlockKeywords): Task {
+  const conditions = keywords.when;
+  const own = task.when;
+  const tags = [...new Set([...keywords.tags, ...(task.tags ?? [])])];
+  const become = becomeOver(keywords.become, task.become);
+  const ignoreErrors = task.ignoreErrors ?? keywords.ignoreErrors;
+  const delegateTo = task.delegateTo ?? keywords.delegateTo;
+  const timeoutMs = task.timeoutMs ?? keywords.timeoutMs;
+  const runOnce = task.runOnce ?? keywords.runOnce;
+  return {
+    ...task,
+    ...(conditions.length > 0 || own
+      ? { when: (host: HostContext, item: unknown) => conditions.every((when) => when(host)) && (own ? own(host, item) : true) }
+      : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(become !== undefined ? { become } : {}),
+    ...(ignoreErrors !== undefined ? { ignoreErrors } : {}),
+    ...(delegateTo !== undefined ? { delegateTo } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(runOnce !== undefined ? { runOnce } : {}),
+  };
+}
+
+/**
+ * `inner` over `outer`, field by field as Ansible's become and become_user are separate keywords:
+ * `true` keeps the outer user and method, an object keeps the outer fields it does not set, `false`
+ * turns become off.
+ */
+export function becomeOver(outer: Become | undefined, inner: Become | undefined): Become | undefined {
+  if (inner === undefined) return outer;
+  if (inner === false || outer === undefined || outer === false) return inner;
+  if (inner === true) return outer;
+  return outer === true ? inner : { ...outer, ...inner };
+}
+
+/** The keywords a block takes; the rest of Block is its structure. */
+const KEYWORDS = ['when', 'tags', 'become', 'ignoreErrors', 'delegateTo', 'timeoutMs', 'runOnce'] as const;
+const STRUCTURE = new Set(['kind', 'name', 'tasks', 'rescue', 'always']);
+
+/** Keywords a task has but a block cannot pass on: each means something for one task only. */
+const TASK_ONLY = new Set(['register', 'notify', 'loop', 'loopLabel', 'until', 'retries', 'delay', 'changedWhen', 'failedWhen', 'params', 'module']);
+
+/** Ansible block keywords meshbook has no task setting for, with where the same thing is said here. */
+const NOT_HERE: Record<string, string> = {
+  vars: "put them in the play's vars (or the inventory); tasks compute the rest in their params",
+  environment: "give it to the command tasks (their env parameter)",
+  checkMode: 'check mode is for the whole run (--check)',
+  anyErrorsFatal: 'set anyErrorsFatal on the play',
+};
+
+/**
+ * Problems with a block's own settings, each naming the field and the fix: a setting it cannot
+ * pass on to its tasks (or has no meaning for), a value of the wrong type, an unknown delegateTo.
+ */
+export function blockProblems(block: Block, inventory: Inventory): string[] {
+  const problems: string[] = [];
+  const set = block as unknown as Record<string, unknown>;
+  for (const key of Object.keys(set)) {
+    if (STRUCTURE.has(key) || (KEYWORDS as readonly string[]).includes(key) || set[key] === undefined) continue;
+    if (TASK_ONLY.has(key)) problems.push(`${key}: a block has no ${key}, a task does: set it on the tasks inside the block`);
+    else if (key in NOT_HERE) problems.push(`${key}: not supported on a block (nor on a task): ${NOT_HERE[key]}`);
+    else problems.push(`${key}: not a block keyword; a block takes ${KEYWORDS.join(', ')}, and rescue and always`);
+  }
+  if (block.when !== undefined && typeof block.when !== 'function') problems.push('when: expected a function of the host');
+  if (block.tags !== undefined && !(Array.isArray(block.tags) && block.tags.every((tag) => typeof tag === 'string'))) problems.push('tags: expected a list of strings');
+  for (const flag of ['ignoreErrors', 'runOnce'] as const) {
+    if (block[flag] !== undefined && typeof block[flag] !== 'boolean') problems.push(`${flag}: expected true or false, got ${String(block[flag])}`);
+  }
+  if (block.timeoutMs !== undefined && !(typeof block.timeoutMs === 'number' && Number.isFinite(block.timeoutMs) && block.timeoutMs >= 0)) {
+    problems.push(`timeoutMs: expected milliseconds, 0 or more (0: no timeout), got ${String(block.timeoutMs)}`);
+  }
+  if (block.delegateTo !== undefined && block.delegateTo !== 'localhost' && !inventory.hosts.has(block.delegateTo)) {
+    problems.push(`delegateTo: "${block.delegateTo}" is neither 'localhost' nor an inventory host`);
+  }
+  return problems;
+}
