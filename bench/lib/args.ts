@@ -55,6 +55,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Benc
   if (args.hostCounts.some((n) => !Number.isInteger(n) || n < 1 || n > 32)) throw new Error('--hosts: whole numbers from 1 to 32');
   if (args.rttsMs.some((r) => !Number.isFinite(r) || r < 0 || r > 500)) throw new Error('--rtt: milliseconds from 0 to 500');
   if (args.scenarios.includes('drift') && !args.scenarios.includes('first')) throw new Error('--scenarios: drift needs first (it drifts a prepared host)');
+  // Every run starts on a fresh fleet: without a first run, "idempotent" would time a first run.
+  if (args.scenarios.includes('idempotent') && !args.scenarios.includes('first')) throw new Error('--scenarios: idempotent needs first (it re-runs on a prepared host)');
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs: a whole number of at least 1');
   return args;
 }

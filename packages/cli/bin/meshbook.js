@@ -5,10 +5,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installCodeCache, nearestCacheDir } from '../dist/startup/code-cache.js';
 
+const argv = process.argv.slice(2);
 const cacheDir = nearestCacheDir(dirname(fileURLToPath(import.meta.url)), 'v8');
-if (cacheDir) installCodeCache(cacheDir);
+// A playbook run (not a listing) compiles what every run needs: its cache is the one to keep.
+const fullRun = (argv[0] === 'run' || argv[0] === 'exec') && !argv.some((a) => a === '--syntax-check' || a.startsWith('--list-'));
+if (cacheDir) installCodeCache(cacheDir, { fullRun });
 const { main } = await import('../dist/bundle/index.cjs');
-const code = await main(process.argv.slice(2));
+const code = await main(argv);
 process.exitCode = code;
 // 130 after a second Ctrl-C: connections of the abandoned run may still be open; do not wait for them.
 if (code === 130) process.exit(code);

@@ -9,10 +9,10 @@ import { BUNDLE_MARKER } from './code-cache.js';
 // Each load runs in a node of its own: the cache hooks Module.prototype._compile for the process.
 const codeCache = fileURLToPath(new URL('./code-cache.ts', import.meta.url));
 
-function load(dir: string, module: string, env: NodeJS.ProcessEnv = {}): string {
+function load(dir: string, module: string, env: NodeJS.ProcessEnv = {}, fullRun = false): string {
   const script = `
     const { installCodeCache } = await import(${JSON.stringify(codeCache)});
-    installCodeCache(${JSON.stringify(join(dir, 'cache'))});
+    installCodeCache(${JSON.stringify(join(dir, 'cache'))}, { fullRun: ${fullRun} });
     const { createRequire } = await import('node:module');
     console.log(JSON.stringify(createRequire(${JSON.stringify(join(dir, 'x.js'))})(${JSON.stringify(module)})));`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, ...env }, encoding: 'utf8' }).trim();
@@ -20,7 +20,8 @@ function load(dir: string, module: string, env: NodeJS.ProcessEnv = {}): string 
 
 const entries = (dir: string) => readdirSync(join(dir, 'cache')).filter((f) => f.endsWith('.v8'));
 
-describe('installCodeCache', () => {
+// Every load starts a node with tsx: seconds each on a loaded machine.
+describe('installCodeCache', { timeout: 60_000 }, () => {
   it('compiles a bundle once, then loads it from the cache; an edit makes a new entry and drops the old', () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshbook-code-cache-'));
     const bundle = join(dir, 'bundle.cjs');
@@ -38,6 +39,25 @@ describe('installCodeCache', () => {
     expect(JSON.parse(load(dir, bundle))).toEqual({ answer: 43 });
     expect(entries(dir)).toHaveLength(1);
     expect(entries(dir)[0]).not.toBe(first);
+  });
+
+  it('writes an entry a lighter command wrote again once, in the first playbook run, and never after', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshbook-code-cache-'));
+    const bundle = join(dir, 'bundle.cjs');
+    // `later` is compiled only when called: what a --version leaves out of the cache and a run puts in.
+    writeFileSync(bundle, `${BUNDLE_MARKER}\nfunction later() { return [1, 2, 3].map((x) => x * 2).join(','); }\nexports.value = process.env.CALL_LATER ? later() : 'light';\n`);
+    const entry = () => join(dir, 'cache', entries(dir)[0]!);
+    expect(load(dir, bundle)).toBe('{"value":"light"}');
+    const light = { size: statSync(entry()).size, mtime: statSync(entry()).mtimeMs };
+    expect(load(dir, bundle, { CALL_LATER: '1' }, true)).toBe('{"value":"2,4,6"}');
+    const full = { size: statSync(entry()).size, mtime: statSync(entry()).mtimeMs };
+    expect(full.mtime).toBeGreaterThan(light.mtime);
+    expect(full.size).toBeGreaterThan(light.size);
+    expect(entries(dir)).toHaveLength(1);
+    // Written by a playbook run: neither another run nor a lighter command writes it again.
+    expect(load(dir, bundle, { CALL_LATER: '1' }, true)).toBe('{"value":"2,4,6"}');
+    expect(load(dir, bundle)).toBe('{"value":"light"}');
+    expect(statSync(entry()).mtimeMs).toBe(full.mtime);
   });
 
   it('leaves other CommonJS files (no bundle marker) and MESHBOOK_NO_CODE_CACHE runs alone', () => {

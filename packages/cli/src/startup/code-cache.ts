@@ -15,10 +15,15 @@ export { nearestCacheDir } from './cache-dir.js';
  * (lazily compiled functions included) is written for files that had no valid cache.
  *
  * A cache entry is named by the file and a hash of its content (V8's own check covers only the
- * length). Every failure to read or write the cache is ignored: it only ever costs speed.
+ * length). It holds only what its writer compiled: written by `--version` or `--syntax-check`, it
+ * lacks the SSH stack and the runner, which every later run would then compile again. So an entry
+ * says whether a playbook run wrote it (`fullRun`), and the first playbook run that finds one a
+ * lighter command wrote writes it again; after that, runs write nothing.
+ * Every failure to read or write the cache is ignored: it only ever costs speed.
  * MESHBOOK_NO_CODE_CACHE=1 turns it off.
  */
-export function installCodeCache(cacheDir: string): void {
+export function installCodeCache(cacheDir: string, options: { fullRun?: boolean } = {}): void {
+  const fullRun = options.fullRun === true;
   if (process.env['MESHBOOK_NO_CODE_CACHE']) return;
   const toWrite = new Map<string, vm.Script>();
   type Compile = (this: Module, content: string, filename: string) => unknown;
@@ -29,19 +34,19 @@ export function installCodeCache(cacheDir: string): void {
     // guarantees they hold none. Other CommonJS code (a playbook's dependencies) loads as usual.
     if (!content.startsWith(BUNDLE_MARKER)) return compile.call(this, content, filename);
     const entry = join(cacheDir, `${basename(filename)}-${sha1(filename).slice(0, 8)}.${sha1(content).slice(0, 20)}.v8`);
-    const cachedData = readOrUndefined(entry);
+    const cached = readEntry(entry);
     let script: vm.Script;
     try {
-      script = new vm.Script(Module.wrap(content), { filename, cachedData });
+      script = new vm.Script(Module.wrap(content), { filename, cachedData: cached?.data });
     } catch {
       return compile.call(this, content, filename); // a syntax error is reported by Node's own path
     }
-    if (cachedData === undefined || script.cachedDataRejected) toWrite.set(entry, script);
+    if (cached === undefined || script.cachedDataRejected || (fullRun && !cached.fullRun)) toWrite.set(entry, script);
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, requireFor(this), this, filename, dirname(filename));
   };
   process.once('exit', () => {
-    for (const [entry, script] of toWrite) writeEntry(entry, script.createCachedData());
+    for (const [entry, script] of toWrite) writeEntry(entry, script.createCachedData(), fullRun);
   });
 }
 
@@ -49,6 +54,10 @@ export function installCodeCache(cacheDir: string): void {
 export const BUNDLE_MARKER = '// meshbook bundle: no import() inside (startup/code-cache.ts)';
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** An entry's first bytes: a format tag and whether a playbook run wrote it, then V8's data. */
+const HEADER_TAG = Buffer.from('MBv8');
+const HEADER_BYTES = HEADER_TAG.length + 1;
 
 /** What Node gives a CommonJS module as `require`, built the way v8-compile-cache does (Module internals Node has kept stable for years). */
 function requireFor(module: Module): NodeJS.Require {
@@ -62,21 +71,25 @@ function requireFor(module: Module): NodeJS.Require {
   return require;
 }
 
-function readOrUndefined(path: string): Buffer | undefined {
+/** V8's data and who wrote it; undefined when missing or in another format (then written anew). */
+function readEntry(path: string): { data: Buffer; fullRun: boolean } | undefined {
+  let bytes: Buffer;
   try {
-    return readFileSync(path);
+    bytes = readFileSync(path);
   } catch {
     return undefined;
   }
+  if (bytes.length <= HEADER_BYTES || !bytes.subarray(0, HEADER_TAG.length).equals(HEADER_TAG)) return undefined;
+  return { data: bytes.subarray(HEADER_BYTES), fullRun: bytes[HEADER_TAG.length] === 1 };
 }
 
 /** Written to a temp name and renamed (a concurrent run reads all or nothing); older entries of the same file go. */
-function writeEntry(entry: string, data: Buffer): void {
+function writeEntry(entry: string, data: Buffer, fullRun: boolean): void {
   try {
     const dir = dirname(entry);
     mkdirSync(dir, { recursive: true });
     const tmp = `${entry}.${process.pid}.tmp`;
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, Buffer.concat([HEADER_TAG, Buffer.from([fullRun ? 1 : 0]), data]));
     renameSync(tmp, entry);
     const prefix = basename(entry).replace(/\.[0-9a-f]+\.v8$/, '.');
     for (const old of readdirSync(dir)) {
