@@ -92,7 +92,7 @@ interface RunTiming {
   changed: number;
   failed: number;
   roundTripsMax: number;
-  /** Task (or handler) → ms from its task.start to the next task.start / play.end, over the run. */
+  /** Task (or handler) → ms from its task.start to the next task.start / play.end, over the run; each play's start to its first task as a row of its own. */
   tasks: Array<{ play: string; task: string; ms: number }>;
 }
 
@@ -120,8 +120,10 @@ function timingOf(label: string, jsonLines: string, measured: { exitCode: number
   const marks = events.filter((e) => e.type === 'task.start' || e.type === 'play.end' || e.type === 'play.start');
   const tasks: RunTiming['tasks'] = [];
   marks.forEach((e, i) => {
-    if (e.type !== 'task.start') return;
     const next = marks[i + 1] ?? events.at(-1)!;
+    // Before a play's first task: its hosts' connections and the facts prefetched for its tasks.
+    if (e.type === 'play.start' && next.type === 'task.start') tasks.push({ play: e.play ?? '', task: '(play start: connect, facts prefetched)', ms: next.time - e.time });
+    if (e.type !== 'task.start') return;
     tasks.push({ play: e.play ?? '', task: `${e.handler ? 'handler: ' : ''}${e.task}`, ms: next.time - e.time });
   });
   const recap = events.find((e) => e.type === 'recap');
@@ -195,7 +197,7 @@ function report(runs: RunTiming[], commit: string, note?: string): string {
   for (const r of runs) {
     const slowest = [...r.tasks].sort((a, b) => b.ms - a.ms).slice(0, 15);
     const total = r.tasks.reduce((n, t) => n + t.ms, 0);
-    lines.push(`## ${r.label}: the 15 slowest of ${r.tasks.length} tasks (task.start to the next, all hosts of the play; ${(total / 1000).toFixed(1)} s in tasks)`, '');
+    lines.push(`## ${r.label}: the 15 slowest of ${r.tasks.length} steps (a task: task.start to the next, all hosts of the play; a play's start: to its first task; ${(total / 1000).toFixed(1)} s in tasks)`, '');
     lines.push('| task | play | s | share |', '|---|---|---:|---:|');
     for (const t of slowest) lines.push(`| ${t.task} | ${t.play} | ${(t.ms / 1000).toFixed(2)} | ${((t.ms / Math.max(1, total)) * 100).toFixed(0)}% |`);
     lines.push('');
