@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { MeshbookError } from '@meshbook/engine';
+import { MeshbookError, parseYaml } from '@meshbook/engine';
 import type { Vars } from '@meshbook/engine';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -27,3 +27,4 @@ export { connectSsh } from './transport/connect.js';
 export { createTransport } from './inventory/create-transport.js';
 export type { HostLockRequest, HostLockState } from './transport/host-lock.js';
 export * from './vault/index.js';
+export { parseYaml, stringifyYaml } from './yaml.js';

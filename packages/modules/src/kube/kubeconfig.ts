@@ -1,5 +1,4 @@
-import { parse as parseYaml } from 'yaml';
-import { MeshbookError, Secret, defineFact, registerSecretText, sh } from '@meshbook/engine';
+import { MeshbookError, Secret, defineFact, parseYaml, registerSecretText, sh } from '@meshbook/engine';
 import type { ModuleContext } from '@meshbook/engine';
 
 /** How to reach one cluster's API: the server and the user's credentials, keys and tokens as Secrets. */

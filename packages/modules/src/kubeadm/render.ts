@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { stringifyYaml } from '@meshbook/engine';
 import type { KubeadmApiVersion } from './version.js';
 
 /** What the InitConfiguration and ClusterConfiguration documents say, already validated. */
@@ -77,7 +77,7 @@ export function kubeadmInitDocuments(apiVersion: KubeadmApiVersion, s: KubeadmCl
 
 /** Several YAML documents, rendered by the YAML library (strings quoted where YAML needs it). */
 export function renderDocuments(documents: readonly unknown[]): string {
-  return documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
+  return documents.map((d) => stringifyYaml(d, { lineWidth: 0 })).join('---\n');
 }
 
 export function renderKubeadmInitConfig(apiVersion: KubeadmApiVersion, settings: KubeadmClusterSettings): string {

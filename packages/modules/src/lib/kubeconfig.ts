@@ -1,5 +1,4 @@
-import { MeshbookError, defineFact, sh } from '@meshbook/engine';
-import { parse, stringify } from 'yaml';
+import { MeshbookError, defineFact, parseYaml, sh, stringifyYaml } from '@meshbook/engine';
 import { normalizeMode } from './file-facts.js';
 
 /** A named entry of a kubeconfig list (clusters, users, contexts), kept as the file has it. */
@@ -29,7 +28,7 @@ export type KubeconfigList = (typeof KUBECONFIG_LISTS)[number];
 export function parseKubeconfig(text: string, what: string, requireKind = false): Kubeconfig {
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch (error) {
     throw new MeshbookError('BAD_INPUT', `${what} is not valid YAML (line ${(error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line ?? '?'})`);
   }
@@ -49,7 +48,7 @@ export function parseKubeconfig(text: string, what: string, requireKind = false)
 }
 
 export function renderKubeconfig(config: Kubeconfig): string {
-  return stringify(config, { lineWidth: 0 });
+  return stringifyYaml(config, { lineWidth: 0 });
 }
 
 /** Key-order-independent JSON: two layouts of the same entry compare equal. */

@@ -4,8 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { MeshbookError, Secret } from '@meshbook/engine';
+import { MeshbookError, Secret, parseYaml } from '@meshbook/engine';
 
 export interface CloudCredentials {
   /** Where the account was found: "cloud lab in /path/clouds.yaml" or "the OS_* variables". */
@@ -95,7 +94,7 @@ function credentialsFrom(from: AccountSource): CloudCredentials {
 export function credentialsFromCloudsYaml(path: string, cloud: string): CloudCredentials {
   let doc: { clouds?: Record<string, Record<string, unknown>> };
   try {
-    doc = parse(readFileSync(path, 'utf8')) ?? {};
+    doc = parseYaml(readFileSync(path, 'utf8')) ?? {};
   } catch (error) {
     throw new MeshbookError('BAD_INPUT', `openstackAllowedAddress: cannot read clouds.yaml ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
       hint: 'give the task cloudsFile: <path to clouds.yaml>, or set OS_CLIENT_CONFIG_FILE',
