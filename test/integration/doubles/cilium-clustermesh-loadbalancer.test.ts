@@ -3,20 +3,11 @@
 // it cannot find the access address, as cilium-cli does; with one, the clusters connect through it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ciliumInstalledManifest, startLoopbackClusters, type LoopbackClusters } from './loopback-clusters.js';
+import { metallbIpAddressPoolCrd } from '../support/metallb.js';
 
 let lab: LoopbackClusters;
 
-const metallbCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'ipaddresspools.metallb.io' },
-  spec: {
-    group: 'metallb.io',
-    names: { kind: 'IPAddressPool', listKind: 'IPAddressPoolList', plural: 'ipaddresspools', singular: 'ipaddresspool' },
-    scope: 'Namespaced',
-    versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-};
+const metallbCrd = metallbIpAddressPoolCrd;
 const pool = (address: string) => ({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'clustermesh', namespace: 'metallb-system' }, spec: { addresses: [`${address}/32`] } });
 
 beforeAll(async () => {

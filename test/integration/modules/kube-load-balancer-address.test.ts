@@ -4,6 +4,7 @@ import { MeshbookError } from '@meshbook/engine';
 import { kubeLoadBalancerAddress } from '@meshbook/modules';
 import { useHosts } from '../support/prove.js';
 import { initClusters } from '../support/kube-cluster.js';
+import { metallbIpAddressPoolCrd } from '../support/metallb.js';
 
 /**
  * kubeLoadBalancerAddress (seed 004-08) on a one-node cluster of the kubeadm double: a read of the
@@ -17,17 +18,7 @@ const kubectl = (args: string[], stdin?: string) => hosts.fleet().exec('node1', 
 const params = { name: 'clustermesh-apiserver', namespace: 'kube-system', port: 'apiserv' };
 const service = (name: string, type: string) =>
   JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'kube-system' }, spec: { type, selector: { k8s: name }, ports: [{ name: 'metrics', port: 9962 }, { name: 'apiserv', port: 2379 }] } });
-const metallbCrd = JSON.stringify({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'ipaddresspools.metallb.io' },
-  spec: {
-    group: 'metallb.io',
-    names: { kind: 'IPAddressPool', listKind: 'IPAddressPoolList', plural: 'ipaddresspools', singular: 'ipaddresspool' },
-    scope: 'Namespaced',
-    versions: [{ name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-});
+const metallbCrd = JSON.stringify(metallbIpAddressPoolCrd);
 /** Services, ConfigMaps, Secrets and pools everywhere, each with its resourceVersion: any write shows. */
 async function snapshot(): Promise<string> {
   const r = await kubectl(['get', 'svc,cm,secret,ipaddresspools.metallb.io', '-A', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}']);
