@@ -3,7 +3,7 @@ export { escapeControl } from './escape-control.js';
 export * from './command.js';
 export { sha256 } from './hash.js';
 export * from './errors.js';
-export { onAbort } from './on-abort.js';
+export { onAbort, waitUnlessAborted } from './on-abort.js';
 export type * from './transport/types.js';
 export * from './module/change.js';
 export * from './module/diff.js';

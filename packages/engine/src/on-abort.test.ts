@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { onAbort } from './on-abort.js';
+import { onAbort, waitUnlessAborted } from './on-abort.js';
 
 const listenersOn = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
 
@@ -72,5 +72,17 @@ describe('onAbort', () => {
     }
     expect(calls).toEqual(['second']);
     expect(uncaught).toEqual([new Error('waiter failed')]);
+  });
+});
+
+describe('waitUnlessAborted', () => {
+  it('true when the time is up, false at the abort or when already aborted, and no listener left either way', async () => {
+    const controller = new AbortController();
+    expect(await waitUnlessAborted(5, controller.signal)).toBe(true);
+    const waiting = waitUnlessAborted(60_000, controller.signal);
+    controller.abort();
+    expect(await waiting).toBe(false);
+    expect(listenersOn(controller.signal)).toBe(0);
+    expect(await waitUnlessAborted(60_000, controller.signal)).toBe(false);
   });
 });

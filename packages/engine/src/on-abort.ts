@@ -43,3 +43,17 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
     signal.removeEventListener('abort', fire);
   };
 }
+
+/** Waits `ms`; resolves true when the time is up, false as soon as `signal` aborts (at once if it has). */
+export function waitUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (elapsed: boolean) => {
+      clearTimeout(timer);
+      stopWatching();
+      resolve(elapsed);
+    };
+    const timer = setTimeout(() => done(true), ms);
+    const stopWatching = onAbort(signal, () => done(false));
+  });
+}

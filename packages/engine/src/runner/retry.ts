@@ -1,5 +1,5 @@
 import { MeshbookError, toMeshbookError } from '../errors.js';
-import { onAbort } from '../on-abort.js';
+import { waitUnlessAborted } from '../on-abort.js';
 import { errorView, taskResult } from './outcome.js';
 import type { Outcome } from './outcome.js';
 import { KnownAfterApply } from '../module/unknown.js';
@@ -85,7 +85,7 @@ export async function untilSettled(policy: RetryPolicy, host: HostContext, item:
     if (attempt >= policy.attempts) return exhausted(outcome, attempt, Date.now() - started, attempts.ignoreErrors);
     if (result.status === 'changed') appliedChanges.push(...result.changes);
     attempts.retrying({ ...outcome, result }, attempt);
-    if (!(await pause(policy.delayMs, attempts.interrupt))) {
+    if (!(await waitUnlessAborted(policy.delayMs, attempts.interrupt))) {
       const error = new MeshbookError('ABORTED', `interrupted while waiting to retry, after ${attempt} of ${policy.attempts} attempts`);
       return { result: failedResult(error, attempt, Date.now() - started, false), error, stoppedMidway: true };
     }
@@ -119,18 +119,4 @@ function failedResult(error: MeshbookError, attempts: number, durationMs: number
     ...taskResult({ status: ignored ? 'ok' : 'failed', ignored, message: error.describe(), error: errorView(error), output, durationMs }),
     attempts,
   };
-}
-
-/** Waits `ms`; false when the interrupt came first. */
-function pause(ms: number, interrupt: AbortSignal): Promise<boolean> {
-  if (interrupt.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (elapsed: boolean) => {
-      clearTimeout(timer);
-      stopWatching();
-      resolve(elapsed);
-    };
-    const timer = setTimeout(() => done(true), ms);
-    const stopWatching = onAbort(interrupt, () => done(false));
-  });
 }

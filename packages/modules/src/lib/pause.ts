@@ -1,17 +1,7 @@
-import { MeshbookError, onAbort } from '@meshbook/engine';
+import { MeshbookError, waitUnlessAborted } from '@meshbook/engine';
 
 /** Waits `ms`, or rejects with ABORTED (naming `what`) as soon as the run is interrupted. */
-export function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new MeshbookError('ABORTED', `${what}: aborted while waiting`));
-    const timer = setTimeout(() => {
-      stopWatching();
-      resolve();
-    }, ms);
-    const stopWatching = onAbort(signal, () => {
-      clearTimeout(timer);
-      reject(new MeshbookError('ABORTED', `${what}: aborted while waiting`));
-    });
-  });
+export async function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  if (ms <= 0) return;
+  if (!(await waitUnlessAborted(ms, signal))) throw new MeshbookError('ABORTED', `${what}: aborted while waiting`);
 }

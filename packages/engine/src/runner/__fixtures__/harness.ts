@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sh } from '../../command.js';
 import { MeshbookError } from '../../errors.js';
-import { onAbort } from '../../on-abort.js';
+import { waitUnlessAborted } from '../../on-abort.js';
 import { EventBus } from '../../events/bus.js';
 import type { MeshbookEvent } from '../../events/types.js';
 import { defineModule } from '../../module/contract.js';
@@ -116,17 +116,8 @@ export function harness(hosts: Record<string, Vars>, groups: Record<string, stri
   };
 }
 
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stopWatching();
-      resolve();
-    }, ms);
-    const stopWatching = onAbort(signal, () => {
-      clearTimeout(timer);
-      reject(new MeshbookError('ABORTED', 'command aborted'));
-    });
-  });
+async function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (!(await waitUnlessAborted(ms, signal))) throw new MeshbookError('ABORTED', 'command aborted');
 }
 
 /** host.result events, as `task@host=status` strings. */
