@@ -10,6 +10,7 @@ import { initClusters, installHelm } from '../support/kube-cluster.js';
 import { REPO_ROOT, meshbook } from '../support/cli.js';
 import { expectExit, expectNoSecretIn, resultsOf, useWorkDir, writeInventory } from '../faults/harness.js';
 import { HELM_NOTES_CANARY } from './fixtures/helm-secret-notes.js';
+import { HELM_REPOSITORY_CACHE_DIR } from '../../../packages/modules/src/helm/helm-repository.js';
 
 /**
  * helmRepository and helmRelease with the real helm on a fleet host, against a one-node cluster
@@ -62,6 +63,15 @@ describe('helmRepository with the real helm', () => {
     const refreshed = await helmRepository.run(t(), { name: 'cilium', url: urls().ciliumCharts, updateCache: true });
     expect(refreshed.changes.map((c) => c.kind)).toEqual(['helmRepository.update']);
     expect((await helmRepository.run(t(), { name: 'cilium', url: urls().ciliumCharts, updateCache: true })).changed).toBe(false);
+  });
+
+  it("finds the index where helm keeps it, whatever helm's cache variables say (helm env is the judge)", async () => {
+    const settings = ['', 'XDG_CACHE_HOME=/tmp/xdg', 'HELM_CACHE_HOME=/tmp/hc XDG_CACHE_HOME=/tmp/xdg', 'HELM_REPOSITORY_CACHE=/tmp/rc HELM_CACHE_HOME=/tmp/hc', 'HOME=/tmp/home', 'XDG_CACHE_HOME= HELM_CACHE_HOME='];
+    for (const setting of settings) {
+      const helm = await sh(`env ${setting} helm env HELM_REPOSITORY_CACHE`);
+      const expanded = await sh(`env ${setting} sh -c 'echo "${HELM_REPOSITORY_CACHE_DIR}"'`);
+      expect(expanded.stdout, setting).toBe(helm.stdout);
+    }
   });
 
   it('state absent removes it, then nothing', async () => {

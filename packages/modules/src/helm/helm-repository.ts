@@ -25,10 +25,18 @@ export function parseRepoList(exitCode: number, stdout: string, stderr: string):
   return parsed.map((r) => ({ name: r.name, url: r.url }));
 }
 
+/**
+ * Where helm keeps repository indexes, as `helm env HELM_REPOSITORY_CACHE` prints it (helmpath's
+ * rules: HELM_REPOSITORY_CACHE, else HELM_CACHE_HOME/repository, else $XDG_CACHE_HOME or
+ * ~/.cache, then helm/repository), expanded by the shell: starting helm (a Go binary) only to learn
+ * a path cost as much as a `helm list` in a play's checks.
+ */
+export const HELM_REPOSITORY_CACHE_DIR = '${HELM_REPOSITORY_CACHE:-${HELM_CACHE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/helm}/repository}';
+
 /** Seconds since the repository's index was downloaded; null when there is no index. */
 const indexAge = defineFact<string, number | null>({
   name: 'helm.index_age',
-  command: (name) => sh`c=$(helm env HELM_REPOSITORY_CACHE) && echo "$(date +%s) $(stat -c %Y -- "$c"/${`${name}-index.yaml`} 2>/dev/null || echo none)"`,
+  command: (name) => sh`c=${sh.raw(`"${HELM_REPOSITORY_CACHE_DIR}"`)} && echo "$(date +%s) $(stat -c %Y -- "$c"/${`${name}-index.yaml`} 2>/dev/null || echo none)"`,
   parse: (result) => {
     const [now, stamp] = result.stdout.trim().split(' ');
     return stamp === undefined || stamp === 'none' ? null : Math.max(0, Number(now) - Number(stamp));
