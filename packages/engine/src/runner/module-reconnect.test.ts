@@ -141,7 +141,7 @@ describe('a module that reconnects (a reboot)', () => {
     });
     const summary = await h.run({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: [task(quick, {}, { name: 'quick' })] }] }, { connect });
     expect(results(h.events)).toEqual(['quick@h1=unreachable']);
-    expect(ofType(h.events, 'host.result')[0]!.error?.message).toMatch(/^reconnecting to h1 \(quick: waiting\) failed: it did not answer within 0 s: connection refused/);
+    expect(ofType(h.events, 'host.result')[0]!.error?.message).toMatch(/^reconnecting to h1 \(quick: waiting\) failed: h1 did not answer within 0 s: connection refused/);
     expect(summary.outcome).toBe('unreachable');
   });
 
