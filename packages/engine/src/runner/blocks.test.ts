@@ -302,7 +302,7 @@ describe('block keywords are inherited by every task inside, the task\'s own set
           ],
           { become: { user: 'postgres' }, handlers: [handler('restart', command, { cmd: 'echo handler' })] },
         ),
-        { name: 'q', hosts: 'all', become: true, tasks: [echo('root play, own user', { become: { user: 'app' } }), echo('root play')] },
+        { name: 'q', hosts: 'all', become: true, tasks: [echo('q own user', { become: { user: 'app' } }), echo('q plain')] },
       ],
     });
     const becomeOf = (text: string) => (commandOptions(h, 'a', `echo ${text}`) as { options: { become?: unknown } }).options.become;
@@ -315,8 +315,8 @@ describe('block keywords are inherited by every task inside, the task\'s own set
     expect(becomeOf('on again')).toEqual({ user: 'postgres' });
     expect(becomeOf('block method')).toEqual({ user: 'postgres', method: 'su' });
     expect(becomeOf('handler')).toEqual({ user: 'postgres' });
-    expect(becomeOf('root play, own user')).toEqual({ user: 'app' });
-    expect(becomeOf('root play')).toBe(true);
+    expect(becomeOf('q own user')).toEqual({ user: 'app' });
+    expect(becomeOf('q plain')).toBe(true);
   });
 
   it('runOnce and timeoutMs: the tasks inside run once for the batch, with the block\'s timeout unless they set their own', async () => {
