@@ -3,9 +3,9 @@ import { FactCache } from '../module/facts.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { HostFacts } from '../module/host-facts.js';
 import { LocalTransport } from '../transport/local.js';
-import { connectUntilBack } from '../transport/reconnect-policy.js';
+import { checkBack, connectUntilBack } from '../transport/reconnect-policy.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
-import type { ConnectOptions, Transport } from '../transport/types.js';
+import type { ConnectOptions, HostReady, Transport } from '../transport/types.js';
 import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
 import type { EventSink } from './event-sink.js';
 import type { RunPlaybookOptions } from './options.js';
@@ -19,6 +19,8 @@ export interface ReconnectWait {
   /** How long the host may take to answer again. */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** The host is back only when this holds on the new connection (a reboot: a new boot). */
+  ready?: HostReady | undefined;
 }
 
 /** Where a task's commands go: the host's own connection, or the one it is delegated to. */
@@ -96,7 +98,16 @@ export class Connections {
 
   /** Connects until the host answers (it is on its way back) or the wait runs out: the transport's own retry policy. */
   #openWithin(host: HostRuntime, wait: ReconnectWait): Promise<Target> {
-    return connectUntilBack(host.name, wait, () => this.#open(host));
+    return connectUntilBack(host.name, wait, async () => {
+      const target = await this.#open(host);
+      try {
+        await checkBack(target.transport, wait.ready);
+      } catch (error) {
+        await target.transport.close().catch(() => undefined);
+        throw error;
+      }
+      return target;
+    });
   }
 
   #open(host: HostRuntime): Promise<Target> {

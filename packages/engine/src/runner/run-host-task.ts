@@ -190,7 +190,7 @@ function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target>
 function reconnectOf(run: RunState, host: HostRuntime, task: Task): { reconnect?: Reconnect } {
   const connectionHost = connectionHostOf(run, host, task);
   if (connectionHost === 'local') return {};
-  return { reconnect: ({ reason, timeoutMs, signal }) => run.connections.reconnect(connectionHost, reason, { timeoutMs, signal }) };
+  return { reconnect: ({ reason, timeoutMs, signal, ready }) => run.connections.reconnect(connectionHost, reason, { timeoutMs, signal, ready }) };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MeshbookError } from '../errors.js';
-import { connectUntilBack } from './reconnect-policy.js';
+import { FakeTransport } from '../testing/index.js';
+import { checkBack, connectUntilBack } from './reconnect-policy.js';
 
 /** An attempt that fails with each of `errors` in turn, then succeeds; counts its calls. */
 function attempts(...errors: Error[]): { attempt: () => Promise<string>; calls(): number } {
@@ -52,5 +53,15 @@ describe('connectUntilBack: the one retry policy of a reconnect (the run and Ssh
     setTimeout(() => controller.abort(), 10);
     await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', message: 'reconnecting to h1 was aborted' });
     expect(calls).toBe(1);
+  });
+
+  it('a host that answers but is not back (checkBack: ready says why) is tried again; run out, that is TIMEOUT with the reason', async () => {
+    const transport = new FakeTransport('h1');
+    let answers = 0;
+    const stillOld = async () => (++answers >= 3 ? (true as const) : 'still the old boot');
+    expect(await connectUntilBack('h1', { timeoutMs: 5000, retryDelayMs: 1 }, () => checkBack(transport, stillOld))).toBeUndefined();
+    expect(answers).toBe(3);
+    const error = await connectUntilBack('h1', { timeoutMs: 20, retryDelayMs: 5 }, () => checkBack(transport, async () => 'still the old boot')).catch((e: unknown) => e as MeshbookError);
+    expect(error).toMatchObject({ code: 'TIMEOUT', message: 'h1 was not back within 0 s: still the old boot', host: 'h1' });
   });
 });

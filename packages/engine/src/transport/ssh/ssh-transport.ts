@@ -8,7 +8,7 @@ import { Secret } from '../../secret.js';
 import type { BatchOptions, Become, BecomeMethod, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
-import { connectUntilBack, type HostBackWait } from '../reconnect-policy.js';
+import { checkBack, connectUntilBack, type HostBackWait } from '../reconnect-policy.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
 import { killFromElsewhere } from './kill-tree.js';
@@ -157,6 +157,7 @@ export class SshTransport implements Transport {
         this.#lock = this.#newLockKeeper();
         this.#watch(client);
         await this.warmUp(this.#hostLockRequest);
+        await checkBack(this, options.ready);
       });
     } catch (error) {
       this.#dropConnection();
