@@ -3,7 +3,7 @@
 // is brought up with `meshbook lab up`; then the seed's playbook runs on the bare hosts (first run)
 // and again (no-op re-run), each with --json; the time per task comes from the run's events. Writes
 // bench/results/main-job.md (seed 000) or main-job-004.md (and the raw event streams under
-// bench/results/raw/main-job-*), and brings the lab down whatever happens. `--from-raw DIR`
+// bench/results/raw/main-job-*, with the commit measured), and brings the lab down whatever happens. `--from-raw DIR`
 // re-renders the report from a run's raw dir. Run it without an outer `timeout`: that signals the
 // whole process group, meshbook included.
 import { spawn } from 'node:child_process';
@@ -141,8 +141,25 @@ function timingOf(label: string, jsonLines: string, measured: { exitCode: number
   };
 }
 
+/** The commit the runs measure, written beside their raw data when they start: --from-raw reports it, not a later HEAD. */
+const COMMIT_FILE = 'commit.txt';
+
+async function headCommit(): Promise<string> {
+  const commit = (await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot })).stdout.trim();
+  const changed = (await capture(['git', 'status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot })).stdout.trim();
+  return changed ? `${commit} with uncommitted changes` : commit;
+}
+
+/** The commit recorded with a raw dir; raw dirs written before it was recorded say so rather than guess. */
+async function recordedCommit(dir: string): Promise<string> {
+  const recorded = await readFile(join(dir, COMMIT_FILE), 'utf8').catch(() => undefined);
+  return recorded?.trim() || 'not recorded with the raw data';
+}
+
 async function main(): Promise<void> {
   await mkdir(rawDir, { recursive: true });
+  const commit = await headCommit();
+  await writeFile(join(rawDir, COMMIT_FILE), `${commit}\n`);
   const inventoryDir = await mkdtemp(join(tmpdir(), 'meshbook-main-job-'));
   const lab = await readFile(join(repoRoot, labInventory), 'utf8');
   await writeFile(join(inventoryDir, 'hosts.yaml'), seed.privateInventory(lab, inventoryDir));
@@ -175,7 +192,6 @@ async function main(): Promise<void> {
     await down();
   }
   await writeFile(join(rawDir, 'timings.json'), JSON.stringify(runs, null, 2));
-  const commit = (await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot })).stdout.trim();
   await writeFile(join(repoRoot, seed.report), report(runs, commit));
   log(`wrote ${seed.report} (raw: ${rawDir})`);
 }
@@ -217,8 +233,7 @@ if (fromRaw >= 0) {
     }),
   );
   const note = process.argv.find((a) => a.startsWith('--note='))?.slice('--note='.length);
-  const commit = (await capture(['git', 'rev-parse', '--short', 'HEAD'], { cwd: repoRoot })).stdout.trim();
-  await writeFile(join(repoRoot, seed.report), report(runs, commit, note));
+  await writeFile(join(repoRoot, seed.report), report(runs, await recordedCommit(dir), note));
 } else {
   await main();
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MeshbookError, argv, defineFact, defineModule } from '@meshbook/engine';
-import type { Change, ModuleContext } from '@meshbook/engine';
+import type { Change, ModuleContext, Transport } from '@meshbook/engine';
 import { pause } from './lib/pause.js';
 import type { DocumentedParams } from './lib/documented-params.js';
 
@@ -95,16 +95,22 @@ async function rebootAndWait(ctx: ModuleContext, params: RebootParams, bootBefor
   const started = Date.now();
   const deadline = started + params.rebootTimeoutSeconds * 1000;
   await startReboot(ctx, params.rebootCommand);
-  // The old system may still answer for a moment: only a new boot counts as back.
+  // The old system may still answer for a moment: only a connection in a new boot counts as back,
+  // so the engine reconnects once (one host.reconnect), however often the old boot answered.
   let boot = bootBefore;
-  while (boot === bootBefore) {
-    // The engine's reconnect: the host's cached facts describe the old boot, and go with it.
-    await reconnect({ reason: `reboot: waiting for ${ctx.host} in a new boot`, timeoutMs: Math.max(1, deadline - Date.now()) });
-    boot = await readBoot(ctx).catch(() => bootBefore);
-    if (boot === bootBefore) {
-      if (Date.now() >= deadline) throw notBack(ctx, params, 'it still runs the boot it had before the reboot command');
-      await pause(1000, ctx.signal, 'reboot');
-    }
+  const stillOldBoot = 'it still runs the boot it had before the reboot command';
+  try {
+    await reconnect({
+      reason: `reboot: waiting for ${ctx.host} in a new boot`,
+      timeoutMs: Math.max(1, deadline - Date.now()),
+      ready: async (transport) => {
+        boot = await readBoot(transport);
+        return boot !== bootBefore || stillOldBoot;
+      },
+    });
+  } catch (error) {
+    if (error instanceof MeshbookError && error.code === 'TIMEOUT') throw notBack(ctx, params, stillOldBoot);
+    throw error;
   }
   for (;;) {
     const test = await ctx.run(argv('sh', '-c', params.testCommand)).catch((error: unknown) => ({ exitCode: -1, stderr: (error as Error).message }));
@@ -137,9 +143,10 @@ async function startReboot(ctx: ModuleContext, command: string): Promise<void> {
   }
 }
 
-async function readBoot(ctx: ModuleContext): Promise<string> {
+/** The boot the host is in, read on a new connection (as the login user: /proc is readable to all). */
+async function readBoot(transport: Transport): Promise<string> {
   const request = bootIdentity(null);
-  return request.fact.parse(await ctx.run(request.fact.command(null)), null);
+  return request.fact.parse(await transport.run(request.fact.command(null), { timeoutMs: 30_000 }), null);
 }
 
 function notBack(ctx: ModuleContext, params: RebootParams, why: string): MeshbookError {

@@ -63,6 +63,21 @@ describe('become', () => {
   });
 });
 
+describe("the play's become merged with the blocks' and tasks' (Ansible's become, become_user)", () => {
+  it('whoami in each task is the merged user: the play user for become: true, the task user over it, the login user for false', async () => {
+    const tag = `merge${Date.now()}`;
+    for (const host of HOSTS) await onHost(fleet(), host, 'id pgmerge >/dev/null 2>&1 || useradd --create-home --shell /bin/sh pgmerge');
+    const run = await runPlaybook('become-merge.ts', await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: fleet().sudoUser.password } }), ['-e', `tag=${tag}`]);
+    expectExit(run, 0);
+    const names = ['play-user', 'task-become-true', 'task-user', 'task-off', 'block-off', 'on-again'];
+    const login = fleet().sudoUser.name;
+    for (const host of HOSTS) {
+      const users = await onHost(fleet(), host, names.map((name) => `cat /tmp/${tag}.${name}`).join('; '));
+      expect(users.trim().split('\n')).toEqual(['pgmerge', 'pgmerge', 'root', login, login, 'pgmerge']);
+    }
+  });
+});
+
 describe('the dpkg lock', () => {
   it('8. held by another process: apt waits the configured time, then a clear error naming the lock and its holder; nothing removed', async () => {
     // apt takes lock-frontend with fcntl (lockf); flock(1) would not block it.

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
-import type { Become, CommandResult, GetOptions, PutOptions, RunOptions, Transport } from '../transport/types.js';
+import type { Become, CommandResult, GetOptions, HostReady, PutOptions, RunOptions, Transport } from '../transport/types.js';
 import type { AnyChange } from './change.js';
 import { renderDiff } from './diff.js';
 import { FactCache } from './facts.js';
@@ -15,6 +15,12 @@ export interface ReconnectRequest {
   reason: string;
   /** How long the host may take to answer again. */
   timeoutMs: number;
+  /**
+   * The host is back only when this holds on the new connection (a reboot: a new boot); until
+   * then that connection is closed and connecting tried again, so one reconnect is one event.
+   * Run out while the host answers but is not back: TIMEOUT, with the reason given.
+   */
+  ready?: HostReady;
 }
 
 /** The connection a module's context works on: replaced as a whole by a reconnect. */
@@ -278,9 +284,9 @@ function moduleContext(target: ModuleTarget, options: ModuleRunOptions): { ctx: 
  */
 function reconnectThroughTransport({ transport, facts }: ModuleTarget): Reconnect | undefined {
   if (!transport.reconnect) return undefined;
-  return async ({ timeoutMs, signal }) => {
+  return async ({ timeoutMs, signal, ready }) => {
     facts.invalidate();
-    await transport.reconnect!({ timeoutMs, ...(signal ? { signal } : {}) });
+    await transport.reconnect!({ timeoutMs, ...(signal ? { signal } : {}), ...(ready ? { ready } : {}) });
     return { transport, facts };
   };
 }

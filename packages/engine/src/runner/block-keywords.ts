@@ -1,26 +1,41 @@
 import type { Inventory } from '../inventory/types.js';
-import type { Become } from '../transport/types.js';
-import type { Block, HostContext, Task } from './types.js';
+import type { Become, BecomeMethod } from '../transport/types.js';
+import type { Block, HostContext, Play, Task } from './types.js';
 
-/** What the blocks around a task give it: their conditions and tags, and defaults under its own settings. */
+/**
+ * Ansible's become, become_user and become_method: each inherited on its own, play → blocks →
+ * task, so that `become: false` on a block and `become: true` inside it keep the play's user.
+ */
+export interface BecomeKeywords {
+  readonly enabled?: boolean;
+  readonly user?: string;
+  readonly method?: BecomeMethod;
+}
+
+/** What the play and the blocks around a task give it: their conditions and tags, and defaults under its own settings. */
 export interface BlockKeywords {
   readonly when: ReadonlyArray<(host: HostContext) => boolean>;
   readonly tags: readonly string[];
-  readonly become?: Become;
+  readonly become: BecomeKeywords;
   readonly ignoreErrors?: boolean;
   readonly delegateTo?: string;
   readonly timeoutMs?: number;
   readonly runOnce?: boolean;
 }
 
-export const NO_BLOCK_KEYWORDS: BlockKeywords = { when: [], tags: [] };
+export const NO_BLOCK_KEYWORDS: BlockKeywords = { when: [], tags: [], become: {} };
+
+/** What a play gives every task and handler in it: its become (the one play keyword a task also has). */
+export function playKeywords(play: Play): BlockKeywords {
+  return play.become === undefined ? NO_BLOCK_KEYWORDS : { ...NO_BLOCK_KEYWORDS, become: becomeWithin({}, play.become) };
+}
 
 /** The keywords inside `block`: its own over those of the blocks around it (an inner block wins, as a task does). */
 export function keywordsWithin(outer: BlockKeywords, block: Block): BlockKeywords {
   return {
     when: block.when ? [...outer.when, block.when] : outer.when,
     tags: [...outer.tags, ...(block.tags ?? [])],
-    become: becomeOver(outer.become, block.become),
+    become: becomeWithin(outer.become, block.become),
     ignoreErrors: block.ignoreErrors ?? outer.ignoreErrors,
     delegateTo: block.delegateTo ?? outer.delegateTo,
     timeoutMs: block.timeoutMs ?? outer.timeoutMs,
@@ -33,7 +48,7 @@ export function withBlockKeywords(task: Task, keywords: BlockKeywords): Task {
   const conditions = keywords.when;
   const own = task.when;
   const tags = [...new Set([...keywords.tags, ...(task.tags ?? [])])];
-  const become = becomeOver(keywords.become, task.become);
+  const become = becomeOf(becomeWithin(keywords.become, task.become));
   const ignoreErrors = task.ignoreErrors ?? keywords.ignoreErrors;
   const delegateTo = task.delegateTo ?? keywords.delegateTo;
   const timeoutMs = task.timeoutMs ?? keywords.timeoutMs;
@@ -53,15 +68,22 @@ export function withBlockKeywords(task: Task, keywords: BlockKeywords): Task {
 }
 
 /**
- * `inner` over `outer`, field by field as Ansible's become and become_user are separate keywords:
- * `true` keeps the outer user and method, an object keeps the outer fields it does not set, `false`
- * turns become off.
+ * `own` over what the play and blocks around it set, field by field: `true` and `false` set only
+ * whether to become (the user and method stay), an object turns it on with the fields it names.
  */
-export function becomeOver(outer: Become | undefined, inner: Become | undefined): Become | undefined {
-  if (inner === undefined) return outer;
-  if (inner === false || outer === undefined || outer === false) return inner;
-  if (inner === true) return outer;
-  return outer === true ? inner : { ...outer, ...inner };
+export function becomeWithin(outer: BecomeKeywords, own: Become | undefined): BecomeKeywords {
+  if (own === undefined) return outer;
+  if (typeof own === 'boolean') return { ...outer, enabled: own };
+  return { ...outer, enabled: true, ...(own.user !== undefined ? { user: own.user } : {}), ...(own.method !== undefined ? { method: own.method } : {}) };
+}
+
+/** The Become a task runs with; undefined when nothing set one (the connection's then applies). */
+export function becomeOf(keywords: BecomeKeywords): Become | undefined {
+  const { enabled, user, method } = keywords;
+  if (enabled === undefined) return undefined;
+  if (!enabled) return false;
+  if (user === undefined && method === undefined) return true;
+  return { ...(user !== undefined ? { user } : {}), ...(method !== undefined ? { method } : {}) };
 }
 
 /** The keywords a block takes; the rest of Block is its structure. */

@@ -285,6 +285,40 @@ describe('block keywords are inherited by every task inside, the task\'s own set
     expect(becomeOf('always inherits')).toEqual({ user: 'postgres' });
   });
 
+  it("the play's become is merged the same way, play → block → task: become: true runs as the play's user, a task's user wins, false turns it off", async () => {
+    const h = harness({ a: {} });
+    await h.run({
+      name: 'pb',
+      plays: [
+        play(
+          [
+            echo('play user'),
+            echo('task become true', { become: true }),
+            echo('task user', { become: { user: 'app' } }),
+            echo('task off', { become: false }),
+            block('not here', [echo('block off'), echo('on again', { become: true })], { become: false }),
+            block('by su', [echo('block method')], { become: { method: 'su' } }),
+            task(command, { cmd: 'echo notify' }, { name: 'notify', notify: ['restart'] }),
+          ],
+          { become: { user: 'postgres' }, handlers: [handler('restart', command, { cmd: 'echo handler' })] },
+        ),
+        { name: 'q', hosts: 'all', become: true, tasks: [echo('q own user', { become: { user: 'app' } }), echo('q plain')] },
+      ],
+    });
+    const becomeOf = (text: string) => (commandOptions(h, 'a', `echo ${text}`) as { options: { become?: unknown } }).options.become;
+    expect(becomeOf('play user')).toEqual({ user: 'postgres' });
+    expect(becomeOf('task become true')).toEqual({ user: 'postgres' });
+    expect(becomeOf('task user')).toEqual({ user: 'app' });
+    expect(becomeOf('task off')).toBe(false);
+    expect(becomeOf('block off')).toBe(false);
+    // become, become_user and become_method are separate keywords: the block's false did not drop the play's user.
+    expect(becomeOf('on again')).toEqual({ user: 'postgres' });
+    expect(becomeOf('block method')).toEqual({ user: 'postgres', method: 'su' });
+    expect(becomeOf('handler')).toEqual({ user: 'postgres' });
+    expect(becomeOf('q own user')).toEqual({ user: 'app' });
+    expect(becomeOf('q plain')).toBe(true);
+  });
+
   it('runOnce and timeoutMs: the tasks inside run once for the batch, with the block\'s timeout unless they set their own', async () => {
     const h = harness({ a: {}, b: {} });
     await h.run({

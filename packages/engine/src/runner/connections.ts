@@ -3,8 +3,9 @@ import { FactCache } from '../module/facts.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { HostFacts } from '../module/host-facts.js';
 import { LocalTransport } from '../transport/local.js';
+import { checkBack, connectUntilBack } from '../transport/reconnect-policy.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
-import type { ConnectOptions, Transport } from '../transport/types.js';
+import type { ConnectOptions, HostReady, Transport } from '../transport/types.js';
 import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
 import type { EventSink } from './event-sink.js';
 import type { RunPlaybookOptions } from './options.js';
@@ -13,17 +14,13 @@ import type { HostRuntime } from './run-hosts.js';
 /** How often a run opens a host's connection again after it dropped between tasks, before it gives up on the host. */
 const MAX_RECONNECTS = 3;
 
-/** Connect errors that waiting for a host to come back cannot mend: they end the wait at once. */
-const FINAL_CONNECT_ERRORS: readonly string[] = ['AUTH_FAILED', 'HOST_KEY_MISMATCH', 'HOST_KEY_UNKNOWN', 'HOST_LOCKED', 'ABORTED'];
-
-/** Between connect attempts while a host is away on purpose. */
-const RECONNECT_RETRY_MS = 1000;
-
 /** A reconnect asked for by a module that ended the connection on purpose (a reboot). */
 export interface ReconnectWait {
   /** How long the host may take to answer again. */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** The host is back only when this holds on the new connection (a reboot: a new boot). */
+  ready?: HostReady | undefined;
 }
 
 /** Where a task's commands go: the host's own connection, or the one it is delegated to. */
@@ -99,27 +96,18 @@ export class Connections {
     return host.connection;
   }
 
-  /** Connects until the host answers (it is on its way back) or the wait runs out. */
-  async #openWithin(host: HostRuntime, wait: ReconnectWait): Promise<Target> {
-    const deadline = Date.now() + wait.timeoutMs;
-    for (;;) {
-      if (wait.signal?.aborted) throw new MeshbookError('ABORTED', 'aborted while waiting for the host', { host: host.name });
+  /** Connects until the host answers (it is on its way back) or the wait runs out: the transport's own retry policy. */
+  #openWithin(host: HostRuntime, wait: ReconnectWait): Promise<Target> {
+    return connectUntilBack(host.name, wait, async () => {
+      const target = await this.#open(host);
       try {
-        return await this.#open(host);
+        await checkBack(target.transport, wait.ready);
       } catch (error) {
-        const cause = toMeshbookError(error, 'UNREACHABLE', host.name);
-        if (FINAL_CONNECT_ERRORS.includes(cause.code)) throw cause;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new MeshbookError('UNREACHABLE', `it did not answer within ${Math.round(wait.timeoutMs / 1000)} s: ${cause.message}`, {
-            host: host.name,
-            hint: 'the host is still down, or came back at another address or with sshd not started',
-            cause,
-          });
-        }
-        await delay(Math.min(RECONNECT_RETRY_MS, left), wait.signal);
+        await target.transport.close().catch(() => undefined);
+        throw error;
       }
-    }
+      return target;
+    });
   }
 
   #open(host: HostRuntime): Promise<Target> {
@@ -175,17 +163,4 @@ export class Connections {
       }),
     );
   }
-}
-
-/** Waits `ms`, or less when the signal fires (the caller then sees it aborted). */
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import { taskName } from './params.js';
+import { playSteps } from './play-steps.js';
 import { runTaskOnBatch } from './run-task.js';
 import type { PlayScope, TaskSpec } from './run-host-task.js';
 import type { HostRuntime, RunState } from './state.js';
@@ -38,7 +39,8 @@ export class HandlerQueue {
    * failure thresholds between handlers as between tasks.
    */
   async flush(scope: PlayScope, batch: readonly HostRuntime[], afterEach: () => void): Promise<void> {
-    for (const [index, handler] of (this.play.handlers ?? []).entries()) {
+    // As they run: the play's become folded in (play-steps.ts), as into its tasks.
+    for (const [index, handler] of playSteps(this.play, this.playIndex).handlers.entries()) {
       if (this.run.interrupts.stopped) return;
       const waiting = this.#pending.get(handler.name);
       if (!waiting || waiting.size === 0) continue;

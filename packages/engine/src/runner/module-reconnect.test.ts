@@ -50,6 +50,24 @@ const restart = defineModule({
   writes: () => [],
 });
 
+/** Restarts the host and reconnects once, the new connection counting only in a new boot (as the reboot module does). */
+const untilNewBoot = defineModule({
+  name: 'untilNewBoot',
+  params: z.object({ timeoutMs: z.number().default(10_000) }),
+  plan: () => [{ kind: 'untilNewBoot.restart', target: 'host', summary: 'restart', payload: null }],
+  apply: async (ctx, _changes, params) => {
+    const before = (await ctx.exec(sh`boot-id`)).stdout.trim();
+    await ctx.exec(sh`restart-host`);
+    await ctx.reconnect!({
+      reason: 'restart: waiting for a new boot',
+      timeoutMs: params.timeoutMs,
+      ready: async (transport) => (await transport.run(sh`boot-id`)).stdout.trim() !== before || 'still the old boot',
+    });
+    return { boot: (await ctx.exec(sh`boot-id`)).stdout.trim() };
+  },
+  writes: () => [],
+});
+
 /** A host with a boot number: restart-host clears /run and starts the next boot. */
 function bootingHost(): { handler: FakeCommandHandler; boot(): number } {
   let boot = 1;
@@ -141,7 +159,7 @@ describe('a module that reconnects (a reboot)', () => {
     });
     const summary = await h.run({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: [task(quick, {}, { name: 'quick' })] }] }, { connect });
     expect(results(h.events)).toEqual(['quick@h1=unreachable']);
-    expect(ofType(h.events, 'host.result')[0]!.error?.message).toMatch(/^reconnecting to h1 \(quick: waiting\) failed: it did not answer within 0 s: connection refused/);
+    expect(ofType(h.events, 'host.result')[0]!.error?.message).toMatch(/^reconnecting to h1 \(quick: waiting\) failed: h1 did not answer within 0 s: connection refused/);
     expect(summary.outcome).toBe('unreachable');
   });
 
@@ -163,6 +181,45 @@ describe('a module that reconnects (a reboot)', () => {
     expect(summary.outcome).toBe('ok');
     expect(results(h.events)).toContain('after the drop@h1=changed');
     expect(ofType(h.events, 'host.reconnect').map((e) => e.reason)).toEqual([...restarts.map(() => 'restart: waiting for h1'), 'connection to fake lost: connection closed']);
+  });
+
+  it('a reconnect that lands in the old boot first (it still answers) is one reconnect: `ready` decides, one host.reconnect event', async () => {
+    let boot = 1;
+    let oldBootAnswers = 0;
+    const h = harness({ h1: {} });
+    h.fleet.handler = (text) => {
+      if (text === 'restart-host') {
+        oldBootAnswers = 2;
+        return {};
+      }
+      return text === 'boot-id' ? { stdout: `${boot}\n` } : undefined;
+    };
+    let connects = 0;
+    // The old system takes two more connections before it goes down; the next one is in the new boot.
+    const connect = async (inventoryHost: InventoryHost, options: Parameters<typeof h.fleet.connect>[1]) => {
+      connects++;
+      if (oldBootAnswers > 0) oldBootAnswers--;
+      else if (connects > 1) boot = 2;
+      return h.fleet.connect(inventoryHost, options);
+    };
+    const summary = await h.run({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: [task(untilNewBoot, {}, { name: 'restart' })] }] }, { connect });
+    expect(summary.outcome).toBe('ok');
+    expect(results(h.events)).toEqual(['restart@h1=changed']);
+    // Two connections to the old boot, closed and tried again; the third one, in the new boot, kept.
+    expect([boot, connects]).toEqual([2, 4]);
+    expect(ofType(h.events, 'host.reconnect')).toEqual([expect.objectContaining({ host: 'h1', reason: 'restart: waiting for a new boot' })]);
+  });
+
+  it('while the host keeps answering in the old boot, the wait runs out as TIMEOUT with the reason `ready` gave', async () => {
+    const h = harness({ h1: {} });
+    h.fleet.handler = (text) => (text === 'boot-id' ? { stdout: '1\n' } : text === 'restart-host' ? {} : undefined);
+    const summary = await h.run({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks: [task(untilNewBoot, { timeoutMs: 1 }, { name: 'restart' })] }] });
+    expect(summary.outcome).not.toBe('ok');
+    expect(ofType(h.events, 'host.result')[0]!.error).toMatchObject({
+      code: 'TIMEOUT',
+      message: 'reconnecting to h1 (restart: waiting for a new boot) failed: h1 was not back within 0 s: still the old boot',
+    });
+    expect(ofType(h.events, 'host.reconnect')).toEqual([]);
   });
 
   it('check mode plans the restart and never reconnects', async () => {

@@ -1,8 +1,8 @@
-import { NO_BLOCK_KEYWORDS, keywordsWithin, withBlockKeywords } from './block-keywords.js';
+import { NO_BLOCK_KEYWORDS, keywordsWithin, playKeywords, withBlockKeywords } from './block-keywords.js';
 import type { BlockKeywords } from './block-keywords.js';
 import { taskName } from './params.js';
 import type { TaskSpec } from './run-host-task.js';
-import type { Block, Play, PlayItem, Task } from './types.js';
+import type { Block, Handler, Play, PlayItem, Task } from './types.js';
 
 /** The part of a block a step sits in. */
 export type BlockSection = 'tasks' | 'rescue' | 'always';
@@ -46,6 +46,8 @@ export interface PlaySteps {
   readonly blocks: readonly BlockStep[];
   /** The tasks the prefetch looks ahead at: every task but those of a rescue, which rarely run. */
   readonly prefetched: readonly Task[];
+  /** The play's handlers as they run (its become folded in), in the order written. */
+  readonly handlers: readonly Handler[];
 }
 
 /** What enclosing blocks give the tasks inside them. */
@@ -61,7 +63,9 @@ const compiled = new WeakMap<Play, Map<number, PlaySteps>>();
 
 /**
  * A play's steps, compiled once per play object (and position): validation, prefetch and the run
- * share the same task objects (evaluations are kept per task). A task outside any block is itself.
+ * share the same task objects (evaluations are kept per task). Here the play's keywords, then its
+ * blocks', are folded into each task, the one place that merges them; a task that gets nothing
+ * from either is itself.
  */
 export function playSteps(play: Play, playIndex: number): PlaySteps {
   let byIndex = compiled.get(play);
@@ -99,7 +103,7 @@ function compile(play: Play, playIndex: number): PlaySteps {
   const tasks: TaskStep[] = [];
   const blocks: BlockStep[] = [];
   const prefetched: Task[] = [];
-  const root: Inherited = { keywords: NO_BLOCK_KEYWORDS, blocks: [], where: `plays[${playIndex}] "${play.name}"`, rescuable: false, inRescue: false };
+  const root: Inherited = { keywords: playKeywords(play), blocks: [], where: `plays[${playIndex}] "${play.name}"`, rescuable: false, inRescue: false };
 
   const walk = (items: readonly PlayItem[], section: BlockSection, inherited: Inherited): Step[] =>
     items.map((item, index): Step => {
@@ -128,7 +132,7 @@ function compile(play: Play, playIndex: number): PlaySteps {
         blocks.splice(at, 0, step);
         return step;
       }
-      const task = inherited.blocks.length === 0 ? item : withBlockKeywords(item, inherited.keywords);
+      const task = inherited.keywords === NO_BLOCK_KEYWORDS ? item : withBlockKeywords(item, inherited.keywords);
       const name = taskName(task);
       const step: TaskStep = {
         kind: 'task',
@@ -142,5 +146,6 @@ function compile(play: Play, playIndex: number): PlaySteps {
       return step;
     });
 
-  return { steps: walk(play.tasks, 'tasks', root), tasks, blocks, prefetched };
+  const handlers = (play.handlers ?? []).map((handler) => (root.keywords === NO_BLOCK_KEYWORDS ? handler : (withBlockKeywords(handler, root.keywords) as Handler)));
+  return { steps: walk(play.tasks, 'tasks', root), tasks, blocks, prefetched, handlers };
 }

@@ -160,7 +160,7 @@ export class FactPrefetcher {
         declared = guess;
         speculative = true;
       }
-      const become = becomeOf(this.run, this.scope.play, host, item);
+      const become = becomeOf(this.run, host, item);
       if (refill && !item.module.definition.writes && declared.some((r) => !r.fact.singleUse)) {
         for (const request of declared) if (!request.fact.singleUse) requests.push({ request, become });
         break;

@@ -151,7 +151,7 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
       runModule(task.module.definition, target.transport, evaluation.boundary, {
         check: run.check,
         diff: run.diff,
-        become: becomeOf(run, scope.play, host, task),
+        become: becomeOf(run, host, task),
         signal: run.interrupts.commandSignal,
         timeoutMs: taskTimeoutOf(run, task),
         facts: target.facts,
@@ -190,15 +190,17 @@ function targetOf(run: RunState, host: HostRuntime, task: Task): Promise<Target>
 function reconnectOf(run: RunState, host: HostRuntime, task: Task): { reconnect?: Reconnect } {
   const connectionHost = connectionHostOf(run, host, task);
   if (connectionHost === 'local') return {};
-  return { reconnect: ({ reason, timeoutMs, signal }) => run.connections.reconnect(connectionHost, reason, { timeoutMs, signal }) };
+  return { reconnect: ({ reason, timeoutMs, signal, ready }) => run.connections.reconnect(connectionHost, reason, { timeoutMs, signal, ready }) };
 }
 
-/** task.become ?? play.become ?? the connection's; the controller (local transport) has no become. */
-export function becomeOf(run: RunState, play: Play, host: HostRuntime, task: Task): Become | undefined {
-  if (task.become !== undefined) return task.become;
+/**
+ * The task's become (the play's and its blocks' merged in, play-steps.ts), else the connection's;
+ * the controller (local transport) has no become.
+ */
+export function becomeOf(run: RunState, host: HostRuntime, task: Task): Become | undefined {
   const connectionHost = connectionHostOf(run, host, task);
   if (connectionHost === 'local') return undefined;
-  return play.become ?? connectionHost.inventoryHost.connection.become;
+  return task.become ?? connectionHost.inventoryHost.connection.become;
 }
 
 function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, failed: boolean, started: number): Outcome {

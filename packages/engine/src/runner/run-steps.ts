@@ -45,7 +45,11 @@ export async function runSteps(ctx: BatchRun, steps: readonly Step[], hosts: rea
 
   for (const step of steps) {
     if (step.kind === 'task' && !selectedByTags(step.spec.task.tags, run.options)) continue;
-    if (step.kind === 'block' && !hasSelectedTask(step, run.options)) continue;
+    if (step.kind === 'block' && !hasSelectedTask(step, run.options)) {
+      // None of its tasks runs: no block events, no rescue; a flushHandlers inside it still flushes.
+      if (hasFlush(step) && !run.interrupts.interrupted) await runSteps(ctx, [...step.tasks, ...step.always], hosts, carryOn);
+      continue;
+    }
     if (run.interrupts.interrupted) break;
     if (run.interrupts.stopped && !carryOn) {
       for (const host of going()) ctx.halted.add(host);
@@ -120,6 +124,11 @@ function announce(ctx: BatchRun, type: 'block.start' | 'block.rescue' | 'block.a
 /** Whether the tag selection keeps any task of the block (its rescue and always included): else it is left out, events too. */
 function hasSelectedTask(step: BlockStep, options: RunState['options']): boolean {
   return [...step.tasks, ...step.rescue, ...step.always].some(
-    (inner) => inner.kind === 'flush_handlers' || (inner.kind === 'task' && selectedByTags(inner.spec.task.tags, options)) || (inner.kind === 'block' && hasSelectedTask(inner, options)),
+    (inner) => (inner.kind === 'task' && selectedByTags(inner.spec.task.tags, options)) || (inner.kind === 'block' && hasSelectedTask(inner, options)),
   );
+}
+
+/** Whether a flushHandlers sits in the block's tasks or always (a rescue runs only after a failure), nested blocks included. */
+function hasFlush(step: BlockStep): boolean {
+  return [...step.tasks, ...step.always].some((inner) => inner.kind === 'flush_handlers' || (inner.kind === 'block' && hasFlush(inner)));
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { command, harness, setting } from './__fixtures__/harness.js';
 import { computeBatches, serialProblem } from './batches.js';
 import { selectedByTags } from './tags.js';
+import { block, flushHandlers, handler, task } from './types.js';
 
 describe('computeBatches', () => {
   const hosts = ['a', 'b', 'c', 'd', 'e'];
@@ -51,5 +53,32 @@ describe('selectedByTags (Ansible rules)', () => {
     expect(selectedByTags(['always'], { skipTags: ['all'] })).toBe(true);
     expect(selectedByTags(['x'], { skipTags: ['tagged'] })).toBe(false);
     expect(selectedByTags(undefined, { skipTags: ['tagged'] })).toBe(true);
+  });
+});
+
+describe('--tags and a block kept only for its flushHandlers', () => {
+  it('emits no block events; the flush inside it still runs the handlers the selected tasks notified, there', async () => {
+    const h = harness({ a: {} });
+    await h.run(
+      {
+        name: 'pb',
+        plays: [
+          {
+            name: 'p',
+            hosts: 'all',
+            handlers: [handler('restart', command, { cmd: 'restart' })],
+            tasks: [
+              task(setting, { path: '/conf', value: '1' }, { name: 'configure', tags: ['conf'], notify: ['restart'] }),
+              block('apply now', [task(setting, { path: '/other', value: '1' }, { name: 'unselected' }), flushHandlers()], { always: [task(command, { cmd: 'report' }, { name: 'report' })] }),
+              task(command, { cmd: 'after' }, { name: 'after the flush', tags: ['conf'] }),
+            ],
+          },
+        ],
+      },
+      { tags: ['conf'] },
+    );
+    expect(h.events.filter((e) => e.type.startsWith('block.'))).toEqual([]);
+    // The handler ran at the block's flush, before the task after it, not at the play's end.
+    expect(h.events.flatMap((e) => (e.type === 'task.start' ? [e.task] : []))).toEqual(['configure', 'restart', 'after the flush']);
   });
 });

@@ -146,5 +146,11 @@ export interface Transport {
    * itself (Connections.reconnect). Modules never call it. Transports without a connection of
    * their own (the controller's) leave it out.
    */
-  reconnect?(options: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
+  reconnect?(options: { timeoutMs: number; signal?: AbortSignal; ready?: HostReady }): Promise<void>;
 }
+
+/**
+ * Whether a host that answered again is back as waited for (a reboot: in a new boot): `true`, or
+ * why not yet. Until it holds, a reconnect closes the new connection and tries again.
+ */
+export type HostReady = (transport: Transport) => Promise<true | string>;

@@ -8,6 +8,7 @@ import { Secret } from '../../secret.js';
 import type { BatchOptions, Become, BecomeMethod, CommandResult, ConnectionLoss, GetOptions, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
+import { checkBack, connectUntilBack, type HostBackWait } from '../reconnect-policy.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
 import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
 import { killFromElsewhere } from './kill-tree.js';
@@ -141,16 +142,15 @@ export class SshTransport implements Transport {
    * until the host answers or `timeoutMs` runs out: for a host that was rebooted on purpose. The
    * host lock is taken again. Authentication and host key failures end the wait at once.
    */
-  async reconnect(options: { timeoutMs: number; signal?: AbortSignal; retryDelayMs?: number }): Promise<void> {
+  async reconnect(options: HostBackWait): Promise<void> {
     if (this.#closing || this.#closed) throw new MeshbookError('ABORTED', `transport to ${this.host} is closed`, { host: this.host });
-    if (!this.#redial) throw new MeshbookError('INTERNAL', `transport to ${this.host} cannot reconnect: it was made without its connection settings`, { host: this.host });
-    const deadline = Date.now() + options.timeoutMs;
-    let lastError: unknown;
-    for (;;) {
-      this.#dropConnection();
-      if (options.signal?.aborted) throw new MeshbookError('ABORTED', `reconnecting to ${this.host} was aborted`, { host: this.host });
-      try {
-        const { client, jumpClients } = await this.#redial();
+    const redial = this.#redial;
+    if (!redial) throw new MeshbookError('INTERNAL', `transport to ${this.host} cannot reconnect: it was made without its connection settings`, { host: this.host });
+    try {
+      // The run's retry policy too (Connections.reconnect): one place says how long and how often.
+      await connectUntilBack(this.host, options, async () => {
+        this.#dropConnection();
+        const { client, jumpClients } = await redial();
         this.#client = client;
         this.#jumpClients = jumpClients;
         this.#lost = undefined;
@@ -159,24 +159,11 @@ export class SshTransport implements Transport {
         this.#lock = this.#newLockKeeper();
         this.#watch(client);
         await this.warmUp(this.#hostLockRequest);
-        return;
-      } catch (error) {
-        lastError = error;
-        if (error instanceof MeshbookError && ['AUTH_FAILED', 'HOST_KEY_MISMATCH', 'HOST_KEY_UNKNOWN', 'HOST_LOCKED'].includes(error.code)) {
-          this.#dropConnection();
-          throw error;
-        }
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        this.#dropConnection();
-        throw new MeshbookError('UNREACHABLE', `${this.host} did not answer again within ${Math.round(options.timeoutMs / 1000)} s: ${(lastError as Error).message}`, {
-          host: this.host,
-          cause: lastError,
-          hint: 'the host is still down, or came back at another address or with sshd not started',
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(options.retryDelayMs ?? 1000, left)));
+        await checkBack(this, options.ready);
+      });
+    } catch (error) {
+      this.#dropConnection();
+      throw error;
     }
   }
 
