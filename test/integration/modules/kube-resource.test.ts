@@ -116,7 +116,7 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
     const lb: Service = { ...service, metadata: { name: 'lb', namespace: 'apps' }, spec: { ...service.spec, type: 'LoadBalancer' } };
     const error = await kubeResource.run(t('node1'), { object: lb, wait: { loadBalancerIngress: true, timeoutSeconds: 2 } }).catch((e: unknown) => e);
     expect((error as MeshbookError).code).toBe('TIMEOUT');
-    expect((error as MeshbookError).message).toContain('Service apps/lb: still no a LoadBalancer ingress address');
+    expect((error as MeshbookError).message).toContain('Service apps/lb: still lacks a LoadBalancer ingress address');
   });
 
   it('state absent deletes, then nothing; check mode first leaves it', async () => {
