@@ -26,16 +26,21 @@ export const BUILTIN_WITNESS: Readonly<Record<string, string>> = {
   nf_conntrack: '/proc/sys/net/netfilter/nf_conntrack_max',
 };
 
-// Prints one evidence word per line; the parser decides. `$n` is the name with '-' as '_', the way
-// /proc/modules and /sys/module spell it; modules.builtin keeps the file's spelling, so both match.
+// Prints the evidence word that decides (moduleStatusFromEvidence ranks them), cheapest test
+// first, and stops there: a loaded module costs no process. `$n` is the name with '-' as '_', the
+// way /proc/modules and /sys/module spell it; modules.builtin keeps the file's spelling, so both
+// match. The release is read from /proc (the same string as `uname -r`), uname only without it.
 const STATUS_SCRIPT = `
-if [ -r /proc/modules ] && grep -q "^$n " /proc/modules; then echo proc-modules; fi
-if [ -e "/sys/module/$n/initstate" ]; then echo initstate; fi
-if [ -d "/sys/module/$n" ]; then echo sysfs; fi
-b="/lib/modules/$(uname -r)/modules.builtin"
-if [ -r "$b" ] && sed 's#.*/##; s#\\.ko.*$##; y/-/_/' "$b" | grep -qx "$n"; then echo modules-builtin; fi
-if [ -n "$w" ] && [ -e "$w" ]; then echo witness; fi
-if modinfo -F filename -- "$n" >/dev/null 2>&1; then echo modinfo; fi
+if [ -e "/sys/module/$n/initstate" ]; then echo initstate
+elif [ -r /proc/modules ] && grep -q "^$n " /proc/modules; then echo proc-modules
+elif [ -d "/sys/module/$n" ]; then echo sysfs
+elif [ -n "$w" ] && [ -e "$w" ]; then echo witness
+else
+  { read -r r </proc/sys/kernel/osrelease; } 2>/dev/null || r=$(uname -r)
+  b="/lib/modules/$r/modules.builtin"
+  if [ -r "$b" ] && sed 's#.*/##; s#\\.ko.*$##; y/-/_/' "$b" | grep -qx "$n"; then echo modules-builtin
+  elif modinfo -F filename -- "$n" >/dev/null 2>&1; then echo modinfo; fi
+fi
 true`;
 
 const moduleStatus = defineFact<string, ModuleStatus>({

@@ -178,6 +178,22 @@ describe('the packed packages in a fresh npm project', () => {
     expect(declarations('kube/resource.d.cts')).toMatch(/\/\*\* A context of that kubeconfig; default its current-context[^*]*\*\/\s*context\?: string \| undefined;/);
   });
 
+  it("the modules' on-demand entry (what compiled playbooks import) gives the index's own exports, each loaded on first use", async () => {
+    const program = [
+      "const onDemand = require('@meshbook/modules/on-demand');",
+      // Before the index is loaded: a name is served by its own file alone.
+      "const sysctl = onDemand.load('sysctl');",
+      "const index = require('@meshbook/modules');",
+      'const names = Object.keys(index);',
+      'const same = names.filter((name) => onDemand.load(name) === index[name]);',
+      'console.log(JSON.stringify({ names: names.length, same: same.length, listed: onDemand.exportNames.length, sysctl: sysctl === index.sysctl }));',
+    ].join('\n');
+    const { stdout } = await sh(process.execPath, ['--input-type=commonjs', '-e', program], project);
+    const answer = JSON.parse(stdout) as { names: number; same: number; listed: number; sysctl: boolean };
+    expect(answer.names).toBeGreaterThan(40);
+    expect(answer).toEqual({ names: answer.names, same: answer.names, listed: answer.names, sysctl: true });
+  });
+
   const tsc = (config: object, files: string[]) => {
     const name = `tsconfig.${Math.random().toString(36).slice(2)}.json`;
     writeFileSync(join(project, name), JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', skipLibCheck: false, types: ['node'], ...config }, files }));

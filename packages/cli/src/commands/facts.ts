@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
-import PQueue from 'p-queue';
 import { EXIT } from '../exit-codes.js';
 import type { ExitCode } from '../exit-codes.js';
 import { toMeshbookError } from '@meshbook/engine';
 import { redactDeep } from '@meshbook/engine';
 import type { InventoryHost } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
-import { loadInventory } from '@meshbook/engine';
+import { forksQueue, loadInventory } from '@meshbook/engine';
 import { connectHost } from '../connect-host.js';
 import type { CliIo } from '../io.js';
 import { positiveInt } from '../option-parsers.js';
@@ -40,9 +39,9 @@ export const registerFactsCommand: RegisterCommand = (program, context) => {
 export async function factsCommand(options: FactsCommandOptions, io: CliIo): Promise<ExitCode> {
   const inventory = await loadInventory(options.inventory.map((path) => resolve(io.cwd, path)), { vaultPasswords: await vaultPasswords(options, io) });
   const names = inventory.select(options.limit ?? 'all');
-  const queue = new PQueue({ concurrency: options.forks ?? 16 });
+  const queue = forksQueue(options.forks ?? 16);
   const results = await Promise.all(
-    names.map((name) => queue.add(async () => [name, await probeHost(inventory.hosts.get(name), name)] as const, { throwOnTimeout: true })),
+    names.map((name) => queue.add(async () => [name, await probeHost(inventory.hosts.get(name), name)] as const)),
   );
   io.stdout.write(`${JSON.stringify(redactDeep(Object.fromEntries(results)), null, 2)}\n`);
   return results.some(([, facts]) => 'error' in facts) ? EXIT.UNREACHABLE : EXIT.OK;

@@ -80,4 +80,29 @@ describe('compiledPlaybook', () => {
     expect(error.message).toContain(`${missing}:1:22: package "no-such-package" is not installed where the playbook is`);
     expect(error.hint).toContain('npm install no-such-package');
   });
+
+  it("imports a package's exports through its on-demand entry: only the files of what the playbook imports run", async () => {
+    const { root } = project();
+    const pkg = join(root, 'node_modules', 'many-exports');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'many-exports', exports: { '.': './index.cjs', './on-demand': './on-demand.cjs' } }));
+    // Each export's "file" records that it ran, in a list the test reads back.
+    writeFileSync(
+      join(pkg, 'on-demand.cjs'),
+      [
+        'const ran = (globalThis.manyExportsRan ??= []);',
+        "const files = { alpha: () => (ran.push('alpha'), { alpha: 'A' }), beta: () => (ran.push('beta'), { beta: 'B' }), gamma: () => (ran.push('gamma'), { gamma: 'G' }) };",
+        'exports.exportNames = Object.keys(files);',
+        'exports.load = (name) => files[name]()[name];',
+        "exports.loadAll = () => require('./index.cjs');",
+      ].join('\n'),
+    );
+    writeFileSync(join(pkg, 'index.cjs'), "const { load } = require('./on-demand.cjs');\nfor (const name of ['alpha', 'beta', 'gamma']) exports[name] = load(name);\n");
+    const playbook = join(root, 'playbooks', 'uses-one.ts');
+    writeFileSync(playbook, "import { beta } from 'many-exports';\nexport const facts = { beta };\nexport default { name: 'one', plays: [] };\n");
+
+    const { facts } = await importOf(await compiledPlaybook(playbook));
+    expect(facts).toEqual({ beta: 'B' });
+    expect((globalThis as { manyExportsRan?: string[] }).manyExportsRan).toEqual(['beta']);
+  });
 });

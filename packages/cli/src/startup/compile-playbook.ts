@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { cachedOutput, playbookCacheDir, storeOutput } from './playbook-cache.js
 import { typeCheckPlaybook } from './type-check.js';
 
 /** Bump when the build below changes what it emits: every cached playbook is then rebuilt. */
-const COMPILER = 'meshbook-playbook-v2';
+const COMPILER = 'meshbook-playbook-v3';
 const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 /** Whether a playbook file needs compiling (.ts, .mts, .cts, .tsx). */
@@ -68,7 +68,7 @@ async function build(file: string): Promise<{ code: string; inputs: Record<strin
       // Sources are named relative to the playbook's directory: absolute once joined with this.
       sourceRoot: `${pathToFileURL(dirname(file)).href}/`,
       logLevel: 'silent',
-      plugins: [packagesAsImports(), importMetaOfEachFile(esbuild.transform, sources)],
+      plugins: [packagesAsImports(sources), importMetaOfEachFile(esbuild.transform, sources)],
     });
   } catch (error) {
     const failure = error as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> };
@@ -104,9 +104,11 @@ function packageName(specifier: string): string {
 /**
  * Packages are not bundled: they are left as imports for Node, except a package whose entry is
  * TypeScript source (a workspace package of roles, say), which Node could not load: that one is
- * compiled in like a local file.
+ * compiled in like a local file. A package that offers its exports one by one (`<package>/on-demand`,
+ * as @meshbook/modules does) is imported through it (onDemandImports), so a run loads the code of
+ * what the playbook uses.
  */
-function packagesAsImports(): Plugin {
+function packagesAsImports(sources: Map<string, string>): Plugin {
   return {
     name: 'meshbook-packages-as-imports',
     setup(build: PluginBuild) {
@@ -116,10 +118,37 @@ function packagesAsImports(): Plugin {
         const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
         if (isTypeScript(resolved.path)) return { path: resolved.path };
+        if (args.kind === 'import-statement' && args.path === packageName(args.path)) {
+          const onDemand = await build.resolve(`${args.path}/on-demand`, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: 'resolving' });
+          if (onDemand.errors.length === 0 && !isTypeScript(onDemand.path)) {
+            sources.set(onDemand.path, await readFile(onDemand.path, 'utf8'));
+            return { path: onDemand.path, namespace: ON_DEMAND, pluginData: { specifier: args.path, resolveDir: args.resolveDir } };
+          }
+        }
         return { path: args.path, external: true };
+      });
+      build.onLoad({ filter: /.*/, namespace: ON_DEMAND }, (args) => {
+        const { specifier, resolveDir } = args.pluginData as { specifier: string; resolveDir: string };
+        return { contents: onDemandImports(specifier, args.path), resolveDir, loader: 'js' };
       });
     },
   };
+}
+
+const ON_DEMAND = 'meshbook-on-demand';
+
+/**
+ * The package's exports, each loaded on first use through `<package>/on-demand`. Every export is a
+ * pure call, so esbuild drops those the playbook does not import and the run never loads their code.
+ */
+function onDemandImports(specifier: string, onDemandFile: string): string {
+  const { exportNames } = createRequire(onDemandFile)(onDemandFile) as { exportNames: string[] };
+  const from = JSON.stringify(`${specifier}/on-demand`);
+  return [
+    `import { load, loadAll } from ${from};`,
+    ...exportNames.map((name) => `export const ${name} = /* @__PURE__ */ load(${JSON.stringify(name)});`),
+    'export default /* @__PURE__ */ loadAll();',
+  ].join('\n');
 }
 
 /**

@@ -10,3 +10,5 @@ export { selectedByTags } from './tags.js';
 export { computeBatches } from './batches.js';
 export type { HostOutput, RunPlaybookOptions, RunSummary, SelectionOptions } from './options.js';
 export { DEFAULT_TASK_TIMEOUT_MS } from './options.js';
+export { forksQueue } from './forks-queue.js';
+export type { ForksQueue } from './forks-queue.js';

@@ -1,7 +1,7 @@
-import PQueue from 'p-queue';
 import { Connections } from './connections.js';
 import { EventSink } from './event-sink.js';
 import { RunEvaluations } from './evaluate-task.js';
+import { forksQueue, type ForksQueue } from './forks-queue.js';
 import { Interrupts } from './interrupts.js';
 import type { RunPlaybookOptions } from './options.js';
 import { RunHosts } from './run-hosts.js';
@@ -11,10 +11,7 @@ export type { EventInput } from './event-sink.js';
 export { emptyCounts } from './run-hosts.js';
 export type { HostRuntime } from './run-hosts.js';
 
-/** The forks queue as the run uses it (p-queue is bundled, so its types stay out of the published declarations). */
-export interface ForksQueue {
-  add<T>(task: () => Promise<T>): Promise<T>;
-}
+export type { ForksQueue } from './forks-queue.js';
 
 /** What a run shares, each part with one job: hosts, connections, interrupts, events, the forks queue. */
 export class RunState {
@@ -35,8 +32,7 @@ export class RunState {
     this.events = new EventSink(options.events);
     this.interrupts = new Interrupts(options.signal, options.graceMs ?? 10_000);
     this.connections = new Connections(options, this.events, this.interrupts.commandSignal);
-    const queue = new PQueue({ concurrency: Math.max(1, options.forks ?? 16) });
-    this.queue = { add: (task) => queue.add(task, { throwOnTimeout: true }) };
+    this.queue = forksQueue(options.forks ?? 16);
     this.check = options.check === true;
     this.diff = options.diff === true;
   }

@@ -62,12 +62,16 @@ export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH)
     // Hosts without /run/lock (older or minimal systems) lock in /tmp instead.
     `[ -d "\${lock_file%/*}" ] || lock_file=/tmp/\${lock_file##*/}`,
     `if ! command -v flock >/dev/null 2>&1; then reply='unsupported flock(1) is not installed'`,
-    // Tried in a subshell first: a failed `exec` redirection ends a POSIX shell outright.
-    `elif ! { [ -e "$lock_file" ] || (umask 022; : >>"$lock_file") 2>/dev/null; (exec 9<"$lock_file") 2>/dev/null; }; then reply="unsupported cannot open $lock_file"`,
+    // `command exec`: a failed redirection returns instead of ending a POSIX shell, so the lock
+    // file is opened once, with no subshell to try it first.
+    `elif ! { [ -e "$lock_file" ] || (umask 022; : >>"$lock_file") 2>/dev/null; { command exec 9<"$lock_file"; } 2>/dev/null; }; then reply="unsupported cannot open $lock_file"`,
     `else`,
-    `  exec 9<"$lock_file"`,
-    `  reply=held; end=$(( $(date +%s) + ${waitSeconds} ))`,
+    `  reply=held; end=`,
     `  while ! flock -n 9; do`,
+    // The wait counts from the first refusal, in seconds of /proc/uptime (a builtin read, and no
+    // clock steps); `date` only where /proc/uptime cannot be read.
+    `    { read -r now _ </proc/uptime; } 2>/dev/null && now=\${now%.*} || now=$(date +%s)`,
+    `    [ -n "$end" ] || end=$(( now + ${waitSeconds} ))`,
     // Is the holder this run's lease loop? Only a holder keeps the file open past its bootstrap,
     // and the lease loop's last argument names its run (a waiting bootstrap's text never matches
     // it as a whole argument).
@@ -76,12 +80,13 @@ export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH)
     `      [ "$p" != $$ ] && { tr '\\000' '\\n' <"/proc/$p/cmdline"; } 2>/dev/null | grep -qxF -- "$mark" && reply=shared && break`,
     `    done`,
     `    [ "$reply" = shared ] && break`,
-    `    if [ "$(date +%s)" -ge "$end" ]; then reply="busy $(head -c 400 "$lock_file" | tr '\\n' ' ')"; break; fi`,
+    `    if [ "$now" -ge "$end" ]; then reply="busy $(head -c 400 "$lock_file" | tr '\\n' ' ')"; break; fi`,
     `    sleep 0.2`,
     `  done`,
     `  if [ "$reply" = held ]; then`,
     // For whoever has to wait. Best effort: a file created by another user in sticky /run/lock may refuse the write.
-    `    (printf '%s\\n' ${quote(request.holder)} >"$lock_file") 2>/dev/null`,
+    // Braces, not a subshell: a failed redirection of a builtin other than a special one ends no shell.
+    `    { printf '%s\\n' ${quote(request.holder)} >"$lock_file"; } 2>/dev/null`,
     // Tried first: an older setpriv without --pdeathsig would end the shell at exec.
     `    command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig KILL true 2>/dev/null && __mb_exec='setpriv --pdeathsig KILL'`,
     `  else`,

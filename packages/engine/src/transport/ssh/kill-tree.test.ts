@@ -81,4 +81,29 @@ describe('a kept shell kills its command through its own stdin (issue 19, item 9
     await exited;
     await until('none left', () => running(`sleep ${c}`).length === 0);
   });
+  it('one watcher for a batch: a kill request during its second command ends the session, the third never runs', async () => {
+    const { shell, output } = keptShell();
+    const c = unique();
+    const frames = [frameCommand({ command: 'echo one' }), frameCommand({ command: `sleep ${c}` }), frameCommand({ command: 'echo three' })];
+    shell.stdin!.write(watchedScript(frames, newCommandTag(), true));
+    await until('the second command running', () => running(`sleep ${c}`).length === 1);
+    await until('the first end line', () => output().includes(`${frames[0]!.marker} 0`));
+    const exited = new Promise((resolve) => shell.once('exit', resolve));
+    shell.stdin!.write(KILL_REQUEST);
+    await exited;
+    await until('none left', () => running(`sleep ${c}`).length === 0);
+    expect(output()).not.toContain('three');
+  });
+
+  it('a batch that ended: no watcher is left, a late request is an empty line, and the shell runs on', async () => {
+    const { shell, output } = keptShell();
+    const frames = [frameCommand({ command: 'echo one' }), frameCommand({ command: 'echo two' })];
+    shell.stdin!.write(watchedScript(frames, newCommandTag(), true));
+    await until('the batch done', () => output().includes(`${frames[1]!.marker} 0`));
+    shell.stdin!.write(KILL_REQUEST);
+    const next = frameCommand({ command: 'echo three' });
+    shell.stdin!.write(watchedScript([next], newCommandTag(), false));
+    await until('the next command done', () => output().includes(`${next.marker} 0`));
+    expect(shell.exitCode).toBeNull();
+  });
 });

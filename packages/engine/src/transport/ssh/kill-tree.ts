@@ -63,22 +63,25 @@ export const KILL_FUNCTION = [
 /**
  * The text a kept shell is given for `frames`: one brace group, so the shell has read all of it
  * before anything runs (a watcher never reads a byte of the script). The tag is exported for the
- * commands only; each command runs with its watcher, stopped before its end line is printed.
- * `defineKill`: the session's first script also defines the kill function.
+ * commands only. One watcher serves all the frames: a kill request during any of them ends the
+ * session (the shell included), whichever frame runs; it is stopped before the last end line is
+ * printed, so once the controller has seen every end line, no watcher is left to read a late
+ * request. `defineKill`: the session's first script also defines the kill function.
  */
 export function watchedScript(frames: readonly FramedCommand[], tag: string, defineKill: boolean): string {
-  const watched = frames.map(({ parts }) =>
+  const last = frames.length - 1;
+  const watched = frames.map(({ parts }, i) =>
     [
       parts.begin,
-      // The watcher: no copy of the host lock's fd 9, no tag of its own (its grep must not match).
-      `( exec 9<&-; unset ${COMMAND_TAG_VARIABLE}; IFS= read -r __mb_k <&8 || exit 0; __mb_kill ${tag} $$ ) & __mb_w=$!`,
       // The command gets neither the session's stdin copy nor the lock's fd.
       `{ ${parts.run}; } 8<&-`,
-      'kill $__mb_w 2>/dev/null; wait $__mb_w 2>/dev/null',
+      ...(i === last ? ['kill $__mb_w 2>/dev/null; wait $__mb_w 2>/dev/null'] : []),
       `${parts.end}\n`,
     ].join('; '),
   );
-  return `${defineKill ? `${KILL_FUNCTION}\n` : ''}{ exec 8<&0; export ${COMMAND_TAG_VARIABLE}=${tag}\n${watched.join('')}unset ${COMMAND_TAG_VARIABLE}; }\n`;
+  // The watcher: no copy of the host lock's fd 9, no tag of its own (its grep must not match).
+  const watcher = `( exec 9<&-; unset ${COMMAND_TAG_VARIABLE}; IFS= read -r __mb_k <&8 || exit 0; __mb_kill ${tag} $$ ) & __mb_w=$!\n`;
+  return `${defineKill ? `${KILL_FUNCTION}\n` : ''}{ exec 8<&0; export ${COMMAND_TAG_VARIABLE}=${tag}\n${frames.length > 0 ? watcher : ''}${watched.join('')}unset ${COMMAND_TAG_VARIABLE}; }\n`;
 }
 
 /** Run in another shell of the same user when the session itself did not answer the kill request. */

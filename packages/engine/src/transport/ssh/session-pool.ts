@@ -23,7 +23,8 @@ interface Waiter {
 export class SessionPool {
   readonly #idle = new Map<string, ShellSession[]>();
   readonly #waiters: Waiter[] = [];
-  readonly #counted = new WeakSet<ShellSession>();
+  /** Every session opened and not closed yet (the lock's holder too): what close() waits for. */
+  readonly #counted = new Set<ShellSession>();
   readonly #failed = new Map<string, unknown>();
   readonly #verified = new Set<string>();
   readonly #probing = new Set<string>();
@@ -60,6 +61,11 @@ export class SessionPool {
    */
   acquireNew(key: string, open: (key: string) => Promise<ShellSession>): Promise<ShellSession> {
     return this.#enqueue({ key, open });
+  }
+
+  /** The sessions whose channels are still open, busy, idle and pinned alike. */
+  openSessions(): ShellSession[] {
+    return [...this.#counted];
   }
 
   /** Never evicted while the pool lives (it holds the host lock); unpinned when it closes. */

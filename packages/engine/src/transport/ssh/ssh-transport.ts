@@ -42,6 +42,8 @@ const STRAY_PREVIEW_CHARS = 200;
 
 /** How long a killed session may take to close before it is closed from this side. */
 const KILL_GRACE_MS = 3000;
+/** How long closing waits for the host's shells to end before dropping the connection. */
+const CLOSE_WAIT_MS = 2000;
 
 /**
  * One SSH connection per host for the whole run, and a pool of kept shell sessions on it that
@@ -325,22 +327,26 @@ export class SshTransport implements Transport {
     await this.#killRunning();
     this.#closing = true;
     for (const forward of this.#forwards) forward.destroy();
+    const sessions = this.#pool.openSessions();
     this.#lock.close();
     this.#pool.closeAll(new MeshbookError('ABORTED', `transport to ${this.host} closed`, { host: this.host }));
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        // A host that stopped answering (frozen, cut off) never completes the disconnect, and its
-        // open socket would keep the controller process alive: drop it.
-        dropSocket(this.#client);
-        resolve();
-      }, 2000);
-      this.#client.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+    // A channel closes once its shell has ended on the host (EOF on its stdin): the lock's holder
+    // with the lock. That is waited for; sshd's own teardown of the connection afterwards (PAM,
+    // logind, its privilege-separation monitor) is not: the disconnect is sent, and the socket no
+    // longer keeps the process alive while sshd finishes.
+    const ended = await Promise.all(sessions.map((s) => s.closedWithin(CLOSE_WAIT_MS)));
+    if (!ended.every(Boolean)) {
+      // A host that stopped answering (frozen, cut off) never completes the disconnect, and its
+      // open socket would keep the controller process alive: drop it.
+      dropSocket(this.#client);
+    } else {
       this.#client.end();
-    });
-    for (const jump of this.#jumpClients) jump.end();
+      socketOf(this.#client)?.unref?.();
+    }
+    for (const jump of this.#jumpClients) {
+      jump.end();
+      socketOf(jump)?.unref?.();
+    }
   }
 
   /**
@@ -604,8 +610,12 @@ export class SshTransport implements Transport {
  * disconnect, so the socket is reached directly.
  */
 function dropSocket(client: Client): void {
-  const socket = (client as unknown as { _sock?: { destroy(): void } })._sock;
-  socket?.destroy();
+  socketOf(client)?.destroy();
+}
+
+/** The client's socket: a TCP socket, or a channel of the bastion's connection (no unref). */
+function socketOf(client: Client): { destroy(): void; unref?: () => void } | undefined {
+  return (client as unknown as { _sock?: { destroy(): void; unref?: () => void } })._sock;
 }
 
 /** Waits for `work` (which never rejects) at most `ms`. */
