@@ -28,3 +28,4 @@ export { labPlanFrom, type LabPlan } from './lab-spec.js';
 export { LAB_ROUTER, PUBLIC_NETWORK } from './topology/from-inventory.js';
 export { labOpenStackStatus, openstackDoubleExecutable, openstackSeedHosts, startLabOpenStack, stopLabOpenStack } from './openstack-double.js';
 export type { LabOpenStack, OpenStackSeedHost } from './openstack-double.js';
+export { withFreeSubnets, freeOctet, dockerSubnets, dockerNetworkSubnets, isPoolOverlap, subnetsFor, type FreeOctetOptions, type SubnetPattern } from './topology/free-subnets.js';

@@ -44,12 +44,15 @@ const valueSchema = z
   .transform((v) => normalizeSysctlValue(String(v)));
 
 /** The sysctl task's params as written (an interface, so editors show each field's documentation). */
-export interface SysctlParams {
+export interface SysctlInput {
   /** Keys and the values they must have at runtime (and in `file`, when given). */
   values: Record<string, string | number>;
   /** File name under /etc/sysctl.d ('k8s.conf'; '.conf' is added when missing) that persists the values. */
   file?: string | undefined;
 }
+
+/** @deprecated The former name of SysctlInput (every module's input type is named `<Module>Input`). */
+export type SysctlParams = SysctlInput;
 
 const paramsSchema = z
   .object({
@@ -61,7 +64,7 @@ const paramsSchema = z
       .optional(),
   })
   .strict();
-const params: DocumentedParams<typeof paramsSchema, SysctlParams> = paramsSchema;
+const params: DocumentedParams<typeof paramsSchema, SysctlInput> = paramsSchema;
 
 export interface SysctlFacts {
   runtime: Record<string, SysctlValue>;

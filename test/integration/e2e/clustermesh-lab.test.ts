@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execInContainer, labStatus, PLAYBOOK_PACKAGES } from '@meshbook/fleet';
+import { execInContainer, labStatus, PLAYBOOK_PACKAGES, withFreeSubnets } from '@meshbook/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshbook, recapOf, REPO_ROOT } from '../support/cli.js';
 
@@ -16,11 +16,12 @@ import { meshbook, recapOf, REPO_ROOT } from '../support/cli.js';
 const WG_ADDRESSES = ['10.7.0.1', '10.7.0.2', '10.7.0.3', '10.7.0.4', '10.7.0.5'];
 const NODES = ['jin-kazuha-master-1', 'jin-kazuha-worker-1', 'jin-ayaka-master-1', 'jin-ayaka-worker-1'];
 const HOSTS = ['wg-server', ...NODES];
-const octet = 100 + Math.floor(Math.random() * 100);
+/** This copy's third octet on every lab network: one no Docker network uses (chosen in beforeAll). */
+let octet = 0;
 /** Addresses in this copy of the lab. */
-const KAZUHA = `10.148.${octet}.`;
-const AYAKA = `10.120.${octet}.`;
-const PUBLIC = `198.18.${octet}.`;
+let KAZUHA = '';
+let AYAKA = '';
+let PUBLIC = '';
 let inventoryDir: string;
 let labId = '';
 /** The package the containerd role installs, by the lab inventory's containerd_source. */
@@ -44,17 +45,22 @@ beforeAll(async () => {
   const portBase = 23000 + Math.floor(Math.random() * 400) * 10;
   const lab = await readFile(join(REPO_ROOT, 'inventories/lab/hosts.yaml'), 'utf8');
   containerdPackage = /^\s*containerd_source: docker\b/m.test(lab) ? 'containerd.io' : 'containerd';
-  await writeFile(
-    join(inventoryDir, 'hosts.yaml'),
-    lab
-      .replace(/\b222(\d\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
-      .replaceAll('10.148.10.', KAZUHA)
-      .replaceAll('10.120.31.', AYAKA)
-      .replaceAll('198.18.0.', PUBLIC)
-      .replaceAll('../../.lab/', './.lab/'),
-  );
-  const up = await meshbook(['lab', 'up', '-i', inventoryDir], { timeoutMs: 600_000 });
-  expect(up.exitCode, up.stderr).toBe(0);
+  const up = await withFreeSubnets({ patterns: ['10.148.X.0/24', '10.120.X.0/24', '198.18.X.0/24'], octets: [100, 199], start: process.pid }, async (chosen) => {
+    [octet, KAZUHA, AYAKA, PUBLIC] = [chosen, `10.148.${chosen}.`, `10.120.${chosen}.`, `198.18.${chosen}.`];
+    await writeFile(
+      join(inventoryDir, 'hosts.yaml'),
+      lab
+        .replace(/\b222(\d\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
+        .replaceAll('10.148.10.', KAZUHA)
+        .replaceAll('10.120.31.', AYAKA)
+        .replaceAll('198.18.0.', PUBLIC)
+        .replaceAll('../../.lab/', './.lab/'),
+    );
+    const run = await meshbook(['lab', 'up', '-i', inventoryDir], { timeoutMs: 600_000 });
+    // Another lab took a subnet since the look: withFreeSubnets tries the next free octet.
+    if (run.exitCode !== 0) throw new Error(`meshbook lab up failed (exit ${run.exitCode}):\n${run.stderr}`);
+    return run;
+  });
   labId = /^lab (lab-[0-9a-f]+) started/m.exec(up.stdout)?.[1] ?? '';
   expect(labId, up.stdout).not.toBe('');
   // The lab's own internet starts with it, and `lab status` lists it beside the hosts.

@@ -12,13 +12,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { execInContainer, labStatus, standInUrls } from '@meshbook/fleet';
+import { execInContainer, labStatus, standInUrls, withFreeSubnets } from '@meshbook/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { meshbook, REPO_ROOT } from '../support/cli.js';
 
-const octet = 100 + Math.floor(Math.random() * 100);
-const CLUSTER1 = `10.195.${octet}.`;
-const CLUSTER2 = `10.194.${octet}.`;
+/** This copy's cluster networks, on a third octet no Docker network uses (chosen in beforeAll). */
+let CLUSTER1 = '';
+let CLUSTER2 = '';
 const NODES = ['k8s-cluster1-node-0', 'k8s-cluster1-node-1', 'k8s-cluster1-node-2', 'k8s-cluster2-node-0', 'k8s-cluster2-node-1', 'k8s-cluster2-node-2'];
 let dir = '';
 let labId = '';
@@ -42,15 +42,20 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'meshbook-e2e-rke-'));
   const portBase = 26000 + Math.floor(Math.random() * 300) * 10;
   const lab = await readFile(join(REPO_ROOT, 'inventories/lab-rke/hosts.yaml'), 'utf8');
-  await writeFile(join(dir, 'hosts.yaml'), lab
-    .replace(/\b2230(\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
-    .replaceAll('10.197.1.', CLUSTER1)
-    .replaceAll('10.197.2.', CLUSTER2)
-    .replaceAll('../../.lab/rke/', './.lab/')
-    .replaceAll('../../packages/', `${REPO_ROOT}packages/`)
-    .replaceAll('rke_cluster_dir: clusters/', `rke_cluster_dir: ${dir}/clusters/`));
-  const up = await meshbook(['lab', 'up', '-i', dir], { timeoutMs: 600_000 });
-  expect(up.exitCode, up.stderr).toBe(0);
+  const up = await withFreeSubnets({ patterns: ['10.195.X.0/24', '10.194.X.0/24'], octets: [100, 199], start: process.pid }, async (octet) => {
+    [CLUSTER1, CLUSTER2] = [`10.195.${octet}.`, `10.194.${octet}.`];
+    await writeFile(join(dir, 'hosts.yaml'), lab
+      .replace(/\b2230(\d)\b/g, (_m, n: string) => String(portBase + Number(n)))
+      .replaceAll('10.197.1.', CLUSTER1)
+      .replaceAll('10.197.2.', CLUSTER2)
+      .replaceAll('../../.lab/rke/', './.lab/')
+      .replaceAll('../../packages/', `${REPO_ROOT}packages/`)
+      .replaceAll('rke_cluster_dir: clusters/', `rke_cluster_dir: ${dir}/clusters/`));
+    const run = await meshbook(['lab', 'up', '-i', dir], { timeoutMs: 600_000 });
+    // Another lab took a subnet since the look: withFreeSubnets tries the next free octet.
+    if (run.exitCode !== 0) throw new Error(`meshbook lab up failed (exit ${run.exitCode}):\n${run.stderr}`);
+    return run;
+  });
   labId = /^lab (lab-[0-9a-f]+) started/m.exec(up.stdout)?.[1] ?? '';
   expect(labId, up.stdout).not.toBe('');
 }, 600_000);

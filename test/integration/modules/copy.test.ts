@@ -7,7 +7,7 @@ import { Secret, redactDeep } from '@meshbook/engine';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions } from '../support/fleet.js';
 import { copy } from '@meshbook/modules';
-import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
+import { applyWithDiff, appliedOutput, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
 const hosts = useHosts(1);
 const H = 'node1';
@@ -146,7 +146,7 @@ describe('copy on a real host', () => {
     });
     await hosts.sh(H, "printf 'listen 82\\n' > /srv/dist/app.conf");
     const backedUp = await copy.run(t(), { dest: '/srv/made/', src: '/srv/dist/app.conf', remote_src: true, backup: true });
-    expect(await hosts.sh(H, `cat /srv/made/app.conf '${backedUp.output.backupFile}'`)).toBe('listen 82\nlisten 81\n');
+    expect(await hosts.sh(H, `cat /srv/made/app.conf '${appliedOutput(backedUp).backupFile}'`)).toBe('listen 82\nlisten 81\n');
   });
 
   it('remote_src onto a bind-mounted file (Docker\'s /etc/hosts): rewritten in place from the checked copy, then unchanged', async () => {

@@ -110,7 +110,7 @@ describe('helmRelease with the real helm', () => {
 
   it('a LoadBalancer Service gets its address from a MetalLB pool (kubeResource with wait; the output carries it)', async () => {
     await proveIdempotent(kubeResource, t(), { object: { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'lab', namespace: 'metallb-system' }, spec: { addresses: ['10.250.0.10-10.250.0.19'] } } as KubeObject });
-    const svc: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'clustermesh-apiserver', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'x' }, ports: [{ port: 2379 }] } };
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'clustermesh-apiserver', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'x' }, ports: [{ port: 2379 }] } } satisfies Service;
     const result = await kubeResource.run(t(), { object: svc, wait: { loadBalancerIngress: true, timeoutSeconds: 60 } });
     const address = (result.output as Service).status?.loadBalancer?.ingress?.[0]?.ip;
     expect(address).toMatch(/^10\.250\.0\.1\d$/);

@@ -42,7 +42,7 @@ describe('kubeLoadBalancerAddress', () => {
     const pending = await kubeLoadBalancerAddress.run(t(), { ...params, timeoutSeconds: 2 }).catch((e: unknown) => e);
     expect(pending).toBeInstanceOf(MeshbookError);
     expect((pending as MeshbookError).code).toBe('TIMEOUT');
-    expect((pending as MeshbookError).message).toMatch(/^Service kube-system\/clustermesh-apiserver: still no a LoadBalancer ingress address .* after 2 s$/);
+    expect((pending as MeshbookError).message).toMatch(/^Service kube-system\/clustermesh-apiserver: still lacks a LoadBalancer ingress address .* after 2 s$/);
     expect((await kubectl(['get', 'svc', 'clustermesh-apiserver', '-n', 'kube-system', '-o', 'jsonpath={.status.loadBalancer}'])).stdout).toBe('{}');
 
     // The module waits; MetalLB's CRD and a pool arrive meanwhile.

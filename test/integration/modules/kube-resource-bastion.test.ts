@@ -53,7 +53,7 @@ afterAll(async () => {
   await master?.close();
 });
 
-const config: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'behind-bastion', namespace: 'default' }, data: { hop: 'bastion' } };
+const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'behind-bastion', namespace: 'default' }, data: { hop: 'bastion' } } satisfies ConfigMap;
 
 describe('kubeResource through a ProxyJump bastion', () => {
   it('the master answers only through the bastion; its API only on its own loopback', async () => {

@@ -28,16 +28,18 @@ const kubectl = async (host: string, args: string) => {
 /** Everything a run shows anywhere: changes (all fields), diff, output, as JSON and inspected. */
 const shown = (result: ModuleResult | unknown) => `${JSON.stringify(result)}\n${inspect(result, { depth: 20 })}\n${(result as ModuleResult).diff ?? ''}`;
 
-const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } };
-const config: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'apps', labels: { app: 'web' } }, data: { greeting: 'hello' } };
-const service: Service = {
+// `satisfies`: checked against kubernetes-types, yet typed with apiVersion, kind and metadata present,
+// as kubeResource's KubeObject requires (kubernetes-types makes them optional).
+const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } } satisfies Namespace;
+const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'apps', labels: { app: 'web' } }, data: { greeting: 'hello' } } satisfies ConfigMap;
+const service = {
   apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'apps' },
   spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-};
-const deployment: Deployment = {
+} satisfies Service;
+const deployment = {
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'apps' },
   spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
-};
+} satisfies Deployment;
 
 let clientKey = '';
 
@@ -113,10 +115,10 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
   });
 
   it('a wait that is never met times out naming what is missing', async () => {
-    const lb: Service = { ...service, metadata: { name: 'lb', namespace: 'apps' }, spec: { ...service.spec, type: 'LoadBalancer' } };
+    const lb = { ...service, metadata: { name: 'lb', namespace: 'apps' }, spec: { ...service.spec, type: 'LoadBalancer' } } satisfies Service;
     const error = await kubeResource.run(t('node1'), { object: lb, wait: { loadBalancerIngress: true, timeoutSeconds: 2 } }).catch((e: unknown) => e);
     expect((error as MeshbookError).code).toBe('TIMEOUT');
-    expect((error as MeshbookError).message).toContain('Service apps/lb: still no a LoadBalancer ingress address');
+    expect((error as MeshbookError).message).toContain('Service apps/lb: still lacks a LoadBalancer ingress address');
   });
 
   it('state absent deletes, then nothing; check mode first leaves it', async () => {
@@ -221,7 +223,7 @@ describe('kubeResource on a kubeadm-double cluster, through the SSH connection',
       sed -e 's#certificate-authority-data: .*#certificate-authority: /etc/kubernetes/pki/ca.crt#' -e 's#client-certificate-data: .*#client-certificate: pki/admin.crt#' -e 's#client-key-data: .*#client-key: pki/admin.key#' /root/.kube/config > kubeconfig`);
     expect(await hosts.sh('node1', 'grep -c -- "-data:" /root/files/kubeconfig || true')).toBe('0\n');
     expect((await kubectl('node1', '--kubeconfig /root/files/kubeconfig get ns default -o name')).out).toBe('namespace/default\n');
-    const object: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-files', namespace: 'default' }, data: { a: 'b' } };
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-files', namespace: 'default' }, data: { a: 'b' } } satisfies ConfigMap;
     const results: ModuleResult[] = [];
     const { first, second } = await proveIdempotent(kubeResource, t('node1'), { object, kubeconfig: '/root/files/kubeconfig' }, async () => {
       expect(JSON.parse((await kubectl('node1', 'get cm from-files -o json')).out).data).toEqual({ a: 'b' });

@@ -113,7 +113,7 @@ describe('the packed packages in a fresh npm project', () => {
     const declarations = (file: string) => readFileSync(join(project, 'node_modules/@meshbook/modules/dist', file), 'utf8');
     const sysctl = declarations('sysctl.d.cts');
     expect(sysctl).toMatch(/\/\*\* Keys and the values they must have at runtime[^*]*\*\/\s*values: Record<string, string \| number>;/);
-    expect(sysctl).toMatch(/declare const sysctl: .*Module<[\s\S]*, SysctlParams>;/);
+    expect(sysctl).toMatch(/declare const sysctl: .*Module<[\s\S]*, SysctlInput>;/);
     const getUrl = declarations('get-url.d.cts');
     expect(getUrl).toMatch(/\/\*\* Required, `sha256:<64 hex digits>`: the download is verified[^*]*\*\/\s*checksum: string;/);
     expect(getUrl).toMatch(/declare const getUrl: .*Module<[\s\S]*, GetUrlInput>;/);

@@ -398,6 +398,7 @@ describe('SSH transport on real hosts', () => {
         password: undefined,
         become: undefined,
         becomePassword: undefined,
+        becomeMethod: undefined,
         hostKeyPolicy: 'strict',
         knownHostsFile: fleet().knownHostsPath,
         proxyJump: undefined,

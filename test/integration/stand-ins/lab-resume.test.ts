@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
-import { LAB_CA_HOST_PATH, execInContainer, labDown, labStatus, labUp, standInUrls } from '@meshbook/fleet';
+import { LAB_CA_HOST_PATH, execInContainer, labDown, labStatus, labUp, standInUrls, withFreeSubnets, type LabSpec } from '@meshbook/fleet';
 
 /** `lab up` on a lab that exists brings its stand-ins back with the same CA and keys; `lab down` removes them. */
 const id = `lab-test-${process.pid}`;
-const subnet = `10.231.${100 + Math.floor(Math.random() * 100)}.0/24`;
 const sshPort = 24000 + Math.floor(Math.random() * 900);
 let workDir = '';
 
@@ -25,15 +24,20 @@ async function statusOf(name: string) {
 describe('the lab keeps its stand-ins across lab up', () => {
   it('starts them with the lab, resumes them when stopped, removes their files on lab down', async () => {
     workDir = await mkdtemp(join(tmpdir(), 'meshbook-lab-resume-'));
-    const spec = {
-      id,
-      workDir,
-      topology: {
-        networks: [{ name: 'net', subnet }],
-        hosts: [{ name: 'node1', addresses: [{ network: 'net', ip: subnet.replace('0/24', '11') }], sshPort, routes: [] }],
-      },
-    };
-    expect(await labUp(spec)).toBe('started');
+    // A subnet no Docker network uses; another lab taking it meanwhile makes labUp fail with Docker's
+    // "Pool overlaps" (and remove what it made), and withFreeSubnets tries the next one.
+    const spec = await withFreeSubnets({ patterns: ['10.231.X.0/24'], octets: [100, 199], start: process.pid }, async (octet) => {
+      const chosen: LabSpec = {
+        id,
+        workDir,
+        topology: {
+          networks: [{ name: 'net', subnet: `10.231.${octet}.0/24` }],
+          hosts: [{ name: 'node1', addresses: [{ network: 'net', ip: `10.231.${octet}.11` }], sshPort, routes: [] }],
+        },
+      };
+      expect(await labUp(chosen)).toBe('started');
+      return chosen;
+    });
     const standIns = await statusOf('stand-ins');
     expect(standIns).toMatchObject({ role: 'stand-ins', state: 'running', sshPort: null });
     expect(await statusOf('node1')).toMatchObject({ role: 'host', state: 'running', sshPort });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect } from 'vitest';
-import { MeshbookError } from '@meshbook/engine';
+import { KnownAfterApply, MeshbookError } from '@meshbook/engine';
 import type { AnyModule, ModuleParamsInput, ModuleResult, ModuleRunOptions, Transport } from '@meshbook/engine';
 import type { Fleet, FleetOptions } from '@meshbook/fleet';
 import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js';
@@ -126,4 +126,10 @@ export async function proveOneRoundTrip<M extends AnyModule>(module: M, transpor
   const { roundTrips, result } = await roundTripsOf(module, transport, params);
   expect(result.changed, `${module.name}: expected a converged host`).toBe(false);
   expect(roundTrips, `${module.name}: gather should cost at most one round trip`).toBeLessThanOrEqual(1);
+}
+
+/** A run's output outside check mode, where it is neither missing nor known only after apply. */
+export function appliedOutput<O>(result: { output: O | KnownAfterApply | undefined }): O {
+  if (result.output === undefined || result.output instanceof KnownAfterApply) throw new Error(`expected an applied output, got ${String(result.output)}`);
+  return result.output;
 }

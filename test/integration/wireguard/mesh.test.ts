@@ -4,6 +4,7 @@ import { connectSsh } from '../../../packages/engine/src/transport/ssh/index.js'
 import { wireguardInterface, wireguardKey, wireguardPeers, type MeshMember } from '@meshbook/modules';
 import { startFleet, type Fleet } from '@meshbook/fleet';
 import { fleetSshOptions } from '../support/fleet.js';
+import { appliedOutput } from '../support/prove.js';
 
 /**
  * Issue 5's proof on real tunnels (wireguard-go in the test hosts): a hub and four spokes, then a
@@ -149,7 +150,7 @@ describe('WireGuard hub-and-spoke mesh on real hosts', () => {
     expect(await ping('n5', 'n1')).toBe(true);
     expect(await ping('n1', 'n5')).toBe(true);
 
-    const n5Key = (await wireguardKey.run(t('n5'), {})).output!.publicKey;
+    const n5Key = appliedOutput(await wireguardKey.run(t('n5'), {})).publicKey;
     await t('n5').close();
     transports.delete('n5');
     await fleet.removeHost('n5');

@@ -77,7 +77,7 @@ export const kubeLoadBalancerAddress = defineModule({
     }
     const ready = await waitFor(api, path, got.body, { loadBalancerIngress: true, status: 'True', timeoutSeconds: p.timeoutSeconds }, what, ctx.signal);
     const found = loadBalancerAddressOf(ready, p.port);
-    if ('lacking' in found) throw new MeshbookError('MODULE_FAILED', `${what} has no ${found.lacking}`, { host: ctx.host });
+    if ('lacking' in found) throw new MeshbookError('MODULE_FAILED', `${what} lacks ${found.lacking}`, { host: ctx.host });
     return found;
   },
   plan: () => [],

@@ -38,7 +38,7 @@ export async function waitFor(api: KubeApi, path: string, initial: KubeObject, w
     const check = waitMet(current, wait);
     if (check.met) return current;
     if (Date.now() >= deadline) {
-      throw new MeshbookError('TIMEOUT', `${what}: still no ${check.lacking} after ${wait.timeoutSeconds} s`, {
+      throw new MeshbookError('TIMEOUT', `${what}: still lacks ${check.lacking} after ${wait.timeoutSeconds} s`, {
         host: api.host,
         hint: 'raise wait.timeoutSeconds, or look at why the object does not get there (events, its controller)',
       });

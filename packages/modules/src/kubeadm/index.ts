@@ -1,8 +1,8 @@
-export { kubeadmConfig, DEFAULT_KUBEADM_CONFIG } from './config.js';
-export { kubeadmInit, ADMIN_CONF, type KubeadmInitOutput } from './init.js';
-export { kubeadmJoinCommand } from './join-command.js';
-export { kubeadmJoin, KUBELET_CONF } from './join.js';
-export { kubeadmKubeconfigUser } from './kubeconfig-user.js';
+export { kubeadmConfig, DEFAULT_KUBEADM_CONFIG, type KubeadmConfigInput, type KubeadmConfigChange } from './config.js';
+export { kubeadmInit, ADMIN_CONF, type KubeadmInitInput, type KubeadmInitChange, type KubeadmInitOutput } from './init.js';
+export { kubeadmJoinCommand, type KubeadmJoinCommandInput, type KubeadmJoinCommandChange } from './join-command.js';
+export { kubeadmJoin, KUBELET_CONF, type KubeadmJoinInput, type KubeadmJoinChange, type KubeadmJoinCommandValue } from './join.js';
+export { kubeadmKubeconfigUser, type KubeadmKubeconfigUserInput, type KubeadmKubeconfigUserChange, type KubeconfigUserFacts } from './kubeconfig-user.js';
 export type { JoinCommand } from './output.js';
 export { kubeadmVersion, type KubeadmVersion } from './version.js';
-export { kubeadmNode, type KubeadmNodeState } from './node.js';
+export { kubeadmNode, type KubeadmNodeInput, type KubeadmNodeState } from './node.js';

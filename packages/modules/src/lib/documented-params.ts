@@ -29,7 +29,7 @@ export type ParamsMismatch<Schema, Input> =
  * A module's params schema typed with the interface that documents its fields (interfaces keep
  * their field comments in the published declarations; zod's inferred types do not):
  *
- *   const params: DocumentedParams<typeof paramsSchema, SysctlParams> = paramsSchema;
+ *   const params: DocumentedParams<typeof paramsSchema, SysctlInput> = paramsSchema;
  *
  * Checked both ways, unlike z.ZodType's input parameter alone (which lets an interface miss a
  * schema field): a missing field, an extra one, or one whose type or optionality differs makes
