@@ -14,8 +14,17 @@ export interface DpkgPackage {
 /** After a successful `apt-get update` apply touches this (Debian's update-notifier hook does too). */
 export const UPDATE_STAMP = '/var/lib/apt/periodic/update-success-stamp';
 
+/**
+ * Where dpkg and apt keep what these facts report (FactDefinition.reads): their configuration, the
+ * status database and holds, the package lists and the binary cache built from them. Only a write
+ * there (or a change of unknown reach: a package installed, a command run) changes an answer; a
+ * config file written elsewhere leaves the checks fetched with the play's batch good.
+ */
+const APT_STATE = ['/etc/apt', '/etc/dpkg', '/var/lib/dpkg', '/var/lib/apt', '/var/cache/apt'];
+
 const dpkgPackages = defineFact<string[], Record<string, DpkgPackage>>({
   name: 'apt.packages',
+  reads: () => APT_STATE,
   command: (names) => sh`dpkg-query -W -f=${'${Package} ${Status} ${Version}\n'} -- ${names}`,
   parse: (result) => {
     // Exit 1 only means some names are unknown to dpkg ("no packages found matching"): not installed.
@@ -40,6 +49,7 @@ export function parseDpkgQuery(stdout: string): Record<string, DpkgPackage> {
 
 const holds = defineFact<null, string[]>({
   name: 'apt.holds',
+  reads: () => APT_STATE,
   command: () => sh`apt-mark showhold`,
   parse: (result) => {
     if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'apt-mark showhold failed', { exitCode: result.exitCode, stderr: result.stderr });
@@ -49,6 +59,7 @@ const holds = defineFact<null, string[]>({
 
 const candidates = defineFact<string[], Record<string, string | null>>({
   name: 'apt.candidates',
+  reads: () => APT_STATE,
   command: (names) => sh`apt-cache policy -- ${names}`,
   parse: (result) => parseAptCachePolicy(result.stdout),
 });
@@ -79,6 +90,7 @@ const cacheAge = defineFact<null, number | null>({
 /** Packages a (dist-)upgrade would change, from apt-get's simulation (no lock, no root needed). */
 const pendingUpgrades = defineFact<'safe' | 'full', string[]>({
   name: 'apt.upgrades',
+  reads: () => APT_STATE,
   command: (kind) => sh`apt-get -s -q -o Debug::NoLocking=1 ${kind === 'full' ? 'dist-upgrade' : 'upgrade'}`,
   parse: (result) => {
     if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'simulating the upgrade failed', { exitCode: result.exitCode, stderr: result.stderr });

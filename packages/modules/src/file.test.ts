@@ -96,3 +96,19 @@ describe('file plan refuses to change a path of the wrong kind', () => {
   it('follow: false, state file on a symlink', () => expect(plan({ path: '/l', state: 'file', follow: false }, { path: symlink('/l', '/f', { exists: true, type: 'file', ...linkOwned('root') }) })).toThrow(/not a file \(follow: false\)/));
   it('file wanted through a broken symlink', () => expect(plan({ path: '/x' }, { path: symlink('/x', 'gone') })).toThrow(/broken/));
 });
+
+describe('file writes (what a change drops from the facts fetched ahead)', () => {
+  const writes = (params: unknown, facts: unknown) => {
+    const parsed = file.parse(params);
+    return file.definition.writes!(file.definition.plan(facts as never, parsed), parsed);
+  };
+  it('a directory made where nothing was is the path alone: facts under it stay', () => {
+    expect(writes({ path: P, state: 'directory' }, { path: absentFile(P) })).toEqual([{ path: P, below: false }]);
+  });
+  it('a path removed is the path and all under it', () => {
+    expect(writes({ path: P, state: 'absent' }, { path: directory(P) })).toEqual([P]);
+  });
+  it('attributes fixed on an existing path: unknown reach', () => {
+    expect(writes({ path: P, state: 'directory', mode: '0700' }, { path: directory(P) })).toBeUndefined();
+  });
+});

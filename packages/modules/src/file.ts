@@ -168,8 +168,12 @@ export const file = defineModule({
     }
   },
   // What was created, removed or linked is the path itself; an attribute fixed on an existing path
-  // follows its links to where the fact does not say: unknown.
-  writes: (changes) => (changes.every((c) => c.kind === 'file.absent' || c.kind === 'file.link' || c.kind === 'file.directory' || c.kind === 'file.file') ? changes.map((c) => c.payload.path) : undefined),
+  // follows its links to where the fact does not say: unknown. A directory is only made where
+  // nothing was: it is new and empty, so the facts about paths under it (absent) still hold.
+  writes: (changes) =>
+    changes.every((c) => c.kind === 'file.absent' || c.kind === 'file.link' || c.kind === 'file.directory' || c.kind === 'file.file')
+      ? changes.map((c) => (c.kind === 'file.directory' ? { path: c.payload.path, below: false as const } : c.payload.path))
+      : undefined,
   async apply(ctx, changes) {
     const commands: ShellCommand[] = [];
     const treeFixes: TreeFix[] = [];

@@ -147,8 +147,9 @@ export const modprobe = defineModule({
     }
     return changes;
   },
-  // A loaded module adds to the kernel's state under /proc and /sys (br_netfilter's sysctls); the file and its directory.
-  writes: (changes) => changes.flatMap((c) => (c.kind === 'modprobe.load' ? ['/proc', '/sys'] : [c.payload.path, MODULES_LOAD_D])),
+  // A loaded module adds to the kernel's state under /proc and /sys (br_netfilter's sysctls); the
+  // file, and its directory (made if missing) but not the other files in it.
+  writes: (changes) => changes.flatMap((c) => (c.kind === 'modprobe.load' ? ['/proc', '/sys'] : [c.payload.path, { path: MODULES_LOAD_D, below: false as const }])),
   async apply(ctx, changes) {
     const loads: string[] = [];
     const files: Array<{ path: string; content: string }> = [];
@@ -158,8 +159,7 @@ export const modprobe = defineModule({
     }
     if (loads.length > 0) await ctx.exec(sh`modprobe -a -- ${loads}`);
     for (const file of files) {
-      await ctx.exec(sh`mkdir -p -- ${MODULES_LOAD_D}`);
-      await ctx.put(file.path, file.content, { mode: 0o644, keepExisting: true });
+      await ctx.put(file.path, file.content, { mode: 0o644, keepExisting: true, createParents: true });
     }
   },
 });

@@ -137,15 +137,14 @@ export const sysctl = defineModule({
     }
     return changes;
   },
-  // The file (and its directory, made if missing) and the kernel's values.
-  writes: (changes) => changes.flatMap((c) => (c.kind === 'sysctl.file' ? [c.payload.path, SYSCTL_D] : ['/proc/sys'])),
+  // The file (and its directory, made if missing, but not the other files in it) and the kernel's values.
+  writes: (changes) => changes.flatMap((c) => (c.kind === 'sysctl.file' ? [c.payload.path, { path: SYSCTL_D, below: false as const }] : ['/proc/sys'])),
   async apply(ctx, changes) {
     const writes: string[] = [];
     for (const change of changes) {
       switch (change.kind) {
         case 'sysctl.file':
-          await ctx.exec(sh`mkdir -p -- ${SYSCTL_D}`);
-          await ctx.put(change.payload.path, change.payload.content, { mode: 0o644, keepExisting: true });
+          await ctx.put(change.payload.path, change.payload.content, { mode: 0o644, keepExisting: true, createParents: true });
           break;
         case 'sysctl.runtime':
           writes.push(`${change.payload.key}=${change.payload.value}`);

@@ -11,11 +11,20 @@ export interface UnitState {
   /** enabled, disabled, static, masked, indirect, generated, ... ('' when not found) */
   unitFileState: string;
   needDaemonReload: boolean;
+  /** The files systemd loaded the unit from: its fragment, the file it was generated from (/etc/fstab for a mount), its drop-ins. */
+  files?: string[];
 }
+
+/** Where systemd finds unit files, drop-ins and enablement links (a write there can change any unit's answer). */
+const UNIT_DIRS = ['/etc/systemd', '/run/systemd', '/lib/systemd', '/usr/lib/systemd', '/usr/local/lib/systemd'];
 
 const unitFact = defineFact<string, UnitState>({
   name: 'systemd.unit',
-  command: (unit) => sh`systemctl show -p ActiveState,UnitFileState,LoadState,NeedDaemonReload -- ${unit}`,
+  // Load state, enablement and NeedDaemonReload come from these files. The run state changes with
+  // systemctl (a change of unknown reach, which drops every fact) and with the host's own life, not
+  // with a file a task writes elsewhere.
+  reads: (_unit, state) => [...UNIT_DIRS, ...(state.files ?? [])],
+  command: (unit) => sh`systemctl show -p ActiveState,UnitFileState,LoadState,NeedDaemonReload,FragmentPath,SourcePath,DropInPaths -- ${unit}`,
   parse: (result, unit) => {
     if (result.exitCode !== 0) {
       throw new MeshbookError('COMMAND_FAILED', `systemctl show ${unit} failed`, { exitCode: result.exitCode, stderr: result.stderr });
@@ -31,6 +40,7 @@ const unitFact = defineFact<string, UnitState>({
       activeState: props.get('ActiveState') ?? '',
       unitFileState: props.get('UnitFileState') ?? '',
       needDaemonReload: props.get('NeedDaemonReload') === 'yes',
+      files: [props.get('FragmentPath'), props.get('SourcePath'), ...(props.get('DropInPaths') ?? '').split(' ')].filter((f): f is string => !!f && f.startsWith('/')),
     };
   },
 });

@@ -5,7 +5,7 @@ import type { Become, CommandResult, GetOptions, HostReady, PutOptions, RunOptio
 import type { AnyChange } from './change.js';
 import { renderDiff } from './diff.js';
 import { FactCache } from './facts.js';
-import type { DeclaredFacts, Fact, FactRequest, FactsOf } from './facts.js';
+import type { DeclaredFacts, Fact, FactRequest, FactsOf, WrittenPath } from './facts.js';
 import { KnownAfterApply, showKnownAfterApply } from './unknown.js';
 import { formatZodIssues } from './validation.js';
 
@@ -104,20 +104,22 @@ export interface ModuleDefinition<P, D extends DeclaredFacts, F, C extends AnyCh
   invalidates?: readonly Fact<any, any>[];
   /**
    * The host paths apply may have written for these changes (a file, a directory and what lies
-   * under it). Given, it replaces `invalidates`: after apply only the facts whose reads (see
-   * FactDefinition.reads) are at, under or above one of them are dropped, plus every fact whose
-   * reads are unknown; the other checks fetched ahead stay good. Name every path apply can touch,
-   * temp and backup files' directories included; undefined when these changes' reach is not known
-   * (then everything is dropped).
+   * under it; `{ path, below: false }` for a directory made where nothing was, which leaves what a
+   * fact saw under it as it was). Given, it replaces `invalidates`: after apply only the facts
+   * whose reads (see FactDefinition.reads) are at, under or above one of them are dropped, plus
+   * every fact whose reads are unknown; the other checks fetched ahead stay good. Name every path
+   * apply can touch, temp and backup files' directories included; undefined when these changes'
+   * reach is not known (then everything is dropped).
    */
-  writes?(changes: C[], params: P): readonly string[] | undefined;
+  writes?(changes: C[], params: P): readonly WrittenPath[] | undefined;
 }
 
 /** A module's `writes`, or undefined (drop everything) when it cannot say. */
-function writtenPaths(writes: () => readonly string[] | undefined): readonly string[] | undefined {
+function writtenPaths(writes: () => readonly WrittenPath[] | undefined): readonly WrittenPath[] | undefined {
   try {
     const paths = writes();
-    return paths?.every((p) => typeof p === 'string' && p.startsWith('/')) ? paths : undefined;
+    const absolute = (p: unknown) => typeof p === 'string' && p.startsWith('/');
+    return paths?.every((p) => absolute(p) || (typeof p === 'object' && p !== null && absolute(p.path) && p.below === false)) ? paths : undefined;
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sh } from '../command.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { LocalTransport } from '../transport/local.js';
-import { FactCache, defineFact, pathsOverlap } from './facts.js';
+import { FactCache, defineFact, pathsOverlap, touches } from './facts.js';
 
 // Each run of a tick appends a line to its counter file and prints the count: which run answered.
 const tickCommand = (counter: string) => sh`echo x >> ${counter} && wc -l < ${counter}`;
@@ -157,6 +157,31 @@ describe('FactCache: per-path invalidation', () => {
     expect(facts.wholeDrops).toBe(0);
     facts.invalidate();
     expect(facts.wholeDrops).toBe(1);
+  });
+
+  it('a directory made where nothing was ({ below: false }) drops the facts at and above it, keeps those under it', async () => {
+    // Each reads the path named, and counts its runs in a file of its own.
+    const readsTick = defineFact<{ counter: string; path: string }, number>({ name: 'test.reads-tick', command: ({ counter: c }) => tickCommand(c), parse: parseCount, reads: ({ path }) => [path] });
+    const made = `${dir}/made`;
+    const reading = (path: string, name: string) => readsTick({ counter: counter(name), path });
+    const [under, at, beside, above] = [reading(`${made}/x`, 'under'), reading(made, 'at'), reading(`${dir}/beside`, 'beside'), reading(dir, 'above')];
+    await facts.prefetch([under, at, beside, above].map((request) => ({ request, become: undefined })));
+    expect(commands()).toBe(1);
+    facts.invalidateWrites([{ path: made, below: false }]);
+    expect(await facts.get(under)).toBe(1); // absent before, absent in the new empty directory
+    expect(await facts.get(beside)).toBe(1);
+    expect(commands()).toBe(1);
+    expect(await facts.get(at)).toBe(2);
+    expect(await facts.get(above)).toBe(2); // the parent's listing changed
+  });
+
+  it('a write touches reads at, above and (unless below: false) under it', () => {
+    expect(touches('/etc/a', '/etc/a/b')).toBe(true);
+    expect(touches({ path: '/etc/a', below: false }, '/etc/a/b')).toBe(false);
+    expect(touches({ path: '/etc/a', below: false }, '/etc/a')).toBe(true);
+    expect(touches({ path: '/etc/a/', below: false }, '/etc')).toBe(true);
+    expect(touches({ path: '/etc/a', below: false }, '/')).toBe(true);
+    expect(touches({ path: '/etc/a', below: false }, '/etc/ab')).toBe(false);
   });
 
   it('paths overlap when equal or one holds the other, never by a shared name prefix', () => {

@@ -230,15 +230,16 @@ export class FactCache {
   }
 
   /**
-   * After a change that wrote exactly `paths` (and whatever lies under them): drops the facts whose
-   * reads are at, under or above one of them, and every fact whose reads are unknown. The rest
-   * were not touched and stay (per-path invalidation).
+   * After a change that wrote exactly `paths` (and whatever lies under them, unless an entry says
+   * only the path itself changed): drops the facts whose reads are at, under or above one of them,
+   * and every fact whose reads are unknown. The rest were not touched and stay (per-path
+   * invalidation).
    */
-  invalidateWrites(paths: readonly string[]): void {
+  invalidateWrites(paths: readonly WrittenPath[]): void {
     this.#unread.clear();
     for (const key of [...this.#cache.keys()]) {
       const reads = this.#reads.get(key);
-      if (!reads || reads.some((read) => paths.some((written) => pathsOverlap(read, written)))) this.#delete(key);
+      if (!reads || reads.some((read) => paths.some((written) => touches(written, read)))) this.#delete(key);
     }
   }
 
@@ -311,12 +312,31 @@ export class FactCache {
   }
 }
 
+/**
+ * A host path a change wrote (ModuleDefinition.writes): a string is the path and everything under
+ * it. `{ path, below: false }` is the path alone: a directory made where nothing was is new and
+ * empty, so what a fact saw under it (nothing: absent) is still so.
+ */
+export type WrittenPath = string | { readonly path: string; readonly below: false };
+
+/** Whether a write changes what a fact reading `read` saw: at the path, above it, or (unless the write says not) under it. */
+export function touches(written: WrittenPath, read: string): boolean {
+  if (typeof written === 'string') return pathsOverlap(read, written);
+  const x = normalized(read);
+  const y = normalized(written.path);
+  return x === y || y === '/' || x === '/' || y.startsWith(`${x}/`);
+}
+
 /** Same path, or one inside the other (a write to /etc/a drops a fact on /etc and on /etc/a/b). */
 export function pathsOverlap(a: string, b: string): boolean {
-  const x = a.replace(/\/+$/, '') || '/';
-  const y = b.replace(/\/+$/, '') || '/';
+  const x = normalized(a);
+  const y = normalized(b);
   if (x === y || x === '/' || y === '/') return true;
   return x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
+}
+
+function normalized(path: string): string {
+  return path.replace(/\/+$/, '') || '/';
 }
 
 function cacheKeyOf(request: FactRequest, become: Become | undefined): string {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../hash.js';
-import { chmod, chown, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { ShellCommand } from '../command.js';
@@ -137,6 +137,8 @@ export class LocalTransport implements Transport {
     this.#stats.commands++;
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const tmp = join(dirname(path), `.${basename(path)}.meshbook-${randomBytes(6).toString('hex')}`);
+    // As mkdir -p: mode 0777 less the umask.
+    if (options.createParents) await mkdir(dirname(path), { recursive: true });
     try {
       // Synced before the rename and the directory after it, as the SSH put does: durable, not only atomic.
       const file = await open(tmp, 'wx', 0o600);

@@ -55,6 +55,11 @@ export interface PutOptions {
    * apply only to a new file. For files whose mode the module does not own (/etc/fstab, sysctl.d).
    */
   keepExisting?: boolean;
+  /**
+   * The destination's missing parent directories are made first (mkdir -p, mode from the umask),
+   * in the same round trip as the write.
+   */
+  createParents?: boolean;
   become?: Become;
   signal?: AbortSignal;
   timeoutMs?: number;

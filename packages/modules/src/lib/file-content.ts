@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { MASK, MeshbookError, Secret, joinCommands, sh } from '@meshbook/engine';
-import type { Change, ChangeDisplay, ModuleContext, ShellCommand } from '@meshbook/engine';
+import type { Change, ChangeDisplay, ModuleContext, ShellCommand, WrittenPath } from '@meshbook/engine';
 import { attributesCommand, attributesOf, planAttributes } from './file-attributes.js';
 import type { AttributeChange } from './file-attributes.js';
 import type { FileAttributes } from './file-attributes.js';
@@ -179,16 +179,19 @@ function contentDisplay(state: FileState, desired: DesiredFile, wantedSha: strin
 
 /**
  * The paths applyFile may write for these changes (ModuleDefinition.writes): the file as given and
- * where its links lead; its directory too when an entry is added there (a new file, a backup, the
- * validate temp file, parents made).
+ * where its links lead; its directory too when an entry is added there. A new file, the validate
+ * temp file (gone again) and parents made change the directory itself, not the other entries in
+ * it; a backup adds an entry whose name is only known at apply, so then all of it counts.
  */
-export function fileWrites<M extends string>(changes: readonly FileChange<M>[]): string[] {
-  const paths: string[] = [];
+export function fileWrites<M extends string>(changes: readonly FileChange<M>[]): WrittenPath[] {
+  const paths: WrittenPath[] = [];
   for (const change of changes) {
     paths.push(change.payload.path, change.payload.realPath);
     if (change.kind.endsWith('.content')) {
       const write = change.payload as FileWrite;
-      if (write.created || write.backup || write.validate !== undefined || write.createParents) paths.push(posix.dirname(write.realPath));
+      const directory = posix.dirname(write.realPath);
+      if (write.backup) paths.push(directory);
+      else if (write.created || write.validate !== undefined || write.createParents) paths.push({ path: directory, below: false });
     }
   }
   return paths;
@@ -205,7 +208,9 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
     // Renamed into place with every attribute; a mount point rewritten in place still needs them.
     if (!write.inPlace) return output;
   } else if (write) {
-    if (write.createParents) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
+    // Made by the put itself when nothing comes before it (one round trip less).
+    const parentsFirst = write.createParents && (write.validate !== undefined || write.backup || write.inPlace);
+    if (parentsFirst) await ctx.exec(sh`mkdir -p -- ${posix.dirname(write.realPath)}`);
     const bytes = write.bytes instanceof Secret ? Buffer.from(write.bytes.reveal(), 'utf8') : write.bytes;
     if (write.validate !== undefined) await validateContent(ctx, write, bytes);
     if (write.backup) {
@@ -214,7 +219,7 @@ export async function applyFile<M extends string>(ctx: ModuleContext, changes: r
     }
     if (!write.inPlace) {
       // The put sets every attribute: the attribute changes are done with it.
-      await ctx.put(write.realPath, bytes, { mode: write.mode, owner: write.owner, group: write.group });
+      await ctx.put(write.realPath, bytes, { mode: write.mode, owner: write.owner, group: write.group, createParents: write.createParents && !parentsFirst });
       return output;
     }
     await rewriteInPlace(ctx, write.realPath, bytes, write.sha256);

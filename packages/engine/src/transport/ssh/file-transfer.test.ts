@@ -73,6 +73,21 @@ describe('putScript', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.meshbook-'))).toEqual([]);
   });
 
+  it('createParents: makes the missing directories with the umask\'s mode before writing; without it a missing directory fails', () => {
+    const data = Buffer.from('deep\n');
+    const path = join(dir, 'made', 'for it', 'file');
+    const made = spawnSync('/bin/sh', ['-c', `umask 022; ${putScript(path, tempPathFor(path), data, sha256Hex(data), { mode: 0o600, createParents: true }).text}`], { encoding: 'utf8' });
+    expect(made.stderr).toBe('');
+    expect(readFileSync(path, 'utf8')).toBe('deep\n');
+    expect(statSync(path).mode & 0o7777).toBe(0o600);
+    expect(statSync(join(dir, 'made')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(dir, 'made', 'for it')).mode & 0o7777).toBe(0o755);
+    const missing = join(dir, 'not made', 'file');
+    const refused = spawnSync('/bin/sh', ['-c', putScript(missing, tempPathFor(missing), data, sha256Hex(data), { mode: 0o644 }).text], { encoding: 'utf8' });
+    expect(refused.status).not.toBe(0);
+    expect(() => statSync(join(dir, 'not made'))).toThrow();
+  });
+
   it('refuses a checksum mismatch and leaves neither the destination nor a temp file', () => {
     const { path, result } = put('mismatch', Buffer.from('data'), 0o644, '0'.repeat(64));
     expect(result.status).toBe(1);

@@ -32,6 +32,8 @@ export interface PutAttributes {
   group?: string;
   /** An existing destination's mode, owner, group and extended attributes win (PutOptions.keepExisting). */
   keepExisting?: boolean;
+  /** Missing parent directories are made first, under the session's umask (PutOptions.createParents). */
+  createParents?: boolean;
 }
 
 export function putScript(path: string, tmp: string, data: Buffer, sha256: string, attributes: PutAttributes): ShellCommand {
@@ -56,9 +58,13 @@ ${chmod}
 fi`;
     ownership = sh``;
   }
+  // Before `umask 077`: the directories get the mode a separate mkdir -p would have given them.
+  const parent = posix.dirname(path);
+  const parents = attributes.createParents ? sh`[ -d ${parent} ] || mkdir -p -- ${parent} || fail 'cannot make the parent directories'` : sh``;
   return sh`t=${tmp}; p=${path}
 fail() { rm -f -- "$t" 2>/dev/null; printf 'meshbook put: %s\\n' "$1" >&2; exit 1; }
 trap 'rm -f -- "$t"' HUP TERM INT
+${parents}
 [ -d "$p" ] && fail 'the destination is a directory'
 d=${contentWord(data)}
 umask 077

@@ -208,7 +208,7 @@ export class SshTransport implements Transport {
     this.#stats.commands++;
     const data = typeof content === 'string' ? Buffer.from(content) : content;
     const tmp = tempPathFor(path);
-    const script = putScript(path, tmp, data, sha256Hex(data), { mode: options.mode ?? 0o644, owner: options.owner, group: options.group, keepExisting: options.keepExisting });
+    const script = putScript(path, tmp, data, sha256Hex(data), { mode: options.mode ?? 0o644, owner: options.owner, group: options.group, keepExisting: options.keepExisting, createParents: options.createParents });
     let result: FrameResult;
     try {
       result = await this.#runFramed(`put ${path}`, frameCommand({ command: script.text }), options);

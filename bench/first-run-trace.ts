@@ -1,0 +1,105 @@
+// `node --import tsx bench/first-run-trace.ts N [--runs R] [--baseline DIR]`: where a meshbook
+// first run of the workload spends its time, in measures the machine's load barely moves. Per run,
+// a fresh N-host fleet; per host the round trips (recap), the processes and threads the host
+// started (its PID namespace's ns_last_pid) and the CPU time its container used (cgroup cpuacct);
+// per task the wall time from its task.start to the next. With --baseline, runs alternate between
+// this checkout and DIR's (built), each on its own fresh fleet.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFleet, type Fleet } from '../packages/fleet/src/index.ts';
+import { installPythonApt } from './lib/hosts.js';
+import { writeInventory } from './lib/inventory.js';
+import { capture } from './lib/shell.js';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const hosts = Number(argv[0] ?? 1);
+const option = (name: string) => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const runs = Number(option('--runs') ?? 1);
+const baseline = option('--baseline');
+const outDir = join(repoRoot, 'bench/results/raw/first-run-trace', new Date().toISOString().replaceAll(':', '-').slice(0, 19));
+await mkdir(outDir, { recursive: true });
+
+interface HostCounters {
+  lastPid: number;
+  cpuNs: number;
+}
+
+async function counters(fleet: Fleet): Promise<Map<string, HostCounters>> {
+  const out = new Map<string, HostCounters>();
+  await Promise.all(
+    fleet.hosts.map(async (h) => {
+      const pid = await fleet.exec(h.name, ['cat', '/proc/sys/kernel/ns_last_pid']);
+      const cpu = await readFile(`/sys/fs/cgroup/cpuacct/docker/${h.containerId}/cpuacct.usage`, 'utf8').catch(() => '0');
+      out.set(h.name, { lastPid: Number(pid.stdout.trim()), cpuNs: Number(cpu.trim()) });
+    }),
+  );
+  return out;
+}
+
+interface Event {
+  type: string;
+  time: number;
+  task?: string;
+  handler?: boolean;
+  host?: string;
+  status?: string;
+  hosts?: Record<string, { roundTrips: number }>;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function oneRun(label: string, root: string, run: number): Promise<void> {
+  const fleet = await startFleet({ hosts, prefix: `trace${hosts}`, purpose: 'test' });
+  try {
+    await installPythonApt(fleet, join(repoRoot, 'bench/results/raw/debs'));
+    const inventory = join(outDir, `${label}-${run}-inventory.yaml`);
+    await writeInventory(fleet, 'meshbook', inventory);
+    const before = await counters(fleet);
+    const t0 = Date.now();
+    const result = await capture([process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'], {
+      cwd: root,
+    });
+    const wallMs = Date.now() - t0;
+    const after = await counters(fleet);
+    const events = result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Event);
+    const recap = events.find((e) => e.type === 'recap');
+    const rt = Object.values(recap?.hosts ?? {}).map((h) => h.roundTrips);
+    const forks = fleet.hosts.map((h) => after.get(h.name)!.lastPid - before.get(h.name)!.lastPid - 1); // less the docker exec of the reading
+    const cpu = fleet.hosts.map((h) => (after.get(h.name)!.cpuNs - before.get(h.name)!.cpuNs) / 1e9);
+    const changed = events.filter((e) => e.type === 'host.result' && e.status === 'changed').length;
+    console.log(
+      `\n[${label} run ${run + 1}] exit ${result.exitCode}, wall ${(wallMs / 1000).toFixed(2)} s, load ${(await readFile('/proc/loadavg', 'utf8')).split(' ')[0]}, changed ${changed}; ` +
+        `per host: round trips ${median(rt)} (min ${Math.min(...rt)}, max ${Math.max(...rt)}), ` +
+        `pids ${median(forks)} (min ${Math.min(...forks)}, max ${Math.max(...forks)}), container CPU ${median(cpu).toFixed(2)} s (sum ${cpu.reduce((a, b) => a + b, 0).toFixed(1)})`,
+    );
+    const marks = events.filter((e) => e.type === 'play.start' || e.type === 'task.start' || e.type === 'recap');
+    const statusOf = (task: string | undefined, handler: boolean | undefined) =>
+      [...new Set(events.filter((e) => e.type === 'host.result' && e.task === task && !!e.handler === !!handler).map((e) => e.status))].join('/');
+    const lines: string[] = [`${String(events[0]!.time - t0).padStart(6)} ms  (spawn to first event)`];
+    for (let i = 0; i < marks.length - 1; i++) {
+      const e = marks[i]!;
+      lines.push(`${String(marks[i + 1]!.time - e.time).padStart(6)} ms  ${e.type === 'play.start' ? '(play start: connect, prefetch)' : `${e.handler ? 'handler ' : ''}${e.task} [${statusOf(e.task, e.handler)}]`}`);
+    }
+    lines.push(`${String(t0 + wallMs - marks.at(-1)!.time).padStart(6)} ms  (recap to exit)`);
+    console.log(lines.join('\n'));
+    if (result.exitCode !== 0) console.log(result.stderr.slice(-2000));
+  } finally {
+    await fleet.destroy();
+  }
+}
+
+for (let run = 0; run < runs; run++) {
+  await oneRun('this', repoRoot, run);
+  if (baseline) await oneRun('baseline', baseline, run);
+}
