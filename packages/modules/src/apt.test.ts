@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { sh } from '@meshbook/engine';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 import { apt, parseAptCachePolicy, parseDpkgQuery, parsePackageSpec, parseSimulatedUpgrade } from './apt.js';
 import type { AptFacts } from './apt.js';
-import { parseAptLockError } from './lib/apt-get.js';
+import { aptFailure, parseAptLockError } from './lib/apt-get.js';
 
 const facts = (over: Partial<AptFacts> = {}): AptFacts => ({ packages: {}, holds: [], candidates: {}, cacheAge: null, upgrades: [], ...over });
 const installed = (version: string, want = 'install') => ({ want, status: 'installed', version });
@@ -133,5 +134,13 @@ describe('apt parsing', () => {
       holder: null,
     });
     expect(parseAptLockError('E: Unable to locate package nope')).toBeNull();
+  });
+  it('a lock error without a holder in apt\'s output names the holder found on the host, else another process', () => {
+    const gaveUp = { exitCode: 100, durationMs: 3000, stdout: '', stderr: 'E: Unable to acquire the dpkg frontend lock (/var/lib/dpkg/lock-frontend), is another process using it?' };
+    const command = sh`apt-get remove sl`;
+    expect(aptFailure('h1', command, gaveUp, 3, 'process 249 (python3)').message).toBe(
+      'the apt/dpkg lock /var/lib/dpkg/lock-frontend is held by process 249 (python3); gave up after waiting 3 s',
+    );
+    expect(aptFailure('h1', command, gaveUp, 3).message).toBe('the apt/dpkg lock /var/lib/dpkg/lock-frontend is held by another process; gave up after waiting 3 s');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MeshbookError } from '@meshbook/engine';
 import { apt } from '@meshbook/modules';
+import { lockHolderCommand } from '../../../packages/modules/src/lib/apt-get.js';
 import { applyWithDiff, proveBadParams, proveCheckMode, proveIdempotent, proveOneRoundTrip, useHosts } from '../support/prove.js';
 
 // Installs one tiny package (sl) from Debian's mirror: the only network this test uses.
@@ -63,6 +64,12 @@ describe('apt on a real host', () => {
       expect((error as MeshbookError).message).toMatch(/the apt\/dpkg lock \/var\/lib\/dpkg\/lock-frontend is held by process \d+ \(python3\); gave up after waiting 3 s/);
       // The holder sleeps 120 s: only the lock timeout ends the wait (the message above says so).
       expect(waited).toBeGreaterThanOrEqual(3000);
+      // What the module asks the host when apt's output names no holder (a wait ended before apt's
+      // waiting line): the holder from /proc/locks.
+      expect(await hosts.sh(H, lockHolderCommand('/var/lib/dpkg/lock-frontend').text)).toMatch(/^process \d+ \(python3\)$/);
+      // No wait at all: apt's own error names the holder.
+      const unwaited = await apt.run(t(), { name: 'sl', state: 'absent', lockTimeoutSeconds: 0 }).catch((e: unknown) => e);
+      expect((unwaited as MeshbookError).message).toMatch(/the apt\/dpkg lock \/var\/lib\/dpkg\/lock-frontend is held by process \d+ \(python3\); gave up after waiting 0 s/);
       expect(await pkg()).toMatch(/^install ok installed /);
     } finally {
       await hosts.sh(H, 'systemctl stop mb-dpkg-lock || true');

@@ -21,8 +21,27 @@ export function aptGetCommand(args: ShellValue[], options: AptGetOptions): Shell
 export async function runAptGet(ctx: ModuleContext, args: ShellValue[], options: AptGetOptions): Promise<CommandResult> {
   const command = aptGetCommand(args, options);
   const result = await runWithProgress(ctx, command);
-  if (result.exitCode !== 0) throw aptFailure(ctx.host, command, result, options.lockTimeoutSeconds);
+  if (result.exitCode !== 0) {
+    const lock = parseAptLockError(`${result.stderr}\n${result.stdout}`);
+    const holder = lock && lock.holder === null ? await lockHolder(ctx, lock.lock) : null;
+    throw aptFailure(ctx.host, command, result, options.lockTimeoutSeconds, holder);
+  }
   return result;
+}
+
+/**
+ * Who holds the lock file's POSIX lock: its PID from /proc/locks (matched by inode; waiters' `->`
+ * lines and OFD locks' PID -1 skipped) and its name. apt names the holder only in its waiting line,
+ * which a short wait may end before printing. Null when it cannot be told.
+ */
+async function lockHolder(ctx: ModuleContext, lockPath: string): Promise<string | null> {
+  const result = await ctx.run(lockHolderCommand(lockPath));
+  return result.exitCode === 0 && /^process \d+ \(.*\)$/.test(result.stdout) ? result.stdout : null;
+}
+
+/** Prints `process PID (NAME)` of the lock's holder; exits non-zero when none is found. */
+export function lockHolderCommand(lockPath: string): ShellCommand {
+  return sh`ino=$(stat -c %i -- ${lockPath}) && pid=$(awk -v ino=":$ino" '$2 != "->" && $5 > 0 && substr($6, length($6) - length(ino) + 1) == ino { print $5; exit }' /proc/locks) && [ -n "$pid" ] && printf 'process %s (%s)' "$pid" "$(cat "/proc/$pid/comm")"`;
 }
 
 /**
@@ -41,13 +60,14 @@ export function parseAptLockError(output: string): { lock: string; holder: strin
   return null;
 }
 
-export function aptFailure(host: string, command: ShellCommand, result: CommandResult, lockTimeoutSeconds: number): MeshbookError {
+/** `holder`: found on the host when apt's output named none. */
+export function aptFailure(host: string, command: ShellCommand, result: CommandResult, lockTimeoutSeconds: number, holder: string | null = null): MeshbookError {
   const details = { host, command: command.display, exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
   const lock = parseAptLockError(`${result.stderr}\n${result.stdout}`);
   if (lock) {
     return new MeshbookError(
       'HOST_LOCKED',
-      `the apt/dpkg lock ${lock.lock} is held by ${lock.holder ?? 'another process'}; gave up after waiting ${lockTimeoutSeconds} s`,
+      `the apt/dpkg lock ${lock.lock} is held by ${lock.holder ?? holder ?? 'another process'}; gave up after waiting ${lockTimeoutSeconds} s`,
       { ...details, hint: 'wait for the other package operation (unattended-upgrades, another apt) to finish, or raise lockTimeoutSeconds' },
     );
   }
