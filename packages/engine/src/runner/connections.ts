@@ -5,7 +5,7 @@ import type { HostFacts } from '../module/host-facts.js';
 import { LocalTransport } from '../transport/local.js';
 import { checkBack, connectUntilBack } from '../transport/reconnect-policy.js';
 import type { HostLockRequest } from '../transport/host-lock.js';
-import type { ConnectOptions, HostReady, Transport } from '../transport/types.js';
+import type { ConnectOptions, HostBackWait, Transport } from '../transport/types.js';
 import { DEFAULT_HOST_LOCK_WAIT_MS, lockHost, runLockIdentity } from './host-lock.js';
 import type { EventSink } from './event-sink.js';
 import type { RunPlaybookOptions } from './options.js';
@@ -13,15 +13,6 @@ import type { HostRuntime } from './run-hosts.js';
 
 /** How often a run opens a host's connection again after it dropped between tasks, before it gives up on the host. */
 const MAX_RECONNECTS = 3;
-
-/** A reconnect asked for by a module that ended the connection on purpose (a reboot). */
-export interface ReconnectWait {
-  /** How long the host may take to answer again. */
-  timeoutMs: number;
-  signal?: AbortSignal | undefined;
-  /** The host is back only when this holds on the new connection (a reboot: a new boot). */
-  ready?: HostReady | undefined;
-}
 
 /** Where a task's commands go: the host's own connection, or the one it is delegated to. */
 export interface Target {
@@ -77,7 +68,7 @@ export class Connections {
    * with `wait`: connecting is tried again until the host answers or the wait runs out. A failed
    * reconnect rejects with the connect error (UNREACHABLE, HOST_LOCKED, ...).
    */
-  reconnect(host: HostRuntime, reason: string, wait?: ReconnectWait): Promise<Target> {
+  reconnect(host: HostRuntime, reason: string, wait?: HostBackWait): Promise<Target> {
     const previous = host.connection;
     host.facts = undefined;
     host.connection = (async () => {
@@ -97,7 +88,7 @@ export class Connections {
   }
 
   /** Connects until the host answers (it is on its way back) or the wait runs out: the transport's own retry policy. */
-  #openWithin(host: HostRuntime, wait: ReconnectWait): Promise<Target> {
+  #openWithin(host: HostRuntime, wait: HostBackWait): Promise<Target> {
     return connectUntilBack(host.name, wait, async () => {
       const target = await this.#open(host);
       try {

@@ -1,23 +1,12 @@
 import { MeshbookError, toMeshbookError } from '../errors.js';
 import { waitUnlessAborted } from '../on-abort.js';
-import type { HostReady, Transport } from './types.js';
+import type { HostBackWait, HostReady, Transport } from './types.js';
 
 /** Connect errors that waiting for a host to come back cannot mend: they end the wait at once. */
 export const FINAL_CONNECT_ERRORS: readonly string[] = ['AUTH_FAILED', 'HOST_KEY_MISMATCH', 'HOST_KEY_UNKNOWN', 'HOST_LOCKED', 'ABORTED'];
 
 /** Between connect attempts while a host is away on purpose. */
 export const RECONNECT_RETRY_MS = 1000;
-
-/** How long to keep connecting to a host that went away on purpose (a reboot). */
-export interface HostBackWait {
-  /** How long the host may take to answer again. */
-  timeoutMs: number;
-  signal?: AbortSignal | undefined;
-  /** Between attempts (default RECONNECT_RETRY_MS). */
-  retryDelayMs?: number | undefined;
-  /** The host is back only when this holds on the new connection (a reboot: a new boot). */
-  ready?: HostReady | undefined;
-}
 
 /** A host that answered but is not back as waited for yet (still in its old boot): tried again. */
 class NotBackYet extends MeshbookError {}

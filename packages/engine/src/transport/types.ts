@@ -151,7 +151,18 @@ export interface Transport {
    * itself (Connections.reconnect). Modules never call it. Transports without a connection of
    * their own (the controller's) leave it out.
    */
-  reconnect?(options: { timeoutMs: number; signal?: AbortSignal; ready?: HostReady }): Promise<void>;
+  reconnect?(options: HostBackWait): Promise<void>;
+}
+
+/** How long to keep connecting to a host that went away on purpose (a reboot). */
+export interface HostBackWait {
+  /** How long the host may take to answer again. */
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+  /** Between attempts (default RECONNECT_RETRY_MS, reconnect-policy.ts). */
+  retryDelayMs?: number | undefined;
+  /** The host is back only when this holds on the new connection (a reboot: a new boot). */
+  ready?: HostReady | undefined;
 }
 
 /**
