@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { hostLockPrelude, leaseProgram, parseHostLockReply, type HostLockRequest } from './host-lock.js';
 import { newMarker } from './framing.js';
 import { sessionBootstrap } from './ssh/shell-session.js';
@@ -21,18 +20,27 @@ function request(runId: string, waitMs = 0, leaseMs?: number): HostLockRequest {
   return { runId, holder: `controller=test pid=${runId} started=now`, waitMs, ...(leaseMs === undefined ? {} : { leaseMs }) };
 }
 
+interface SessionOptions {
+  lockPath?: string;
+  /** Run under a parent shell of its own, to lose. */
+  parent?: boolean;
+  /** PATH for the session (a host without bash). */
+  pathEnv?: string;
+}
+
 /** `/bin/sh -c BOOTSTRAP`, or `/bin/sh -c 'sh -c BOOTSTRAP; :'` so that the kept shell has a parent of its own to lose. */
-function spawnSession(req: HostLockRequest, options: { lockPath?: string; parent?: boolean } = {}) {
+function spawnSession(req: HostLockRequest, options: SessionOptions = {}) {
   const ready = newMarker('MBREADY');
   const bootstrap = sessionBootstrap(ready, hostLockPrelude(req, options.lockPath ?? path), leaseProgram(req));
   const args = options.parent ? ['-c', '/bin/sh -c "$1"; :', 'parent', bootstrap] : ['-c', bootstrap];
-  const child = spawn('/bin/sh', args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const env = options.pathEnv === undefined ? process.env : { ...process.env, PATH: options.pathEnv };
+  const child = spawn('/bin/sh', args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   children.push(child);
   return { child, ready };
 }
 
 /** Starts a session; resolves with the lock's reply once the ready line is in (the shell is kept). */
-function lock(req: HostLockRequest, options: { lockPath?: string; parent?: boolean } = {}): Promise<{ reply: ReturnType<typeof parseHostLockReply>; child: ChildProcess }> {
+function lock(req: HostLockRequest, options: SessionOptions = {}): Promise<{ reply: ReturnType<typeof parseHostLockReply>; child: ChildProcess }> {
   const { child, ready } = spawnSession(req, options);
   let out = '';
   return new Promise((resolve, reject) => {
@@ -112,6 +120,52 @@ describe('host lock prelude and lease loop', () => {
     // stdin stays open: only the lease ending makes the holder exit (vitest's timeout bounds the wait).
     await exited(kept.child);
     expect((await lock(request('pppp', 0))).reply).toEqual({ state: 'held' });
+  });
+
+  it('waits for heartbeats in one process where bash is installed: no process per heartbeat', async () => {
+    // A long lease: only the number of processes is tested here, not the lease.
+    const kept = await lock(request('qqqq', 3000, 10_000));
+    expect(kept.reply).toEqual({ state: 'held' });
+    const pid = kept.child.pid!;
+    const beat = setInterval(() => kept.child.stdin!.write('.'), 200);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        // The shell exec'd (through setpriv) into bash, which reads the heartbeats itself.
+        expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('bash');
+        expect(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()).toBe('');
+      }
+      expect((await lock(request('rrrr', 0))).reply).toMatchObject({ state: 'busy' });
+    } finally {
+      clearInterval(beat);
+    }
+    kept.child.stdin!.end();
+    await exited(kept.child);
+    expect((await lock(request('ssss', 0))).reply).toEqual({ state: 'held' });
+  });
+
+  it('keeps the same lease with a POSIX shell where bash is missing: beats keep it, silence and EOF end it', async () => {
+    // A PATH with every tool the prelude and the POSIX loop use, and no bash.
+    const bin = join(dir, 'bin-without-bash');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['flock', 'setpriv', 'true', 'find', 'cut', 'sort', 'tr', 'grep', 'head', 'sleep', 'date', 'timeout']) {
+      const from = execFileSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      if (!existsSync(join(bin, tool))) symlinkSync(from, join(bin, tool));
+    }
+    const kept = await lock(request('tttt', 3000, 2000), { pathEnv: bin });
+    expect(kept.reply).toEqual({ state: 'held' });
+    const pid = kept.child.pid!;
+    const beat = setInterval(() => kept.child.stdin!.write('.'), 300);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).not.toBe('bash');
+      expect(kept.child.exitCode).toBeNull();
+      expect((await lock(request('uuuu', 0), { pathEnv: bin })).reply).toMatchObject({ state: 'busy' });
+    } finally {
+      clearInterval(beat);
+    }
+    await exited(kept.child);
+    expect((await lock(request('vvvv', 0), { pathEnv: bin })).reply).toEqual({ state: 'held' });
   });
 
   it('frees the lock when the shell loses its parent (sshd gone), whatever its lease loop is doing', async () => {

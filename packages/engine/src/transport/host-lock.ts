@@ -59,6 +59,7 @@ export function hostLockPrelude(request: HostLockRequest, path = HOST_LOCK_PATH)
   const waitSeconds = Math.max(0, Math.ceil(request.waitMs / 1000));
   return [
     `lock_file=${quote(path)}; mark=${quote(leaseMark(request.runId))}`,
+    leaseLoopChoice(request),
     // Hosts without /run/lock (older or minimal systems) lock in /tmp instead.
     `[ -d "\${lock_file%/*}" ] || lock_file=/tmp/\${lock_file##*/}`,
     `if ! command -v flock >/dev/null 2>&1; then reply='unsupported flock(1) is not installed'`,
@@ -105,12 +106,27 @@ function leaseMark(runId: string): string {
 /**
  * What the lock shell becomes once the lock is taken: a loop that holds fd 9 and waits for one
  * heartbeat byte at a time, and ends at EOF or when none came within the lease. Its children get
- * no fd 9, so nothing outlives it with the lock.
+ * no fd 9, so nothing outlives it with the lock. Which loop (leaseLoopChoice) the prelude decided:
+ * the program is the same text either way.
  */
 export function leaseProgram(request: HostLockRequest): string {
+  return `"$__mb_lease_shell" -c "$__mb_lease_loop" ${quote(leaseMark(request.runId))}`;
+}
+
+/**
+ * Sets the lease loop's shell and text. Where bash is installed, one process for the whole run:
+ * bash's `read -t` waits for a byte with a timeout, no child per heartbeat. A POSIX shell has no
+ * `read -t`, so elsewhere each heartbeat is waited for by `timeout head` (a subshell, `timeout`
+ * and `head` per beat). Both end at EOF (the channel closed) and when no byte came for the lease.
+ */
+function leaseLoopChoice(request: HostLockRequest): string {
   const leaseSeconds = Math.max(1, Math.ceil((request.leaseMs ?? DEFAULT_LEASE_MS) / 1000));
-  const loop = `while beat=$(exec 9<&-; timeout ${leaseSeconds} head -c 1) && [ -n "$beat" ]; do :; done`;
-  return `/bin/sh -c ${quote(loop)} ${quote(leaseMark(request.runId))}`;
+  const bashLoop = `while read -r -n 1 -t ${leaseSeconds} beat; do :; done`;
+  const shLoop = `while beat=$(exec 9<&-; timeout ${leaseSeconds} head -c 1) && [ -n "$beat" ]; do :; done`;
+  return [
+    `if command -v bash >/dev/null 2>&1; then __mb_lease_shell=bash; __mb_lease_loop=${quote(bashLoop)}`,
+    `else __mb_lease_shell=/bin/sh; __mb_lease_loop=${quote(shLoop)}; fi`,
+  ].join('\n');
 }
 
 /** The state from the prelude's output so far, or undefined while its reply line is incomplete. */

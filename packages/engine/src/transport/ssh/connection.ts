@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { MeshbookError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
+import { saveAuthTurns } from './auth-turns.js';
 import { verifyHostKey, knownKeyTypesFor, type HostKeyCheck } from './host-key-policy.js';
 
 const { Client, utils } = ssh2;
@@ -176,7 +177,16 @@ export async function openConnection(target: ConnectionTarget): Promise<ClientTy
     } as ConnectConfig;
     if (target.sock) config.sock = target.sock;
     client.connect(config);
+    saveAuthTurns(client, { firstMethodNeedsSigAlgs: needsSigAlgs(methods[0]!.method) });
   });
+}
+
+/** Whether a method's signature algorithm depends on the server's server-sig-algs: RSA keys, and an agent's keys (any type). */
+function needsSigAlgs(method: AnyAuthMethod): boolean {
+  if (method.type === 'agent') return true;
+  if (method.type !== 'publickey') return false;
+  const key = method.key as { type?: string };
+  return key.type === 'ssh-rsa';
 }
 
 function mapConnectError(target: ConnectionTarget, error: Error & { level?: string; code?: string }, offers: string[], tried: string[]): MeshbookError {
