@@ -29,6 +29,27 @@ function pool(max: number, open: (key: string) => Promise<FakeSession> = async (
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe('SessionPool', () => {
+  it("opens a session of its own (the host lock's) alongside the first session of its key, not after it; its failure is its own", async () => {
+    const pending: Array<{ key: string; resolve: (s: FakeSession) => void; reject: (e: Error) => void }> = [];
+    const { p } = pool(4, (key) => new Promise((resolve, reject) => pending.push({ key, resolve, reject })));
+    const first = p.acquire('plain');
+    let ownStarted = false;
+    const own = p.acquireNew('plain', () => {
+      ownStarted = true;
+      return new Promise((_, reject) => setTimeout(() => reject(new Error('the lock could not be taken')), 0));
+    });
+    const ownOutcome = own.catch((error: Error) => error.message);
+    await tick();
+    // Both open at once: the first plain session's open has not finished.
+    expect(pending.map((o) => o.key)).toEqual(['plain']);
+    expect(ownStarted).toBe(true);
+    expect(await ownOutcome).toBe('the lock could not be taken');
+    // The first session of the key is unaffected, and so are later ones.
+    pending[0]!.resolve(new FakeSession('plain'));
+    p.release(await first);
+    expect((await p.acquire('plain')).key).toBe('plain');
+  });
+
   it('reuses an idle session instead of opening another', async () => {
     const { p, opened } = pool(4);
     const a = await p.acquire('plain');

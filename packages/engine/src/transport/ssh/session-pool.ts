@@ -16,6 +16,8 @@ interface Waiter {
  *
  * The first session of a key opens alone: when it fails (a wrong sudo password), every waiter gets
  * that error and no second attempt is made, so sudo sees one try, not one per parallel command.
+ * A session opened its own way (acquireNew: the host lock's) is not such an attempt: it opens at
+ * once, and its failure is its own.
  *
  * A pinned session (the one holding the host lock) keeps its channel while the pool lives and
  * never serves a command: it runs nothing but its lease loop.
@@ -190,7 +192,9 @@ export class SessionPool {
         waiter.resolve(idle);
         continue;
       }
-      if (!this.#verified.has(waiter.key) && this.#probing.has(waiter.key)) {
+      // A session of its own (the host lock's) opens alongside the first of its key: it has a
+      // bootstrap of its own and is no attempt at the key's password, so it waits for no probe.
+      if (!waiter.open && !this.#verified.has(waiter.key) && this.#probing.has(waiter.key)) {
         i++;
         continue;
       }
@@ -216,7 +220,7 @@ export class SessionPool {
   }
 
   #start(waiter: Waiter): void {
-    const probe = !this.#verified.has(waiter.key);
+    const probe = !waiter.open && !this.#verified.has(waiter.key);
     if (probe) this.#probing.add(waiter.key);
     this.#opening++;
     (waiter.open ?? this.open)(waiter.key).then(
