@@ -88,15 +88,17 @@ describe('systemd on a real host', () => {
       });
       expect(await verbs()).toEqual([`disable --now -- ${unit}`]);
 
-      // The unit file changed on disk: the plan says daemon-reload, enable, start; the enable reloads.
+      // Running but not enabled, and its file changed on disk (a stopped unit would simply be
+      // loaded afresh): the plan says daemon-reload, enable; the enable's own reload is the one.
+      await hosts.sh(H, `systemctl start ${unit}`);
       await copy.run(t(), { dest: `/usr/lib/systemd/system/${unit}`, content: unitFile('now v2') });
-      expect(await showNow()).toContain('NeedDaemonReload=yes');
+      expect(await showNow()).toBe('ActiveState=active Description=now v1 NeedDaemonReload=yes UnitFileState=disabled ');
       await hosts.sh(H, 'rm -f /root/systemctl.log');
       await proveIdempotent(systemd, t(), { name: unit, state: 'started', enabled: true }, async (first) => {
-        expect(first.changes.map((c) => c.kind)).toEqual(['systemd.daemon-reload', 'systemd.enable', 'systemd.start']);
+        expect(first.changes.map((c) => c.kind)).toEqual(['systemd.daemon-reload', 'systemd.enable']);
         expect(await showNow()).toBe('ActiveState=active Description=now v2 NeedDaemonReload=no UnitFileState=enabled ');
       });
-      expect(await verbs()).toEqual([`enable --now -- ${unit}`]);
+      expect(await verbs()).toEqual([`enable -- ${unit}`]);
     } finally {
       await hosts.sh(H, `rm -f /usr/local/bin/systemctl /root/systemctl.log; systemctl disable --now ${unit} >/dev/null 2>&1 || true`);
     }
