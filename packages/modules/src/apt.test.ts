@@ -5,8 +5,8 @@ import { apt, parseAptCachePolicy, parseDpkgQuery, parsePackageSpec, parseSimula
 import type { AptFacts } from './apt.js';
 import { aptFailure, parseAptLockError } from './lib/apt-get.js';
 
-const facts = (over: Partial<AptFacts> = {}): AptFacts => ({ packages: {}, holds: [], candidates: {}, cacheAge: null, upgrades: [], ...over });
-const installed = (version: string, want = 'install') => ({ want, status: 'installed', version });
+const facts = (over: Partial<AptFacts> = {}): AptFacts => ({ packages: {}, candidates: {}, cacheAge: null, upgrades: [], ...over });
+const installed = (version: string, want = 'install') => ({ want, status: 'installed', version, held: want === 'hold' });
 
 describePlanFixtures(
   apt,
@@ -18,11 +18,11 @@ describePlanFixtures(
       changes: [{ kind: 'apt.install', target: 'jq', summary: 'install jq', before: null, after: 'jq' }],
     },
     { name: 'installed: nothing', params: { name: 'jq' }, facts: facts({ packages: { jq: installed('1.6') } }), changes: [] },
-    { name: 'a held package counts as installed', params: { name: 'kubelet' }, facts: facts({ packages: { kubelet: installed('1.30.2-1.1', 'hold') }, holds: ['kubelet'] }), changes: [] },
+    { name: 'a held package counts as installed', params: { name: 'kubelet' }, facts: facts({ packages: { kubelet: installed('1.30.2-1.1', 'hold') } }), changes: [] },
     {
       name: 'removed with config files left is not installed',
       params: { name: 'jq' },
-      facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6' } } }),
+      facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false } } }),
       changes: [{ kind: 'apt.install', target: 'jq' }],
     },
     {
@@ -54,13 +54,13 @@ describePlanFixtures(
     { name: 'updateCache: refreshed recently', params: { name: 'jq', updateCache: true, cacheValidTime: 600 }, facts: facts({ packages: { jq: installed('1.6') }, cacheAge: 30 }), changes: [] },
     { name: 'updateCache: too old', params: { updateCache: true, cacheValidTime: 600 }, facts: facts({ cacheAge: 601 }), changes: [{ kind: 'apt.update', target: 'apt cache' }] },
     { name: 'absent: installed is removed', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: installed('1.6') } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'remove jq 1.6' }] },
-    { name: 'absent: config files only, no purge: nothing', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6' } } }), changes: [] },
-    { name: 'absent + purge: config files are purged', params: { name: 'jq', state: 'absent', purge: true }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6' } } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'purge jq 1.6' }] },
+    { name: 'absent: config files only, no purge: nothing', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false } } }), changes: [] },
+    { name: 'absent + purge: config files are purged', params: { name: 'jq', state: 'absent', purge: true }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false } } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'purge jq 1.6' }] },
     { name: 'absent: unknown to dpkg: nothing', params: { name: 'jq', state: 'absent' }, facts: facts(), changes: [] },
     {
       name: 'hold: installed, not held',
       params: { name: ['kubelet', 'kubeadm'], hold: true },
-      facts: facts({ packages: { kubelet: installed('1.30.2'), kubeadm: installed('1.30.2', 'hold') }, holds: ['kubeadm'] }),
+      facts: facts({ packages: { kubelet: installed('1.30.2'), kubeadm: installed('1.30.2', 'hold') } }),
       changes: [{ kind: 'apt.hold', target: 'kubelet', before: 'not held', after: 'held' }],
     },
     {
@@ -69,7 +69,7 @@ describePlanFixtures(
       facts: facts(),
       changes: [{ kind: 'apt.install', target: 'kubelet' }, { kind: 'apt.hold', target: 'kubelet' }],
     },
-    { name: 'hold false: held package is unheld', params: { name: 'jq', hold: false }, facts: facts({ packages: { jq: installed('1.6', 'hold') }, holds: ['jq'] }), changes: [{ kind: 'apt.unhold', target: 'jq' }] },
+    { name: 'hold false: held package is unheld', params: { name: 'jq', hold: false }, facts: facts({ packages: { jq: installed('1.6', 'hold') } }), changes: [{ kind: 'apt.unhold', target: 'jq' }] },
     {
       name: 'upgrade safe: pending upgrades',
       params: { upgrade: 'safe' },
@@ -100,10 +100,19 @@ describe('apt parsing', () => {
   it('dpkg-query: known lines, held, config-files; unknown names print nothing', () => {
     const out = 'jq install ok installed 1.6-2.1+deb12u1\nkubelet hold ok installed 1.30.2-1.1\nsl deinstall ok config-files 5.02-1\nfoo unknown ok not-installed \n';
     expect(parseDpkgQuery(out)).toEqual({
-      jq: { want: 'install', status: 'installed', version: '1.6-2.1+deb12u1' },
-      kubelet: { want: 'hold', status: 'installed', version: '1.30.2-1.1' },
-      sl: { want: 'deinstall', status: 'config-files', version: '5.02-1' },
-      foo: { want: 'unknown', status: 'not-installed', version: '' },
+      jq: { want: 'install', status: 'installed', version: '1.6-2.1+deb12u1', held: false },
+      kubelet: { want: 'hold', status: 'installed', version: '1.30.2-1.1', held: true },
+      sl: { want: 'deinstall', status: 'config-files', version: '5.02-1', held: false },
+      foo: { want: 'unknown', status: 'not-installed', version: '', held: false },
+    });
+  });
+  it('dpkg-query: a multi-arch name is held when any of its architectures is (as apt-mark showhold lists it)', () => {
+    // libfoo:amd64 installed, libfoo:i386 held and installed; libbar:i386 held but not installed, libbar:amd64 installed.
+    const out = 'libfoo install ok installed 1.0\nlibfoo hold ok installed 1.0\nlibbar hold ok not-installed \nlibbar install ok installed 2.0\nlibbaz install ok installed 3.0\nlibbaz install ok installed 3.0\n';
+    expect(parseDpkgQuery(out)).toEqual({
+      libfoo: { want: 'install', status: 'installed', version: '1.0', held: true },
+      libbar: { want: 'install', status: 'installed', version: '2.0', held: true },
+      libbaz: { want: 'install', status: 'installed', version: '3.0', held: false },
     });
   });
   it('apt-cache policy candidates', () => {

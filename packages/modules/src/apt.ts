@@ -4,11 +4,16 @@ import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
 import type { Change } from '@meshbook/engine';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
 
-/** One package as dpkg knows it; `status` is the third word of `${Status}`. */
+/** One package as dpkg knows it; `want` and `status` are the first and third words of `${Status}`. */
 export interface DpkgPackage {
   want: string;
   status: string;
   version: string;
+  /**
+   * Held: dpkg's selection is `hold` for the name in some architecture (a multi-arch package has
+   * one selection per architecture): what `apt-mark showhold` lists, by name without `:arch`.
+   */
+  held: boolean;
 }
 
 /** After a successful `apt-get update` apply touches this (Debian's update-notifier hook does too). */
@@ -40,22 +45,14 @@ export function parseDpkgQuery(stdout: string): Record<string, DpkgPackage> {
   for (const line of stdout.split('\n')) {
     const [name, want, , status, version = ''] = line.trim().split(/\s+/);
     if (!name || !want || !status) continue;
+    const seen = packages[name];
+    const held = want === 'hold' || seen?.held === true;
     // A multi-arch name can print once per architecture: an installed line wins.
-    if (packages[name]?.status === 'installed') continue;
-    packages[name] = { want, status, version };
+    if (seen?.status === 'installed') seen.held = held;
+    else packages[name] = { want, status, version, held };
   }
   return packages;
 }
-
-const holds = defineFact<null, string[]>({
-  name: 'apt.holds',
-  reads: () => APT_STATE,
-  command: () => sh`apt-mark showhold`,
-  parse: (result) => {
-    if (result.exitCode !== 0) throw new MeshbookError('COMMAND_FAILED', 'apt-mark showhold failed', { exitCode: result.exitCode, stderr: result.stderr });
-    return result.stdout.split('\n').map((l) => l.trim().replace(/:[a-z0-9]+$/, '')).filter(Boolean);
-  },
-});
 
 const candidates = defineFact<string[], Record<string, string | null>>({
   name: 'apt.candidates',
@@ -179,8 +176,8 @@ type AptParams = z.output<typeof params>;
 
 /** What apt's plan reads; null where these params need no answer (no names, no updateCache...). */
 export interface AptFacts {
+  /** The named packages dpkg knows (holds included: `held`, read from the same query as apt-mark reads them). */
   packages: Record<string, DpkgPackage> | null;
-  holds: string[] | null;
   candidates: Record<string, string | null> | null;
   /** Seconds since the last refresh; null when unknown (never refreshed) or not asked (no updateCache). */
   cacheAge: number | null;
@@ -208,7 +205,6 @@ export const apt = defineModule({
     const names = p.name.map((s) => s.name);
     return {
       packages: names.length > 0 ? dpkgPackages(names) : null,
-      holds: names.length > 0 ? holds(null) : null,
       candidates: p.state === 'latest' && names.length > 0 ? candidates(names) : null,
       cacheAge: p.updateCache ? cacheAge(null) : null,
       upgrades: p.upgrade !== 'none' ? pendingUpgrades(p.upgrade) : null,
@@ -238,7 +234,7 @@ export const apt = defineModule({
     }
     if (p.hold !== undefined) {
       for (const spec of p.name) {
-        const held = (facts.holds ?? []).includes(spec.base);
+        const held = facts.packages?.[spec.base]?.held === true;
         const payload = { name: spec.base };
         if (p.hold && !held) changes.push({ kind: 'apt.hold', target: spec.base, summary: `hold ${spec.base}`, before: 'not held', after: 'held', payload });
         if (!p.hold && held) changes.push({ kind: 'apt.unhold', target: spec.base, summary: `unhold ${spec.base}`, before: 'held', after: 'not held', payload });
@@ -310,7 +306,7 @@ export const apt = defineModule({
 function planPackage(spec: PackageSpec, facts: AptFacts, p: AptParams, refresh: boolean): AptChange | null {
   const current = facts.packages?.[spec.base];
   const installed = current?.status === 'installed';
-  const held = (facts.holds ?? []).includes(spec.base);
+  const held = current?.held === true;
   const candidate = facts.candidates?.[spec.base];
   if (p.state === 'absent') {
     // Anything dpkg still has files for is removed; a purge also clears leftover configuration.

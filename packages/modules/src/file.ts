@@ -200,6 +200,13 @@ export const file = defineModule({
           break;
         case 'file.directory':
         case 'file.file': {
+          const { mode, owner, group } = change.payload.attributes;
+          if (change.kind === 'file.directory' && mode !== undefined && owner === undefined && group === undefined) {
+            // One process instead of mkdir and chmod: GNU mkdir -m sets the new directory's mode as
+            // chmod does (umask and a default ACL's bits aside; five digits clear an inherited setgid).
+            commands.push(sh`mkdir -p -m ${`0${mode}`} -- ${path}`);
+            break;
+          }
           // A file only when still absent: one that appeared since the check is not truncated.
           commands.push(change.kind === 'file.directory' ? sh`mkdir -p -- ${path}` : sh`{ test -e ${path} || : > ${path}; }`);
           const fix = attributesCommand(path, change.payload.attributes);

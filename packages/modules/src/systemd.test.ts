@@ -1,5 +1,6 @@
-import { systemd } from './systemd.js';
-import type { UnitState } from './systemd.js';
+import { describe, expect, it } from 'vitest';
+import { systemctlCommands, systemd } from './systemd.js';
+import type { SystemdChange, UnitState } from './systemd.js';
 import { describePlanFixtures } from './testing/plan-fixtures.js';
 
 const U = 'nginx.service';
@@ -40,3 +41,23 @@ describePlanFixtures(
     { name: 'an unknown key', params: { name: U, state: 'started', scope: 'user' }, error: /scope/ },
   ],
 );
+
+describe('systemctl commands', () => {
+  const change = (kind: SystemdChange['kind']): SystemdChange => ({ kind, target: 'x.service', summary: kind, payload: { unit: 'x.service' } });
+  const commands = (...kinds: SystemdChange['kind'][]) => systemctlCommands(kinds.map(change)).map((c) => c.text);
+  it('enable then start is one enable --now; disable then stop one disable --now', () => {
+    expect(commands('systemd.enable', 'systemd.start')).toEqual(['systemctl enable --now -- x.service']);
+    expect(commands('systemd.disable', 'systemd.stop')).toEqual(['systemctl disable --now -- x.service']);
+    expect(commands('systemd.enable')).toEqual(['systemctl enable -- x.service']);
+    expect(commands('systemd.start')).toEqual(['systemctl start -- x.service']);
+    expect(commands('systemd.stop', 'systemd.mask')).toEqual(['systemctl stop -- x.service', 'systemctl mask -- x.service']);
+  });
+  it('a daemon-reload right before a verb that changes unit files is that verb\'s own reload; before anything else it runs', () => {
+    expect(commands('systemd.daemon-reload', 'systemd.enable', 'systemd.start')).toEqual(['systemctl enable --now -- x.service']);
+    expect(commands('systemd.daemon-reload', 'systemd.unmask', 'systemd.start')).toEqual(['systemctl unmask -- x.service', 'systemctl start -- x.service']);
+    // A stop or restart must see the unit as it is on disk now: the reload comes first.
+    expect(commands('systemd.daemon-reload', 'systemd.restart')).toEqual(['systemctl daemon-reload', 'systemctl restart -- x.service']);
+    expect(commands('systemd.daemon-reload', 'systemd.stop', 'systemd.mask')).toEqual(['systemctl daemon-reload', 'systemctl stop -- x.service', 'systemctl mask -- x.service']);
+    expect(commands('systemd.daemon-reload')).toEqual(['systemctl daemon-reload']);
+  });
+});

@@ -130,29 +130,57 @@ export const systemd = defineModule({
     return changes;
   },
   async apply(ctx, changes) {
-    const commands: ShellCommand[] = changes.map(({ kind, payload: { unit } }) => {
-      switch (kind) {
-        case 'systemd.daemon-reload':
-          return sh`systemctl daemon-reload`;
-        case 'systemd.unmask':
-          return sh`systemctl unmask -- ${unit}`;
-        case 'systemd.enable':
-          return sh`systemctl enable -- ${unit}`;
-        case 'systemd.disable':
-          return sh`systemctl disable -- ${unit}`;
-        case 'systemd.start':
-          return sh`systemctl start -- ${unit}`;
-        case 'systemd.stop':
-          return sh`systemctl stop -- ${unit}`;
-        case 'systemd.restart':
-          return sh`systemctl restart -- ${unit}`;
-        case 'systemd.reload':
-          return sh`systemctl reload -- ${unit}`;
-        case 'systemd.mask':
-          return sh`systemctl mask -- ${unit}`;
-      }
-    });
     // One round trip; && stops at the first failure, which exec reports with its stderr.
-    await ctx.exec(joinCommands(commands, ' && '));
+    await ctx.exec(joinCommands(systemctlCommands(changes), ' && '));
   },
 });
+
+/** The verbs that change unit files: systemctl reloads the manager after each (unless --no-reload). */
+const RELOADING = new Set<SystemdKind>(['systemd.unmask', 'systemd.enable', 'systemd.disable', 'systemd.mask']);
+
+/**
+ * The systemctl commands for planned changes, in plan order, with as few systemctl starts as give
+ * the same end state: enable then start is `enable --now` (systemctl starts the unit itself right
+ * after enabling it), disable then stop is `disable --now`; a daemon-reload right before a verb
+ * that changes unit files is left to that verb, which reloads the manager after its own change
+ * (it works on the files on disk, not on what the manager loaded, so the order makes no difference).
+ */
+export function systemctlCommands(changes: readonly SystemdChange[]): ShellCommand[] {
+  const commands: ShellCommand[] = [];
+  for (let i = 0; i < changes.length; i++) {
+    const { kind, payload: { unit } } = changes[i]!;
+    const next = changes[i + 1]?.kind;
+    switch (kind) {
+      case 'systemd.daemon-reload':
+        if (next === undefined || !RELOADING.has(next)) commands.push(sh`systemctl daemon-reload`);
+        break;
+      case 'systemd.unmask':
+        commands.push(sh`systemctl unmask -- ${unit}`);
+        break;
+      case 'systemd.enable':
+        if (next === 'systemd.start') i++;
+        commands.push(next === 'systemd.start' ? sh`systemctl enable --now -- ${unit}` : sh`systemctl enable -- ${unit}`);
+        break;
+      case 'systemd.disable':
+        if (next === 'systemd.stop') i++;
+        commands.push(next === 'systemd.stop' ? sh`systemctl disable --now -- ${unit}` : sh`systemctl disable -- ${unit}`);
+        break;
+      case 'systemd.start':
+        commands.push(sh`systemctl start -- ${unit}`);
+        break;
+      case 'systemd.stop':
+        commands.push(sh`systemctl stop -- ${unit}`);
+        break;
+      case 'systemd.restart':
+        commands.push(sh`systemctl restart -- ${unit}`);
+        break;
+      case 'systemd.reload':
+        commands.push(sh`systemctl reload -- ${unit}`);
+        break;
+      case 'systemd.mask':
+        commands.push(sh`systemctl mask -- ${unit}`);
+        break;
+    }
+  }
+  return commands;
+}

@@ -67,6 +67,43 @@ describe('systemd on a real host', () => {
     });
   });
 
+  it('enable + start is one systemctl (enable --now), a pending daemon-reload is the enable\'s own, disable + stop one disable --now: same end states', async () => {
+    const unit = 'mb-now.service';
+    const showNow = () => hosts.sh(H, `systemctl show -p ActiveState,UnitFileState,NeedDaemonReload,Description ${unit} | sort | tr '\\n' ' '`);
+    // A shim ahead of systemctl on PATH logs what the module asks for (the facts' `show` included).
+    await hosts.sh(H, `printf '%s\\n' '#!/bin/sh' 'echo "$*" >> /root/systemctl.log' 'exec /usr/bin/systemctl "$@"' > /usr/local/bin/systemctl && chmod +x /usr/local/bin/systemctl`);
+    const verbs = async () => (await hosts.sh(H, 'cat /root/systemctl.log; rm -f /root/systemctl.log')).split('\n').filter((l) => l && !l.startsWith('show '));
+    try {
+      await copy.run(t(), { dest: `/usr/lib/systemd/system/${unit}`, content: unitFile('now v1') });
+      await hosts.sh(H, 'rm -f /root/systemctl.log');
+      await proveIdempotent(systemd, t(), { name: unit, state: 'started', enabled: true }, async (first) => {
+        expect(first.changes.map((c) => c.kind)).toEqual(['systemd.enable', 'systemd.start']);
+        expect(await showNow()).toBe('ActiveState=active Description=now v1 NeedDaemonReload=no UnitFileState=enabled ');
+      });
+      expect(await verbs()).toEqual([`enable --now -- ${unit}`]);
+
+      await proveIdempotent(systemd, t(), { name: unit, state: 'stopped', enabled: false }, async (first) => {
+        expect(first.changes.map((c) => c.kind)).toEqual(['systemd.disable', 'systemd.stop']);
+        expect(await showNow()).toBe('ActiveState=inactive Description=now v1 NeedDaemonReload=no UnitFileState=disabled ');
+      });
+      expect(await verbs()).toEqual([`disable --now -- ${unit}`]);
+
+      // Running but not enabled, and its file changed on disk (a stopped unit would simply be
+      // loaded afresh): the plan says daemon-reload, enable; the enable's own reload is the one.
+      await hosts.sh(H, `systemctl start ${unit}`);
+      await copy.run(t(), { dest: `/usr/lib/systemd/system/${unit}`, content: unitFile('now v2') });
+      expect(await showNow()).toBe('ActiveState=active Description=now v1 NeedDaemonReload=yes UnitFileState=disabled ');
+      await hosts.sh(H, 'rm -f /root/systemctl.log');
+      await proveIdempotent(systemd, t(), { name: unit, state: 'started', enabled: true }, async (first) => {
+        expect(first.changes.map((c) => c.kind)).toEqual(['systemd.daemon-reload', 'systemd.enable']);
+        expect(await showNow()).toBe('ActiveState=active Description=now v2 NeedDaemonReload=no UnitFileState=enabled ');
+      });
+      expect(await verbs()).toEqual([`enable -- ${unit}`]);
+    } finally {
+      await hosts.sh(H, `rm -f /usr/local/bin/systemctl /root/systemctl.log; systemctl disable --now ${unit} >/dev/null 2>&1 || true`);
+    }
+  });
+
   it('a missing unit fails at apply with systemctl\'s message', async () => {
     await expect(systemd.run(t(), { name: 'mb-no-such.service', state: 'started' })).rejects.toMatchObject({ code: 'COMMAND_FAILED', stderr: expect.stringMatching(/not found/) });
   });
