@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type HandlebarsModule from 'handlebars';
+import HandlebarsModule from 'handlebars';
 import { z } from 'zod';
 import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, Secret, defineModule } from '@meshbook/engine';
@@ -57,10 +56,11 @@ const templateParams: DocumentedParams<typeof templateParamsSchema, TemplateInpu
 
 export type TemplateParams = z.output<typeof templateParams>;
 
-// An isolated instance: helpers registered elsewhere cannot change what templates render. Made on
-// first use: loading handlebars is costly, and a run without templates should not pay for it.
+// An isolated instance: helpers registered elsewhere cannot change what templates render. handlebars
+// is inlined in the package's bundle (scripts/bundle.mjs), whose files load on demand: a run whose
+// playbook has no template task does not load it.
 let isolated: typeof HandlebarsModule | undefined;
-const handlebars = (): typeof HandlebarsModule => (isolated ??= (createRequire(import.meta.url)('handlebars') as typeof HandlebarsModule).create());
+const handlebars = (): typeof HandlebarsModule => (isolated ??= HandlebarsModule.create());
 
 /**
  * A file rendered on the controller from a handlebars template (strict: an undefined variable is an

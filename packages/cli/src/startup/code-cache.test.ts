@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_MARKER } from './code-cache.js';
+import { BUNDLE_MARKER, stampBundle } from './code-cache.js';
 
 // Each load runs in a node of its own: the cache hooks Module.prototype._compile for the process.
 const codeCache = fileURLToPath(new URL('./code-cache.ts', import.meta.url));
@@ -37,6 +37,25 @@ describe('installCodeCache', { timeout: 60_000 }, () => {
 
     writeFileSync(bundle, `${BUNDLE_MARKER}\nexports.answer = 43;\n`);
     expect(JSON.parse(load(dir, bundle))).toEqual({ answer: 43 });
+    expect(entries(dir)).toHaveLength(1);
+    expect(entries(dir)[0]).not.toBe(first);
+  });
+
+  it('names a stamped bundle by its build hash, size and mtime: an edit that keeps the stamp makes a new entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshbook-code-cache-'));
+    const bundle = join(dir, 'bundle.cjs');
+    const stamped = stampBundle(`${BUNDLE_MARKER}\nexports.answer = 42;\n`);
+    expect(stamped.split('\n')[0]).toMatch(new RegExp(`^${BUNDLE_MARKER.replace(/[()]/g, '\\$&')} build [0-9a-f]{40}$`));
+    expect(stampBundle(stamped)).toBe(stamped); // stamping again changes nothing
+    writeFileSync(bundle, stamped);
+    expect(load(dir, bundle)).toBe('{"answer":42}');
+    const [first] = entries(dir);
+    expect(load(dir, bundle)).toBe('{"answer":42}');
+    expect(entries(dir)).toEqual([first]);
+    // Edited by hand after the build, same length, same stamp: still not the cached code.
+    writeFileSync(bundle, stamped.replace('= 42', '= 43'));
+    utimesSync(bundle, new Date(), new Date(Date.now() + 5000));
+    expect(load(dir, bundle)).toBe('{"answer":43}');
     expect(entries(dir)).toHaveLength(1);
     expect(entries(dir)[0]).not.toBe(first);
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import vm from 'node:vm';
@@ -14,8 +14,9 @@ export { nearestCacheDir } from './cache-dir.js';
  * compiles through vm.Script with the cached data, and at exit the code V8 compiled during the run
  * (lazily compiled functions included) is written for files that had no valid cache.
  *
- * A cache entry is named by the file and a hash of its content (V8's own check covers only the
- * length). It holds only what its writer compiled: written by `--version` or `--syntax-check`, it
+ * A cache entry is named by the file and its content (V8's own check covers only the length): the
+ * build's hash of the content on the bundle's first line (stampBundle), with the file's size and
+ * mtime for an edit after the build; a bundle without that hash is hashed here. It holds only what its writer compiled: written by `--version` or `--syntax-check`, it
  * lacks the SSH stack and the runner, which every later run would then compile again. So an entry
  * says whether a playbook run wrote it (`fullRun`), and the first playbook run that finds one a
  * lighter command wrote writes it again; after that, runs write nothing.
@@ -33,7 +34,7 @@ export function installCodeCache(cacheDir: string, options: { fullRun?: boolean 
     // Only meshbook's bundles: Node 20 cannot run `import()` in code from cached data, and their build
     // guarantees they hold none. Other CommonJS code (a playbook's dependencies) loads as usual.
     if (!content.startsWith(BUNDLE_MARKER)) return compile.call(this, content, filename);
-    const entry = join(cacheDir, `${basename(filename)}-${sha1(filename).slice(0, 8)}.${sha1(content).slice(0, 20)}.v8`);
+    const entry = join(cacheDir, `${basename(filename)}-${sha1(filename).slice(0, 8)}.${contentKey(content, filename).slice(0, 20)}.v8`);
     const cached = readEntry(entry);
     let script: vm.Script;
     try {
@@ -52,6 +53,30 @@ export function installCodeCache(cacheDir: string, options: { fullRun?: boolean 
 
 /** The first line of every meshbook bundle (scripts/bundle.mjs), whose build checks it holds no `import()`. */
 export const BUNDLE_MARKER = '// meshbook bundle: no import() inside (startup/code-cache.ts)';
+
+/**
+ * The bundle's first line with the content's hash, added by its build: hashing ~2.5 MB of bundles
+ * on every start cost ~10 ms of CPU. The hash covers everything after the first line.
+ */
+export function stampBundle(content: string): string {
+  const body = content.startsWith(BUNDLE_MARKER) ? content.slice(content.indexOf('\n') + 1) : content;
+  return `${BUNDLE_MARKER}${STAMP_PREFIX}${sha1(body)}\n${body}`;
+}
+
+const STAMP_PREFIX = ' build ';
+const STAMP = /^ build ([0-9a-f]{40})$/;
+
+/** What names the content in an entry: the build's hash with the file's size and mtime, else a hash of the content. */
+function contentKey(content: string, filename: string): string {
+  const stamp = STAMP.exec(content.slice(BUNDLE_MARKER.length, content.indexOf('\n')))?.[1];
+  if (stamp === undefined) return sha1(content);
+  try {
+    const { size, mtimeMs } = statSync(filename);
+    return sha1(`${stamp} ${size} ${mtimeMs}`);
+  } catch {
+    return sha1(content);
+  }
+}
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 

@@ -4,6 +4,7 @@ import { MeshbookError } from '../errors.js';
 import { Secret } from '../secret.js';
 import { decryptVault, isVaultText, type VaultPassword } from '../vault/vault.js';
 import type { InventoryIssue } from './issues.js';
+import { parseJsonObject } from './json-text.js';
 
 export interface YamlReadOptions {
   /** Passwords for `!vault` values and whole files encrypted with ansible-vault. */
@@ -94,6 +95,8 @@ function ansibleBooleans(tags: Tags): Tags {
 }
 
 export function parseYamlText(text: string, displayPath: string, options: YamlReadOptions = {}): YamlFileResult {
+  const json = parseJsonObject(text);
+  if (json) return { value: json.value, issues: [], warnings: [] };
   const customTags = (tags: Tags): Tags => [...ansibleBooleans(tags), vaultTag(options, displayPath)];
   const document = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: true, customTags });
   const issues: InventoryIssue[] = document.errors.map((error) => {

@@ -2,14 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
+// The client and the key parser, not ssh2's index: that also loads its server, key generator and
+// HTTP(S) agents (node:http, node:https and TLS), which every run paid for at start-up.
+import Client from 'ssh2/lib/client.js';
+import keyParser from 'ssh2/lib/protocol/keyParser.js';
 import type { AnyAuthMethod, AuthenticationType, Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { MeshbookError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
 import { saveAuthTurns } from './auth-turns.js';
 import { verifyHostKey, knownKeyTypesFor, type HostKeyCheck } from './host-key-policy.js';
-
-const { Client, utils } = ssh2;
 
 /** Everything needed to open one SSH connection, ssh config already applied. */
 export interface ConnectionTarget {
@@ -85,7 +86,7 @@ function authMethods(target: ConnectionTarget): Array<{ method: AnyAuthMethod; l
   if (target.agent) methods.push({ method: { type: 'agent', username: target.user, agent: target.agent }, label: 'ssh-agent' });
   for (const key of target.keys) {
     if (key.data.length === 0) continue;
-    const parsed = utils.parseKey(key.data, target.passphrase?.reveal());
+    const parsed = keyParser.parseKey(key.data, target.passphrase?.reveal());
     if (parsed instanceof Error) {
       if (key.explicit) {
         const encrypted = /encrypted|passphrase/i.test(parsed.message);
