@@ -51,6 +51,27 @@ describe('putScript', () => {
     expect(script.display).not.toContain(data.toString('base64'));
   });
 
+  it('a 0600 file stays 0600 in a directory whose default ACL grants read (the kernel ignores the umask there)', () => {
+    const aclDir = join(dir, 'default-acl');
+    // user::rwx group::r-x other::r-x as the directory's default ACL (system.posix_acl_default, version 2).
+    const setAcl = spawnSync('python3', ['-c', [
+      'import os, struct, sys',
+      "entry = lambda tag, perm: struct.pack('<HHI', tag, perm, 0xFFFFFFFF)",
+      "os.mkdir(sys.argv[1])",
+      "os.setxattr(sys.argv[1], 'system.posix_acl_default', struct.pack('<I', 2) + entry(1, 7) + entry(4, 5) + entry(0x20, 5))",
+    ].join('\n'), aclDir], { encoding: 'utf8' });
+    expect(setAcl.stderr).toBe('');
+    // The ACL is in force: a file made under umask 077 comes out group- and world-readable.
+    spawnSync('/bin/sh', ['-c', 'umask 077; : > "$1"', 'sh', join(aclDir, 'control')]);
+    expect(statSync(join(aclDir, 'control')).mode & 0o777).toBe(0o644);
+    const data = Buffer.from('PrivateKey = secret\n');
+    const path = join(aclDir, 'wg0.conf');
+    const result = spawnSync('/bin/sh', ['-c', putScript(path, tempPathFor(path), data, sha256Hex(data), { mode: 0o600 }).text], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(readFileSync(path, 'utf8')).toBe('PrivateKey = secret\n');
+    expect(statSync(path).mode & 0o7777).toBe(0o600);
+  });
+
   it('runs nothing when the script is cut short (a dropped connection): no destination, no temp file', () => {
     const path = join(dir, 'cut');
     const data = Buffer.from('x'.repeat(300));

@@ -10,11 +10,13 @@ export function tempPathFor(path: string): string {
 /**
  * The remote half of put, in one round trip: the content comes in the script itself as one
  * single-quoted base64 word (so a script cut short by a dropped connection is an unterminated
- * quote and runs nothing) and is decoded into a 0600 temp file created exclusively (set -C); the
- * file gets owner and mode, is checked against the sha256 computed here, and is renamed over the
- * destination. Any failing step removes the temp file. Decoding straight into the file saves the
- * `cat` and the pipe into a subshell that content on stdin needed, and a 0600 file needs no
- * chmod: every exec costs milliseconds on a small host, and a first run writes a dozen files per host.
+ * quote and runs nothing) and is decoded into a temp file created empty and exclusively (set -C)
+ * and made 0600 before any byte is written; the file gets owner and mode, is checked against the
+ * sha256 computed here, and is renamed over the destination. Any failing step removes the temp
+ * file. The chmod before the write is not redundant with `umask 077`: in a directory with a default
+ * ACL the kernel ignores the umask, and the file would take the ACL's permissions (a secret left
+ * group- or world-readable, during the write and after). Decoding straight into the file saves the
+ * `cat` and the pipe into a subshell that content on stdin needed.
  * sha256sum reads stdin: given a name holding a backslash or a newline, it would escape the name
  * and prefix its line with '\\', and the hash would never match.
  *
@@ -43,6 +45,7 @@ export function putScript(path: string, tmp: string, data: Buffer, sha256: strin
   if (owner && group) ownership = sh`chown -- ${`${owner}:${group}`} "$t" || fail 'chown failed'`;
   else if (owner) ownership = sh`chown -- ${owner} "$t" || fail 'chown failed'`;
   else if (group) ownership = sh`chgrp -- ${group} "$t" || fail 'chgrp failed'`;
+  // Set after the write: written by a user without CAP_FSETID, a setuid file would lose the bit.
   let chmod = bits === 0o600 ? sh`` : sh`chmod ${bits.toString(8).padStart(4, '0')} "$t" || fail 'chmod failed'`;
   if (attributes.keepExisting) {
     // Owner before mode (chown clears setuid bits), extended attributes last (chown clears a file
@@ -69,8 +72,10 @@ ${parents}
 d=${contentWord(data)}
 umask 077
 set -C
-printf %s "$d" | base64 -d > "$t" || fail 'cannot write the temporary file'
+: > "$t" || fail 'cannot create the temporary file'
 set +C
+chmod 0600 "$t" || fail 'chmod failed'
+printf %s "$d" | base64 -d >> "$t" || fail 'cannot write the temporary file'
 ${ownership}
 ${chmod}
 s=$(sha256sum < "$t") || fail 'sha256sum failed'
