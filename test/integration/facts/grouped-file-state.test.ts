@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FactCache, planFactBatch, secret, splitGroupResult } from '@meshbook/engine';
 import type { Become, CommandResult, FactRequest } from '@meshbook/engine';
-import { DIFF_CONTENT_LIMIT, fileState } from '@meshbook/modules';
+import { fileState } from '@meshbook/modules';
 import { connectSsh, type SshTransport } from '../../../packages/engine/src/transport/ssh/index.js';
 import { fleetSshOptions, useFleet } from '../support/fleet.js';
 
@@ -67,7 +67,7 @@ const PATHS = [
   '/',
 ];
 
-const requests = (): FactRequest[] => PATHS.map((path) => fileState(path, path.endsWith('/big') ? 100 : DIFF_CONTENT_LIMIT));
+const requests = (): FactRequest[] => PATHS.map((path) => fileState(path, path.endsWith('/big') ? 100 : undefined));
 
 /** dash names the input line in its own errors ("sh: 12: cannot open ..."): where the script sat, not what it read. */
 const withoutLineNumbers = (stderr: string) => stderr.replace(/^([^:\n]+): \d+: /gm, '$1: N: ');
