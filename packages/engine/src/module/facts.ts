@@ -1,6 +1,8 @@
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import type { Become, CommandResult, Transport } from '../transport/types.js';
+import { planFactBatch, splitGroupResult } from './fact-groups.js';
+import type { FactGroupSection } from './fact-groups.js';
 
 /**
  * A fact: a read-only command and a pure parser of its result (pyinfra's facts). Facts are cached
@@ -25,6 +27,16 @@ export interface FactDefinition<A, R> {
    * it (ModuleDefinition.writes): the other facts fetched with the play's batch stay good.
    */
   reads?(args: A, value: R): readonly string[];
+  /**
+   * Several requests of this fact in one batch as one remote command (one `stat` for many paths
+   * instead of a process or two per path). The script wraps each request's part in its section
+   * (`${begin}; ...; ${end}`, the part's last status being its exit code); the engine splits the
+   * output back into each request's own result, which `parse` reads as it reads `command`'s. Each
+   * part must print exactly what `command(args)` alone prints, and a part that fails must not stop
+   * the next. When the output cannot be split whole (past the output cap), the requests run their
+   * own commands instead.
+   */
+  grouped?(args: readonly A[], sections: readonly FactGroupSection[]): ShellCommand;
 }
 
 // Registered (Symbol.for): a playbook compiled apart may load its own copy of the engine.
@@ -147,8 +159,8 @@ export class FactCache {
       else missing.push({ index, cacheKey, request });
     });
     if (missing.length > 0) {
-      const results = await this.#runBatch(
-        missing.map((m) => m.request.fact.command(m.request.args)),
+      const results = await this.#fetch(
+        missing.map((m) => m.request),
         asUser,
         { signal: options.signal ?? this.defaults.signal, timeoutMs: options.timeoutMs ?? this.defaults.timeoutMs },
       );
@@ -189,7 +201,7 @@ export class FactCache {
     }
     for (const { become, pending } of groups.values()) {
       const entries = [...pending.entries()];
-      const results = await this.#runBatch(entries.map(([, r]) => r.fact.command(r.args)), become, this.defaults);
+      const results = await this.#fetch(entries.map(([, r]) => r), become, this.defaults);
       entries.forEach(([cacheKey, request], i) => {
         // Cut output is left for the task's own gather, which refuses it where it belongs.
         if (results[i]!.truncated) return;
@@ -299,16 +311,58 @@ export class FactCache {
     }
   }
 
+  /**
+   * Each request's result in one round trip: requests of a fact with a grouped form share one
+   * command (planFactBatch). A group whose output cannot be split whole runs its requests' own
+   * commands in one more round trip, so every request gets the result its own command gives.
+   */
+  async #fetch(
+    requests: readonly FactRequest[],
+    become: Become | undefined,
+    limits: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<CommandResult[]> {
+    const planned = planFactBatch(requests);
+    const grouped = planned.some((p) => p.markers);
+    const results = await this.#runBatch(planned.map((p) => p.command), become, limits, grouped);
+    const out: CommandResult[] = [];
+    const unsplit: number[] = [];
+    planned.forEach((part, i) => {
+      const result = results[i]!;
+      if (!part.markers) {
+        out[part.members[0]!] = result;
+        return;
+      }
+      const split = splitGroupResult(result, part.markers);
+      if (split) part.members.forEach((member, j) => (out[member] = split[j]!));
+      else unsplit.push(...part.members);
+    });
+    if (unsplit.length > 0) {
+      const own = await this.#runBatch(unsplit.map((i) => requests[i]!.fact.command(requests[i]!.args)), become, limits, false);
+      unsplit.forEach((member, j) => (out[member] = own[j]!));
+    }
+    return out;
+  }
+
   async #runBatch(
     commands: ShellCommand[],
     become: Become | undefined,
     limits: { signal?: AbortSignal; timeoutMs?: number },
+    grouped: boolean,
   ): Promise<CommandResult[]> {
     const options = { become, signal: limits.signal, timeoutMs: limits.timeoutMs };
-    if (commands.length === 1) return [await this.transport.run(commands[0]!, options)];
-    // The transport's own framing (framing.ts): each command with its own stdin (/dev/null),
-    // stdout, stderr and exit code, no temp files on the host, one round trip.
-    return this.transport.runBatch(commands, options);
+    try {
+      if (commands.length === 1) return [await this.transport.run(commands[0]!, options)];
+      // The transport's own framing (framing.ts): each command with its own stdin (/dev/null),
+      // stdout, stderr and exit code, no temp files on the host, one round trip.
+      return await this.transport.runBatch(commands, options);
+    } catch (error) {
+      // What a grouped command printed before it was cut off holds many requests' answers (files'
+      // contents, secrets among them): carried neither by the error nor by its cause.
+      if (grouped && error instanceof MeshbookError && error.stdout !== undefined) {
+        throw new MeshbookError(error.code, error.message, { host: error.host, command: error.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint });
+      }
+      throw error;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-import { defineFact, MeshbookError, sh, sha256 } from '@meshbook/engine';
-import type { FactRequest } from '@meshbook/engine';
+import { defineFact, joinCommands, MeshbookError, sh, sha256 } from '@meshbook/engine';
+import type { FactGroupSection, FactRequest, ShellCommand } from '@meshbook/engine';
 import { decodeBase64Line, keyValueLines } from './fact-lines.js';
 
 /** What a path is, after following a symlink (like `test -e` / `stat -L`). */
@@ -58,26 +58,38 @@ export const EDIT_CONTENT_LIMIT = 16 * 1024 * 1024;
 
 // Trusted script text; the path and limit come in as quoted shell variables. POSIX sh (dash) only:
 // no pipefail, so each command whose failure matters is checked on its own. The size for the
-// content limit is cut out of the stat line (%F|%a|%U|%G|%s|...) rather than asked again: every
-// exec is milliseconds on a small host, and this script runs for every file a play checks.
-const STATE_SCRIPT = `
-if [ -L "$p" ]; then printf 'link '; readlink -- "$p" | base64 -w0; echo; printf 'real '; readlink -f -- "$p" | base64 -w0; echo; printf 'lstat %s\\n' "$(stat -c '%U|%G|%u|%g' -- "$p")"; fi
+// content limit is cut out of the stat line (%F|%a|%U|%G|%s|...) rather than asked again.
+//
+// One function for one path ($p, limit $m), used by the single and the grouped command alike, so
+// both print the same: $s is the path's stat line when the group already read it (empty: stat it
+// here), $k says its name may be a mount target (empty: no mount ends in that name, so
+// `mountpoint` would answer no). A failure returns 3, which ends the single command's subshell with
+// that status and leaves a group's next paths to run.
+const STAT_FORMAT = '%F|%a|%U|%G|%s|%u|%g|%d:%i';
+const STATE_FUNCTION = `__mb_fs() {
+l=
+if [ -L "$p" ]; then l=1; printf 'link '; readlink -- "$p" | base64 -w0; echo; printf 'real '; readlink -f -- "$p" | base64 -w0; echo; printf 'lstat %s\\n' "$(stat -c '%U|%G|%u|%g' -- "$p")"; fi
 if [ -e "$p" ]; then
-  s=$(stat -L -c '%F|%a|%U|%G|%s|%u|%g|%d:%i' -- "$p") || exit 3
+  [ -n "$s" ] || s=$(stat -L -c '${STAT_FORMAT}' -- "$p") || return 3
   printf 'stat %s\\n' "$s"
   if [ -f "$p" ]; then
-    mountpoint -q -- "$p" 2>/dev/null && echo mountpoint
+    if [ -n "$l$k" ]; then mountpoint -q -- "$p" 2>/dev/null && echo mountpoint; fi
     z=\${s#*|*|*|*|}; z=\${z%%|*}
-    if [ "$z" -le "$m" ]; then printf 'content '; base64 -w0 < "$p" || exit 3; echo
-    else h=$(sha256sum < "$p") || exit 3; printf 'sha256 %s\\n' "\${h%% *}"; fi
+    if [ "$z" -le "$m" ]; then printf 'content '; base64 -w0 < "$p" || return 3; echo
+    else h=$(sha256sum < "$p") || return 3; printf 'sha256 %s\\n' "\${h%% *}"; fi
   fi
-else echo absent; fi`;
+else echo absent; fi
+}`;
+
+const limitOf = (maxContentBytes: number) => Math.max(0, Math.floor(maxContentBytes));
 
 const fileStateDefinition = defineFact<FileStateArgs, FileState>({
   name: 'file.state',
   // The path, and where its links lead (what stat -L read).
   reads: ({ path }, state) => [path, state.realPath],
-  command: ({ path, maxContentBytes }) => sh`p=${path}; m=${Math.max(0, Math.floor(maxContentBytes))};${sh.raw(STATE_SCRIPT)}`,
+  command: ({ path, maxContentBytes }) => sh`${sh.raw(STATE_FUNCTION)}
+p=${path}; m=${limitOf(maxContentBytes)}; s=; k=1; __mb_fs`,
+  grouped: (requests, sections) => groupedStateCommand(requests, sections),
   parse: (result, { path }) => {
     if (result.exitCode !== 0) {
       throw new MeshbookError('COMMAND_FAILED', `reading the state of ${path} failed`, {
@@ -88,6 +100,49 @@ const fileStateDefinition = defineFact<FileStateArgs, FileState>({
     return parseFileState(path, result.stdout);
   },
 });
+
+/**
+ * Many paths in one command, for a few processes in all instead of a few per path: one `stat` for
+ * every path that exists, the mount targets read once (then `mountpoint` only for a regular file
+ * whose name ends a target, or that is a link), the contents read by one `base64` each, no
+ * subshell per path. Each path's part prints what its own command prints (STATE_FUNCTION).
+ */
+function groupedStateCommand(requests: readonly FileStateArgs[], sections: readonly FactGroupSection[]): ShellCommand {
+  const lines: ShellCommand[] = [sh`${sh.raw(STATE_FUNCTION)}`, sh`set --`];
+  requests.forEach(({ path }, i) => {
+    lines.push(sh`${sh.raw(`P${i}`)}=${path}; ${sh.raw(`E${i}`)}=; if [ -e "$${sh.raw(`P${i}`)}" ]; then ${sh.raw(`E${i}`)}=1; set -- "$@" "$${sh.raw(`P${i}`)}"; fi`);
+  });
+  // Every existing path's stat line, in order; on any failure (a path gone meanwhile) or a line
+  // count that does not match, each path stats itself as its own command does.
+  lines.push(sh`${sh.raw(`N=$#; S=; if [ $N -gt 0 ]; then S=$(stat -L -c '${STAT_FORMAT}' -- "$@" 2>/dev/null) || S=; fi
+IFS='
+'; set -f; set -- $S; set +f; unset IFS
+[ $# -eq $N ] || { S=; set --; }
+K=1; T=
+case "$S" in *regular*) T=$(cut -d' ' -f5 /proc/self/mountinfo 2>/dev/null) && [ -n "$T" ] && K= && T="$T
+" ;; esac`)}`);
+  requests.forEach(({ path, maxContentBytes }, i) => {
+    const v = (name: string) => sh.raw(`${name}${i}`);
+    lines.push(sh`s=; if [ -n "$${v('E')}" ] && [ -n "$S" ]; then s=$1; shift; fi; k=$K; ${mountCandidate(path)}`);
+    lines.push(sh`${sections[i]!.begin}; p=$${v('P')}; m=${limitOf(maxContentBytes)}; __mb_fs; ${sections[i]!.end}`);
+  });
+  return joinCommands(lines, '\n');
+}
+
+/** A name mountinfo shows as it is: the kernel escapes space, tab, newline and backslash there. */
+const MOUNTINFO_NAME = /^[A-Za-z0-9._+:@%=,-]+$/;
+
+/**
+ * Shell text setting `k=1` when a mount target ends in the path's last name. A regular file that
+ * is a mount point (`mountpoint`: the path, or where it resolves, is a target) ends in its own
+ * name when it is not a link; links always ask `mountpoint`. Names the kernel would escape in
+ * mountinfo (space, tab, newline, backslash) and any other unusual name always ask too.
+ */
+function mountCandidate(path: string): ShellCommand {
+  const name = path.replace(/\/+$/, '').split('/').pop() ?? '';
+  if (!MOUNTINFO_NAME.test(name)) return sh`k=1`;
+  return sh`case "$T" in */${name}${'\n'}*) k=1;; esac`;
+}
 
 /** The state of one path; several of these (and other facts) still cost one round trip via ctx.facts. */
 export function fileState(path: string, maxContentBytes: number = DIFF_CONTENT_LIMIT): FactRequest<FileState> {

@@ -1,0 +1,97 @@
+import { sh } from '../command.js';
+import type { ShellCommand, ShellValue } from '../command.js';
+import { FrameParser, newMarker } from '../transport/framing.js';
+import type { CommandResult } from '../transport/types.js';
+import type { FactDefinition, FactRequest } from './facts.js';
+
+/**
+ * Shell text that frames one request's part of a grouped command (builtins only, nothing forked):
+ * `begin` before the part, `end` right after its last command, whose exit status becomes the
+ * request's exit code. The markers are fresh and random (framing.ts), so no output can fake them.
+ */
+export interface FactGroupSection {
+  readonly begin: ShellValue;
+  readonly end: ShellValue;
+}
+
+/** Requests of one grouped fact per remote command at most: bounds the command line and the script. */
+export const FACT_GROUP_LIMIT = 64;
+
+/** One command of a fact batch: a request's own command, or one grouped command for several. */
+export interface PlannedCommand {
+  readonly command: ShellCommand;
+  /** Indexes of the requests it answers, in section order. */
+  readonly members: readonly number[];
+  /** A grouped command's section markers (one per member); absent for a request's own command. */
+  readonly markers?: readonly string[];
+}
+
+/**
+ * The commands for a batch of requests: requests of a fact that declares a grouped form, two or
+ * more of them, become one command per FACT_GROUP_LIMIT (placed where the first of them was);
+ * every other request keeps its own command.
+ */
+export function planFactBatch(requests: readonly FactRequest[]): PlannedCommand[] {
+  const byFact = new Map<FactDefinition<any, any>, number[]>();
+  requests.forEach((request, index) => {
+    if (!request.fact.grouped) return;
+    const list = byFact.get(request.fact);
+    if (list) list.push(index);
+    else byFact.set(request.fact, [index]);
+  });
+  const groupOf = new Map<number, number[]>();
+  for (const indexes of byFact.values()) {
+    if (indexes.length < 2) continue;
+    for (let at = 0; at < indexes.length; at += FACT_GROUP_LIMIT) {
+      const chunk = indexes.slice(at, at + FACT_GROUP_LIMIT);
+      for (const index of chunk) groupOf.set(index, chunk);
+    }
+  }
+  const planned: PlannedCommand[] = [];
+  requests.forEach((request, index) => {
+    const group = groupOf.get(index);
+    if (!group) {
+      planned.push({ command: request.fact.command(request.args), members: [index] });
+      return;
+    }
+    if (group[0] !== index) return;
+    // A chunk of one (the rest of a group past the limit) needs no sections.
+    if (group.length === 1) {
+      planned.push({ command: request.fact.command(request.args), members: [index] });
+      return;
+    }
+    const markers = group.map(() => newMarker('MBG'));
+    const sections = markers.map(sectionOf);
+    const command = request.fact.grouped!(group.map((i) => requests[i]!.args), sections);
+    planned.push({ command, members: group, markers });
+  });
+  return planned;
+}
+
+function sectionOf(marker: string): FactGroupSection {
+  return {
+    begin: sh.raw(`printf '%s begin\\n' ${marker}; printf '%s begin\\n' ${marker} >&2`),
+    end: sh.raw(`__mb_gs=$?; printf '\\n%s %d\\n' ${marker} "$__mb_gs"; printf '\\n%s end\\n' ${marker} >&2`),
+  };
+}
+
+/**
+ * Each member's own result out of a grouped command's result: its stdout, stderr and exit code
+ * exactly as its own command would have given them. Undefined when the group's output cannot be
+ * split whole (cut at the output cap, a section missing because the script stopped early): the
+ * members are then run on their own.
+ *
+ * The streams arrive decoded (UTF-8, invalid bytes replaced); the markers are ASCII lines, so
+ * splitting the decoded text gives what decoding each member's bytes alone gives.
+ */
+export function splitGroupResult(result: CommandResult, markers: readonly string[]): CommandResult[] | undefined {
+  if (result.truncated) return undefined;
+  const parser = new FrameParser(markers);
+  parser.pushStdout(Buffer.from(result.stdout, 'utf8'));
+  parser.pushStderr(Buffer.from(result.stderr, 'utf8'));
+  if (!parser.done) return undefined;
+  const parts = parser.results();
+  // A section whose end line carries no status (the shell died between) was not the member's own run.
+  if (parts.some((part) => part.exitCode < 0)) return undefined;
+  return parts.map((part) => ({ stdout: part.stdout.toString('utf8'), stderr: part.stderr.toString('utf8'), exitCode: part.exitCode, durationMs: result.durationMs }));
+}
