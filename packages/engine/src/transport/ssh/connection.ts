@@ -1,3 +1,4 @@
+/// <reference path="./ssh2-parts.d.ts" />
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
