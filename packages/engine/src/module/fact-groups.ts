@@ -41,9 +41,10 @@ export function planFactBatch(requests: readonly FactRequest[]): PlannedCommand[
   });
   const groupOf = new Map<number, number[]>();
   for (const indexes of byFact.values()) {
-    if (indexes.length < 2) continue;
     for (let at = 0; at < indexes.length; at += FACT_GROUP_LIMIT) {
       const chunk = indexes.slice(at, at + FACT_GROUP_LIMIT);
+      // A chunk of one (a lone request, or the rest of a group past the limit) keeps its own command.
+      if (chunk.length < 2) continue;
       for (const index of chunk) groupOf.set(index, chunk);
     }
   }
@@ -55,11 +56,6 @@ export function planFactBatch(requests: readonly FactRequest[]): PlannedCommand[
       return;
     }
     if (group[0] !== index) return;
-    // A chunk of one (the rest of a group past the limit) needs no sections.
-    if (group.length === 1) {
-      planned.push({ command: request.fact.command(request.args), members: [index] });
-      return;
-    }
     const markers = group.map(() => newMarker('MBG'));
     const sections = markers.map(sectionOf);
     const command = request.fact.grouped!(group.map((i) => requests[i]!.args), sections);
