@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FactCache, planFactBatch, secret, splitGroupResult } from '@meshbook/engine';
+import { inspect } from 'node:util';
+import { FactCache, MeshbookError, defineFact, planFactBatch, secret, sh, splitGroupResult } from '@meshbook/engine';
 import type { Become, CommandResult, FactRequest } from '@meshbook/engine';
 import { fileState } from '@meshbook/modules';
 import { connectSsh, type SshTransport } from '../../../packages/engine/src/transport/ssh/index.js';
@@ -153,4 +154,27 @@ describe('file.state grouped against single, on a fleet host', () => {
       for (const t of failed) expect(JSON.stringify(t)).not.toContain('grouped-canary');
     }
   });
+});
+
+describe('a fact read cut off on a fleet host', () => {
+  // A read that printed the secret and then hung (a slow disk, a stuck mount): the transport's
+  // timeout holds what came so far.
+  const hungRead = defineFact<string, string>({ name: 'test.hung-read', command: (path) => sh`cat -- ${path}; sleep 60`, parse: (r) => r.stdout });
+
+  for (const [who, become] of [
+    ['root', undefined],
+    ['a user with become', true],
+  ] as const) {
+    it(`${who}: a single read that times out carries none of what it printed`, async () => {
+      const transport = who === 'root' ? root : deploy;
+      const error = await new FactCache(transport, { become }).get(hungRead(`${D}/wg0.conf`), { timeoutMs: 3000 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MeshbookError);
+      expect(error).toMatchObject({ code: 'TIMEOUT', host: H });
+      expect((error as MeshbookError).stdout).toBeUndefined();
+      expect((error as MeshbookError).cause).toBeUndefined();
+      expect(inspect(error, { depth: null })).not.toContain('grouped-canary');
+      // The host still answers on the same transport: the timeout ended the read, not the connection.
+      expect((await transport.run(sh`echo back`, { become })).stdout).toBe('back\n');
+    });
+  }
 });

@@ -1,10 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sh } from '../command.js';
+import { MeshbookError } from '../errors.js';
 import { FakeTransport } from '../testing/fake-transport.js';
 import { LocalTransport } from '../transport/local.js';
+import { SessionEndedError } from '../transport/ssh/shell-session.js';
 import { FactCache, defineFact, pathsOverlap, touches } from './facts.js';
 
 // Each run of a tick appends a line to its counter file and prints the count: which run answered.
@@ -136,6 +139,46 @@ describe('FactCache: one batch, each result framed apart', () => {
   it('reports a batch that ended early (a command that ends the shell) instead of inventing results', async () => {
     const error = await facts.gather({ one: raw('echo one'), two: raw('kill -9 $$'), three: raw('echo three') }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('the batch ended early');
+  });
+});
+
+describe('FactCache: an error during a read carries none of what the read printed', () => {
+  const content = defineFact<string, string>({ name: 'test.content', command: (text) => ({ text, display: 'content' }), parse: (r) => r.stdout });
+  // Prints a stand-in for a file's contents and why it is slow, then hangs past the read's timeout.
+  const hanging = "printf 'c2VjcmV0LWNvbnRlbnQ='; echo 'still reading' >&2; sleep 30";
+
+  const expectNoContent = (error: unknown) => {
+    expect(error).toBeInstanceOf(MeshbookError);
+    const failure = error as MeshbookError;
+    expect(failure.stdout).toBeUndefined();
+    expect(failure.cause).toBeUndefined();
+    expect(inspect(failure, { depth: null })).not.toContain('c2VjcmV0');
+    return failure;
+  };
+
+  it('a single read that times out keeps its code, command and stderr, not its stdout', async () => {
+    const error = await facts.get(content(hanging), { timeoutMs: 2000 }).catch((e: unknown) => e);
+    const failure = expectNoContent(error);
+    expect(failure).toMatchObject({ code: 'TIMEOUT', host: 'h', command: 'content', stderr: 'still reading\n' });
+  });
+
+  it('so does a batch of ungrouped reads', async () => {
+    const error = await facts.gather({ first: content('echo first'), second: content(hanging) }, { timeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(expectNoContent(error)).toMatchObject({ code: 'TIMEOUT', stderr: 'still reading\n' });
+  });
+
+  it("and an error whose cause holds the output (the session's partial frames) loses the cause", async () => {
+    const partial = { stdout: Buffer.from('c2VjcmV0LWNvbnRlbnQ='), stderr: Buffer.from('e'), exitCode: -1, dropped: { stdout: 0, stderr: 0 } };
+    const lost = new MeshbookError('UNREACHABLE', 'connection lost (during the command)', { host: 'h', command: 'content', stderr: 'e', hint: 'check the network', cause: new SessionEndedError(partial, undefined, undefined) });
+    const fake = new FakeTransport('h', { handler: () => { throw lost; } });
+    const error = await new FactCache(fake).get(content('cat /etc/secret')).catch((e: unknown) => e);
+    expect(expectNoContent(error)).toMatchObject({ code: 'UNREACHABLE', message: lost.message, host: 'h', command: 'content', stderr: 'e', hint: 'check the network' });
+  });
+
+  it('an error with nothing of the output is passed on as it is', async () => {
+    const refused = new MeshbookError('BECOME_FAILED', 'sudo: a password is required', { host: 'h' });
+    const fake = new FakeTransport('h', { handler: () => { throw refused; } });
+    expect(await new FactCache(fake).get(content('true')).catch((e: unknown) => e)).toBe(refused);
   });
 });
 

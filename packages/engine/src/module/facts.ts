@@ -322,8 +322,7 @@ export class FactCache {
     limits: { signal?: AbortSignal; timeoutMs?: number },
   ): Promise<CommandResult[]> {
     const planned = planFactBatch(requests);
-    const grouped = planned.some((p) => p.markers);
-    const results = await this.#runBatch(planned.map((p) => p.command), become, limits, grouped);
+    const results = await this.#runBatch(planned.map((p) => p.command), become, limits);
     const out: CommandResult[] = [];
     const unsplit: number[] = [];
     planned.forEach((part, i) => {
@@ -337,18 +336,13 @@ export class FactCache {
       else unsplit.push(...part.members);
     });
     if (unsplit.length > 0) {
-      const own = await this.#runBatch(unsplit.map((i) => requests[i]!.fact.command(requests[i]!.args)), become, limits, false);
+      const own = await this.#runBatch(unsplit.map((i) => requests[i]!.fact.command(requests[i]!.args)), become, limits);
       unsplit.forEach((member, j) => (out[member] = own[j]!));
     }
     return out;
   }
 
-  async #runBatch(
-    commands: ShellCommand[],
-    become: Become | undefined,
-    limits: { signal?: AbortSignal; timeoutMs?: number },
-    grouped: boolean,
-  ): Promise<CommandResult[]> {
+  async #runBatch(commands: ShellCommand[], become: Become | undefined, limits: { signal?: AbortSignal; timeoutMs?: number }): Promise<CommandResult[]> {
     const options = { become, signal: limits.signal, timeoutMs: limits.timeoutMs };
     try {
       if (commands.length === 1) return [await this.transport.run(commands[0]!, options)];
@@ -356,14 +350,21 @@ export class FactCache {
       // stdout, stderr and exit code, no temp files on the host, one round trip.
       return await this.transport.runBatch(commands, options);
     } catch (error) {
-      // What a grouped command printed before it was cut off holds many requests' answers (files'
-      // contents, secrets among them): carried neither by the error nor by its cause.
-      if (grouped && error instanceof MeshbookError && error.stdout !== undefined) {
-        throw new MeshbookError(error.code, error.message, { host: error.host, command: error.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint });
-      }
-      throw error;
+      throw withoutReadOutput(error);
     }
   }
+}
+
+/**
+ * What a fact read printed before it failed (a timeout, an abort, a dropped connection) is the
+ * state it read: files' contents, secrets among them. The error keeps its code, message, host,
+ * command, exit code, stderr (why the read failed: sudo's refusal, a tool's complaint; a fact
+ * prints its state on stdout, and a parser's failure shows stderr too) and hint; the stdout goes,
+ * and so does the cause, which may hold the same output raw (the session's partial frames).
+ */
+function withoutReadOutput(error: unknown): unknown {
+  if (!(error instanceof MeshbookError) || (error.stdout === undefined && error.cause === undefined)) return error;
+  return new MeshbookError(error.code, error.message, { host: error.host, command: error.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint });
 }
 
 /**
