@@ -95,6 +95,23 @@ describe('the packed packages in a fresh npm project', () => {
     expect(libraryOnly.packages.filter((name) => name === '@meshbook/engine')).toHaveLength(1);
   });
 
+  it('templates render from the bundle with no handlebars installed (it is inlined: a devDependency)', async () => {
+    // Not in the library alone nor in the whole install: no package brings it.
+    expect(libraryOnly.packages).not.toContain('handlebars');
+    expect(installedPackages(join(project, 'node_modules'))).not.toContain('handlebars');
+    const render = "renderTemplate('motd', '{{#each hosts}}{{this}} {{/each}}of {{site}}', { hosts: ['a', 'b'], site: 'x' })";
+    const esm = await sh(process.execPath, ['--input-type=module', '-e', `import { renderTemplate } from '@meshbook/modules'; console.log(${render});`], project);
+    expect(esm.stdout).toBe('a b of x\n');
+    const onDemand = await sh(process.execPath, ['--input-type=commonjs', '-e', `const renderTemplate = require('@meshbook/modules/on-demand').load('renderTemplate'); console.log(${render});`], project);
+    expect(onDemand.stdout).toBe('a b of x\n');
+    // Strict, as handlebars' own compiler makes it: an undefined variable is an error naming it.
+    const undefinedVariable = await sh(process.execPath, ['--input-type=module', '-e', "import { renderTemplate } from '@meshbook/modules'; renderTemplate('motd', '{{missing}}', {});"], project).then(
+      () => '',
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(undefinedVariable).toContain('template motd: undefined variable "missing" at line 1, column 3');
+  });
+
   it('each package carries its license, README, engines and keywords, and no repository address (there is no public one yet, as its README says)', () => {
     for (const name of PACKAGES) {
       const dir = join(project, 'node_modules/@meshbook', name);
