@@ -6,7 +6,7 @@ import type { AptFacts } from './apt.js';
 import { aptFailure, parseAptLockError } from './lib/apt-get.js';
 
 const facts = (over: Partial<AptFacts> = {}): AptFacts => ({ packages: {}, candidates: {}, cacheAge: null, upgrades: [], ...over });
-const installed = (version: string, want = 'install') => ({ want, status: 'installed', version, held: want === 'hold' });
+const installed = (version: string, want = 'install', heldEntries = want === 'hold' ? ['pkg'] : []) => ({ want, status: 'installed', version, held: heldEntries.length > 0, heldEntries });
 
 describePlanFixtures(
   apt,
@@ -22,7 +22,7 @@ describePlanFixtures(
     {
       name: 'removed with config files left is not installed',
       params: { name: 'jq' },
-      facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false } } }),
+      facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false, heldEntries: [] } } }),
       changes: [{ kind: 'apt.install', target: 'jq' }],
     },
     {
@@ -54,8 +54,8 @@ describePlanFixtures(
     { name: 'updateCache: refreshed recently', params: { name: 'jq', updateCache: true, cacheValidTime: 600 }, facts: facts({ packages: { jq: installed('1.6') }, cacheAge: 30 }), changes: [] },
     { name: 'updateCache: too old', params: { updateCache: true, cacheValidTime: 600 }, facts: facts({ cacheAge: 601 }), changes: [{ kind: 'apt.update', target: 'apt cache' }] },
     { name: 'absent: installed is removed', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: installed('1.6') } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'remove jq 1.6' }] },
-    { name: 'absent: config files only, no purge: nothing', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false } } }), changes: [] },
-    { name: 'absent + purge: config files are purged', params: { name: 'jq', state: 'absent', purge: true }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false } } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'purge jq 1.6' }] },
+    { name: 'absent: config files only, no purge: nothing', params: { name: 'jq', state: 'absent' }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false, heldEntries: [] } } }), changes: [] },
+    { name: 'absent + purge: config files are purged', params: { name: 'jq', state: 'absent', purge: true }, facts: facts({ packages: { jq: { want: 'deinstall', status: 'config-files', version: '1.6', held: false, heldEntries: [] } } }), changes: [{ kind: 'apt.remove', target: 'jq', summary: 'purge jq 1.6' }] },
     { name: 'absent: unknown to dpkg: nothing', params: { name: 'jq', state: 'absent' }, facts: facts(), changes: [] },
     {
       name: 'hold: installed, not held',
@@ -69,7 +69,19 @@ describePlanFixtures(
       facts: facts(),
       changes: [{ kind: 'apt.install', target: 'kubelet' }, { kind: 'apt.hold', target: 'kubelet' }],
     },
-    { name: 'hold false: held package is unheld', params: { name: 'jq', hold: false }, facts: facts({ packages: { jq: installed('1.6', 'hold') } }), changes: [{ kind: 'apt.unhold', target: 'jq' }] },
+    { name: 'hold false: held package is unheld', params: { name: 'jq', hold: false }, facts: facts({ packages: { jq: installed('1.6', 'hold', ['jq']) } }), changes: [{ kind: 'apt.unhold', target: 'jq', summary: 'unhold jq' }] },
+    {
+      name: 'hold false: each held architecture of a multi-arch name is unheld by its own entry',
+      params: { name: 'libfoo', hold: false },
+      facts: facts({ packages: { libfoo: installed('1.0', 'install', ['libfoo:i386', 'libfoo:arm64']) } }),
+      changes: [{ kind: 'apt.unhold', target: 'libfoo', summary: 'unhold libfoo:i386, libfoo:arm64', payload: { entries: ['libfoo:i386', 'libfoo:arm64'] } }],
+    },
+    {
+      name: 'hold: a named architecture is held as named',
+      params: { name: 'libfoo:i386', hold: true },
+      facts: facts({ packages: { libfoo: installed('1.0') } }),
+      changes: [{ kind: 'apt.hold', target: 'libfoo:i386', summary: 'hold libfoo:i386', payload: { name: 'libfoo:i386' } }],
+    },
     {
       name: 'upgrade safe: pending upgrades',
       params: { upgrade: 'safe' },
@@ -98,21 +110,33 @@ describePlanFixtures(
 
 describe('apt parsing', () => {
   it('dpkg-query: known lines, held, config-files; unknown names print nothing', () => {
-    const out = 'jq install ok installed 1.6-2.1+deb12u1\nkubelet hold ok installed 1.30.2-1.1\nsl deinstall ok config-files 5.02-1\nfoo unknown ok not-installed \n';
+    const out = 'jq jq install ok installed 1.6-2.1+deb12u1\nkubelet kubelet hold ok installed 1.30.2-1.1\nsl sl deinstall ok config-files 5.02-1\nfoo foo unknown ok not-installed \n';
     expect(parseDpkgQuery(out)).toEqual({
-      jq: { want: 'install', status: 'installed', version: '1.6-2.1+deb12u1', held: false },
-      kubelet: { want: 'hold', status: 'installed', version: '1.30.2-1.1', held: true },
-      sl: { want: 'deinstall', status: 'config-files', version: '5.02-1', held: false },
-      foo: { want: 'unknown', status: 'not-installed', version: '', held: false },
+      jq: { want: 'install', status: 'installed', version: '1.6-2.1+deb12u1', held: false, heldEntries: [] },
+      kubelet: { want: 'hold', status: 'installed', version: '1.30.2-1.1', held: true, heldEntries: ['kubelet'] },
+      sl: { want: 'deinstall', status: 'config-files', version: '5.02-1', held: false, heldEntries: [] },
+      foo: { want: 'unknown', status: 'not-installed', version: '', held: false, heldEntries: [] },
     });
   });
-  it('dpkg-query: a multi-arch name is held when any of its architectures is (as apt-mark showhold lists it)', () => {
-    // libfoo:amd64 installed, libfoo:i386 held and installed; libbar:i386 held but not installed, libbar:amd64 installed.
-    const out = 'libfoo install ok installed 1.0\nlibfoo hold ok installed 1.0\nlibbar hold ok not-installed \nlibbar install ok installed 2.0\nlibbaz install ok installed 3.0\nlibbaz install ok installed 3.0\n';
+  it('dpkg-query: a multi-arch name is held when any of its architectures is (as apt-mark showhold lists it), each held entry by its own name', () => {
+    // libfoo:amd64 installed, libfoo:i386 held and installed; libbar:i386 held but not installed, libbar:amd64 installed;
+    // libqux held in both.
+    const out = [
+      'libfoo libfoo:amd64 install ok installed 1.0',
+      'libfoo libfoo:i386 hold ok installed 1.0',
+      'libbar libbar:i386 hold ok not-installed ',
+      'libbar libbar:amd64 install ok installed 2.0',
+      'libbaz libbaz:amd64 install ok installed 3.0',
+      'libbaz libbaz:i386 install ok installed 3.0',
+      'libqux libqux:amd64 hold ok installed 4.0',
+      'libqux libqux:i386 hold ok installed 4.0',
+      '',
+    ].join('\n');
     expect(parseDpkgQuery(out)).toEqual({
-      libfoo: { want: 'install', status: 'installed', version: '1.0', held: true },
-      libbar: { want: 'install', status: 'installed', version: '2.0', held: true },
-      libbaz: { want: 'install', status: 'installed', version: '3.0', held: false },
+      libfoo: { want: 'install', status: 'installed', version: '1.0', held: true, heldEntries: ['libfoo:i386'] },
+      libbar: { want: 'install', status: 'installed', version: '2.0', held: true, heldEntries: ['libbar:i386'] },
+      libbaz: { want: 'install', status: 'installed', version: '3.0', held: false, heldEntries: [] },
+      libqux: { want: 'hold', status: 'installed', version: '4.0', held: true, heldEntries: ['libqux:amd64', 'libqux:i386'] },
     });
   });
   it('apt-cache policy candidates', () => {

@@ -14,6 +14,12 @@ export interface DpkgPackage {
    * one selection per architecture): what `apt-mark showhold` lists, by name without `:arch`.
    */
   held: boolean;
+  /**
+   * The entries whose selection is hold, as dpkg names them (`${binary:Package}`): `name` for a
+   * package of one architecture, `name:arch` for each held architecture of a multi-arch one. What
+   * an unhold must name: `apt-mark unhold name` unholds the native architecture only.
+   */
+  heldEntries: string[];
 }
 
 /** After a successful `apt-get update` apply touches this (Debian's update-notifier hook does too). */
@@ -30,7 +36,7 @@ const APT_STATE = ['/etc/apt', '/etc/dpkg', '/var/lib/dpkg', '/var/lib/apt', '/v
 const dpkgPackages = defineFact<string[], Record<string, DpkgPackage>>({
   name: 'apt.packages',
   reads: () => APT_STATE,
-  command: (names) => sh`dpkg-query -W -f=${'${Package} ${Status} ${Version}\n'} -- ${names}`,
+  command: (names) => sh`dpkg-query -W -f=${'${Package} ${binary:Package} ${Status} ${Version}\n'} -- ${names}`,
   parse: (result) => {
     // Exit 1 only means some names are unknown to dpkg ("no packages found matching"): not installed.
     if (result.exitCode !== 0 && result.exitCode !== 1) {
@@ -43,13 +49,14 @@ const dpkgPackages = defineFact<string[], Record<string, DpkgPackage>>({
 export function parseDpkgQuery(stdout: string): Record<string, DpkgPackage> {
   const packages: Record<string, DpkgPackage> = {};
   for (const line of stdout.split('\n')) {
-    const [name, want, , status, version = ''] = line.trim().split(/\s+/);
-    if (!name || !want || !status) continue;
+    const [name, entry, want, , status, version = ''] = line.trim().split(/\s+/);
+    if (!name || !entry || !want || !status) continue;
     const seen = packages[name];
-    const held = want === 'hold' || seen?.held === true;
+    const heldEntries = [...(seen?.heldEntries ?? []), ...(want === 'hold' ? [entry] : [])];
+    const held = heldEntries.length > 0;
     // A multi-arch name can print once per architecture: an installed line wins.
-    if (seen?.status === 'installed') seen.held = held;
-    else packages[name] = { want, status, version, held };
+    if (seen?.status === 'installed') Object.assign(seen, { held, heldEntries });
+    else packages[name] = { want, status, version, held, heldEntries };
   }
   return packages;
 }
@@ -134,7 +141,7 @@ export interface AptInput {
   cacheValidTime?: number | undefined;
   /** safe: apt-get upgrade; full: apt-get dist-upgrade; none (default): no system upgrade. */
   upgrade?: 'none' | 'safe' | 'full' | undefined;
-  /** true: the named packages are held (apt-mark hold); false: not held; absent: left as they are. */
+  /** true: the named packages are held (apt-mark hold; a name without `:arch`, its native architecture); false: held in no architecture; absent: left as they are. */
   hold?: boolean | undefined;
   /** Install recommended packages too. Default false. Ansible: install_recommends. */
   installRecommends?: boolean | undefined;
@@ -191,7 +198,10 @@ export type AptChange =
   | Change<'apt.install', { word: string; held: boolean }>
   | Change<'apt.remove', { name: string; purge: boolean }>
   | Change<'apt.upgrade', { kind: 'safe' | 'full' }>
-  | Change<'apt.hold' | 'apt.unhold', { name: string }>;
+  /** `name` as given (with its architecture, if named); apt-mark holds the native one otherwise. */
+  | Change<'apt.hold', { name: string }>
+  /** Every held entry of the name (DpkgPackage.heldEntries), each architecture's own. */
+  | Change<'apt.unhold', { entries: string[] }>;
 
 /**
  * Debian packages: installed (optionally pinned, or the newest candidate), removed or purged,
@@ -234,10 +244,9 @@ export const apt = defineModule({
     }
     if (p.hold !== undefined) {
       for (const spec of p.name) {
-        const held = facts.packages?.[spec.base]?.held === true;
-        const payload = { name: spec.base };
-        if (p.hold && !held) changes.push({ kind: 'apt.hold', target: spec.base, summary: `hold ${spec.base}`, before: 'not held', after: 'held', payload });
-        if (!p.hold && held) changes.push({ kind: 'apt.unhold', target: spec.base, summary: `unhold ${spec.base}`, before: 'held', after: 'not held', payload });
+        const entries = facts.packages?.[spec.base]?.heldEntries ?? [];
+        if (p.hold && entries.length === 0) changes.push({ kind: 'apt.hold', target: spec.name, summary: `hold ${spec.name}`, before: 'not held', after: 'held', payload: { name: spec.name } });
+        if (!p.hold && entries.length > 0) changes.push({ kind: 'apt.unhold', target: spec.name, summary: `unhold ${entries.join(', ')}`, before: 'held', after: 'not held', payload: { entries } });
       }
     }
     return changes;
@@ -255,7 +264,7 @@ export const apt = defineModule({
     for (const change of changes) {
       switch (change.kind) {
         case 'apt.unhold':
-          unhold.push(change.payload.name);
+          unhold.push(...change.payload.entries);
           break;
         case 'apt.hold':
           hold.push(change.payload.name);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apt } from '@meshbook/modules';
-import { proveIdempotent, useHosts } from '../support/prove.js';
+import { proveCheckMode, proveIdempotent, useHosts } from '../support/prove.js';
 
 /**
  * apt reads a package's hold from dpkg's selection (the `want` word of dpkg-query's ${Status},
@@ -27,14 +27,14 @@ mk() { # name arch [multi-arch]; each has a conffile, so a removed one stays kno
 }
 dpkg -i $(mk mbh-apt-mark "$native") $(mk mbh-selection "$native") $(mk mbh-arch-all all) \\
   $(mk mbh-foreign "$native" same) $(mk mbh-foreign "$foreign" same) \\
-  $(mk mbh-native "$native" same) $(mk mbh-native "$foreign" same) \\
+  $(mk mbh-native "$native" same) $(mk mbh-native "$foreign" same) $(mk mbh-both "$native" same) $(mk mbh-both "$foreign" same) \\
   $(mk mbh-removed "$native") $(mk mbh-free "$native") $(mk mbh-free-ma "$native" same) $(mk mbh-free-ma "$foreign" same) >/dev/null
 dpkg -r mbh-removed >/dev/null
-apt-mark hold mbh-apt-mark mbh-arch-all "mbh-foreign:$foreign" "mbh-native:$native" >/dev/null
+apt-mark hold mbh-apt-mark mbh-arch-all "mbh-foreign:$foreign" "mbh-native:$native" "mbh-both:$native" "mbh-both:$foreign" >/dev/null
 printf '%s hold\\n' mbh-selection mbh-removed | dpkg --set-selections
 dpkg-query -W -f='\${Status}\\n' mbh-removed | grep -qx 'hold ok config-files'`;
 
-const NAMES = ['mbh-apt-mark', 'mbh-selection', 'mbh-arch-all', 'mbh-foreign', 'mbh-native', 'mbh-removed', 'mbh-free', 'mbh-free-ma', 'mbh-never-known'];
+const NAMES = ['mbh-apt-mark', 'mbh-selection', 'mbh-arch-all', 'mbh-foreign', 'mbh-native', 'mbh-both', 'mbh-removed', 'mbh-free', 'mbh-free-ma', 'mbh-never-known'];
 
 /** What apt's plan makes of a hold (check mode: nothing is changed): held when `hold: true` plans no hold and `hold: false` an unhold. */
 async function heldPerModule(name: string): Promise<boolean> {
@@ -55,7 +55,7 @@ describe("apt's holds on a real host", () => {
     const perModule = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await heldPerModule(n)] as const)));
     expect(perModule).toEqual(Object.fromEntries(NAMES.map((n) => [n, showhold.has(n)])));
     // The cases are what they should be: a test that cannot tell held from not held proves nothing.
-    expect(NAMES.filter((n) => perModule[n])).toEqual(['mbh-apt-mark', 'mbh-selection', 'mbh-arch-all', 'mbh-foreign', 'mbh-native', 'mbh-removed']);
+    expect(NAMES.filter((n) => perModule[n])).toEqual(['mbh-apt-mark', 'mbh-selection', 'mbh-arch-all', 'mbh-foreign', 'mbh-native', 'mbh-both', 'mbh-removed']);
   }, 120_000);
 
   it('after the module holds and unholds a multi-arch package installed in two architectures, both still answer alike', async () => {
@@ -70,6 +70,47 @@ describe("apt's holds on a real host", () => {
     });
     await proveIdempotent(apt, t(), { name: 'mbh-free-ma', hold: false }, async () => {
       expect(await agree('mbh-free-ma')).toBe(false);
+    });
+  }, 120_000);
+
+  /** What apt-mark showhold lists for the name, with the architecture where it prints one. */
+  const showholdOf = async (name: string) => (await hosts.sh(H, 'apt-mark showhold')).split('\n').filter((l) => l.replace(/:[a-z0-9]+$/, '') === name);
+  /** Every architecture's selection of the mbh- packages: the hold state a check must leave as it was. */
+  const selections = () => hosts.sh(H, "dpkg --get-selections 'mbh-*'");
+  const architectures = async () => {
+    const native = (await hosts.sh(H, 'dpkg --print-architecture')).trim();
+    return { native, foreign: native === 'i386' ? 'amd64' : 'i386' };
+  };
+
+  it('unholds a name held only in a foreign architecture, and one held in both, by each held entry: check mode touches nothing, apply, re-apply no change', async () => {
+    const { native, foreign } = await architectures();
+    expect(await showholdOf('mbh-foreign')).toEqual([`mbh-foreign:${foreign}`]);
+    expect(await showholdOf('mbh-both')).toEqual(['mbh-both', `mbh-both:${foreign}`]);
+    for (const name of ['mbh-foreign', 'mbh-both']) {
+      const checked = await proveCheckMode(apt, t(), { name, hold: false }, selections);
+      expect(checked.changes.map((c) => c.kind)).toEqual(['apt.unhold']);
+      await proveIdempotent(apt, t(), { name, hold: false }, async () => {
+        expect(await showholdOf(name)).toEqual([]);
+        // Unheld, not removed: both architectures still installed, selected for install.
+        expect((await hosts.sh(H, `dpkg --get-selections ${name}`)).split('\n').filter(Boolean).map((l) => l.split(/\s+/))).toEqual([
+          [`${name}:${native}`, 'install'],
+          [`${name}:${foreign}`, 'install'],
+        ]);
+      });
+    }
+  }, 120_000);
+
+  it('holds a named architecture as named, and unholds it by the name alone', async () => {
+    const { foreign } = await architectures();
+    const name = `mbh-free-ma:${foreign}`;
+    expect(await showholdOf('mbh-free-ma')).toEqual([]);
+    await proveCheckMode(apt, t(), { name, hold: true }, selections);
+    await proveIdempotent(apt, t(), { name, hold: true }, async () => {
+      expect(await showholdOf('mbh-free-ma')).toEqual([name]);
+    });
+    await proveCheckMode(apt, t(), { name: 'mbh-free-ma', hold: false }, selections);
+    await proveIdempotent(apt, t(), { name: 'mbh-free-ma', hold: false }, async () => {
+      expect(await showholdOf('mbh-free-ma')).toEqual([]);
     });
   }, 120_000);
 });
