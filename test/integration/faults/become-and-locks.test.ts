@@ -78,6 +78,23 @@ describe("the play's become merged with the blocks' and tasks' (Ansible's become
   });
 });
 
+describe("the host's become variables over the play's, blocks' and tasks' become (Ansible's precedence: variables over keywords)", () => {
+  it("ansible_become_user in the inventory wins over every become user of the playbook; a keyword's become: false still runs as the login user", async () => {
+    const tag = `vars${Date.now()}`;
+    for (const host of HOSTS) await onHost(fleet(), host, 'for u in pgmerge pgvar; do id $u >/dev/null 2>&1 || useradd --create-home --shell /bin/sh $u; done');
+    const inventory = await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: fleet().sudoUser.password }, hostVars: { node1: { ansible_become_user: 'pgvar' } } });
+    const run = await runPlaybook('become-merge.ts', inventory, ['-e', `tag=${tag}`]);
+    expectExit(run, 0);
+    const names = ['play-user', 'task-become-true', 'task-user', 'task-off', 'block-off', 'on-again'];
+    const login = fleet().sudoUser.name;
+    const users = async (host: string) => (await onHost(fleet(), host, names.map((name) => `cat /tmp/${tag}.${name}`).join('; '))).trim().split('\n');
+    // node1's variable beats the play's pgmerge and the task's root.
+    expect(await users('node1')).toEqual(['pgvar', 'pgvar', 'pgvar', login, login, 'pgvar']);
+    // node2 sets none: the keywords decide.
+    expect(await users('node2')).toEqual(['pgmerge', 'pgmerge', 'root', login, login, 'pgmerge']);
+  });
+});
+
 describe('the dpkg lock', () => {
   it('8. held by another process: apt waits the configured time, then a clear error naming the lock and its holder; nothing removed', async () => {
     // apt takes lock-frontend with fcntl (lockf); flock(1) would not block it.

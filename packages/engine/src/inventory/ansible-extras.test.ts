@@ -35,4 +35,19 @@ describe('command-line connection defaults (-u, --private-key, -b)', () => {
     expect(inventory.hosts.get('w2')?.connection).toMatchObject({ user: 'admin', privateKeyFile: '/keys/id' });
     expect(inventory.hosts.get('w2')?.connection.become).toBeFalsy();
   });
+
+  it("are not the host's become variables, which override a play's become user and method: only the inventory's and -e's are", async () => {
+    const dir = await tempInventory({ hosts: '[web]\nw1\nw2 ansible_become_user=app\nw3 ansible_become=false ansible_become_method=su\n' });
+    const inventory = await loadInventory(dir, { defaultVars: { ansible_become: true, ansible_become_method: 'doas' }, extraVars: { ansible_become_user: 'ops' } });
+    const connection = (host: string) => inventory.hosts.get(host)!.connection;
+    // -b and --become-method are the default where no keyword says otherwise...
+    expect(connection('w1')).toMatchObject({ become: { user: 'ops' }, becomeMethod: 'doas' });
+    // ...but only the variables (here -e ansible_become_user, and w3's own) rank over the keywords.
+    expect(connection('w1').becomeVariables).toEqual({ user: 'ops' });
+    expect(connection('w2').becomeVariables).toEqual({ user: 'ops' });
+    expect(connection('w3').becomeVariables).toEqual({ user: 'ops', method: 'su' });
+    const plain = await loadInventory(dir);
+    expect(plain.hosts.get('w1')!.connection.becomeVariables).toBeUndefined();
+    expect(plain.hosts.get('w2')!.connection.becomeVariables).toEqual({ user: 'app' });
+  });
 });

@@ -70,6 +70,7 @@ export function resolveConnectionChecked(hostName: string, vars: Readonly<Vars>,
   const sshArgs = collectSshArgs(vars, warnings);
   const become = field<boolean>('become');
   const becomeUser = field<string>('becomeUser');
+  const becomeMethod = field<BecomeMethod>('becomeMethod');
   const privateKeyFile = field<string>('privateKeyFile');
   const knownHostsFile = field<string>('knownHostsFile') ?? sshArgs.knownHostsFile;
   const timeoutSeconds = field<number>('connectTimeout') ?? sshArgs.connectTimeoutSeconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
@@ -82,13 +83,15 @@ export function resolveConnectionChecked(hostName: string, vars: Readonly<Vars>,
     password: field<Secret>('password'),
     become: toBecome(become, becomeUser),
     becomePassword: field<Secret>('becomePassword'),
-    becomeMethod: field<BecomeMethod>('becomeMethod'),
+    becomeMethod,
     // Unset here, ssh config's StrictHostKeyChecking decides, then DEFAULT_HOST_KEY_POLICY (connect-ssh.ts).
     hostKeyPolicy: field<HostKeyPolicy>('hostKeyPolicy') ?? sshArgs.hostKeyPolicy,
     knownHostsFile: knownHostsFile === undefined ? undefined : expandPath(knownHostsFile, options.baseDir),
     proxyJump: field<string>('proxyJump') ?? checkedProxyJump(sshArgs.proxyJump, issues, where),
     connectTimeoutMs: Math.round(timeoutSeconds * 1000),
   };
+  const becomeVariables = { ...(becomeUser !== undefined && { user: becomeUser }), ...(becomeMethod !== undefined && { method: becomeMethod }) };
+  if (Object.keys(becomeVariables).length > 0) connection.becomeVariables = becomeVariables;
   return { connection, warnings, issues };
 }
 

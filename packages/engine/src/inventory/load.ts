@@ -225,20 +225,28 @@ function buildHosts(
   for (const name of tree.hostOrder) {
     const direct = [...groups.values()].filter((group) => group.hosts.includes(name)).map((group) => group.name);
     const memberOf = sortGroupsByPrecedence([...ancestorsOf(direct, parents)].filter((group) => group !== 'all'), rank);
-    const vars = mergeVars(
-      defaultVars,
+    const inventoryVars = mergeVars(
       groups.get('all')?.vars,
       ...memberOf.map((group) => groups.get(group)?.vars),
       tree.hostVars.get(name),
       hostVarsFiles.vars.get(name),
     );
+    const vars = mergeVars(defaultVars, inventoryVars);
     const resolved = resolveConnectionChecked(name, mergeVars(vars, extraVars), {
       baseDir,
       where: `host ${name} (merged vars${extraVars ? ' and extra vars' : ''})`,
     });
     issues.push(...resolved.issues);
     for (const warning of [...resolved.warnings, ...unevaluatedJinja(vars)]) warningHosts.set(warning, [...(warningHosts.get(warning) ?? []), name]);
-    hosts.set(name, { name, groups: ['all', ...memberOf], vars, connection: resolved.connection });
+    const connection = { ...resolved.connection };
+    // The command line's -b and --become-method rank under a play's become, the variables over it:
+    // what the variables alone set (its problems are reported by the resolve above).
+    if (defaultVars) {
+      const becomeVariables = resolveConnectionChecked(name, mergeVars(inventoryVars, extraVars), { baseDir }).connection.becomeVariables;
+      if (becomeVariables) connection.becomeVariables = becomeVariables;
+      else delete connection.becomeVariables;
+    }
+    hosts.set(name, { name, groups: ['all', ...memberOf], vars, connection });
   }
   // One line per distinct warning, not one per host: a group var would otherwise repeat it N times.
   for (const [warning, names] of warningHosts) warnings.push(`${names.length === 1 ? 'host' : 'hosts'} ${names.join(', ')}: ${warning}`);

@@ -8,6 +8,12 @@ export type Vars = Record<string, unknown>;
 /** The one definition lives with the check that applies it (transport/ssh/host-key-policy.ts). */
 export type { HostKeyPolicy } from '../transport/ssh/host-key-policy.js';
 
+/** Ansible's become_user and become_method, each set or not. */
+export interface BecomeUserAndMethod {
+  readonly user?: string;
+  readonly method?: BecomeMethod;
+}
+
 /** How to reach a host, resolved from its merged vars (meshbook names or Ansible's aliases). */
 export interface ConnectionSpec {
   /** 'ssh' (default) or 'local' (the controller itself). */
@@ -23,6 +29,13 @@ export interface ConnectionSpec {
   becomePassword: Secret | undefined;
   /** sudo (default), su or doas: Ansible's become_method. */
   becomeMethod: BecomeMethod | undefined;
+  /**
+   * What the host's variables (its inventory vars and -e, not the command line's --become-method)
+   * set of become_user and become_method. As in Ansible, these override the user and method the
+   * play's, blocks' and task's `become` give (runner/block-keywords.ts, becomeWithVariables);
+   * absent: neither set.
+   */
+  becomeVariables?: BecomeUserAndMethod;
   /** Unset: ssh config's StrictHostKeyChecking for the host, else strict. */
   hostKeyPolicy: HostKeyPolicy | undefined;
   knownHostsFile: string | undefined;

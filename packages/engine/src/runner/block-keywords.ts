@@ -1,4 +1,4 @@
-import type { Inventory } from '../inventory/types.js';
+import type { ConnectionSpec, Inventory } from '../inventory/types.js';
 import type { Become, BecomeMethod } from '../transport/types.js';
 import type { Block, HostContext, Play, Task } from './types.js';
 
@@ -84,6 +84,24 @@ export function becomeOf(keywords: BecomeKeywords): Become | undefined {
   if (!enabled) return false;
   if (user === undefined && method === undefined) return true;
   return { ...(user !== undefined ? { user } : {}), ...(method !== undefined ? { method } : {}) };
+}
+
+/**
+ * The Become a task runs with on a host, by Ansible's precedence rules (variables override playbook
+ * keywords, which override command-line options): the host's ansible_become_user and
+ * ansible_become_method (inventory or -e) win over the user and method the play, blocks and task
+ * give (`keyword`, merged by withBlockKeywords); --become-method applies only where neither sets
+ * one. Whether to become at all stays the keywords' (see the README, "Coming from Ansible"): a
+ * task's `become: false` is meshbook's only way to run a step as the login user under an
+ * inventory's ansible_become (Ansible's is `vars: { ansible_become: false }` on the task, and
+ * meshbook tasks have no vars). Without a keyword, the connection's own become applies.
+ */
+export function becomeWithVariables(keyword: Become | undefined, connection: ConnectionSpec): Become | undefined {
+  if (keyword === undefined) return connection.become;
+  const variables = connection.becomeVariables ?? {};
+  const fromKeywords = becomeWithin({}, keyword);
+  // A method left unset here is the transport's default: the variables' method, else --become-method.
+  return becomeOf({ enabled: fromKeywords.enabled, user: variables.user ?? fromKeywords.user, method: variables.method ?? fromKeywords.method });
 }
 
 /** The keywords a block takes; the rest of Block is its structure. */

@@ -319,6 +319,41 @@ describe('block keywords are inherited by every task inside, the task\'s own set
     expect(becomeOf('q plain')).toBe(true);
   });
 
+  it("the host's ansible_become_user and ansible_become_method override the user and method of the play's, blocks' and task's become (Ansible: variables over keywords); whether to become stays the keywords'", async () => {
+    const h = harness({
+      user: { ansible_become_user: 'app' },
+      off: { ansible_become: false, ansible_become_user: 'app' },
+      method: { ansible_become_method: 'su' },
+      none: {},
+    });
+    await h.run({
+      name: 'pb',
+      plays: [
+        play(
+          [
+            echo('play user'),
+            echo('task user', { become: { user: 'www' } }),
+            echo('task method', { become: { method: 'doas' } }),
+            echo('task off', { become: false }),
+            block('by doas', [echo('block method')], { become: { method: 'doas' } }),
+          ],
+          { become: { user: 'postgres' } },
+        ),
+        { name: 'q', hosts: 'all', tasks: [echo('no keyword')] },
+      ],
+    });
+    const becomeOn = (host: string, text: string) => (commandOptions(h, host, `echo ${text}`) as { options: { become?: unknown } }).options.become;
+    const on = (host: string) => ['play user', 'task user', 'task method', 'task off', 'block method', 'no keyword'].map((text) => becomeOn(host, text));
+    // ansible_become_user wins over every become_user keyword; a keyword's become: false still turns it off.
+    expect(on('user')).toEqual([{ user: 'app' }, { user: 'app' }, { user: 'app', method: 'doas' }, false, { user: 'app', method: 'doas' }, undefined]);
+    // ansible_become does not turn a keyword's become on or off (meshbook tasks have no vars to undo it with).
+    expect(on('off').slice(0, 5)).toEqual([{ user: 'app' }, { user: 'app' }, { user: 'app', method: 'doas' }, false, { user: 'app', method: 'doas' }]);
+    // ansible_become_method wins over the keywords' method.
+    expect(on('method')).toEqual([{ user: 'postgres', method: 'su' }, { user: 'www', method: 'su' }, { user: 'postgres', method: 'su' }, false, { user: 'postgres', method: 'su' }, undefined]);
+    // No variables: the keywords decide, as before.
+    expect(on('none')).toEqual([{ user: 'postgres' }, { user: 'www' }, { user: 'postgres', method: 'doas' }, false, { user: 'postgres', method: 'doas' }, undefined]);
+  });
+
   it('runOnce and timeoutMs: the tasks inside run once for the batch, with the block\'s timeout unless they set their own', async () => {
     const h = harness({ a: {}, b: {} });
     await h.run({

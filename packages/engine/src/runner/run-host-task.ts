@@ -11,6 +11,7 @@ import type { HostContext, Play, Task } from './types.js';
 import { DEFAULT_TASK_TIMEOUT_MS } from './options.js';
 import { requestsOf } from '../module/facts.js';
 import { retryPolicyOf, untilSettled } from './retry.js';
+import { becomeWithVariables } from './block-keywords.js';
 
 /** A task as one play runs it: the task plus how it is named and where it sits. */
 export interface TaskSpec {
@@ -194,13 +195,13 @@ function reconnectOf(run: RunState, host: HostRuntime, task: Task): { reconnect?
 }
 
 /**
- * The task's become (the play's and its blocks' merged in, play-steps.ts), else the connection's;
- * the controller (local transport) has no become.
+ * The task's become (the play's and its blocks' merged in, play-steps.ts) under the host's become
+ * variables, else the connection's (becomeWithVariables); the controller (local transport) has no become.
  */
 export function becomeOf(run: RunState, host: HostRuntime, task: Task): Become | undefined {
   const connectionHost = connectionHostOf(run, host, task);
   if (connectionHost === 'local') return undefined;
-  return task.become ?? connectionHost.inventoryHost.connection.become;
+  return becomeWithVariables(task.become, connectionHost.inventoryHost.connection);
 }
 
 function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, failed: boolean, started: number): Outcome {

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import { MeshbookError } from '../errors.js';
 import type { ConnectionSpec, Inventory, InventoryGroup, InventoryHost } from '../inventory/types.js';
-import type { Become } from '../transport/types.js';
+import { BECOME_METHODS, type Become, type BecomeMethod } from '../transport/types.js';
 import type { Vars } from '../inventory/types.js';
 
 /**
@@ -84,9 +84,20 @@ function connectionOf(name: string, vars: Vars): ConnectionSpec {
     become: become === true || (typeof become === 'object' && become !== null) ? (become as Become) : undefined,
     becomePassword: undefined,
     becomeMethod: undefined,
+    ...becomeVariablesOf(vars),
     hostKeyPolicy: 'off',
     knownHostsFile: undefined,
     proxyJump: undefined,
     connectTimeoutMs: 10_000,
   };
+}
+
+/** What ansible_become_user and ansible_become_method set (as resolveConnection reads them). */
+function becomeVariablesOf(vars: Vars): Pick<ConnectionSpec, 'becomeVariables'> {
+  const { ansible_become_user: user, ansible_become_method: method } = vars;
+  const settings = {
+    ...(typeof user === 'string' && { user }),
+    ...(typeof method === 'string' && (BECOME_METHODS as readonly string[]).includes(method) && { method: method as BecomeMethod }),
+  };
+  return Object.keys(settings).length > 0 ? { becomeVariables: settings } : {};
 }
