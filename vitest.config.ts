@@ -15,6 +15,11 @@ const alias = {
 
 export default defineConfig({
   test: {
+    // Files run at most two at a time, unit and integration alike: the machines have two cores, and
+    // integration files share one host image. Only the root config sets this (vitest ignores
+    // maxWorkers, minWorkers and fileParallelism in a project); unset, vitest runs one file at a time
+    // on two cores (available parallelism - 1) and as many as the cores allow elsewhere.
+    maxWorkers: 2,
     projects: [
       { resolve: { alias }, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], testTimeout: 10_000 } },
       {
@@ -26,9 +31,6 @@ export default defineConfig({
           // Long enough for a whole playbook run on 2 loaded cores; a hang still ends the test.
           testTimeout: 600_000,
           hookTimeout: 600_000,
-          // Two cores: files share one image and run a few at a time.
-          fileParallelism: true,
-          maxWorkers: 2,
         },
       },
     ],
