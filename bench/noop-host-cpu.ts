@@ -3,7 +3,7 @@
 // `true`, close with the engine's transport), on a fresh 1-host fleet: the container's CPU (cgroup
 // cpuacct, until the container is quiet again) and PIDs (threads included) per run, and the
 // controller's CPU (GNU time). Runs alternate: nothing, bare connection, this checkout, baseline.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../packages/fleet/src/index.ts';
@@ -49,9 +49,9 @@ async function measure(fleet: Fleet, what: () => Promise<void>): Promise<{ pids:
 }
 
 const fleet = await startFleet({ hosts: 1, prefix: 'noophost', purpose: 'test' });
+const scratch = await mkdtemp(join(tmpdir(), 'noop-host-cpu-'));
 try {
   await installPythonApt(fleet, join(repoRoot, 'bench/results/raw/debs'));
-  const scratch = await mkdtemp(join(tmpdir(), 'noop-host-cpu-'));
   const inventory = join(scratch, 'inventory.yaml');
   await writeInventory(fleet, 'meshbook', inventory);
   const h = fleet.hosts[0]!;
@@ -85,4 +85,5 @@ try {
 
 } finally {
   await fleet.destroy();
+  await rm(scratch, { recursive: true, force: true });
 }
