@@ -126,7 +126,7 @@ export class FactPrefetcher {
    * The turn plan behind a change of the task at `order` on `host` (ReadsAfterApply): the facts
    * the change makes stale that the next tasks will read, read in the change's own round trip.
    * After a change of unknown reach: the refill `before` would fetch (then marked done). After
-   * writes at known paths: the stale lasting facts of the first later task that has any, when it
+   * writes at known paths: the stale lasting facts of the next task that reads any facts, when it
    * has no stale single-use ones (it would need its own round trip anyway), looking no further
    * than a task whose writes are unknown; behind the play's last task, those of the handlers the
    * play's end will run on the host. Only when every fact read runs as the task's user.
@@ -148,7 +148,8 @@ export class FactPrefetcher {
           if (awaitingHostFacts.length > 0) return [];
           const stale = requests.filter((r) => r.request.fact.singleUse || facts.staleAfter(r.request, r.become, written));
           if (stale.length > 0) return stale.every((r) => !r.request.fact.singleUse && asTask(r.become)) ? stale.map((r) => r.request) : [];
-          if (!item.module.definition.writes) return [];
+          // The next task that reads anything reads nothing stale: no turn to save (and no scan per change).
+          if (requests.length > 0 || !item.module.definition.writes) return [];
         }
         // The play's last task: what its handlers will read (the play's end flushes them next).
         if (start < this.items.length || !this.handlersAfter) return [];
