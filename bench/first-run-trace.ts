@@ -1,5 +1,7 @@
-// `node --import tsx bench/first-run-trace.ts N [--runs R] [--baseline DIR]`: where a meshbook
-// first run of the workload spends its time, in measures the machine's load barely moves. Per run,
+// `node --import tsx bench/first-run-trace.ts N [--runs R] [--baseline DIR] [--noop]`: where a meshbook
+// first run (with --noop: the no-op re-run after one) of the workload spends its time, in measures the
+// machine's load barely moves; also the controller's CPU (GNU time) and the machine's busy CPU over
+// the run (/proc/stat: the controller, the hosts and whatever else ran). Per run,
 // a fresh N-host fleet; per host the round trips (recap), the processes and threads the host
 // started (its PID namespace's ns_last_pid) and the CPU time its container used (cgroup cpuacct);
 // per task the wall time from its task.start to the next. With --baseline, runs alternate between
@@ -21,6 +23,7 @@ const option = (name: string) => {
 };
 const runs = Number(option('--runs') ?? 1);
 const baseline = option('--baseline');
+const noop = argv.includes('--noop');
 const outDir = join(repoRoot, 'bench/results/raw/first-run-trace', new Date().toISOString().replaceAll(':', '-').slice(0, 19));
 await mkdir(outDir, { recursive: true });
 
@@ -41,6 +44,16 @@ async function counters(fleet: Fleet): Promise<Map<string, HostCounters>> {
   return out;
 }
 
+const cpus = (await readFile('/proc/cpuinfo', 'utf8')).split('\n').filter((l) => l.startsWith('processor')).length;
+const ticksPerSecond = 100; // USER_HZ
+
+/** The machine's busy CPU-seconds since boot (/proc/stat's first line, less idle and iowait). */
+async function machineBusy(): Promise<number> {
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [u = 0, n = 0, sy = 0, , , irq = 0, soft = 0, steal = 0] = fields;
+  return (u + n + sy + irq + soft + steal) / ticksPerSecond;
+}
+
 interface Event {
   type: string;
   time: number;
@@ -57,18 +70,25 @@ const median = (xs: number[]) => {
 };
 
 async function oneRun(label: string, root: string, run: number): Promise<void> {
-  const fleet = await startFleet({ hosts, prefix: `trace${hosts}`, purpose: 'test' });
+  const fleet = await startFleet({ hosts, prefix: `trace${hosts}${noop ? 'n' : ''}`, purpose: 'test' });
   try {
     await installPythonApt(fleet, join(repoRoot, 'bench/results/raw/debs'));
     const inventory = join(outDir, `${label}-${run}-inventory.yaml`);
     await writeInventory(fleet, 'meshbook', inventory);
+    const runArgv = [process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'];
+    if (noop) {
+      const first = await capture(runArgv, { cwd: root });
+      if (first.exitCode !== 0) throw new Error(`the first run failed: ${first.stderr.slice(-2000)}`);
+    }
+    const timeFile = join(outDir, `${label}-${run}-time`);
     const before = await counters(fleet);
+    const busyBefore = await machineBusy();
     const t0 = Date.now();
-    const result = await capture([process.execPath, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'], {
-      cwd: root,
-    });
+    const result = await capture(['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...runArgv], { cwd: root });
     const wallMs = Date.now() - t0;
+    const busy = (await machineBusy()) - busyBefore;
     const after = await counters(fleet);
+    const [user = NaN, sys = NaN] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number);
     const events = result.stdout
       .split('\n')
       .filter((l) => l.startsWith('{'))
@@ -81,7 +101,8 @@ async function oneRun(label: string, root: string, run: number): Promise<void> {
     console.log(
       `\n[${label} run ${run + 1}] exit ${result.exitCode}, wall ${(wallMs / 1000).toFixed(2)} s, load ${(await readFile('/proc/loadavg', 'utf8')).split(' ')[0]}, changed ${changed}; ` +
         `per host: round trips ${median(rt)} (min ${Math.min(...rt)}, max ${Math.max(...rt)}), ` +
-        `pids ${median(forks)} (min ${Math.min(...forks)}, max ${Math.max(...forks)}), container CPU ${median(cpu).toFixed(2)} s (sum ${cpu.reduce((a, b) => a + b, 0).toFixed(1)})`,
+        `pids ${median(forks)} (min ${Math.min(...forks)}, max ${Math.max(...forks)}), container CPU ${median(cpu).toFixed(3)} s (sum ${cpu.reduce((a, b) => a + b, 0).toFixed(2)}); ` +
+        `controller CPU ${(user + sys).toFixed(2)} s (user ${user.toFixed(2)}, sys ${sys.toFixed(2)}); machine busy ${busy.toFixed(2)} CPU-s of ${((wallMs / 1000) * cpus).toFixed(2)}`,
     );
     const marks = events.filter((e) => e.type === 'play.start' || e.type === 'task.start' || e.type === 'recap');
     const statusOf = (task: string | undefined, handler: boolean | undefined) =>

@@ -15,6 +15,7 @@ import { machineFacts } from './lib/machine.js';
 import { measurePlaybookCompile, warmPlaybookCompile, type PlaybookCompile } from './lib/playbook-compile.js';
 import { writeReport } from './lib/report.js';
 import type { Sample } from './lib/samples.js';
+import { containerIdsOf, waitForQuietFleet } from './lib/settle.js';
 import { runTool } from './lib/tools.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -63,6 +64,9 @@ const tools: BenchTool[] = args.baselineRoot ? [...args.tools, 'baseline'] : arg
 // The baseline's playbook compiled and cached before any timing, as this checkout's is.
 if (args.baselineRoot) await warmPlaybookCompile(args.baselineRoot, rawDir);
 
+// The last fleet's containers: the next fleet's first sample waits until they are gone.
+let previousContainers: string[] = [];
+
 async function benchOneFleet(tool: BenchTool, hosts: number, run: number, rttMs: number): Promise<void> {
   log(`${tool}: N=${hosts}${rttMs ? ` RTT ${rttMs} ms` : ''} run ${run + 1}/${args.runs}: starting a fresh fleet`);
   const fleet = await startFleet({ hosts, prefix: 'bench', purpose: 'test' });
@@ -76,6 +80,13 @@ async function benchOneFleet(tool: BenchTool, hosts: number, run: number, rttMs:
     const ctx = { repoRoot, fleet, dir, run, ...(relays ? { relays } : {}), ...(args.baselineRoot ? { baselineRoot: args.baselineRoot } : {}) };
     for (const scenario of args.scenarios) {
       if (scenario === 'drift') await driftEveryHost(fleet);
+      // Every sample on idle hosts: the first after the previous fleet is gone, the others after what the last run left running.
+      const settled = await waitForQuietFleet(fleet, previousContainers);
+      previousContainers = [];
+      log(
+        `  settled in ${(settled.waitedMs / 1000).toFixed(1)} s (previous fleet gone after ${(settled.previousGoneAfterMs / 1000).toFixed(1)} s, ` +
+          `this fleet at ${(settled.fleetCpuShare * 100).toFixed(1)}% of a CPU${settled.settled ? '' : ', NOT idle: timed out'})`,
+      );
       const sample = await runTool(tool, scenario, ctx);
       samples.push(sample);
       const rt = Object.values(sample.roundTripsPerHost);
@@ -92,6 +103,7 @@ async function benchOneFleet(tool: BenchTool, hosts: number, run: number, rttMs:
       }
     }
   } finally {
+    previousContainers = containerIdsOf(fleet);
     await relays?.close();
     await destroyOnce(fleet);
   }

@@ -225,6 +225,8 @@ export async function writeReport(input: ReportInput): Promise<string[]> {
       `meshbook ${digestsByTool('meshbook').join(', ') || '–'}, Ansible ${digestsByTool('ansible').join(', ') || '–'} → ${same ? '**identical**' : '**DIFFERENT** (see raw *-files.txt)'}.`,
     '- Fleets: `startFleet` (systemd-in-Docker, Debian bookworm, sshd on 127.0.0.1). **A fresh fleet per tool per run**: first run on',
     '  pristine hosts, then the idempotent re-run, then the drift re-run (the marker file removed on every host with `docker exec`).',
+    '  Each sample waits until the fleet\'s containers are idle (together ≤ 5% of a CPU over two 0.5 s windows, at most 60 s), a fleet\'s',
+    '  first sample also until the previous fleet\'s containers are gone (their cgroups removed): this changes when samples are taken, not what is measured.',
     '  Tools alternate: meshbook, Ansible, meshbook, Ansible… python3-apt (needed by Ansible\'s apt module) is installed on every host of',
     '  both tools before timing, from .debs downloaded once.',
     `- meshbook: \`node packages/cli/bin/meshbook.js run bench/workload/meshbook.ts -i INV --json -f 32\` (the bin \`npx meshbook\` runs),`,

@@ -8,7 +8,7 @@ export type * from './transport/types.js';
 export * from './module/change.js';
 export * from './module/diff.js';
 export * from './module/facts.js';
-export { FACT_GROUP_LIMIT, planFactBatch, splitGroupResult } from './module/fact-groups.js';
+export { FACT_GROUP_LIMIT, planFactBatch, resultsOfGroup, splitGroupResult } from './module/fact-groups.js';
 export type { FactGroupSection, PlannedCommand } from './module/fact-groups.js';
 export * from './module/contract.js';
 export { KnownAfterApply } from './module/unknown.js';

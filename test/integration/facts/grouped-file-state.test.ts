@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FactCache, planFactBatch, secret, splitGroupResult } from '@meshbook/engine';
+import { FactCache, planFactBatch, resultsOfGroup, secret, splitGroupResult } from '@meshbook/engine';
 import type { Become, CommandResult, FactRequest } from '@meshbook/engine';
 import { fileState } from '@meshbook/modules';
 import { connectSsh, type SshTransport } from '../../../packages/engine/src/transport/ssh/index.js';
@@ -11,6 +11,7 @@ import { fleetSshOptions, useFleet } from '../support/fleet.js';
  * user with become: missing paths, directories, regular, empty and binary files, links followed
  * and broken, a bind-mounted file (Docker's /etc/hosts), names with spaces, newlines, quotes and
  * leading dashes, a link whose target is not UTF-8, a 0600 secret; one bad path fails no other.
+ * The readable files' contents are read together (one cat | base64, checked by one sha256sum).
  */
 const fleet = useFleet({ hosts: 1 });
 const H = 'node1';
@@ -72,15 +73,17 @@ const requests = (): FactRequest[] => PATHS.map((path) => fileState(path, path.e
 /** dash names the input line in its own errors ("sh: 12: cannot open ..."): where the script sat, not what it read. */
 const withoutLineNumbers = (stderr: string) => stderr.replace(/^([^:\n]+): \d+: /gm, '$1: N: ');
 
-async function singleAndGrouped(transport: SshTransport, become: Become | undefined): Promise<{ single: CommandResult[]; grouped: CommandResult[] }> {
+async function singleAndGrouped(transport: SshTransport, become: Become | undefined): Promise<{ single: CommandResult[]; grouped: CommandResult[]; shared: string }> {
   const list = requests();
   const single = await transport.runBatch(list.map((r) => r.fact.command(r.args)), { become });
   const planned = planFactBatch(list);
   expect(planned).toHaveLength(1);
   const [result] = await transport.runBatch([planned[0]!.command], { become });
-  const grouped = splitGroupResult(result!, planned[0]!.markers!);
+  const grouped = resultsOfGroup(planned[0]!, result!);
   expect(grouped, 'the group splits whole').toBeDefined();
-  return { single, grouped: grouped! };
+  // How the contents were read: the shared section's first line (`cat`: one read for them all).
+  const shared = splitGroupResult(result!, planned[0]!.markers!)!.at(-1)!.stdout.split('\n')[0]!;
+  return { single, grouped: grouped!, shared };
 }
 
 const view = (path: string, r: CommandResult) => ({ path, stdout: r.stdout, exitCode: r.exitCode, stderr: withoutLineNumbers(r.stderr) });
@@ -107,8 +110,9 @@ describe('file.state grouped against single, on a fleet host', () => {
   ] as const) {
     it(`${who}: each path's part of the group is its own command's output`, async () => {
       const transport = who === 'root' ? root : deploy;
-      const { single, grouped } = await singleAndGrouped(transport, become);
+      const { single, grouped, shared } = await singleAndGrouped(transport, become);
       PATHS.forEach((path, i) => expect(view(path, grouped[i]!)).toEqual(view(path, single[i]!)));
+      expect(shared, 'the contents read in one cat').toBe('cat');
 
       // Not vacuous: the cases the host gives.
       const at = (path: string) => single[PATHS.indexOf(path)]!;

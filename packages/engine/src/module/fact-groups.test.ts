@@ -3,7 +3,7 @@ import { joinCommands, sh } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import { LocalTransport } from '../transport/local.js';
 import type { BatchOptions, CommandResult } from '../transport/types.js';
-import { FACT_GROUP_LIMIT, planFactBatch, splitGroupResult } from './fact-groups.js';
+import { FACT_GROUP_LIMIT, planFactBatch, resultsOfGroup, splitGroupResult } from './fact-groups.js';
 import { FactCache, defineFact } from './facts.js';
 
 /** A fact whose command prints its argument's script; the grouped form runs each in its section. */
@@ -122,3 +122,44 @@ describe('FactCache with a grouped fact', () => {
     expect((error as MeshbookError).cause).toBeUndefined();
   });
 });
+
+describe('resultsOfGroup with a shared section', () => {
+  /** Each member prints its word; the shared section prints once what every member gets appended. */
+  const withShared = (finish: (parts: readonly CommandResult[], shared: CommandResult) => CommandResult[] | undefined) =>
+    defineFact<string, string>({
+      name: 'test.shared',
+      command: (word) => sh`echo ${word} shared-tail`,
+      grouped: (words, sections, shared) =>
+        joinCommands([...words.map((word, i) => sh`${sections[i]!.begin}; printf '%s ' ${word}; ${sections[i]!.end}`), sh`${shared!.begin}; echo shared-tail; ${shared!.end}`], '\n'),
+      groupedResults: (_words, parts, shared) => finish(parts, shared),
+      parse: (r) => r.stdout,
+    });
+
+  it("gives each member what the fact's groupedResults makes of its part and the shared section", async () => {
+    const fact = withShared((parts, shared) => parts.map((p) => ({ ...p, stdout: p.stdout + shared.stdout })));
+    const [part] = planFactBatch([fact('a'), fact('b c')]);
+    expect(part!.markers).toHaveLength(3);
+    const transport = new LocalTransport();
+    const [result] = await transport.runBatch([part!.command]);
+    const single = await transport.runBatch([fact.definition.command('a'), fact.definition.command('b c')]);
+    expect(resultsOfGroup(part!, result!)!.map((r) => [r.stdout, r.exitCode])).toEqual(single.map((r) => [r.stdout, r.exitCode]));
+    // Through the cache: one command, the same values.
+    const cached = new LocalTransport();
+    const values = await new FactCache(cached).gather({ a: fact('a'), b: fact('b c') });
+    expect(values).toEqual({ a: 'a shared-tail\n', b: 'b c shared-tail\n' });
+    expect(cached.stats().commands).toBe(1);
+  });
+
+  it('runs the members alone when groupedResults gives up or throws', async () => {
+    for (const finish of [() => undefined, () => { throw new Error('no'); }]) {
+      const fact = withShared(finish);
+      const [part] = planFactBatch([fact('a'), fact('b')]);
+      const [result] = await new LocalTransport().runBatch([part!.command]);
+      expect(resultsOfGroup(part!, result!)).toBeUndefined();
+      const transport = new LocalTransport();
+      expect(await new FactCache(transport).gather({ a: fact('a'), b: fact('b') })).toEqual({ a: 'a shared-tail\n', b: 'b shared-tail\n' });
+      expect(transport.stats().commands).toBe(2);
+    }
+  });
+});
+

@@ -22,8 +22,13 @@ export interface PlannedCommand {
   readonly command: ShellCommand;
   /** Indexes of the requests it answers, in section order. */
   readonly members: readonly number[];
-  /** A grouped command's section markers (one per member); absent for a request's own command. */
+  /**
+   * A grouped command's section markers, in the order its output prints them: one per member, then
+   * the shared section's when the fact has `groupedResults`. Absent for a request's own command.
+   */
   readonly markers?: readonly string[];
+  /** The fact's `groupedResults` for these members, when it has one (its section is the last marker's). */
+  readonly finish?: (parts: readonly CommandResult[], shared: CommandResult) => CommandResult[] | undefined;
 }
 
 /**
@@ -56,10 +61,17 @@ export function planFactBatch(requests: readonly FactRequest[]): PlannedCommand[
       return;
     }
     if (group[0] !== index) return;
+    const fact = request.fact;
+    const args = group.map((i) => requests[i]!.args);
     const markers = group.map(() => newMarker('MBG'));
-    const sections = markers.map(sectionOf);
-    const command = request.fact.grouped!(group.map((i) => requests[i]!.args), sections);
-    planned.push({ command, members: group, markers });
+    if (!fact.groupedResults) {
+      planned.push({ command: fact.grouped!(args, markers.map(sectionOf)), members: group, markers });
+      return;
+    }
+    const shared = newMarker('MBG');
+    const command = fact.grouped!(args, markers.map(sectionOf), sectionOf(shared));
+    const finish = (parts: readonly CommandResult[], sharedResult: CommandResult) => fact.groupedResults!(args, parts, sharedResult);
+    planned.push({ command, members: group, markers: [...markers, shared], finish });
   });
   return planned;
 }
@@ -90,4 +102,21 @@ export function splitGroupResult(result: CommandResult, markers: readonly string
   // A section whose end line carries no status (the shell died between) was not the member's own run.
   if (parts.some((part) => part.exitCode < 0)) return undefined;
   return parts.map((part) => ({ stdout: part.stdout.toString('utf8'), stderr: part.stderr.toString('utf8'), exitCode: part.exitCode, durationMs: result.durationMs }));
+}
+
+/**
+ * Each member's own result out of one planned group's result: split (splitGroupResult), then, for a
+ * fact with a shared section, completed by its `groupedResults`. Undefined when either cannot give
+ * every member exactly what its own command gives: the members are then run on their own.
+ */
+export function resultsOfGroup(part: PlannedCommand, result: CommandResult): CommandResult[] | undefined {
+  if (!part.markers) return undefined;
+  const split = splitGroupResult(result, part.markers);
+  if (!split || !part.finish) return split;
+  const shared = split.pop()!;
+  try {
+    return part.finish(split, shared);
+  } catch {
+    return undefined;
+  }
 }

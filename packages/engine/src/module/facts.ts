@@ -1,7 +1,7 @@
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import type { Become, CommandResult, Transport } from '../transport/types.js';
-import { planFactBatch, splitGroupResult } from './fact-groups.js';
+import { planFactBatch, resultsOfGroup } from './fact-groups.js';
 import type { FactGroupSection } from './fact-groups.js';
 
 /**
@@ -36,7 +36,15 @@ export interface FactDefinition<A, R> {
    * the next. When the output cannot be split whole (past the output cap), the requests run their
    * own commands instead.
    */
-  grouped?(args: readonly A[], sections: readonly FactGroupSection[]): ShellCommand;
+  grouped?(args: readonly A[], sections: readonly FactGroupSection[], shared?: FactGroupSection): ShellCommand;
+  /**
+   * With `grouped`: the group also prints a shared section (`shared`, after every member's), for
+   * work done once for many members (one read of many files' contents); this gives each member's
+   * own result from its part and that section's output. It must give exactly what the member's own
+   * command gives, or undefined (also when it throws) when it cannot be sure: every member then
+   * runs its own command.
+   */
+  groupedResults?(args: readonly A[], parts: readonly CommandResult[], shared: CommandResult): CommandResult[] | undefined;
 }
 
 // Registered (Symbol.for): a playbook compiled apart may load its own copy of the engine.
@@ -375,7 +383,7 @@ export class FactCache {
         out[part.members[0]!] = result;
         return;
       }
-      const split = splitGroupResult(result, part.markers);
+      const split = resultsOfGroup(part, result);
       if (split) part.members.forEach((member, j) => (out[member] = split[j]!));
       else unsplit.push(...part.members);
     });

@@ -1,5 +1,5 @@
 import { defineFact, joinCommands, MeshbookError, sh, sha256 } from '@meshbook/engine';
-import type { FactGroupSection, FactRequest, ShellCommand } from '@meshbook/engine';
+import type { CommandResult, FactGroupSection, FactRequest, ShellCommand } from '@meshbook/engine';
 import { decodeBase64Line, keyValueLines } from './fact-lines.js';
 
 /** What a path is, after following a symlink (like `test -e` / `stat -L`). */
@@ -64,7 +64,9 @@ export const EDIT_CONTENT_LIMIT = 16 * 1024 * 1024;
 // both print the same: $s is the path's stat line when the group already read it (empty: stat it
 // here), $k says its name may be a mount target (empty: no mount ends in that name, so
 // `mountpoint` would answer no). A failure returns 3, which ends the single command's subshell with
-// that status and leaves a group's next paths to run.
+// that status and leaves a group's next paths to run. In a group, $q (the shared read's byte budget;
+// empty: none) lets a readable file's content be read with the others' in the shared section: the
+// part prints `shared` where `content ...` would be, and groupedStateResults puts that line back.
 const STAT_FORMAT = '%F|%a|%U|%G|%s|%u|%g|%d:%i';
 const STATE_FUNCTION = `__mb_fs() {
 l=
@@ -75,8 +77,9 @@ if [ -e "$p" ]; then
   if [ -f "$p" ]; then
     if [ -n "$l$k" ]; then mountpoint -q -- "$p" 2>/dev/null && echo mountpoint; fi
     z=\${s#*|*|*|*|}; z=\${z%%|*}
-    if [ "$z" -le "$m" ]; then printf 'content '; base64 -w0 < "$p" || return 3; echo
-    else h=$(sha256sum < "$p") || return 3; printf 'sha256 %s\\n' "\${h%% *}"; fi
+    if [ "$z" -gt "$m" ]; then h=$(sha256sum < "$p") || return 3; printf 'sha256 %s\\n' "\${h%% *}"
+    elif [ -n "$q" ] && [ "$z" -gt 0 ] && [ $((t + z)) -le "$q" ] && [ -r "$p" ]; then t=$((t + z)); R="$R $i"; echo shared
+    else printf 'content '; base64 -w0 < "$p" || return 3; echo; fi
   fi
 else echo absent; fi
 }`;
@@ -88,8 +91,9 @@ const fileStateDefinition = defineFact<FileStateArgs, FileState>({
   // The path, and where its links lead (what stat -L read).
   reads: ({ path }, state) => [path, state.realPath],
   command: ({ path, maxContentBytes }) => sh`${sh.raw(STATE_FUNCTION)}
-p=${path}; m=${limitOf(maxContentBytes)}; s=; k=1; __mb_fs`,
-  grouped: (requests, sections) => groupedStateCommand(requests, sections),
+p=${path}; m=${limitOf(maxContentBytes)}; s=; k=1; q=; __mb_fs`,
+  grouped: (requests, sections, shared) => groupedStateCommand(requests, sections, shared),
+  groupedResults: (requests, parts, shared) => groupedStateResults(requests, parts, shared),
   parse: (result, { path }) => {
     if (result.exitCode !== 0) {
       throw new MeshbookError('COMMAND_FAILED', `reading the state of ${path} failed`, {
@@ -107,8 +111,8 @@ p=${path}; m=${limitOf(maxContentBytes)}; s=; k=1; __mb_fs`,
  * whose name ends a target, or that is a link), the contents read by one `base64` each, no
  * subshell per path. Each path's part prints what its own command prints (STATE_FUNCTION).
  */
-function groupedStateCommand(requests: readonly FileStateArgs[], sections: readonly FactGroupSection[]): ShellCommand {
-  const lines: ShellCommand[] = [sh`${sh.raw(STATE_FUNCTION)}`, sh`set --`];
+function groupedStateCommand(requests: readonly FileStateArgs[], sections: readonly FactGroupSection[], shared?: FactGroupSection): ShellCommand {
+  const lines: ShellCommand[] = [sh`${sh.raw(STATE_FUNCTION)}`, sh`set --; R=; t=0`];
   requests.forEach(({ path }, i) => {
     lines.push(sh`${sh.raw(`P${i}`)}=${path}; ${sh.raw(`E${i}`)}=; if [ -e "$${sh.raw(`P${i}`)}" ]; then ${sh.raw(`E${i}`)}=1; set -- "$@" "$${sh.raw(`P${i}`)}"; fi`);
   });
@@ -124,9 +128,92 @@ case "$S" in *regular*) T=$(cut -d' ' -f5 /proc/self/mountinfo 2>/dev/null) && [
   requests.forEach(({ path, maxContentBytes }, i) => {
     const v = (name: string) => sh.raw(`${name}${i}`);
     lines.push(sh`s=; if [ -n "$${v('E')}" ] && [ -n "$S" ]; then s=$1; shift; fi; k=$K; ${mountCandidate(path)}`);
-    lines.push(sh`${sections[i]!.begin}; p=$${v('P')}; m=${limitOf(maxContentBytes)}; __mb_fs; ${sections[i]!.end}`);
+    const budget = shared && !PSEUDO_FILES.test(path) ? SHARED_READ_BYTES : '';
+    lines.push(sh`${sections[i]!.begin}; p=$${v('P')}; m=${limitOf(maxContentBytes)}; i=${i}; q=${budget}; __mb_fs; ${sections[i]!.end}`);
   });
+  if (shared) lines.push(sh`${shared.begin}; ${sh.raw(SHARED_READ)}; ${shared.end}`);
   return joinCommands(lines, '\n');
+}
+
+/** What the contents read together may add up to (bytes): a group's output stays far below the output cap. */
+const SHARED_READ_BYTES = 1024 * 1024;
+/** Files whose stat size is not their content's (procfs, sysfs): read alone, never in the shared read. */
+const PSEUDO_FILES = /^\/+(proc|sys)(\/|$)/;
+/** From this many files on, one `cat | base64` and one `sha256sum` (3 processes) beat a `base64` each. */
+const SHARED_CAT_FROM = 4;
+
+// The shared section: the files the parts marked `shared` (indexes in $R, paths in $P<i>), read in
+// one go when there are enough of them: `cat` line, their concatenation in base64, then sha256sum's
+// line per file (the check that each cut of the concatenation is that file's content: a file that
+// changed size between the stat and the read would shift the cuts). Else an `each` line and a base64
+// line per file. Any failure gives a non-zero status; groupedStateResults then gives up.
+const SHARED_READ = `set --; for j in $R; do eval "set -- \\"\\$@\\" \\"\\$P$j\\""; done
+if [ $# -ge ${SHARED_CAT_FROM} ]; then echo cat; cat -- "$@" | base64 -w0 && echo && sha256sum -- "$@"
+else echo each; r=0; for f; do base64 -w0 < "$f" || r=1; echo; done; [ $r -eq 0 ]; fi`;
+
+/**
+ * Each path's own output from its part and the shared section: its `shared` line becomes the
+ * `content <base64>` line its own command prints. Undefined (every path then runs its own command)
+ * unless the shared section succeeded quietly, holds exactly the marked files' bytes at the sizes
+ * their stat lines gave, and every file's cut has the sha256 that sha256sum read.
+ */
+function groupedStateResults(requests: readonly FileStateArgs[], parts: readonly CommandResult[], shared: CommandResult): CommandResult[] | undefined {
+  if (shared.exitCode !== 0 || shared.stderr !== '') return undefined;
+  const marked: number[] = [];
+  parts.forEach((part, i) => {
+    if (sharedLineAt(part.stdout) >= 0) marked.push(i);
+  });
+  const lines = shared.stdout.split('\n');
+  if (lines[lines.length - 1] !== '') return undefined;
+  lines.pop();
+  const mode = lines.shift();
+  let contents: string[];
+  if (mode === 'each') {
+    if (lines.length !== marked.length || !lines.every((line) => BASE64_LINE.test(line))) return undefined;
+    contents = lines;
+  } else if (mode === 'cat') {
+    const [all = '', ...sums] = lines;
+    if (!BASE64_LINE.test(all) || sums.length !== marked.length) return undefined;
+    const bytes = Buffer.from(all, 'base64');
+    if (bytes.toString('base64') !== all) return undefined;
+    contents = [];
+    let at = 0;
+    for (const [j, i] of marked.entries()) {
+      const size = sizeOfStatLine(parts[i]!.stdout);
+      if (size === undefined || at + size > bytes.length) return undefined;
+      const cut = bytes.subarray(at, at + size);
+      at += size;
+      if (sums[j]!.slice(0, 65) !== `${sha256(cut)} ` && sums[j]!.slice(0, 66) !== `\\${sha256(cut)} `) return undefined;
+      contents.push(cut.toString('base64'));
+    }
+    if (at !== bytes.length) return undefined;
+  } else return undefined;
+  if (requests.length !== parts.length) return undefined;
+  const out = parts.map((part) => ({ ...part }));
+  marked.forEach((i, j) => {
+    const stdout = out[i]!.stdout;
+    const at = sharedLineAt(stdout);
+    out[i]!.stdout = `${stdout.slice(0, at)}content ${contents[j]}\n${stdout.slice(at + SHARED_LINE.length)}`;
+  });
+  return out;
+}
+
+const SHARED_LINE = 'shared\n';
+const BASE64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Where the part's `shared` line starts (-1: none): a line of its own, the only one. */
+function sharedLineAt(stdout: string): number {
+  const after = stdout.indexOf(`\n${SHARED_LINE}`);
+  const at = stdout.startsWith(SHARED_LINE) ? 0 : after < 0 ? -1 : after + 1;
+  if (at < 0) return -1;
+  return stdout.indexOf(`\n${SHARED_LINE}`, at) >= 0 ? -1 : at;
+}
+
+/** The size field of a part's stat line, cut as the script cuts it (after the fourth `|`). */
+function sizeOfStatLine(stdout: string): number | undefined {
+  const line = stdout.split('\n').find((l) => l.startsWith('stat '));
+  const size = line?.slice(5).split('|')[4];
+  return size !== undefined && /^[0-9]+$/.test(size) ? Number(size) : undefined;
 }
 
 /** A name mountinfo shows as it is: the kernel escapes space, tab, newline and backslash there. */
