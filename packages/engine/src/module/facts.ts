@@ -250,7 +250,7 @@ export class FactCache {
         planned.forEach((part, i) => {
           const result = results[i];
           if (!result) return;
-          const split = part.markers ? splitGroupResult(result, part.markers) : [result];
+          const split = part.markers ? resultsOfGroup(part, result) : [result];
           if (!split) return;
           part.members.forEach((member, j) => {
             const request = lasting[member]!;
