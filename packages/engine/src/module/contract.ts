@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
-import type { Become, CommandResult, GetOptions, HostReady, PutOptions, RunOptions, Transport } from '../transport/types.js';
+import type { Become, CommandResult, CommandTrailer, GetOptions, HostReady, PutOptions, RunOptions, Transport } from '../transport/types.js';
 import type { AnyChange } from './change.js';
 import { renderDiff } from './diff.js';
 import { FactCache } from './facts.js';
@@ -153,6 +153,20 @@ export interface ModuleRunOptions {
    * Absent: the transport's own reconnect, with the fact cache dropped (a module used as a library).
    */
   reconnect?: Reconnect;
+  /**
+   * The runner's turn plan: given what apply will write (undefined: unknown reach), the lasting
+   * facts later tasks will need that the change makes stale, to read behind apply's command in
+   * its round trip. Empty: none. Used only when apply's first command runs as `become`, and kept
+   * only when apply ran no other command after it and succeeded (ReadsAfterApply).
+   */
+  readsAfterApply?: ReadsAfterApply;
+}
+
+/** Facts read in apply's round trip (ModuleRunOptions.readsAfterApply). */
+export interface ReadsAfterApply {
+  plan(written: readonly WrittenPath[] | undefined): readonly FactRequest[];
+  /** After a change of unknown reach, once the trailer's answers are cached (the cache is whole again). */
+  refilled?(facts: FactCache): void;
 }
 
 export interface ModuleResult<C extends AnyChange = AnyChange, O = unknown> {
@@ -339,13 +353,109 @@ export async function runModule<P, D extends DeclaredFacts, F, C extends AnyChan
   }
   if (changes.length === 0) return result(changes, def.output?.(gathered, params));
   if (check) return result(changes, new KnownAfterApply(`${def.name} output on ${transport.host}`));
+  const trailing = options.readsAfterApply ? readsBehindApply(def, changes, params, facts, options) : undefined;
+  let succeeded = false;
   try {
-    const applied = await def.apply(ctx, changes, params);
+    const applied = await def.apply(trailing ? trailing.ctx(ctx) : ctx, changes, params);
+    succeeded = true;
     return result(changes, applied === undefined ? def.output?.(gathered, params) : applied);
   } finally {
     // The cache of the connection apply ended on: a new one after a reconnect.
     const written = def.writes ? writtenPaths(() => def.writes!(changes, params)) : undefined;
     if (written) current().facts.invalidateWrites(written);
     else current().facts.invalidate(def.invalidates);
+    if (succeeded && current().facts === facts) trailing?.keep(written === undefined);
   }
+}
+
+/**
+ * The facts later tasks need that this change makes stale, read behind apply's first command in
+ * its round trip (the command's own trailer). Exact only when that command is apply's last: any
+ * other transport use by apply after it, a different user, or a failure discards the answers
+ * (the tasks read them themselves, as without the trailer).
+ */
+function readsBehindApply<P, C extends AnyChange>(
+  def: ModuleDefinition<P, any, any, C, any>,
+  changes: C[],
+  params: P,
+  facts: FactCache,
+  options: ModuleRunOptions,
+): { ctx(inner: ModuleContext): ModuleContext; keep(wholeDrop: boolean): void } | undefined {
+  const reads = options.readsAfterApply!;
+  const written = def.writes ? writtenPaths(() => def.writes!(changes, params)) : undefined;
+  let requests: readonly FactRequest[];
+  try {
+    requests = reads.plan(written);
+  } catch {
+    return undefined;
+  }
+  if (requests.length === 0) return undefined;
+  const trailer = facts.trailerOf(requests, options.become);
+  if (trailer.commands.length === 0) return undefined;
+  const sameUser = (become: Become | undefined) => JSON.stringify(become ?? null) === JSON.stringify(options.become ?? null);
+  let state: 'unsent' | 'sent' | 'void' = 'unsent';
+  let answers: CommandResult[] | undefined;
+  const ride = (become: Become | undefined): CommandTrailer | undefined => {
+    if (state !== 'unsent') {
+      state = 'void';
+      return undefined;
+    }
+    if (!sameUser(become)) {
+      state = 'void';
+      return undefined;
+    }
+    state = 'sent';
+    return { commands: trailer.commands, settle: (results) => (answers = results) };
+  };
+  const other = () => void (state = 'void');
+  return {
+    ctx: (inner) => ({
+      ...inner,
+      // Apply working on the transport itself (a kube API, a forward) is beyond this plan: no answers kept.
+      get transport() {
+        other();
+        return inner.transport;
+      },
+      run: (command, o) => {
+        const t = ride(o?.become ?? options.become);
+        return inner.run(command, t ? { ...o, trailer: t } : o);
+      },
+      exec: (command, o) => {
+        const t = ride(o?.become ?? options.become);
+        return inner.exec(command, t ? { ...o, trailer: t } : o);
+      },
+      put: (path, content, o) => {
+        const t = ride(o?.become ?? options.become);
+        return inner.put(path, content, t ? { ...o, trailer: t } : o);
+      },
+      get: (path, o) => {
+        other();
+        return inner.get(path, o);
+      },
+      fact: (request) => {
+        other();
+        return inner.fact(request);
+      },
+      facts: (declared) => {
+        other();
+        return inner.facts(declared);
+      },
+      ...(inner.reconnect
+        ? {
+            reconnect: (request: ReconnectRequest) => {
+              other();
+              return inner.reconnect!(request);
+            },
+          }
+        : {}),
+    }),
+    keep: (wholeDrop) => {
+      if (state !== 'sent' || !answers) return;
+      // After a change of unknown reach the runner drops the whole cache before refilling it:
+      // so does this, then the answers read after the change are the refill.
+      if (wholeDrop) facts.invalidate();
+      trailer.accept(answers);
+      if (wholeDrop) reads.refilled?.(facts);
+    },
+  };
 }

@@ -224,6 +224,49 @@ export class FactCache {
     }
   }
 
+  /**
+   * Whether a lasting fact will have to be read from the host after a change that wrote `written`
+   * (undefined: a change of unknown reach): not cached, its reads unknown, or a write touches them.
+   */
+  staleAfter(request: FactRequest, become: Become | undefined, written: readonly WrittenPath[] | undefined): boolean {
+    const cacheKey = cacheKeyOf(request, become ?? this.defaults.become);
+    if (written === undefined || !this.#cache.has(cacheKey)) return true;
+    const reads = this.#reads.get(cacheKey);
+    return !reads || reads.some((read) => written.some((path) => touches(path, read)));
+  }
+
+  /**
+   * Lasting facts to read behind a command of a change (CommandTrailer), as `become`: the commands,
+   * and `accept` to cache what they answered, once the change's own invalidation is done. As with
+   * prefetch, an answer that cannot be split, is cut, or does not parse is left to the task's gather.
+   */
+  trailerOf(requests: readonly FactRequest[], become: Become | undefined): { commands: ShellCommand[]; accept(results: readonly CommandResult[]): void } {
+    const lasting = requests.filter((r) => !r.fact.singleUse);
+    const planned = planFactBatch(lasting);
+    const asUser = become ?? this.defaults.become;
+    return {
+      commands: planned.map((p) => p.command),
+      accept: (results) => {
+        planned.forEach((part, i) => {
+          const result = results[i];
+          if (!result) return;
+          const split = part.markers ? resultsOfGroup(part, result) : [result];
+          if (!split) return;
+          part.members.forEach((member, j) => {
+            const request = lasting[member]!;
+            const answer = split[j]!;
+            if (answer.truncated) return;
+            try {
+              this.#store(cacheKeyOf(request, asUser), request, request.fact.parse(answer, request.args));
+            } catch {
+              // left for the task's own gather, which reports it with its context
+            }
+          });
+        });
+      },
+    };
+  }
+
   #store(cacheKey: string, request: FactRequest, value: unknown): void {
     this.#cache.set(cacheKey, value);
     const reads = request.fact.reads?.(request.args, value);

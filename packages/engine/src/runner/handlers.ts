@@ -3,7 +3,7 @@ import { playSteps } from './play-steps.js';
 import { runTaskOnBatch } from './run-task.js';
 import type { PlayScope, TaskSpec } from './run-host-task.js';
 import type { HostRuntime, RunState } from './state.js';
-import type { Play } from './types.js';
+import type { Play, Task } from './types.js';
 
 /**
  * Handlers notified during one batch of a play: deduplicated per host, run at a flush in the play's
@@ -31,6 +31,14 @@ export class HandlerQueue {
       this.#pending.set(name, hosts);
       this.run.events.emit({ type: 'handler.notified', play: this.play.name, handler: name, host, check: this.run.check });
     }
+  }
+
+  /**
+   * The handlers a flush would run on `host` now, with those `notify` names added (a task about to
+   * change): in definition order, the play's become folded in.
+   */
+  waitingOn(host: string, notify: readonly string[] = []): Task[] {
+    return playSteps(this.play, this.playIndex).handlers.filter((h) => notify.includes(h.name) || this.#pending.get(h.name)?.has(host));
   }
 
   /**

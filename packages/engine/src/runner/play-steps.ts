@@ -136,7 +136,7 @@ function compile(play: Play, playIndex: number): PlaySteps {
       const name = taskName(task);
       const step: TaskStep = {
         kind: 'task',
-        spec: { task, name, where: `${inherited.where} ${section}[${index}] "${name}"`, handler: false, ...(inherited.rescuable ? { rescuable: true } : {}) },
+        spec: { task, name, where: `${inherited.where} ${section}[${index}] "${name}"`, handler: false, order: prefetched.length, ...(inherited.rescuable ? { rescuable: true } : {}) },
         own: item,
         order: prefetched.length,
         blocks: inherited.blocks,

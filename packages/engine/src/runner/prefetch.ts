@@ -1,5 +1,6 @@
 import { requestsOf } from '../module/facts.js';
 import type { FactCache, FactRequest } from '../module/facts.js';
+import type { ReadsAfterApply } from '../module/contract.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { Become } from '../transport/types.js';
 import { NotKnownYet } from './evaluate-task.js';
@@ -50,6 +51,8 @@ export class FactPrefetcher {
     private readonly items: readonly Task[],
     /** The task evaluated with stand-ins for results not registered yet (never kept). */
     private readonly speculate: (task: Task, host: string) => TaskEvaluation,
+    /** The handlers the play's end would run on a host, with a task's own `notify` (HandlerQueue.waitingOn). */
+    private readonly handlersAfter?: (host: string, task: Task) => readonly Task[],
   ) {}
 
   /** Before the task at `index` of the items: the first prefetch on each live host, or what went stale dropped. */
@@ -117,6 +120,45 @@ export class FactPrefetcher {
     } catch {
       // Connection or batch trouble surfaces where it belongs: in the task that needs the host.
     }
+  }
+
+  /**
+   * The turn plan behind a change of the task at `order` on `host` (ReadsAfterApply): the facts
+   * the change makes stale that the next tasks will read, read in the change's own round trip.
+   * After a change of unknown reach: the refill `before` would fetch (then marked done). After
+   * writes at known paths: the stale lasting facts of the next task that reads any facts, when it
+   * has no stale single-use ones (it would need its own round trip anyway), looking no further
+   * than a task whose writes are unknown; behind the play's last task, those of the handlers the
+   * play's end will run on the host. Only when every fact read runs as the task's user.
+   * Check mode never applies, so never reads behind.
+   */
+  readsAfter(order: number, task: Task, host: HostRuntime, facts: FactCache): ReadsAfterApply | undefined {
+    if (this.run.check) return undefined;
+    const start = this.items[order] === task ? order + 1 : order;
+    const become = becomeOf(this.run, host, task);
+    const asTask = (other: Become | undefined) => JSON.stringify(other ?? null) === JSON.stringify(become ?? null);
+    return {
+      plan: (written) => {
+        if (written === undefined) {
+          const { requests } = this.#requests(start, host, undefined, true);
+          return requests.every((r) => asTask(r.become)) ? requests.map((r) => r.request) : [];
+        }
+        for (const item of this.items.slice(start)) {
+          const { requests, awaitingHostFacts } = this.#requests(start, host, [item]);
+          if (awaitingHostFacts.length > 0) return [];
+          const stale = requests.filter((r) => r.request.fact.singleUse || facts.staleAfter(r.request, r.become, written));
+          if (stale.length > 0) return stale.every((r) => !r.request.fact.singleUse && asTask(r.become)) ? stale.map((r) => r.request) : [];
+          // The next task that reads anything reads nothing stale: no turn to save (and no scan per change).
+          if (requests.length > 0 || !item.module.definition.writes) return [];
+        }
+        // The play's last task: what its handlers will read (the play's end flushes them next).
+        if (start < this.items.length || !this.handlersAfter) return [];
+        const { requests } = this.#requests(start, host, this.handlersAfter(host.name, task));
+        const stale = requests.filter((r) => r.request.fact.singleUse || facts.staleAfter(r.request, r.become, written));
+        return stale.every((r) => !r.request.fact.singleUse && asTask(r.become)) ? stale.map((r) => r.request) : [];
+      },
+      refilled: (refilled) => this.#seenWholeDrops.set(refilled, refilled.wholeDrops),
+    };
   }
 
   /** The fact requests of a speculative evaluation, or undefined when it yields no params. */

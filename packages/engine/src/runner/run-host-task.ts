@@ -1,7 +1,8 @@
 import { MeshbookError, toMeshbookError } from '../errors.js';
 import type { Become } from '../transport/types.js';
 import { runModule } from '../module/contract.js';
-import type { ModuleResult, Reconnect } from '../module/contract.js';
+import type { ModuleResult, ReadsAfterApply, Reconnect } from '../module/contract.js';
+import type { FactCache } from '../module/facts.js';
 import { NotKnownYet, invalidParamsError, loopItems } from './evaluate-task.js';
 import type { TaskEvaluation } from './evaluate-task.js';
 import { aggregateOutcomes, changeView, errorView, taskResult } from './outcome.js';
@@ -22,6 +23,8 @@ export interface TaskSpec {
   readonly handler: boolean;
   /** Inside a block with a rescue (its tasks, or a block within them): a failure goes to the rescue. */
   readonly rescuable?: boolean;
+  /** A play's task (not a handler): its place in PlaySteps.prefetched (TaskStep.order). */
+  readonly order?: number;
 }
 
 /** What a task needs from its play. */
@@ -31,6 +34,8 @@ export interface PlayScope {
   /** The task evaluated for a host and item (kept when it cannot change): see evaluateTask. */
   evaluate(task: Task, host: string, item: unknown): TaskEvaluation;
   notify(host: string, handlers: readonly string[]): void;
+  /** The facts to read in a change's own round trip (FactPrefetcher.readsAfter); absent: none. */
+  readsAfterApply?(order: number, task: Task, host: HostRuntime, facts: FactCache): ReadsAfterApply | undefined;
 }
 
 type Phase = 'prepare' | 'connect' | 'module';
@@ -148,6 +153,9 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
     phase = 'connect';
     const target = await targetOf(run, host, task);
     phase = 'module';
+    // A loop's next item, or a task on another connection, is beyond the turn plan.
+    const readsAfterApply =
+      spec.order !== undefined && task.loop === undefined && connectionHostOf(run, host, task) === host ? scope.readsAfterApply?.(spec.order, task, host, target.facts) : undefined;
     const result = await run.interrupts.whileRunning(
       runModule(task.module.definition, target.transport, evaluation.boundary, {
         check: run.check,
@@ -157,6 +165,7 @@ async function attempt(run: RunState, scope: PlayScope, spec: TaskSpec, host: Ho
         timeoutMs: taskTimeoutOf(run, task),
         facts: target.facts,
         ...reconnectOf(run, host, task),
+        ...(readsAfterApply ? { readsAfterApply } : {}),
         onProgress: (line) => run.events.emit({ type: 'host.progress', play: scope.play.name, task: spec.name, host: host.name, line }),
       }),
     );

@@ -103,9 +103,12 @@ async function runBatch(
     hostContext,
     evaluate: (task, host, item) => evaluations.evaluate(task, hostContext(host), item),
     notify: (host, names) => handlers.notify(host, names),
+    readsAfterApply: (order, task, host, facts) => prefetcher.readsAfter(order, task, host, facts),
   };
   const steps = playSteps(play, playIndex);
-  const prefetcher = new FactPrefetcher(run, scope, steps.prefetched, (task, host) => evaluateTask(task, speculativeContext(host), undefined, showStandIns));
+  const prefetcher: FactPrefetcher = new FactPrefetcher(run, scope, steps.prefetched, (task, host) => evaluateTask(task, speculativeContext(host), undefined, showStandIns), (host, task) =>
+    handlers.waitingOn(host, task.notify),
+  );
   await runSteps({ run, scope, batch, handlers, prefetcher, halted: new Set(), afterTask: () => checkThresholds(run, play, batch) }, steps.steps, batch);
   // Handlers run at the end of a play (each batch), unless the run is stopping.
   if (!run.interrupts.stopped) await handlers.flush(scope, batch, () => checkThresholds(run, play, batch));

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { sh } from '../command.js';
-import { FrameParser, frameCommand, type FrameInput, type FrameResult } from './framing.js';
+import { FrameParser, frameCommand, framesWithTrailer, type FrameInput, type FrameResult } from './framing.js';
 
 
 const M = '__MB_0123456789abcdef01234567__';
@@ -199,5 +199,45 @@ describe('frameCommand in a real sh', () => {
 
   it('refuses invalid environment names', () => {
     expect(() => frameCommand({ command: 'true', env: { 'A;rm': 'x' } })).toThrow(/invalid environment variable name/);
+  });
+});
+
+/** Frames written to one /bin/sh in one go, as a kept session writes a command with its trailer. */
+async function runTogether(frames: ReturnType<typeof framesWithTrailer>): Promise<FrameResult[]> {
+  const shell = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const parser = new FrameParser(frames.map((f) => f.marker));
+  const done = new Promise<void>((resolve) => {
+    const check = () => parser.done && resolve();
+    shell.stdout.on('data', (d: Buffer) => (parser.pushStdout(d), check()));
+    shell.stderr.on('data', (d: Buffer) => (parser.pushStderr(d), check()));
+  });
+  shell.stdin.write(frames.map((f) => f.script).join(''));
+  await done;
+  shell.stdin.end();
+  return parser.results();
+}
+
+describe('framesWithTrailer', () => {
+  it('runs the trailer\'s reads after the command only when it exited 0; the command\'s own result is unchanged', async () => {
+    const ran = await runTogether(framesWithTrailer(frameCommand({ command: 'echo wrote; exit 0' }), [sh`echo read one`, sh`echo read two; exit 3`]));
+    expect(ran.map((r) => [r.stdout.toString().trim(), r.exitCode])).toEqual([
+      ['wrote', 0],
+      ['read one', 0],
+      ['read two', 3],
+    ]);
+    const failed = await runTogether(framesWithTrailer(frameCommand({ command: 'echo no space >&2; exit 1' }), [sh`echo read one`]));
+    expect(failed.map((r) => [r.stdout.toString().trim(), r.exitCode])).toEqual([
+      ['', 1],
+      ['', 125],
+    ]);
+    expect(failed[0]!.stderr.toString().trim()).toBe('no space');
+  });
+
+  it('gates on the command with stdin too', async () => {
+    const ran = await runTogether(framesWithTrailer(frameCommand({ command: 'cat >/dev/null', stdin: Buffer.from('data') }), [sh`echo after`]));
+    expect(ran.map((r) => [r.stdout.toString().trim(), r.exitCode])).toEqual([
+      ['', 0],
+      ['after', 0],
+    ]);
   });
 });

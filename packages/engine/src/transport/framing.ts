@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { quote } from '../command.js';
+import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
 import type { CommandResult } from './types.js';
 
@@ -72,6 +73,16 @@ export function frameCommand(input: FrameInput): FramedCommand {
     parts = { begin: `__mb_in='${data}'; ${begin}`, run: `printf %s "$__mb_in" | base64 -d | ${body}; __mb_rc=$?`, end: `${end}; unset __mb_in` };
   }
   return { script: `${parts.begin}; ${parts.run}; ${parts.end}\n`, marker, parts };
+}
+
+/**
+ * `frame`, then a trailer's read-only commands (CommandTrailer), written together: each trailer
+ * command runs only when `frame`'s command exited 0 (else it exits 125 without running).
+ */
+export function framesWithTrailer(frame: FramedCommand, trailer: readonly ShellCommand[]): FramedCommand[] {
+  const end = `__mb_gate=$__mb_rc; ${frame.parts.end}`;
+  const gated: FramedCommand = { ...frame, parts: { ...frame.parts, end }, script: `${frame.parts.begin}; ${frame.parts.run}; ${end}\n` };
+  return [gated, ...trailer.map((c) => frameCommand({ command: `[ "$__mb_gate" = 0 ] || exit 125\n${c.text}` }))];
 }
 
 export interface FrameResult {
@@ -249,6 +260,11 @@ export class FrameParser {
   results(): FrameResult[] {
     if (!this.done) throw new Error('frames not complete');
     return this.#frames.map((f) => resultOf(f));
+  }
+
+  /** The results of the commands that have finished, in order (the rest may never finish). */
+  finishedResults(): FrameResult[] {
+    return this.#frames.slice(0, this.finished).map((f) => resultOf(f));
   }
 
   /** The one command's result, for a parser of one command. */

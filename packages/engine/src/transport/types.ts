@@ -30,6 +30,21 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Bytes of stdout and of stderr kept (default 8 MiB each); the rest is counted, dropped, and said in `truncated` and stderr. */
   maxOutputBytes?: number;
+  /** Read-only commands sent with this one, run after it in the same round trip (CommandTrailer). */
+  trailer?: CommandTrailer;
+}
+
+/**
+ * Read-only commands that ride behind a command in its round trip (the runner's turn plan: the
+ * facts a change made stale, read right after it). They run on the host only when the command
+ * exited 0, in the same shell, as the same user; the command's own result, errors and timeout
+ * are what they would be without them. `settle` gets their results, or undefined when they did
+ * not run or did not all finish (the command failed, a timeout or a kill came first). A transport
+ * that cannot send them with the command leaves `settle` uncalled.
+ */
+export interface CommandTrailer {
+  readonly commands: readonly ShellCommand[];
+  settle(results: CommandResult[] | undefined): void;
 }
 
 /** Limits and context of a batch: the same for every command in it; each command reads /dev/null. */
@@ -60,6 +75,8 @@ export interface PutOptions {
    * in the same round trip as the write.
    */
   createParents?: boolean;
+  /** Read-only commands sent with the write, run after it in the same round trip (CommandTrailer). */
+  trailer?: CommandTrailer;
   become?: Become;
   signal?: AbortSignal;
   timeoutMs?: number;

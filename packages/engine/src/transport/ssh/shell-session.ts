@@ -21,6 +21,8 @@ export class SessionEndedError extends Error {
     readonly signal: string | undefined,
     /** Commands of the batch that had finished before the shell ended. */
     readonly finished = 0,
+    /** Their results. */
+    readonly completed: readonly FrameResult[] = [],
   ) {
     super(`the remote shell ended${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}${signal ? ` by signal ${signal}` : ''}`);
   }
@@ -202,6 +204,11 @@ export class ShellSession {
     });
   }
 
+  /** The results of the running batch's commands that have finished. */
+  finishedResults(): FrameResult[] {
+    return this.#current?.parser.finishedResults() ?? [];
+  }
+
   /** What the running command printed so far (for TIMEOUT and ABORTED reports). */
   partial(): FrameResult | undefined {
     return this.#current?.parser.partial();
@@ -257,7 +264,7 @@ export class ShellSession {
     this.#alive = false;
     const current = this.#current;
     this.#current = undefined;
-    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal, current.parser.finished));
+    current?.reject(new SessionEndedError(current.parser.partial(), this.#exitCode, this.#signal, current.parser.finished, current.parser.finishedResults()));
     for (const listener of this.#closeListeners.splice(0)) listener();
   }
 

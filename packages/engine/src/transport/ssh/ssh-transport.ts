@@ -5,12 +5,12 @@ import { MeshbookError, type ErrorCode } from '../../errors.js';
 import { escapeControl } from '../../escape-control.js';
 import { onAbort } from '../../on-abort.js';
 import { Secret } from '../../secret.js';
-import type { BatchOptions, Become, BecomeMethod, CommandResult, ConnectionLoss, GetOptions, HostBackWait, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
+import type { BatchOptions, Become, BecomeMethod, CommandResult, CommandTrailer, ConnectionLoss, GetOptions, HostBackWait, PutOptions, RunOptions, Transport, TransportStats } from '../types.js';
 import { hostLockedError, type HostLockRequest, type HostLockState } from '../host-lock.js';
 import { HostLockKeeper } from './host-lock-keeper.js';
 import { checkBack, connectUntilBack } from '../reconnect-policy.js';
 import { getScript, putScript, removeScript, sha256Hex, tempPathFor } from './file-transfer.js';
-import { commandResultOf, frameCommand, type FrameResult, type FramedCommand } from '../framing.js';
+import { commandResultOf, frameCommand, framesWithTrailer, type FrameResult, type FramedCommand } from '../framing.js';
 import { killFromElsewhere } from './kill-tree.js';
 import { SessionPool } from './session-pool.js';
 import { SessionEndedError, SessionStartError, ShellSession, type SessionCounters } from './shell-session.js';
@@ -191,7 +191,7 @@ export class SshTransport implements Transport {
     const stdin = options.stdin === undefined ? undefined : Buffer.from(options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin);
     const framed = frameCommand({ command: command.text, cwd: options.cwd, env: options.env, stdin });
     const started = Date.now();
-    const result = await this.#runFramed(command.display, framed, options);
+    const result = await this.#runFramedWithTrailer(command.display, framed, options);
     return commandResultOf(result, Date.now() - started, options.maxOutputBytes);
   }
 
@@ -211,7 +211,7 @@ export class SshTransport implements Transport {
     const script = putScript(path, tmp, data, sha256Hex(data), { mode: options.mode ?? 0o644, owner: options.owner, group: options.group, keepExisting: options.keepExisting, createParents: options.createParents });
     let result: FrameResult;
     try {
-      result = await this.#runFramed(`put ${path}`, frameCommand({ command: script.text }), options);
+      result = await this.#runFramedWithTrailer(`put ${path}`, frameCommand({ command: script.text }), options);
     } catch (error) {
       // The script removes its temp file when a step fails; when the shell itself went away
       // (timeout, dropped session) it could not, so try once more from a fresh session.
@@ -369,7 +369,32 @@ export class SshTransport implements Transport {
     return result!;
   }
 
-  async #runFrames(display: string, frames: readonly FramedCommand[], options: RunOptions): Promise<FrameResult[]> {
+  /**
+   * One command and its trailer's read-only commands (CommandTrailer) in one round trip; the
+   * command's result as without them, the trailer's results (or undefined) to its `settle`.
+   */
+  async #runFramedWithTrailer(display: string, framed: FramedCommand, options: RunOptions & { trailer?: CommandTrailer | undefined }): Promise<FrameResult> {
+    const { trailer } = options;
+    if (!trailer || trailer.commands.length === 0) return this.#runFramed(display, framed, options);
+    let results: FrameResult[];
+    try {
+      results = await this.#runFrames(display, framesWithTrailer(framed, trailer.commands), options, 1);
+    } catch (error) {
+      trailer.settle(undefined);
+      throw error;
+    }
+    const [own, ...rest] = results;
+    const complete = own!.exitCode === 0 && rest.length === trailer.commands.length;
+    trailer.settle(complete ? rest.map((r) => commandResultOf(r, 0, options.maxOutputBytes)) : undefined);
+    return own!;
+  }
+
+  /**
+   * `own`: how many of the frames are the caller's commands; the rest are a trailer's. Once the
+   * own ones have finished, a timeout, kill or lost shell during the trailer returns their results
+   * (fewer than the frames) instead of failing them.
+   */
+  async #runFrames(display: string, frames: readonly FramedCommand[], options: RunOptions, own = frames.length): Promise<FrameResult[]> {
     const { signal, timeoutMs } = options;
     if (this.#lost) throw this.#lost;
     if (this.#closing) throw new MeshbookError('ABORTED', `transport to ${this.host} is closed`, { host: this.host, command: display });
@@ -388,9 +413,15 @@ export class SshTransport implements Transport {
     // own promise may never settle when the shell could not be killed.
     const killed = new Promise<never>((_, reject) => (settleInterrupted = () => reject(new Error('interrupted'))));
     killed.catch(() => undefined);
+    /** The own frames' results when they had all finished before an interrupt. */
+    let ownBeforeInterrupt: FrameResult[] | undefined;
     const interrupt = (code: ErrorCode) => {
       if (interrupted) return;
       interrupted = code;
+      if (own < frames.length) {
+        const finished = session.finishedResults();
+        if (finished.length >= own) ownBeforeInterrupt = finished.slice(0, own);
+      }
       interruption = this.#killSession(session).then(settleInterrupted);
     };
     const timer = deadline === undefined ? undefined : setTimeout(() => interrupt('TIMEOUT'), Math.max(0, deadline - Date.now()));
@@ -410,15 +441,20 @@ export class SshTransport implements Transport {
       try {
         result = await Promise.race([running, killed]);
       } catch (error) {
+        if (!interrupted && error instanceof SessionEndedError && own < frames.length && error.completed.length >= own) return error.completed.slice(0, own);
         if (!interrupted) throw await this.#sessionFailure(error, display);
-        const partial = error instanceof SessionEndedError ? error.partial : session.partial();
         await interruption;
+        if (ownBeforeInterrupt) return ownBeforeInterrupt;
+        const partial = error instanceof SessionEndedError ? error.partial : session.partial();
         throw interruptedError(interrupted, partial);
       }
       // Finished just as the timer fired: the kill already went out, so let it land before the
       // session goes back (dead) to the pool.
       if (interruption) await interruption;
-      if (interrupted && !completedBeforeInterrupt) throw interruptedError(interrupted, result.at(-1));
+      if (interrupted && !completedBeforeInterrupt) {
+        if (ownBeforeInterrupt) return ownBeforeInterrupt;
+        throw interruptedError(interrupted, result.at(-1));
+      }
       return result;
     } finally {
       if (timer) clearTimeout(timer);
