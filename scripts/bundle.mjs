@@ -21,7 +21,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_MARKER, stampBundle } from '../packages/cli/dist/startup/code-cache.js';
+import { BUNDLE_MARKER } from '../packages/cli/dist/startup/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = 'package.cjs';
@@ -70,8 +70,6 @@ for (const pkg of packages) {
     plugins: [zodBinding(pkg.zodFromEngine), importModuleOutside()],
   });
   assertNoDynamicImport(join(dir, 'dist/bundle', BUNDLE));
-  // The content's hash on its first line: the code cache's key, without hashing the bundle per start.
-  writeFileSync(join(dir, 'dist/bundle', BUNDLE), stampBundle(readFileSync(join(dir, 'dist/bundle', BUNDLE), 'utf8')));
   const bundle = createRequire(join(dir, 'package.json'))(join(dir, 'dist/bundle', BUNDLE));
   for (const entry of Object.keys(pkg.entryPoints)) {
     // `exports.x = ...` lines: the form Node's ES module loader reads CommonJS export names from.
