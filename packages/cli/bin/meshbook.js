@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installCodeCache, nearestCacheDir } from '../dist/startup/code-cache.js';
+import { useInterpretedZodParsers } from '../dist/startup/zod-jitless.js';
 
 const argv = process.argv.slice(2);
 const cacheDir = nearestCacheDir(dirname(fileURLToPath(import.meta.url)), 'v8');
@@ -11,6 +12,8 @@ const cacheDir = nearestCacheDir(dirname(fileURLToPath(import.meta.url)), 'v8');
 // cache keeps what each kind of run compiled.
 const fullRun = (argv[0] === 'run' || argv[0] === 'exec') && !argv.some((a) => a === '--syntax-check' || a.startsWith('--list-'));
 if (cacheDir) installCodeCache(cacheDir, { fullRun, json: argv.includes('--json') });
+// Before the engine loads: its schemas are built as it loads.
+useInterpretedZodParsers();
 const { main } = await import('../dist/bundle/index.cjs');
 const code = await main(argv);
 process.exitCode = code;

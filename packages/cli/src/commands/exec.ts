@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MeshbookError, definePlaybook, loadInventory, task, validatePlaybook } from '@meshbook/engine';
+import { MeshbookError, RunEvaluations, definePlaybook, loadInventory, task, validatePlaybook } from '@meshbook/engine';
 import type { HostOutput, Module, Playbook, SelectionOptions } from '@meshbook/engine';
 import { renderHostOutput, renderPing } from '../ad-hoc-output.js';
 import { parseModuleArgs, splitWords } from '../ad-hoc-args.js';
@@ -74,10 +74,11 @@ export async function execCommand(
     plays: [{ name: taskName, hosts: pattern, tasks: [task(module, params as never, { name: taskName })] }],
   });
   const selection: SelectionOptions = { extraVars };
-  validatePlaybook(playbook, inventory, selection);
+  const evaluations = new RunEvaluations();
+  validatePlaybook(playbook, inventory, selection, evaluations);
   // Each host's output as Ansible's ad-hoc mode prints it; --json keeps `run`'s event schema and prints events only.
   const render = (output: HostOutput) => (fixed?.name === 'ping' ? renderPing : renderHostOutput)(output, options.check === true);
-  return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, options, io, render);
+  return runValidatedPlaybook(playbook, 'ad-hoc', inventory, selection, evaluations, options, io, render);
 }
 
 function moduleParams(module: Module<unknown, unknown, never, unknown, unknown>, args: string | undefined, command: readonly string[]): unknown {

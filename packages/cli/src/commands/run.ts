@@ -6,7 +6,7 @@ import { MeshbookError } from '@meshbook/engine';
 import type { HostOutput, Inventory, Playbook, RunSummary, SelectionOptions } from '@meshbook/engine';
 import type { Transport } from '@meshbook/engine';
 import { loadInventory } from '@meshbook/engine';
-import { runPlaybook, validatePlaybook } from '@meshbook/engine';
+import { RunEvaluations, runPlaybook, validatePlaybook } from '@meshbook/engine';
 import { connectHost } from '../connect-host.js';
 import { EXIT_CODES_HELP, exitCodeOf } from '../exit-codes.js';
 import { parseExtraVars } from '../extra-vars.js';
@@ -91,7 +91,8 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     return EXIT.OK;
   }
   const selection: SelectionOptions = { limit: options.limit, extraVars, tags: options.tags, skipTags: options.skipTags };
-  validatePlaybook(playbook, inventory, selection);
+  const evaluations = new RunEvaluations();
+  validatePlaybook(playbook, inventory, selection, evaluations);
 
   if (options.syntaxCheck || options.listHosts || options.listTasks) {
     for (const warning of inventory.warnings) io.stderr.write(`[WARNING]: ${warning}\n`);
@@ -99,7 +100,7 @@ export async function runCommand(playbookPath: string, options: RunCommandOption
     return EXIT.OK;
   }
 
-  return runValidatedPlaybook(playbook, playbookPath, inventory, selection, options, io);
+  return runValidatedPlaybook(playbook, playbookPath, inventory, selection, evaluations, options, io);
 }
 
 /** Runs a loaded, validated playbook with the run command's reporting and interrupts (also ad-hoc exec). */
@@ -108,6 +109,8 @@ export async function runValidatedPlaybook(
   playbookPath: string,
   inventory: Inventory,
   selection: SelectionOptions,
+  /** What validatePlaybook(playbook, inventory, selection, evaluations) evaluated: the run keeps it. */
+  evaluations: RunEvaluations,
   options: RunCommandOptions,
   io: CliIo,
   /** exec: renders each host's output for the terminal (the engine gathers it only when given). */
@@ -140,6 +143,8 @@ export async function runValidatedPlaybook(
       playbookName: playbookPath,
       // Already validated above, before any listing or connection.
       validate: false,
+      // Validation's host contexts are not in check mode: a check run evaluates the params again, as its own.
+      ...(options.check === true ? {} : { evaluations }),
     });
     // A forced stop leaves the run promise behind; its late rejection must not surface as unhandled.
     run.catch(() => undefined);

@@ -1,5 +1,6 @@
 export { runPlaybook } from './run-playbook.js';
 export { validatePlaybook } from './validate.js';
+export { RunEvaluations } from './evaluate-task.js';
 export { listHosts, listTasks } from './list.js';
 export type { ListedTask } from './list.js';
 export { itemsFrom, tasksOf } from './play-steps.js';

@@ -3,6 +3,7 @@ import type { ChangeView, ErrorView, HostCounts, HostStatus, RunOutcome } from '
 import type { Inventory, InventoryHost } from '../inventory/types.js';
 import type { ConnectOptions, Transport } from '../transport/types.js';
 import type { Vars } from '../inventory/types.js';
+import type { RunEvaluations } from './evaluate-task.js';
 
 /** One hour: longer than any seed task takes on a slow host (kubeadm init, an apt upgrade), short of forever. */
 export const DEFAULT_TASK_TIMEOUT_MS = 3_600_000;
@@ -53,6 +54,12 @@ export interface RunPlaybookOptions extends SelectionOptions {
   taskTimeoutMs?: number;
   /** Validate before anything connects (default true); the CLI may skip it when it already validated. */
   validate?: boolean;
+  /**
+   * What the caller's own `validatePlaybook` of this playbook evaluated, given the same object
+   * there (with this run's inventory, selection and `check`): the run keeps those evaluations
+   * instead of evaluating the tasks' params again, as a run that validates itself does.
+   */
+  evaluations?: RunEvaluations;
   /**
    * Called once per host and task, after its host.result event, with what the module returned
    * (a command's stdout, stderr and exit code): for a caller that shows it, as `meshbook exec`

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { harness, results, setting } from './__fixtures__/harness.js';
 import { definePlay, task, type HostContext } from './types.js';
 import { validatePlaybook } from './validate.js';
+import { RunEvaluations } from './evaluate-task.js';
 
 const vars = z.object({ port: z.coerce.number().int(), mode: z.enum(['a', 'b']).default('a') });
 type Host = HostContext<z.output<typeof vars>>;
@@ -40,6 +41,29 @@ describe('task evaluation', () => {
     });
     expect(calls.sort()).toEqual(['a', 'b']);
     expect(results(h.events)).toEqual(['setting@a=changed', 'setting@b=changed']);
+  });
+
+  it("a caller's own validation (the CLI's) shares them with the run it passes them to; without them the run evaluates again", async () => {
+    const playbook = (calls: string[]) => ({
+      name: 'pb',
+      plays: [{ name: 'p', hosts: 'all', tasks: [task(setting, (host: HostContext) => (calls.push(host.name), { path: '/x', value: host.name }))] }],
+    });
+    const shared: string[] = [];
+    const h = harness({ a: {}, b: {} });
+    const evaluations = new RunEvaluations();
+    const sharedPlaybook = playbook(shared);
+    validatePlaybook(sharedPlaybook, h.options.inventory, {}, evaluations);
+    await h.run(sharedPlaybook, { validate: false, evaluations });
+    expect(shared.sort()).toEqual(['a', 'b']);
+    expect(results(h.events)).toEqual(['setting@a=changed', 'setting@b=changed']);
+    expect(h.fleet.transport('b').readFile('/x')).toBe('b');
+
+    const apart: string[] = [];
+    const other = harness({ a: {}, b: {} });
+    const apartPlaybook = playbook(apart);
+    validatePlaybook(apartPlaybook, other.options.inventory);
+    await other.run(apartPlaybook, { validate: false });
+    expect(apart.sort()).toEqual(['a', 'a', 'b', 'b']);
   });
 });
 

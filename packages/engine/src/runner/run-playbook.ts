@@ -13,7 +13,7 @@ import { RunEvaluations } from './evaluate-task.js';
  * the returned summary, never by writing to the terminal.
  */
 export async function runPlaybook(playbook: Playbook, options: RunPlaybookOptions): Promise<RunSummary> {
-  const evaluations = new RunEvaluations();
+  const evaluations = options.evaluations ?? new RunEvaluations();
   if (options.validate !== false) validatePlaybook(playbook, options.inventory, options, evaluations);
   const started = Date.now();
   const run = new RunState(options, evaluations);
