@@ -16,12 +16,12 @@
 // types). zod is inlined once, in the engine, and exported as `@meshbook/engine/zod`; the modules
 // and playbooks bundles import it from there, so schemas and the engine that parses them share one
 // zod, loaded once.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_MARKER, stampBundle } from '../packages/cli/dist/startup/code-cache.js';
+import { BUNDLE_MARKER } from '../packages/cli/dist/startup/code-cache.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLE = 'package.cjs';
@@ -70,8 +70,7 @@ for (const pkg of packages) {
     plugins: [zodBinding(pkg.zodFromEngine), importModuleOutside()],
   });
   assertNoDynamicImport(join(dir, 'dist/bundle', BUNDLE));
-  // The content's hash on its first line: the code cache's key, without hashing the bundle per start.
-  writeFileSync(join(dir, 'dist/bundle', BUNDLE), stampBundle(readFileSync(join(dir, 'dist/bundle', BUNDLE), 'utf8')));
+  await asciiComments(join(dir, 'dist/bundle', BUNDLE));
   const bundle = createRequire(join(dir, 'package.json'))(join(dir, 'dist/bundle', BUNDLE));
   for (const entry of Object.keys(pkg.entryPoints)) {
     // `exports.x = ...` lines: the form Node's ES module loader reads CommonJS export names from.
@@ -167,6 +166,23 @@ function importModuleOutside() {
       b.onResolve({ filter: /\/import-module\.js$/ }, () => ({ path: '../startup/import-module.js', external: true }));
     },
   };
+}
+
+/**
+ * esbuild escapes non-ASCII characters in code but copies the comments it keeps as they are (an
+ * emoji in a dependency's doc comment, a dash in ours), and one such character makes Node read
+ * the whole bundle as a two-byte string: twice the memory, and slower to read and to hash for the
+ * CLI's code cache (startup/code-cache.ts). They are written as \u escapes when that changes no
+ * code, which is checked: the bundle minifies (comments dropped) to the same text either way.
+ * Otherwise (a regular expression holding such a character, say) the bundle is left as it is.
+ */
+async function asciiComments(file) {
+  const text = readFileSync(file, 'utf8');
+  if (!/[^\x00-\x7f]/.test(text)) return;
+  // Each UTF-16 unit on its own: a surrogate pair stays one character in strings and expressions alike.
+  const escaped = text.replace(/[^\x00-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const code = async (source) => (await transform(source, { minify: true, legalComments: 'none', logLevel: 'silent' })).code;
+  if ((await code(escaped)) === (await code(text))) writeFileSync(file, escaped);
 }
 
 /** What the code cache relies on (see importModuleOutside): no `import(` outside comments. */

@@ -8,9 +8,10 @@ import { useInterpretedZodParsers } from '../dist/startup/zod-jitless.js';
 
 const argv = process.argv.slice(2);
 const cacheDir = nearestCacheDir(dirname(fileURLToPath(import.meta.url)), 'v8');
-// A playbook run (not a listing) compiles what every run needs: its cache is the one to keep.
+// A playbook run (not a listing) compiles what every run needs, and `--json` its own reporter: the
+// cache keeps what each kind of run compiled.
 const fullRun = (argv[0] === 'run' || argv[0] === 'exec') && !argv.some((a) => a === '--syntax-check' || a.startsWith('--list-'));
-if (cacheDir) installCodeCache(cacheDir, { fullRun });
+if (cacheDir) installCodeCache(cacheDir, { fullRun, json: argv.includes('--json') });
 // Before the engine loads: its schemas are built as it loads.
 useInterpretedZodParsers();
 const { main } = await import('../dist/bundle/index.cjs');
