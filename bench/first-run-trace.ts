@@ -7,24 +7,17 @@
 // per task the wall time from its task.start to the next. With --baseline, runs alternate between
 // this checkout and DIR's (built), each on its own fresh fleet.
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { startFleet, type Fleet } from '../packages/fleet/src/index.ts';
 import { installPythonApt } from './lib/hosts.js';
 import { writeInventory } from './lib/inventory.js';
+import { repoRoot, traceArgs, traceOutDir } from './lib/trace-args.js';
 import { capture } from './lib/shell.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const hosts = Number(argv[0] ?? 1);
-const option = (name: string) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
-};
-const runs = Number(option('--runs') ?? 1);
-const baseline = option('--baseline');
-const noop = argv.includes('--noop');
-const outDir = join(repoRoot, 'bench/results/raw/first-run-trace', new Date().toISOString().replaceAll(':', '-').slice(0, 19));
+const args = traceArgs(process.argv.slice(2));
+const { hosts, runs, baseline } = args;
+const noop = args.has('--noop');
+const outDir = traceOutDir('first-run-trace');
 await mkdir(outDir, { recursive: true });
 
 interface HostCounters {

@@ -11,25 +11,18 @@
 // emits no events).
 import { spawn } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { startFleet, type Fleet } from '../packages/fleet/src/index.ts';
 import { ansibleSetup } from './lib/ansible.js';
 import { installPythonApt } from './lib/hosts.js';
 import { writeInventory } from './lib/inventory.js';
+import { repoRoot, traceArgs, traceOutDir } from './lib/trace-args.js';
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const argv = process.argv.slice(2);
-const hosts = Number(argv[0] ?? 1);
-const option = (name: string) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
-};
-const runs = Number(option('--runs') ?? 1);
-const baseline = option('--baseline');
-const withAnsible = argv.includes('--ansible');
-const outDir = join(repoRoot, 'bench/results/raw/host-cpu-trace', new Date().toISOString().replaceAll(':', '-').slice(0, 19));
+const args = traceArgs(process.argv.slice(2));
+const { hosts, runs, baseline } = args;
+const withAnsible = args.has('--ansible');
+const outDir = traceOutDir('host-cpu-trace');
 await mkdir(outDir, { recursive: true });
 
 const CPUACCT = '/sys/fs/cgroup/cpuacct/docker';

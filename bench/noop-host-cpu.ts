@@ -11,15 +11,9 @@ import { connectSsh } from '../packages/engine/src/transport/ssh/index.ts';
 import { installPythonApt } from './lib/hosts.js';
 import { writeInventory } from './lib/inventory.js';
 import { capture } from './lib/shell.js';
+import { repoRoot, traceArgs } from './lib/trace-args.js';
 
-const argv = process.argv.slice(2);
-const option = (name: string) => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
-};
-const runs = Number(option('--runs') ?? 5);
-const baseline = option('--baseline');
-const repoRoot = process.cwd();
+const { runs, baseline } = traceArgs(process.argv.slice(2), { runs: 5 });
 
 const cpuNs = async (fleet: Fleet) => Number((await readFile(`/sys/fs/cgroup/cpuacct/docker/${fleet.hosts[0]!.containerId}/cpuacct.usage`, 'utf8')).trim());
 
