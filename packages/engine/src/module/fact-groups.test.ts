@@ -123,6 +123,15 @@ describe('FactCache with a grouped fact', () => {
   });
 });
 
+describe('resultsOfGroup of a request\'s own command', () => {
+  it('is its one member\'s result, as run', async () => {
+    const [part] = planFactBatch([echo('echo alone; exit 5')]);
+    expect(part!.markers).toBeUndefined();
+    const [result] = await new LocalTransport().runBatch([part!.command]);
+    expect(resultsOfGroup(part!, result!)).toEqual([result]);
+  });
+});
+
 describe('resultsOfGroup with a shared section', () => {
   /** Each member prints its word; the shared section prints once what every member gets appended. */
   const withShared = (finish: (parts: readonly CommandResult[], shared: CommandResult) => CommandResult[] | undefined) =>

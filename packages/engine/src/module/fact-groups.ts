@@ -105,12 +105,13 @@ export function splitGroupResult(result: CommandResult, markers: readonly string
 }
 
 /**
- * Each member's own result out of one planned group's result: split (splitGroupResult), then, for a
- * fact with a shared section, completed by its `groupedResults`. Undefined when either cannot give
- * every member exactly what its own command gives: the members are then run on their own.
+ * Each member's own result out of one planned command's result: a request's own command answers its
+ * one member; a group's is split (splitGroupResult), then, for a fact with a shared section,
+ * completed by its `groupedResults`. Undefined when either cannot give every member exactly what its
+ * own command gives: the members are then run on their own.
  */
 export function resultsOfGroup(part: PlannedCommand, result: CommandResult): CommandResult[] | undefined {
-  if (!part.markers) return undefined;
+  if (!part.markers) return [result];
   const split = splitGroupResult(result, part.markers);
   if (!split || !part.finish) return split;
   const shared = split.pop()!;

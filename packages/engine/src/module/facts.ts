@@ -250,7 +250,7 @@ export class FactCache {
         planned.forEach((part, i) => {
           const result = results[i];
           if (!result) return;
-          const split = part.markers ? resultsOfGroup(part, result) : [result];
+          const split = resultsOfGroup(part, result);
           if (!split) return;
           part.members.forEach((member, j) => {
             const request = lasting[member]!;
@@ -377,12 +377,7 @@ export class FactCache {
     const out: CommandResult[] = [];
     const unsplit: number[] = [];
     planned.forEach((part, i) => {
-      const result = results[i]!;
-      if (!part.markers) {
-        out[part.members[0]!] = result;
-        return;
-      }
-      const split = resultsOfGroup(part, result);
+      const split = resultsOfGroup(part, results[i]!);
       if (split) part.members.forEach((member, j) => (out[member] = split[j]!));
       else unsplit.push(...part.members);
     });

@@ -22,7 +22,7 @@ async function singleAndGrouped(requests: FactRequest[]): Promise<{ single: Comm
   const grouped: CommandResult[] = [];
   const shared: string[] = [];
   planned.forEach((part, i) => {
-    const split = part.markers ? resultsOfGroup(part, results[i]!) : [results[i]!];
+    const split = resultsOfGroup(part, results[i]!);
     expect(split, 'the group splits whole').toBeDefined();
     part.members.forEach((member, j) => (grouped[member] = split![j]!));
     if (part.markers) shared.push(splitGroupResult(results[i]!, part.markers)!.at(-1)!.stdout.split('\n')[0]!);
