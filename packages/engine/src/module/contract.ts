@@ -4,7 +4,7 @@ import { MeshbookError } from '../errors.js';
 import type { Become, CommandResult, CommandTrailer, GetOptions, HostReady, PutOptions, RunOptions, Transport } from '../transport/types.js';
 import type { AnyChange } from './change.js';
 import { renderDiff } from './diff.js';
-import { FactCache } from './facts.js';
+import { FactCache, sameBecome } from './facts.js';
 import type { DeclaredFacts, Fact, FactRequest, FactsOf, WrittenPath } from './facts.js';
 import { KnownAfterApply, showKnownAfterApply } from './unknown.js';
 import { formatZodIssues } from './validation.js';
@@ -392,20 +392,16 @@ function readsBehindApply<P, C extends AnyChange>(
   if (requests.length === 0) return undefined;
   const trailer = facts.trailerOf(requests, options.become);
   if (trailer.commands.length === 0) return undefined;
-  const sameUser = (become: Become | undefined) => JSON.stringify(become ?? null) === JSON.stringify(options.become ?? null);
   let state: 'unsent' | 'sent' | 'void' = 'unsent';
   let answers: CommandResult[] | undefined;
-  const ride = (become: Become | undefined): CommandTrailer | undefined => {
-    if (state !== 'unsent') {
+  /** The first command's options with the trailer on it, when it runs as the task's user; any later command voids the plan. */
+  const riding = <O extends { become?: Become | undefined; trailer?: CommandTrailer | undefined }>(o: O | undefined): O | undefined => {
+    if (state !== 'unsent' || !sameBecome(o?.become ?? options.become, options.become)) {
       state = 'void';
-      return undefined;
-    }
-    if (!sameUser(become)) {
-      state = 'void';
-      return undefined;
+      return o;
     }
     state = 'sent';
-    return { commands: trailer.commands, settle: (results) => (answers = results) };
+    return Object.assign({}, o, { trailer: { commands: trailer.commands, settle: (results: CommandResult[] | undefined) => void (answers = results) } });
   };
   const other = () => void (state = 'void');
   return {
@@ -416,18 +412,9 @@ function readsBehindApply<P, C extends AnyChange>(
         other();
         return inner.transport;
       },
-      run: (command, o) => {
-        const t = ride(o?.become ?? options.become);
-        return inner.run(command, t ? { ...o, trailer: t } : o);
-      },
-      exec: (command, o) => {
-        const t = ride(o?.become ?? options.become);
-        return inner.exec(command, t ? { ...o, trailer: t } : o);
-      },
-      put: (path, content, o) => {
-        const t = ride(o?.become ?? options.become);
-        return inner.put(path, content, t ? { ...o, trailer: t } : o);
-      },
+      run: (command, o) => inner.run(command, riding(o)),
+      exec: (command, o) => inner.exec(command, riding(o)),
+      put: (path, content, o) => inner.put(path, content, riding(o)),
       get: (path, o) => {
         other();
         return inner.get(path, o);

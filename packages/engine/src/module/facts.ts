@@ -440,6 +440,11 @@ function normalized(path: string): string {
   return path.replace(/\/+$/, '') || '/';
 }
 
+/** Whether two reads run as the same user (the same `become`, as the cache keys it). */
+export function sameBecome(a: Become | undefined, b: Become | undefined): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
 function cacheKeyOf(request: FactRequest, become: Become | undefined): string {
   return `${request.fact.name}\u0000${JSON.stringify(request.args ?? null)}\u0000${JSON.stringify(become ?? false)}`;
 }

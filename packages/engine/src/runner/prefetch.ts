@@ -1,4 +1,4 @@
-import { requestsOf } from '../module/facts.js';
+import { requestsOf, sameBecome } from '../module/facts.js';
 import type { FactCache, FactRequest } from '../module/facts.js';
 import type { ReadsAfterApply } from '../module/contract.js';
 import { hostFacts } from '../module/host-facts.js';
@@ -136,7 +136,7 @@ export class FactPrefetcher {
     if (this.run.check) return undefined;
     const start = this.items[order] === task ? order + 1 : order;
     const become = becomeOf(this.run, host, task);
-    const asTask = (other: Become | undefined) => JSON.stringify(other ?? null) === JSON.stringify(become ?? null);
+    const asTask = (other: Become | undefined) => sameBecome(other, become);
     return {
       plan: (written) => {
         if (written === undefined) {
