@@ -7,8 +7,8 @@
 //
 // What stays a package import, loaded from node_modules as usual:
 // - the other @meshbook packages (each package keeps its boundary; one instance of each);
-// - esbuild (a binary), native addons (*.node: ssh2, inlined, then uses node:crypto, which serves
-//   the AES-GCM ciphers it prefers), and what is only loaded on demand (pino, ssh-config, dockerode).
+// - esbuild (a binary), native addons (*.node; ssh2's own is found through its package, see
+//   ssh2CryptoBinding), and what is only loaded on demand (pino, ssh-config, dockerode).
 //   handlebars is inlined: the modules bundle runs each file on first use, so it loads with the
 //   template module, from the code cache (from node_modules, file by file, it cost ~60 ms of CPU).
 // Every other dependency is inlined, and is therefore a devDependency of its package, not installed
@@ -17,9 +17,9 @@
 // and playbooks bundles import it from there, so schemas and the engine that parses them share one
 // zod, loaded once.
 import { build, transform } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, posix } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_MARKER } from '../packages/cli/dist/startup/code-cache.js';
 
@@ -67,7 +67,7 @@ for (const pkg of packages) {
     banner: { js: `${BUNDLE_MARKER}\nvar __meshbookModuleUrl = require('node:url').pathToFileURL(__filename).href;` },
     sourcemap: 'linked',
     logLevel: 'warning',
-    plugins: [zodBinding(pkg.zodFromEngine), importModuleOutside()],
+    plugins: [zodBinding(pkg.zodFromEngine), importModuleOutside(), ssh2CryptoBinding()],
   });
   assertNoDynamicImport(join(dir, 'dist/bundle', BUNDLE));
   await asciiComments(join(dir, 'dist/bundle', BUNDLE));
@@ -213,4 +213,49 @@ function zodBinding(fromEngine) {
       }));
     },
   };
+}
+
+/**
+ * ssh2 (inlined) loads its optional native crypto with `require('./crypto/build/Release/sshcrypto.node')`,
+ * relative to its own file, which from the bundle names nothing: without it ssh2 runs AES-GCM in JS
+ * and makes a node:crypto cipher object for every packet. In the bundle that require becomes: the
+ * binding of the ssh2 installed where the bundle resolves packages, if it is the very version
+ * inlined (the binding's interface is ssh2's internal one). Anything else (ssh2 not installed, as in
+ * a published install, where it is a devDependency; another version; the binding never compiled,
+ * which ssh2's install does only when a compiler is there; built for another Node) throws, and
+ * ssh2's own try/catch takes the JS path, as it does unbundled without the binding.
+ */
+function ssh2CryptoBinding() {
+  return {
+    name: 'ssh2-crypto-binding',
+    setup(b) {
+      b.onResolve({ filter: /[\\/]sshcrypto\.node$/ }, (args) => {
+        const ssh2 = enclosingPackage(args.importer);
+        if (ssh2?.name !== 'ssh2') return undefined;
+        const inPackage = relative(ssh2.dir, join(dirname(args.importer), args.path)).split(sep).join('/');
+        return { path: `ssh2/${inPackage}`, namespace: 'ssh2-crypto-binding', pluginData: { version: ssh2.version, inPackage } };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'ssh2-crypto-binding' }, ({ pluginData: { version, inPackage } }) => ({
+        contents: `const fromBundle = require('node:module').createRequire(__filename);
+const manifest = fromBundle.resolve('ssh2/package.json');
+const installed = fromBundle(manifest).version;
+if (installed !== ${JSON.stringify(version)}) throw new Error(\`ssh2 \${installed} is installed, ${version} is bundled: not its binding\`);
+module.exports = fromBundle(require('node:path').join(manifest, '..', ${JSON.stringify(inPackage)}));
+`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The nearest package.json above a file: its directory, name and version. */
+function enclosingPackage(file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8'));
+      if (name) return { dir, name, version };
+    }
+  }
+  return undefined;
 }
