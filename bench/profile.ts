@@ -1,6 +1,7 @@
-// `node --import tsx bench/profile.ts [N]`: where a meshbook no-op re-run spends time and round trips.
-// One fresh fleet; a first run, then an idempotent re-run under --cpu-prof; prints the hottest
-// functions (self time) and wall time per task, and keeps the profile under bench/results/raw/profile.
+// `node --import tsx bench/profile.ts [N] [--first]`: where a meshbook no-op re-run (or, with --first,
+// the first run) spends time and round trips. One fresh fleet; a first run, then an idempotent re-run,
+// one of them under --cpu-prof; prints the hottest functions (self time) and wall time per task of the
+// re-run, and keeps the profile under bench/results/raw/profile.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +12,9 @@ import { capture } from './lib/shell.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repoRoot, 'bench/results/raw/profile');
-const hosts = Number(process.argv[2] ?? 1);
+const profileFirst = process.argv.includes('--first');
+const hosts = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1);
+const profiler = [`--cpu-prof`, `--cpu-prof-dir=${outDir}`];
 await mkdir(outDir, { recursive: true });
 const fleet = await startFleet({ hosts, prefix: 'bench-profile', purpose: 'test' });
 try {
@@ -20,12 +23,12 @@ try {
   await writeInventory(fleet, 'meshbook', inventory);
   const meshbook = (extra: string[]) =>
     capture([process.execPath, ...extra, 'packages/cli/bin/meshbook.js', 'run', 'bench/workload/meshbook.ts', '-i', inventory, '--json', '-f', '32'], { cwd: repoRoot });
-  const firstRun = await meshbook([]);
+  const firstRun = await meshbook(profileFirst ? profiler : []);
   console.log('first run, slowest tasks (task.start to the next task.start, all hosts):');
   console.log(slowestTasks(firstRun.stdout, 8).join('\n'));
   const t0 = Date.now();
-  const run = await meshbook([`--cpu-prof`, `--cpu-prof-dir=${outDir}`]);
-  console.log(`idempotent run under the profiler: ${Date.now() - t0} ms, exit ${run.exitCode}`);
+  const run = await meshbook(profileFirst ? [] : profiler);
+  console.log(`idempotent run${profileFirst ? '' : ' under the profiler'}: ${Date.now() - t0} ms, exit ${run.exitCode}`);
 
   // Per task: time from task.start to the last host.result.
   const events = run.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; time: number; task?: string });
@@ -39,7 +42,7 @@ try {
   }
   console.log(`run.start at +${first - (t0)} ms after spawn; recap at +${events.find((e) => e.type === 'recap')!.time - t0} ms`);
 
-  // Hottest functions by self time, from the newest .cpuprofile.
+  // Hottest functions by self time, from the newest .cpuprofile (the profiled run's).
   const profiles = (await readdir(outDir)).filter((f) => f.endsWith('.cpuprofile')).sort();
   const profile = JSON.parse(await readFile(join(outDir, profiles.at(-1)!), 'utf8')) as {
     nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
