@@ -12,7 +12,7 @@ import { useWorkDir, writeInventory } from '../faults/harness.js';
 /**
  * The bundled CLI's SSH connections use ssh2's native crypto binding when the installed ssh2 has it
  * (one cipher context per direction), and ssh2's JS path (a node:crypto cipher per packet) when it
- * cannot be loaded, with the same cipher and the same output either way.
+ * cannot be loaded or belongs to another ssh2 version, with the same cipher and output either way.
  */
 const fleet = useFleet({ hosts: 1 });
 const workDir = useWorkDir();
@@ -25,9 +25,11 @@ interface CipherCounts {
   binding: Record<string, number>;
 }
 
-async function execCounted(hideBinding: boolean): Promise<{ stdout: string; counts: CipherCounts }> {
+type Binding = 'present' | 'hidden' | 'another ssh2 version';
+
+async function execCounted(binding: Binding): Promise<{ stdout: string; counts: CipherCounts }> {
   const inventory = await writeInventory(fleet(), workDir());
-  const out = join(workDir(), `counts-${hideBinding ? 'hidden' : 'present'}.json`);
+  const out = join(workDir(), `counts-${binding.replaceAll(' ', '-')}.json`);
   // Many packets from the host: ~800 KB of output.
   const command = `head -c ${BYTES} /dev/zero | base64 -w0 | sha256sum; head -c ${BYTES} /dev/zero | base64 -w0 >&2`;
   const { stdout } = await promisify(execFile)(
@@ -37,7 +39,13 @@ async function execCounted(hideBinding: boolean): Promise<{ stdout: string; coun
       cwd: REPO_ROOT,
       maxBuffer: 64 * 1024 * 1024,
       timeout: 120_000,
-      env: { ...process.env, NO_COLOR: '1', COUNT_SSH_CIPHERS_OUT: out, HIDE_SSHCRYPTO: hideBinding ? '1' : '0' },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        COUNT_SSH_CIPHERS_OUT: out,
+        HIDE_SSHCRYPTO: binding === 'hidden' ? '1' : '0',
+        SSH2_INSTALLED_VERSION: binding === 'another ssh2 version' ? '1.0.0' : '',
+      },
     },
   );
   return { stdout, counts: JSON.parse(await readFile(out, 'utf8')) as CipherCounts };
@@ -52,7 +60,7 @@ const only = (table: Record<string, number>, pattern: RegExp) => Object.fromEntr
 
 describe('ssh2 crypto in the bundled CLI', () => {
   it('uses the installed ssh2 binding: one AES-GCM context per direction, no node:crypto cipher per packet', async () => {
-    const { stdout, counts } = await execCounted(false);
+    const { stdout, counts } = await execCounted('present');
     expect(digestOf(stdout)).toBe(EXPECTED_DIGEST);
     expect(printedOutput(stdout)).toBe(true);
     expect(counts.bindingLoaded).toBe(true);
@@ -61,7 +69,7 @@ describe('ssh2 crypto in the bundled CLI', () => {
   });
 
   it("without the binding, takes ssh2's JS path: the same cipher, a node:crypto cipher per packet, the same output", async () => {
-    const [hidden, present] = [await execCounted(true), await execCounted(false)];
+    const [hidden, present] = [await execCounted('hidden'), await execCounted('present')];
     expect(hidden.counts.bindingLoaded).toBe(false);
     expect(hidden.counts.binding).toEqual({});
     const perPacket = only(hidden.counts.nodeCrypto, /gcm|ctr|chacha/);
@@ -72,5 +80,13 @@ describe('ssh2 crypto in the bundled CLI', () => {
       expect(digestOf(run.stdout)).toBe(EXPECTED_DIGEST);
       expect(printedOutput(run.stdout)).toBe(true);
     }
+  });
+
+  it('an installed ssh2 of another version than the bundled one: its binding is not loaded, the JS path runs', async () => {
+    const { stdout, counts } = await execCounted('another ssh2 version');
+    expect(counts.bindingLoaded).toBe(false);
+    expect(counts.binding).toEqual({});
+    expect(only(counts.nodeCrypto, /gcm|ctr|chacha/)['createDecipheriv aes-128-gcm']).toBeGreaterThan(20);
+    expect(digestOf(stdout)).toBe(EXPECTED_DIGEST);
   });
 });
