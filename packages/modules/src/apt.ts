@@ -150,7 +150,11 @@ export interface AptInput {
   cacheValidTime?: number | undefined;
   /** safe: apt-get upgrade; full: apt-get dist-upgrade; none (default): no system upgrade. */
   upgrade?: 'none' | 'safe' | 'full' | undefined;
-  /** true: the named packages are held (apt-mark hold; a name without `:arch`, its native architecture); false: held in no architecture; absent: left as they are. */
+  /**
+   * true: the named packages are held (apt-mark hold; a name without `:arch`, its native
+   * architecture; with state absent, a removed package keeps its hold by its dpkg entry); false:
+   * held in no architecture (a removed package back to deinstall); absent: left as they are.
+   */
   hold?: boolean | undefined;
   /** Install recommended packages too. Default false. Ansible: install_recommends. */
   installRecommends?: boolean | undefined;
