@@ -6,7 +6,7 @@ import { loadInventory } from '../inventory/load.js';
 import type { ConnectionSpec, Vars } from '../inventory/types.js';
 import { Secret } from '../secret.js';
 import { FakeHosts } from '../testing/index.js';
-import { command } from './__fixtures__/harness.js';
+import { command, harness } from './__fixtures__/harness.js';
 import { runPlaybook } from './run-playbook.js';
 import { task, type Play, type Playbook } from './types.js';
 import { validatePlaybook } from './validate.js';
@@ -102,6 +102,23 @@ describe("a play's connection variables (Ansible: inventory < play vars < -e)", 
   it('a task delegated to another inventory host reaches it with the play\'s connection variables too', async () => {
     const { opened } = await run([{ name: 'p', hosts: 'w1', vars: { ansible_user: 'deploy' }, tasks: [echo('x', { delegateTo: 'd1' })] }]);
     expect(opened.get('d1')?.user).toBe('deploy');
+  });
+});
+
+describe('what a play changes is only what its vars set', () => {
+  it('a play with become variables and one without share the host\'s connection (nothing else of it is re-read from the vars)', async () => {
+    const h = harness({ a: { ansible_user: 'ops' } });
+    const summary = await h.run({
+      name: 'pb',
+      plays: [
+        { name: 'as app', hosts: 'all', vars: { ansible_become_user: 'app' }, tasks: [echo('first', { become: true })] },
+        { name: 'plain', hosts: 'all', tasks: [echo('second', { become: true })] },
+      ],
+    });
+    expect(summary.outcome).toBe('ok');
+    const become = (text: string) => h.fleet.transport('a').operations.find((op) => op.kind === 'run' && op.text.includes(`echo ${text}`))?.options.become;
+    expect([become('first'), become('second')]).toEqual([{ user: 'app' }, true]);
+    expect(h.fleet.connects).toEqual(['a']);
   });
 });
 

@@ -55,12 +55,18 @@ export function playConnection(inventory: Inventory, hostName: string, play: Pic
   const own = connectionVarsOf(play);
   if (own.length === 0) return { connection: host.connection, problems: [] };
   const vars = playVars(play);
-  const resolved = resolveConnectionChecked(hostName, mergeVars(host.vars, vars, extraVars), { baseDir: inventory.baseDir, where: `host "${hostName}"` });
+  const options = { baseDir: inventory.baseDir, where: `host "${hostName}"` };
+  const withoutPlay = resolveConnectionChecked(hostName, mergeVars(host.vars, extraVars), options).connection;
+  const resolved = resolveConnectionChecked(hostName, mergeVars(host.vars, vars, extraVars), options);
   const problems = resolved.issues.filter((issue) => own.includes(issue.path)).map((issue) => `vars.${issue.path} on ${issue.file}: ${issue.message} (fix: ${issue.fix})`);
   const setHere = (field: ConnectionField) => CONNECTION_VAR_NAMES[field].some((name) => name in vars || (extraVars !== undefined && name in extraVars));
   const user = setHere('becomeUser') ? resolved.connection.becomeVariables?.user : host.connection.becomeVariables?.user;
   const method = setHere('becomeMethod') ? resolved.connection.becomeVariables?.method : host.connection.becomeVariables?.method;
-  const connection: ConnectionSpec = { ...resolved.connection };
+  // Only what the play's vars change goes over the host's connection as the inventory and -e gave it.
+  const connection: ConnectionSpec = { ...host.connection };
+  for (const key of Object.keys(resolved.connection) as Array<keyof ConnectionSpec>) {
+    if (key !== 'becomeVariables' && !sameValue(withoutPlay[key], resolved.connection[key])) (connection as unknown as Record<string, unknown>)[key] = resolved.connection[key];
+  }
   delete connection.becomeVariables;
   if (user !== undefined || method !== undefined) connection.becomeVariables = { ...(user !== undefined && { user }), ...(method !== undefined && { method }) };
   // The connection is opened with the run's default become method; this play's goes with each command.
@@ -127,8 +133,10 @@ function openedWith(listed: ConnectionSpec, play: ConnectionSpec): ConnectionSpe
   return connection;
 }
 
+/** Secrets by what they hold (their JSON is a mask), a become object by its fields. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Secret || b instanceof Secret) return a instanceof Secret && b instanceof Secret && a.reveal() === b.reveal();
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) return JSON.stringify(a) === JSON.stringify(b);
   return a === b;
 }
 
