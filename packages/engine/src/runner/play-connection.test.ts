@@ -99,6 +99,13 @@ describe("a play's connection variables (Ansible: inventory < play vars < -e)", 
     expect(bad.message).toContain('plays[0] "p": vars.ansible_port on host "w1": expected a port number 1-65535');
   });
 
+  it("what meshbook does not use of a play's ansible_ssh_common_args is a warning naming the play and hosts, not silence", async () => {
+    const { events, opened } = await run([{ name: 'p', hosts: 'web', vars: { ansible_ssh_common_args: '-o ConnectTimeout=5 -o Compression=yes' }, tasks: [echo('x')] }]);
+    expect(opened.get('w1')?.connectTimeoutMs).toBe(5000);
+    const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    expect(warnings).toEqual([expect.stringMatching(/^plays\[0\] "p": vars\.ansible_ssh_common_args: ignored "-o Compression=yes" .* \(hosts w1, w2\)$/)]);
+  });
+
   it('a task delegated to another inventory host reaches it with the play\'s connection variables too', async () => {
     const { opened } = await run([{ name: 'p', hosts: 'w1', vars: { ansible_user: 'deploy' }, tasks: [echo('x', { delegateTo: 'd1' })] }]);
     expect(opened.get('d1')?.user).toBe('deploy');

@@ -40,6 +40,8 @@ export interface PlayConnection {
   connection: ConnectionSpec;
   /** Problems with the play's own connection variables, one line each (the inventory's were reported at load). */
   problems: string[];
+  /** What of the play's ssh argument variables meshbook does not use (the inventory's were reported at load). */
+  warnings: string[];
 }
 
 /**
@@ -53,7 +55,7 @@ export function playConnection(inventory: Inventory, hostName: string, play: Pic
   const host = inventory.hosts.get(hostName);
   if (!host) throw new Error(`host "${hostName}" is not in the inventory`);
   const own = connectionVarsOf(play);
-  if (own.length === 0) return { connection: host.connection, problems: [] };
+  if (own.length === 0) return { connection: host.connection, problems: [], warnings: [] };
   const vars = playVars(play);
   const options = { baseDir: inventory.baseDir, where: `host "${hostName}"` };
   const withoutPlay = resolveConnectionChecked(hostName, mergeVars(host.vars, extraVars), options).connection;
@@ -73,7 +75,8 @@ export function playConnection(inventory: Inventory, hostName: string, play: Pic
   if (connection.become !== undefined && connection.become !== false && connection.becomeMethod !== undefined && connection.becomeMethod !== host.connection.becomeMethod) {
     connection.become = { ...(connection.become === true ? {} : connection.become), method: connection.becomeMethod };
   }
-  return { connection, problems };
+  const warnings = resolved.warnings.filter((warning) => own.some((name) => warning.startsWith(`${name}: `)));
+  return { connection, problems, warnings };
 }
 
 /** The hosts a play connects to: its own (after --limit) and the inventory hosts its tasks and handlers delegate to. */
@@ -89,6 +92,8 @@ export interface RunConnections {
   connections: Map<string, ConnectionSpec>;
   /** Problems, each naming the play, the host, the variable and the fix; any one stops the run before it connects. */
   problems: string[];
+  /** Ignored parts of the plays' ssh argument variables, one line per play and variable, naming the hosts. */
+  warnings: string[];
 }
 
 /**
@@ -100,6 +105,7 @@ export interface RunConnections {
 export function runConnections(playbook: Playbook, inventory: Inventory, options: { limit?: string | undefined; extraVars?: Vars | undefined }): RunConnections {
   const connections = new Map<string, ConnectionSpec>();
   const problems: string[] = [];
+  const warningHosts = new Map<string, string[]>();
   const firstPlay = new Map<string, { where: string; play: Play; connection: ConnectionSpec }>();
   playbook.plays.forEach((play, index) => {
     const where = `plays[${index}] "${play.name}"`;
@@ -110,8 +116,9 @@ export function runConnections(playbook: Playbook, inventory: Inventory, options
       return; // a bad host pattern is validation's to report
     }
     for (const host of hosts) {
-      const { connection, problems: own } = playConnection(inventory, host, play, options.extraVars);
+      const { connection, problems: own, warnings } = playConnection(inventory, host, play, options.extraVars);
       for (const problem of own) problems.push(`${where}: ${problem}`);
+      for (const warning of warnings) warningHosts.set(`${where}: vars.${warning}`, [...(warningHosts.get(`${where}: vars.${warning}`) ?? []), host]);
       const first = firstPlay.get(host);
       if (!first) {
         firstPlay.set(host, { where, play, connection });
@@ -123,7 +130,8 @@ export function runConnections(playbook: Playbook, inventory: Inventory, options
       if (field) problems.push(conflict(host, field, { where, play, connection }, first));
     }
   });
-  return { connections, problems };
+  const warnings = [...warningHosts].map(([warning, hosts]) => `${warning} (${hosts.length === 1 ? 'host' : 'hosts'} ${hosts.join(', ')})`);
+  return { connections, problems, warnings };
 }
 
 /** The play's connection fields over the inventory's become settings: each play's become goes with its commands (PlayConnections). */

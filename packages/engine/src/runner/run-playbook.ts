@@ -18,7 +18,8 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
   if (options.validate !== false) validatePlaybook(playbook, options.inventory, options, evaluations);
   const started = Date.now();
   // Validation reported any conflict between plays; without it (the caller validated), the first play's connection is used.
-  const run = new RunState(options, evaluations, runConnections(playbook, options.inventory, options).connections);
+  const connections = runConnections(playbook, options.inventory, options);
+  const run = new RunState(options, evaluations, connections.connections);
   const targeted = [...new Set(listHosts(playbook, options.inventory, options).flatMap((p) => p.hosts))];
   for (const host of targeted) run.hosts.get(host);
   run.events.emit({
@@ -28,6 +29,7 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
     diff: run.diff,
     hosts: targeted,
   });
+  for (const message of connections.warnings) run.events.emit({ type: 'warning', message });
 
   let internalError: unknown;
   try {
