@@ -1,4 +1,5 @@
 import { CONNECTION_VAR_NAMES, SSH_ARGS_VAR_NAMES, connectionFieldOf, type ConnectionField } from '../inventory/connection-vars.js';
+import { MeshbookError } from '../errors.js';
 import { resolveConnectionChecked } from '../inventory/connection.js';
 import { mergeVars } from '../inventory/precedence.js';
 import type { ConnectionSpec, Inventory, Vars } from '../inventory/types.js';
@@ -53,7 +54,7 @@ export interface PlayConnection {
  */
 export function playConnection(inventory: Inventory, hostName: string, play: Pick<Play, 'name' | 'vars'>, extraVars: Vars | undefined): PlayConnection {
   const host = inventory.hosts.get(hostName);
-  if (!host) throw new Error(`host "${hostName}" is not in the inventory`);
+  if (!host) throw new MeshbookError('INTERNAL', `host "${hostName}" is not in the inventory`);
   const own = connectionVarsOf(play);
   if (own.length === 0) return { connection: host.connection, problems: [], warnings: [] };
   const vars = playVars(play);
