@@ -158,6 +158,16 @@ describe("apt's holds on a real host", () => {
     });
   }, 120_000);
 
+  it('removes an installed package and holds it in one task: check mode touches nothing, apply, re-apply no change', async () => {
+    expect(await states('mbh-free')).toEqual(['mbh-free install installed']);
+    const params = { name: 'mbh-free', state: 'absent', hold: true } as const;
+    const checked = await proveCheckMode(apt, t(), params, async () => `${await selections()}${await states('mbh-free')}`);
+    expect(checked.changes.map((c) => c.kind)).toEqual(['apt.remove', 'apt.hold']);
+    await proveIdempotent(apt, t(), params, async () => {
+      expect(await states('mbh-free')).toEqual(['mbh-free hold config-files']);
+    });
+  }, 120_000);
+
   it('hold: true, state absent, on a package dpkg does not know: fails naming the fix, in check mode too, and changes nothing', async () => {
     const before = await selections();
     for (const check of [true, false]) {
