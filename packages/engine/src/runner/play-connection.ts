@@ -106,6 +106,8 @@ export interface RunConnections {
 export function runConnections(playbook: Playbook, inventory: Inventory, options: { limit?: string | undefined; extraVars?: Vars | undefined }): RunConnections {
   const connections = new Map<string, ConnectionSpec>();
   const problems: string[] = [];
+  // Without connection variables in any play every host keeps the inventory's connection.
+  if (playbook.plays.every((play) => connectionVarsOf(play).length === 0)) return { connections, problems, warnings: [] };
   const warningHosts = new Map<string, string[]>();
   const firstPlay = new Map<string, { where: string; play: Play; connection: ConnectionSpec }>();
   playbook.plays.forEach((play, index) => {
