@@ -1,7 +1,6 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Play } from './types.js';
 import type { Vars } from '../inventory/types.js';
-import { mergeVars } from '../inventory/precedence.js';
 import { playVars } from './play-vars.js';
 
 /** A play's hosts: its pattern, intersected with `--limit`, in inventory order. */
@@ -21,8 +20,7 @@ export function selectPlayHosts(play: Pick<Play, 'hosts'>, inventory: Inventory,
  */
 export function mergeHostVars(inventory: Inventory, host: string, play: Pick<Play, 'vars'>, extraVars: Vars | undefined): Vars {
   const inventoryVars = inventory.hosts.get(host)?.vars ?? {};
-  // mergeVars: a play's ansible_ssh_user replaces the inventory's ansible_user, as -e's does.
-  return mergeVars({ inventory_dir: inventory.baseDir }, inventoryVars, playVars(play), extraVars);
+  return { inventory_dir: inventory.baseDir, ...inventoryVars, ...playVars(play), ...extraVars };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ConnectionSpec, Vars } from '../inventory/types.js';
 import { Secret } from '../secret.js';
 import { FakeHosts } from '../testing/index.js';
 import { command, harness } from './__fixtures__/harness.js';
+import { playHostVars } from './hosts.js';
 import { runPlaybook } from './run-playbook.js';
 import { task, type Play, type Playbook } from './types.js';
 import { validatePlaybook } from './validate.js';
@@ -161,6 +162,8 @@ describe('connection variables a run cannot honour', () => {
     expect(ok.opened.get('w1')?.becomePassword).toBeInstanceOf(Secret);
     expect((ok.opened.get('w1')?.becomePassword as Secret).reveal()).toBe(password);
     expect(JSON.stringify(ok.events)).not.toContain(password);
+    // Tasks see it as a Secret too, as they see the inventory's.
+    expect(playHostVars(ok.inventory, 'w1', plays[0]!, undefined)['ansible_become_password']).toBeInstanceOf(Secret);
   });
 
   it('validation reports it offline (as --syntax-check does), with the limit applied', async () => {
