@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { useFleet } from '../support/fleet.js';
-import { HOLD_NAME } from './fixtures/held.js';
 import { expectExit, onHost, processesMatching, resultsOf, runPlaybook, sleep, startPlaybook, useWorkDir, writeInventory, type LiveRun } from './harness.js';
 
 /**
@@ -45,16 +44,16 @@ describe('become', () => {
     const password = fleet().sudoUser.password;
     const release = '/tmp/goodsudo.release';
     for (const host of HOSTS) await onHost(fleet(), host, `rm -f ${release}`);
-    const live = startPlaybook('held.ts', await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: password } }), ['-e', 'tag=goodsudo']);
+    const live = startPlaybook('steps.ts', await writeInventory(fleet(), workDir(), { sudoUser: { becomePassword: password } }), ['-e', 'tag=goodsudo', '-e', `release=${release}`]);
     try {
-      // The hold task runs as root until this test releases it: while every host shows it, the
-      // kept root shell and its sudo are certainly running, however slow the machine is.
-      for (const host of HOSTS) await untilHolding(host, live);
+      // The pause runs as root until this test releases it: while every host shows it, the kept
+      // root shell and its sudo are certainly running, however slow the machine is.
+      for (const host of HOSTS) await untilPausing(host, release, live);
       for (const host of HOSTS) {
         const processes = await onHost(fleet(), host, 'ps -eo user,args');
         // The kept root shell runs under sudo with a random prompt and reads the password on stdin.
         expect(processes).toMatch(/sudo -S -H -p '?\[meshbook-sudo-[0-9a-f]{16}\]'? -u root --/);
-        expect(processes).toMatch(new RegExp(`^root\\s+sh -c .* ${HOLD_NAME} ${release}$`, 'm'));
+        expect(processes).toMatch(new RegExp(`^root\\s+sh -c .* pause ${release}$`, 'm'));
         expect(processes).not.toContain(password);
         // Every process's whole argv and environment, as the kernel holds them (ps may shorten).
         for (const what of ['cmdline', 'environ']) {
@@ -84,12 +83,12 @@ async function linesHolding(host: string, source: string, needle: string): Promi
   return Number(result.stdout);
 }
 
-/** Waits until the held fixture's hold task runs on `host`; fails if the run ends first. */
-async function untilHolding(host: string, live: LiveRun): Promise<void> {
+/** Waits until the steps fixture's pause, held until `release` exists, runs on `host`; fails if the run ends first. */
+async function untilPausing(host: string, release: string, live: LiveRun): Promise<void> {
   let ended = false;
   void live.done.then(() => (ended = true));
-  while ((await processesMatching(fleet(), host, `^sh -c .* ${HOLD_NAME} `)).length === 0) {
-    if (ended) throw new Error(`the run ended before the hold task ran on ${host}:\n${(await live.done).stderr}`);
+  while ((await processesMatching(fleet(), host, `^sh -c .* pause ${release}$`)).length === 0) {
+    if (ended) throw new Error(`the run ended before the pause ran on ${host}:\n${(await live.done).stderr}`);
     await sleep(100);
   }
 }
