@@ -13,6 +13,8 @@ export interface TraceArgs {
   baseline: string | undefined;
   /** Whether a bare flag such as `--ansible` was given. */
   has(flag: string): boolean;
+  /** The value after a flag such as `--rtt`, if given. */
+  option(name: string): string | undefined;
 }
 
 export function traceArgs(argv: readonly string[], defaults: { hosts?: number; runs?: number } = {}): TraceArgs {
@@ -26,6 +28,7 @@ export function traceArgs(argv: readonly string[], defaults: { hosts?: number; r
     runs: Number(option('--runs') ?? defaults.runs ?? 1),
     baseline: option('--baseline'),
     has: (flag) => argv.includes(flag),
+    option,
   };
 }
 

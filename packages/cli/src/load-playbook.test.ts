@@ -31,6 +31,13 @@ describe('loadPlaybook', () => {
     expect((await loadPlaybook(join(dir, 'named.ts'))).name).toBe('named');
   });
 
+  it('a YAML playbook: BAD_INPUT saying meshbook runs TypeScript playbooks and where the translation is shown', async () => {
+    writeFileSync(join(dir, 'site.yml'), '- hosts: all\n  tasks: []\n');
+    const error = await badInput('site.yml');
+    expect(error.message).toBe(`${join(dir, 'site.yml')} is a YAML playbook; meshbook runs playbooks written in TypeScript (or JavaScript)`);
+    expect(error.hint).toContain('Coming from Ansible');
+  });
+
   it('names the file and the expected export when there is no playbook', async () => {
     const error = await badInput('nothing.ts');
     expect(error.message).toContain(join(dir, 'nothing.ts'));

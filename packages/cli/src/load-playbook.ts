@@ -20,6 +20,11 @@ export async function loadPlaybook(path: string, cwd = process.cwd(), onWarning?
   if (!info?.isFile()) {
     throw new MeshbookError('BAD_INPUT', `playbook not found: ${file}`, { hint: 'give the path to a playbook .ts file, relative to the current directory' });
   }
+  if (/\.ya?ml$/i.test(file)) {
+    throw new MeshbookError('BAD_INPUT', `${file} is a YAML playbook; meshbook runs playbooks written in TypeScript (or JavaScript)`, {
+      hint: 'translate it to a .ts playbook: README, "Coming from Ansible", shows a YAML playbook and its TypeScript side by side (play vars, connection variables included, keep their names)',
+    });
+  }
   const exports = await importFile(file, onWarning);
   const playbook = exports.default ?? exports.playbook;
   if (!isPlaybook(playbook)) {

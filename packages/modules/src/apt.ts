@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DocumentedParams } from './lib/documented-params.js';
 import { MeshbookError, defineFact, defineModule, sh } from '@meshbook/engine';
-import type { Change } from '@meshbook/engine';
+import type { Change, ModuleContext } from '@meshbook/engine';
 import { DEFAULT_LOCK_TIMEOUT_SECONDS, runAptGet } from './lib/apt-get.js';
 
 /** One package as dpkg knows it; `want` and `status` are the first and third words of `${Status}`. */
@@ -20,6 +20,14 @@ export interface DpkgPackage {
    * an unhold must name: `apt-mark unhold name` unholds the native architecture only.
    */
   heldEntries: string[];
+  /** Every entry of the name as dpkg names it, with the third word of its `${Status}` (installed, config-files, ...). */
+  entries: DpkgEntry[];
+}
+
+export interface DpkgEntry {
+  /** `${binary:Package}`: `name`, or `name:arch` for each architecture of a multi-arch package. */
+  name: string;
+  status: string;
 }
 
 /** After a successful `apt-get update` apply touches this (Debian's update-notifier hook does too). */
@@ -54,9 +62,10 @@ export function parseDpkgQuery(stdout: string): Record<string, DpkgPackage> {
     const seen = packages[name];
     const heldEntries = [...(seen?.heldEntries ?? []), ...(want === 'hold' ? [entry] : [])];
     const held = heldEntries.length > 0;
+    const entries = [...(seen?.entries ?? []), { name: entry, status }];
     // A multi-arch name can print once per architecture: an installed line wins.
-    if (seen?.status === 'installed') Object.assign(seen, { held, heldEntries });
-    else packages[name] = { want, status, version, held, heldEntries };
+    if (seen?.status === 'installed') Object.assign(seen, { held, heldEntries, entries });
+    else packages[name] = { want, status, version, held, heldEntries, entries };
   }
   return packages;
 }
@@ -141,7 +150,11 @@ export interface AptInput {
   cacheValidTime?: number | undefined;
   /** safe: apt-get upgrade; full: apt-get dist-upgrade; none (default): no system upgrade. */
   upgrade?: 'none' | 'safe' | 'full' | undefined;
-  /** true: the named packages are held (apt-mark hold; a name without `:arch`, its native architecture); false: held in no architecture; absent: left as they are. */
+  /**
+   * true: the named packages are held (apt-mark hold; a name without `:arch`, its native
+   * architecture; with state absent, a removed package keeps its hold by its dpkg entry); false:
+   * held in no architecture (a removed package back to deinstall); absent: left as they are.
+   */
   hold?: boolean | undefined;
   /** Install recommended packages too. Default false. Ansible: install_recommends. */
   installRecommends?: boolean | undefined;
@@ -173,6 +186,9 @@ const paramsSchema = z
       ctx.addIssue({ code: 'custom', path: ['name'], message: `a pinned version (pkg=version) only goes with state present, not ${p.state}` });
     }
     if (p.hold !== undefined && p.name.length === 0) ctx.addIssue({ code: 'custom', path: ['hold'], message: 'needs package names' });
+    if (p.hold === true && p.state === 'absent' && p.purge) {
+      ctx.addIssue({ code: 'custom', path: ['hold'], message: "a purged package leaves dpkg's database, so nothing is left to hold: drop purge (a removed package keeps its conffiles and can be held) or drop hold" });
+    }
     if (p.name.length === 0 && !p.updateCache && p.upgrade === 'none') {
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'give package names, updateCache or upgrade' });
     }
@@ -198,10 +214,25 @@ export type AptChange =
   | Change<'apt.install', { word: string; held: boolean }>
   | Change<'apt.remove', { name: string; purge: boolean }>
   | Change<'apt.upgrade', { kind: 'safe' | 'full' }>
-  /** `name` as given (with its architecture, if named); apt-mark holds the native one otherwise. */
-  | Change<'apt.hold', { name: string }>
-  /** Every held entry of the name (DpkgPackage.heldEntries), each architecture's own. */
-  | Change<'apt.unhold', { entries: string[] }>;
+  /**
+   * A package installed (or installed by this task): `name` as given (with its architecture, if
+   * named), apt-mark holds the native one otherwise; `entries` null. A package that stays not
+   * installed (only its conffiles left), which apt-mark cannot hold: its dpkg entries, held with
+   * dpkg --set-selections.
+   */
+  | Change<'apt.hold', { name: string; entries: string[] | null }>
+  /** Every held entry of the name (DpkgPackage.heldEntries), each architecture's own, with the selection it goes back to. */
+  | Change<'apt.unhold', { entries: Selection[] }>;
+
+/**
+ * A dpkg selection line. Unheld, an installed entry is selected for install (what apt-mark unhold
+ * sets); one that is not installed (removed, its conffiles left) goes back to deinstall, what
+ * dpkg -r leaves: install would ask the next dselect-upgrade to install it again.
+ */
+export interface Selection {
+  entry: string;
+  selection: 'install' | 'deinstall' | 'hold';
+}
 
 /**
  * Debian packages: installed (optionally pinned, or the newest candidate), removed or purged,
@@ -244,9 +275,13 @@ export const apt = defineModule({
     }
     if (p.hold !== undefined) {
       for (const spec of p.name) {
-        const entries = facts.packages?.[spec.base]?.heldEntries ?? [];
-        if (p.hold && entries.length === 0) changes.push({ kind: 'apt.hold', target: spec.name, summary: `hold ${spec.name}`, before: 'not held', after: 'held', payload: { name: spec.name } });
-        if (!p.hold && entries.length > 0) changes.push({ kind: 'apt.unhold', target: spec.name, summary: `unhold ${entries.join(', ')}`, before: 'held', after: 'not held', payload: { entries } });
+        const known = facts.packages?.[spec.base];
+        const held = known?.heldEntries ?? [];
+        if (p.hold && held.length === 0) changes.push(planHold(spec, known, p));
+        if (!p.hold && held.length > 0) {
+          const entries = held.map((entry): Selection => ({ entry, selection: isInstalled(known?.entries.find((e) => e.name === entry)?.status) ? 'install' : 'deinstall' }));
+          changes.push({ kind: 'apt.unhold', target: spec.name, summary: `unhold ${held.join(', ')}`, before: 'held', after: 'not held', payload: { entries } });
+        }
       }
     }
     return changes;
@@ -256,8 +291,9 @@ export const apt = defineModule({
     const options = { lockTimeoutSeconds: p.lockTimeoutSeconds };
     const dpkgOptions = ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold'];
     const update = changes.some((c) => c.kind === 'apt.update');
-    const unhold: string[] = [];
+    const unhold: Selection[] = [];
     const hold: string[] = [];
+    const holdRemoved: Selection[] = [];
     const remove = { names: [] as string[], purge: false };
     const install = { words: [] as string[], held: false };
     let upgrade: 'safe' | 'full' | undefined;
@@ -267,7 +303,8 @@ export const apt = defineModule({
           unhold.push(...change.payload.entries);
           break;
         case 'apt.hold':
-          hold.push(change.payload.name);
+          if (change.payload.entries) holdRemoved.push(...change.payload.entries.map((entry): Selection => ({ entry, selection: 'hold' })));
+          else hold.push(change.payload.name);
           break;
         case 'apt.remove':
           remove.names.push(change.payload.name);
@@ -286,7 +323,8 @@ export const apt = defineModule({
       await runAptGet(ctx, ['update'], options);
       await ctx.exec(sh`mkdir -p -- /var/lib/apt/periodic && touch -- ${UPDATE_STAMP}`);
     }
-    if (unhold.length > 0) await ctx.exec(sh`apt-mark unhold -- ${unhold}`);
+    // dpkg's own entry names: apt-mark unhold cannot select a package that is not installed (exit 100).
+    if (unhold.length > 0) await setSelections(ctx, unhold);
     if (remove.names.length > 0) await runAptGet(ctx, ['-y', ...dpkgOptions, remove.purge ? 'purge' : 'remove', '--', ...remove.names], options);
     if (install.words.length > 0) {
       await runAptGet(
@@ -308,8 +346,46 @@ export const apt = defineModule({
     }
     if (upgrade) await runAptGet(ctx, ['-y', ...dpkgOptions, upgrade === 'full' ? 'dist-upgrade' : 'upgrade'], options);
     if (hold.length > 0) await ctx.exec(sh`apt-mark hold -- ${hold}`);
+    if (holdRemoved.length > 0) await setSelections(ctx, holdRemoved);
   },
 });
+
+/** Not-installed and config-files are the states where dpkg has no files of the package but its conffiles. */
+function isInstalled(status: string | undefined): boolean {
+  return status !== undefined && status !== 'not-installed' && status !== 'config-files';
+}
+
+/**
+ * hold: true for a package not held yet. apt-mark holds what is installed, or installed by this
+ * task; a package that stays removed (only its conffiles left) is held by its dpkg entry, as
+ * Ansible's dpkg_selections does. Nothing can hold what dpkg does not know (nor what a purge takes
+ * out of its database: the params refuse that): it fails here, naming the fix, before anything changes.
+ */
+function planHold(spec: PackageSpec, known: DpkgPackage | undefined, p: AptParams): AptChange {
+  const change = (entries: string[] | null): AptChange => ({ kind: 'apt.hold', target: spec.name, summary: `hold ${entries?.join(', ') ?? spec.name}`, before: 'not held', after: 'held', payload: { name: spec.name, entries } });
+  if (p.state !== 'absent') return change(null);
+  if (!known || known.entries.every((e) => e.status === 'not-installed')) {
+    throw new MeshbookError('MODULE_FAILED', `apt: ${spec.name}: hold: true with state: absent, but dpkg does not know ${spec.base} (never installed here): there is nothing to hold`, {
+      hint: `install it and hold it (state: present, hold: true), or drop hold for ${spec.base}`,
+    });
+  }
+  if (spec.name !== spec.base) return change([spec.name]);
+  const entries = known.entries.filter((e) => e.status !== 'not-installed').map((e) => e.name);
+  if (entries.length > 1) {
+    throw new MeshbookError('MODULE_FAILED', `apt: ${spec.name}: hold: true with state: absent: dpkg knows ${spec.base} in several architectures (${entries.join(', ')})`, {
+      hint: `name the one to hold, e.g. ${entries[0]}`,
+    });
+  }
+  return change(entries);
+}
+
+/** One dpkg --set-selections for every line; dpkg only warns (exit 0) on a name it does not know, so that fails here. */
+async function setSelections(ctx: Pick<ModuleContext, 'exec'>, lines: Selection[]): Promise<void> {
+  const result = await ctx.exec(sh`dpkg --set-selections`, { stdin: lines.map((l) => `${l.entry} ${l.selection}\n`).join('') });
+  if (/package not in (status nor available )?database/.test(result.stderr)) {
+    throw new MeshbookError('COMMAND_FAILED', `dpkg --set-selections did not know every package: ${result.stderr.trim()}`, { hint: 'the package left dpkg\'s database between the check and the change; run the task again' });
+  }
+}
 
 /** One package's change; `after` of an install is the word apt-get install takes (`pkg` or `pkg=version`). */
 function planPackage(spec: PackageSpec, facts: AptFacts, p: AptParams, refresh: boolean): AptChange | null {

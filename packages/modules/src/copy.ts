@@ -185,6 +185,8 @@ export const copy = defineModule({
   },
   // Directories made (and their parents) and each file written.
   writes: (changes) => changes.flatMap((c) => (c.kind === 'copy.directory' ? [c.payload.path] : fileWrites([c as FileChange<'copy'>]))),
+  // The file (or a directory src's tree root) is there once the task succeeded, changed or not.
+  leaves: (params) => ({ existing: [params.dest] }),
   output: (facts, params): WriteOutput => (facts.tree ? { path: facts.tree.root, sha256: '' } : { path: destFile(params), sha256: facts.dest.sha256 ?? '' }),
 });
 

@@ -170,6 +170,9 @@ export const file = defineModule({
   // What was created, removed or linked is the path itself; an attribute fixed on an existing path
   // follows its links to where the fact does not say: unknown. A directory is only made where
   // nothing was: it is new and empty, so the facts about paths under it (absent) still hold.
+  // A link's target may be missing (`[ -e ]` follows links): only what exists in its own right.
+  leaves: (params) =>
+    params.state === 'absent' ? { absent: [params.path] } : params.state === 'directory' || params.state === 'touch' ? { existing: [params.path] } : {},
   writes: (changes) =>
     changes.every((c) => c.kind === 'file.absent' || c.kind === 'file.link' || c.kind === 'file.directory' || c.kind === 'file.file')
       ? changes.map((c) => (c.kind === 'file.directory' ? { path: c.payload.path, below: false as const } : c.payload.path))

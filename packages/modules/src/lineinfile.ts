@@ -97,6 +97,8 @@ export const lineinfile = defineModule({
   plan: (facts, params): FileChange<'lineinfile'>[] => planEdit(lineEdit(facts, params), { backup: params.backup, validate: params.validate }),
   apply: (ctx, changes) => applyFile(ctx, changes),
   writes: (changes) => fileWrites(changes),
+  // create makes the file (backrefs without a match excepted); without it a missing file stays missing.
+  leaves: (params) => ({ existing: params.create && params.state === 'present' && !params.backrefs ? [params.path] : [] }),
 });
 
 function lineEdit(facts: LineinfileFacts, p: LineinfileParams): InPlaceEdit<'lineinfile'> {

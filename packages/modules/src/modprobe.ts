@@ -150,6 +150,7 @@ export const modprobe = defineModule({
   // A loaded module adds to the kernel's state under /proc and /sys (br_netfilter's sysctls); the
   // file, and its directory (made if missing) but not the other files in it.
   writes: (changes) => changes.flatMap((c) => (c.kind === 'modprobe.load' ? ['/proc', '/sys'] : [c.payload.path, { path: MODULES_LOAD_D, below: false as const }])),
+  leaves: (p) => ({ existing: p.persist ? [`${MODULES_LOAD_D}/${p.persist}`] : [] }),
   async apply(ctx, changes) {
     const loads: string[] = [];
     const files: Array<{ path: string; content: string }> = [];

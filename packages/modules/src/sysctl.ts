@@ -139,6 +139,7 @@ export const sysctl = defineModule({
   },
   // The file (and its directory, made if missing, but not the other files in it) and the kernel's values.
   writes: (changes) => changes.flatMap((c) => (c.kind === 'sysctl.file' ? [c.payload.path, { path: SYSCTL_D, below: false as const }] : ['/proc/sys'])),
+  leaves: (p) => ({ existing: p.file ? [sysctlFilePath(p.file)] : [] }),
   async apply(ctx, changes) {
     const writes: string[] = [];
     for (const change of changes) {

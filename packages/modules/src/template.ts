@@ -80,6 +80,7 @@ export const template = defineModule({
     planFile('template', facts.dest, desiredTemplate(facts, params), { force: params.force, backup: params.backup, validate: params.validate, follow: params.follow }),
   apply: (ctx, changes): Promise<WriteOutput> => applyFile(ctx, changes),
   writes: (changes) => fileWrites(changes),
+  leaves: (params) => ({ existing: [params.dest] }),
   output: (facts, params): WriteOutput => ({ path: params.dest, sha256: facts.dest.sha256 ?? '' }),
 });
 

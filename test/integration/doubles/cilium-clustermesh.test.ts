@@ -194,7 +194,12 @@ describe('cilium double against two API server doubles', () => {
 
   it('imported objects are not rewritten while nothing changes', async () => {
     const versions = async () => (await lab.kubectl(ayk.context, ['get', 'ciliumnodes,endpointslices', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.resourceVersion} {end}'])).stdout;
-    await new Promise((r) => setTimeout(r, 4000)); // the scale to 0 above reaches cluster-ayk's own slice
+    // The scale to 0 above has reached cluster-ayk's own slice: waited for, not a fixed pause.
+    await until("cluster-ayk's own slice emptied", async () => {
+      const r = await lab.kubectl(ayk.context, ['get', 'endpointslices', '-l', `kubernetes.io/service-name=rebel-base,io.cilium.k8s.policy.cluster=${ayk.name}`, '-o', 'json']);
+      const slices = json(r.stdout).items as Array<{ endpoints?: unknown[] }>;
+      return r.code === 0 && slices.length > 0 && slices.every((s) => (s.endpoints ?? []).length === 0) ? true : undefined;
+    });
     const before = await versions();
     await new Promise((r) => setTimeout(r, 7000)); // two sync rounds of the clustermesh-apiserver
     expect(await versions()).toBe(before);

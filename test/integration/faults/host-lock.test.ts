@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createTransport, loadInventory, runPlaybook as runPlaybookApi } from '@meshbook/engine';
 import { meshbook, recapOf } from '../support/cli.js';
 import { useFleet } from '../support/fleet.js';
@@ -18,11 +18,20 @@ const markers = (tag: string) => onHost(fleet(), 'node1', `cd /root && ls ${tag}
 describe('two runs against the same host', () => {
   it('10. the second run waits up to --lock-timeout, then refuses with HOST_LOCKED naming the host and the holder; check mode too', async () => {
     const inventory = await writeInventory(fleet(), workDir(), { hosts: ['node1'] });
-    const first = startPlaybook('steps.ts', inventory, ['-e', 'tag=lockA', '-e', 'pause=60']);
+    // The first run holds the lock in a task that ends only when this test releases it: every run
+    // below meets the lock however slowly a loaded machine starts them.
+    await onHost(fleet(), 'node1', 'rm -f /tmp/lockA.release');
+    const release = () => onHost(fleet(), 'node1', 'touch /tmp/lockA.release');
+    const first = startPlaybook('steps.ts', inventory, ['-e', 'tag=lockA', '-e', 'release=/tmp/lockA.release']);
+    // Released whatever happens, so that a failure here leaves no lock to the tests after it.
+    onTestFinished(async () => {
+      await release();
+      await first.done;
+    });
     await first.waitFor((e) => e.type === 'task.start' && e.task === 'pause');
 
     const second = await runPlaybook('steps.ts', inventory, ['-e', 'tag=lockB', '--lock-timeout', '1']);
-    // It gave up while the first run still holds the lock in its 60 s pause, instead of waiting for it.
+    // It gave up while the first run still holds the lock, instead of waiting for it.
     expect(first.child.exitCode).toBeNull();
     expectExit(second, 4);
     const refused = resultsOf(second, 'step 1')['node1']!;
@@ -50,7 +59,12 @@ describe('two runs against the same host', () => {
     // A patient run, started while the first still runs, waits for it to finish, then runs everything:
     // its wait for the lock outlasts the 20 s a shell may take to open (that bound is for the shell only).
     expect(first.child.exitCode).toBeNull();
-    const patient = await runPlaybook('steps.ts', inventory, ['-e', 'tag=lockD', '--lock-timeout', '120']);
+    const patientRun = startPlaybook('steps.ts', inventory, ['-e', 'tag=lockD', '--lock-timeout', '120']);
+    // Its play has begun (its first task starts once it has the host, so after the lock).
+    await patientRun.waitFor((e) => e.type === 'play.start');
+    expect(first.child.exitCode).toBeNull();
+    await release();
+    const patient = await patientRun.done;
     const firstDone = await first.done;
     expectExit(firstDone, 0);
     expectExit(patient, 0);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { recapOf } from '../support/cli.js';
 import { useFleet } from '../support/fleet.js';
-import { expectExit, onHost, processesMatching, resultsOf, runPlaybook, sleep, startPlaybook, useWorkDir, writeInventory } from './harness.js';
+import { expectExit, onHost, processesMatching, resultsOf, runPlaybook, sleep, startPlaybook, useWorkDir, writeInventory, type LiveRun } from './harness.js';
 
 /**
  * Issue 8, cases 3 and 9: a command that never returns times out and leaves no process behind;
@@ -16,6 +16,17 @@ const newMarker = (what: string) => `meshbook-${what}-${randomBytes(4).toString(
 
 async function strays(marker: string): Promise<string[]> {
   return (await Promise.all(HOSTS.map((h) => processesMatching(fleet(), h, marker)))).flat();
+}
+
+/** Waits until the marked command runs on every host; fails if it ended (or never started) before the run did. */
+async function untilRunningOnEveryHost(marker: string, live: LiveRun): Promise<void> {
+  let ended = false;
+  void live.done.then(() => (ended = true));
+  const running = async () => (await Promise.all(HOSTS.map((h) => processesMatching(fleet(), h, marker)))).every((found) => found.length > 0);
+  while (!(await running())) {
+    if (ended || live.events.some((e) => e.type === 'host.result')) throw new Error(`the command ${marker} was not seen running on every host before it ended`);
+    await sleep(50);
+  }
 }
 
 describe('hung commands', () => {
@@ -62,7 +73,10 @@ describe('hung commands', () => {
     expectExit(run, 2);
     expect(resultsOf(run, 'hangs')['node2']).toMatchObject({ status: 'failed', error: { code: 'TIMEOUT' } });
     expect(resultsOf(run, 'after the hang')['node1']?.status).toMatch(/ok|changed/);
-    await sleep(3000);
+    // Thawed, node2's sshd sees the run's connection gone and ends what it started: waited for, not
+    // a fixed pause a loaded machine may outlast.
+    const deadline = Date.now() + 120_000;
+    while ((await strays(marker)).length > 0 && Date.now() < deadline) await sleep(200);
     expect(await strays(marker)).toEqual([]);
   });
 });
@@ -72,7 +86,8 @@ describe('Ctrl-C', () => {
     const marker = newMarker('int-finish');
     const live = startPlaybook('interrupted.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '-e', 'sleep=3']);
     await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
-    await sleep(1000);
+    // Interrupted while the command runs on both hosts (connections open lazily, after task.start).
+    await untilRunningOnEveryHost(marker, live);
     live.child.kill('SIGINT');
     const run = await live.done;
     expectExit(run, 130);
@@ -90,8 +105,7 @@ describe('Ctrl-C', () => {
     const marker = newMarker('int-kill');
     const live = startPlaybook('interrupted.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '-e', 'sleep=600']);
     await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
-    await sleep(1000);
-    expect((await strays(marker)).length).toBeGreaterThan(0);
+    await untilRunningOnEveryHost(marker, live);
     live.child.kill('SIGINT');
     const started = Date.now();
     const run = await live.done;
@@ -133,7 +147,7 @@ describe('nobody left to read the output (issue 13)', () => {
     const marker = newMarker('hup');
     const live = startPlaybook('interrupted.ts', await writeInventory(fleet(), workDir()), ['-e', `marker=${marker}`, '-e', 'sleep=600']);
     await live.waitFor((e) => e.type === 'task.start' && e.task === 'long command');
-    while ((await strays(marker)).length < HOSTS.length) await sleep(50);
+    await untilRunningOnEveryHost(marker, live);
     live.child.kill('SIGHUP');
     const run = await live.done;
     expectExit(run, 130);

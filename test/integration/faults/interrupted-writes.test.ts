@@ -21,6 +21,38 @@ beforeAll(async () => {
 
 const tempFiles = (host: string, dir: string) => onHost(fleet(), host, `ls -A ${dir} | grep -F .meshbook- || true`);
 
+/**
+ * python3 on the host: watches DIR (argv 1) with inotify, tells it watches by creating READY (argv
+ * 4), then prints `created MODE OWNER NAME` for each file made whose name starts with PREFIX (argv
+ * 2), `moved-from NAME COOKIE` for each such file renamed, and ends at `moved-to TARGET COOKIE`
+ * (argv 3). A rename's two halves carry the same cookie.
+ */
+const WATCH_CREATES_AND_RENAMES = `
+import ctypes, os, pwd, struct, sys
+directory, prefix, target, ready = sys.argv[1:5]
+IN_CREATE, IN_MOVED_FROM, IN_MOVED_TO = 0x100, 0x40, 0x80
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init()
+if fd < 0 or libc.inotify_add_watch(fd, directory.encode(), IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO) < 0:
+    sys.exit('inotify: errno %d' % ctypes.get_errno())
+open(ready, 'w').close()
+while True:
+    events = os.read(fd, 65536)
+    at = 0
+    while at < len(events):
+        wd, mask, cookie, size = struct.unpack_from('iIII', events, at)
+        name = events[at + 16:at + 16 + size].rstrip(b'\\0').decode()
+        at += 16 + size
+        if mask & IN_CREATE and name.startswith(prefix):
+            st = os.stat(os.path.join(directory, name))
+            print('created %o %s %s' % (st.st_mode & 0o777, pwd.getpwuid(st.st_uid).pw_name, name), flush=True)
+        elif mask & IN_MOVED_FROM and name.startswith(prefix):
+            print('moved-from %s %d' % (name, cookie), flush=True)
+        elif mask & IN_MOVED_TO and name == target:
+            print('moved-to %s %d' % (name, cookie), flush=True)
+            sys.exit(0)
+`;
+
 describe('writes that cannot complete', () => {
   it('6. disk full while writing: a clear error, the destination unchanged, no temp file, the space given back', async () => {
     await onHost(fleet(), 'node1', `printf 'original\\n' > /mnt/small/config`);
@@ -39,16 +71,21 @@ describe('writes that cannot complete', () => {
   });
 
   it('temp files are 0600, owned by the login user, in the destination directory, and renamed into place', async () => {
-    // Watches from inside the host (docker exec), every 5 ms, for the put's temp file.
-    const watch = onHost(
-      fleet(),
-      'node2',
-      `for i in $(seq 1 4000); do for f in /root/.big.bin.meshbook-*; do [ -e "$f" ] && { stat -c '%a %U %n' "$f"; exit 0; }; done; sleep 0.005; done; echo none`,
-    );
-    await sleep(300);
+    // inotify on the host (docker exec) sees every file made in /root and every rename there, so
+    // the put's temp file is seen however short or late it is: no polling window to miss.
+    await onHost(fleet(), 'node2', 'rm -f /run/mb-watching');
+    const watch = fleet().exec('node2', ['timeout', '600', 'python3', '-c', WATCH_CREATES_AND_RENAMES, '/root', '.big.bin.meshbook-', 'big.bin', '/run/mb-watching']);
+    while ((await onHost(fleet(), 'node2', 'test -e /run/mb-watching && echo watching || true')) !== 'watching\n') await sleep(100);
     const run = await runPlaybook('write-file.ts', await writeInventory(fleet(), workDir(), { hosts: ['node2'] }), ['-e', `src=${bigFile}`, '-e', 'dest=/root/big.bin']);
     expectExit(run, 0);
-    expect((await watch).trim()).toMatch(/^600 root \/root\/\.big\.bin\.meshbook-[0-9a-f]{12}$/);
+    const seen = await watch;
+    expect(seen.exitCode, seen.stderr).toBe(0);
+    const [created, movedFrom, movedTo] = seen.stdout.trim().split('\n');
+    expect(created).toMatch(/^created 600 root \.big\.bin\.meshbook-[0-9a-f]{12}$/);
+    const temp = created!.split(' ').pop();
+    const cookie = /^moved-from (\S+) (\d+)$/.exec(movedFrom ?? '');
+    expect(cookie?.[1], seen.stdout).toBe(temp);
+    expect(movedTo).toBe(`moved-to big.bin ${cookie?.[2]}`);
     expect(await onHost(fleet(), 'node2', 'stat -c %a /root/big.bin')).toBe('640\n');
     expect(await tempFiles('node2', '/root')).toBe('');
   });

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useFleet } from '../support/fleet.js';
 import { meshbook } from '../support/cli.js';
@@ -12,6 +15,10 @@ import { acceptedLogins, expectExit, fixture, onHost, resultsOf, sleep, startPla
 const fleet = useFleet({ hosts: 2 });
 const workDir = useWorkDir();
 
+/** Whether the reconnect fixture's gap, held until `release` exists, runs on the controller. */
+const gapRunning = (release: string) =>
+  new Promise<boolean>((resolve) => execFile('pgrep', ['-f', `^sh -c until .* gap ${release}$`], (error) => resolve(!error)));
+
 /** Kills node1's SSH sessions: the post-auth sshd processes (named `sshd: user@...`, or `sshd-session:` on newer OpenSSH). */
 const dropConnections = () => onHost(fleet(), 'node1', `pkill -9 -f '^sshd(-session)?: [^ ]+@' ; true`);
 
@@ -21,12 +28,15 @@ describe('a connection dropped between tasks', () => {
     // Known before the run: the play's facts read it as already right.
     for (const host of ['node1', 'node2']) await onHost(fleet(), host, `printf 'kept\\n' > /root/${tag}.kept`);
     const inventory = await writeInventory(fleet(), workDir());
-    const live = startPlaybook('reconnect.ts', inventory, ['-e', `tag=${tag}`, '-e', 'pause=4']);
+    // The gap lasts until the test has done its part, however slowly a loaded machine does it.
+    const release = join(workDir(), `${tag}.release`);
+    const live = startPlaybook('reconnect.ts', inventory, ['-e', `tag=${tag}`, '-e', `release=${release}`]);
     await live.waitFor((e) => e.type === 'task.start' && e.task === 'gap');
     const loginsBefore = await acceptedLogins(fleet(), 'node1');
     // While the controller pauses: the connection goes, and the host changes behind the run's back.
     await dropConnections();
     await onHost(fleet(), 'node1', `printf 'changed meanwhile\\n' > /root/${tag}.kept`);
+    await writeFile(release, '');
     const run = await live.done;
 
     expectExit(run, 0);
@@ -48,9 +58,13 @@ describe('a connection dropped between tasks', () => {
     const tag = `rch${Date.now()}`;
     const inventory = await writeInventory(fleet(), workDir(), { hosts: ['node1'] });
     // Without --json: the gap begins once step 1's file is on the host.
-    const running = meshbook(['run', fixture('reconnect.ts'), '-i', inventory, '-e', `tag=${tag}`, '-e', 'pause=4']);
-    while ((await onHost(fleet(), 'node1', `cat /root/${tag}.step1 2>/dev/null`)) !== 'step 1\n') await sleep(100);
+    const release = join(workDir(), `${tag}.release`);
+    const running = meshbook(['run', fixture('reconnect.ts'), '-i', inventory, '-e', `tag=${tag}`, '-e', `release=${release}`]);
+    // Without --json there are no events to wait for: the gap's own process on the controller says
+    // it has begun (step 1 is over).
+    while (!(await gapRunning(release))) await sleep(100);
     await dropConnections();
+    await writeFile(release, '');
     const run = await running;
     expectExit(run, 0);
     expect(run.stdout).toMatch(/\[RECONNECTED\]: \[node1\] connection to node1 lost: .*; the host lock was taken again and its cached facts dropped/);

@@ -28,10 +28,11 @@ mk() { # name arch [multi-arch]; each has a conffile, so a removed one stays kno
 dpkg -i $(mk mbh-apt-mark "$native") $(mk mbh-selection "$native") $(mk mbh-arch-all all) \\
   $(mk mbh-foreign "$native" same) $(mk mbh-foreign "$foreign" same) \\
   $(mk mbh-native "$native" same) $(mk mbh-native "$foreign" same) $(mk mbh-both "$native" same) $(mk mbh-both "$foreign" same) \\
-  $(mk mbh-removed "$native") $(mk mbh-free "$native") $(mk mbh-free-ma "$native" same) $(mk mbh-free-ma "$foreign" same) >/dev/null
-dpkg -r mbh-removed >/dev/null
+  $(mk mbh-removed "$native") $(mk mbh-free "$native") $(mk mbh-free-ma "$native" same) $(mk mbh-free-ma "$foreign" same) \\
+  $(mk mbh-removed-ma "$native" same) $(mk mbh-removed-ma "$foreign" same) $(mk mbh-removed-free "$native") >/dev/null
+dpkg -r mbh-removed "mbh-removed-ma:$native" "mbh-removed-ma:$foreign" mbh-removed-free >/dev/null
 apt-mark hold mbh-apt-mark mbh-arch-all "mbh-foreign:$foreign" "mbh-native:$native" "mbh-both:$native" "mbh-both:$foreign" >/dev/null
-printf '%s hold\\n' mbh-selection mbh-removed | dpkg --set-selections
+printf '%s hold\\n' mbh-selection mbh-removed "mbh-removed-ma:$native" "mbh-removed-ma:$foreign" | dpkg --set-selections
 dpkg-query -W -f='\${Status}\\n' mbh-removed | grep -qx 'hold ok config-files'`;
 
 const NAMES = ['mbh-apt-mark', 'mbh-selection', 'mbh-arch-all', 'mbh-foreign', 'mbh-native', 'mbh-both', 'mbh-removed', 'mbh-free', 'mbh-free-ma', 'mbh-never-known'];
@@ -112,5 +113,68 @@ describe("apt's holds on a real host", () => {
     await proveIdempotent(apt, t(), { name: 'mbh-free-ma', hold: false }, async () => {
       expect(await showholdOf('mbh-free-ma')).toEqual([]);
     });
+  }, 120_000);
+
+  /** dpkg's selection and status of each entry of a name, as `entry want status` lines. */
+  const states = async (name: string) => (await hosts.sh(H, `dpkg-query -W -f='\${binary:Package} \${Status}\\n' ${name}`)).trim().split('\n').map((l) => l.replace(' ok ', ' ')).sort();
+
+  it('unholds a held package removed with its conffiles left (rc), where apt-mark unhold exits 100: back to deinstall, as dpkg -r leaves it; check mode touches nothing, apply, re-apply no change', async () => {
+    expect(await states('mbh-removed')).toEqual(['mbh-removed hold config-files']);
+    expect(await hosts.sh(H, 'apt-mark unhold mbh-removed >/dev/null 2>&1; echo $?')).toBe('100\n');
+    const params = { name: 'mbh-removed', state: 'absent', hold: false } as const;
+    const checked = await proveCheckMode(apt, t(), params, selections);
+    expect(checked.changes.map((c) => c.summary)).toEqual(['unhold mbh-removed']);
+    await proveIdempotent(apt, t(), params, async () => {
+      expect(await states('mbh-removed')).toEqual(['mbh-removed deinstall config-files']);
+      expect(await showholdOf('mbh-removed')).toEqual([]);
+    });
+  }, 120_000);
+
+  it('unholds each architecture of a removed multi-arch package by its own entry', async () => {
+    const { native, foreign } = await architectures();
+    expect(await states('mbh-removed-ma')).toEqual([`mbh-removed-ma:${foreign} hold config-files`, `mbh-removed-ma:${native} hold config-files`].sort());
+    const params = { name: 'mbh-removed-ma', state: 'absent', hold: false } as const;
+    await proveCheckMode(apt, t(), params, selections);
+    await proveIdempotent(apt, t(), params, async () => {
+      expect(await states('mbh-removed-ma')).toEqual([`mbh-removed-ma:${foreign} deinstall config-files`, `mbh-removed-ma:${native} deinstall config-files`].sort());
+    });
+  }, 120_000);
+
+  it('holds a removed package that stays removed (apt-mark hold exits 100 there), as dpkg_selections does: check mode, apply, re-apply; a name in several architectures must name one', async () => {
+    expect(await states('mbh-removed-free')).toEqual(['mbh-removed-free deinstall config-files']);
+    expect(await hosts.sh(H, 'apt-mark hold mbh-removed-free >/dev/null 2>&1; echo $?')).toBe('100\n');
+    const params = { name: 'mbh-removed-free', state: 'absent', hold: true } as const;
+    await proveCheckMode(apt, t(), params, selections);
+    await proveIdempotent(apt, t(), params, async () => {
+      expect(await states('mbh-removed-free')).toEqual(['mbh-removed-free hold config-files']);
+      expect(await showholdOf('mbh-removed-free')).toEqual(['mbh-removed-free']);
+    });
+    const before = await selections();
+    await expect(apt.run(t(), { name: 'mbh-removed-ma', state: 'absent', hold: true })).rejects.toThrow(/dpkg knows mbh-removed-ma in several architectures/);
+    expect(await selections()).toBe(before);
+    const { foreign } = await architectures();
+    await proveIdempotent(apt, t(), { name: `mbh-removed-ma:${foreign}`, state: 'absent', hold: true }, async () => {
+      expect(await showholdOf('mbh-removed-ma')).toEqual([`mbh-removed-ma:${foreign}`]);
+    });
+  }, 120_000);
+
+  it('removes an installed package and holds it in one task: check mode touches nothing, apply, re-apply no change', async () => {
+    expect(await states('mbh-free')).toEqual(['mbh-free install installed']);
+    const params = { name: 'mbh-free', state: 'absent', hold: true } as const;
+    const checked = await proveCheckMode(apt, t(), params, async () => `${await selections()}${await states('mbh-free')}`);
+    expect(checked.changes.map((c) => c.kind)).toEqual(['apt.remove', 'apt.hold']);
+    await proveIdempotent(apt, t(), params, async () => {
+      expect(await states('mbh-free')).toEqual(['mbh-free hold config-files']);
+    });
+  }, 120_000);
+
+  it('hold: true, state absent, on a package dpkg does not know: fails naming the fix, in check mode too, and changes nothing', async () => {
+    const before = await selections();
+    for (const check of [true, false]) {
+      await expect(apt.run(t(), { name: 'mbh-never-known', state: 'absent', hold: true }, { check })).rejects.toThrow(
+        'apt: mbh-never-known: hold: true with state: absent, but dpkg does not know mbh-never-known (never installed here): there is nothing to hold',
+      );
+    }
+    expect(await selections()).toBe(before);
   }, 120_000);
 });

@@ -53,8 +53,10 @@ describe('apt on a real host', () => {
     // apt locks with fcntl, so flock(1) would not block it; python's lockf takes the same kind of lock.
     await hosts.sh(
       H,
-      `systemd-run --unit=mb-dpkg-lock python3 -c 'import fcntl, time; f = open("/var/lib/dpkg/lock-frontend", "w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(120)' && sleep 1`,
+      `rm -f /run/mb-dpkg-locked; systemd-run --unit=mb-dpkg-lock python3 -c 'import fcntl, time; f = open("/var/lib/dpkg/lock-frontend", "w"); fcntl.lockf(f, fcntl.LOCK_EX); open("/run/mb-dpkg-locked", "w").close(); time.sleep(120)'`,
     );
+    // The holder says when it holds the lock: no fixed pause that a loaded machine may outlast.
+    while ((await hosts.sh(H, 'test -e /run/mb-dpkg-locked && echo held || true')) !== 'held\n') await new Promise((resolve) => setTimeout(resolve, 100));
     try {
       const started = Date.now();
       const error = await apt.run(t(), { name: 'sl', state: 'absent', lockTimeoutSeconds: 3 }).catch((e: unknown) => e);
@@ -72,7 +74,7 @@ describe('apt on a real host', () => {
       expect((unwaited as MeshbookError).message).toMatch(/the apt\/dpkg lock \/var\/lib\/dpkg\/lock-frontend is held by process \d+ \(python3\); gave up after waiting 0 s/);
       expect(await pkg()).toMatch(/^install ok installed /);
     } finally {
-      await hosts.sh(H, 'systemctl stop mb-dpkg-lock || true');
+      await hosts.sh(H, 'systemctl stop mb-dpkg-lock || true; rm -f /run/mb-dpkg-locked');
     }
   });
 

@@ -38,7 +38,9 @@ describe.runIf(builtDoubles().has('cilium'))('ciliumCli on a fleet host', () => 
       'node1',
       `set -e; d=/srv/rel/${CILIUM_CLI_VERSION}; mkdir -p $d; curl -fsS -o $d/cilium-linux-amd64.tar.gz ${urls().ciliumCliReleases}${CILIUM_CLI_VERSION}/cilium-linux-amd64.tar.gz
        echo "0000000000000000000000000000000000000000000000000000000000000000  cilium-linux-amd64.tar.gz" > $d/cilium-linux-amd64.tar.gz.sha256sum
-       (cd /srv && nohup python3 -m http.server 8099 --bind 127.0.0.1 >/dev/null 2>&1 &) ; sleep 1`,
+       (cd /srv && nohup python3 -m http.server 8099 --bind 127.0.0.1 >/dev/null 2>&1 &)
+       # serving once it answers, not after a fixed pause a loaded machine may outlast
+       until curl -fs -o /dev/null http://127.0.0.1:8099/rel/${CILIUM_CLI_VERSION}/cilium-linux-amd64.tar.gz.sha256sum; do sleep 0.1; done`,
     );
     const error = await ciliumCli.run(hosts.transport('node1'), { version: CILIUM_CLI_VERSION, downloadUrl: 'http://127.0.0.1:8099/rel' }).then(
       () => null,

@@ -1,17 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { MeshbookError } from '@meshbook/engine';
+import { MeshbookError, type Transport } from '@meshbook/engine';
 import { waitFor } from '@meshbook/modules';
 import { proveBadParams, useHosts } from '../support/prove.js';
 
-// The conditions are brought about on the host by systemd timers a few seconds after the wait
-// starts (AccuracySec: a transient timer may otherwise fire up to a minute late), so the module
-// has to poll for them; waitFor itself never changes anything.
+// The conditions are brought about on the host while the module waits: by the test once the module
+// has looked and not found them (no clock decides), or by systemd timers a few seconds after the
+// wait starts where only the end of the wait is asserted (AccuracySec: a transient timer may
+// otherwise fire up to a minute late). waitFor itself never changes anything.
 const hosts = useHosts(1);
 const H = 'node1';
 const t = () => hosts.transport(H);
 const PORT = 18080;
 const later = (unit: string, seconds: number, command: string) => hosts.sh(H, `systemd-run --quiet --unit=${unit} --on-active=${seconds} --timer-property=AccuracySec=100ms sh -c '${command}'`);
 const snapshot = () => hosts.sh(H, 'ls -la /tmp /run | sort; systemctl list-units --all --plain --no-legend "mb-*" | sort');
+
+/**
+ * `transport`, counting the answers to its `method` calls (only those whose command names `needle`,
+ * if given): `answered(n)` resolves once n have come back, so the test acts between two looks.
+ */
+function counted(transport: Transport, method: 'run' | 'openTcp', needle?: string) {
+  let count = 0;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const proxy = new Proxy(transport, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      if (prop !== method) return value.bind(target);
+      return async (...args: unknown[]) => {
+        try {
+          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        } finally {
+          if (needle === undefined || JSON.stringify(args[0]).includes(needle)) {
+            count++;
+            for (const w of waiters.filter((w) => w.n <= count)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+          }
+        }
+      };
+    },
+  });
+  return {
+    transport: proxy,
+    count: () => count,
+    answered: (n: number) => new Promise<void>((resolve) => (count >= n ? resolve() : waiters.push({ n, resolve }))),
+  };
+}
 
 async function failure(promise: Promise<unknown>): Promise<MeshbookError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -34,10 +66,15 @@ describe('waitFor on a real host', () => {
   });
 
   it('a port that opens a few seconds later (a listener on the host only): waits for it, never a change; re-applied, answers at once', async () => {
-    await later('mb-listen', 3, `exec python3 -m http.server ${PORT} --bind 127.0.0.1 --directory /tmp`);
-    const first = await waitFor.run(t(), { port: PORT, timeoutSeconds: 60, sleepSeconds: 0.5 });
+    const probes = counted(t(), 'openTcp');
+    const waiting = waitFor.run(probes.transport, { port: PORT, timeoutSeconds: 60, sleepSeconds: 0.5 });
+    // The listener starts only once the first probe was refused: the module must look again.
+    await probes.answered(1);
+    await hosts.sh(H, `systemd-run --quiet --unit=mb-listen sh -c 'exec python3 -m http.server ${PORT} --bind 127.0.0.1 --directory /tmp'`);
+    const first = await waiting;
     expect(first.changed).toBe(false);
-    expect((first.output as { elapsedSeconds: number }).elapsedSeconds).toBeGreaterThanOrEqual(1);
+    expect(probes.count()).toBeGreaterThan(1);
+    expect((first.output as { elapsedSeconds: number }).elapsedSeconds).toBeGreaterThanOrEqual(0.5);
     expect(await hosts.sh(H, 'systemctl is-active mb-listen')).toBe('active\n');
     // A second probe would come only after a 600 s pause: answering at all proves the first probe found the port.
     const again = await waitFor.run(t(), { port: PORT, state: 'started', timeoutSeconds: 600, sleepSeconds: 600 });
@@ -61,12 +98,19 @@ describe('waitFor on a real host', () => {
 
   it('a file that appears, then holds the text searched for; delaySeconds before the first look', async () => {
     await hosts.sh(H, 'rm -f /tmp/app.log');
-    await later('mb-log-start', 1, 'echo starting > /tmp/app.log');
-    await later('mb-log-ready', 4, 'echo "listening on :8080" >> /tmp/app.log');
-    const result = await waitFor.run(t(), { path: '/tmp/app.log', searchRegex: '^listening on (:\\d+)$', delaySeconds: 1, timeoutSeconds: 60, sleepSeconds: 0.5 });
+    const looks = counted(t(), 'run', '/tmp/app.log');
+    const waiting = waitFor.run(looks.transport, { path: '/tmp/app.log', searchRegex: '^listening on (:\\d+)$', delaySeconds: 1, timeoutSeconds: 60, sleepSeconds: 0.5 });
+    // Absent at the first look, present without the text at the second, then with it.
+    await looks.answered(1);
+    await hosts.sh(H, 'echo starting > /tmp/app.log');
+    await looks.answered(2);
+    await hosts.sh(H, 'echo "listening on :8080" >> /tmp/app.log');
+    const result = await waiting;
     expect(result.changed).toBe(false);
     expect(result.output).toMatchObject({ match: 'listening on :8080' });
-    expect((result.output as { elapsedSeconds: number }).elapsedSeconds).toBeGreaterThanOrEqual(3);
+    expect(looks.count()).toBeGreaterThanOrEqual(3);
+    // The module's own clock: the delay, then two pauses between looks.
+    expect((result.output as { elapsedSeconds: number }).elapsedSeconds).toBeGreaterThanOrEqual(2);
   });
 
   it('state absent: waits until the file is removed', async () => {

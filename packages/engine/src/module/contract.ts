@@ -112,6 +112,20 @@ export interface ModuleDefinition<P, D extends DeclaredFacts, F, C extends AnyCh
    * reach is not known (then everything is dropped).
    */
   writes?(changes: C[], params: P): readonly WrittenPath[] | undefined;
+  /**
+   * The host paths these params leave existing (`existing`) or not existing (`absent`) once the
+   * task succeeded, whether it changed something or found nothing to change: a path of `existing`
+   * missing before the task means the task will change something (or fail). The play's prefetch
+   * reads it only to decide when a later read-only command runs (PrefetchGuard), never what any
+   * result is: a path left out costs time at most. Absolute paths only.
+   */
+  leaves?(params: P): PathsLeft;
+}
+
+/** What a successful task leaves on the host (ModuleDefinition.leaves). */
+export interface PathsLeft {
+  readonly existing?: readonly string[];
+  readonly absent?: readonly string[];
 }
 
 /** A module's `writes`, or undefined (drop everything) when it cannot say. */

@@ -1,5 +1,7 @@
+import { quote, sh } from '../command.js';
 import type { ShellCommand } from '../command.js';
 import { MeshbookError } from '../errors.js';
+import { newMarker } from '../transport/framing.js';
 import type { Become, CommandResult, Transport } from '../transport/types.js';
 import { planFactBatch, resultsOfGroup } from './fact-groups.js';
 import type { FactGroupSection } from './fact-groups.js';
@@ -173,7 +175,8 @@ export class FactCache {
         { signal: options.signal ?? this.defaults.signal, timeoutMs: options.timeoutMs ?? this.defaults.timeoutMs },
       );
       missing.forEach((m, i) => {
-        const value = this.#parse(m.request, results[i]!);
+        // No guards given: every request ran.
+        const value = this.#parse(m.request, results[i] as CommandResult);
         if (!m.request.fact.singleUse) this.#store(m.cacheKey, m.request, value);
         out[m.index] = value;
       });
@@ -194,23 +197,28 @@ export class FactCache {
    *
    * Requests with the same key are fetched once. For a single-use fact that one value goes to the
    * first task that reads it; a second task asking the same runs its own command when it gets there.
+   * A single-use request with a guard runs only when the guard holds (PrefetchGuard).
    */
-  async prefetch(requests: ReadonlyArray<{ request: FactRequest; become: Become | undefined }>): Promise<void> {
-    const groups = new Map<string, { become: Become | undefined; pending: Map<string, FactRequest> }>();
-    for (const { request, become } of requests) {
+  async prefetch(requests: ReadonlyArray<{ request: FactRequest; become: Become | undefined; guard?: PrefetchGuard | undefined }>): Promise<void> {
+    const groups = new Map<string, { become: Become | undefined; pending: Map<string, FactRequest>; guards: Map<string, PrefetchGuard> }>();
+    for (const { request, become, guard } of requests) {
       const asUser = become ?? this.defaults.become;
       const cacheKey = cacheKeyOf(request, asUser);
       // A single-use value still unread is replaced by this batch's.
       if (!request.fact.singleUse && this.#cache.has(cacheKey)) continue;
       const groupKey = JSON.stringify(asUser ?? false);
       let group = groups.get(groupKey);
-      if (!group) groups.set(groupKey, (group = { become: asUser, pending: new Map() }));
+      if (!group) groups.set(groupKey, (group = { become: asUser, pending: new Map(), guards: new Map() }));
+      // The same request twice: its one value goes to the first reader, so the first one's guard holds.
+      if (!group.pending.has(cacheKey) && request.fact.singleUse && guard && guard.exist.length > 0) group.guards.set(cacheKey, guard);
       group.pending.set(cacheKey, request);
     }
-    for (const { become, pending } of groups.values()) {
+    for (const { become, pending, guards } of groups.values()) {
       const entries = [...pending.entries()];
-      const results = await this.#fetch(entries.map(([, r]) => r), become, this.defaults);
+      const results = await this.#fetch(entries.map(([, r]) => r), become, this.defaults, entries.map(([key]) => guards.get(key)));
       entries.forEach(([cacheKey, request], i) => {
+        // Guarded and not run: the task runs its own command when it gets there.
+        if (results[i] === GUARD_SKIPPED) return;
         // Cut output is left for the task's own gather, which refuses it where it belongs.
         if (results[i]!.truncated) return;
         try {
@@ -365,18 +373,29 @@ export class FactCache {
   /**
    * Each request's result in one round trip: requests of a fact with a grouped form share one
    * command (planFactBatch). A group whose output cannot be split whole runs its requests' own
-   * commands in one more round trip, so every request gets the result its own command gives.
+   * commands in one more round trip, so every request gets the result its own command gives. A
+   * guarded request (prefetch) whose guard did not hold gets GUARD_SKIPPED instead of a result.
    */
   async #fetch(
     requests: readonly FactRequest[],
     become: Become | undefined,
     limits: { signal?: AbortSignal; timeoutMs?: number },
-  ): Promise<CommandResult[]> {
+    guards: ReadonlyArray<PrefetchGuard | undefined> = [],
+  ): Promise<Array<CommandResult | typeof GUARD_SKIPPED>> {
     const planned = planFactBatch(requests);
-    const results = await this.#runBatch(planned.map((p) => p.command), become, limits);
-    const out: CommandResult[] = [];
+    // A guard goes on a request's own command only (a grouped command answers several requests).
+    const guarded = planned.map((part) => {
+      const guard = part.markers ? undefined : guards[part.members[0]!];
+      return guard ? guardedCommand(part.command, guard) : undefined;
+    });
+    const results = await this.#runBatch(planned.map((p, i) => guarded[i]?.command ?? p.command), become, limits);
+    const out: Array<CommandResult | typeof GUARD_SKIPPED> = [];
     const unsplit: number[] = [];
     planned.forEach((part, i) => {
+      if (guarded[i]?.skipped(results[i]!)) {
+        out[part.members[0]!] = GUARD_SKIPPED;
+        return;
+      }
       const split = resultsOfGroup(part, results[i]!);
       if (split) part.members.forEach((member, j) => (out[member] = split[j]!));
       else unsplit.push(...part.members);
@@ -411,6 +430,35 @@ export class FactCache {
 function withoutReadOutput(error: unknown): unknown {
   if (!(error instanceof MeshbookError) || (error.stdout === undefined && error.cause === undefined)) return error;
   return new MeshbookError(error.code, error.message, { host: error.host, command: error.command, exitCode: error.exitCode, stderr: error.stderr, hint: error.hint });
+}
+
+/**
+ * When a single-use request of a prefetch runs (never what it returns): only if every path of
+ * `exist` exists on the host (`[ -e ]`, as the request's user), else not at all, and the task runs
+ * its own command when it gets there. The play's prefetch gives the paths earlier tasks leave
+ * existing (ModuleDefinition.leaves): one missing means an earlier task will change something,
+ * which drops the prefetched value unread, so running it ahead would be thrown away.
+ */
+export interface PrefetchGuard {
+  readonly exist: readonly string[];
+}
+
+const GUARD_SKIPPED = Symbol('guard skipped');
+
+/**
+ * The command behind its guard: builtins only (nothing forked), the command's own text unchanged
+ * on its own lines. Not run, it exits 125 printing a fresh random marker on stderr and nothing
+ * else, which no command's own output can fake.
+ */
+function guardedCommand(command: ShellCommand, guard: PrefetchGuard): { command: ShellCommand; skipped(result: CommandResult): boolean } {
+  const marker = newMarker('MBP');
+  const tests = sh.raw(guard.exist.map((path) => `[ -e ${quote(path)} ]`).join(' && '));
+  const guardedText = sh`${tests} || { printf '%s\\n' ${sh.raw(marker)} >&2; exit 125; }
+${command}`;
+  return {
+    command: guardedText,
+    skipped: (result) => result.exitCode === 125 && result.stdout === '' && result.stderr === `${marker}\n` && !result.truncated,
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { Play } from './types.js';
 import type { Vars } from '../inventory/types.js';
+import { playVars } from './play-vars.js';
 
 /** A play's hosts: its pattern, intersected with `--limit`, in inventory order. */
 export function selectPlayHosts(play: Pick<Play, 'hosts'>, inventory: Inventory, limit: string | undefined): string[] {
@@ -11,14 +12,15 @@ export function selectPlayHosts(play: Pick<Play, 'hosts'>, inventory: Inventory,
 }
 
 /**
- * Inventory vars < play vars < extra vars; each level replaces whole values (no deep merge).
+ * Inventory vars < play vars < extra vars; each level replaces whole values (no deep merge), and
+ * a play's password variables are Secrets, as the inventory's are.
  * Under them, Ansible's magic `inventory_dir`: the directory relative paths in the inventory
  * belong to, as the engine resolves key files against it (a playbook resolving a path the
  * inventory names does the same).
  */
 export function mergeHostVars(inventory: Inventory, host: string, play: Pick<Play, 'vars'>, extraVars: Vars | undefined): Vars {
   const inventoryVars = inventory.hosts.get(host)?.vars ?? {};
-  return { inventory_dir: inventory.baseDir, ...inventoryVars, ...play.vars, ...extraVars };
+  return { inventory_dir: inventory.baseDir, ...inventoryVars, ...playVars(play), ...extraVars };
 }
 
 /**

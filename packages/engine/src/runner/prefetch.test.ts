@@ -300,3 +300,169 @@ describe('fact prefetching: modules that name what they wrote', () => {
     expect(transport.stats().commands).toBe(3);
   });
 });
+
+describe('fact prefetching: guards on single-use reads (paths earlier tasks leave existing)', () => {
+  /** A single-use read that counts its runs on the host: what a guard decides is when it runs. */
+  const counted = defineFact<{ path: string; counter: string }, string>({
+    name: 'test.counted-read',
+    singleUse: true,
+    command: ({ path, counter }) => sh`printf x >> ${counter}; cat -- ${path}`,
+    parse: (result) => result.stdout,
+  });
+  let handedCounted: string[] = [];
+  const countedReading = defineModule({
+    name: 'counted-reading',
+    params: z.object({ path: z.string(), counter: z.string() }),
+    facts: (params) => counted(params),
+    async gather(_ctx, _params, value) {
+      handedCounted.push(value);
+      return value;
+    },
+    plan: () => [],
+    apply: async () => undefined,
+  });
+  /** Writes a file, names the write, and says the file exists once it succeeded. */
+  const made = defineModule({
+    name: 'made',
+    params: z.object({ path: z.string(), text: z.string(), leaves: z.boolean().default(true) }),
+    facts: (params) => contentFact(params.path),
+    plan: (current, params) => (current === params.text ? [] : [{ kind: 'made.write', target: params.path, summary: 'write', payload: { path: params.path, text: params.text } }]),
+    async apply(ctx, changes) {
+      for (const c of changes) await ctx.put(c.payload.path, c.payload.text);
+    },
+    writes: (changes) => changes.map((c) => c.payload.path),
+    leaves: (params) => (params.leaves ? { existing: [params.path] } : {}),
+  });
+  /** Removes a path: what a play leaves absent is never a guard. */
+  const gone = defineModule({
+    name: 'gone',
+    params: z.object({ path: z.string() }),
+    facts: (params) => contentFact(params.path),
+    plan: (current, params) => (current === null ? [] : [{ kind: 'gone.remove', target: params.path, summary: 'remove', payload: { path: params.path } }]),
+    async apply(ctx, changes) {
+      for (const c of changes) await ctx.exec(sh`rm -f -- ${c.payload.path}`);
+    },
+    writes: (changes) => changes.map((c) => c.payload.path),
+    leaves: (params) => ({ absent: [params.path] }),
+  });
+  class TextRecordingTransport extends LocalTransport {
+    readonly texts: string[] = [];
+    override runBatch(commands: readonly ShellCommand[], options: RunOptions = {}) {
+      this.texts.push(...commands.map((c) => c.text));
+      return super.runBatch(commands, options);
+    }
+    override run(command: ShellCommand, options: RunOptions = {}) {
+      this.texts.push(command.text);
+      return super.run(command, options);
+    }
+  }
+  const runs = async (counter: string) => (await readFile(counter, 'utf8').catch(() => '')).length;
+  const runPlay = (tasks: Playbook['plays'][number]['tasks'], t: LocalTransport, check = false) =>
+    runPlaybook({ name: 'pb', plays: [{ name: 'p', hosts: 'all', tasks }] }, { inventory: fakeInventory({ h: {} }), connect: async () => t, check, hostLock: false });
+  const plan = (leaves = true) => [
+    task(made, { path: join(dir, 'conf'), text: 'v1', leaves }),
+    task(countedReading, { path: join(dir, 'conf'), counter: join(dir, 'counter') }),
+  ];
+
+  beforeEach(() => {
+    handedCounted = [];
+  });
+
+  it('first run: an earlier task\'s path is missing, so the read runs once, at its task, and sees the write', async () => {
+    const t = new TextRecordingTransport('h');
+    const summary = await runPlay(plan(), t);
+    expect(summary.hosts.h).toMatchObject({ changed: 1, ok: 1, failed: 0 });
+    expect(handedCounted).toEqual(['v1']);
+    expect(await runs(join(dir, 'counter'))).toBe(1);
+    // The batch (the read guarded), the write, the read at its task: the same turns as without a guard.
+    expect(t.stats().commands).toBe(3);
+    expect(t.texts.some((text) => text.includes(`[ -e ${join(dir, 'conf')} ]`))).toBe(true);
+  });
+
+  it('without the guard the same first run reads twice (the batch\'s read thrown away), with the same results', async () => {
+    const t = new TextRecordingTransport('h');
+    const summary = await runPlay(plan(false), t);
+    expect(summary.hosts.h).toMatchObject({ changed: 1, ok: 1, failed: 0 });
+    expect(handedCounted).toEqual(['v1']);
+    expect(await runs(join(dir, 'counter'))).toBe(2);
+    expect(t.stats().commands).toBe(3);
+  });
+
+  it('re-run with nothing to change: the guard holds, the read runs in the play\'s one batch', async () => {
+    await runPlay(plan(), new LocalTransport('h'));
+    handedCounted = [];
+    const t = new TextRecordingTransport('h');
+    const summary = await runPlay(plan(), t);
+    expect(summary.hosts.h).toMatchObject({ changed: 0, ok: 2, failed: 0 });
+    expect(handedCounted).toEqual(['v1']);
+    expect(await runs(join(dir, 'counter'))).toBe(2);
+    expect(t.stats().commands).toBe(1);
+  });
+
+  it('check mode carries no guard: the batch\'s read is the one the task gets, and nothing is written', async () => {
+    const t = new TextRecordingTransport('h');
+    const summary = await runPlay(plan(), t, true);
+    expect(summary.hosts.h).toMatchObject({ changed: 1, ok: 1, failed: 0 });
+    expect(t.texts.some((text) => text.includes('[ -e'))).toBe(false);
+    expect(await runs(join(dir, 'counter'))).toBe(1);
+    expect(t.stats().commands).toBe(1);
+    await expect(readFile(join(dir, 'conf'))).rejects.toThrow();
+  });
+
+  it('a path the play leaves absent, or one under it, is never a guard', async () => {
+    const t = new TextRecordingTransport('h');
+    await runPlay(
+      [
+        task(made, { path: join(dir, 'conf'), text: 'v1' }),
+        task(made, { path: join(dir, 'keep'), text: 'k' }),
+        task(countedReading, { path: join(dir, 'keep'), counter: join(dir, 'counter') }),
+        task(gone, { path: join(dir, 'conf') }),
+      ],
+      t,
+    );
+    const guarded = t.texts.find((text) => text.includes('[ -e'));
+    expect(guarded).toContain(`[ -e ${join(dir, 'keep')} ]`);
+    expect(guarded).not.toContain(`[ -e ${join(dir, 'conf')} ]`);
+  });
+
+  it('a task that may leave paths absent with params unknown here (a loop) leaves every read unguarded', async () => {
+    const t = new TextRecordingTransport('h');
+    await runPlay(
+      [
+        task(made, { path: join(dir, 'conf'), text: 'v1' }),
+        task(countedReading, { path: join(dir, 'conf'), counter: join(dir, 'counter') }),
+        task(gone, (host) => ({ path: join(dir, String(host.item)) }), { loop: ['x'] }),
+      ],
+      t,
+    );
+    expect(t.texts.some((text) => text.includes('[ -e'))).toBe(false);
+    expect(await runs(join(dir, 'counter'))).toBe(2);
+  });
+
+  it('a guarded read whose guard holds gets its command\'s own result, exit code 125 and stderr included', async () => {
+    await writeFile(join(dir, 'conf'), 'v1');
+    const failing = defineFact<string, { code: number; err: string }>({
+      name: 'test.exit-125',
+      singleUse: true,
+      command: () => sh`echo not-a-skip >&2; exit 125`,
+      parse: (result) => ({ code: result.exitCode, err: result.stderr }),
+    });
+    const got: Array<{ code: number; err: string }> = [];
+    const reader = defineModule({
+      name: 'exit-reader',
+      params: z.object({ n: z.number() }),
+      facts: () => failing('x'),
+      async gather(_ctx, _params, value) {
+        got.push(value);
+        return value;
+      },
+      plan: () => [],
+      apply: async () => undefined,
+    });
+    const t = new TextRecordingTransport('h');
+    const summary = await runPlay([task(made, { path: join(dir, 'conf'), text: 'v1' }), task(reader, { n: 1 })], t);
+    expect(summary.hosts.h).toMatchObject({ changed: 0, failed: 0 });
+    expect(got).toEqual([{ code: 125, err: 'not-a-skip\n' }]);
+    expect(t.stats().commands).toBe(1);
+  });
+});

@@ -1,9 +1,10 @@
 import { requestsOf, sameBecome } from '../module/facts.js';
-import type { FactCache, FactRequest } from '../module/facts.js';
-import type { ReadsAfterApply } from '../module/contract.js';
+import type { FactCache, FactRequest, PrefetchGuard } from '../module/facts.js';
+import type { PathsLeft, ReadsAfterApply } from '../module/contract.js';
 import { hostFacts } from '../module/host-facts.js';
 import type { Become } from '../transport/types.js';
 import { NotKnownYet } from './evaluate-task.js';
+import { PrefetchGuards } from './prefetch-guards.js';
 import type { TaskEvaluation } from './evaluate-task.js';
 import { SPECULATIVE_MARK } from './host-context.js';
 import { becomeOf } from './run-host-task.js';
@@ -12,7 +13,7 @@ import type { HostRuntime, RunState } from './state.js';
 import { selectedByTags } from './tags.js';
 import type { Task } from './types.js';
 
-type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
+type Prefetch = Array<{ request: FactRequest; become: Become | undefined; guard?: PrefetchGuard }>;
 
 /**
  * The read-only checks of a play's tasks in one round trip per host (issue 7): before the first
@@ -34,7 +35,11 @@ type Prefetch = Array<{ request: FactRequest; become: Become | undefined }>;
  *
  * Single-use facts (a read-only command's result) are stricter: what one reads is unknown, so a
  * change on any host of the batch (a worker joining the cluster a master's command lists) drops
- * those still unread everywhere, and a play starts without any an earlier play left unread.
+ * those still unread everywhere, and a play starts without any an earlier play left unread. In the
+ * first batch of a run (never in check mode, where nothing is dropped) each carries a guard
+ * (prefetch-guards.ts): the paths the tasks before it leave existing. On a host where one is
+ * missing an earlier task will change something and the value would be dropped unread, so the
+ * command is not run ahead but at its task, as after any change.
  */
 export class FactPrefetcher {
   /** Per host: its `changed` count when its facts were prefetched or last dropped. */
@@ -161,12 +166,12 @@ export class FactPrefetcher {
     };
   }
 
-  /** The fact requests of a speculative evaluation, or undefined when it yields no params. */
-  #speculative(item: Task, host: string, declare: (params: never) => Parameters<typeof requestsOf>[0]): FactRequest[] | undefined {
+  /** The params of a speculative evaluation, or undefined when it yields none. */
+  #speculative(item: Task, host: string): unknown {
     try {
       const evaluation = this.speculate(item, host);
       if (evaluation.skip !== undefined || evaluation.boundary.params === undefined || evaluation.boundary.invalid) return undefined;
-      return requestsOf(declare(evaluation.boundary.params as never));
+      return evaluation.boundary.params;
     } catch {
       return undefined;
     }
@@ -180,29 +185,53 @@ export class FactPrefetcher {
   #requests(index: number, host: HostRuntime, only?: readonly Task[], refill = false): { requests: Prefetch; awaitingHostFacts: Task[] } {
     const requests: Prefetch = [];
     const awaitingHostFacts: Task[] = [];
+    // Only the first batch of a whole play's tasks: a refill holds no single-use requests.
+    const guards = !this.run.check && !refill && only === undefined ? new PrefetchGuards() : undefined;
     for (const item of only ?? this.items.slice(index)) {
       if (!selectedByTags(item.tags, this.run.options)) continue;
-      if (item.loop !== undefined || item.runOnce || (item.delegateTo !== undefined && item.delegateTo !== host.name)) continue;
+      const leaves = item.module.definition.leaves;
+      if (item.delegateTo !== undefined && item.delegateTo !== host.name) continue;
+      if (item.loop !== undefined || item.runOnce) {
+        if (leaves) guards?.unknownTask();
+        continue;
+      }
       const declare = item.module.definition.facts;
-      if (!declare) continue;
+      if (!declare && !(guards && leaves)) continue;
       let declared: FactRequest[];
       let speculative = false;
+      let params: unknown;
       try {
         const evaluation = this.scope.evaluate(item, host.name, undefined);
-        if (evaluation.skip !== undefined || evaluation.boundary.params === undefined) continue;
-        declared = requestsOf(declare(evaluation.boundary.params));
+        if (evaluation.skip !== undefined || evaluation.boundary.params === undefined) {
+          if (evaluation.skip === undefined && leaves) guards?.unknownTask();
+          continue;
+        }
+        params = evaluation.boundary.params;
+        declared = declare ? requestsOf(declare(params)) : [];
       } catch (error) {
         if (error instanceof NotKnownYet && error.what === 'host facts') {
           awaitingHostFacts.push(item);
+          if (leaves) guards?.unknownTask();
           continue;
         }
         // Needs a result registered later (or is invalid: the task itself will say so).
-        const guess = this.#speculative(item, host.name, declare);
-        if (!guess) continue;
-        declared = guess;
+        const guess = this.#speculative(item, host.name);
+        if (!guess) {
+          if (leaves) guards?.unknownTask();
+          continue;
+        }
+        try {
+          declared = declare ? requestsOf(declare(guess as never)) : [];
+        } catch {
+          if (leaves) guards?.unknownTask();
+          continue;
+        }
+        params = guess;
         speculative = true;
       }
       const become = becomeOf(this.run, host, item);
+      const guardNow = guards && declared.some((r) => r.fact.singleUse) ? guards.guardFor(become) : undefined;
+      if (guards && leaves) this.#leaves(guards, leaves, params, become, speculative);
       if (refill && !item.module.definition.writes && declared.some((r) => !r.fact.singleUse)) {
         for (const request of declared) if (!request.fact.singleUse) requests.push({ request, become });
         break;
@@ -214,9 +243,28 @@ export class FactPrefetcher {
         // A guess may be wrong: only lasting facts that read named host paths (cheap local reads,
         // never a cluster not up yet), with arguments owing nothing to the stand-in.
         if (speculative && (request.fact.singleUse || !request.fact.reads || JSON.stringify(request.args ?? null).includes(SPECULATIVE_MARK))) continue;
-        requests.push({ request, become });
+        requests.push(request.fact.singleUse && guardNow ? { request, become, guard: guardNow } : { request, become });
       }
     }
+    guards?.finish();
     return { requests, awaitingHostFacts };
+  }
+
+  /** What a task that will run leaves on the host, for the guards; from a guess, only paths owing nothing to a stand-in. */
+  #leaves(guards: PrefetchGuards, leaves: (params: never) => PathsLeft, params: unknown, become: Become | undefined, speculative: boolean): void {
+    let left: PathsLeft;
+    try {
+      left = leaves(params as never);
+    } catch {
+      guards.unknownTask();
+      return;
+    }
+    if (!speculative) {
+      guards.task(left, become);
+      return;
+    }
+    const guessed = (path: string) => path.includes(SPECULATIVE_MARK);
+    if ((left.absent ?? []).some(guessed)) guards.unknownTask();
+    guards.task({ absent: left.absent ?? [], existing: (left.existing ?? []).filter((path) => !guessed(path)) }, become);
   }
 }

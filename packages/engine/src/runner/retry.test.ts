@@ -190,7 +190,8 @@ describe('until / retries / delay', () => {
     const controller = new AbortController();
     h.events.length = 0;
     const run = h.run({ name: 'pb', plays: [play([waitForMarker({ delay: 3600 })])] }, { signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // In the delay once the first retry is announced (waited for, not assumed after a fixed moment).
+    while (ofType(h.events, 'host.retry').length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(ofType(h.events, 'host.retry')).toHaveLength(1);
     controller.abort('SIGINT');
     const summary = await run;

@@ -205,12 +205,13 @@ function reconnectOf(run: RunState, host: HostRuntime, task: Task): { reconnect?
 
 /**
  * The task's become (the play's and its blocks' merged in, play-steps.ts) under the host's become
- * variables, else the connection's (becomeWithVariables); the controller (local transport) has no become.
+ * variables, else the connection's (becomeWithVariables), each with the running play's vars
+ * applied (play-connection.ts); the controller (local transport) has no become.
  */
 export function becomeOf(run: RunState, host: HostRuntime, task: Task): Become | undefined {
   const connectionHost = connectionHostOf(run, host, task);
   if (connectionHost === 'local') return undefined;
-  return becomeWithVariables(task.become, connectionHost.inventoryHost.connection);
+  return becomeWithVariables(task.become, run.playConnections.of(connectionHost.name, connectionHost.inventoryHost.connection));
 }
 
 function fromModuleResult(task: Task, module: ModuleResult, changed: boolean, failed: boolean, started: number): Outcome {

@@ -1,6 +1,6 @@
 import { MeshbookError } from '../errors.js';
 import type { HostCounts } from '../events/types.js';
-import type { Inventory, InventoryHost } from '../inventory/types.js';
+import type { ConnectionSpec, Inventory, InventoryHost } from '../inventory/types.js';
 import type { HostFacts } from '../module/host-facts.js';
 import type { Target } from './connections.js';
 import { groupMembers } from './hosts.js';
@@ -34,15 +34,21 @@ export class RunHosts {
   /** Hosts a task was stopped on half-way (interrupted): their state is unknown. */
   readonly unknownState = new Set<string>();
 
-  constructor(private readonly inventory: Inventory) {
+  constructor(
+    private readonly inventory: Inventory,
+    /** Hosts whose connection the plays' vars changed (play-connection.ts, runConnections). */
+    private readonly connections: ReadonlyMap<string, ConnectionSpec> = new Map(),
+  ) {
     this.groups = groupMembers(inventory);
   }
 
   get(name: string): HostRuntime {
     let runtime = this.#hosts.get(name);
     if (!runtime) {
-      const inventoryHost = this.inventory.hosts.get(name);
-      if (!inventoryHost) throw new MeshbookError('INTERNAL', `host "${name}" is not in the inventory`);
+      const listed = this.inventory.hosts.get(name);
+      if (!listed) throw new MeshbookError('INTERNAL', `host "${name}" is not in the inventory`);
+      const connection = this.connections.get(name);
+      const inventoryHost = connection ? { ...listed, connection } : listed;
       runtime = { name, inventoryHost, counts: emptyCounts(), state: 'live', registered: new Map() };
       this.#hosts.set(name, runtime);
     }

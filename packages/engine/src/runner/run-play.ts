@@ -22,6 +22,7 @@ export interface PlayPosition {
 /** One play: its live hosts in serial batches; each batch runs every task, then its handlers. */
 export async function runPlay(run: RunState, play: Play, position: PlayPosition): Promise<void> {
   const { inventory, limit, extraVars } = run.options;
+  run.playConnections.enter(play);
   // Hosts that failed or were unreachable in an earlier play sit this one out.
   const hosts = selectPlayHosts(play, inventory, limit)
     .map((name) => run.hosts.get(name))

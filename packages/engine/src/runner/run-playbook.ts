@@ -6,6 +6,7 @@ import { RunState } from './state.js';
 import type { Playbook } from './types.js';
 import { validatePlaybook } from './validate.js';
 import { RunEvaluations } from './evaluate-task.js';
+import { runConnections } from './play-connection.js';
 
 /**
  * Runs a playbook: Ansible's linear strategy with typed tasks. Bad input throws a BAD_INPUT
@@ -16,7 +17,9 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
   const evaluations = options.evaluations ?? new RunEvaluations();
   if (options.validate !== false) validatePlaybook(playbook, options.inventory, options, evaluations);
   const started = Date.now();
-  const run = new RunState(options, evaluations);
+  // Validation reported any conflict between plays; without it (the caller validated), the first play's connection is used.
+  const connections = runConnections(playbook, options.inventory, options);
+  const run = new RunState(options, evaluations, connections.connections);
   const targeted = [...new Set(listHosts(playbook, options.inventory, options).flatMap((p) => p.hosts))];
   for (const host of targeted) run.hosts.get(host);
   run.events.emit({
@@ -26,6 +29,7 @@ export async function runPlaybook(playbook: Playbook, options: RunPlaybookOption
     diff: run.diff,
     hosts: targeted,
   });
+  for (const message of connections.warnings) run.events.emit({ type: 'warning', message });
 
   let internalError: unknown;
   try {

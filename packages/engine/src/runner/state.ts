@@ -5,6 +5,8 @@ import { forksQueue, type ForksQueue } from './forks-queue.js';
 import { Interrupts } from './interrupts.js';
 import type { RunPlaybookOptions } from './options.js';
 import { RunHosts } from './run-hosts.js';
+import { PlayConnections } from './play-connection.js';
+import type { ConnectionSpec } from '../inventory/types.js';
 
 export type { Target } from './connections.js';
 export type { EventInput } from './event-sink.js';
@@ -19,6 +21,8 @@ export class RunState {
   readonly events: EventSink;
   readonly interrupts: Interrupts;
   readonly connections: Connections;
+  /** The running play's become per host, from its vars. */
+  readonly playConnections: PlayConnections;
   readonly queue: ForksQueue;
   readonly check: boolean;
   readonly diff: boolean;
@@ -27,8 +31,11 @@ export class RunState {
     readonly options: RunPlaybookOptions,
     /** Task evaluations per play, kept from validation on. */
     readonly evaluations: RunEvaluations = new RunEvaluations(),
+    /** Hosts whose connection the plays' vars changed (runConnections). */
+    hostConnections: ReadonlyMap<string, ConnectionSpec> = new Map(),
   ) {
-    this.hosts = new RunHosts(options.inventory);
+    this.hosts = new RunHosts(options.inventory, hostConnections);
+    this.playConnections = new PlayConnections(options.inventory, options.extraVars);
     this.events = new EventSink(options.events);
     this.interrupts = new Interrupts(options.signal, options.graceMs ?? 10_000);
     this.connections = new Connections(options, this.events, this.interrupts.commandSignal);

@@ -196,6 +196,10 @@ export interface Play<V extends object = any> {
   name: string;
   /** Host pattern: group, host, glob, `!exclude`, `&intersection`, joined with ':' or ','. */
   hosts: string;
+  /**
+   * Over the inventory's vars, under -e. Connection variables here (ansible_user, ansible_port,
+   * ansible_become_user, ...) reach the play's hosts as in Ansible (runner/play-connection.ts).
+   */
   vars?: Vars;
   /** Batch size: a number, a percentage ('30%'), or a list of sizes. */
   serial?: number | string | readonly (number | string)[];

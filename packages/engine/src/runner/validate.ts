@@ -9,6 +9,7 @@ import { groupMembers, playHostVars, selectPlayHosts } from './hosts.js';
 import type { SelectionOptions } from './options.js';
 import { taskPath } from './params.js';
 import { playSteps } from './play-steps.js';
+import { runConnections } from './play-connection.js';
 import { retryProblems } from './retry.js';
 import { selectedByTags } from './tags.js';
 import type { HostContext, Play, Playbook, Task } from './types.js';
@@ -107,6 +108,8 @@ export function validatePlaybook(
       checkTask(handler, handler, taskPath(playIndex, play.name, 'handlers', index, handler.name), play, validHosts, inventory, add, evaluations.of(play));
     });
   });
+
+  for (const problem of runConnections(playbook, inventory, options).problems) add(problem);
 
   if (problems.length > 0) {
     throw new MeshbookError(

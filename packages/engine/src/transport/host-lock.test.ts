@@ -62,7 +62,12 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-describe('host lock prelude and lease loop', () => {
+// Each test spawns shells and waits out leases of seconds: 6 s on a loaded CI machine, too near the
+// unit project's 10 s. Against the 1 s lease heartbeats come every 100 ms, so a loaded machine must
+// stall one for most of the lease before it runs out by chance.
+const HEARTBEAT_MS = 100;
+
+describe('host lock prelude and lease loop', { timeout: 60_000 }, () => {
   it('holds the lock while the shell lives, records the holder, and frees it at EOF', async () => {
     const first = await lock(request('aaaa'));
     expect(first.reply).toEqual({ state: 'held' });
@@ -108,7 +113,7 @@ describe('host lock prelude and lease loop', () => {
 
   it('ends its lease when no heartbeat comes, freeing the lock; heartbeats keep it (issue 19, item 3)', async () => {
     const kept = await lock(request('nnnn', 0, 1000));
-    const beat = setInterval(() => kept.child.stdin!.write('.'), 300);
+    const beat = setInterval(() => kept.child.stdin!.write('.'), HEARTBEAT_MS);
     try {
       await new Promise((resolve) => setTimeout(resolve, 2500));
       expect(kept.child.exitCode).toBeNull();

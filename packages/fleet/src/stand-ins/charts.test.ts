@@ -34,7 +34,12 @@ const template = (chart: string, ...args: string[]) =>
   run(helm, ['template', 'rel', join(dir, chart), '-n', 'kube-system', ...args], { env: { ...process.env, HELM_CACHE_HOME: dir, HELM_CONFIG_HOME: dir, HELM_DATA_HOME: dir } });
 const kinds = (yaml: string) => [...yaml.matchAll(/^kind: (\S+)\nmetadata:\n  name: (\S+)$/gm)].map((m) => `${m[1]}/${m[2]}`).sort();
 
-describe('the stand-in charts (rendered by the real helm)', () => {
+// A cilium render generates RSA-2048 keys inside helm (the CA and each TLS secret's key, as the
+// real chart's helm method does): about a second of CPU that a loaded two-core machine can stretch
+// past the unit project's 10 s. The work is the chart's own; the timeout says what it costs.
+const RENDER_TIMEOUT_MS = 60_000;
+
+describe('the stand-in charts (rendered by the real helm)', { timeout: RENDER_TIMEOUT_MS }, () => {
   it('index both cilium versions and metallb with relative URLs', async () => {
     const index = await readFile(join(dir, 'index.yaml'), 'utf8');
     expect(index).toMatch(/^    - cilium-1\.14\.4\.tgz$/m);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,9 +20,30 @@ const { Client, Server, utils } = ssh2;
  * have come back was sent without waiting for it.
  */
 const DELAY_MS = 100;
-const hostKey = utils.generateKeyPairSync('ed25519');
-const userKey = utils.generateKeyPairSync('ed25519');
-const strangerKey = utils.generateKeyPairSync('ed25519');
+
+/**
+ * An ed25519 pair in OpenSSH's formats from node's crypto. Not ssh2's generateKeyPairSync: it strips
+ * every leading zero byte of the public key, so one key in 256 comes out 31 bytes long and ssh2's
+ * own parser refuses it ("Malformed OpenSSH private key", mscdex/ssh2#1390).
+ */
+function ed25519Pair(): { private: string; public: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  const str = (v: string | Buffer) => Buffer.concat([u32(Buffer.byteLength(v)), Buffer.from(v)]);
+  const publicBlob = Buffer.concat([str('ssh-ed25519'), str(pub)]);
+  const check = randomBytes(4);
+  const secret = Buffer.concat([check, check, publicBlob, str(Buffer.concat([seed, pub])), str('')]);
+  const padded = Buffer.concat([secret, Buffer.from([1, 2, 3, 4, 5, 6, 7].slice(0, (8 - (secret.length % 8)) % 8))]);
+  const body = Buffer.concat([Buffer.from('openssh-key-v1\0'), str('none'), str('none'), str(''), u32(1), str(publicBlob), str(padded)]);
+  const lines = body.toString('base64').match(/.{1,70}/g)!;
+  return { private: ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----'].join('\n'), public: `ssh-ed25519 ${publicBlob.toString('base64')}` };
+}
+
+const hostKey = ed25519Pair();
+const userKey = ed25519Pair();
+const strangerKey = ed25519Pair();
 const rsaKey = utils.generateKeyPairSync('rsa', { bits: 2048 });
 const accepted = [userKey, rsaKey].map((k) => utils.parseKey(k.public) as ssh2.ParsedKey);
 
