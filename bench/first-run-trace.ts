@@ -16,6 +16,7 @@ import { installPythonApt } from './lib/hosts.js';
 import { writeInventory } from './lib/inventory.js';
 import { repoRoot, traceArgs, traceOutDir } from './lib/trace-args.js';
 import { capture } from './lib/shell.js';
+import { runEvents } from './lib/run-events.js';
 
 const args = traceArgs(process.argv.slice(2));
 const { hosts, runs, baseline } = args;
@@ -51,16 +52,6 @@ async function machineBusy(): Promise<number> {
   return (u + n + sy + irq + soft + steal) / ticksPerSecond;
 }
 
-interface Event {
-  type: string;
-  time: number;
-  task?: string;
-  handler?: boolean;
-  host?: string;
-  status?: string;
-  hosts?: Record<string, { roundTrips: number }>;
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -92,10 +83,7 @@ async function oneRun(label: string, root: string, run: number): Promise<void> {
     const turns = Object.values(relays?.turnsPerHost() ?? {});
     const after = await counters(fleet);
     const [user = NaN, sys = NaN] = (await readFile(timeFile, 'utf8')).trim().split('\n').at(-1)!.split(' ').map(Number);
-    const events = result.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Event);
+    const events = runEvents(result.stdout);
     const recap = events.find((e) => e.type === 'recap');
     const rt = Object.values(recap?.hosts ?? {}).map((h) => h.roundTrips);
     const forks = fleet.hosts.map((h) => after.get(h.name)!.lastPid - before.get(h.name)!.lastPid - 1); // less the docker exec of the reading

@@ -18,6 +18,7 @@ import { ansibleSetup } from './lib/ansible.js';
 import { installPythonApt } from './lib/hosts.js';
 import { writeInventory } from './lib/inventory.js';
 import { repoRoot, traceArgs, traceOutDir } from './lib/trace-args.js';
+import type { RunEvent } from './lib/run-events.js';
 
 const args = traceArgs(process.argv.slice(2));
 const { hosts, runs, baseline } = args;
@@ -81,12 +82,6 @@ const procsAll = async (fleet: Fleet) => Promise.all(fleet.hosts.map((h) => proc
 const load = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ')[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Event {
-  type: string;
-  task?: string;
-  handler?: boolean;
-}
-
 interface Mark {
   label: string;
   cpu: number[];
@@ -103,7 +98,7 @@ async function runSampled(fleet: Fleet, argvRun: string[], cwd: string, env: Nod
   const pending: Promise<void>[] = [];
   for await (const line of createInterface({ input: child.stdout })) {
     if (!line.startsWith('{')) continue;
-    const e = JSON.parse(line) as Event;
+    const e = JSON.parse(line) as RunEvent;
     if (e.type !== 'play.start' && e.type !== 'task.start' && e.type !== 'recap') continue;
     const label = e.type === 'play.start' ? '(play start: connect, prefetch)' : e.type === 'recap' ? '(recap to exit)' : `${e.handler ? 'handler ' : ''}${e.task}`;
     const mark: Mark = { label, cpu: [] };

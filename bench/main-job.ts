@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { capture } from './lib/shell.js';
+import { runEvents } from './lib/run-events.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(repoRoot, 'packages/cli/bin/meshbook.js');
@@ -70,17 +71,6 @@ const labInventory = seed.id === '000' ? 'inventories/lab/hosts.yaml' : 'invento
 const rawDir = join(repoRoot, 'bench/results/raw', `main-job-${seed.id}-${new Date().toISOString().replaceAll(':', '-').slice(0, 19)}`);
 const log = (line: string) => console.error(`[main-job ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-interface Event {
-  type: string;
-  time: number;
-  play?: string;
-  task?: string;
-  handler?: boolean;
-  host?: string;
-  status?: string;
-  hosts?: Record<string, { changed: number; failed: number; unreachable: number; roundTrips: number }>;
-}
-
 interface RunTiming {
   label: string;
   /** run.end's outcome (ok, failed, interrupted), or 'no run.end'. */
@@ -116,7 +106,7 @@ async function timed(args: string[], stdoutPath: string): Promise<{ exitCode: nu
 }
 
 function timingOf(label: string, jsonLines: string, measured: { exitCode: number; wallSeconds: number; cpuSeconds: number }, loadAverage1m: number): RunTiming {
-  const events = jsonLines.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Event);
+  const events = runEvents(jsonLines);
   const marks = events.filter((e) => e.type === 'task.start' || e.type === 'play.end' || e.type === 'play.start');
   const tasks: RunTiming['tasks'] = [];
   marks.forEach((e, i) => {

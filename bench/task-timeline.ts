@@ -1,4 +1,4 @@
-// `node --import tsx bench/task-timeline.ts RAWDIR [--tool meshbook|baseline] [--scenario first|idempotent]`:
+// `node --import tsx bench/task-timeline.ts RAWDIR [--tool meshbook|baseline] [--scenario first|idempotent] [--hosts N]`:
 // where a run's wall time goes, per phase and per task, from the `--json` events a bench run kept
 // (RAWDIR/rtt*-n*-run*/TOOL-SCENARIO/stdout.txt), medians over its runs, one column per RTT. Per task:
 // task.start to the next task.start; in brackets, the first and last host's result after task.start.
@@ -7,23 +7,20 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { traceArgs } from './lib/trace-args.js';
+import { runEvents } from './lib/run-events.js';
 
 const rawDir = process.argv[2];
-if (!rawDir || rawDir.startsWith('--')) throw new Error('usage: task-timeline.ts RAWDIR [--tool meshbook] [--scenario first]');
+if (!rawDir || rawDir.startsWith('--')) throw new Error('usage: task-timeline.ts RAWDIR [--tool meshbook] [--scenario first] [--hosts N]');
 const args = traceArgs(process.argv.slice(3));
 const tool = args.option('--tool') ?? 'meshbook';
 const scenario = args.option('--scenario') ?? 'first';
+const hostsOption = args.option('--hosts');
+const hostCount = hostsOption === undefined ? undefined : Number(hostsOption);
 
-interface Event {
-  type: string;
-  time: number;
-  task?: string;
-  handler?: boolean;
-  host?: string;
-}
 interface Sample {
   tool: string;
   scenario: string;
+  hosts: number;
   run: number;
   rttMs: number;
   wallSeconds: number;
@@ -44,15 +41,17 @@ const add = (rtt: number, label: string, ms: number) => {
   (rows.get(label) ?? rows.set(label, []).get(label)!).push(ms);
 };
 
-for (const dir of (await readdir(rawDir)).filter((d) => /^rtt\d+-n\d+-run\d+$/.test(d)).sort()) {
-  const [, rtt, , run] = /^rtt(\d+)-n(\d+)-run(\d+)$/.exec(dir)!.map(Number) as [number, number, number, number];
-  const sample = samples.find((s) => s.tool === tool && s.scenario === scenario && s.rttMs === rtt && s.run === run - 1);
+const runDirs = (await readdir(rawDir)).filter((d) => /^rtt\d+-n\d+-run\d+$/.test(d)).sort();
+// Medians across host counts would mix unlike runs.
+const hostCounts = [...new Set(runDirs.map((d) => Number(/-n(\d+)-/.exec(d)![1])))];
+if (hostCount === undefined && hostCounts.length > 1) throw new Error(`${rawDir} has runs at N = ${hostCounts.join(', ')}: pass --hosts N`);
+for (const dir of runDirs) {
+  const [, rtt, n, run] = /^rtt(\d+)-n(\d+)-run(\d+)$/.exec(dir)!.map(Number) as [number, number, number, number];
+  if (hostCount !== undefined && n !== hostCount) continue;
+  const sample = samples.find((s) => s.tool === tool && s.scenario === scenario && s.hosts === n && s.rttMs === rtt && s.run === run - 1);
   const text = await readFile(join(rawDir, dir, `${tool}-${scenario}`, 'stdout.txt'), 'utf8').catch(() => undefined);
   if (!sample || text === undefined) continue;
-  const events = text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Event);
+  const events = runEvents(text);
   const marks = events.filter((e) => e.type === 'play.start' || e.type === 'task.start' || e.type === 'recap');
   const first = events[0]!.time;
   const last = events.at(-1)!.time;
