@@ -47,7 +47,9 @@ const FOOTPRINT = `ls /etc/wireguard; ls /etc/sysctl.d/k8s.conf /etc/modules-loa
 
 beforeAll(async () => {
   inventoryDir = await mkdtemp(join(tmpdir(), 'meshbook-e2e-lab-'));
-  const portBase = 23000 + Math.floor(Math.random() * 400) * 10;
+  // Each lab test draws its published ports from its own range (this one 20000-22999, lab-resume's
+  // 24000-24899, the rke lab's 26000-29009), so the files CI runs side by side never pick the same port.
+  const portBase = 20000 + Math.floor(Math.random() * 290) * 10;
   const lab = await readFile(join(REPO_ROOT, 'inventories/lab/hosts.yaml'), 'utf8');
   containerdPackage = /^\s*containerd_source: docker\b/m.test(lab) ? 'containerd.io' : 'containerd';
   const up = await withFreeSubnets({ patterns: ['10.148.X.0/24', '10.120.X.0/24', '198.18.X.0/24'], octets: [100, 199], start: process.pid }, async (chosen) => {
