@@ -20,6 +20,10 @@ command -v unzip >/dev/null || missing_packages+=(unzip)
 command -v openssl >/dev/null || missing_packages+=(openssl)
 command -v gpg >/dev/null || missing_packages+=(gnupg)
 command -v dpkg-deb >/dev/null || missing_packages+=(dpkg-dev)
+# ssh2's native crypto binding is compiled at install (node-gyp); without a compiler ssh2 falls back
+# to its slower JS path, and the test that proves the binding is used would fail.
+{ command -v g++ >/dev/null && command -v make >/dev/null; } || missing_packages+=(build-essential)
+command -v python3 >/dev/null || missing_packages+=(python3)
 # The judge of the lab's OpenStack double (Keystone + Neutron ports): Debian's real client.
 command -v openstack >/dev/null || missing_packages+=(python3-openstackclient)
 if [ ${#missing_packages[@]} -gt 0 ]; then
